@@ -18,6 +18,7 @@ export * from './explain.js';
 export * from './nearest.js';
 export * from './parse-policy.js';
 export * from './principal.js';
+export * from './simulate.js';
 export * from './types.js';
 export * from './validate-policy.js';
 
