@@ -74,39 +74,55 @@ export class ContextEntry {
   }
 }
 
+/**
+ * The context of one request. Built lazily: keys are folded and entries created the first
+ * time a condition or variable asks, so a policy without conditions pays nothing for it.
+ */
 export class RequestContext {
-  private readonly entries: Map<string, ContextEntry>;
+  private readonly layers: readonly ContextInput[];
+  private entries: Map<string, ContextEntry> | undefined;
 
-  constructor(entries: Map<string, ContextEntry>) {
-    this.entries = entries;
+  constructor(layers: readonly ContextInput[]) {
+    this.layers = layers;
+  }
+
+  private index(): Map<string, ContextEntry> {
+    if (!this.entries) {
+      const map = new Map<string, ContextEntry>();
+      // later layers replace earlier ones key by key; within a layer, spellings of one key merge
+      for (const layer of this.layers) {
+        const own = buildEntries(layer);
+        for (const [k, e] of own) map.set(k, e);
+      }
+      this.entries = map;
+    }
+    return this.entries;
   }
 
   /** The entry for a lower-cased key name. */
   get(keyLower: string): ContextEntry | undefined {
-    return this.entries.get(keyLower);
+    return this.index().get(keyLower);
   }
 
   /** The value a policy variable `${key}` takes: only single-valued keys have one (§9). */
   readonly variable = (keyLower: string): string | undefined => {
-    const e = this.entries.get(keyLower);
+    const e = this.index().get(keyLower);
     if (!e || e.multi || e.values.length !== 1) return undefined;
     return e.values[0];
   };
 
   keys(): string[] {
-    return [...this.entries.values()].map((e) => e.name);
+    return [...this.index().values()].map((e) => e.name);
   }
 
   /** A new context with `extra` added over this one's keys. */
   with(extra: ContextInput): RequestContext {
-    const merged = new Map(this.entries);
-    for (const [k, e] of buildEntries(extra)) merged.set(k, e);
-    return new RequestContext(merged);
+    return new RequestContext([...this.layers, extra]);
   }
 
   toJSON(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
-    for (const e of this.entries.values()) {
+    for (const e of this.index().values()) {
       out[e.name] = e.multi ? [...e.values] : (e.values[0] ?? '');
     }
     return out;
@@ -115,11 +131,13 @@ export class RequestContext {
 
 function buildEntries(input: ContextInput): Map<string, ContextEntry> {
   const map = new Map<string, ContextEntry>();
-  for (const [name, raw] of Object.entries(input)) {
+  for (const name in input) {
+    const raw = input[name];
     if (raw === null || raw === undefined) continue;
     const key = name.toLowerCase();
-    const list = Array.isArray(raw) ? raw : [raw];
-    const values = list.map((v) => String(v));
+    const values = Array.isArray(raw)
+      ? raw.map(String)
+      : [typeof raw === 'string' ? raw : String(raw)];
     const prev = map.get(key);
     const all = prev ? [...prev.values, ...values] : values;
     const multi = isMultivaluedKey(key) || all.length !== 1 || (prev?.multi ?? false);
@@ -135,5 +153,5 @@ function buildEntries(input: ContextInput): Map<string, ContextEntry> {
  * createContext({ 'aws:SourceIp': '10.0.0.1', 'aws:TagKeys': ['team'] }).get('aws:sourceip')
  */
 export function createContext(input: ContextInput = {}): RequestContext {
-  return new RequestContext(buildEntries(input));
+  return new RequestContext([input]);
 }

@@ -147,52 +147,85 @@ interface SetScan {
   grant: GrantKind | undefined;
 }
 
-const RANK: Record<GrantKind, number> = { direct: 3, role: 2, account: 1 };
+interface DenyHit {
+  st: CompiledStatement;
+  level: number | undefined;
+}
 
+const RANK: Record<GrantKind, number> = { direct: 3, role: 2, account: 1 };
+const NONE: SetScan = Object.freeze({
+  allows: Object.freeze([]) as unknown as CompiledStatement[],
+  grant: undefined,
+});
+
+/** Scans one set; matching Denies go to `denies`. Allocates only when something matches. */
 function scan(
   policies: readonly CompiledPolicy[],
   p: PreparedRequest,
-  denies: { st: CompiledStatement; level?: number | undefined }[],
+  denies: DenyHit[],
   level?: number,
 ): SetScan {
-  const out: SetScan = { allows: [], grant: undefined };
-  for (const policy of policies) {
-    for (const st of candidates(policy, p.service)) {
+  let out: SetScan | undefined;
+  for (let i = 0; i < policies.length; i++) {
+    const list = candidates(policies[i] as CompiledPolicy, p.service);
+    for (let j = 0; j < list.length; j++) {
+      const st = list[j] as CompiledStatement;
       const g = statementApplies(st, p);
       if (g === null) continue;
-      if (st.effect === 'Deny') denies.push({ st, level });
+      if (st.effect === 'Deny') {
+        denies.push({ st, level });
+        continue;
+      }
+      if (!out) out = { allows: [st], grant: g };
       else {
         out.allows.push(st);
         if (!out.grant || RANK[g] > RANK[out.grant]) out.grant = g;
       }
     }
   }
+  return out ?? NONE;
+}
+
+function scanLevels(
+  levels: readonly (readonly CompiledPolicy[])[],
+  p: PreparedRequest,
+  denies: DenyHit[],
+): SetScan[] {
+  const out: SetScan[] = [];
+  for (let i = 0; i < levels.length; i++)
+    out.push(scan(levels[i] as readonly CompiledPolicy[], p, denies, i));
   return out;
 }
 
 export function toMatched(st: CompiledStatement, level?: number): MatchedStatement {
-  const m: MatchedStatement = {
+  return {
     policyId: st.policy.id,
     policyType: st.policy.kind,
+    level,
     index: st.index,
     sid: st.sid,
     effect: st.effect,
     span: st.source.span,
   };
-  if (level !== undefined) m.level = level;
-  return m;
 }
 
-/** Whether the principal is one whose own account's SCPs and identity policies apply. */
-function hasIdentitySide(p: RequestPrincipal): boolean {
-  return HAS_IDENTITY.has(p.type);
-}
-
-function resourceAccountOf(r: AuthorizationRequest): string | undefined {
+function resourceAccountOf(p: PreparedRequest): string | undefined {
+  const r = p.request;
   if (r.resourceAccount) return r.resourceAccount;
-  const arn = parseArn(r.resource);
-  if (arn?.account) return arn.account;
+  const parts = p.resource.parts;
+  if (parts.length === 6 && parts[0] === 'arn' && parts[4]) return parts[4];
   return r.principal.account;
+}
+
+function result(
+  decision: EvalDecision,
+  matched: MatchedStatement[],
+  missing: MissingAllow[],
+  sameAccount: boolean,
+  grant: GrantKind | undefined,
+  via: Decision['via'],
+): Decision {
+  return { decision, matched, missing, sameAccount, grant, via };
 }
 
 /**
@@ -211,84 +244,79 @@ export function evaluateRequest(request: AuthorizationRequest, sets: PolicySets)
 
 export function decide(p: PreparedRequest, sets: PolicySets): Decision {
   const principal = p.request.principal;
-  const identitySide = hasIdentitySide(principal);
+  const identitySide = HAS_IDENTITY.has(principal.type);
   const isRoot = principal.type === 'Account';
-  const resourceAccount = resourceAccountOf(p.request);
+  const resourceAccount = resourceAccountOf(p);
   const sameAccount =
     !principal.account || !resourceAccount || principal.account === resourceAccount;
-  const denies: { st: CompiledStatement; level?: number | undefined }[] = [];
-  const none: SetScan = { allows: [], grant: undefined };
+  const denies: DenyHit[] = [];
 
   const useIdentity = identitySide && !isRoot;
-  const identity = useIdentity && sets.identity ? scan(sets.identity, p, denies) : none;
+  const identity = useIdentity && sets.identity ? scan(sets.identity, p, denies) : NONE;
   const boundary =
-    useIdentity && p.hasBoundary && sets.boundary ? scan(sets.boundary, p, denies) : none;
-  const hasSession = useIdentity && (sets.session?.length ?? 0) > 0;
-  const session = hasSession && sets.session ? scan(sets.session, p, denies) : none;
-  const resource = sets.resource ? scan(sets.resource, p, denies) : none;
-  const scpLevels =
-    identitySide && sets.scps ? sets.scps.map((lvl, i) => scan(lvl, p, denies, i)) : [];
+    useIdentity && p.hasBoundary && sets.boundary ? scan(sets.boundary, p, denies) : NONE;
+  const hasSession = useIdentity && sets.session !== undefined && sets.session.length > 0;
+  const session = hasSession && sets.session ? scan(sets.session, p, denies) : NONE;
+  const resource = sets.resource ? scan(sets.resource, p, denies) : NONE;
+  const scpLevels = identitySide && sets.scps ? scanLevels(sets.scps, p, denies) : undefined;
   const rcpLevels =
-    principal.type !== 'Service' && sets.rcps
-      ? sets.rcps.map((lvl, i) => scan(lvl, p, denies, i))
-      : [];
+    principal.type !== 'Service' && sets.rcps ? scanLevels(sets.rcps, p, denies) : undefined;
   const vpce = sets.vpce && sets.vpce.length > 0 ? scan(sets.vpce, p, denies) : undefined;
+  const grant = resource.grant;
 
-  const base = { sameAccount, grant: resource.grant };
   if (denies.length > 0) {
-    return {
-      ...base,
-      decision: 'explicitDeny',
-      matched: denies.map((d) => toMatched(d.st, d.level)),
-      missing: [],
-    };
+    const matched: MatchedStatement[] = [];
+    for (const d of denies) matched.push(toMatched(d.st, d.level));
+    return result('explicitDeny', matched, [], sameAccount, grant, undefined);
   }
 
-  const missing: MissingAllow[] = [];
-  rcpLevels.forEach((l, level) => {
-    if (l.allows.length === 0) missing.push({ set: 'rcp', level });
-  });
-  scpLevels.forEach((l, level) => {
-    if (l.allows.length === 0) missing.push({ set: 'scp', level });
-  });
-  if (vpce && vpce.allows.length === 0) missing.push({ set: 'vpce' });
+  let missing: MissingAllow[] | undefined;
+  const miss = (set: PolicySetKind, level?: number) => {
+    missing ??= [];
+    missing.push(level === undefined ? { set } : { set, level });
+  };
+  if (rcpLevels)
+    for (let i = 0; i < rcpLevels.length; i++)
+      if ((rcpLevels[i] as SetScan).allows.length === 0) miss('rcp', i);
+  if (scpLevels)
+    for (let i = 0; i < scpLevels.length; i++)
+      if ((scpLevels[i] as SetScan).allows.length === 0) miss('scp', i);
+  if (vpce && vpce.allows.length === 0) miss('vpce');
 
   const idAllow = isRoot || identity.allows.length > 0;
   const boundaryAllow = !p.hasBoundary || !useIdentity || boundary.allows.length > 0;
   // a federated-user session without a session policy has no permissions (§11)
   const sessionAllow = hasSession ? session.allows.length > 0 : principal.type !== 'FederatedUser';
-  const grant = resource.grant;
 
-  // which sets must allow, by the rules of §11 step 5/6
-  const need: { set: PolicySetKind; ok: boolean }[] = [];
+  // which sets must allow, by the rules of §11 steps 5 and 6
+  let needIdentity = false;
+  let needResource = false;
+  let needBoundarySession = false;
   let via: Decision['via'];
   if (!identitySide) {
-    need.push({ set: 'resource', ok: grant !== undefined });
+    needResource = true;
     via = 'resource';
   } else if (!sameAccount) {
-    need.push({ set: 'identity', ok: idAllow });
-    need.push({ set: 'resource', ok: grant !== undefined });
-    need.push({ set: 'boundary', ok: boundaryAllow }, { set: 'session', ok: sessionAllow });
+    needIdentity = needResource = needBoundarySession = true;
     via = 'both';
   } else if (grant === 'direct') {
     via = 'resource';
   } else if (grant === 'role') {
-    need.push({ set: 'boundary', ok: boundaryAllow }, { set: 'session', ok: sessionAllow });
+    needBoundarySession = true;
     via = 'resource';
   } else if (sets.resourceIsTrust) {
     // a trust policy must name the caller itself; naming the account also needs an identity Allow
-    need.push({ set: 'resource', ok: grant !== undefined });
-    need.push({ set: 'identity', ok: idAllow });
-    need.push({ set: 'boundary', ok: boundaryAllow }, { set: 'session', ok: sessionAllow });
+    needIdentity = needResource = needBoundarySession = true;
     via = 'both';
   } else {
-    need.push({ set: 'identity', ok: idAllow });
-    need.push({ set: 'boundary', ok: boundaryAllow }, { set: 'session', ok: sessionAllow });
+    needIdentity = needBoundarySession = true;
     via = 'identity';
   }
-  for (const n of need) if (!n.ok) missing.push({ set: n.set });
-
-  if (missing.length > 0) return { ...base, decision: 'implicitDeny', matched: [], missing };
+  if (needIdentity && !idAllow) miss('identity');
+  if (needResource && grant === undefined) miss('resource');
+  if (needBoundarySession && !boundaryAllow) miss('boundary');
+  if (needBoundarySession && !sessionAllow) miss('session');
+  if (missing) return result('implicitDeny', [], missing, sameAccount, grant, undefined);
 
   const matched: MatchedStatement[] = [];
   const add = (s: SetScan, level?: number) => {
@@ -296,16 +324,14 @@ export function decide(p: PreparedRequest, sets: PolicySets): Decision {
   };
   if (via !== 'resource') add(identity);
   if (via !== 'identity') add(resource);
-  if (need.some((n) => n.set === 'boundary') && p.hasBoundary) add(boundary);
-  if (need.some((n) => n.set === 'session') && hasSession) add(session);
-  rcpLevels.forEach((l, i) => {
-    add(l, i);
-  });
-  scpLevels.forEach((l, i) => {
-    add(l, i);
-  });
+  if (needBoundarySession) {
+    add(boundary);
+    add(session);
+  }
+  if (rcpLevels) for (let i = 0; i < rcpLevels.length; i++) add(rcpLevels[i] as SetScan, i);
+  if (scpLevels) for (let i = 0; i < scpLevels.length; i++) add(scpLevels[i] as SetScan, i);
   if (vpce) add(vpce);
-  return { ...base, decision: 'allowed', matched, missing: [], via };
+  return result('allowed', matched, [], sameAccount, grant, via);
 }
 
 const SET_NAMES: Record<PolicySetKind, string> = {

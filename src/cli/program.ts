@@ -1,0 +1,85 @@
+/**
+ * The `irsa` program: each subcommand lives in `commands/`; this file wires arguments, help
+ * and exit codes. `main.ts` runs it.
+ */
+import { Command, CommanderError } from 'commander';
+import { lintCommand } from './commands/lint.js';
+import { simulateCommand } from './commands/simulate.js';
+import { CliError, type Output, stdio } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: Output, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('irsa')
+    .description(
+      'IAM Roles for Service Accounts, end to end, on one machine — and why a pod got 403',
+    )
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+
+  program
+    .command('lint')
+    .description(
+      'lint IAM policy documents (trust, identity, resource, boundary, session, SCP, RCP)',
+    )
+    .argument('<files...>', 'policy JSON files (`-` for standard input)')
+    .option(
+      '-t, --type <type>',
+      'trust | identity | resource | boundary | session | scp | rcp (guessed when absent)',
+    )
+    .option('-f, --format <format>', 'text | json | sarif', 'text')
+    .option(
+      '--fail-on <severity>',
+      'exit 1 when a finding at or above this severity exists: critical | high | medium | low | info | none',
+      'high',
+    )
+    .option(
+      '--account <id>',
+      "the role's account, to check providers and foreign principals against",
+    )
+    .option(
+      '--service-account <ns/name>',
+      'the ServiceAccount the trust policy is for, to make fixes concrete',
+    )
+    .option(
+      '--size-limit <chars>',
+      'the size quota to check against (e.g. 4096 for a raised trust-policy quota)',
+    )
+    .action(async (files: string[], opts) => setExit(await lintCommand(files, opts, io)));
+
+  program
+    .command('simulate')
+    .description('offline batch simulation: one JSON case in, one JSON line out')
+    .argument(
+      '[cases]',
+      'a JSON array of cases, one case, or JSON Lines (`-` for standard input)',
+      '-',
+    )
+    .option('--no-explain', 'leave the explanation out of each line')
+    .option('--pretty', 'indent each result')
+    .action(async (file: string, opts) => setExit(await simulateCommand(file, opts, io)));
+
+  return program;
+}
+
+export async function main(argv: string[], io: Output = stdio): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CliError) {
+      io.err(`irsa: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
