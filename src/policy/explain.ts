@@ -193,7 +193,7 @@ export function explainRequest(request: AuthorizationRequest, sets: PolicySets):
   push('resource', sets.resource, true);
   return {
     decision: d.decision,
-    summary: summarize(d, request, out),
+    summary: summarize(d, request, out, sets.resourceIsTrust === true),
     matched: d.matched,
     missing: d.missing,
     sameAccount: d.sameAccount,
@@ -246,10 +246,12 @@ const DEPTH: Record<Mismatch['element'], number> = {
   condition: 3,
 };
 
-function summarize(d: Decision, r: AuthorizationRequest, sets: SetTrace[]): string {
+function summarize(d: Decision, r: AuthorizationRequest, sets: SetTrace[], trust: boolean): string {
   const what = `${r.action} on ${r.resource}`;
+  const setLabel = (k: PolicySetKind) =>
+    k === 'resource' && trust ? 'role trust policy' : SET_LABEL[k];
   if (d.decision === 'explicitDeny') {
-    return `explicitly denied: ${d.matched.map((m) => `${statementName(m)} (${SET_LABEL[m.policyType]})`).join('; ')} denies ${what}`;
+    return `explicitly denied: ${d.matched.map((m) => `${statementName(m)} (${setLabel(m.policyType)})`).join('; ')} denies ${what}`;
   }
   if (d.decision === 'allowed') {
     const by = d.matched
@@ -258,7 +260,7 @@ function summarize(d: Decision, r: AuthorizationRequest, sets: SetTrace[]): stri
     return `allowed: ${what} by ${by.length > 0 ? by.join('; ') : 'the account root'}`;
   }
   const parts = d.missing.map((miss) => {
-    const label = `${SET_LABEL[miss.set]}${miss.level !== undefined ? ` at level ${miss.level}` : ''}`;
+    const label = `${setLabel(miss.set)}${miss.level !== undefined ? ` at level ${miss.level}` : ''}`;
     const set = sets.find((s) => s.set === miss.set && s.level === miss.level);
     // the Allow that came closest: its mismatch is furthest down action → resource → principal → condition
     const allows = set?.policies.flatMap((pt) =>

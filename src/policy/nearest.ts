@@ -28,11 +28,13 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
 
 /**
  * The candidate closest to `actual` when it is close: at most 3 edits and less than a third
- * of the length. Undefined when there is none or `actual` is itself a candidate.
+ * of the length, or the same name with one `:`/`/`-separated part off by a prefix or a few
+ * edits (`system:serviceaccount:prod:s3-app` for `…:production:s3-app`). Undefined when there
+ * is none or `actual` is itself a candidate.
  *
  * @example
  * nearest('system:serviceaccount:prod:s3-app', ['system:serviceaccount:production:s3-app'])
- * // → undefined (6 edits); nearest('s3-ap', ['s3-app']) → 's3-app'
+ * // → 'system:serviceaccount:production:s3-app'
  */
 export function nearest(actual: string, candidates: readonly string[]): string | undefined {
   if (candidates.includes(actual)) return undefined;
@@ -40,11 +42,32 @@ export function nearest(actual: string, candidates: readonly string[]): string |
   let bestD = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
     const limit = Math.min(3, Math.floor(Math.max(c.length, actual.length) / 3));
-    const d = editDistance(actual, c, limit);
-    if (d <= limit && d < bestD) {
+    let d = editDistance(actual, c, limit);
+    if (d > limit) d = partDistance(actual, c);
+    if (d < bestD) {
       best = c;
       bestD = d;
     }
   }
   return best;
+}
+
+/** Distance when exactly one separated part differs and is close; infinity otherwise. */
+function partDistance(a: string, b: string): number {
+  const pa = a.split(/([:/])/);
+  const pb = b.split(/([:/])/);
+  if (pa.length !== pb.length || pa.length < 3) return Number.POSITIVE_INFINITY;
+  let diff = -1;
+  for (let i = 0; i < pa.length; i++) {
+    if (pa[i] === pb[i]) continue;
+    if (diff >= 0) return Number.POSITIVE_INFINITY;
+    diff = i;
+  }
+  const x = pa[diff] ?? '';
+  const y = pb[diff] ?? '';
+  if (x === '' || y === '') return Number.POSITIVE_INFINITY;
+  if (x.startsWith(y) || y.startsWith(x)) return Math.abs(x.length - y.length);
+  const limit = Math.max(2, Math.floor(Math.max(x.length, y.length) / 2));
+  const d = editDistance(x, y, limit);
+  return d <= limit ? d : Number.POSITIVE_INFINITY;
 }

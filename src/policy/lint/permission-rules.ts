@@ -40,9 +40,10 @@ export function lintResourcePolicy(doc: PolicyDocument, report: Report): void {
 
 export function lintPermissions(doc: PolicyDocument, report: Report): void {
   const allows = doc.statements.filter((s) => s.effect === 'Allow');
-  const passRoleAt = allows.find((s) => grants(s, 'iam:PassRole'));
-  const compute = [...new Set(allows.flatMap((s) => grantedActions(s, PASS_ROLE_COMPUTE)))];
-  for (const s of allows) lintStatement(s, report);
+  // administrator statements are reported as such (P1); the combination adds nothing there
+  const scoped = allows.filter((s) => !lintStatement(s, report));
+  const passRoleAt = scoped.find((s) => grants(s, 'iam:PassRole'));
+  const compute = [...new Set(scoped.flatMap((s) => grantedActions(s, PASS_ROLE_COMPUTE)))];
   if (passRoleAt && compute.length > 0) {
     report('P7', {
       message: `the policy allows iam:PassRole together with ${quoteList(compute)}: the holder can start compute that runs as a more privileged role`,
@@ -53,7 +54,8 @@ export function lintPermissions(doc: PolicyDocument, report: Report): void {
   }
 }
 
-function lintStatement(s: PolicyStatement, report: Report): void {
+/** Lints one Allow statement; true when it grants administrator access. */
+function lintStatement(s: PolicyStatement, report: Report): boolean {
   const everyResource = onEveryResource(s);
   const actions = (s.action ?? []).map((a) => a.value);
   const allActions = actions.some((a) => a === '*' || a === '*:*');
@@ -80,7 +82,7 @@ function lintStatement(s: PolicyStatement, report: Report): void {
       span: s.keySpans.Action ?? s.keySpans.NotAction,
       statement: s,
     });
-    return;
+    return true;
   }
   const serviceWide = actions.filter((a) => /^[^:*?]+:\*$/.test(a));
   if (serviceWide.length > 0) {
@@ -91,7 +93,9 @@ function lintStatement(s: PolicyStatement, report: Report): void {
       statement: s,
     });
   }
+  const reported = new Set<string>();
   if (grants(s, 'iam:PassRole')) {
+    reported.add('iam:passrole');
     if (everyResource) {
       report('P5', {
         message: `${label(s)} allows iam:PassRole on every role: the holder can hand any role, admin included, to a service it controls`,
@@ -108,7 +112,6 @@ function lintStatement(s: PolicyStatement, report: Report): void {
       });
     }
   }
-  const reported = new Set<string>();
   const flag = (
     code: string,
     list: readonly string[],
@@ -147,7 +150,7 @@ function lintStatement(s: PolicyStatement, report: Report): void {
       `${label(s)} allows ${quoteList(xs)}${everyResource ? ' on every resource' : ''}, which return credentials`,
     'scope these actions to named roles or users, or remove them',
   );
-  if (!everyResource) return;
+  if (!everyResource) return false;
   flag(
     'P10',
     DATA_EXFILTRATION,
@@ -181,4 +184,5 @@ function lintStatement(s: PolicyStatement, report: Report): void {
       statement: s,
     });
   }
+  return false;
 }
