@@ -147,7 +147,7 @@ export function validatePolicy(
       for (const c of s.conditions) {
         if (parseOperator(c.operator)?.family !== 'Date') continue;
         for (const v of c.values) {
-          if (Number.isNaN(parseDate(v.value))) {
+          if (!legacyDateValid(v.value)) {
             report(
               malformed(
                 MSG.legacy,
@@ -273,6 +273,10 @@ export function validatePolicy(
             report(malformed(MSG.trustActions, `\`${a.value}\` is not an STS action`, a.span));
           }
         }
+        // NotAction always leaves non-STS actions in: never a valid trust statement
+        if (s.notAction) {
+          report(malformed(MSG.trustActions, 'NotAction in a trust policy allows actions other than STS ones', s.keySpans.NotAction));
+        }
       }
     }
   }
@@ -307,7 +311,8 @@ export function validatePolicy(
         if (!exists) {
           report(
             malformed(
-              MSG.invalidPrincipal(e.kind, e.value),
+              // IAM spells the kind of a service principal in capitals here
+              MSG.invalidPrincipal(e.kind === 'Service' ? 'SERVICE' : e.kind, e.value),
               valid
                 ? `\`${e.value}\` does not exist`
                 : `\`${e.value}\` is not a valid ${e.kind} principal`,
@@ -341,7 +346,8 @@ function label(s: PolicyStatement): string {
 export function resourceFormatError(r: string): string | undefined {
   if (r === '*') return undefined;
   const first = r.indexOf(':');
-  if (first < 0 || r.slice(0, first) !== 'arn') return MSG.resourceArn(r);
+  // IAM does not insist that the first field reads `arn`: `aws:s3:::b` is a partition error
+  if (first < 0) return MSG.resourceArn(r);
   const afterArn = r.slice(first + 1);
   const second = afterArn.indexOf(':');
   const partition = second < 0 ? afterArn : afterArn.slice(0, second);
@@ -369,6 +375,13 @@ export function resourceFormatError(r: string): string | undefined {
     return MSG.s3Region(r);
   }
   return undefined;
+}
+
+/** IAM's legacy date check: W3C ISO 8601 (a `T`, no blanks) or epoch seconds within 64 bits. */
+function legacyDateValid(v: string): boolean {
+  if (/\s/.test(v)) return false;
+  if (/^\d+$/.test(v)) return BigInt(v) <= 9223372036854775807n;
+  return !Number.isNaN(parseDate(v));
 }
 
 function legacyResourceFails(r: string): boolean {
@@ -423,7 +436,7 @@ export function principalValueValid(kind: PrincipalKind, v: string): boolean {
       );
     }
     case 'Service':
-      return /^[a-z0-9][a-z0-9.-]*\.[a-z0-9.-]+$/.test(v);
+      return /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/.test(v);
     case 'CanonicalUser':
       return /^[0-9a-f]{64}$/.test(v);
   }
