@@ -199,10 +199,11 @@ export function conditionHolds(c: CompiledCondition, ctx: RequestContext): boole
   const entry = ctx.get(c.key);
   const op = c.op;
   if (op.family === 'Null') {
-    const absent = entry === undefined;
+    // a key with an empty set of values counts as absent (IAM guide, multivalued context keys)
+    const absent = entry === undefined || entry.values.length === 0;
     return (c.nulls as (boolean | undefined)[]).some((n) => n !== undefined && n === absent);
   }
-  if (!entry) {
+  if (!entry || entry.values.length === 0) {
     if (op.ifExists || op.set === 'all') return true;
     if (op.set === 'any') return false;
     return op.negated;

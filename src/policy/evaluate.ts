@@ -35,7 +35,7 @@ export interface PolicySets {
   resourceIsTrust?: boolean | undefined;
   /** SCPs of the principal's account path, root first; each level must allow */
   scps?: readonly (readonly CompiledPolicy[])[] | undefined;
-  /** RCPs of the resource account's path, root first; each level must allow */
+  /** RCPs of the resource account's path, root first; they can only deny (RCPFullAWSAccess is implicit) */
   rcps?: readonly (readonly CompiledPolicy[])[] | undefined;
   /** the VPC endpoint policy, when the call came through one */
   vpce?: readonly CompiledPolicy[] | undefined;
@@ -275,9 +275,8 @@ export function decide(p: PreparedRequest, sets: PolicySets): Decision {
     missing ??= [];
     missing.push(level === undefined ? { set } : { set, level });
   };
-  if (rcpLevels)
-    for (let i = 0; i < rcpLevels.length; i++)
-      if ((rcpLevels[i] as SetScan).allows.length === 0) miss('rcp', i);
+  // RCPs never need an Allow: RCPFullAWSAccess is attached at every level and cannot be
+  // detached, so they can only deny (Organizations user guide, RCP evaluation)
   if (scpLevels)
     for (let i = 0; i < scpLevels.length; i++)
       if ((scpLevels[i] as SetScan).allows.length === 0) miss('scp', i);

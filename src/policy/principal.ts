@@ -71,6 +71,8 @@ export function principalFromString(
       const roleArn =
         fromContext &&
         fromContext.service === 'iam' &&
+        fromContext.account === account &&
+        fromContext.partition === partition &&
         fromContext.resource.startsWith('role/') &&
         fromContext.resource.endsWith(`/${m[1]}`)
           ? principalArn

@@ -238,14 +238,14 @@ export function simulateCase(input: unknown): SimulationResult | SimulationError
 
     const resourceIsTrust =
       input.resourcePolicyType === 'trust' ||
-      input.trustPolicy !== undefined ||
+      (input.trustPolicy !== undefined && input.trustPolicy !== null) ||
       (input.resourcePolicyType === undefined &&
         STS_ROLE_ACTIONS.has(req.action.toLowerCase()) &&
         /^arn:[^:]+:iam::\d*:role\//.test(resource));
     const resourceRaw = input.trustPolicy ?? input.resourcePolicy;
     const sessionRaw =
       input.sessionPolicies ??
-      (input.sessionPolicy === undefined ? undefined : [input.sessionPolicy]);
+      (input.sessionPolicy === undefined || input.sessionPolicy === null ? undefined : [input.sessionPolicy]);
     const sets: PolicySets = {
       identity: list(input.identityPolicies, 'identityPolicies').map((d, i) =>
         loadDoc(d, 'identity', 'identity', `identityPolicies[${i}]`),

@@ -283,7 +283,8 @@ export function validatePolicy(
 
   if (type === 'rcp') {
     for (const s of st) {
-      if (s.effect.toLowerCase() !== 'deny') {
+      // RCPFullAWSAccess, the one Allow RCP, is AWS's own; it is evaluated but cannot be saved
+      if (save && s.effect.toLowerCase() !== 'deny') {
         report(malformed(MSG.rcpEffect, `statement ${label(s)} is an Allow`, s.keySpans.Effect));
       }
       const p = s.principal;
