@@ -21,6 +21,7 @@ export * from './principal.js';
 export * from './simulate.js';
 export * from './types.js';
 export * from './validate-policy.js';
+export * from './web-identity.js';
 
 export type LoadResult =
   | { ok: true; document: PolicyDocument; policy: CompiledPolicy }
