@@ -5,7 +5,7 @@
  * that depend on how the resource policy named the caller, and with trust policies that
  * must always name the caller themselves. Pure: the request carries everything.
  */
-import { matchArnPattern, parseArn, type Segments, splitSegments } from './arn.js';
+import { matchArnPattern, type Segments, splitSegments } from './arn.js';
 import { type CompiledPolicy, type CompiledStatement, candidates } from './compile-policy.js';
 import { conditionHolds } from './conditions.js';
 import type { RequestContext } from './context.js';

@@ -245,7 +245,9 @@ export function simulateCase(input: unknown): SimulationResult | SimulationError
     const resourceRaw = input.trustPolicy ?? input.resourcePolicy;
     const sessionRaw =
       input.sessionPolicies ??
-      (input.sessionPolicy === undefined || input.sessionPolicy === null ? undefined : [input.sessionPolicy]);
+      (input.sessionPolicy === undefined || input.sessionPolicy === null
+        ? undefined
+        : [input.sessionPolicy]);
     const sets: PolicySets = {
       identity: list(input.identityPolicies, 'identityPolicies').map((d, i) =>
         loadDoc(d, 'identity', 'identity', `identityPolicies[${i}]`),

@@ -275,7 +275,13 @@ export function validatePolicy(
         }
         // NotAction always leaves non-STS actions in: never a valid trust statement
         if (s.notAction) {
-          report(malformed(MSG.trustActions, 'NotAction in a trust policy allows actions other than STS ones', s.keySpans.NotAction));
+          report(
+            malformed(
+              MSG.trustActions,
+              'NotAction in a trust policy allows actions other than STS ones',
+              s.keySpans.NotAction,
+            ),
+          );
         }
       }
     }
@@ -437,7 +443,9 @@ export function principalValueValid(kind: PrincipalKind, v: string): boolean {
       );
     }
     case 'Service':
-      return /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/.test(v);
+      return /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.(amazonaws\.com(\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)$/.test(
+        v,
+      );
     case 'CanonicalUser':
       return /^[0-9a-f]{64}$/.test(v);
   }
