@@ -5,14 +5,7 @@
  */
 
 export type OperatorFamily =
-  | 'String'
-  | 'Numeric'
-  | 'Date'
-  | 'Bool'
-  | 'Binary'
-  | 'Ip'
-  | 'Arn'
-  | 'Null';
+  'String' | 'Numeric' | 'Date' | 'Bool' | 'Binary' | 'Ip' | 'Arn' | 'Null';
 export type Comparison = 'eq' | 'like' | 'lt' | 'lte' | 'gt' | 'gte';
 export type SetQualifier = 'none' | 'all' | 'any';
 

@@ -20,8 +20,7 @@ import {
 } from './types.js';
 
 export type ParseResult =
-  | { ok: true; document: PolicyDocument }
-  | { ok: false; error: PolicyProblem };
+  { ok: true; document: PolicyDocument } | { ok: false; error: PolicyProblem };
 
 export interface ParseOptions {
   /** picks IAM's message for unparseable JSON: trust policies say "invalid Json" */

@@ -7,7 +7,6 @@
  * Deterministic: FC_SEED overrides the seed, FC_RUNS_SCALE multiplies every run count.
  * fast-check prints the seed and the shrink path of any failure.
  */
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` here is IAM policy-variable syntax
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -114,13 +114,7 @@ export type EvalDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
 /** The policy sets of AWS's evaluation logic. */
 export type PolicySetKind =
-  | 'identity'
-  | 'resource'
-  | 'boundary'
-  | 'session'
-  | 'scp'
-  | 'rcp'
-  | 'vpce';
+  'identity' | 'resource' | 'boundary' | 'session' | 'scp' | 'rcp' | 'vpce';
 
 /** How a resource-policy Allow named the caller (spec §11, same-account rules). */
 export type GrantKind = 'direct' | 'role' | 'account';
