@@ -333,7 +333,8 @@ export function decide(p: PreparedRequest, sets: PolicySets): Decision {
   return result('allowed', matched, [], sameAccount, grant, via);
 }
 
-const SET_NAMES: Record<PolicySetKind, string> = {
+/** How AWS names each policy set in AccessDenied messages and explanations. */
+export const SET_NAMES: Readonly<Record<PolicySetKind, string>> = {
   identity: 'identity-based policy',
   resource: 'resource-based policy',
   boundary: 'permissions boundary',

@@ -10,6 +10,7 @@ import { conditionHolds } from './conditions.js';
 import {
   type AuthorizationRequest,
   type Decision,
+  SET_NAMES,
   decide,
   type MissingAllow,
   type PolicySets,
@@ -202,16 +203,6 @@ export function explainRequest(request: AuthorizationRequest, sets: PolicySets):
   };
 }
 
-const SET_LABEL: Record<PolicySetKind, string> = {
-  identity: 'identity-based policy',
-  resource: 'resource-based policy',
-  boundary: 'permissions boundary',
-  session: 'session policy',
-  scp: 'service control policy',
-  rcp: 'resource control policy',
-  vpce: 'VPC endpoint policy',
-};
-
 function statementName(m: { policyId: string; index: number; sid?: string | undefined }): string {
   return `${m.policyId} statement ${m.sid ? `\`${m.sid}\`` : `#${m.index}`}`;
 }
@@ -249,7 +240,7 @@ const DEPTH: Record<Mismatch['element'], number> = {
 function summarize(d: Decision, r: AuthorizationRequest, sets: SetTrace[], trust: boolean): string {
   const what = `${r.action} on ${r.resource}`;
   const setLabel = (k: PolicySetKind) =>
-    k === 'resource' && trust ? 'role trust policy' : SET_LABEL[k];
+    k === 'resource' && trust ? 'role trust policy' : SET_NAMES[k];
   if (d.decision === 'explicitDeny') {
     return `explicitly denied: ${d.matched.map((m) => `${statementName(m)} (${setLabel(m.policyType)})`).join('; ')} denies ${what}`;
   }
