@@ -119,13 +119,10 @@ function valueMatches(
       const like = op.comparison === 'like';
       for (const pv of c.strings as StringValue[]) {
         if (pv.template) {
+          // INVARIANT: no operator both ignores case and matches patterns (no StringLikeIgnoreCase)
           if (like) {
             const parts = templateGlobParts(pv.template, lookup);
-            if (!parts) continue;
-            const g = globFromParts(
-              fold ? parts.map((p) => ({ ...p, text: p.text.toLowerCase() })) : parts,
-            );
-            if (matchGlob(g, actual)) return true;
+            if (parts && matchGlob(globFromParts(parts), actual)) return true;
           } else {
             const v = renderTemplate(pv.template, lookup);
             if (v !== undefined && (fold ? v.toLowerCase() : v) === actual) return true;

@@ -371,9 +371,4 @@ export function denialReason(d: Decision, action: string): string {
   return '';
 }
 
-/** Shorthand used by callers that only need the verdict. */
-export function isAllowed(d: Decision): boolean {
-  return d.decision === 'allowed';
-}
-
 export type { RequestContext };

@@ -66,11 +66,6 @@ export function compileGlob(pattern: string): Glob {
   return globFromParts([{ text: pattern, wild: true }]);
 }
 
-/** A glob that matches only its own text. */
-export function literalGlob(text: string): Glob {
-  return { text, wild: null, shape: 'exact', head: text };
-}
-
 /** Matches `s` against `g`. */
 export function matchGlob(g: Glob, s: string): boolean {
   switch (g.shape) {
