@@ -1,0 +1,3 @@
+/** The store: the persistence interface and its embedded SQLite implementation. */
+export * from './sqlite-store.js';
+export * from './types.js';

@@ -1,0 +1,171 @@
+/**
+ * The embedded store: SQLite in WAL mode through better-sqlite3, one file under the data
+ * folder. better-sqlite3 is synchronous; the asynchronous interface serialises transactions
+ * with a queue so that an `await` inside one never lets another write slip in.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { type Store, StoreError, type StoreOps, type StoredItem } from './types.js';
+
+const SCHEMA_VERSION = 1;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly stmts: {
+    get: Database.Statement<[string, string], { value: string; revision: number }>;
+    list: Database.Statement<[string], { key: string; value: string; revision: number }>;
+    listPrefix: Database.Statement<
+      [string, string, string],
+      { key: string; value: string; revision: number }
+    >;
+    put: Database.Statement<[string, string, string, number]>;
+    del: Database.Statement<[string, string]>;
+    bump: Database.Statement<[], { revision: number }>;
+    revision: Database.Statement<[], { revision: number }>;
+  };
+
+  /** Opens (creating if needed) the store at `path`; `:memory:` for a throwaway one. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmts = {
+      get: this.db.prepare('SELECT value, revision FROM items WHERE collection = ? AND key = ?'),
+      list: this.db.prepare(
+        'SELECT key, value, revision FROM items WHERE collection = ? ORDER BY key',
+      ),
+      listPrefix: this.db.prepare(
+        'SELECT key, value, revision FROM items WHERE collection = ? AND key >= ? AND key < ? ORDER BY key',
+      ),
+      put: this.db.prepare(
+        'INSERT INTO items (collection, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
+      ),
+      del: this.db.prepare('DELETE FROM items WHERE collection = ? AND key = ?'),
+      bump: this.db.prepare('UPDATE meta SET revision = revision + 1 RETURNING revision'),
+      revision: this.db.prepare('SELECT revision FROM meta'),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (schema_version INTEGER NOT NULL, revision INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS items (
+        collection TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        PRIMARY KEY (collection, key)
+      ) WITHOUT ROWID;
+    `);
+    const row = this.db.prepare('SELECT schema_version FROM meta').get() as
+      { schema_version: number } | undefined;
+    if (!row)
+      this.db
+        .prepare('INSERT INTO meta (schema_version, revision) VALUES (?, 0)')
+        .run(SCHEMA_VERSION);
+    else if (row.schema_version > SCHEMA_VERSION) {
+      throw new StoreError(
+        `the store was written by a newer irsakit (schema ${row.schema_version} > ${SCHEMA_VERSION})`,
+      );
+    }
+  }
+
+  private check(): void {
+    if (this.closed) throw new StoreError('the store is closed');
+  }
+
+  private readonly ops: StoreOps = {
+    get: async <T>(collection: string, key: string) => {
+      this.check();
+      const row = this.stmts.get.get(collection, key);
+      return row ? { key, value: JSON.parse(row.value) as T, revision: row.revision } : undefined;
+    },
+    list: async <T>(collection: string, opts?: { prefix?: string }) => {
+      this.check();
+      const rows = opts?.prefix
+        ? this.stmts.listPrefix.all(collection, opts.prefix, `${opts.prefix}\uffff`)
+        : this.stmts.list.all(collection);
+      return rows.map((r): StoredItem<T> => ({
+        key: r.key,
+        value: JSON.parse(r.value) as T,
+        revision: r.revision,
+      }));
+    },
+    put: async <T>(collection: string, key: string, value: T) => {
+      this.check();
+      const text = JSON.stringify(value);
+      if (text === undefined)
+        throw new StoreError(`cannot store undefined at ${collection}/${key}`);
+      const { revision } = this.stmts.bump.get() as { revision: number };
+      this.stmts.put.run(collection, key, text, revision);
+      return revision;
+    },
+    delete: async (collection: string, key: string) => {
+      this.check();
+      const r = this.stmts.del.run(collection, key);
+      if (r.changes > 0) this.stmts.bump.get();
+      return r.changes > 0;
+    },
+  };
+
+  /** Runs `fn` after every earlier queued operation. */
+  private enqueue<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  get<T>(collection: string, key: string) {
+    return this.enqueue(() => this.ops.get<T>(collection, key));
+  }
+  list<T>(collection: string, opts?: { prefix?: string }) {
+    return this.enqueue(() => this.ops.list<T>(collection, opts));
+  }
+  put<T>(collection: string, key: string, value: T) {
+    return this.transaction((tx) => tx.put(collection, key, value));
+  }
+  delete(collection: string, key: string) {
+    return this.transaction((tx) => tx.delete(collection, key));
+  }
+
+  transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R> {
+    return this.enqueue(async () => {
+      this.check();
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.ops);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  revision(): Promise<number> {
+    return this.enqueue(async () => {
+      this.check();
+      return (this.stmts.revision.get() as { revision: number }).revision;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.db.close();
+    });
+  }
+}
+
+/** Opens the embedded store of a data folder. */
+export function openSqliteStore(dataDir: string): SqliteStore {
+  return new SqliteStore(`${dataDir}/irsakit.db`);
+}

@@ -1,0 +1,102 @@
+/**
+ * The store conformance suite: every implementation of `Store` must pass it. Today the
+ * embedded SQLite store, on a real file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from './sqlite-store.js';
+import type { Store } from './types.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function fileStore(): { store: Store; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'irsa-store-'));
+  dirs.push(dir);
+  const path = join(dir, 'irsakit.db');
+  return { store: new SqliteStore(path), path };
+}
+
+describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
+  it('puts, gets, lists by prefix in key order, and deletes', async () => {
+    const { store } = make();
+    expect(await store.revision()).toBe(0);
+    await store.put('pods', 'prod/b', { n: 2 });
+    await store.put('pods', 'prod/a', { n: 1 });
+    await store.put('pods', 'dev/a', { n: 3 });
+    await store.put('other', 'prod/z', { n: 9 });
+    expect(await store.get('pods', 'prod/a')).toMatchObject({ key: 'prod/a', value: { n: 1 } });
+    expect(await store.get('pods', 'nope')).toBeUndefined();
+    expect((await store.list('pods', { prefix: 'prod/' })).map((i) => i.key)).toEqual([
+      'prod/a',
+      'prod/b',
+    ]);
+    expect((await store.list('pods')).map((i) => i.key)).toEqual(['dev/a', 'prod/a', 'prod/b']);
+    expect(await store.delete('pods', 'prod/a')).toBe(true);
+    expect(await store.delete('pods', 'prod/a')).toBe(false);
+    expect((await store.list('pods', { prefix: 'prod/' })).map((i) => i.key)).toEqual(['prod/b']);
+    await store.close();
+  });
+
+  it('counts a revision per write and stamps items with it', async () => {
+    const { store } = make();
+    const r1 = await store.put('c', 'k', 1);
+    const r2 = await store.put('c', 'k', 2);
+    expect(r2).toBe(r1 + 1);
+    expect((await store.get('c', 'k'))?.revision).toBe(r2);
+    await store.delete('c', 'k');
+    expect(await store.revision()).toBe(r2 + 1);
+    await store.close();
+  });
+
+  it('commits a transaction whole, or not at all', async () => {
+    const { store } = make();
+    await store.put('c', 'keep', 'before');
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('c', 'keep', 'during');
+        await tx.put('c', 'new', 'x');
+        throw new Error('invalid object');
+      }),
+    ).rejects.toThrow('invalid object');
+    expect((await store.get('c', 'keep'))?.value).toBe('before');
+    expect(await store.get('c', 'new')).toBeUndefined();
+    const rev = await store.revision();
+    await store.transaction(async (tx) => {
+      await tx.put('c', 'a', 1);
+      await tx.put('c', 'b', 2);
+    });
+    expect(await store.revision()).toBe(rev + 2);
+    await store.close();
+  });
+
+  it('never interleaves concurrent transactions', async () => {
+    const { store } = make();
+    await store.put('c', 'counter', 0);
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.transaction(async (tx) => {
+          const v = ((await tx.get<number>('c', 'counter'))?.value ?? 0) + 1;
+          await new Promise((r) => setTimeout(r, 1));
+          await tx.put('c', 'counter', v);
+        }),
+      ),
+    );
+    expect((await store.get('c', 'counter'))?.value).toBe(20);
+    await store.close();
+  });
+
+  it('keeps state across reopening', async () => {
+    const { store, path } = make();
+    await store.put('keys', 'k1', { kid: 'abc' });
+    await store.close();
+    const again = new SqliteStore(path);
+    expect((await again.get('keys', 'k1'))?.value).toEqual({ kid: 'abc' });
+    await expect(store.get('keys', 'k1')).rejects.toThrow('closed');
+    await again.close();
+  });
+});

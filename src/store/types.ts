@@ -1,0 +1,40 @@
+/**
+ * The persistence interface every component uses (DESIGN.md "Storage and scale"): named
+ * collections of JSON documents by key, transactions, and a store-wide revision that grows
+ * with every write (like a Kubernetes resourceVersion), so readers can tell whether anything
+ * changed. Asynchronous, so that SQLite (embedded) and PostgreSQL (shared) fit behind it.
+ */
+
+export interface StoredItem<T> {
+  key: string;
+  value: T;
+  /** the store revision at which this item was last written */
+  revision: number;
+}
+
+/** Reads and writes; inside a transaction, all of them commit or none does. */
+export interface StoreOps {
+  get<T>(collection: string, key: string): Promise<StoredItem<T> | undefined>;
+  /** items in key order; `prefix` keeps keys that start with it */
+  list<T>(collection: string, opts?: { prefix?: string }): Promise<StoredItem<T>[]>;
+  /** writes the item; returns its new revision */
+  put<T>(collection: string, key: string, value: T): Promise<number>;
+  /** true when the item existed */
+  delete(collection: string, key: string): Promise<boolean>;
+}
+
+export interface Store extends StoreOps {
+  /**
+   * Runs `fn` in one transaction: every write inside commits together, or, if `fn` throws,
+   * none does and the error propagates. Transactions never interleave.
+   */
+  transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R>;
+  /** the revision of the latest committed write (0 for an empty store) */
+  revision(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A programming error or a broken store, never a user mistake. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
