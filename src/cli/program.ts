@@ -3,6 +3,7 @@
  * and exit codes. `main.ts` runs it.
  */
 import { Command, CommanderError } from 'commander';
+import { registerClusterCommands } from './commands/cluster.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
 import { CliError, type Output, stdio } from './io.js';
@@ -62,6 +63,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--no-explain', 'leave the explanation out of each line')
     .option('--pretty', 'indent each result')
     .action(async (file: string, opts) => setExit(await simulateCommand(file, opts, io)));
+
+  registerClusterCommands(program, io, setExit);
 
   return program;
 }

@@ -1,0 +1,416 @@
+/**
+ * The local cluster's commands, shaped after kubectl's: `irsa apply -f`, `irsa get`,
+ * `irsa delete`, `irsa rollout restart`, `irsa token create`, and `irsa cluster …`.
+ * They talk to the running server through its admin API.
+ */
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { type ServerOptions, adminClient, clusterOf } from '../client.js';
+import { CliError, type Output, readInput } from '../io.js';
+
+interface KubeObj {
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    creationTimestamp?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  secrets?: unknown[];
+}
+
+const RESOURCES: Record<string, string> = {
+  pod: 'pods',
+  pods: 'pods',
+  po: 'pods',
+  serviceaccount: 'serviceaccounts',
+  serviceaccounts: 'serviceaccounts',
+  sa: 'serviceaccounts',
+  namespace: 'namespaces',
+  namespaces: 'namespaces',
+  ns: 'namespaces',
+  deployment: 'deployments',
+  deployments: 'deployments',
+  deploy: 'deployments',
+  'deployment.apps': 'deployments',
+};
+
+function resource(name: string): string {
+  const r = RESOURCES[name.toLowerCase()];
+  if (!r)
+    throw new CliError(
+      `the server doesn't have a resource type "${name}" (irsakit keeps pods, serviceaccounts, namespaces, deployments)`,
+      1,
+    );
+  return r;
+}
+
+/** Kubernetes-style age: 5s, 3m, 2h, 4d. */
+export function age(since: string | undefined, now = Date.now()): string {
+  if (!since) return '<unknown>';
+  const s = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+function table(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join(''))
+    .join('\n');
+}
+
+/**
+ * Go's time.ParseDuration for the forms people type: `600s`, `10m`, `1h30m`, `24h`; a bare
+ * number is seconds.
+ */
+export function parseDuration(s: string): number {
+  if (/^\d+$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)(h|m|s|ms)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    const n = Number(m[1]);
+    total += m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : m[2] === 's' ? n : n / 1000;
+    consumed += m[0].length;
+  }
+  if (consumed !== s.length || s.length === 0)
+    throw new CliError(`invalid duration "${s}" (e.g. 600s, 10m, 1h, 24h)`, 2);
+  return Math.floor(total);
+}
+
+function server<T extends Command>(cmd: T): T {
+  return cmd
+    .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)') as T;
+}
+
+type Opts = ServerOptions & {
+  namespace?: string;
+  allNamespaces?: boolean;
+  output?: string;
+  filename?: string[];
+};
+
+function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single: boolean): void {
+  if (opts.output === 'json') {
+    io.out(
+      JSON.stringify(
+        single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  if (opts.output === 'yaml') {
+    io.out(
+      stringify(single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }).trimEnd(),
+    );
+    return;
+  }
+  if (opts.output && opts.output !== 'wide' && opts.output !== 'name')
+    throw new CliError(
+      `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,name,wide,yaml`,
+      2,
+    );
+  if (objects.length === 0) {
+    io.err(
+      opts.allNamespaces || kind === 'namespaces'
+        ? 'No resources found'
+        : `No resources found in ${opts.namespace ?? 'default'} namespace.`,
+    );
+    return;
+  }
+  if (opts.output === 'name') {
+    io.out(
+      objects
+        .map(
+          (o) =>
+            `${kind === 'deployments' ? 'deployment.apps' : (o.kind ?? kind).toLowerCase()}/${o.metadata?.name}`,
+        )
+        .join('\n'),
+    );
+    return;
+  }
+  const wide = opts.output === 'wide';
+  const nsCol = opts.allNamespaces && kind !== 'namespaces';
+  const head = (cols: string[]) => (nsCol ? ['NAMESPACE', ...cols] : cols);
+  const row = (o: KubeObj, cols: string[]) =>
+    nsCol ? [o.metadata?.namespace ?? '', ...cols] : cols;
+  let rows: string[][];
+  switch (kind) {
+    case 'pods':
+      rows = [
+        head([
+          'NAME',
+          'READY',
+          'STATUS',
+          'RESTARTS',
+          'AGE',
+          ...(wide ? ['NODE', 'IRSA ROLE'] : []),
+        ]),
+      ];
+      for (const o of objects) {
+        const containers =
+          (o.spec?.containers as { env?: { name: string; value?: string }[] }[] | undefined) ?? [];
+        const role =
+          containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'AWS_ROLE_ARN')?.value ??
+          '<none>';
+        rows.push(
+          row(o, [
+            o.metadata?.name ?? '',
+            `${containers.length}/${containers.length}`,
+            String(o.status?.phase ?? 'Pending'),
+            '0',
+            age(o.metadata?.creationTimestamp),
+            ...(wide ? [String(o.spec?.nodeName ?? ''), role] : []),
+          ]),
+        );
+      }
+      break;
+    case 'serviceaccounts':
+      rows = [head(['NAME', 'SECRETS', 'AGE', ...(wide ? ['ROLE'] : [])])];
+      for (const o of objects) {
+        rows.push(
+          row(o, [
+            o.metadata?.name ?? '',
+            String(o.secrets?.length ?? 0),
+            age(o.metadata?.creationTimestamp),
+            ...(wide ? [o.metadata?.annotations?.['eks.amazonaws.com/role-arn'] ?? '<none>'] : []),
+          ]),
+        );
+      }
+      break;
+    case 'namespaces':
+      rows = [['NAME', 'STATUS', 'AGE']];
+      for (const o of objects)
+        rows.push([
+          o.metadata?.name ?? '',
+          String(o.status?.phase ?? 'Active'),
+          age(o.metadata?.creationTimestamp),
+        ]);
+      break;
+    default: {
+      rows = [head(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'])];
+      for (const o of objects) {
+        const n = String(o.spec?.replicas ?? 1);
+        rows.push(
+          row(o, [o.metadata?.name ?? '', `${n}/${n}`, n, n, age(o.metadata?.creationTimestamp)]),
+        );
+      }
+    }
+  }
+  io.out(table(rows));
+}
+
+export function registerClusterCommands(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  server(program.command('apply'))
+    .description(
+      'create or update objects from manifests (Namespace, ServiceAccount, Pod, Deployment), like kubectl apply',
+    )
+    .requiredOption(
+      '-f, --filename <file...>',
+      'YAML or JSON manifests (`-` for standard input); several documents per file',
+    )
+    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .action(async (opts: Opts) => {
+      const client = adminClient(opts);
+      const cluster = clusterOf(opts);
+      for (const f of opts.filename ?? []) {
+        const text = await readInput(f);
+        const r = await client.request<{
+          items: { ref: string; action: string; message?: string }[];
+        }>(
+          'POST',
+          `/clusters/${encodeURIComponent(cluster)}/apply?namespace=${encodeURIComponent(opts.namespace ?? 'default')}`,
+          text,
+        );
+        for (const o of r.body.items) {
+          if (o.action === 'skipped') io.err(`warning: skipped ${o.ref}: ${o.message}`);
+          else io.out(`${o.ref} ${o.action}`);
+        }
+      }
+      setExit(0);
+    });
+
+  server(program.command('get'))
+    .description('show pods, serviceaccounts, namespaces or deployments, like kubectl get')
+    .argument(
+      '<resource>',
+      'pods | serviceaccounts | namespaces | deployments (and their short names)',
+    )
+    .argument('[name]', 'one object by name')
+    .option('-n, --namespace <ns>', 'the namespace', 'default')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-o, --output <format>', 'json | yaml | wide | name')
+    .action(async (res: string, name: string | undefined, opts: Opts) => {
+      const kind = resource(res);
+      const client = adminClient(opts);
+      const cluster = encodeURIComponent(clusterOf(opts));
+      const ns = encodeURIComponent(opts.namespace ?? 'default');
+      if (name) {
+        const path =
+          kind === 'namespaces'
+            ? `/clusters/${cluster}/namespaces/-/namespaces/${encodeURIComponent(name)}`
+            : `/clusters/${cluster}/namespaces/${ns}/${kind}/${encodeURIComponent(name)}`;
+        const r = await client.request<{ object: KubeObj }>('GET', path);
+        print(io, [r.body.object], kind, opts, true);
+      } else {
+        const path =
+          kind === 'namespaces' || opts.allNamespaces
+            ? `/clusters/${cluster}/${kind}`
+            : `/clusters/${cluster}/namespaces/${ns}/${kind}`;
+        const r = await client.request<{ items: KubeObj[] }>('GET', path);
+        print(io, r.body.items, kind, opts, false);
+      }
+      setExit(0);
+    });
+
+  server(program.command('delete'))
+    .description('delete an object (a Deployment takes its pods, a Namespace its contents)')
+    .argument('<resource>', 'pod | serviceaccount | namespace | deployment')
+    .argument('<name>', 'the object')
+    .option('-n, --namespace <ns>', 'the namespace', 'default')
+    .action(async (res: string, name: string, opts: Opts) => {
+      const kind = resource(res);
+      const client = adminClient(opts);
+      const ns = kind === 'namespaces' ? '-' : (opts.namespace ?? 'default');
+      const r = await client.request<{ ref: string }>(
+        'DELETE',
+        `/clusters/${encodeURIComponent(clusterOf(opts))}/namespaces/${encodeURIComponent(ns)}/${kind}/${encodeURIComponent(name)}`,
+      );
+      io.out(`${r.body.ref} deleted`);
+      setExit(0);
+    });
+
+  const rollout = program.command('rollout').description('manage a Deployment’s rollout');
+  server(rollout.command('restart'))
+    .description(
+      're-create a Deployment’s pods (they are admitted again, with the ServiceAccount’s current role)',
+    )
+    .argument('<deployment>', 'deployment/NAME or NAME')
+    .option('-n, --namespace <ns>', 'the namespace', 'default')
+    .action(async (target: string, opts: Opts) => {
+      const name = target.replace(/^(deployment|deployments|deploy|deployment\.apps)\//, '');
+      const client = adminClient(opts);
+      await client.request(
+        'POST',
+        `/clusters/${encodeURIComponent(clusterOf(opts))}/namespaces/${encodeURIComponent(opts.namespace ?? 'default')}/deployments/${encodeURIComponent(name)}/restart`,
+      );
+      io.out(`deployment.apps/${name} restarted`);
+      setExit(0);
+    });
+
+  const token = program.command('token').description('service-account tokens');
+  server(token.command('create'))
+    .description('request a service-account token, like kubectl create token')
+    .argument('<serviceaccount>', 'the ServiceAccount')
+    .option('-n, --namespace <ns>', 'the namespace', 'default')
+    .option('--audience <aud...>', 'audiences of the token (default: the API server audiences)')
+    .option('--duration <d>', 'requested lifetime (e.g. 10m, 1h, 24h; minimum 10m)')
+    .option('--bound-pod <pod>', 'bind the token to this pod (it must run as the ServiceAccount)')
+    .action(
+      async (
+        sa: string,
+        opts: Opts & { audience?: string[]; duration?: string; boundPod?: string },
+      ) => {
+        const client = adminClient(opts);
+        const cluster = encodeURIComponent(clusterOf(opts));
+        const ns = opts.namespace ?? 'default';
+        const spec: Record<string, unknown> = {};
+        if (opts.audience) spec.audiences = opts.audience;
+        if (opts.duration) spec.expirationSeconds = parseDuration(opts.duration);
+        if (opts.boundPod) {
+          const pod = await client.request<{ object: KubeObj & { metadata?: { uid?: string } } }>(
+            'GET',
+            `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(opts.boundPod)}`,
+          );
+          spec.boundObjectRef = {
+            kind: 'Pod',
+            apiVersion: 'v1',
+            name: opts.boundPod,
+            uid: pod.body.object.metadata?.uid,
+          };
+        }
+        const r = await client.request<{ status?: { token?: string } }>(
+          'POST',
+          `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
+          {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec,
+          },
+        );
+        for (const w of r.warnings) io.err(`Warning: ${w}`);
+        io.out(r.body.status?.token ?? '');
+        setExit(0);
+      },
+    );
+
+  const cluster = program
+    .command('cluster')
+    .description('local clusters (each with its own OIDC issuer)');
+  server(cluster.command('list'))
+    .description('list clusters and their issuers')
+    .option('-o, --output <format>', 'json')
+    .action(async (opts: Opts) => {
+      const r = await adminClient(opts).request<{
+        items: { name: string; issuer: string; region: string; createdAt: string }[];
+      }>('GET', '/clusters');
+      if (opts.output === 'json') io.out(JSON.stringify(r.body.items, null, 2));
+      else
+        io.out(
+          table([
+            ['NAME', 'REGION', 'ISSUER', 'AGE'],
+            ...r.body.items.map((c) => [c.name, c.region, c.issuer, age(c.createdAt)]),
+          ]),
+        );
+      setExit(0);
+    });
+  server(cluster.command('create'))
+    .description('create a cluster with its own issuer')
+    .argument('<name>', 'cluster name')
+    .option('--region <region>', 'region', 'us-east-1')
+    .action(async (name: string, opts: Opts & { region?: string }) => {
+      const r = await adminClient(opts).request<{ name: string; issuer: string }>(
+        'POST',
+        '/clusters',
+        { name, region: opts.region },
+      );
+      io.out(`cluster ${r.body.name} created, issuer ${r.body.issuer}`);
+      setExit(0);
+    });
+  server(cluster.command('delete'))
+    .description('delete a cluster and everything in it')
+    .argument('<name>', 'cluster name')
+    .action(async (name: string, opts: Opts) => {
+      await adminClient(opts).request('DELETE', `/clusters/${encodeURIComponent(name)}`);
+      io.out(`cluster ${name} deleted`);
+      setExit(0);
+    });
+  server(cluster.command('describe'))
+    .description('show a cluster, its issuer, the CA thumbprint and the signing keys')
+    .argument('[name]', 'cluster name (default --cluster, $IRSA_CLUSTER or demo)')
+    .action(async (name: string | undefined, opts: Opts) => {
+      const client = adminClient(opts);
+      const c = encodeURIComponent(name ?? clusterOf(opts));
+      const cl = await client.request<Record<string, unknown>>('GET', `/clusters/${c}`);
+      const iss = await client.request<Record<string, unknown>>('GET', `/clusters/${c}/issuer`);
+      io.out(stringify({ cluster: cl.body, issuer: iss.body }).trimEnd());
+      setExit(0);
+    });
+}

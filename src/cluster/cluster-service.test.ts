@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../common/clock.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { type Admit, ClusterService } from './cluster-service.js';
+import type { KubeObject } from './manifests.js';
+import { ClusterError } from './types.js';
+
+let store: SqliteStore;
+let svc: ClusterService;
+let counter = 0;
+const admitted: { namespace: string; sa?: string }[] = [];
+
+/** Records what admission saw and leaves the pod as it is (the webhook has its own tests). */
+const recordingAdmit: Admit = ({ pod, namespace, serviceAccount }) => {
+  admitted.push({ namespace, sa: serviceAccount?.metadata?.name });
+  return {
+    pod,
+    mode: serviceAccount?.metadata?.annotations?.['eks.amazonaws.com/role-arn'] ? 'irsa' : 'none',
+    warnings: [],
+  };
+};
+
+beforeEach(async () => {
+  store = new SqliteStore(':memory:');
+  counter = 0;
+  admitted.length = 0;
+  svc = new ClusterService({
+    store,
+    clock: fixedClock('2026-11-22T10:00:00Z'),
+    randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
+    admit: recordingAdmit,
+    issuerBase: 'https://127.0.0.1:4578',
+  });
+  await svc.createCluster('demo', { id: 'EXAMPLED539D4633E53DE1B71EXAMPLE' });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+const seedSa = `# s3-app-serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: s3-app
+  namespace: production
+  annotations:
+    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role
+    eks.amazonaws.com/sts-regional-endpoints: "true"
+    eks.amazonaws.com/token-expiration: "86400"
+`;
+const namespace = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: production\n';
+
+async function failure(p: Promise<unknown>): Promise<ClusterError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ClusterError) return e;
+    throw e;
+  }
+  throw new Error('expected a ClusterError');
+}
+
+describe('clusters', () => {
+  it('names the issuer like EKS and creates the system namespaces with their default SAs', async () => {
+    const c = await svc.getCluster('demo');
+    expect(c.issuer).toBe('https://127.0.0.1:4578/id/EXAMPLED539D4633E53DE1B71EXAMPLE');
+    expect((await svc.list('demo', 'Namespace')).items.map((n) => n.metadata?.name)).toEqual([
+      'default',
+      'kube-node-lease',
+      'kube-public',
+      'kube-system',
+    ]);
+    expect((await svc.get('demo', 'ServiceAccount', 'kube-system', 'default')).metadata?.name).toBe(
+      'default',
+    );
+    const again = await failure(svc.createCluster('demo'));
+    expect(again.status).toMatchObject({ reason: 'AlreadyExists', code: 409 });
+  });
+});
+
+describe('apply', () => {
+  it('rejects a ServiceAccount in a namespace that does not exist, as the API server does', async () => {
+    const e = await failure(svc.apply('demo', seedSa));
+    expect(e.status).toMatchObject({
+      reason: 'NotFound',
+      code: 404,
+      message: 'namespaces "production" not found',
+    });
+  });
+
+  it('applies the seed manifests verbatim, then reports them unchanged', async () => {
+    expect(await svc.apply('demo', `${namespace}---\n${seedSa}`)).toEqual([
+      { ref: 'namespace/production', namespace: undefined, action: 'created' },
+      { ref: 'serviceaccount/s3-app', namespace: 'production', action: 'created' },
+    ]);
+    const sa = await svc.get('demo', 'ServiceAccount', 'production', 's3-app');
+    expect(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(
+      'arn:aws:iam::123456789012:role/s3-app-role',
+    );
+    expect((await svc.apply('demo', seedSa)).map((o) => o.action)).toEqual(['unchanged']);
+    expect((await svc.apply('demo', seedSa.replace('86400', '3600'))).map((o) => o.action)).toEqual(
+      ['configured'],
+    );
+  });
+
+  it('admits a pod once, at creation, with its ServiceAccount', async () => {
+    await svc.apply('demo', `${namespace}---\n${seedSa}`);
+    const pod = readSeedPod();
+    expect((await svc.apply('demo', pod)).map((o) => `${o.ref} ${o.action}`)).toEqual([
+      'pod/s3-reader created',
+    ]);
+    expect(admitted).toEqual([{ namespace: 'production', sa: 's3-app' }]);
+    const stored = await svc.get('demo', 'Pod', 'production', 's3-reader');
+    // the ServiceAccount admission plugin mounted the API token, as in a real cluster
+    expect((stored.spec?.volumes as { name: string }[])[0]?.name).toMatch(/^kube-api-access-/);
+    expect((await svc.admission('demo', 'production', 's3-reader'))?.mode).toBe('irsa');
+    // applying the same pod again changes nothing; a changed spec is refused
+    expect((await svc.apply('demo', pod)).map((o) => o.action)).toEqual(['unchanged']);
+    expect(admitted).toHaveLength(1);
+    const e = await failure(svc.apply('demo', pod.replace('sleep 3600', 'sleep 60')));
+    expect(e.status.message).toMatch(
+      /^The Pod "s3-reader" is invalid: spec: Forbidden: pod updates may not change fields other than/,
+    );
+  });
+
+  it('refuses a pod whose ServiceAccount does not exist', async () => {
+    await svc.apply('demo', namespace);
+    const e = await failure(svc.apply('demo', readSeedPod()));
+    expect(e.status).toMatchObject({
+      reason: 'Forbidden',
+      code: 403,
+      message:
+        'pods "s3-reader" is forbidden: error looking up service account production/s3-app: serviceaccount "s3-app" not found',
+    });
+  });
+
+  it('leaves the store unchanged when any object is invalid', async () => {
+    const before = await store.revision();
+    const e = await failure(
+      svc.apply(
+        'demo',
+        `${namespace}---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: Bad_Name\n  namespace: production\n`,
+      ),
+    );
+    expect(e.status.reason).toBe('Invalid');
+    expect(e.status.message).toBe(
+      `The ServiceAccount "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    );
+    expect(await store.revision()).toBe(before);
+    // a failure half-way (the second pod's SA is missing) rolls back the first pod too
+    await svc.apply('demo', `${namespace}---\n${seedSa}`);
+    const rev = await store.revision();
+    const twoPods = `${readSeedPod()}---\n${readSeedPod().replace('name: s3-reader', 'name: other').replace('serviceAccountName: s3-app', 'serviceAccountName: missing')}`;
+    await failure(svc.apply('demo', twoPods));
+    expect(await store.revision()).toBe(rev);
+    await expect(svc.get('demo', 'Pod', 'production', 's3-reader')).rejects.toThrow(
+      'pods "s3-reader" not found',
+    );
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'a pod without containers',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n',
+      'The Pod "p" is invalid: spec.containers: Required value',
+    ],
+    [
+      'containers without name and image',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {}\n',
+      'The Pod "p" is invalid: [spec.containers[0].name: Required value, spec.containers[0].image: Required value]',
+    ],
+    [
+      'a Deployment whose selector misses its template',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: b}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
+    ],
+    [
+      'a nameless object',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {}\n',
+      'The ServiceAccount "" is invalid: metadata.name: Required value: name or generateName is required',
+    ],
+    [
+      'an annotation that is not a string',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  annotations:\n    eks.amazonaws.com/token-expiration: 86400\n',
+      'The ServiceAccount "s" is invalid: metadata.annotations[eks.amazonaws.com/token-expiration]: Invalid value: "86400": must be a string (quote it in YAML: "86400")',
+    ],
+  ])('rejects %s with the API server’s message', async (_n, text, message) => {
+    const e = await failure(svc.apply('demo', text));
+    expect(e.status.message).toBe(message);
+  });
+
+  it('skips and reports kinds it does not keep, and applies the rest', async () => {
+    const out = await svc.apply(
+      'demo',
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\n${namespace}`,
+    );
+    expect(out[0]).toMatchObject({ ref: 'configmap/cm', action: 'skipped' });
+    expect(out[0]?.message).toContain('no matches for kind "ConfigMap" in version "v1"');
+    expect(out[1]).toMatchObject({ ref: 'namespace/production', action: 'created' });
+  });
+
+  it('reads JSON and kind: List', async () => {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } },
+      ],
+    };
+    expect((await svc.apply('demo', JSON.stringify(list))).map((o) => o.ref)).toEqual([
+      'namespace/a',
+      'namespace/b',
+    ]);
+    const e = await failure(svc.apply('demo', 'apiVersion: v1\nkind: [unclosed\n'));
+    expect(e.status.reason).toBe('BadRequest');
+  });
+});
+
+describe('deployments', () => {
+  it('turns the seed Deployment into `replicas` admitted pods, and restarts them', async () => {
+    await svc.apply('demo', namespace);
+    const text = readSeed('001_fc2ddaed615f7002.txt', '# s3-app-deployment.yaml');
+    expect((await svc.apply('demo', text)).map((o) => `${o.ref} ${o.action}`)).toEqual([
+      'serviceaccount/s3-app created',
+      'deployment.apps/s3-app created',
+    ]);
+    const pods = (await svc.list('demo', 'Pod', 'production')).items;
+    expect(pods).toHaveLength(3);
+    expect(
+      pods.every(
+        (p) =>
+          p.metadata?.labels?.app === 's3-app' &&
+          p.metadata?.ownerReferences?.[0]?.kind === 'ReplicaSet',
+      ),
+    ).toBe(true);
+    expect(admitted.filter((a) => a.sa === 's3-app')).toHaveLength(3);
+    await svc.restartDeployment('demo', 'production', 's3-app');
+    const after = (await svc.list('demo', 'Pod', 'production')).items.map((p) => p.metadata?.name);
+    expect(after).toHaveLength(3);
+    expect(after.some((n) => pods.some((p) => p.metadata?.name === n))).toBe(false);
+    expect(admitted.filter((a) => a.sa === 's3-app')).toHaveLength(6);
+    await svc.delete('demo', 'Deployment', 'production', 's3-app');
+    expect((await svc.list('demo', 'Pod', 'production')).items).toEqual([]);
+  });
+});
+
+function readSeed(file: string, marker: string): string {
+  const text = readFileSync(
+    fileURLToPath(new URL(`../../../shared/seeds/${file}`, import.meta.url)),
+    'utf8',
+  );
+  const start = text.indexOf(marker);
+  const end = text.indexOf('```', start);
+  return text.slice(start, end);
+}
+
+function readSeedPod(): string {
+  return readSeed('001_fc2ddaed615f7002.txt', '# s3-reader-pod.yaml');
+}
+
+export type { KubeObject };

@@ -1,0 +1,263 @@
+/**
+ * Object validation with the API server's messages (k8s.io/apimachinery validation and
+ * pkg/apis/core/validation): names, required fields, container lists, Deployment selectors.
+ * A message reads as kubectl prints it: `The Pod "x" is invalid: spec.containers: Required value`.
+ */
+import type { KubeObject } from './manifests.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/** One field error, rendered as the API server renders it. */
+export interface FieldError {
+  field: string;
+  type: 'Required value' | 'Invalid value' | 'Duplicate value' | 'Forbidden' | 'Unsupported value';
+  value?: unknown;
+  detail?: string;
+}
+
+export function renderFieldError(e: FieldError): string {
+  // field.Error.ErrorBody(): Required and Forbidden carry no value; the others quote it
+  const body =
+    e.type === 'Required value' || e.type === 'Forbidden'
+      ? e.type
+      : `${e.type}: ${typeof e.value === 'string' ? `"${e.value}"` : goValue(e.value)}`;
+  return `${e.field}: ${body}${e.detail ? `: ${e.detail}` : ''}`;
+}
+
+/** How Go's %v prints a label map: map[string]string{"app":"x"}. */
+function goValue(v: unknown): string {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `"${k}":"${String(x)}"`)
+      .join(', ');
+    return `map[string]string{${entries}}`;
+  }
+  return String(v);
+}
+
+/** `The Pod "x" is invalid: …` with one error, or `[e1, e2]` with several. */
+export function invalidMessage(kind: string, name: string, errors: FieldError[]): string {
+  const parts = errors.map(renderFieldError);
+  return `The ${kind} "${name}" is invalid: ${parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`}`;
+}
+
+function nameErrors(field: string, name: string, label: boolean): FieldError[] {
+  const max = label ? 63 : 253;
+  const out: FieldError[] = [];
+  if (name.length > max)
+    out.push({
+      field,
+      type: 'Invalid value',
+      value: name,
+      detail: `must be no more than ${max} characters`,
+    });
+  if (!(label ? DNS1123_LABEL : DNS1123_SUBDOMAIN).test(name)) {
+    out.push({
+      field,
+      type: 'Invalid value',
+      value: name,
+      detail: label ? LABEL_MSG : SUBDOMAIN_MSG,
+    });
+  }
+  return out;
+}
+
+function stringMap(field: string, v: unknown): FieldError[] {
+  if (v === undefined) return [];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return [{ field, type: 'Invalid value', value: typeof v, detail: 'must be a map of strings' }];
+  }
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => typeof x !== 'string')
+    .map(([k, x]) => ({
+      field: `${field}[${k}]`,
+      type: 'Invalid value' as const,
+      value: String(x),
+      detail: `must be a string (quote it in YAML: "${String(x)}")`,
+    }));
+}
+
+function metaErrors(obj: KubeObject, namespaced: boolean, label: boolean): FieldError[] {
+  const m = obj.metadata ?? {};
+  const out: FieldError[] = [];
+  if (!m.name && !m.generateName) {
+    out.push({
+      field: 'metadata.name',
+      type: 'Required value',
+      detail: 'name or generateName is required',
+    });
+  } else if (m.name) out.push(...nameErrors('metadata.name', m.name, label));
+  if (namespaced && m.namespace !== undefined)
+    out.push(...nameErrors('metadata.namespace', m.namespace, true));
+  out.push(
+    ...stringMap('metadata.labels', m.labels),
+    ...stringMap('metadata.annotations', m.annotations),
+  );
+  return out;
+}
+
+interface ContainerLike {
+  name?: unknown;
+  image?: unknown;
+  env?: unknown;
+  volumeMounts?: unknown;
+}
+
+function containerErrors(
+  path: string,
+  list: unknown,
+  required: boolean,
+  seen: Set<string>,
+): FieldError[] {
+  if (list === undefined || list === null) {
+    return required ? [{ field: path, type: 'Required value' }] : [];
+  }
+  if (!Array.isArray(list))
+    return [{ field: path, type: 'Invalid value', value: typeof list, detail: 'must be a list' }];
+  if (required && list.length === 0) return [{ field: path, type: 'Required value' }];
+  const out: FieldError[] = [];
+  (list as ContainerLike[]).forEach((c, i) => {
+    const p = `${path}[${i}]`;
+    if (typeof c !== 'object' || c === null) {
+      out.push({ field: p, type: 'Invalid value', value: String(c), detail: 'must be an object' });
+      return;
+    }
+    if (typeof c.name !== 'string' || c.name === '')
+      out.push({ field: `${p}.name`, type: 'Required value' });
+    else {
+      out.push(...nameErrors(`${p}.name`, c.name, true));
+      if (seen.has(c.name))
+        out.push({ field: `${p}.name`, type: 'Duplicate value', value: c.name });
+      seen.add(c.name);
+    }
+    if (typeof c.image !== 'string' || c.image === '')
+      out.push({ field: `${p}.image`, type: 'Required value' });
+    if (c.env !== undefined) {
+      if (!Array.isArray(c.env))
+        out.push({
+          field: `${p}.env`,
+          type: 'Invalid value',
+          value: typeof c.env,
+          detail: 'must be a list',
+        });
+      else
+        (c.env as { name?: unknown; value?: unknown }[]).forEach((e, j) => {
+          if (!e || typeof e.name !== 'string' || e.name === '')
+            out.push({ field: `${p}.env[${j}].name`, type: 'Required value' });
+          if (e && e.value !== undefined && typeof e.value !== 'string') {
+            out.push({
+              field: `${p}.env[${j}].value`,
+              type: 'Invalid value',
+              value: String(e.value),
+              detail: 'must be a string',
+            });
+          }
+        });
+    }
+    if (c.volumeMounts !== undefined && Array.isArray(c.volumeMounts)) {
+      const paths = new Set<string>();
+      (c.volumeMounts as { mountPath?: unknown; name?: unknown }[]).forEach((m, j) => {
+        if (typeof m.mountPath !== 'string' || m.mountPath === '') {
+          out.push({ field: `${p}.volumeMounts[${j}].mountPath`, type: 'Required value' });
+        } else {
+          if (paths.has(m.mountPath)) {
+            out.push({
+              field: `${p}.volumeMounts[${j}].mountPath`,
+              type: 'Invalid value',
+              value: m.mountPath,
+              detail: 'must be unique',
+            });
+          }
+          paths.add(m.mountPath);
+        }
+      });
+    }
+  });
+  return out;
+}
+
+/** Errors of a pod spec at `path` (`spec` for a Pod, `spec.template.spec` in a Deployment). */
+export function podSpecErrors(path: string, spec: unknown): FieldError[] {
+  if (!spec || typeof spec !== 'object') return [{ field: path, type: 'Required value' }];
+  const s = spec as Record<string, unknown>;
+  const seen = new Set<string>();
+  const out = [
+    ...containerErrors(`${path}.containers`, s.containers, true, seen),
+    ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen),
+  ];
+  const sa = s.serviceAccountName;
+  if (sa !== undefined && (typeof sa !== 'string' || (sa !== '' && !DNS1123_SUBDOMAIN.test(sa)))) {
+    out.push({
+      field: `${path}.serviceAccountName`,
+      type: 'Invalid value',
+      value: String(sa),
+      detail: SUBDOMAIN_MSG,
+    });
+  }
+  return out;
+}
+
+/**
+ * Validates an object of a kind irsakit stores; returns the field errors (empty when valid).
+ *
+ * @example
+ * validateObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'Prod' } })
+ * // → [{ field: 'metadata.name', type: 'Invalid value', value: 'Prod', detail: 'a lowercase RFC 1123 label …' }]
+ */
+export function validateObject(obj: KubeObject): FieldError[] {
+  switch (obj.kind) {
+    case 'Namespace':
+      return metaErrors(obj, false, true);
+    case 'ServiceAccount':
+      return metaErrors(obj, true, false);
+    case 'Pod':
+      return [...metaErrors(obj, true, false), ...podSpecErrors('spec', obj.spec)];
+    case 'Deployment': {
+      const out = metaErrors(obj, true, false);
+      const spec = (obj.spec ?? {}) as Record<string, unknown>;
+      const replicas = spec.replicas;
+      if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0)) {
+        out.push({
+          field: 'spec.replicas',
+          type: 'Invalid value',
+          value: String(replicas),
+          detail: 'must be greater than or equal to 0',
+        });
+      }
+      const selector = (spec.selector as { matchLabels?: Record<string, string> } | undefined)
+        ?.matchLabels;
+      const template = spec.template as
+        { metadata?: { labels?: Record<string, string> }; spec?: unknown } | undefined;
+      if (!selector || Object.keys(selector).length === 0) {
+        out.push({ field: 'spec.selector', type: 'Required value' });
+      } else {
+        const labels = template?.metadata?.labels ?? {};
+        if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) {
+          out.push({
+            field: 'spec.template.metadata.labels',
+            type: 'Invalid value',
+            value: labels,
+            detail: '`selector` does not match template `labels`',
+          });
+        }
+      }
+      out.push(...podSpecErrors('spec.template.spec', template?.spec));
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** apiVersion/kind pairs irsakit stores. */
+export const SUPPORTED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  Namespace: ['v1'],
+  ServiceAccount: ['v1'],
+  Pod: ['v1'],
+  Deployment: ['apps/v1'],
+};

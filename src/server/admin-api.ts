@@ -1,0 +1,260 @@
+/**
+ * The server's own admin API, under `/_irsa/v1/`: clusters, manifests, objects, tokens and
+ * issuer keys, for the `irsa` commands and `irsa webhook serve --from-irsa`. Authenticated
+ * by the bearer token in the data folder (compared in constant time). Errors are Kubernetes
+ * `Status` objects, rendered in one place (`handleAdmin`).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterService, Kind } from '../cluster/cluster-service.js';
+import { ClusterError, type ClusterRecord, type KubeStatus } from '../cluster/types.js';
+import { BodyTooLarge, readBody, sendJson } from './http.js';
+
+export const ADMIN_PREFIX = '/_irsa/v1';
+const MAX_BODY = 10 * 1024 * 1024;
+
+/** What the admin API needs from the issuer component. */
+export interface IssuerOps {
+  /** a TokenRequest for a ServiceAccount, as the API server answers it (or a Status) */
+  createToken(
+    cluster: ClusterRecord,
+    namespace: string,
+    serviceAccount: string,
+    request: unknown,
+  ): Promise<{ status: number; body: unknown; warnings: string[] }>;
+  rotate(
+    cluster: ClusterRecord,
+    opts: { alg?: string; activateAfterSeconds?: number },
+  ): Promise<unknown>;
+  describe(cluster: ClusterRecord): Promise<unknown>;
+}
+
+export interface AdminDeps {
+  token: string;
+  clusters: ClusterService;
+  issuer: IssuerOps;
+}
+
+const KINDS: Record<string, Kind> = {
+  namespaces: 'Namespace',
+  ns: 'Namespace',
+  serviceaccounts: 'ServiceAccount',
+  sa: 'ServiceAccount',
+  pods: 'Pod',
+  po: 'Pod',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+};
+
+function status(reason: KubeStatus['reason'], code: number, message: string): KubeStatus {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer (.+)$/.exec(h);
+  if (!m) return false;
+  const a = Buffer.from(m[1] as string);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function json(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = (await readBody(req, MAX_BODY)).toString('utf8');
+  if (body.trim() === '') return {};
+  try {
+    const v = JSON.parse(body) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw new ClusterError('BadRequest', 400, 'the request body is not a JSON object');
+  }
+}
+
+/**
+ * Handles an admin request; returns false when the path is not the admin API's.
+ */
+export async function handleAdmin(
+  deps: AdminDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<boolean> {
+  if (!url.pathname.startsWith(`${ADMIN_PREFIX}/`)) return false;
+  try {
+    if (!authorized(req, deps.token)) {
+      sendJson(
+        res,
+        401,
+        status(
+          'Unauthorized',
+          401,
+          'Unauthorized: the admin API needs `Authorization: Bearer <token>` (the token is in the data folder: admin-token)',
+        ),
+      );
+      return true;
+    }
+    const parts = url.pathname
+      .slice(ADMIN_PREFIX.length + 1)
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
+    await route(deps, req, res, url, parts);
+  } catch (e) {
+    if (e instanceof ClusterError) sendJson(res, e.status.code, e.status);
+    else if (e instanceof BodyTooLarge)
+      sendJson(
+        res,
+        413,
+        status('BadRequest', 413, `the request body is larger than ${e.limit} bytes`),
+      );
+    else {
+      process.stderr.write(
+        `irsa: admin API error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      sendJson(res, 500, status('InternalError', 500, 'internal error (see the server log)'));
+    }
+  }
+  return true;
+}
+
+async function route(
+  deps: AdminDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  p: string[],
+): Promise<void> {
+  const m = req.method ?? 'GET';
+  const c = deps.clusters;
+  const notAllowed = () =>
+    sendJson(
+      res,
+      405,
+      status('MethodNotAllowed', 405, `method ${m} is not allowed on ${url.pathname}`),
+    );
+  if (p[0] !== 'clusters') {
+    sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
+    return;
+  }
+  if (p.length === 1) {
+    if (m === 'GET') return sendJson(res, 200, { items: await c.listClusters() });
+    if (m === 'POST') {
+      const b = await json(req);
+      if (typeof b.name !== 'string')
+        throw new ClusterError('BadRequest', 400, 'a cluster needs a `name`');
+      const created = await c.createCluster(b.name, {
+        region: typeof b.region === 'string' ? b.region : undefined,
+      });
+      return sendJson(res, 201, created);
+    }
+    return notAllowed();
+  }
+  const clusterName = p[1] as string;
+  if (p.length === 2) {
+    if (m === 'GET') return sendJson(res, 200, await c.getCluster(clusterName));
+    if (m === 'DELETE') {
+      await c.deleteCluster(clusterName);
+      return sendJson(res, 200, { deleted: clusterName });
+    }
+    return notAllowed();
+  }
+  const rest = p.slice(2);
+  if (rest[0] === 'apply' && rest.length === 1) {
+    if (m !== 'POST') return notAllowed();
+    const text = (await readBody(req, MAX_BODY)).toString('utf8');
+    const outcomes = await c.apply(clusterName, text, {
+      defaultNamespace: url.searchParams.get('namespace') ?? undefined,
+    });
+    return sendJson(res, 200, { items: outcomes });
+  }
+  if (rest[0] === 'issuer') {
+    const cluster = await c.getCluster(clusterName);
+    if (rest.length === 1 && m === 'GET')
+      return sendJson(res, 200, await deps.issuer.describe(cluster));
+    if (rest[1] === 'rotate' && m === 'POST') {
+      const b = await json(req);
+      const result = await deps.issuer.rotate(cluster, {
+        alg: typeof b.alg === 'string' ? b.alg : undefined,
+        activateAfterSeconds:
+          typeof b.activateAfterSeconds === 'number' ? b.activateAfterSeconds : undefined,
+      });
+      return sendJson(res, 200, result);
+    }
+    return notAllowed();
+  }
+  // /clusters/:c/:kind  (all namespaces)
+  if (rest.length === 1) {
+    const kind = KINDS[rest[0] as string];
+    if (!kind)
+      throw new ClusterError(
+        'NotFound',
+        404,
+        `the server doesn't have a resource type "${rest[0]}"`,
+      );
+    if (m !== 'GET') return notAllowed();
+    const list = await c.list(clusterName, kind, url.searchParams.get('namespace') ?? undefined);
+    return sendJson(res, 200, {
+      apiVersion: 'v1',
+      kind: `${kind}List`,
+      metadata: { resourceVersion: list.resourceVersion },
+      items: list.items,
+    });
+  }
+  // /clusters/:c/namespaces/:ns/:kind[/:name[/:sub]]
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const ns = rest[1] as string;
+    const kind = KINDS[rest[2] as string];
+    if (!kind)
+      throw new ClusterError(
+        'NotFound',
+        404,
+        `the server doesn't have a resource type "${rest[2]}"`,
+      );
+    if (rest.length === 3) {
+      if (m !== 'GET') return notAllowed();
+      const list = await c.list(clusterName, kind, ns);
+      return sendJson(res, 200, {
+        apiVersion: 'v1',
+        kind: `${kind}List`,
+        metadata: { resourceVersion: list.resourceVersion },
+        items: list.items,
+      });
+    }
+    const name = rest[3] as string;
+    if (rest.length === 4) {
+      if (m === 'GET') {
+        const obj = await c.get(clusterName, kind, ns, name);
+        if (kind === 'Pod') {
+          const admission = await c.admission(clusterName, ns, name);
+          return sendJson(res, 200, { object: obj, admission });
+        }
+        return sendJson(res, 200, { object: obj });
+      }
+      if (m === 'DELETE') return sendJson(res, 200, await c.delete(clusterName, kind, ns, name));
+      return notAllowed();
+    }
+    if (rest.length === 5 && rest[4] === 'token' && kind === 'ServiceAccount') {
+      if (m !== 'POST') return notAllowed();
+      const cluster = await c.getCluster(clusterName);
+      const r = await deps.issuer.createToken(cluster, ns, name, await json(req));
+      const headers: Record<string, string> = {};
+      if (r.warnings.length > 0)
+        headers.Warning = r.warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(', ');
+      return sendJson(res, r.status, r.body, headers);
+    }
+    if (rest.length === 5 && rest[4] === 'restart' && kind === 'Deployment') {
+      if (m !== 'POST') return notAllowed();
+      return sendJson(res, 200, await c.restartDeployment(clusterName, ns, name));
+    }
+  }
+  sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
+}
