@@ -35,8 +35,6 @@ export interface ClusterServiceDeps {
   admit: Admit;
   /** the issuers' HTTPS base, e.g. `https://127.0.0.1:4578` */
   issuerBase: string;
-  /** called inside the creating transaction, e.g. to create the first signing key */
-  onClusterCreated?: (cluster: ClusterRecord, tx: StoreOps) => Promise<void>;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -112,7 +110,6 @@ export class ClusterService {
       };
       await tx.put(CLUSTERS, name, cluster);
       for (const ns of SYSTEM_NAMESPACES) await this.createNamespace(tx, cluster, ns);
-      await this.d.onClusterCreated?.(cluster, tx);
       return cluster;
     });
   }
