@@ -259,8 +259,7 @@ export function decide(p: PreparedRequest, sets: PolicySets): Decision {
   const session = hasSession && sets.session ? scan(sets.session, p, denies) : NONE;
   const resource = sets.resource ? scan(sets.resource, p, denies) : NONE;
   const scpLevels = identitySide && sets.scps ? scanLevels(sets.scps, p, denies) : undefined;
-  const rcpLevels =
-    principal.type !== 'Service' && sets.rcps ? scanLevels(sets.rcps, p, denies) : undefined;
+  const rcpLevels = sets.rcps ? scanLevels(sets.rcps, p, denies) : undefined;
   const vpce = sets.vpce && sets.vpce.length > 0 ? scan(sets.vpce, p, denies) : undefined;
   const grant = resource.grant;
 
@@ -268,6 +267,11 @@ export function decide(p: PreparedRequest, sets: PolicySets): Decision {
     const matched: MatchedStatement[] = [];
     for (const d of denies) matched.push(toMatched(d.st, d.level));
     return result('explicitDeny', matched, [], sameAccount, grant, undefined);
+  }
+
+  // "Roles may not be assumed by root accounts." (STS): no trust policy can let the root user in
+  if (isRoot && sets.resourceIsTrust && p.action.startsWith('sts:assumerole')) {
+    return result('implicitDeny', [], [{ set: 'identity' }], sameAccount, grant, undefined);
   }
 
   let missing: MissingAllow[] | undefined;

@@ -185,7 +185,7 @@ export function explainRequest(request: AuthorizationRequest, sets: PolicySets):
     push('scp', lvl, identitySide, i);
   });
   sets.rcps?.forEach((lvl, i) => {
-    push('rcp', lvl, principal.type !== 'Service', i);
+    push('rcp', lvl, true, i);
   });
   push('vpce', sets.vpce, true);
   push('identity', sets.identity, useIdentity);
