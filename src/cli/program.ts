@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClusterCommands } from './commands/cluster.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
+import { registerUpCommand } from './commands/up.js';
 import { CliError, type Output, stdio } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -64,6 +65,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--pretty', 'indent each result')
     .action(async (file: string, opts) => setExit(await simulateCommand(file, opts, io)));
 
+  registerUpCommand(program, io, setExit);
   registerClusterCommands(program, io, setExit);
 
   return program;

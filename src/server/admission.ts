@@ -16,7 +16,10 @@ import {
 
 export function webhookAdmission(base: WebhookOptions = defaultWebhookOptions()): Admit {
   return ({ pod, namespace, serviceAccount, cluster }) => {
-    const options: WebhookOptions = { ...base, awsDefaultRegion: base.awsDefaultRegion || cluster.region };
+    const options: WebhookOptions = {
+      ...base,
+      awsDefaultRegion: base.awsDefaultRegion || cluster.region,
+    };
     const r = mutatePod(
       { pod: pod as Pod, namespace, serviceAccount: serviceAccount as ServiceAccount | undefined },
       options,

@@ -1,0 +1,98 @@
+/**
+ * `irsa up`: starts the server in the foreground and says where everything is; stops cleanly
+ * on SIGINT/SIGTERM.
+ */
+import type { Command } from 'commander';
+import { resolveDataDir } from '../../common/data-dir.js';
+import { CliError, type Output } from '../io.js';
+
+function port(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CliError(`${name} takes a port number (0–65535)`);
+  return n;
+}
+
+export function registerUpCommand(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('up')
+    .description(
+      'start irsakit: the AWS edge and admin API, and the clusters’ OIDC issuers over HTTPS',
+    )
+    .option('--port <port>', 'edge port', '4577')
+    .option(
+      '--issuer-port <port>',
+      'issuers’ HTTPS port (default: the one the clusters use, else 4578)',
+    )
+    .option(
+      '--host <addr>',
+      'address to listen on (a local identity provider should stay local)',
+      '127.0.0.1',
+    )
+    .option('--data <dir>', 'data folder (default $IRSA_DATA or ~/.irsa)')
+    .option('--no-demo', 'start with an empty store (no demo cluster)')
+    .action(
+      async (opts: {
+        port: string;
+        issuerPort?: string;
+        host: string;
+        data?: string;
+        demo: boolean;
+      }) => {
+        const dataDir = resolveDataDir(opts.data);
+        // loaded on demand: the other commands start without the server's dependencies
+        const { startServer } = await import('../../server/up.js');
+        let server;
+        try {
+          server = await startServer({
+            dataDir,
+            host: opts.host,
+            port: port(opts.port, '--port'),
+            issuerPort: port(opts.issuerPort, '--issuer-port'),
+            demo: opts.demo,
+            log: (l) => io.err(`irsa: ${l}`),
+          });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE')
+            throw new CliError(
+              `a port is in use (${(e as Error).message.replace(/^.*EADDRINUSE: /, '')}): is irsakit already running? Use --port / --issuer-port`,
+              1,
+            );
+          throw e;
+        }
+        const clusters = await server.clusters.listClusters();
+        io.out(
+          [
+            'irsakit is up',
+            `  edge (admin API):  ${server.edge}`,
+            `  issuers (HTTPS):   ${server.issuer}`,
+            `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
+            `  data:              ${dataDir}`,
+            ...clusters.map(
+              (c) =>
+                `  cluster ${c.name}:${' '.repeat(Math.max(1, 10 - c.name.length))}issuer ${c.issuer}`,
+            ),
+            '',
+            'try:',
+            '  irsa apply -f examples/k8s/namespace.yaml -f examples/k8s/s3-app-serviceaccount.yaml -f examples/k8s/s3-reader-pod.yaml',
+            '  irsa get pods -n production -o wide',
+            '  irsa token create -n production s3-app --audience sts.amazonaws.com',
+          ].join('\n'),
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        io.err('irsa: stopping');
+        await server.close();
+        setExit(0);
+      },
+    );
+}

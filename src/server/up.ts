@@ -1,0 +1,205 @@
+/**
+ * `irsa up`: one process, two ports. The edge (plain HTTP, default 127.0.0.1:4577) serves
+ * the admin API and health; the issuers (HTTPS with the local CA, default :4578) serve each
+ * cluster's OIDC discovery and JWKS. State lives in the data folder's store; what the server
+ * recorded (`server.json`) lets every other command find it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ClusterService } from '../cluster/cluster-service.js';
+import { type Clock, systemClock } from '../common/clock.js';
+import {
+  DEFAULT_ISSUER_PORT,
+  type ServerRecord,
+  dataPaths,
+  ensureAdminToken,
+} from '../common/data-dir.js';
+import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { handleAdmin } from './admin-api.js';
+import { webhookAdmission } from './admission.js';
+import { sendJson } from './http.js';
+import { issuerOps } from './issuer-ops.js';
+
+export interface UpOptions {
+  dataDir: string;
+  /** the address both ports listen on (default 127.0.0.1: a local identity provider stays local) */
+  host?: string;
+  /** the edge port (default 4577; 0 picks a free one) */
+  port?: number;
+  /** the issuers' HTTPS port (default: the port the clusters' issuers already use, else 4578) */
+  issuerPort?: number;
+  /** create the demo cluster on an empty store */
+  demo?: boolean;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  edge: string;
+  issuer: string;
+  dataDir: string;
+  caCertPath: string;
+  thumbprint: string;
+  clusters: ClusterService;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The issuer port the stored clusters were created with, so their issuer URLs stay valid. */
+function storedIssuerPort(issuers: string[]): number | undefined {
+  for (const i of issuers) {
+    const port = Number(new URL(i).port);
+    if (port > 0) return port;
+  }
+  return undefined;
+}
+
+/**
+ * Starts the server; resolves once both ports listen.
+ *
+ * @example
+ * const s = await startServer({ dataDir: '/tmp/irsa', port: 0, issuerPort: 0 });
+ * console.log(s.edge, s.issuer);
+ * await s.close();
+ */
+export async function startServer(o: UpOptions): Promise<RunningServer> {
+  const clock = o.clock ?? systemClock;
+  const log = o.log ?? (() => undefined);
+  const host = o.host ?? '127.0.0.1';
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const token = ensureAdminToken(o.dataDir);
+  const store = openSqliteStore(o.dataDir);
+  const keyRing = new KeyRing({ store, clock });
+  const ca = await ensureLocalCa({
+    dataDir: o.dataDir,
+    clock,
+    sans: host === '127.0.0.1' || host === '0.0.0.0' ? [] : [host],
+  });
+
+  // the issuers' port must be known before any cluster is created: issuer URLs embed it
+  let clusters: ClusterService | undefined;
+  const issuerServer = createHttpsServer(
+    { key: ca.serverKeyPem, cert: ca.serverCertPem },
+    createIssuerHandler({
+      store,
+      clock,
+      resolveCluster: async (id) => {
+        const c = await clusters?.clusterById(id);
+        return c ? { name: c.name, issuer: c.issuer } : undefined;
+      },
+    }),
+  );
+  const existing = (await store.list<{ issuer: string }>('clusters')).map((i) => i.value.issuer);
+  const issuerPort = await listen(
+    issuerServer,
+    o.issuerPort ?? storedIssuerPort(existing) ?? DEFAULT_ISSUER_PORT,
+    host,
+  );
+  const issuerBase = `https://${urlHost(host)}:${issuerPort}`;
+  clusters = new ClusterService({
+    store,
+    clock,
+    randomHex: (n) => randomBytes(n).toString('hex'),
+    admit: webhookAdmission(),
+    issuerBase,
+  });
+  const admin = {
+    token,
+    clusters,
+    issuer: issuerOps({
+      clusters,
+      keyRing,
+      clock,
+      thumbprint: ca.thumbprint,
+      caCertPath: ca.paths.caCert,
+    }),
+  };
+
+  const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    void (async () => {
+      if (url.pathname === '/health') {
+        sendJson(res, 200, { status: 'ok', issuer: issuerBase });
+        return;
+      }
+      if (await handleAdmin(admin, req, res, url)) return;
+      sendJson(res, 404, { message: `no route for ${req.method} ${url.pathname}` });
+    })().catch((e: unknown) => {
+      log(`edge error: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) sendJson(res, 500, { message: 'internal error' });
+    });
+  });
+  let edgePort: number;
+  try {
+    edgePort = await listen(edgeServer, o.port ?? 4577, host);
+  } catch (e) {
+    issuerServer.close();
+    await store.close();
+    throw e;
+  }
+  const edge = `http://${urlHost(host)}:${edgePort}`;
+
+  if (o.demo && (await clusters.listClusters()).length === 0) {
+    const demo = await clusters.createCluster('demo');
+    await keyRing.ensure(demo.name);
+    log(`created cluster demo, issuer ${demo.issuer}`);
+  }
+
+  const record: ServerRecord = {
+    pid: process.pid,
+    edge,
+    issuer: issuerBase,
+    startedAt: clock().toISOString(),
+  };
+  const recordPath = dataPaths(o.dataDir).server;
+  writeFileSync(recordPath, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const stop = (s: Server) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+          setTimeout(() => s.closeAllConnections(), 2000).unref();
+        });
+      await Promise.all([stop(edgeServer), stop(issuerServer)]);
+      await store.close();
+      try {
+        const current = JSON.parse(readFileSync(recordPath, 'utf8')) as ServerRecord;
+        if (current.pid === process.pid && current.edge === edge)
+          rmSync(recordPath, { force: true });
+      } catch {
+        // already gone
+      }
+    })();
+    return closing;
+  };
+  return {
+    edge,
+    issuer: issuerBase,
+    dataDir: o.dataDir,
+    caCertPath: ca.paths.caCert,
+    thumbprint: ca.thumbprint,
+    clusters,
+    close,
+  };
+}
