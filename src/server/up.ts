@@ -95,14 +95,14 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   });
 
   // the issuers' port must be known before any cluster is created: issuer URLs embed it
-  let clusters: ClusterService | undefined;
+  const late: { clusters?: ClusterService } = {};
   const issuerServer = createHttpsServer(
     { key: ca.serverKeyPem, cert: ca.serverCertPem },
     createIssuerHandler({
       store,
       clock,
       resolveCluster: async (id) => {
-        const c = await clusters?.clusterById(id);
+        const c = await late.clusters?.clusterById(id);
         return c ? { name: c.name, issuer: c.issuer } : undefined;
       },
     }),
@@ -114,13 +114,14 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     host,
   );
   const issuerBase = `https://${urlHost(host)}:${issuerPort}`;
-  clusters = new ClusterService({
+  const clusters = new ClusterService({
     store,
     clock,
     randomHex: (n) => randomBytes(n).toString('hex'),
     admit: webhookAdmission(),
     issuerBase,
   });
+  late.clusters = clusters;
   const admin = {
     token,
     clusters,
