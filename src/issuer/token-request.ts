@@ -1,0 +1,586 @@
+/**
+ * The TokenRequest API (`POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token`) as
+ * kube-apiserver answers it (spec/kubernetes.md §1.2–§1.5). Mirrors
+ * `pkg/registry/core/serviceaccount/storage/token.go` (order of checks, binding, clamping,
+ * the 3607-second extension), `pkg/apis/authentication/validation/validation.go` (the
+ * lifetime bounds) and `pkg/serviceaccount/claims.go` (the claims).
+ *
+ * Checks, in kube-apiserver's order:
+ * 1. `metadata.name` / `metadata.namespace` in the body must match the URL (422 Invalid);
+ * 2. the service account must exist (404 NotFound);
+ * 3. defaults: audiences → the API audiences, `expirationSeconds` → 3600;
+ * 4. validation: 600 ≤ `expirationSeconds` ≤ 2^32 (422 Invalid);
+ * 5. the bound object: a core Pod, Secret or Node (else 400), existing (404), a pod running as
+ *    this service account (400), with the UID given, if any (409 Conflict);
+ * 6. a cluster maximum shortens the lifetime, with a warning;
+ * 7. a pod-bound 3607-second token for API-server audiences only is extended to a year
+ *    (`warnafter` keeps the short lifetime); `status.expirationTimestamp` never is.
+ *
+ * `planTokenRequest` is the pure core (clock and UUID passed in); `issueToken` adds the
+ * signature through the key ring. Errors are `metav1.Status` values, never thrown.
+ */
+import { randomUUID as nodeRandomUUID } from 'node:crypto';
+import type { Clock } from '../common/clock.js';
+import {
+  badRequest,
+  conflict,
+  internalError,
+  invalid,
+  IssuerError,
+  notFound,
+  type Status,
+} from './errors.js';
+import { goJson } from './go-json.js';
+import type { KeyRing } from './key-ring.js';
+
+/** `expirationSeconds` when the request has none. */
+export const DEFAULT_EXPIRATION_SECONDS = 3600;
+/** The shortest lifetime a TokenRequest may ask for (10 minutes). */
+export const MIN_EXPIRATION_SECONDS = 600;
+/** The longest lifetime a TokenRequest may ask for (2^32 s). */
+export const MAX_EXPIRATION_SECONDS = 2 ** 32;
+/** The lifetime of kube-api-access tokens, recognisable on purpose (60·60 + 7). */
+export const WARN_ONLY_EXPIRATION_SECONDS = 3607;
+/** The lifetime an extended kube-api-access token really gets (one year). */
+export const EXTENDED_EXPIRATION_SECONDS = 24 * 365 * 3600;
+
+/** What the issuer needs to know of a cluster (its kube-apiserver flags). */
+export interface IssuerCluster {
+  /** the key ring's name for the cluster */
+  name: string;
+  /** `--service-account-issuer` (the first one): the tokens' `iss` */
+  issuer: string;
+  /** `--api-audiences`; defaults to `[issuer]`, as kube-apiserver's does */
+  apiAudiences?: readonly string[];
+  /** `--service-account-max-token-expiration` in seconds; 0 or absent: unset */
+  maxTokenExpirationSeconds?: number;
+  /** `--service-account-extend-token-expiration`; default true */
+  extendTokenExpiration?: boolean;
+}
+
+export interface ServiceAccountObject {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface PodObject {
+  name: string;
+  namespace: string;
+  uid: string;
+  /** `spec.serviceAccountName` */
+  serviceAccountName: string;
+  /** `spec.nodeName`, when the pod is scheduled */
+  nodeName?: string;
+}
+
+export interface SecretObject {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface NodeObject {
+  name: string;
+  uid: string;
+}
+
+/** `spec.boundObjectRef` as sent. */
+export interface BoundObjectReference {
+  kind?: string;
+  apiVersion?: string;
+  name?: string;
+  uid?: string;
+}
+
+export interface TokenRequestSpec {
+  audiences?: string[];
+  expirationSeconds?: number;
+  boundObjectRef?: BoundObjectReference;
+}
+
+/** The request body (`authentication.k8s.io/v1` TokenRequest). */
+export interface TokenRequest {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: TokenRequestSpec;
+}
+
+export interface TokenRequestInput {
+  cluster: IssuerCluster;
+  /** the namespace in the URL */
+  namespace: string;
+  /** the service account name in the URL */
+  name: string;
+  request: TokenRequest;
+  /** the service account named by the URL, or `undefined` when it does not exist */
+  serviceAccount: ServiceAccountObject | undefined;
+  /**
+   * The object `spec.boundObjectRef` names, looked up by the caller (absent when it does not
+   * exist); for a pod, also its node (`node`, matched by `spec.nodeName`) when known.
+   */
+  bound?: { pod?: PodObject; secret?: SecretObject; node?: NodeObject };
+}
+
+/** `{name, uid}` of a bound object in the `kubernetes.io` claim; empty keys omitted. */
+export interface ObjectClaim {
+  name?: string;
+  uid?: string;
+}
+
+/** The private `kubernetes.io` claim, keys in the order Go writes them (sorted). */
+export interface KubernetesClaim {
+  namespace?: string;
+  node?: ObjectClaim;
+  pod?: ObjectClaim;
+  secret?: ObjectClaim;
+  serviceaccount?: ObjectClaim;
+  warnafter?: number;
+}
+
+/** The claims of a service-account token, keys in the order Go writes them (sorted). */
+export interface ServiceAccountClaims {
+  aud: string[];
+  exp: number;
+  iat: number;
+  iss: string;
+  jti: string;
+  'kubernetes.io': KubernetesClaim;
+  nbf: number;
+  sub: string;
+}
+
+/** A TokenRequest as kube-apiserver answers it (`status.token` filled by `issueToken`). */
+export interface TokenRequestResponse {
+  kind: 'TokenRequest';
+  apiVersion: 'authentication.k8s.io/v1';
+  metadata: { name: string; namespace: string; creationTimestamp: string };
+  spec: { audiences: string[]; expirationSeconds: number; boundObjectRef?: BoundObjectReference };
+  status: { token: string; expirationTimestamp: string };
+}
+
+/** Everything about the token except its signature. */
+export interface TokenPlan {
+  claims: ServiceAccountClaims;
+  /** `exp − iat`: the JWT's real lifetime (a year for extended tokens) */
+  lifetimeSeconds: number;
+  /** the lifetime reported to the client, after the clamp, before any extension */
+  expirationSeconds: number;
+  /** `status.expirationTimestamp`: now + `expirationSeconds`, RFC 3339 */
+  expirationTimestamp: string;
+  /** the response `Warning` texts */
+  warnings: string[];
+  /** the response with an empty `status.token` */
+  response: TokenRequestResponse;
+}
+
+export type TokenPlanResult = { ok: true; plan: TokenPlan } | { ok: false; status: Status };
+
+const TOKEN_REQUEST_GROUP = 'authentication.k8s.io';
+
+/** RFC 3339 with whole seconds, as `metav1.Time` marshals. */
+function rfc3339(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `schema.ParseGroupVersion` as `FromAPIVersionAndKind` uses it (a bad value: empty). */
+function parseGroupVersion(apiVersion: string): { group: string; version: string } {
+  if (apiVersion === '' || apiVersion === '/') return { group: '', version: '' };
+  const parts = apiVersion.split('/');
+  if (parts.length === 1) return { group: '', version: apiVersion };
+  if (parts.length === 2) return { group: parts[0] as string, version: parts[1] as string };
+  return { group: '', version: '' };
+}
+
+function objectClaim(name: string | undefined, uid: string | undefined): ObjectClaim {
+  const c: ObjectClaim = {};
+  if (name) c.name = name;
+  if (uid) c.uid = uid;
+  return c;
+}
+
+const DECODE_PREFIX = 'TokenRequest in version "v1" cannot be handled as a TokenRequest: ';
+
+/**
+ * Reads a TokenRequest body (parsed JSON) into a `TokenRequest`, or the 400 kube-apiserver
+ * answers for a body it cannot decode (a wrong `kind`/`apiVersion`, a wrong field type).
+ *
+ * @example
+ * decodeTokenRequest({ spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } })
+ * // → { ok: true, request: { spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } } }
+ */
+export function decodeTokenRequest(
+  body: unknown,
+): { ok: true; request: TokenRequest } | { ok: false; status: Status } {
+  const bad = (detail: string) => ({
+    ok: false as const,
+    status: badRequest(DECODE_PREFIX + detail),
+  });
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const str = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+  if (body === undefined || body === null) return { ok: true, request: {} };
+  if (!isObj(body)) return bad('the body must be a JSON object');
+  const { apiVersion, kind, metadata, spec } = body;
+  if (!str(apiVersion) || !str(kind)) return bad('apiVersion and kind must be strings');
+  if (kind && kind !== 'TokenRequest') return bad(`kind \`${String(kind)}\` is not TokenRequest`);
+  if (apiVersion && apiVersion !== 'authentication.k8s.io/v1')
+    return bad(`apiVersion \`${String(apiVersion)}\` is not authentication.k8s.io/v1`);
+  const request: TokenRequest = {};
+  if (typeof apiVersion === 'string') request.apiVersion = apiVersion;
+  if (typeof kind === 'string') request.kind = kind;
+  if (metadata !== undefined && metadata !== null) {
+    if (!isObj(metadata)) return bad('metadata must be an object');
+    if (!str(metadata.name) || !str(metadata.namespace))
+      return bad('metadata.name and metadata.namespace must be strings');
+    request.metadata = {};
+    if (typeof metadata.name === 'string') request.metadata.name = metadata.name;
+    if (typeof metadata.namespace === 'string') request.metadata.namespace = metadata.namespace;
+  }
+  if (spec !== undefined && spec !== null) {
+    if (!isObj(spec)) return bad('spec must be an object');
+    const out: TokenRequestSpec = {};
+    if (spec.audiences !== undefined && spec.audiences !== null) {
+      if (!Array.isArray(spec.audiences) || !spec.audiences.every((a) => typeof a === 'string'))
+        return bad('spec.audiences must be an array of strings');
+      out.audiences = spec.audiences as string[];
+    }
+    if (spec.expirationSeconds !== undefined && spec.expirationSeconds !== null) {
+      if (
+        typeof spec.expirationSeconds !== 'number' ||
+        !Number.isSafeInteger(spec.expirationSeconds)
+      )
+        return bad(
+          `spec.expirationSeconds must be an integer, not ${JSON.stringify(spec.expirationSeconds)}`,
+        );
+      out.expirationSeconds = spec.expirationSeconds;
+    }
+    const ref = spec.boundObjectRef;
+    if (ref !== undefined && ref !== null) {
+      if (!isObj(ref)) return bad('spec.boundObjectRef must be an object');
+      const r: BoundObjectReference = {};
+      for (const k of ['kind', 'apiVersion', 'name', 'uid'] as const) {
+        if (!str(ref[k])) return bad(`spec.boundObjectRef.${k} must be a string`);
+        if (typeof ref[k] === 'string') r[k] = ref[k];
+      }
+      out.boundObjectRef = r;
+    }
+    request.spec = out;
+  }
+  return { ok: true, request };
+}
+
+/**
+ * The lifetime rules of §1.4–§1.5 alone: the clamp to the cluster maximum (with its warning)
+ * and the 3607-second extension.
+ *
+ * @example
+ * tokenLifetime({ name: 'dev', issuer: 'https://i', maxTokenExpirationSeconds: 3600 }, 86400, ['sts.amazonaws.com'], false)
+ * // → { expirationSeconds: 3600, lifetimeSeconds: 3600, warnAfterSeconds: undefined,
+ * //     warnings: ['requested expiration of 86400 seconds shortened to 3600 seconds'] }
+ */
+export function tokenLifetime(
+  cluster: IssuerCluster,
+  requestedSeconds: number,
+  audiences: readonly string[],
+  podBound: boolean,
+): {
+  expirationSeconds: number;
+  lifetimeSeconds: number;
+  warnAfterSeconds: number | undefined;
+  warnings: string[];
+} {
+  const warnings: string[] = [];
+  let expirationSeconds = requestedSeconds;
+  const max = cluster.maxTokenExpirationSeconds ?? 0;
+  if (max > 0 && expirationSeconds > max) {
+    warnings.push(
+      `requested expiration of ${expirationSeconds} seconds shortened to ${max} seconds`,
+    );
+    expirationSeconds = max;
+  }
+  const apiAudiences = new Set(cluster.apiAudiences ?? [cluster.issuer]);
+  const extend =
+    (cluster.extendTokenExpiration ?? true) &&
+    podBound &&
+    expirationSeconds === WARN_ONLY_EXPIRATION_SECONDS &&
+    audiences.every((a) => apiAudiences.has(a));
+  return {
+    expirationSeconds,
+    lifetimeSeconds: extend ? EXTENDED_EXPIRATION_SECONDS : expirationSeconds,
+    warnAfterSeconds: extend ? expirationSeconds : undefined,
+    warnings,
+  };
+}
+
+/**
+ * Checks `--service-account-max-token-expiration` as kube-apiserver does at startup: 0
+ * (unset) or between one hour and 2^32 seconds. Returns the error text, or `undefined`.
+ *
+ * @example
+ * checkMaxTokenExpiration(600) // → 'the service-account-max-token-expiration must be between 1 hour and 2^32 seconds'
+ */
+export function checkMaxTokenExpiration(seconds: number): string | undefined {
+  if (seconds === 0) return undefined;
+  return Number.isInteger(seconds) && seconds >= 3600 && seconds <= MAX_EXPIRATION_SECONDS
+    ? undefined
+    : 'the service-account-max-token-expiration must be between 1 hour and 2^32 seconds';
+}
+
+/**
+ * Validates a TokenRequest and computes its claims, as kube-apiserver would, without
+ * signing. Pure: `now` and the token's `jti` come in.
+ *
+ * @example
+ * const r = planTokenRequest(
+ *   { cluster, namespace: 'default', name: 'app', serviceAccount: sa,
+ *     request: { spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } } },
+ *   { now: new Date('2024-06-06T10:55:55Z'), jti: 'e51f1fbc-4733-4b85-a59f-ba80c0523874' },
+ * );
+ * r.ok && r.plan.claims.sub // → 'system:serviceaccount:default:app'
+ */
+export function planTokenRequest(
+  input: TokenRequestInput,
+  env: { now: Date; jti: string },
+): TokenPlanResult {
+  const fail = (status: Status): TokenPlanResult => ({ ok: false, status });
+  const { cluster, namespace, name, request } = input;
+  const meta = request.metadata ?? {};
+
+  // 1. the body's name and namespace must match the URL
+  if (meta.name && meta.name !== name)
+    return fail(
+      invalid(TOKEN_REQUEST_GROUP, 'TokenRequest', name, [
+        {
+          field: 'metadata.name',
+          value: meta.name,
+          detail: 'must match the service account name if specified',
+        },
+      ]),
+    );
+  if (meta.namespace && meta.namespace !== namespace)
+    return fail(
+      invalid(TOKEN_REQUEST_GROUP, 'TokenRequest', name, [
+        {
+          field: 'metadata.namespace',
+          value: meta.namespace,
+          detail: 'must match the service account namespace if specified',
+        },
+      ]),
+    );
+
+  // 2. the service account
+  const sa = input.serviceAccount;
+  if (!sa || sa.name !== name || sa.namespace !== namespace)
+    return fail(notFound('', 'serviceaccounts', name));
+
+  // 3. defaults
+  const spec = request.spec ?? {};
+  const audiences =
+    spec.audiences && spec.audiences.length > 0
+      ? [...spec.audiences]
+      : [...(cluster.apiAudiences ?? [cluster.issuer])];
+  const requested = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
+  if (typeof requested !== 'number' || !Number.isSafeInteger(requested))
+    return fail(
+      badRequest(
+        `${DECODE_PREFIX}spec.expirationSeconds must be an integer, not ${JSON.stringify(requested)}`,
+      ),
+    );
+
+  // 4. validation (ValidateTokenRequest)
+  if (requested < MIN_EXPIRATION_SECONDS)
+    return fail(
+      invalid(TOKEN_REQUEST_GROUP, 'TokenRequest', '', [
+        {
+          field: 'spec.expirationSeconds',
+          value: requested,
+          detail: 'may not specify a duration less than 10 minutes',
+        },
+      ]),
+    );
+  if (requested > MAX_EXPIRATION_SECONDS)
+    return fail(
+      invalid(TOKEN_REQUEST_GROUP, 'TokenRequest', '', [
+        {
+          field: 'spec.expirationSeconds',
+          value: requested,
+          detail: 'may not specify a duration larger than 2^32 seconds',
+        },
+      ]),
+    );
+
+  // 5. the bound object
+  let pod: PodObject | undefined;
+  let secret: SecretObject | undefined;
+  let node: ObjectClaim | undefined;
+  const ref = spec.boundObjectRef;
+  if (ref) {
+    const kind = ref.kind ?? '';
+    const gv = parseGroupVersion(ref.apiVersion ?? '');
+    const refName = ref.name ?? '';
+    let uid: string;
+    const core = gv.group === '';
+    if (core && (kind === 'Pod' || kind === 'Secret' || kind === 'Node') && refName === '')
+      return fail(badRequest('Name parameter required.'));
+    if (core && kind === 'Pod') {
+      const p = input.bound?.pod;
+      if (!p || p.name !== refName || p.namespace !== namespace)
+        return fail(notFound('', 'pods', refName));
+      if (name !== p.serviceAccountName)
+        return fail(
+          badRequest(
+            `cannot bind token for serviceaccount ${JSON.stringify(name)} to pod running with different serviceaccount name.`,
+          ),
+        );
+      pod = p;
+      uid = p.uid;
+      if (p.nodeName) {
+        const n = input.bound?.node;
+        node = n && n.name === p.nodeName ? objectClaim(n.name, n.uid) : { name: p.nodeName };
+      }
+    } else if (core && kind === 'Node') {
+      const n = input.bound?.node;
+      if (!n || n.name !== refName) return fail(notFound('', 'nodes', refName));
+      node = objectClaim(n.name, n.uid);
+      uid = n.uid;
+    } else if (core && kind === 'Secret') {
+      const s = input.bound?.secret;
+      if (!s || s.name !== refName || s.namespace !== namespace)
+        return fail(notFound('', 'secrets', refName));
+      secret = s;
+      uid = s.uid;
+    } else {
+      return fail(
+        badRequest(`cannot bind token to object of type ${gv.group}/${gv.version}, Kind=${kind}`),
+      );
+    }
+    if (ref.uid && ref.uid !== uid)
+      return fail(
+        conflict(
+          gv.group,
+          kind,
+          refName,
+          `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+        ),
+      );
+  }
+
+  // 6–7. clamp and extension
+  const life = tokenLifetime(cluster, requested, audiences, pod !== undefined);
+
+  // the claims (claims.go), keys sorted as Go's map marshalling writes them
+  const iat = Math.floor(env.now.getTime() / 1000);
+  const k8s: KubernetesClaim = {};
+  if (sa.namespace) k8s.namespace = sa.namespace;
+  if (node) k8s.node = node;
+  if (pod) k8s.pod = objectClaim(pod.name, pod.uid);
+  if (secret) k8s.secret = objectClaim(secret.name, secret.uid);
+  k8s.serviceaccount = objectClaim(sa.name, sa.uid);
+  if (life.warnAfterSeconds !== undefined) k8s.warnafter = iat + life.warnAfterSeconds;
+  const claims: ServiceAccountClaims = {
+    aud: audiences,
+    exp: iat + life.lifetimeSeconds,
+    iat,
+    iss: cluster.issuer,
+    jti: env.jti,
+    'kubernetes.io': k8s,
+    nbf: iat,
+    sub: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+  };
+  const expirationTimestamp = rfc3339(iat + life.expirationSeconds);
+  const responseSpec: TokenRequestResponse['spec'] = {
+    audiences,
+    expirationSeconds: life.expirationSeconds,
+  };
+  if (ref) responseSpec.boundObjectRef = { ...ref };
+  return {
+    ok: true,
+    plan: {
+      claims,
+      lifetimeSeconds: life.lifetimeSeconds,
+      expirationSeconds: life.expirationSeconds,
+      expirationTimestamp,
+      warnings: life.warnings,
+      response: {
+        kind: 'TokenRequest',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { name: sa.name, namespace: sa.namespace, creationTimestamp: rfc3339(iat) },
+        spec: responseSpec,
+        status: { token: '', expirationTimestamp },
+      },
+    },
+  };
+}
+
+/**
+ * The JWT payload bytes: the claims as Go's `encoding/json` writes them.
+ *
+ * @example
+ * new TextDecoder().decode(claimsBytes(plan.claims)) // → '{"aud":["sts.amazonaws.com"],"exp":…}'
+ */
+export function claimsBytes(claims: ServiceAccountClaims): Uint8Array {
+  return new TextEncoder().encode(goJson(claims));
+}
+
+export interface IssueTokenInput extends TokenRequestInput {
+  clock: Clock;
+  keyRing: KeyRing;
+  /** the `jti` source; node's `randomUUID` by default */
+  randomUUID?: () => string;
+}
+
+/** An issued token, or the Status kube-apiserver would have answered. */
+export type TokenRequestResult =
+  | {
+      ok: true;
+      /** the compact JWS; never log it (cite `kid` and `claims.jti`) */
+      token: string;
+      expirationTimestamp: string;
+      warnings: string[];
+      /** the decoded claims, for the audit trail */
+      claims: ServiceAccountClaims;
+      kid: string;
+      /** the full TokenRequest response, `status.token` filled */
+      response: TokenRequestResponse;
+    }
+  | { ok: false; status: Status };
+
+/**
+ * Handles a TokenRequest: validates, computes the claims, signs with the cluster's current
+ * key (header exactly `{alg, kid}`).
+ *
+ * @example
+ * const r = await issueToken({ cluster, namespace: 'default', name: 'app', serviceAccount: sa,
+ *   request: { spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } },
+ *   clock: systemClock, keyRing });
+ * if (r.ok) writeTokenFile(r.token); else respond(r.status.code, r.status);
+ */
+export async function issueToken(input: IssueTokenInput): Promise<TokenRequestResult> {
+  const planned = planTokenRequest(input, {
+    now: input.clock(),
+    jti: (input.randomUUID ?? nodeRandomUUID)(),
+  });
+  if (!planned.ok) return planned;
+  const { plan } = planned;
+  let signed;
+  try {
+    signed = await input.keyRing.sign(input.cluster.name, claimsBytes(plan.claims), {
+      lifetimeSeconds: plan.lifetimeSeconds,
+    });
+  } catch (e) {
+    if (e instanceof IssuerError && e.code === 'NoSigningKey')
+      return { ok: false, status: internalError(`failed to generate token: ${e.message}`) };
+    throw e;
+  }
+  return {
+    ok: true,
+    token: signed.token,
+    expirationTimestamp: plan.expirationTimestamp,
+    warnings: plan.warnings,
+    claims: plan.claims,
+    kid: signed.kid,
+    response: { ...plan.response, status: { ...plan.response.status, token: signed.token } },
+  };
+}
