@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
 import { registerUpCommand } from './commands/up.js';
@@ -67,6 +68,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   registerUpCommand(program, io, setExit);
   registerClusterCommands(program, io, setExit);
+  registerIssuerCommands(program, io, setExit);
 
   return program;
 }
