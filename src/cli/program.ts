@@ -8,6 +8,7 @@ import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerWebhookCommand } from './commands/webhook.js';
 import { CliError, type Output, stdio } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -68,6 +69,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   registerUpCommand(program, io, setExit);
   registerClusterCommands(program, io, setExit);
+  registerWebhookCommand(program, io, setExit);
   registerIssuerCommands(program, io, setExit);
 
   return program;
