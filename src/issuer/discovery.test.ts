@@ -24,7 +24,8 @@ import {
 import { KeyRing } from './key-ring.js';
 import { keyId, publicJwk } from './keys.js';
 import { ensureLocalCa, type LocalCa } from './local-ca.js';
-import { type IssuerCluster, issueToken } from './token-request.js';
+import { issueToken } from './token-request.js';
+import type { IssuerCluster } from './types.js';
 
 const ID_RSA = '0123456789ABCDEF0123456789ABCDEF';
 const ID_EC = 'FEDCBA9876543210FEDCBA9876543210';

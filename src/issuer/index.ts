@@ -12,3 +12,5 @@ export * from './keys.js';
 export * from './local-ca.js';
 export * from './publish.js';
 export * from './token-request.js';
+export * from './token-request-body.js';
+export * from './types.js';

@@ -10,13 +10,13 @@ import { SqliteStore } from '../store/index.js';
 import { renderIssuerDocuments } from './discovery.js';
 import { KeyRing } from './key-ring.js';
 import {
-  decodeTokenRequest,
-  type IssuerCluster,
+  checkMaxTokenExpiration,
   issueToken,
   planTokenRequest,
-  type TokenRequestInput,
   tokenLifetime,
 } from './token-request.js';
+import { decodeTokenRequest } from './token-request-body.js';
+import type { IssuerCluster, TokenRequestInput } from './types.js';
 
 const NOW = '2024-06-06T10:55:55Z';
 const IAT = 1717671355;
@@ -608,5 +608,21 @@ describe('decodeTokenRequest', () => {
         `TokenRequest in version "v1" cannot be handled as a TokenRequest: ${detail}`,
       );
     }
+  });
+});
+
+describe('checkMaxTokenExpiration', () => {
+  it.each([
+    [0, undefined],
+    [3600, undefined],
+    [86400, undefined],
+    [2 ** 32, undefined],
+    [3599, 'the service-account-max-token-expiration must be between 1 hour and 2^32 seconds'],
+    [
+      2 ** 32 + 1,
+      'the service-account-max-token-expiration must be between 1 hour and 2^32 seconds',
+    ],
+  ])('%i → %s', (seconds, message) => {
+    expect(checkMaxTokenExpiration(seconds)).toBe(message);
   });
 });

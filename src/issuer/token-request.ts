@@ -32,6 +32,17 @@ import {
 } from './errors.js';
 import { goJson } from './go-json.js';
 import type { KeyRing } from './key-ring.js';
+import { DECODE_PREFIX } from './token-request-body.js';
+import type {
+  IssuerCluster,
+  KubernetesClaim,
+  ObjectClaim,
+  PodObject,
+  SecretObject,
+  ServiceAccountClaims,
+  TokenRequestInput,
+  TokenRequestResponse,
+} from './types.js';
 
 /** `expirationSeconds` when the request has none. */
 export const DEFAULT_EXPIRATION_SECONDS = 3600;
@@ -43,122 +54,6 @@ export const MAX_EXPIRATION_SECONDS = 2 ** 32;
 export const WARN_ONLY_EXPIRATION_SECONDS = 3607;
 /** The lifetime an extended kube-api-access token really gets (one year). */
 export const EXTENDED_EXPIRATION_SECONDS = 24 * 365 * 3600;
-
-/** What the issuer needs to know of a cluster (its kube-apiserver flags). */
-export interface IssuerCluster {
-  /** the key ring's name for the cluster */
-  name: string;
-  /** `--service-account-issuer` (the first one): the tokens' `iss` */
-  issuer: string;
-  /** `--api-audiences`; defaults to `[issuer]`, as kube-apiserver's does */
-  apiAudiences?: readonly string[];
-  /** `--service-account-max-token-expiration` in seconds; 0 or absent: unset */
-  maxTokenExpirationSeconds?: number;
-  /** `--service-account-extend-token-expiration`; default true */
-  extendTokenExpiration?: boolean;
-}
-
-export interface ServiceAccountObject {
-  name: string;
-  namespace: string;
-  uid: string;
-}
-
-export interface PodObject {
-  name: string;
-  namespace: string;
-  uid: string;
-  /** `spec.serviceAccountName` */
-  serviceAccountName: string;
-  /** `spec.nodeName`, when the pod is scheduled */
-  nodeName?: string;
-}
-
-export interface SecretObject {
-  name: string;
-  namespace: string;
-  uid: string;
-}
-
-export interface NodeObject {
-  name: string;
-  uid: string;
-}
-
-/** `spec.boundObjectRef` as sent. */
-export interface BoundObjectReference {
-  kind?: string;
-  apiVersion?: string;
-  name?: string;
-  uid?: string;
-}
-
-export interface TokenRequestSpec {
-  audiences?: string[];
-  expirationSeconds?: number;
-  boundObjectRef?: BoundObjectReference;
-}
-
-/** The request body (`authentication.k8s.io/v1` TokenRequest). */
-export interface TokenRequest {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  spec?: TokenRequestSpec;
-}
-
-export interface TokenRequestInput {
-  cluster: IssuerCluster;
-  /** the namespace in the URL */
-  namespace: string;
-  /** the service account name in the URL */
-  name: string;
-  request: TokenRequest;
-  /** the service account named by the URL, or `undefined` when it does not exist */
-  serviceAccount: ServiceAccountObject | undefined;
-  /**
-   * The object `spec.boundObjectRef` names, looked up by the caller (absent when it does not
-   * exist); for a pod, also its node (`node`, matched by `spec.nodeName`) when known.
-   */
-  bound?: { pod?: PodObject; secret?: SecretObject; node?: NodeObject };
-}
-
-/** `{name, uid}` of a bound object in the `kubernetes.io` claim; empty keys omitted. */
-export interface ObjectClaim {
-  name?: string;
-  uid?: string;
-}
-
-/** The private `kubernetes.io` claim, keys in the order Go writes them (sorted). */
-export interface KubernetesClaim {
-  namespace?: string;
-  node?: ObjectClaim;
-  pod?: ObjectClaim;
-  secret?: ObjectClaim;
-  serviceaccount?: ObjectClaim;
-  warnafter?: number;
-}
-
-/** The claims of a service-account token, keys in the order Go writes them (sorted). */
-export interface ServiceAccountClaims {
-  aud: string[];
-  exp: number;
-  iat: number;
-  iss: string;
-  jti: string;
-  'kubernetes.io': KubernetesClaim;
-  nbf: number;
-  sub: string;
-}
-
-/** A TokenRequest as kube-apiserver answers it (`status.token` filled by `issueToken`). */
-export interface TokenRequestResponse {
-  kind: 'TokenRequest';
-  apiVersion: 'authentication.k8s.io/v1';
-  metadata: { name: string; namespace: string; creationTimestamp: string };
-  spec: { audiences: string[]; expirationSeconds: number; boundObjectRef?: BoundObjectReference };
-  status: { token: string; expirationTimestamp: string };
-}
 
 /** Everything about the token except its signature. */
 export interface TokenPlan {
@@ -198,77 +93,6 @@ function objectClaim(name: string | undefined, uid: string | undefined): ObjectC
   if (name) c.name = name;
   if (uid) c.uid = uid;
   return c;
-}
-
-const DECODE_PREFIX = 'TokenRequest in version "v1" cannot be handled as a TokenRequest: ';
-
-/**
- * Reads a TokenRequest body (parsed JSON) into a `TokenRequest`, or the 400 kube-apiserver
- * answers for a body it cannot decode (a wrong `kind`/`apiVersion`, a wrong field type).
- *
- * @example
- * decodeTokenRequest({ spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } })
- * // → { ok: true, request: { spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 } } }
- */
-export function decodeTokenRequest(
-  body: unknown,
-): { ok: true; request: TokenRequest } | { ok: false; status: Status } {
-  const bad = (detail: string) => ({
-    ok: false as const,
-    status: badRequest(DECODE_PREFIX + detail),
-  });
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  const str = (v: unknown) => v === undefined || v === null || typeof v === 'string';
-  if (body === undefined || body === null) return { ok: true, request: {} };
-  if (!isObj(body)) return bad('the body must be a JSON object');
-  const { apiVersion, kind, metadata, spec } = body;
-  if (!str(apiVersion) || !str(kind)) return bad('apiVersion and kind must be strings');
-  if (kind && kind !== 'TokenRequest') return bad(`kind \`${String(kind)}\` is not TokenRequest`);
-  if (apiVersion && apiVersion !== 'authentication.k8s.io/v1')
-    return bad(`apiVersion \`${String(apiVersion)}\` is not authentication.k8s.io/v1`);
-  const request: TokenRequest = {};
-  if (typeof apiVersion === 'string') request.apiVersion = apiVersion;
-  if (typeof kind === 'string') request.kind = kind;
-  if (metadata !== undefined && metadata !== null) {
-    if (!isObj(metadata)) return bad('metadata must be an object');
-    if (!str(metadata.name) || !str(metadata.namespace))
-      return bad('metadata.name and metadata.namespace must be strings');
-    request.metadata = {};
-    if (typeof metadata.name === 'string') request.metadata.name = metadata.name;
-    if (typeof metadata.namespace === 'string') request.metadata.namespace = metadata.namespace;
-  }
-  if (spec !== undefined && spec !== null) {
-    if (!isObj(spec)) return bad('spec must be an object');
-    const out: TokenRequestSpec = {};
-    if (spec.audiences !== undefined && spec.audiences !== null) {
-      if (!Array.isArray(spec.audiences) || !spec.audiences.every((a) => typeof a === 'string'))
-        return bad('spec.audiences must be an array of strings');
-      out.audiences = spec.audiences as string[];
-    }
-    if (spec.expirationSeconds !== undefined && spec.expirationSeconds !== null) {
-      if (
-        typeof spec.expirationSeconds !== 'number' ||
-        !Number.isSafeInteger(spec.expirationSeconds)
-      )
-        return bad(
-          `spec.expirationSeconds must be an integer, not ${JSON.stringify(spec.expirationSeconds)}`,
-        );
-      out.expirationSeconds = spec.expirationSeconds;
-    }
-    const ref = spec.boundObjectRef;
-    if (ref !== undefined && ref !== null) {
-      if (!isObj(ref)) return bad('spec.boundObjectRef must be an object');
-      const r: BoundObjectReference = {};
-      for (const k of ['kind', 'apiVersion', 'name', 'uid'] as const) {
-        if (!str(ref[k])) return bad(`spec.boundObjectRef.${k} must be a string`);
-        if (typeof ref[k] === 'string') r[k] = ref[k];
-      }
-      out.boundObjectRef = r;
-    }
-    request.spec = out;
-  }
-  return { ok: true, request };
 }
 
 /**
