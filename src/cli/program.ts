@@ -3,7 +3,7 @@
  * and exit codes. `main.ts` runs it.
  */
 import { Command, CommanderError } from 'commander';
-import { registerClusterCommands } from './commands/cluster.js';
+import { registerClusterCommands, registerIssuerRotate } from './commands/cluster.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -70,7 +70,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerUpCommand(program, io, setExit);
   registerClusterCommands(program, io, setExit);
   registerWebhookCommand(program, io, setExit);
-  registerIssuerCommands(program, io, setExit);
+  registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);
 
   return program;
 }

@@ -414,3 +414,39 @@ export function registerClusterCommands(
       setExit(0);
     });
 }
+
+/** `irsa issuer rotate` and `irsa issuer describe`, added to the `issuer` command group. */
+export function registerIssuerRotate(
+  issuer: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  server(issuer.command('rotate'))
+    .description(
+      'create the next signing key: published in the JWKS now, signing only after --activate-after (the discovery max-age, 3600 s); old keys stay published until their tokens expire',
+    )
+    .option('--alg <alg>', 'RS256 or ES256 (default: the current key’s)')
+    .option(
+      '--activate-after <seconds>',
+      'seconds before the new key signs (at least 3600, the JWKS cache lifetime)',
+    )
+    .action(async (opts: Opts & { alg?: string; activateAfter?: string }) => {
+      const body: Record<string, unknown> = {};
+      if (opts.alg) body.alg = opts.alg;
+      if (opts.activateAfter !== undefined) {
+        const n = Number(opts.activateAfter);
+        if (!Number.isInteger(n) || n < 0)
+          throw new CliError('--activate-after takes a whole number of seconds', 2);
+        body.activateAfterSeconds = n;
+      }
+      const r = await adminClient(opts).request<{
+        key: { kid: string; alg: string; activateAt?: string; state: string };
+        keys: { kid: string; alg: string; state: string }[];
+      }>('POST', `/clusters/${encodeURIComponent(clusterOf(opts))}/issuer/rotate`, body);
+      io.out(
+        `new key ${r.body.key.kid} (${r.body.key.alg}) is ${r.body.key.state}${r.body.key.activateAt ? `; it signs from ${r.body.key.activateAt}` : ''}`,
+      );
+      io.out(table([['KID', 'ALG', 'STATE'], ...r.body.keys.map((k) => [k.kid, k.alg, k.state])]));
+      setExit(0);
+    });
+}
