@@ -6,7 +6,7 @@
 import type { ClusterService } from '../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import type { Clock } from '../common/clock.js';
-import { type KeyRing, type TokenRequest, issueToken } from '../issuer/index.js';
+import { IssuerError, type KeyRing, type TokenRequest, issueToken } from '../issuer/index.js';
 import type { IssuerOps } from './admin-api.js';
 
 export interface IssuerOpsDeps {
@@ -90,10 +90,18 @@ export function issuerOps(d: IssuerOpsDeps): IssuerOps {
           400,
           `unsupported signing algorithm \`${opts.alg}\`: RS256 or ES256`,
         );
-      const key = await d.keyRing.rotate(cluster.name, {
-        alg,
-        activateAfterSeconds: opts.activateAfterSeconds,
-      });
+      let key;
+      try {
+        key = await d.keyRing.rotate(cluster.name, {
+          alg,
+          activateAfterSeconds: opts.activateAfterSeconds,
+        });
+      } catch (e) {
+        if (e instanceof IssuerError && e.code === 'InvalidOption') {
+          throw new ClusterError('BadRequest', 400, e.message);
+        }
+        throw e;
+      }
       return { key, keys: await d.keyRing.keys(cluster.name) };
     },
     async describe(cluster) {
