@@ -31,7 +31,7 @@ export interface ServerRecord {
 }
 
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? env.IRSA_DATA ?? join(homedir(), '.irsa'));
+  return resolve(flag || env.IRSA_DATA || join(homedir(), '.irsa'));
 }
 
 export const dataPaths = (dir: string) => ({
@@ -58,7 +58,7 @@ export function resolveEndpoint(
   dataDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  const e = flag ?? env.IRSA_ENDPOINT ?? readServerRecord(dataDir)?.edge ?? DEFAULT_ENDPOINT;
+  const e = flag || env.IRSA_ENDPOINT || readServerRecord(dataDir)?.edge || DEFAULT_ENDPOINT;
   return e.replace(/\/+$/, '');
 }
 

@@ -1,0 +1,243 @@
+/**
+ * `irsa up` end to end: the real server on ephemeral ports with a fresh data folder; the
+ * seed manifests applied through the admin API; a token requested like `kubectl create
+ * token`, verified with jose against the JWKS fetched over HTTPS from the served issuer,
+ * trusting only the local CA; state surviving a restart.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAdminToken } from '../src/common/data-dir.js';
+import { type RunningServer, startServer } from '../src/server/up.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'irsa-up-'));
+let server: RunningServer;
+let token: string;
+
+function getHttps(
+  url: string,
+  ca: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpsRequest(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function admin(method: string, path: string, body?: string | object, auth = token) {
+  const res = await fetch(`${server.edge}/_irsa/v1${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${auth}`,
+      'Content-Type': typeof body === 'string' ? 'application/yaml' : 'application/json',
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+function irsa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [join(root, 'dist/src/cli/main.js'), ...args],
+      { env: { ...process.env, IRSA_DATA: dataDir, IRSA_ENDPOINT: '', NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+const seed = (f: string) => readFileSync(join(root, 'examples/k8s', f), 'utf8');
+
+beforeAll(async () => {
+  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: true });
+  token = readAdminToken(dataDir) as string;
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('irsa up', () => {
+  it('keeps its secrets private and says where it is', () => {
+    expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'ca/ca.key')).mode & 0o777).toBe(0o600);
+    const record = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8'));
+    expect(record).toMatchObject({ pid: process.pid, edge: server.edge, issuer: server.issuer });
+  });
+
+  it('refuses the admin API without the token', async () => {
+    const r = await admin('GET', '/clusters', undefined, 'wrong');
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    const health = await fetch(`${server.edge}/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('applies the seed manifests, issues a token that verifies against the served JWKS over HTTPS', async () => {
+    const applied = await admin(
+      'POST',
+      '/clusters/demo/apply',
+      [seed('namespace.yaml'), seed('s3-app-serviceaccount.yaml'), seed('s3-reader-pod.yaml')].join(
+        '---\n',
+      ),
+    );
+    expect(applied.status).toBe(200);
+    expect(
+      (applied.body.items as { ref: string; action: string }[]).map((o) => `${o.ref} ${o.action}`),
+    ).toEqual([
+      'namespace/production created',
+      'serviceaccount/s3-app created',
+      'pod/s3-reader created',
+    ]);
+    const pod = await admin('GET', '/clusters/demo/namespaces/production/pods/s3-reader');
+    const env = (
+      (pod.body.object as { spec: { containers: { env: { name: string; value: string }[] }[] } })
+        .spec.containers[0]?.env ?? []
+    ).map((e) => `${e.name}=${e.value}`);
+    expect(env).toEqual([
+      'AWS_STS_REGIONAL_ENDPOINTS=regional',
+      'AWS_DEFAULT_REGION=us-east-1',
+      'AWS_REGION=us-east-1',
+      'AWS_ROLE_ARN=arn:aws:iam::123456789012:role/s3-app-role',
+      'AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+    ]);
+    expect(pod.body.admission).toMatchObject({
+      mode: 'irsa',
+      roleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
+    });
+
+    const podUid = (pod.body.object as { metadata: { uid: string } }).metadata.uid;
+    const tr = await admin(
+      'POST',
+      '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          audiences: ['sts.amazonaws.com'],
+          expirationSeconds: 86400,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 's3-reader', uid: podUid },
+        },
+      },
+    );
+    expect(tr.status).toBe(201);
+    const jwt = (tr.body.status as { token: string }).token;
+
+    const cluster = (await admin('GET', '/clusters/demo')).body as { issuer: string };
+    const ca = readFileSync(server.caCertPath, 'utf8');
+    const discovery = await getHttps(`${cluster.issuer}/.well-known/openid-configuration`, ca);
+    expect(discovery.status).toBe(200);
+    expect(discovery.headers['content-type']).toBe('application/json');
+    expect(discovery.headers['cache-control']).toBe('public, max-age=3600');
+    const doc = JSON.parse(discovery.body);
+    expect(Object.keys(doc)).toEqual([
+      'issuer',
+      'jwks_uri',
+      'response_types_supported',
+      'subject_types_supported',
+      'id_token_signing_alg_values_supported',
+    ]);
+    expect(doc.issuer).toBe(cluster.issuer);
+    const jwks = await getHttps(doc.jwks_uri, ca);
+    expect(jwks.headers['content-type']).toBe('application/jwk-set+json');
+
+    expect(decodeProtectedHeader(jwt)).toEqual({
+      alg: 'RS256',
+      kid: JSON.parse(jwks.body).keys[0].kid,
+    });
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(JSON.parse(jwks.body)), {
+      issuer: cluster.issuer,
+      audience: 'sts.amazonaws.com',
+    });
+    expect(payload.sub).toBe('system:serviceaccount:production:s3-app');
+    expect(payload['kubernetes.io']).toMatchObject({
+      namespace: 'production',
+      pod: { name: 's3-reader', uid: podUid },
+      serviceaccount: { name: 's3-app' },
+    });
+    expect((payload.exp as number) - (payload.iat as number)).toBe(86400);
+  });
+
+  it('answers TokenRequest errors as the API server does', async () => {
+    const short = await admin(
+      'POST',
+      '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
+      { spec: { expirationSeconds: 60 } },
+    );
+    expect(short.status).toBe(422);
+    expect(String(short.body.message)).toContain('may not specify a duration less than 10 minutes');
+    const missing = await admin(
+      'POST',
+      '/clusters/demo/namespaces/production/serviceaccounts/nobody/token',
+      { spec: {} },
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ kind: 'Status', reason: 'NotFound' });
+  });
+
+  it('keeps every object and key across a restart', async () => {
+    const before = (await admin('GET', '/clusters/demo')).body as { issuer: string };
+    const keysBefore = (await admin('GET', '/clusters/demo/issuer')).body as {
+      keys: { kid: string }[];
+    };
+    await server.close();
+    server = await startServer({ dataDir, port: 0 });
+    const after = (await admin('GET', '/clusters/demo')).body as { issuer: string };
+    expect(after.issuer).toBe(before.issuer);
+    expect(server.issuer).toBe(new URL(before.issuer).origin);
+    expect((await admin('GET', '/clusters/demo/issuer')).body).toMatchObject({
+      keys: keysBefore.keys,
+    });
+    expect((await admin('GET', '/clusters/demo/namespaces/production/pods/s3-reader')).status).toBe(
+      200,
+    );
+  });
+
+  it('serves the irsa commands', async () => {
+    const get = await irsa(['get', 'pods', '-n', 'production', '-o', 'wide']);
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/s3-reader\s+1\/1\s+Running/);
+    expect(get.stdout).toContain('arn:aws:iam::123456789012:role/s3-app-role');
+    const tok = await irsa([
+      'token',
+      'create',
+      '-n',
+      'production',
+      's3-app',
+      '--audience',
+      'sts.amazonaws.com',
+      '--duration',
+      '1h',
+    ]);
+    expect(tok.code).toBe(0);
+    expect(tok.stdout.trim().split('.')).toHaveLength(3);
+    const bad = await irsa(['apply', '-f', '-']);
+    expect(bad.code).toBe(1);
+    const nsMissing = await irsa(['get', 'pods', '-n', 'nowhere']);
+    expect(nsMissing.stderr).toContain('No resources found in nowhere namespace.');
+    const rot = await irsa(['issuer', 'rotate', '--activate-after', '10']);
+    expect(rot.code).toBe(1);
+    expect(rot.stderr).toContain(
+      'Error from server (BadRequest): a new key must be published for at least the discovery max-age (3600 s)',
+    );
+  });
+});
