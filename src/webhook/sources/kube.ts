@@ -61,8 +61,11 @@ export function kubeConfigFor(
   const current = kc.getCurrentCluster();
   if (!current) return 'the kubeconfig has no current cluster';
   if (opts.kubeApi) {
+    const server = opts.kubeApi;
+    // client-node refuses plain http unless TLS verification is off, which means nothing there
+    const plain = server.startsWith('http://');
     kc.clusters = kc.clusters.map((c) =>
-      c.name === current.name ? { ...c, server: opts.kubeApi as string } : c,
+      c.name === current.name ? { ...c, server, skipTLSVerify: plain || c.skipTLSVerify } : c,
     );
   }
   return kc;
