@@ -14,6 +14,8 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdminToken } from '../src/common/data-dir.js';
 import { type RunningServer, startServer } from '../src/server/up.js';
+import { ServiceAccountCache } from '../src/webhook/sa-cache.js';
+import { createIrsaSource } from '../src/webhook/sources/irsa-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'irsa-up-'));
@@ -210,6 +212,30 @@ describe('irsa up', () => {
     expect((await admin('GET', '/clusters/demo/namespaces/production/pods/s3-reader')).status).toBe(
       200,
     );
+  });
+
+  it('feeds `irsa webhook serve --from-irsa` its ServiceAccounts', async () => {
+    const cache = new ServiceAccountCache('eks.amazonaws.com');
+    const lines: string[] = [];
+    const source = createIrsaSource(
+      { endpoint: server.edge, token, cluster: 'demo' },
+      cache.source('irsa'),
+      (l) => lines.push(l),
+    );
+    await source.poll();
+    expect(source.healthy()).toBe(true);
+    expect(
+      cache.get('production', 's3-app')?.metadata?.annotations?.['eks.amazonaws.com/role-arn'],
+    ).toBe('arn:aws:iam::123456789012:role/s3-app-role');
+    const denied = createIrsaSource(
+      { endpoint: server.edge, token: 'wrong', cluster: 'demo' },
+      cache.source('other'),
+      (l) => lines.push(l),
+    );
+    await denied.poll();
+    expect(denied.healthy()).toBe(false);
+    expect(lines.join('\n')).toContain('HTTP 401 Unauthorized');
+    expect(lines.join('\n')).not.toContain(token);
   });
 
   it('serves the irsa commands', async () => {
