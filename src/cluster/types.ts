@@ -1,4 +1,10 @@
 /** The local cluster model: what irsakit keeps of each cluster and its objects. */
+import {
+  type Status,
+  type StatusDetails,
+  type StatusReason,
+  kubeStatus,
+} from '../common/kube-status.js';
 import type { KubeObject } from './manifests.js';
 
 export interface ClusterRecord {
@@ -50,48 +56,12 @@ export interface ApplyOutcome {
 }
 
 /** A Kubernetes `Status` object: how the API (and so `irsa`) reports failures. */
-export interface KubeStatus {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, never>;
-  status: 'Failure';
-  message: string;
-  reason:
-    | 'BadRequest'
-    | 'NotFound'
-    | 'AlreadyExists'
-    | 'Conflict'
-    | 'Invalid'
-    | 'Forbidden'
-    | 'Unauthorized'
-    | 'MethodNotAllowed'
-    | 'InternalError';
-  code: number;
-  details?: {
-    name?: string;
-    kind?: string;
-    causes?: { field?: string; message: string; reason?: string }[];
-  };
-}
+export type KubeStatus = Status;
 
 export class ClusterError extends Error {
   readonly status: KubeStatus;
-  constructor(
-    reason: KubeStatus['reason'],
-    code: number,
-    message: string,
-    details?: KubeStatus['details'],
-  ) {
+  constructor(reason: StatusReason, code: number, message: string, details?: StatusDetails) {
     super(message);
-    this.status = {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message,
-      reason,
-      code,
-      ...(details ? { details } : {}),
-    };
+    this.status = kubeStatus(code, reason, message, details);
   }
 }

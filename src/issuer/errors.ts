@@ -12,54 +12,9 @@
  * Neither ever carries key material or a token (cite kid or jti instead).
  */
 
-/** The `reason` values the issuer uses (`metav1.StatusReason`). */
-export type StatusReason =
-  'BadRequest' | 'Conflict' | 'Invalid' | 'NotFound' | 'MethodNotAllowed' | 'InternalError';
+import { type Status, type StatusDetails, kubeStatus } from '../common/kube-status.js';
 
-/** One field problem of an `Invalid` status (`metav1.StatusCause`). */
-export interface StatusCause {
-  reason: string;
-  message: string;
-  field: string;
-}
-
-/** `metav1.StatusDetails`; every key omitted when empty, as Go's `omitempty` does. */
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  causes?: StatusCause[];
-}
-
-/** A `metav1.Status` failure, keys in the order kube-apiserver writes them. */
-export interface Status {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, never>;
-  status: 'Failure';
-  message: string;
-  reason: StatusReason;
-  details?: StatusDetails;
-  code: number;
-}
-
-function status(
-  code: number,
-  reason: StatusReason,
-  message: string,
-  details?: StatusDetails,
-): Status {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
+export type { Status, StatusCause, StatusDetails, StatusReason } from '../common/kube-status.js';
 
 function details(d: StatusDetails): StatusDetails {
   const out: StatusDetails = {};
@@ -82,7 +37,7 @@ function groupResource(group: string, resource: string): string {
  * badRequest('cannot bind token to object of type /v1, Kind=ConfigMap').code // → 400
  */
 export function badRequest(message: string): Status {
-  return status(400, 'BadRequest', message);
+  return kubeStatus(400, 'BadRequest', message);
 }
 
 /**
@@ -92,7 +47,7 @@ export function badRequest(message: string): Status {
  * notFound('', 'serviceaccounts', 'app').message // → 'serviceaccounts "app" not found'
  */
 export function notFound(group: string, resource: string, name: string): Status {
-  return status(
+  return kubeStatus(
     404,
     'NotFound',
     `${groupResource(group, resource)} ${goQuote(name)} not found`,
@@ -108,7 +63,7 @@ export function notFound(group: string, resource: string, name: string): Status 
  * conflict('', 'Pod', 'app', 'gone').message // → 'Operation cannot be fulfilled on Pod "app": gone'
  */
 export function conflict(group: string, resource: string, name: string, err: string): Status {
-  return status(
+  return kubeStatus(
     409,
     'Conflict',
     `Operation cannot be fulfilled on ${groupResource(group, resource)} ${goQuote(name)}: ${err}`,
@@ -144,7 +99,7 @@ export function invalid(group: string, kind: string, name: string, errs: FieldEr
   const texts = [...new Set(errs.map((e) => `${e.field}: ${fieldErrorBody(e)}`))];
   const aggregate = texts.length === 1 ? (texts[0] as string) : `[${texts.join(', ')}]`;
   const qualified = group === '' ? kind : `${kind}.${group}`;
-  return status(
+  return kubeStatus(
     422,
     'Invalid',
     `${qualified} ${goQuote(name)} is invalid${texts.length > 0 ? `: ${aggregate}` : ''}`,
@@ -163,12 +118,12 @@ export function invalid(group: string, kind: string, name: string, errs: FieldEr
 
 /** A 500 for what the client cannot fix (no signing key, a broken store). */
 export function internalError(message: string): Status {
-  return status(500, 'InternalError', `Internal error occurred: ${message}`);
+  return kubeStatus(500, 'InternalError', `Internal error occurred: ${message}`);
 }
 
 /** A 405 for a method the endpoint does not serve. */
 export function methodNotAllowed(): Status {
-  return status(
+  return kubeStatus(
     405,
     'MethodNotAllowed',
     'the server does not allow this method on the requested resource',
@@ -178,7 +133,7 @@ export function methodNotAllowed(): Status {
 
 /** The 404 kube-apiserver answers for a path it does not serve. */
 export function pathNotFound(): Status {
-  return status(404, 'NotFound', 'the server could not find the requested resource', {});
+  return kubeStatus(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
 /** Go's `%q` for the strings Kubernetes quotes (names, UIDs): JSON quoting is the same for them. */

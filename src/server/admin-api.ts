@@ -7,7 +7,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterService, Kind } from '../cluster/cluster-service.js';
-import { ClusterError, type ClusterRecord, type KubeStatus } from '../cluster/types.js';
+import { ClusterError, type ClusterRecord } from '../cluster/types.js';
+import { type StatusReason, kubeStatus } from '../common/kube-status.js';
 import { BodyTooLarge, readBody, sendJson } from './http.js';
 
 export const ADMIN_PREFIX = '/_irsa/v1';
@@ -46,17 +47,8 @@ const KINDS: Record<string, Kind> = {
   deploy: 'Deployment',
 };
 
-function status(reason: KubeStatus['reason'], code: number, message: string): KubeStatus {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  };
-}
+const status = (reason: StatusReason, code: number, message: string) =>
+  kubeStatus(code, reason, message);
 
 function authorized(req: IncomingMessage, token: string): boolean {
   const h = req.headers.authorization ?? '';
