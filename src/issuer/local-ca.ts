@@ -31,7 +31,8 @@ import {
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import './reflect-metadata.js';
+// @peculiar/x509's dependency tsyringe needs the Reflect metadata API loaded first
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import ipaddr from 'ipaddr.js';
 import { type Clock, systemClock } from '../common/clock.js';
