@@ -196,6 +196,26 @@ describe('irsa up', () => {
     expect(missing.body).toMatchObject({ kind: 'Status', reason: 'NotFound' });
   });
 
+  it('runs an ES256 cluster beside it, with its own issuer', async () => {
+    const created = await admin('POST', '/clusters', { name: 'edge', keyAlg: 'ES256' });
+    expect(created.status).toBe(201);
+    const issuer = (created.body as { issuer: string }).issuer;
+    expect(issuer).toMatch(/\/id\/[0-9A-F]{32}$/);
+    const tr = await admin(
+      'POST',
+      '/clusters/edge/namespaces/default/serviceaccounts/default/token',
+      { spec: {} },
+    );
+    const jwt = (tr.body.status as { token: string }).token;
+    expect(decodeProtectedHeader(jwt).alg).toBe('ES256');
+    const ca = readFileSync(server.caCertPath, 'utf8');
+    const jwks = JSON.parse((await getHttps(`${issuer}/keys`, ca)).body);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer });
+    expect(payload.aud).toEqual([issuer]);
+    expect((await admin('POST', '/clusters', { name: 'x', keyAlg: 'HS256' })).status).toBe(400);
+  });
+
   it('keeps every object and key across a restart', async () => {
     const before = (await admin('GET', '/clusters/demo')).body as { issuer: string };
     const keysBefore = (await admin('GET', '/clusters/demo/issuer')).body as {
@@ -255,7 +275,33 @@ describe('irsa up', () => {
       '1h',
     ]);
     expect(tok.code).toBe(0);
-    expect(tok.stdout.trim().split('.')).toHaveLength(3);
+    const claims = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.trim().split('.')[1] as string, 'base64url').toString()) as {
+        aud: string[];
+        iss: string;
+        exp: number;
+        iat: number;
+      };
+    expect(claims(tok.stdout).exp - claims(tok.stdout).iat).toBe(3600);
+    // an IRSA ServiceAccount's token defaults to what its pods get: sts.amazonaws.com, 86400 s
+    const irsaTok = claims((await irsa(['token', 'create', '-n', 'production', 's3-app'])).stdout);
+    expect(irsaTok.aud).toEqual(['sts.amazonaws.com']);
+    expect(irsaTok.exp - irsaTok.iat).toBe(86400);
+    // any other ServiceAccount gets the API server's audiences and kubectl's hour, as kubectl does
+    const plain = claims((await irsa(['token', 'create', '-n', 'production', 'default'])).stdout);
+    expect(plain.aud).toEqual([plain.iss]);
+    expect(plain.exp - plain.iat).toBe(3600);
+    const tooShort = await irsa([
+      'token',
+      'create',
+      '-n',
+      'production',
+      's3-app',
+      '--duration',
+      '5m',
+    ]);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toContain('may not specify a duration less than 10 minutes');
     const bad = await irsa(['apply', '-f', '-']);
     expect(bad.code).toBe(1);
     const nsMissing = await irsa(['get', 'pods', '-n', 'nowhere']);

@@ -262,3 +262,50 @@ function readSeedPod(): string {
 }
 
 export type { KubeObject };
+
+describe('admission through the real webhook (the seeds’ FAQ)', () => {
+  it('a pod created before its ServiceAccount was annotated keeps no IRSA env until it is re-created', async () => {
+    const { webhookAdmission } = await import('../server/admission.js');
+    const real = new ClusterService({
+      store,
+      clock: fixedClock('2026-11-22T10:00:00Z'),
+      randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
+      admit: webhookAdmission(),
+      issuerBase: 'https://127.0.0.1:4578',
+    });
+    const envOf = async () => {
+      const pod = await real.get('demo', 'Pod', 'production', 's3-reader');
+      return ((pod.spec?.containers as { env?: { name: string }[] }[])[0]?.env ?? []).map(
+        (e) => e.name,
+      );
+    };
+    const bareSa = seedSa.replace(/ {2}annotations:[\s\S]*$/, '');
+    await real.apply('demo', `${namespace}---\n${bareSa}`);
+    await real.apply('demo', readSeedPod());
+    expect(await envOf()).toEqual([]);
+    expect((await real.admission('demo', 'production', 's3-reader'))?.mode).toBe('none');
+    // annotating the ServiceAccount changes nothing for the running pod
+    expect((await real.apply('demo', seedSa)).map((o) => o.action)).toEqual(['configured']);
+    expect(await envOf()).toEqual([]);
+    // re-creating it does
+    await real.delete('demo', 'Pod', 'production', 's3-reader');
+    await real.apply('demo', readSeedPod());
+    expect(await envOf()).toEqual([
+      'AWS_STS_REGIONAL_ENDPOINTS',
+      'AWS_DEFAULT_REGION',
+      'AWS_REGION',
+      'AWS_ROLE_ARN',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+    ]);
+    const pod = await real.get('demo', 'Pod', 'production', 's3-reader');
+    const volumes = (
+      pod.spec?.volumes as {
+        name: string;
+        projected?: { sources: { serviceAccountToken?: unknown }[] };
+      }[]
+    ).map((v) => v.name);
+    expect(volumes[0]).toBe('aws-iam-token');
+    expect(volumes[1]).toMatch(/^kube-api-access-/);
+    expect((await real.admission('demo', 'production', 's3-reader'))?.mode).toBe('irsa');
+  });
+});

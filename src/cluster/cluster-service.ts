@@ -83,7 +83,7 @@ export class ClusterService {
 
   async createCluster(
     name: string,
-    opts: { region?: string; id?: string } = {},
+    opts: { region?: string; id?: string; keyAlg?: ClusterRecord['keyAlg'] } = {},
   ): Promise<ClusterRecord> {
     if (!CLUSTER_NAME.test(name)) {
       throw new ClusterError(
@@ -103,7 +103,7 @@ export class ClusterService {
         issuer: `${this.d.issuerBase}/id/${id}`,
         apiAudiences: [`${this.d.issuerBase}/id/${id}`],
         maxTokenExpirationSeconds: 0,
-        keyAlg: 'RS256',
+        keyAlg: opts.keyAlg ?? 'RS256',
         createdAt: this.now(),
         nodeName: `ip-10-0-1-23.${opts.region ?? 'us-east-1'}.compute.internal`,
         nodeUid: this.uid(),

@@ -143,8 +143,16 @@ async function route(
       const b = await json(req);
       if (typeof b.name !== 'string')
         throw new ClusterError('BadRequest', 400, 'a cluster needs a `name`');
+      if (b.keyAlg !== undefined && b.keyAlg !== 'RS256' && b.keyAlg !== 'ES256') {
+        throw new ClusterError(
+          'BadRequest',
+          400,
+          `unsupported keyAlg \`${String(b.keyAlg)}\`: RS256 or ES256`,
+        );
+      }
       const created = await c.createCluster(b.name, {
         region: typeof b.region === 'string' ? b.region : undefined,
+        keyAlg: b.keyAlg as 'RS256' | 'ES256' | undefined,
       });
       return sendJson(res, 201, created);
     }

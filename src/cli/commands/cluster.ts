@@ -6,6 +6,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { type ServerOptions, adminClient, clusterOf } from '../client.js';
+import { serviceAccountSettings } from '../../webhook/mutate.js';
+import { defaultWebhookOptions } from '../../webhook/options.js';
+import type { ServiceAccount } from '../../webhook/types.js';
 import { CliError, type Output, readInput } from '../io.js';
 
 interface KubeObj {
@@ -334,6 +337,19 @@ export function registerClusterCommands(
         const spec: Record<string, unknown> = {};
         if (opts.audience) spec.audiences = opts.audience;
         if (opts.duration) spec.expirationSeconds = parseDuration(opts.duration);
+        if (!opts.audience || !opts.duration) {
+          // an IRSA ServiceAccount defaults to the token its pods get: the webhook's audience
+          // and expiration (its annotations, else sts.amazonaws.com and 86400 s)
+          const found = await client.request<{ object: ServiceAccount }>(
+            'GET',
+            `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}`,
+          );
+          const irsa = serviceAccountSettings(found.body.object, defaultWebhookOptions());
+          if (irsa.roleArn !== '') {
+            if (!opts.audience && irsa.audience !== '') spec.audiences = [irsa.audience];
+            if (!opts.duration) spec.expirationSeconds = irsa.tokenExpiration;
+          }
+        }
         if (opts.boundPod) {
           const pod = await client.request<{ object: KubeObj & { metadata?: { uid?: string } } }>(
             'GET',
@@ -385,11 +401,12 @@ export function registerClusterCommands(
     .description('create a cluster with its own issuer')
     .argument('<name>', 'cluster name')
     .option('--region <region>', 'region', 'us-east-1')
-    .action(async (name: string, opts: Opts & { region?: string }) => {
+    .option('--key-alg <alg>', 'signing keys: RS256 (kube-apiserver’s default) or ES256', 'RS256')
+    .action(async (name: string, opts: Opts & { region?: string; keyAlg?: string }) => {
       const r = await adminClient(opts).request<{ name: string; issuer: string }>(
         'POST',
         '/clusters',
-        { name, region: opts.region },
+        { name, region: opts.region, keyAlg: opts.keyAlg },
       );
       io.out(`cluster ${r.body.name} created, issuer ${r.body.issuer}`);
       setExit(0);
