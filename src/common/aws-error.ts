@@ -1,0 +1,41 @@
+/**
+ * The error every AWS-facing component throws: the exact wire code, HTTP status and fault
+ * of the real service (spec/aws-wire.md §2, §9). The edge renders it in the caller's
+ * protocol (Query XML, JSON `__type`, S3 `<Error>`) in one place; components never render.
+ * Messages never carry tokens, secret keys or session tokens.
+ */
+export type Fault = 'client' | 'server';
+
+export class AwsError extends Error {
+  /** the wire code, e.g. `InvalidIdentityToken`, `ExpiredTokenException`, `NoSuchEntity` */
+  readonly code: string;
+  readonly httpStatus: number;
+  readonly fault: Fault;
+  /** extra response headers (rarely needed) */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * irsakit's own account of why (which check, statement or claim, expected versus actual),
+   * kept for the audit trail and `irsa why`; never sent on the wire.
+   */
+  readonly detail: unknown;
+
+  constructor(
+    code: string,
+    httpStatus: number,
+    message: string,
+    opts: { fault?: Fault; headers?: Record<string, string>; detail?: unknown } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.fault = opts.fault ?? (httpStatus >= 500 ? 'server' : 'client');
+    this.headers = opts.headers ?? {};
+    this.detail = opts.detail;
+  }
+}
+
+/** `ValidationError` as botocore words constraint failures: `1 validation error detected: …`. */
+export function validationError(problems: readonly string[]): AwsError {
+  const n = problems.length;
+  return new AwsError('ValidationError', 400, `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
+}
