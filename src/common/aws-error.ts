@@ -37,5 +37,9 @@ export class AwsError extends Error {
 /** `ValidationError` as botocore words constraint failures: `1 validation error detected: …`. */
 export function validationError(problems: readonly string[]): AwsError {
   const n = problems.length;
-  return new AwsError('ValidationError', 400, `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
+  return new AwsError(
+    'ValidationError',
+    400,
+    `${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
+  );
 }

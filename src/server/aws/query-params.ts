@@ -1,0 +1,145 @@
+/**
+ * Reading Query-protocol parameters (spec/aws-wire.md §2): lists as `Name.member.N`,
+ * structures in lists as `Name.member.N.Field`, and the constraint checks botocore does
+ * client-side but the JS SDK does not — so the server must, with AWS's `ValidationError`
+ * wording (`1 validation error detected: Value 'x' at 'roleSessionName' failed to satisfy
+ * constraint: Member must have length greater than or equal to 2`).
+ */
+import { AwsError, validationError } from '../../common/aws-error.js';
+import type { QueryParams } from './types.js';
+
+/** `Name.member.1`, `Name.member.2`, … in order (gaps end the list). */
+export function listParam(params: QueryParams, name: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; ; i++) {
+    const v = params.get(`${name}.member.${i}`);
+    if (v === undefined) break;
+    out.push(v);
+  }
+  return out;
+}
+
+/** `Name.member.N.Field` structures; `fields` are the member names to read. */
+export function structListParam<F extends string>(
+  params: QueryParams,
+  name: string,
+  fields: readonly F[],
+): Record<F, string | undefined>[] {
+  const out: Record<F, string | undefined>[] = [];
+  for (let i = 1; ; i++) {
+    const item = {} as Record<F, string | undefined>;
+    let any = false;
+    for (const f of fields) {
+      const v = params.get(`${name}.member.${i}.${f}`);
+      item[f] = v;
+      if (v !== undefined) any = true;
+    }
+    if (!any) break;
+    out.push(item);
+  }
+  return out;
+}
+
+/** lowerCamelCase of a parameter name, as AWS names fields in validation messages. */
+export function fieldName(param: string): string {
+  return param.charAt(0).toLowerCase() + param.slice(1);
+}
+
+export interface StringRule {
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+  /** the pattern as AWS prints it in the message */
+  patternText?: string;
+}
+
+/**
+ * Collects constraint violations; `done()` throws one `ValidationError` naming them all.
+ *
+ * @example
+ * const v = new Validator();
+ * const name = v.string(params, 'RoleSessionName', { min: 2, max: 64, pattern: /^[\w+=,.@-]*$/, patternText: '[\\w+=,.@-]*' }, true);
+ * v.done();
+ */
+export class Validator {
+  private readonly problems: string[] = [];
+
+  /** Records a violation in AWS's words. */
+  violation(param: string, value: string, constraint: string): void {
+    this.problems.push(
+      `Value '${value}' at '${fieldName(param)}' failed to satisfy constraint: ${constraint}`,
+    );
+  }
+
+  string(params: QueryParams, param: string, rule: StringRule, required: true): string;
+  string(
+    params: QueryParams,
+    param: string,
+    rule: StringRule,
+    required?: false,
+  ): string | undefined;
+  string(
+    params: QueryParams,
+    param: string,
+    rule: StringRule,
+    required = false,
+  ): string | undefined {
+    const v = params.get(param);
+    if (v === undefined) {
+      if (required)
+        this.problems.push(
+          `Value null at '${fieldName(param)}' failed to satisfy constraint: Member must not be null`,
+        );
+      return required ? '' : undefined;
+    }
+    if (rule.min !== undefined && v.length < rule.min)
+      this.violation(param, v, `Member must have length greater than or equal to ${rule.min}`);
+    if (rule.max !== undefined && v.length > rule.max)
+      this.violation(param, v, `Member must have length less than or equal to ${rule.max}`);
+    if (rule.pattern && !rule.pattern.test(v)) {
+      this.violation(
+        param,
+        v,
+        `Member must satisfy regular expression pattern: ${rule.patternText ?? rule.pattern.source}`,
+      );
+    }
+    return v;
+  }
+
+  integer(
+    params: QueryParams,
+    param: string,
+    range: { min?: number; max?: number },
+  ): number | undefined {
+    const v = params.get(param);
+    if (v === undefined) return undefined;
+    if (!/^-?\d+$/.test(v)) {
+      throw new AwsError(
+        'ValidationError',
+        400,
+        `Value '${v}' at '${fieldName(param)}' failed to satisfy constraint: Member must be an integer`,
+      );
+    }
+    const n = Number(v);
+    if (range.min !== undefined && n < range.min)
+      this.violation(param, v, `Member must have value greater than or equal to ${range.min}`);
+    if (range.max !== undefined && n > range.max)
+      this.violation(param, v, `Member must have value less than or equal to ${range.max}`);
+    return n;
+  }
+
+  boolean(params: QueryParams, param: string): boolean | undefined {
+    const v = params.get(param);
+    if (v === undefined) return undefined;
+    if (v !== 'true' && v !== 'false') this.violation(param, v, 'Member must be a boolean');
+    return v === 'true';
+  }
+
+  done(): void {
+    if (this.problems.length > 0) throw validationError(this.problems);
+  }
+}
+
+/** The policy-document character class of the IAM/STS APIs. */
+export const POLICY_CHARS = /^[\u0009\u000A\u000D\u0020-\u00FF]+$/;
+export const POLICY_CHARS_TEXT = '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+';
