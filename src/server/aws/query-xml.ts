@@ -1,0 +1,77 @@
+/**
+ * The Query protocol's XML (spec/aws-wire.md §2): `<OpResponse xmlns=…><OpResult>…</OpResult>
+ * <ResponseMetadata><RequestId/></ResponseMetadata></OpResponse>`, lists as `<member>`, maps
+ * as `<entry><key/><value/></entry>`, timestamps ISO 8601 without milliseconds; and the
+ * `<ErrorResponse>` every Query error renders as.
+ */
+import type { AwsError } from '../../common/aws-error.js';
+import type { QueryResult } from './types.js';
+
+export const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  sqs: 'http://queue.amazonaws.com/doc/2012-11-05/',
+};
+
+/** A map member (rendered as `<entry><key/><value/></entry>`). */
+export class XmlMap {
+  readonly entries: readonly [string, unknown][];
+  constructor(entries: Iterable<[string, unknown]>) {
+    this.entries = [...entries];
+  }
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
+}
+
+/** AWS's timestamp form: `2026-11-22T12:00:00Z`. */
+export function awsTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function value(v: unknown): string {
+  if (v instanceof Date) return awsTimestamp(v);
+  if (v instanceof XmlMap) {
+    return v.entries
+      .map(([k, x]) => `<entry><key>${escapeXml(k)}</key><value>${value(x)}</value></entry>`)
+      .join('');
+  }
+  if (Array.isArray(v)) return v.map((x) => `<member>${value(x)}</member>`).join('');
+  if (v !== null && typeof v === 'object') return members(v as Record<string, unknown>);
+  return escapeXml(String(v));
+}
+
+function members(o: Record<string, unknown>): string {
+  let out = '';
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === null) continue;
+    out += `<${k}>${value(v)}</${k}>`;
+  }
+  return out;
+}
+
+/**
+ * Renders a successful Query response.
+ *
+ * @example
+ * renderQueryResponse('sts', 'GetCallerIdentity', { UserId: 'AIDA…', Account: '123456789012', Arn: '…' }, id)
+ */
+export function renderQueryResponse(
+  service: string,
+  action: string,
+  result: QueryResult,
+  requestId: string,
+): string {
+  const ns = QUERY_NAMESPACES[service] ?? QUERY_NAMESPACES.iam;
+  const body = result === null ? '' : `<${action}Result>${members(result)}</${action}Result>`;
+  return `<${action}Response xmlns="${ns}">${body}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>\n`;
+}
+
+export function renderQueryError(service: string, err: AwsError, requestId: string): string {
+  const ns = QUERY_NAMESPACES[service] ?? QUERY_NAMESPACES.iam;
+  return `<ErrorResponse xmlns="${ns}"><Error><Type>${err.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>\n`;
+}

@@ -1,0 +1,148 @@
+/**
+ * A request as the AWS edge sees it: the raw target (path and query exactly as sent, for
+ * SigV4's canonical URI), the raw header list (duplicates kept, for SigV4), the body, and
+ * where it came from. Routing follows spec/aws-wire.md §6.2: the SigV4 credential scope's
+ * service, then `X-Amz-Target`, then a form's `Action` + `Version`, else S3 — never the
+ * Content-Type alone.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { readBody } from '../http.js';
+
+export interface RawRequest {
+  method: string;
+  /** path + query exactly as sent */
+  target: string;
+  /** the raw path (before `?`) */
+  path: string;
+  /** the raw query string (after `?`, without it) */
+  rawQuery: string;
+  /** every header as sent, in order, names as sent */
+  rawHeaders: [string, string][];
+  body: Buffer;
+  sourceIp: string;
+  secure: boolean;
+}
+
+/** A header's value; duplicates joined with `,` as HTTP allows. */
+export function header(r: RawRequest, name: string): string | undefined {
+  const n = name.toLowerCase();
+  const values = r.rawHeaders.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+  return values.length === 0 ? undefined : values.join(',');
+}
+
+export async function readRawRequest(req: IncomingMessage, limit: number): Promise<RawRequest> {
+  const target = req.url ?? '/';
+  const q = target.indexOf('?');
+  const rawHeaders: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    rawHeaders.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+  }
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  return {
+    method: req.method ?? 'GET',
+    target,
+    path: q < 0 ? target : target.slice(0, q),
+    rawQuery: q < 0 ? '' : target.slice(q + 1),
+    rawHeaders,
+    body: await readBody(req, limit),
+    sourceIp: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
+    secure: Boolean((req.socket as TLSSocket).encrypted),
+  };
+}
+
+export type Protocol = 'query' | 'json' | 'rest-json' | 'rest-xml';
+
+export interface Route {
+  /** the signing name: sts, iam, eks, eks-auth, sqs, dynamodb, secretsmanager, cloudtrail, s3 */
+  service: string;
+  protocol: Protocol;
+  /** the operation, when the protocol names it (query Action, JSON target) */
+  operation?: string | undefined;
+  /** query protocol: the `Version` parameter */
+  apiVersion?: string | undefined;
+  /** query protocol: every parameter, from the query string and the form body */
+  params?: Map<string, string> | undefined;
+}
+
+const QUERY_VERSIONS: Record<string, string> = {
+  '2011-06-15': 'sts',
+  '2010-05-08': 'iam',
+  '2012-11-05': 'sqs',
+};
+
+const TARGETS: [RegExp, string][] = [
+  [/^AmazonSQS\./, 'sqs'],
+  [/^DynamoDB_20120810\./, 'dynamodb'],
+  [/^secretsmanager\./, 'secretsmanager'],
+  [/^(com\.amazonaws\.cloudtrail\.v20131101\.)?CloudTrail_20131101\./, 'cloudtrail'],
+];
+
+const QUERY_SERVICES = new Set(['sts', 'iam']);
+
+/** Query parameters from the URL and, for a form POST, the body. */
+function queryParams(r: RawRequest): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(r.rawQuery)) params.set(k, v);
+  const type = (header(r, 'content-type') ?? '').toLowerCase();
+  if (r.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(r.body.toString('utf8'))) params.set(k, v);
+  }
+  return params;
+}
+
+/**
+ * Routes a request. `scopeService` is the SigV4 credential scope's service, when signed.
+ *
+ * @example
+ * routeRequest(raw, 'sts') // → { service: 'sts', protocol: 'query', operation: 'GetCallerIdentity', … }
+ */
+export function routeRequest(r: RawRequest, scopeService?: string): Route {
+  const target = header(r, 'x-amz-target');
+  if (scopeService && QUERY_SERVICES.has(scopeService)) {
+    const params = queryParams(r);
+    return {
+      service: scopeService,
+      protocol: 'query',
+      operation: params.get('Action'),
+      apiVersion: params.get('Version'),
+      params,
+    };
+  }
+  if (target) {
+    const hit = TARGETS.find(([re]) => re.test(target));
+    const service = scopeService ?? hit?.[1] ?? 'unknown';
+    return { service, protocol: 'json', operation: target.slice(target.lastIndexOf('.') + 1) };
+  }
+  if (scopeService === 'eks' || scopeService === 'eks-auth')
+    return { service: scopeService, protocol: 'rest-json' };
+  if (scopeService && scopeService !== 's3') {
+    const params = queryParams(r);
+    if (params.has('Action'))
+      return {
+        service: scopeService,
+        protocol: 'query',
+        operation: params.get('Action'),
+        apiVersion: params.get('Version'),
+        params,
+      };
+    return { service: scopeService, protocol: 'rest-json' };
+  }
+  if (!scopeService) {
+    const params = queryParams(r);
+    const version = params.get('Version');
+    const action = params.get('Action');
+    if (action && version && QUERY_VERSIONS[version]) {
+      return {
+        service: QUERY_VERSIONS[version] as string,
+        protocol: 'query',
+        operation: action,
+        apiVersion: version,
+        params,
+      };
+    }
+    if (/^\/clusters\/[^/]+\/assume-role-for-pod-identity$/.test(r.path))
+      return { service: 'eks-auth', protocol: 'rest-json' };
+  }
+  return { service: 's3', protocol: 'rest-xml' };
+}

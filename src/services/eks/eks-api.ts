@@ -1,0 +1,167 @@
+/**
+ * The part of the EKS API (REST-JSON, signing name `eks`) IRSA users touch: ListClusters,
+ * DescribeCluster (its `identity.oidc.issuer` is the seeds' first step), CreateCluster and
+ * DeleteCluster, over irsakit's local clusters. Each call is authorized like AWS's
+ * (`eks:<Action>` on `arn:aws:eks:<region>:<account>:cluster/<name>`).
+ */
+import { readFileSync } from 'node:fs';
+import type { ClusterService } from '../../cluster/cluster-service.js';
+import { ClusterError, type ClusterRecord } from '../../cluster/types.js';
+import { AwsError } from '../../common/aws-error.js';
+import type { CallContext } from '../../server/aws/types.js';
+
+export interface EksDeps {
+  clusters: ClusterService;
+  /** throws AccessDenied(Exception) when the caller may not */
+  authorize(ctx: CallContext, action: string, resource: string): Promise<void>;
+  /** the local CA certificate, for `certificateAuthority.data` */
+  caCertPath: string;
+  /** the account clusters belong to when the caller has none */
+  defaultAccount: string;
+}
+
+export interface RestJsonResponse {
+  status: number;
+  body: unknown;
+}
+
+const NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
+
+function notFound(name: string): AwsError {
+  return new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
+}
+
+function describe(
+  c: ClusterRecord,
+  account: string,
+  caData: string,
+  endpoint: string,
+): Record<string, unknown> {
+  return {
+    name: c.name,
+    arn: `arn:aws:eks:${c.region}:${account}:cluster/${c.name}`,
+    createdAt: Date.parse(c.createdAt) / 1000,
+    version: '1.31',
+    endpoint,
+    roleArn: `arn:aws:iam::${account}:role/eks-cluster-role`,
+    resourcesVpcConfig: {
+      subnetIds: [],
+      securityGroupIds: [],
+      endpointPublicAccess: true,
+      endpointPrivateAccess: false,
+      publicAccessCidrs: ['0.0.0.0/0'],
+    },
+    kubernetesNetworkConfig: { serviceIpv4Cidr: '10.100.0.0/16', ipFamily: 'ipv4' },
+    identity: { oidc: { issuer: c.issuer } },
+    status: 'ACTIVE',
+    certificateAuthority: { data: caData },
+    platformVersion: 'eks.1',
+    tags: {},
+  };
+}
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new AwsError('InvalidParameterException', 400, 'The request body is not a JSON object.');
+}
+
+/**
+ * Handles an EKS REST-JSON request; undefined when the path is not an EKS route.
+ *
+ * @example
+ * await handleEks(deps, ctx, 'GET', '/clusters/demo', Buffer.alloc(0)) // → { status: 200, body: { cluster: {…} } }
+ */
+export async function handleEks(
+  deps: EksDeps,
+  ctx: CallContext,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+): Promise<RestJsonResponse | undefined> {
+  const account = ctx.caller?.account ?? deps.defaultAccount;
+  const arn = (name: string) => `arn:aws:eks:${ctx.region}:${account}:cluster/${name}`;
+  const caData = Buffer.from(readFileSync(deps.caCertPath)).toString('base64');
+  const m = /^\/clusters(?:\/([^/]+))?\/?$/.exec(path);
+  if (!m) return undefined;
+  const name = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  try {
+    if (name === undefined && method === 'GET') {
+      await deps.authorize(
+        ctx,
+        'eks:ListClusters',
+        `arn:aws:eks:${ctx.region}:${account}:cluster/*`,
+      );
+      const max = Number(query.get('maxResults') ?? 100);
+      if (!Number.isInteger(max) || max < 1 || max > 100)
+        throw new AwsError(
+          'InvalidParameterException',
+          400,
+          'maxResults must be between 1 and 100.',
+        );
+      const names = (await deps.clusters.listClusters()).map((c) => c.name).sort();
+      const start = Number(query.get('nextToken') ?? 0) || 0;
+      const page = names.slice(start, start + max);
+      return {
+        status: 200,
+        body: {
+          clusters: page,
+          ...(start + max < names.length ? { nextToken: String(start + max) } : {}),
+        },
+      };
+    }
+    if (name === undefined && method === 'POST') {
+      const b = parseBody(body);
+      const newName = b.name;
+      if (typeof newName !== 'string' || !NAME.test(newName) || newName.length > 100) {
+        throw new AwsError(
+          'InvalidParameterException',
+          400,
+          'The cluster name must be 1–100 characters: letters, digits, hyphens and underscores, starting with a letter or digit.',
+        );
+      }
+      await deps.authorize(ctx, 'eks:CreateCluster', arn(newName));
+      if ((await deps.clusters.listClusters()).some((c) => c.name === newName)) {
+        throw new AwsError(
+          'ResourceInUseException',
+          409,
+          `Cluster already exists with name: ${newName}`,
+        );
+      }
+      const created = await deps.clusters.createCluster(newName, { region: ctx.region });
+      return { status: 200, body: { cluster: describe(created, account, caData, ctx.endpoint) } };
+    }
+    if (name !== undefined && method === 'GET') {
+      await deps.authorize(ctx, 'eks:DescribeCluster', arn(name));
+      const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
+      if (!c) throw notFound(name);
+      return { status: 200, body: { cluster: describe(c, account, caData, ctx.endpoint) } };
+    }
+    if (name !== undefined && method === 'DELETE') {
+      await deps.authorize(ctx, 'eks:DeleteCluster', arn(name));
+      const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
+      if (!c) throw notFound(name);
+      await deps.clusters.deleteCluster(name);
+      return {
+        status: 200,
+        body: { cluster: { ...describe(c, account, caData, ctx.endpoint), status: 'DELETING' } },
+      };
+    }
+  } catch (e) {
+    if (e instanceof ClusterError) {
+      throw new AwsError(
+        e.status.code === 404 ? 'ResourceNotFoundException' : 'InvalidParameterException',
+        e.status.code === 404 ? 404 : 400,
+        e.status.message,
+      );
+    }
+    throw e;
+  }
+  throw new AwsError('UnknownOperationException', 404, `no EKS operation for ${method} ${path}`);
+}
