@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands, registerIssuerRotate } from './commands/cluster.js';
+import { registerEnvCommand } from './commands/env.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -68,6 +69,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .action(async (file: string, opts) => setExit(await simulateCommand(file, opts, io)));
 
   registerUpCommand(program, io, setExit);
+  registerEnvCommand(program, io, setExit);
   registerClusterCommands(program, io, setExit);
   registerWebhookCommand(program, io, setExit);
   registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);

@@ -1,0 +1,53 @@
+/**
+ * `irsa env`: the shell exports that point the AWS CLI, boto3 and the SDKs at the running
+ * irsakit with an account's admin profile: `eval "$(irsa env)"`.
+ */
+import type { Command } from 'commander';
+import {
+  dataPaths,
+  readServerRecord,
+  resolveDataDir,
+  resolveEndpoint,
+} from '../../common/data-dir.js';
+import { CliError, type Output } from '../io.js';
+
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function registerEnvCommand(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('env')
+    .description('print the exports that point AWS clients at irsakit: eval "$(irsa env)"')
+    .option('--profile <name>', 'the credentials profile: default, or an account id', 'default')
+    .option('--region <region>', 'the region clients use', 'us-east-1')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .action((opts: { profile: string; region: string; endpoint?: string; data?: string }) => {
+      const dir = resolveDataDir(opts.data);
+      if (!readServerRecord(dir) && !opts.endpoint && !process.env.IRSA_ENDPOINT) {
+        throw new CliError(
+          `irsakit has not run with ${dir}: start it with \`irsa up\` (or pass --data / IRSA_DATA)`,
+          1,
+        );
+      }
+      const lines = [
+        'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE',
+        `export AWS_ENDPOINT_URL=${shellQuote(resolveEndpoint(opts.endpoint, dir))}`,
+        `export AWS_SHARED_CREDENTIALS_FILE=${shellQuote(dataPaths(dir).credentials)}`,
+        `export AWS_PROFILE=${shellQuote(opts.profile)}`,
+        `export AWS_DEFAULT_REGION=${shellQuote(opts.region)}`,
+        `export AWS_REGION=${shellQuote(opts.region)}`,
+        `export IRSA_DATA=${shellQuote(dir)}`,
+      ];
+      io.out(lines.join('\n'));
+      setExit(0);
+    });
+}
