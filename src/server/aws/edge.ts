@@ -87,11 +87,22 @@ function send(
   res.end(head ? undefined : buf);
 }
 
+/** AccessDenied as the JSON protocols name it (AccessDeniedException; 400, or 403 for REST-JSON). */
+function forProtocol(protocol: string, err: AwsError): AwsError {
+  if (err.code === 'AccessDenied' && (protocol === 'json' || protocol === 'rest-json')) {
+    return new AwsError('AccessDeniedException', protocol === 'json' ? 400 : 403, err.message, {
+      detail: err.detail,
+    });
+  }
+  return err;
+}
+
 function renderError(
   route: Route | undefined,
-  err: AwsError,
+  original: AwsError,
   requestId: string,
 ): { status: number; headers: Record<string, string>; body: string } {
+  const err = forProtocol(route?.protocol ?? 'query', original);
   const base = { 'x-amzn-RequestId': requestId, Date: new Date().toUTCString(), ...err.headers };
   const protocol = route?.protocol ?? 'query';
   const service = route?.service ?? 'sts';

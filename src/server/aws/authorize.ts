@@ -1,0 +1,142 @@
+/**
+ * Authorization of every signed AWS call: the caller's identity policies, permissions
+ * boundary and session policy (and, where a service passes one, the resource policy),
+ * evaluated by the policy engine with the request's global condition keys (spec/iam-policy.md
+ * §10, §11). A refusal is AWS's `AccessDenied` with AWS's text; irsakit's explanation rides
+ * along in the error's `detail` for the audit trail.
+ */
+import { AwsError } from '../../common/aws-error.js';
+import type { IamDirectory } from '../../iam/directory.js';
+import type { CompiledPolicy } from '../../policy/compile-policy.js';
+import { type ContextInput, createContext } from '../../policy/context.js';
+import { type PolicySets, denialReason, evaluateRequest } from '../../policy/evaluate.js';
+import { explainRequest } from '../../policy/explain.js';
+import { parseArn } from '../../policy/arn.js';
+import type { CallContext, Caller } from './types.js';
+
+export interface SessionView {
+  /** the session policies of a role session (inline + managed ARNs), compiled */
+  policies(caller: Caller): Promise<CompiledPolicy[]>;
+  /** the session's condition keys: aws:TokenIssueTime, aws:PrincipalTag/*, aws:SourceIdentity, … */
+  contextKeys(caller: Caller): ContextInput;
+}
+
+export interface AuthorizeRequest {
+  action: string;
+  resource: string;
+  /** service condition keys (s3:prefix, …) and resource keys (aws:ResourceTag/*, …) */
+  context?: ContextInput | undefined;
+  /** the resource's own policy, when it has one */
+  resourcePolicy?: CompiledPolicy | undefined;
+  resourceAccount?: string | undefined;
+}
+
+export type Authorize = (ctx: CallContext, request: AuthorizeRequest) => Promise<void>;
+
+/** How AWS names the resource in an AccessDenied message: IAM says `role X`, others the ARN. */
+export function resourceText(resource: string): string {
+  const arn = parseArn(resource);
+  if (arn?.service === 'iam') {
+    const m = /^(role|user|group|policy|oidc-provider|instance-profile)\/(?:.*\/)?([^/]+)$/.exec(
+      arn.resource,
+    );
+    if (m && (m[1] === 'role' || m[1] === 'user' || m[1] === 'group')) return `${m[1]} ${m[2]}`;
+  }
+  if (arn?.service === 's3') return `"${resource}"`;
+  return resource;
+}
+
+/** The global condition keys of a call (spec/iam-policy.md §10). */
+export function globalKeys(ctx: CallContext, caller: Caller): Record<string, string | string[]> {
+  const now = ctx.now;
+  const p = caller.principal;
+  const keys: Record<string, string | string[]> = {
+    'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:SourceIp': ctx.sourceIp,
+    'aws:SecureTransport': ctx.secureTransport ? 'true' : 'false',
+    'aws:RequestedRegion': ctx.region,
+    'aws:UserAgent': ctx.userAgent,
+    'aws:PrincipalAccount': caller.account,
+    'aws:userid': caller.userId,
+    'aws:PrincipalType':
+      p.type === 'Account'
+        ? 'Account'
+        : p.type === 'User'
+          ? 'User'
+          : p.type === 'FederatedUser'
+            ? 'FederatedUser'
+            : 'AssumedRole',
+    'aws:PrincipalArn': p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id,
+  };
+  if (p.type === 'User') keys['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
+  return keys;
+}
+
+/**
+ * Builds the authorizer the operations call.
+ *
+ * @example
+ * const authorize = createAuthorizer({ directory, session });
+ * await authorize(ctx, { action: 'iam:GetRole', resource: 'arn:aws:iam::123456789012:role/x' });
+ */
+export function createAuthorizer(deps: {
+  directory: IamDirectory;
+  session?: SessionView | undefined;
+}): Authorize {
+  return async (ctx, req) => {
+    const caller = ctx.caller;
+    if (!caller)
+      throw new AwsError(
+        'MissingAuthenticationToken',
+        403,
+        'Request is missing Authentication Token',
+      );
+    const p = caller.principal;
+    const sets: PolicySets = { resource: req.resourcePolicy ? [req.resourcePolicy] : undefined };
+    let sessionKeys: ContextInput = {};
+    if (p.type === 'User') {
+      const name = p.id.slice(p.id.lastIndexOf('/') + 1);
+      const pol = await deps.directory.policiesOf({
+        kind: 'user',
+        account: caller.account,
+        userName: name,
+      });
+      sets.identity = pol.identity;
+      sets.boundary = pol.boundary;
+    } else if (p.type === 'AssumedRole' && p.roleArn) {
+      const roleName = p.roleArn.slice(p.roleArn.lastIndexOf('/') + 1);
+      const pol = await deps.directory.policiesOf({
+        kind: 'role',
+        account: caller.account,
+        roleName,
+      });
+      sets.identity = pol.identity;
+      sets.boundary = pol.boundary;
+      if (deps.session) {
+        sets.session = await deps.session.policies(caller);
+        sessionKeys = deps.session.contextKeys(caller);
+      }
+    }
+    const request = {
+      principal: p,
+      action: req.action,
+      resource: req.resource,
+      resourceAccount: req.resourceAccount,
+      context: createContext({
+        ...globalKeys(ctx, caller),
+        ...sessionKeys,
+        ...(req.context ?? {}),
+      }),
+    };
+    const d = evaluateRequest(request, sets);
+    if (d.decision === 'allowed') return;
+    const who = p.type === 'Account' ? `arn:aws:iam::${caller.account}:root` : p.id;
+    throw new AwsError(
+      'AccessDenied',
+      403,
+      `User: ${who} is not authorized to perform: ${req.action} on resource: ${resourceText(req.resource)} ${denialReason(d, req.action)}`,
+      { detail: explainRequest(request, sets) },
+    );
+  };
+}
