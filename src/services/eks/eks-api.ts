@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { ClusterService } from '../../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
+import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 
 export interface EksDeps {
   clusters: ClusterService;
-  /** throws AccessDenied(Exception) when the caller may not */
-  authorize(ctx: CallContext, action: string, resource: string): Promise<void>;
+  /** throws AccessDenied when the caller may not */
+  authorize: Authorize;
   /** the local CA certificate, for `certificateAuthority.data` */
   caCertPath: string;
   /** the account clusters belong to when the caller has none */
@@ -93,11 +94,10 @@ export async function handleEks(
   const name = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
   try {
     if (name === undefined && method === 'GET') {
-      await deps.authorize(
-        ctx,
-        'eks:ListClusters',
-        `arn:aws:eks:${ctx.region}:${account}:cluster/*`,
-      );
+      await deps.authorize(ctx, {
+        action: 'eks:ListClusters',
+        resource: `arn:aws:eks:${ctx.region}:${account}:cluster/*`,
+      });
       const max = Number(query.get('maxResults') ?? 100);
       if (!Number.isInteger(max) || max < 1 || max > 100)
         throw new AwsError(
@@ -126,7 +126,7 @@ export async function handleEks(
           'The cluster name must be 1–100 characters: letters, digits, hyphens and underscores, starting with a letter or digit.',
         );
       }
-      await deps.authorize(ctx, 'eks:CreateCluster', arn(newName));
+      await deps.authorize(ctx, { action: 'eks:CreateCluster', resource: arn(newName) });
       if ((await deps.clusters.listClusters()).some((c) => c.name === newName)) {
         throw new AwsError(
           'ResourceInUseException',
@@ -138,13 +138,13 @@ export async function handleEks(
       return { status: 200, body: { cluster: describe(created, account, caData, ctx.endpoint) } };
     }
     if (name !== undefined && method === 'GET') {
-      await deps.authorize(ctx, 'eks:DescribeCluster', arn(name));
+      await deps.authorize(ctx, { action: 'eks:DescribeCluster', resource: arn(name) });
       const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
       if (!c) throw notFound(name);
       return { status: 200, body: { cluster: describe(c, account, caData, ctx.endpoint) } };
     }
     if (name !== undefined && method === 'DELETE') {
-      await deps.authorize(ctx, 'eks:DeleteCluster', arn(name));
+      await deps.authorize(ctx, { action: 'eks:DeleteCluster', resource: arn(name) });
       const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
       if (!c) throw notFound(name);
       await deps.clusters.deleteCluster(name);
