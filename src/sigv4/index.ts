@@ -1,0 +1,19 @@
+/**
+ * irsakit's SigV4 request authentication: detect the authentication a request carries
+ * (the edge routes on its scope), verify header and presigned SigV4 strictly, decode and
+ * verify aws-chunked uploads, and answer failures with each service's exact error.
+ * Pure: no I/O, no clock; the secret comes from the caller's lookup. See spec/aws-wire.md §8.
+ *
+ * Test helpers (a signer, an aws-chunked builder) live in `./testing/sign.js` and are not
+ * exported here.
+ */
+export * from './aws-chunked.js';
+export * from './canonical.js';
+export * from './checksums.js';
+export * from './constants.js';
+export * from './encoding.js';
+export * from './errors.js';
+export * from './parse-auth.js';
+export * from './signing.js';
+export * from './types.js';
+export * from './verify.js';

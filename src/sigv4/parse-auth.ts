@@ -1,0 +1,497 @@
+/**
+ * Reading SigV4 authentication off a raw request (spec/aws-wire.md §8.1, §6.2):
+ * `detectAuth` tells the edge what kind of authentication a request carries and its
+ * credential scope without verifying anything (the edge routes on the scope's service),
+ * and `parseAuth` extracts and checks the shape of every field the verifier needs.
+ */
+import { headerValues } from './canonical.js';
+import {
+  ALGORITHM,
+  ALGORITHM_V2,
+  H,
+  MAX_PRESIGN_EXPIRES_S,
+  Q,
+  REQUIRED_PRESIGN_PARAMS,
+  SIGV2_QUERY,
+} from './constants.js';
+import { byteStringToText, parseQuery, splitTarget, toByteString } from './encoding.js';
+import type { AuthDetection, CredentialScope, SigV4Failure, SigV4Request } from './types.js';
+
+/** A request's authentication fields, shape-checked but not yet verified. */
+export interface ParsedAuth {
+  presigned: boolean;
+  /** the Credential as sent (`AKID/date/region/service/aws4_request`) */
+  credential: string;
+  accessKeyId: string;
+  scope: CredentialScope;
+  /** the fifth credential part; `aws4_request` when well-formed */
+  terminator: string;
+  /** exactly as listed by the request */
+  signedHeaders: string[];
+  signature: string;
+  /** yyyymmddThhmmssZ */
+  amzDate: string;
+  signedAt: Date;
+  /** where the date came from: `x-amz-date` or `date` header, or the `X-Amz-Date` parameter */
+  dateSource: 'x-amz-date' | 'date' | 'query';
+  sessionToken?: string | undefined;
+  /** presigned: `X-Amz-Expires` */
+  expiresSeconds?: number | undefined;
+  /** presigned: the `X-Amz-Content-Sha256` parameter, when present */
+  contentSha256Param?: string | undefined;
+  /** header auth: the Authorization value, trimmed */
+  authorization?: string | undefined;
+}
+
+export type ParseResult = { ok: true; auth: ParsedAuth } | { ok: false; failure: SigV4Failure };
+
+/** The decoded query parameters of a request, as text. */
+export function queryParams(target: string): { name: string; value: string }[] {
+  return parseQuery(splitTarget(toByteString(target)).query).map((p) => ({
+    name: byteStringToText(p.name),
+    value: byteStringToText(p.value),
+  }));
+}
+
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/**
+ * The instant of an ISO 8601 basic timestamp, or undefined when it is not one.
+ *
+ * @example
+ * parseAmzDate('20150830T123600Z') // → 2015-08-30T12:36:00.000Z
+ * parseAmzDate('2015-08-30T12:36:00Z') // → undefined
+ */
+export function parseAmzDate(value: string): Date | undefined {
+  const m = AMZ_DATE.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(t);
+  if (
+    back.getUTCFullYear() !== y ||
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    back.getUTCHours() !== h ||
+    back.getUTCMinutes() !== mi ||
+    back.getUTCSeconds() !== s
+  ) {
+    return undefined;
+  }
+  return back;
+}
+
+/**
+ * A date in SigV4's basic form.
+ *
+ * @example
+ * formatAmzDate(new Date('2015-08-30T12:36:00Z')) // → '20150830T123600Z'
+ */
+export function formatAmzDate(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/**
+ * An RFC 1123 `Date` header in SigV4's basic form, or undefined.
+ *
+ * @example
+ * httpDateToAmzDate('Sun, 30 Aug 2015 12:36:00 GMT') // → '20150830T123600Z'
+ */
+export function httpDateToAmzDate(value: string): string | undefined {
+  const m = HTTP_DATE.exec(value.trim());
+  if (!m) return undefined;
+  const [, d, mon, y, h, mi, s] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const amz = `${y}${String(MONTHS.indexOf(mon) + 1).padStart(2, '0')}${d}T${h}${mi}${s}Z`;
+  return parseAmzDate(amz) ? amz : undefined;
+}
+
+function parseCredential(
+  credential: string,
+): { accessKeyId: string; scope: CredentialScope; terminator: string } | undefined {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts.some((p) => p === '')) return undefined;
+  const [accessKeyId, date, region, service, terminator] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return { accessKeyId, scope: { date, region, service }, terminator };
+}
+
+function hasQueryAuth(names: ReadonlySet<string>): boolean {
+  return names.has(Q.algorithm) || names.has(Q.credential) || names.has(Q.signature);
+}
+
+/**
+ * What authentication a request carries, and — without verifying anything — its access key
+ * id and credential scope. The edge routes on `scope.service` (spec §6.2); a SigV2 presign
+ * goes to S3; `none` falls through to `X-Amz-Target` / `Action` routing.
+ *
+ * @example
+ * detectAuth({ method: 'GET', target: '/', headers: [['Authorization', 'AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=…']] })
+ * // → { kind: 'header', algorithm: 'AWS4-HMAC-SHA256', accessKeyId: 'AKID', scope: { date: '20150830', region: 'us-east-1', service: 'sts' } }
+ */
+export function detectAuth(req: Pick<SigV4Request, 'target' | 'headers'>): AuthDetection {
+  const params = queryParams(req.target);
+  const names = new Set(params.map((p) => p.name));
+  const first = (name: string) => params.find((p) => p.name === name)?.value;
+  const authorization = headerValues(req.headers, H.authorization)[0]?.trim();
+
+  if (authorization !== undefined) {
+    const algorithm = authorization.split(/[\t ]/, 1)[0] ?? '';
+    const out: AuthDetection = { kind: 'header', algorithm };
+    if (hasQueryAuth(names) || names.has(SIGV2_QUERY.accessKeyId)) out.conflicting = true;
+    if (algorithm === ALGORITHM_V2) {
+      const akid = authorization.slice(algorithm.length).trim().split(':', 1)[0];
+      if (akid) out.accessKeyId = akid;
+      return out;
+    }
+    const m = /Credential=([^,\s]*)/.exec(authorization);
+    if (m?.[1]) {
+      const cred = parseCredential(m[1]);
+      if (cred) {
+        out.accessKeyId = cred.accessKeyId;
+        out.scope = cred.scope;
+      } else {
+        out.accessKeyId = m[1].split('/', 1)[0] || undefined;
+      }
+    }
+    return out;
+  }
+  if (hasQueryAuth(names)) {
+    const out: AuthDetection = { kind: 'query', algorithm: first(Q.algorithm) };
+    const credential = first(Q.credential);
+    if (credential) {
+      const cred = parseCredential(credential);
+      out.accessKeyId = cred?.accessKeyId ?? (credential.split('/', 1)[0] || undefined);
+      if (cred) out.scope = cred.scope;
+    }
+    return out;
+  }
+  if (names.has(SIGV2_QUERY.accessKeyId)) {
+    return {
+      kind: 'sigv2-query',
+      algorithm: ALGORITHM_V2,
+      accessKeyId: first(SIGV2_QUERY.accessKeyId),
+    };
+  }
+  return { kind: 'none' };
+}
+
+function fail(failure: SigV4Failure): ParseResult {
+  return { ok: false, failure };
+}
+
+/**
+ * Extracts the SigV4 fields of a request (header or presigned form) and checks their shape:
+ * presence, algorithm, credential with five parts, date format, `X-Amz-Expires` range,
+ * no duplicated authentication header or parameter. Scope, time and signature checks are
+ * the verifier's.
+ *
+ * @example
+ * const r = parseAuth(req);
+ * if (r.ok) console.log(r.auth.accessKeyId, r.auth.scope.service);
+ */
+export function parseAuth(req: Pick<SigV4Request, 'target' | 'headers'>): ParseResult {
+  const params = queryParams(req.target);
+  const names = new Set(params.map((p) => p.name));
+  const authorizations = headerValues(req.headers, H.authorization);
+
+  if (authorizations.length > 1) {
+    return fail({
+      kind: 'Duplicate',
+      field: 'Authorization',
+      where: 'header',
+      reason: 'the request carries more than one `Authorization` header',
+    });
+  }
+  const authorization = authorizations[0];
+  if (authorization !== undefined) {
+    if (hasQueryAuth(names) || names.has(SIGV2_QUERY.accessKeyId)) {
+      return fail({
+        kind: 'ConflictingAuthentication',
+        reason:
+          'the request carries both an `Authorization` header and query-string authentication',
+      });
+    }
+    return parseHeaderAuth(req, authorization.trim());
+  }
+  if (hasQueryAuth(names)) return parseQueryAuth(params);
+  if (names.has(SIGV2_QUERY.accessKeyId)) {
+    return fail({
+      kind: 'UnsupportedAlgorithm',
+      algorithm: ALGORITHM_V2,
+      presigned: true,
+      reason:
+        'SigV2 query authentication (`AWSAccessKeyId`, `Signature`, `Expires`) is not supported: presign with SigV4 (`s3.signature_version = s3v4`)',
+    });
+  }
+  return fail({
+    kind: 'MissingAuthentication',
+    reason:
+      'the request carries neither an `Authorization` header nor `X-Amz-*` query authentication',
+  });
+}
+
+function single(
+  values: string[],
+  field: string,
+  where: 'header' | 'query',
+): { ok: true; value: string | undefined } | { ok: false; failure: SigV4Failure } {
+  if (values.length > 1) {
+    return {
+      ok: false,
+      failure: {
+        kind: 'Duplicate',
+        field,
+        where,
+        reason: `the request carries more than one \`${field}\` ${where === 'header' ? 'header' : 'parameter'}`,
+      },
+    };
+  }
+  return { ok: true, value: values[0] };
+}
+
+function parseHeaderAuth(req: Pick<SigV4Request, 'headers'>, authorization: string): ParseResult {
+  const algorithm = authorization.split(/[\t ]/, 1)[0] ?? '';
+  if (algorithm !== ALGORITHM) {
+    return fail({
+      kind: 'UnsupportedAlgorithm',
+      algorithm,
+      presigned: false,
+      reason:
+        algorithm === ALGORITHM_V2
+          ? 'SigV2 (`Authorization: AWS …`) is not supported: sign with SigV4 (AWS4-HMAC-SHA256)'
+          : `unsupported authorization algorithm \`${algorithm}\`: only ${ALGORITHM} is accepted`,
+    });
+  }
+  const fields = new Map<string, string>();
+  for (const raw of authorization.slice(algorithm.length).split(',')) {
+    const component = raw.trim();
+    if (component === '') continue;
+    const eq = component.indexOf('=');
+    if (eq < 0) {
+      return fail({
+        kind: 'MalformedAuthorization',
+        presigned: false,
+        component,
+        authorization,
+        reason: `\`${component}\` in the Authorization header is not a key=value pair`,
+      });
+    }
+    const key = component.slice(0, eq).trim();
+    if (fields.has(key)) {
+      return fail({
+        kind: 'MalformedAuthorization',
+        presigned: false,
+        component,
+        authorization,
+        reason: `\`${key}\` appears twice in the Authorization header`,
+      });
+    }
+    fields.set(key, component.slice(eq + 1).trim());
+  }
+
+  const missing: string[] = [];
+  for (const key of ['Credential', 'Signature', 'SignedHeaders']) {
+    if (!fields.get(key)) missing.push(key);
+  }
+
+  const amzDates = single(headerValues(req.headers, H.amzDate), 'X-Amz-Date', 'header');
+  if (!amzDates.ok) return amzDates;
+  let amzDate = amzDates.value?.trim();
+  let dateSource: ParsedAuth['dateSource'] = 'x-amz-date';
+  let dateValue = amzDate;
+  if (amzDate === undefined) {
+    const dates = single(headerValues(req.headers, H.date), 'Date', 'header');
+    if (!dates.ok) return dates;
+    if (dates.value === undefined) missing.push('date');
+    else {
+      dateSource = 'date';
+      dateValue = dates.value;
+      amzDate = httpDateToAmzDate(dates.value);
+    }
+  }
+  if (missing.length > 0) {
+    return fail({
+      kind: 'IncompleteSignature',
+      presigned: false,
+      missing,
+      authorization,
+      reason: `the Authorization header lacks ${missing.map((m) => (m === 'date' ? 'a date (`X-Amz-Date` or `Date`)' : `\`${m}\``)).join(', ')}`,
+    });
+  }
+  const signedAt = amzDate === undefined ? undefined : parseAmzDate(amzDate);
+  if (amzDate === undefined || signedAt === undefined) {
+    return fail({
+      kind: 'InvalidDate',
+      presigned: false,
+      value: dateValue ?? '',
+      reason: `\`${dateValue}\` is not a valid ${dateSource === 'date' ? 'RFC 1123 `Date`' : '`X-Amz-Date` (yyyymmddThhmmssZ)'}`,
+    });
+  }
+
+  const credential = fields.get('Credential') as string;
+  const cred = parseCredential(credential);
+  if (!cred) {
+    return fail({
+      kind: 'MalformedCredential',
+      presigned: false,
+      credential,
+      reason: `Credential \`${credential}\` is not AKID/yyyymmdd/region/service/aws4_request`,
+    });
+  }
+  const signedHeaders = (fields.get('SignedHeaders') as string).split(';');
+  if (signedHeaders.some((h) => h === '')) {
+    return fail({
+      kind: 'MalformedAuthorization',
+      presigned: false,
+      component: `SignedHeaders=${fields.get('SignedHeaders')}`,
+      authorization,
+      reason: 'SignedHeaders has an empty name',
+    });
+  }
+  const tokens = single(
+    headerValues(req.headers, H.securityToken),
+    'X-Amz-Security-Token',
+    'header',
+  );
+  if (!tokens.ok) return tokens;
+
+  return {
+    ok: true,
+    auth: {
+      presigned: false,
+      credential,
+      ...cred,
+      signedHeaders,
+      signature: fields.get('Signature') as string,
+      amzDate,
+      signedAt,
+      dateSource,
+      sessionToken: tokens.value?.trim() || undefined,
+      authorization,
+    },
+  };
+}
+
+function parseQueryAuth(params: { name: string; value: string }[]): ParseResult {
+  const get = (name: string) =>
+    single(
+      params.filter((p) => p.name === name).map((p) => p.value),
+      name,
+      'query',
+    );
+  const values = new Map<string, string | undefined>();
+  for (const name of [...REQUIRED_PRESIGN_PARAMS, Q.securityToken, Q.contentSha256]) {
+    const v = get(name);
+    if (!v.ok) return v;
+    values.set(name, v.value);
+  }
+  const missing = REQUIRED_PRESIGN_PARAMS.filter((n) => !values.get(n));
+  if (missing.length > 0) {
+    return fail({
+      kind: 'IncompleteSignature',
+      presigned: true,
+      missing,
+      reason: `the presigned URL lacks ${missing.map((m) => `\`${m}\``).join(', ')}`,
+    });
+  }
+  const algorithm = values.get(Q.algorithm) as string;
+  if (algorithm !== ALGORITHM) {
+    return fail({
+      kind: 'UnsupportedAlgorithm',
+      algorithm,
+      presigned: true,
+      reason: `unsupported X-Amz-Algorithm \`${algorithm}\`: only ${ALGORITHM} is accepted`,
+    });
+  }
+  const amzDate = values.get(Q.date) as string;
+  const signedAt = parseAmzDate(amzDate);
+  if (!signedAt) {
+    return fail({
+      kind: 'InvalidDate',
+      presigned: true,
+      value: amzDate,
+      reason: `X-Amz-Date \`${amzDate}\` is not yyyymmddThhmmssZ`,
+    });
+  }
+  const expires = values.get(Q.expires) as string;
+  if (!/^\d+$/.test(expires)) {
+    return fail({
+      kind: 'InvalidExpires',
+      value: expires,
+      problem: 'not-a-number',
+      reason: `X-Amz-Expires \`${expires}\` is not a whole number of seconds`,
+    });
+  }
+  const expiresSeconds = Number(expires);
+  if (expiresSeconds > MAX_PRESIGN_EXPIRES_S) {
+    return fail({
+      kind: 'InvalidExpires',
+      value: expires,
+      problem: 'too-large',
+      reason: `X-Amz-Expires ${expires} is more than ${MAX_PRESIGN_EXPIRES_S} seconds (7 days)`,
+    });
+  }
+  const credential = values.get(Q.credential) as string;
+  const cred = parseCredential(credential);
+  if (!cred) {
+    return fail({
+      kind: 'MalformedCredential',
+      presigned: true,
+      credential,
+      reason: `X-Amz-Credential \`${credential}\` is not AKID/yyyymmdd/region/service/aws4_request`,
+    });
+  }
+  const signedHeadersParam = values.get(Q.signedHeaders) as string;
+  const signedHeaders = signedHeadersParam.split(';');
+  if (signedHeaders.some((h) => h === '')) {
+    return fail({
+      kind: 'MalformedAuthorization',
+      presigned: true,
+      component: `X-Amz-SignedHeaders=${signedHeadersParam}`,
+      reason: 'X-Amz-SignedHeaders has an empty name',
+    });
+  }
+  return {
+    ok: true,
+    auth: {
+      presigned: true,
+      credential,
+      ...cred,
+      signedHeaders,
+      signature: values.get(Q.signature) as string,
+      amzDate,
+      signedAt,
+      dateSource: 'query',
+      sessionToken: values.get(Q.securityToken) || undefined,
+      expiresSeconds,
+      contentSha256Param: values.get(Q.contentSha256),
+    },
+  };
+}
