@@ -1,0 +1,170 @@
+/**
+ * `AssumeRoleWithWebIdentity` (spec/aws-wire.md §3.1–§3.3, spec/iam-policy.md §12.2): an
+ * unsigned call. The parameters are checked first (one `ValidationError` naming every
+ * violation), then the session policies, then the token (web-identity-token.ts), then the
+ * role and its trust policy — principal the OIDC provider, action
+ * `sts:AssumeRoleWithWebIdentity`, plus `sts:TagSession` when the token carries session tags
+ * and `sts:SetSourceIdentity` when it carries a source identity. A missing role and every
+ * trust refusal answer the same 403 `AccessDenied` "Not authorized to perform
+ * sts:AssumeRoleWithWebIdentity"; which hop failed and why is in the error's `detail`.
+ */
+import type { CallContext, QueryParams, QueryResult } from '../server/aws/types.js';
+import {
+  createContext,
+  type AuthorizationRequest,
+  webIdentityKeys,
+  webIdentityPrincipal,
+} from '../policy/index.js';
+import {
+  authorizeOrThrow,
+  type DenialDetail,
+  defaultPolicyCache,
+  type StsDeps,
+  tagRequestKeys,
+  trustPolicyOf,
+} from './deps.js';
+import { accessDenied, STS_MSG, stsValidationError } from './errors.js';
+import {
+  DEFAULT_DURATION_SECONDS,
+  DURATION_RANGE,
+  ParamChecker,
+  parseRoleArn,
+  requestContextKeys,
+  ROLE_ARN_RULE,
+  SESSION_NAME_RULE,
+} from './params.js';
+import { assumedRoleArn, assumedRoleId } from './session-context.js';
+import { loadSessionPolicies, readSessionPolicyParams } from './session-policy.js';
+import { packedSize } from './session-tags.js';
+import type { StsSession } from './types.js';
+import { verifyWebIdentityToken } from './web-identity-token.js';
+
+export const WEB_IDENTITY_TOKEN_RULE = { min: 4, max: 20000, sensitive: true } as const;
+const ACTION = 'sts:AssumeRoleWithWebIdentity';
+
+/**
+ * The operation, given its dependencies.
+ *
+ * @example
+ * const op = assumeRoleWithWebIdentity(deps);
+ * await op(ctx, new Map([['RoleArn', arn], ['RoleSessionName', 's1'], ['WebIdentityToken', jwt]]));
+ */
+export function assumeRoleWithWebIdentity(deps: StsDeps) {
+  const cache = defaultPolicyCache(deps);
+  return async (ctx: CallContext, params: QueryParams): Promise<QueryResult> => {
+    const check = new ParamChecker(params);
+    const roleArn = check.string('RoleArn', ROLE_ARN_RULE, true);
+    const sessionName = check.string('RoleSessionName', SESSION_NAME_RULE, true);
+    const token = check.string('WebIdentityToken', WEB_IDENTITY_TOKEN_RULE, true);
+    check.string('ProviderId', { min: 4, max: 2048 });
+    const duration = check.integer('DurationSeconds', DURATION_RANGE);
+    const policyInput = readSessionPolicyParams(params, check);
+    check.done();
+    const role = parseRoleArn(roleArn);
+    await loadSessionPolicies(policyInput, deps.directory, cache);
+    packedSize(policyInput.policy, policyInput.policyArns, []);
+
+    const t = await verifyWebIdentityToken({
+      token,
+      account: role.account,
+      directory: deps.directory,
+      keys: deps.keys,
+      clock: deps.clock,
+      leewaySeconds: deps.leewaySeconds,
+    });
+    const tags = t.tags?.tags ?? [];
+    const transitive = t.tags?.transitiveTagKeys ?? [];
+    const packed = packedSize(policyInput.policy, policyInput.policyArns, tags);
+
+    const principal = webIdentityPrincipal(t.provider.arn);
+    const deny = (detail: Partial<DenialDetail> & { summary: string }) =>
+      accessDenied(STS_MSG.webIdentityDenied, {
+        check: 'trust',
+        action: ACTION,
+        resource: roleArn,
+        principal: principal.id,
+        sub: t.sub,
+        jti: t.jti,
+        kid: t.kid,
+        ...detail,
+      });
+    const record = await deps.directory.getRole(role.account, role.name);
+    if (!record || record.arn !== roleArn)
+      throw deny({
+        check: 'role',
+        summary: record
+          ? `role ${role.name} exists as ${record.arn}, not ${roleArn}`
+          : `role ${roleArn} does not exist`,
+      });
+    const trust = trustPolicyOf(record, cache);
+    if (!trust) throw deny({ summary: `the trust policy of ${record.arn} cannot be read` });
+
+    const context = createContext({
+      ...requestContextKeys(ctx),
+      ...webIdentityKeys(t.provider.url, { sub: t.sub, aud: t.audiences, amr: t.amr }),
+      'sts:RoleSessionName': sessionName,
+      ...(t.sourceIdentity !== undefined ? { 'sts:SourceIdentity': t.sourceIdentity } : {}),
+      ...tagRequestKeys(tags, transitive),
+    });
+    const sets = { resource: [trust], resourceIsTrust: true };
+    const request = (action: string): AuthorizationRequest => ({
+      principal,
+      action,
+      resource: record.arn,
+      resourceAccount: record.account,
+      context,
+    });
+    const refuse = (d: DenialDetail) => deny(d);
+    await authorizeOrThrow(deps, request(ACTION), sets, refuse);
+    if (t.tags) await authorizeOrThrow(deps, request('sts:TagSession'), sets, refuse);
+    if (t.sourceIdentity !== undefined)
+      await authorizeOrThrow(deps, request('sts:SetSourceIdentity'), sets, refuse);
+
+    const seconds = duration ?? DEFAULT_DURATION_SECONDS;
+    if (seconds > record.maxSessionDuration)
+      throw stsValidationError(STS_MSG.maxSessionDuration, {
+        requested: seconds,
+        maxSessionDuration: record.maxSessionDuration,
+      });
+
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    const session: StsSession = {
+      v: 1,
+      partition: role.partition,
+      account: record.account,
+      roleArn: record.arn,
+      roleName: record.roleName,
+      roleId: record.roleId,
+      rolePath: record.path,
+      sessionName,
+      issuedAt: now,
+      expiresAt: now + seconds,
+      policy: policyInput.policy,
+      policyArns: policyInput.policyArns.length > 0 ? policyInput.policyArns : undefined,
+      tags: tags.length > 0 ? tags : undefined,
+      transitiveTagKeys: transitive.length > 0 ? transitive : undefined,
+      sourceIdentity: t.sourceIdentity,
+      chained: false,
+      via: 'AssumeRoleWithWebIdentity',
+      webIdentity: {
+        providerArn: t.provider.arn,
+        sub: t.sub,
+        aud: t.audience,
+        amr: t.amr,
+        jti: t.jti,
+        kid: t.kid,
+      },
+    };
+    const hasPackedInput =
+      policyInput.policy !== undefined || policyInput.policyArns.length > 0 || tags.length > 0;
+    return {
+      Credentials: deps.sealer.issue(session),
+      SubjectFromWebIdentityToken: t.sub,
+      AssumedRoleUser: { AssumedRoleId: assumedRoleId(session), Arn: assumedRoleArn(session) },
+      PackedPolicySize: hasPackedInput ? packed.percent : undefined,
+      Provider: t.provider.arn,
+      Audience: t.audience,
+      SourceIdentity: t.sourceIdentity,
+    };
+  };
+}
