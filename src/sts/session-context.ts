@@ -4,7 +4,7 @@
  * it brings to every request — `aws:TokenIssueTime` (what revocation denies on),
  * `aws:PrincipalArn`, `aws:PrincipalTag/*`, `aws:FederatedProvider`, `aws:SourceIdentity`,
  * `aws:userid`, `aws:PrincipalAccount`, `aws:PrincipalType`, and the web identity's `sub`,
- * `aws` and `amr` keys that stay usable after the role is assumed. The edge's authorizer
+ * `aud` and `amr` keys that stay usable after the role is assumed. The edge's authorizer
  * layers request keys (`aws:SourceIp`, `aws:CurrentTime`, …) over these.
  */
 import {

@@ -1,0 +1,329 @@
+/**
+ * `AssumeRole` (spec/aws-wire.md §3.4, spec/iam-policy.md §11, §12.1): a signed call by an IAM
+ * user or a role session. The engine decides with the role's trust policy as a resource
+ * policy that must name the caller (`resourceIsTrust`) and the caller's own identity
+ * policies, permissions boundary and — for a session — session policy: same account, a
+ * trust policy naming the caller suffices; naming the account, or another account, also
+ * needs an identity Allow. `sts:TagSession` is checked when tags are passed,
+ * `sts:SetSourceIdentity` when the new session has a source identity (set now or inherited,
+ * and never changed once set). A role session calling is role chaining: one hour at most,
+ * transitive tags and the source identity carry over. Refusals are AWS's
+ * `User: <caller> is not authorized to perform: <action> on resource: <role>`.
+ */
+import type { Caller, CallContext, QueryParams, QueryResult } from '../server/aws/types.js';
+import { listParam, structListParam } from '../server/aws/query-params.js';
+import { AwsError } from '../common/aws-error.js';
+import {
+  type AuthorizationRequest,
+  type CompiledPolicy,
+  createContext,
+  type ContextInput,
+  type PolicySets,
+} from '../policy/index.js';
+import {
+  authorizeOrThrow,
+  type DenialDetail,
+  defaultPolicyCache,
+  type StsDeps,
+  tagRequestKeys,
+  trustPolicyOf,
+} from './deps.js';
+import { accessDenied, missingAuthentication, STS_MSG, stsValidationError } from './errors.js';
+import {
+  DEFAULT_DURATION_SECONDS,
+  DURATION_RANGE,
+  ParamChecker,
+  parseRoleArn,
+  requestContextKeys,
+  ROLE_ARN_RULE,
+  SESSION_NAME_RULE,
+} from './params.js';
+import type { PolicyCache } from './policy-cache.js';
+import { assumedRoleArn, assumedRoleId, sessionContextKeys } from './session-context.js';
+import { loadSessionPolicies, readSessionPolicyParams } from './session-policy.js';
+import {
+  MAX_SESSION_TAGS,
+  mergeTransitive,
+  packedSize,
+  TAG_KEY_PATTERN,
+  TAG_PATTERN_TEXT,
+  TAG_VALUE_PATTERN,
+  TAG_VALUE_PATTERN_TEXT,
+  requestTagError,
+  transitiveOf,
+} from './session-tags.js';
+import type { SessionTag, StsSession } from './types.js';
+
+/** Role chaining caps a session at an hour. */
+export const CHAINED_MAX_SECONDS = 3600;
+const ACTION = 'sts:AssumeRole';
+
+/** Whether `caller.session` is a session STS sealed. */
+export function sessionOfCaller(caller: Caller): StsSession | undefined {
+  const s = caller.session as Partial<StsSession> | undefined;
+  return s && s.v === 1 && typeof s.roleArn === 'string' ? (s as StsSession) : undefined;
+}
+
+interface CallerPolicies {
+  sets: Pick<PolicySets, 'identity' | 'boundary' | 'session'>;
+  keys: ContextInput;
+}
+
+/** The caller's identity-side policy sets and principal condition keys. */
+export async function callerPolicies(
+  deps: StsDeps,
+  cache: PolicyCache,
+  caller: Caller,
+): Promise<CallerPolicies> {
+  const { directory } = deps;
+  const session = sessionOfCaller(caller);
+  if (session) {
+    const role = await directory.getRole(session.account, session.roleName);
+    const policies = await directory.policiesOf({
+      kind: 'role',
+      account: session.account,
+      roleName: session.roleName,
+    });
+    let sessionSet: CompiledPolicy[] | undefined;
+    try {
+      sessionSet = await loadSessionPolicies(
+        { policy: session.policy, policyArns: session.policyArns ?? [] },
+        directory,
+        cache,
+      );
+    } catch {
+      // a managed session policy deleted since: the session keeps no permission from it
+      sessionSet = [];
+    }
+    return {
+      sets: { identity: policies.identity, boundary: policies.boundary, session: sessionSet },
+      keys: sessionContextKeys(session, { roleTags: role?.tags ?? [] }),
+    };
+  }
+  if (caller.principal.type === 'User') {
+    const userName = caller.principal.id.slice(caller.principal.id.lastIndexOf('/') + 1);
+    const user = await directory.getUser(caller.account, userName);
+    const policies = await directory.policiesOf({
+      kind: 'user',
+      account: caller.account,
+      userName,
+    });
+    const keys: Record<string, string> = {
+      'aws:PrincipalArn': caller.principal.id,
+      'aws:PrincipalAccount': caller.account,
+      'aws:PrincipalType': 'User',
+      'aws:userid': caller.userId,
+      'aws:username': userName,
+      'aws:PrincipalIsAWSService': 'false',
+    };
+    for (const t of user?.tags ?? []) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
+    return { sets: { identity: policies.identity, boundary: policies.boundary }, keys };
+  }
+  return {
+    sets: {},
+    keys: {
+      'aws:PrincipalArn': caller.principal.id,
+      'aws:PrincipalAccount': caller.account,
+      'aws:PrincipalType': caller.principal.type,
+      'aws:userid': caller.userId,
+    },
+  };
+}
+
+function readTags(
+  params: QueryParams,
+  check: ParamChecker,
+): { tags: SessionTag[]; transitive: string[] } {
+  const raw = structListParam(params, 'Tags', ['Key', 'Value'] as const);
+  check.count('Tags', raw, MAX_SESSION_TAGS);
+  const tags: SessionTag[] = [];
+  raw.forEach((t, i) => {
+    const at = `Tags.member.${i + 1}`;
+    if (t.Key === undefined) check.string(`${at}.Key`, {}, true);
+    else
+      check.check(`${at}.Key`, t.Key, {
+        min: 1,
+        max: 128,
+        pattern: TAG_KEY_PATTERN,
+        patternText: TAG_PATTERN_TEXT,
+      });
+    if (t.Value === undefined) check.string(`${at}.Value`, {}, true);
+    else
+      check.check(`${at}.Value`, t.Value, {
+        max: 256,
+        pattern: TAG_VALUE_PATTERN,
+        patternText: TAG_VALUE_PATTERN_TEXT,
+      });
+    tags.push({ Key: t.Key ?? '', Value: t.Value ?? '' });
+  });
+  const transitive = listParam(params, 'TransitiveTagKeys');
+  check.count('TransitiveTagKeys', transitive, MAX_SESSION_TAGS);
+  transitive.forEach((k, i) =>
+    check.check(`TransitiveTagKeys.member.${i + 1}`, k, {
+      min: 1,
+      max: 128,
+      pattern: TAG_KEY_PATTERN,
+      patternText: TAG_PATTERN_TEXT,
+    }),
+  );
+  return { tags, transitive };
+}
+
+/**
+ * The operation, given its dependencies.
+ *
+ * @example
+ * await assumeRole(deps)(ctx, new Map([['RoleArn', arn], ['RoleSessionName', 's1']]));
+ */
+export function assumeRole(deps: StsDeps) {
+  const cache = defaultPolicyCache(deps);
+  return async (ctx: CallContext, params: QueryParams): Promise<QueryResult> => {
+    const caller = ctx.caller;
+    if (!caller) throw missingAuthentication();
+    const check = new ParamChecker(params);
+    const roleArn = check.string('RoleArn', ROLE_ARN_RULE, true);
+    const sessionName = check.string('RoleSessionName', SESSION_NAME_RULE, true);
+    const duration = check.integer('DurationSeconds', DURATION_RANGE);
+    const policyInput = readSessionPolicyParams(params, check);
+    const { tags: newTags, transitive: newTransitive } = readTags(params, check);
+    const externalId = check.string('ExternalId', {
+      min: 2,
+      max: 1224,
+      pattern: /^[\w+=,.@:/-]*$/,
+      patternText: '[\\w+=,.@:\\/-]*',
+    });
+    const serial = check.string('SerialNumber', {
+      min: 9,
+      max: 256,
+      pattern: /^[\w+=/:,.@-]*$/,
+      patternText: '[\\w+=/:,.@-]*',
+    });
+    const tokenCode = check.string('TokenCode', {
+      min: 6,
+      max: 6,
+      pattern: /^\d*$/,
+      patternText: '[\\d]*',
+    });
+    const requestedSource = check.string('SourceIdentity', SESSION_NAME_RULE);
+    check.count(
+      'ProvidedContexts',
+      structListParam(params, 'ProvidedContexts', ['ProviderArn', 'ContextAssertion'] as const),
+      5,
+    );
+    check.done();
+    const role = parseRoleArn(roleArn);
+
+    const tagError = requestTagError(newTags, newTransitive);
+    if (tagError) throw tagError;
+    const callerSession = sessionOfCaller(caller);
+    const chained = callerSession !== undefined;
+    if (chained && duration !== undefined && duration > CHAINED_MAX_SECONDS)
+      throw stsValidationError(STS_MSG.chainingLimit, { requested: duration });
+    const inherited = transitiveOf(callerSession?.tags, callerSession?.transitiveTagKeys);
+    const merged = mergeTransitive(inherited.tags, inherited.keys, newTags, newTransitive);
+    await loadSessionPolicies(policyInput, deps.directory, cache);
+    const packed = packedSize(policyInput.policy, policyInput.policyArns, merged.tags);
+
+    const deny = (action: string, detail: Partial<DenialDetail> & { summary: string }) =>
+      accessDenied(
+        caller.principal.type === 'Account'
+          ? STS_MSG.rootCannotAssume
+          : `User: ${caller.principal.id} is not authorized to perform: ${action} on resource: ${roleArn}`,
+        { check: 'trust', action, resource: roleArn, principal: caller.principal.id, ...detail },
+      );
+    if (caller.principal.type === 'Account')
+      throw deny(ACTION, { check: 'role', summary: 'the root user cannot assume a role' });
+    if (serial !== undefined || tokenCode !== undefined)
+      throw new AwsError('AccessDenied', 403, STS_MSG.mfaFailed, {
+        detail: { reason: 'irsakit has no MFA devices' },
+      });
+    const sourceIdentity = callerSession?.sourceIdentity ?? requestedSource;
+    if (
+      callerSession?.sourceIdentity !== undefined &&
+      requestedSource !== undefined &&
+      requestedSource !== callerSession.sourceIdentity
+    )
+      throw deny('sts:SetSourceIdentity', {
+        check: 'source-identity',
+        summary: `the source identity \`${callerSession.sourceIdentity}\` of the calling session cannot change to \`${requestedSource}\``,
+      });
+
+    const record = await deps.directory.getRole(role.account, role.name);
+    if (!record || record.arn !== roleArn)
+      throw deny(ACTION, {
+        check: 'role',
+        summary: record
+          ? `role ${role.name} exists as ${record.arn}, not ${roleArn}`
+          : `role ${roleArn} does not exist`,
+      });
+    const trust = trustPolicyOf(record, cache);
+    if (!trust) throw deny(ACTION, { summary: `the trust policy of ${record.arn} cannot be read` });
+
+    const own = await callerPolicies(deps, cache, caller);
+    const context = createContext({
+      ...requestContextKeys(ctx),
+      ...own.keys,
+      'sts:RoleSessionName': sessionName,
+      ...(externalId !== undefined ? { 'sts:ExternalId': externalId } : {}),
+      ...(sourceIdentity !== undefined ? { 'sts:SourceIdentity': sourceIdentity } : {}),
+      ...tagRequestKeys(newTags, newTransitive),
+    });
+    const sets: PolicySets = { ...own.sets, resource: [trust], resourceIsTrust: true };
+    const request = (action: string): AuthorizationRequest => ({
+      principal: caller.principal,
+      action,
+      resource: record.arn,
+      resourceAccount: record.account,
+      context,
+    });
+    const refuse = (action: string) => (d: DenialDetail) => deny(action, d);
+    await authorizeOrThrow(deps, request(ACTION), sets, refuse(ACTION));
+    if (newTags.length > 0 || newTransitive.length > 0)
+      await authorizeOrThrow(deps, request('sts:TagSession'), sets, refuse('sts:TagSession'));
+    if (sourceIdentity !== undefined)
+      await authorizeOrThrow(
+        deps,
+        request('sts:SetSourceIdentity'),
+        sets,
+        refuse('sts:SetSourceIdentity'),
+      );
+
+    const seconds = duration ?? DEFAULT_DURATION_SECONDS;
+    if (seconds > record.maxSessionDuration)
+      throw stsValidationError(STS_MSG.maxSessionDuration, {
+        requested: seconds,
+        maxSessionDuration: record.maxSessionDuration,
+      });
+
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    const session: StsSession = {
+      v: 1,
+      partition: role.partition,
+      account: record.account,
+      roleArn: record.arn,
+      roleName: record.roleName,
+      roleId: record.roleId,
+      rolePath: record.path,
+      sessionName,
+      issuedAt: now,
+      expiresAt: now + seconds,
+      policy: policyInput.policy,
+      policyArns: policyInput.policyArns.length > 0 ? policyInput.policyArns : undefined,
+      tags: merged.tags.length > 0 ? merged.tags : undefined,
+      transitiveTagKeys: merged.transitiveTagKeys.length > 0 ? merged.transitiveTagKeys : undefined,
+      sourceIdentity,
+      chained,
+      via: 'AssumeRole',
+    };
+    const hasPackedInput =
+      policyInput.policy !== undefined ||
+      policyInput.policyArns.length > 0 ||
+      merged.tags.length > 0;
+    return {
+      Credentials: deps.sealer.issue(session),
+      AssumedRoleUser: { AssumedRoleId: assumedRoleId(session), Arn: assumedRoleArn(session) },
+      PackedPolicySize: hasPackedInput ? packed.percent : undefined,
+      SourceIdentity: sourceIdentity,
+    };
+  };
+}
