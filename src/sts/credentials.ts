@@ -99,9 +99,15 @@ export class CredentialSealer {
     this.random = opts.random ?? randomBytes;
   }
 
+  private bytes(n: number): Uint8Array {
+    const b = this.random(n);
+    if (b.length !== n) throw new TypeError(`the random source gave ${b.length} bytes, not ${n}`);
+    return b;
+  }
+
   /** A fresh temporary access key id. */
   newAccessKeyId(): string {
-    return `ASIA${base32(this.random(10))}`;
+    return `ASIA${base32(this.bytes(10))}`;
   }
 
   /** The secret access key of an access key id (never log it). */
@@ -124,7 +130,7 @@ export class CredentialSealer {
   }
 
   private seal(accessKeyId: string, session: StsSession): string {
-    const nonce = Buffer.from(this.random(NONCE_BYTES));
+    const nonce = Buffer.from(this.bytes(NONCE_BYTES));
     const cipher = createCipheriv('aes-256-gcm', this.#sealKey, nonce, {
       authTagLength: TAG_BYTES,
     });
