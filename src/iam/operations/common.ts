@@ -1,0 +1,248 @@
+/**
+ * What every IAM operation shares: the caller's account, authorization through the edge's
+ * `authorize` (IAM action and the resource ARN AWS uses), one store transaction per write,
+ * parameter readers for tags and paging with AWS's constraint wording, and the element
+ * shapes of the Query results.
+ */
+import { AwsError } from '../../common/aws-error.js';
+import { type StringRule, structListParam, type Validator } from '../../server/aws/query-params.js';
+import type {
+  CallContext,
+  QueryOperation,
+  QueryParams,
+  QueryResult,
+} from '../../server/aws/types.js';
+import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from '../aws-managed/catalog.js';
+import { IAM_MSG, invalidInput, limitExceeded } from '../errors.js';
+import { isoSeconds } from '../ids.js';
+import { RULES } from '../names.js';
+import { IamRepo } from '../repo.js';
+import type { IamDeps, Tag } from '../types.js';
+
+export interface IamOperationDeps extends IamDeps {
+  /** the AWS managed policies; the built-in catalogue unless a test supplies its own */
+  awsPolicies?: AwsPolicyCatalog | undefined;
+}
+
+export interface OpCall {
+  ctx: CallContext;
+  params: QueryParams;
+  /** the caller's account: every entity an IAM call sees is in it */
+  account: string;
+  /** the caller's ARN, for AWS's AccessDenied texts */
+  callerArn: string;
+  now: Date;
+  /** `now` as IAM stores it */
+  stamp: string;
+  deps: IamOperationDeps;
+  /** reads outside a transaction (to find the ARN a call is authorized against) */
+  read: IamRepo;
+  /** authorizes `iam:<Action>` on `resource` */
+  authorize(resource: string): Promise<void>;
+  /** runs `fn` in one store transaction: it all commits, or nothing does */
+  tx<R>(fn: (repo: IamRepo) => Promise<R>): Promise<R>;
+}
+
+export type OpBody = (call: OpCall) => Promise<QueryResult>;
+
+/**
+ * Wraps an operation body: resolves the caller and hands it the call's helpers.
+ *
+ * @example
+ * const getRole = defineOperation(deps, 'GetRole', async (c) => { … });
+ */
+export function defineOperation(
+  deps: IamOperationDeps,
+  action: string,
+  body: OpBody,
+): QueryOperation {
+  const aws = deps.awsPolicies ?? AWS_MANAGED_POLICIES;
+  return async (ctx, params) => {
+    const caller = ctx.caller;
+    if (!caller) {
+      throw new AwsError(
+        'MissingAuthenticationToken',
+        403,
+        'Request is missing Authentication Token',
+      );
+    }
+    const now = deps.clock();
+    return body({
+      ctx,
+      params,
+      account: caller.account,
+      callerArn:
+        caller.principal.type === 'Account'
+          ? `arn:aws:iam::${caller.account}:root`
+          : caller.principal.id,
+      now,
+      stamp: isoSeconds(now),
+      deps,
+      read: new IamRepo(deps.store, aws),
+      authorize: (resource) => deps.authorize(ctx, `iam:${action}`, resource),
+      tx: (fn) => deps.store.transaction((ops) => fn(new IamRepo(ops, aws))),
+    });
+  };
+}
+
+/** Reads a list member's field under the name AWS gives it in messages (`tags.1.member.key`). */
+export function memberString(
+  v: Validator,
+  params: QueryParams,
+  source: string,
+  field: string,
+  rule: StringRule,
+  required: boolean,
+): string | undefined {
+  const one = new Map<string, string>();
+  const value = params.get(source);
+  if (value !== undefined) one.set(field, value);
+  return required ? v.string(one, field, rule, true) : v.string(one, field, rule);
+}
+
+/** `Tags.member.N.{Key,Value}`, each checked against the model. */
+export function readTags(v: Validator, params: QueryParams, name = 'Tags'): Tag[] {
+  const raw = structListParam(params, name, ['Key', 'Value'] as const);
+  const field = name.charAt(0).toLowerCase() + name.slice(1);
+  return raw.map((_, i) => ({
+    Key: memberString(
+      v,
+      params,
+      `${name}.member.${i + 1}.Key`,
+      `${field}.${i + 1}.member.key`,
+      RULES.tagKey,
+      true,
+    ) as string,
+    Value: memberString(
+      v,
+      params,
+      `${name}.member.${i + 1}.Value`,
+      `${field}.${i + 1}.member.value`,
+      RULES.tagValue,
+      true,
+    ) as string,
+  }));
+}
+
+/** Rejects a tag list that names one key twice (keys are case-insensitive). */
+export function checkDuplicateTags(tags: readonly Tag[]): void {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const k = t.Key.toLowerCase();
+    if (seen.has(k)) throw invalidInput(IAM_MSG.duplicateTags);
+    seen.add(k);
+  }
+}
+
+export const MAX_TAGS = 50;
+
+/**
+ * Merges `added` into `existing` (a key overwrites its case-insensitive twin); more than 50
+ * tags in all is `LimitExceeded`.
+ */
+export function mergeTags(existing: readonly Tag[], added: readonly Tag[], quota: string): Tag[] {
+  const out = existing.map((t) => ({ ...t }));
+  for (const t of added) {
+    const i = out.findIndex((o) => o.Key.toLowerCase() === t.Key.toLowerCase());
+    if (i >= 0) out[i] = { ...t };
+    else out.push({ ...t });
+  }
+  if (out.length > MAX_TAGS) throw limitExceeded(IAM_MSG.quota(quota, MAX_TAGS));
+  return out;
+}
+
+/** Removes the named keys (case-insensitively); unknown keys are ignored. */
+export function removeTags(existing: readonly Tag[], keys: readonly string[]): Tag[] {
+  const drop = new Set(keys.map((k) => k.toLowerCase()));
+  return existing.filter((t) => !drop.has(t.Key.toLowerCase()));
+}
+
+/** `TagKeys.member.N`, each a valid key; 1–50 of them. */
+export function readTagKeys(v: Validator, params: QueryParams): string[] {
+  const keys: string[] = [];
+  for (let i = 1; params.has(`TagKeys.member.${i}`); i++) {
+    keys.push(
+      memberString(
+        v,
+        params,
+        `TagKeys.member.${i}`,
+        `tagKeys.${i}.member`,
+        RULES.tagKey,
+        true,
+      ) as string,
+    );
+  }
+  if (keys.length === 0) {
+    v.string(params, 'TagKeys', {}, true);
+  } else if (keys.length > MAX_TAGS) {
+    v.violation(
+      'TagKeys',
+      `[${keys.join(', ')}]`,
+      `Member must have length less than or equal to ${MAX_TAGS}`,
+    );
+  }
+  return keys;
+}
+
+/** Tags as results show them: absent when there are none, sorted by key. */
+export function tagsResult(tags: readonly Tag[]): Tag[] | undefined {
+  return tags.length === 0 ? undefined : sortTags(tags);
+}
+
+export function sortTags(tags: readonly Tag[]): Tag[] {
+  return [...tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
+}
+
+export interface Paging {
+  marker?: string | undefined;
+  maxItems: number;
+}
+
+/** `Marker` and `MaxItems` (1–1000, default 100). */
+export function readPaging(v: Validator, params: QueryParams): Paging {
+  return {
+    marker: v.string(params, 'Marker', RULES.marker),
+    maxItems: v.integer(params, 'MaxItems', { min: 1, max: 1000 }) ?? 100,
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  IsTruncated: boolean;
+  Marker?: string | undefined;
+}
+
+/**
+ * One page of `items` (already in order, with unique `key`s): the marker is the next
+ * item's key, opaque to the client.
+ */
+export function paginate<T>(items: readonly T[], key: (t: T) => string, paging: Paging): Page<T> {
+  let start = 0;
+  if (paging.marker !== undefined) {
+    let from: string;
+    try {
+      from = Buffer.from(paging.marker, 'base64url').toString('utf8');
+    } catch {
+      throw invalidInput(IAM_MSG.invalidMarker);
+    }
+    if (Buffer.from(from, 'utf8').toString('base64url') !== paging.marker) {
+      throw invalidInput(IAM_MSG.invalidMarker);
+    }
+    start = items.findIndex((t) => key(t) >= from);
+    if (start < 0) start = items.length;
+  }
+  const page = items.slice(start, start + paging.maxItems);
+  const next = items[start + paging.maxItems];
+  return next === undefined
+    ? { items: page, IsTruncated: false }
+    : {
+        items: page,
+        IsTruncated: true,
+        Marker: Buffer.from(key(next), 'utf8').toString('base64url'),
+      };
+}
+
+/** A stored ISO date as the Query renderer wants it. */
+export function date(iso: string): Date {
+  return new Date(iso);
+}
