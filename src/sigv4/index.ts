@@ -10,7 +10,18 @@
 export * from './aws-chunked.js';
 export * from './canonical.js';
 export * from './checksums.js';
-export * from './constants.js';
+export {
+  ALGORITHM,
+  EMPTY_SHA256,
+  MAX_PRESIGN_EXPIRES_S,
+  MAX_SKEW_MS,
+  STREAMING_MODES,
+  STREAMING_SIGNED,
+  STREAMING_SIGNED_TRAILER,
+  STREAMING_UNSIGNED_TRAILER,
+  type StreamingMode,
+  UNSIGNED_PAYLOAD,
+} from './constants.js';
 export * from './encoding.js';
 export * from './errors.js';
 export * from './parse-auth.js';
