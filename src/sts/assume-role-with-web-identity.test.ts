@@ -478,6 +478,32 @@ const cases: Case[] = [
     message: STS_MSG.noSuchPolicy('arn:aws:iam::aws:policy/NoSuchPolicy'),
   },
   {
+    name: 'session policies beyond the packed budget',
+    token: () => f.token(ID),
+    over: {
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: Array.from({ length: 60 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`),
+          },
+        ],
+      }),
+      ...Object.fromEntries(
+        Array.from({ length: 10 }, (_, i) => [
+          `PolicyArns.member.${i + 1}.arn`,
+          `arn:aws:iam::${ACCOUNT}:policy/a-rather-long-policy-name-for-the-session-${i}`,
+        ]),
+      ),
+    },
+    code: 'PackedPolicyTooLarge',
+    status: 400,
+    // (1,704 characters of policy + 760 of ARNs) / 2,048
+    message: 'Packed policy consumes 121% of allotted space, please use smaller policy.',
+  },
+  {
     name: 'a session name of one character',
     token: () => f.token(ID),
     over: { RoleSessionName: 'a' },

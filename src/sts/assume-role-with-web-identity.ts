@@ -61,8 +61,8 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
     const policyInput = readSessionPolicyParams(params, check);
     check.done();
     const role = parseRoleArn(roleArn);
-    await loadSessionPolicies(policyInput, deps.directory, cache);
     packedSize(policyInput.policy, policyInput.policyArns, []);
+    await loadSessionPolicies(policyInput, deps.directory, cache);
 
     const t = await verifyWebIdentityToken({
       token,

@@ -381,6 +381,21 @@ describe('AssumeRole decisions', () => {
         "1 validation error detected: Value 'a;b' at 'tags.member.1.Value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
     },
     {
+      name: 'session tags beyond the packed budget',
+      caller: () => userCaller(A, 'bob'),
+      params: {
+        RoleArn: arn.role('tag-role'),
+        ...Object.fromEntries(
+          Array.from({ length: 50 }, (_, i) => [
+            [`Tags.member.${i + 1}.Key`, `key-${i}`.padEnd(128, 'k')],
+            [`Tags.member.${i + 1}.Value`, 'v'.repeat(256)],
+          ]).flat(),
+        ),
+      },
+      code: 'PackedPolicyTooLarge',
+      message: 'Packed size of session tags consumes 938% of allotted space.',
+    },
+    {
       name: 'an ExternalId of one character',
       caller: () => userCaller(A, 'bob'),
       params: { RoleArn: arn.role('external-role'), ExternalId: 'x' },

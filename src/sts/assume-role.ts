@@ -221,8 +221,8 @@ export function assumeRole(deps: StsDeps) {
       throw stsValidationError(STS_MSG.chainingLimit, { requested: duration });
     const inherited = transitiveOf(callerSession?.tags, callerSession?.transitiveTagKeys);
     const merged = mergeTransitive(inherited.tags, inherited.keys, newTags, newTransitive);
-    await loadSessionPolicies(policyInput, deps.directory, cache);
     const packed = packedSize(policyInput.policy, policyInput.policyArns, merged.tags);
+    await loadSessionPolicies(policyInput, deps.directory, cache);
 
     const deny = (action: string, detail: Partial<DenialDetail> & { summary: string }) =>
       accessDenied(

@@ -228,7 +228,8 @@ export function createOidcFetch(opts: DefaultOidcFetchOptions = {}): OidcFetch {
       if (https) {
         r.on('socket', (socket) => {
           socket.once('secureConnect', () => {
-            verdict = judge(socket as TLSSocket, url, req.thumbprints, now());
+            const prints = req.thumbprints.map((t) => t.toLowerCase());
+            verdict = judge(socket as TLSSocket, url, prints, now());
             if (!verdict.ok) fail(verdict.error);
           });
         });
