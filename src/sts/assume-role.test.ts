@@ -149,6 +149,8 @@ function userCaller(account: string, name: string): Caller {
   };
 }
 
+const bob = () => arn.user(A, 'bob');
+
 const root = (account: string): Caller => ({
   principal: { type: 'Account', id: `arn:aws:iam::${account}:root`, account, partition: 'aws' },
   accessKeyId: 'AKIAROOTROOTROOTROOT',
@@ -542,6 +544,62 @@ describe('AssumeRole results', () => {
         arn.role('chain-role'),
       ),
     ]);
+  });
+
+  it('chains from an IRSA session, whose web-identity keys the next trust policy can test', async () => {
+    const provider = '127.0.0.1:4578/id/0123456789ABCDEF0123456789ABCDEF';
+    const irsaRole = env.dir.addRole({
+      account: A,
+      name: 'irsa-role',
+      trust: trust({ AWS: bob() }),
+      policies: [allowAssume()],
+    });
+    env.dir.addRole({
+      account: A,
+      name: 'next-role',
+      trust: trust({ AWS: irsaRole.arn }, ['sts:AssumeRole'], {
+        StringEquals: { [`${provider}:sub`]: 'system:serviceaccount:production:s3-app' },
+      }),
+    });
+    const t0 = Date.parse(START) / 1000;
+    const irsa = env.sealer.issue({
+      v: 1,
+      partition: 'aws',
+      account: A,
+      roleArn: irsaRole.arn,
+      roleName: 'irsa-role',
+      roleId: irsaRole.roleId,
+      rolePath: '/',
+      sessionName: 'botocore-session-1735689600',
+      issuedAt: t0,
+      expiresAt: t0 + 3600,
+      chained: false,
+      via: 'AssumeRoleWithWebIdentity',
+      webIdentity: {
+        providerArn: `arn:aws:iam::${A}:oidc-provider/${provider}`,
+        sub: 'system:serviceaccount:production:s3-app',
+        aud: 'sts.amazonaws.com',
+      },
+    });
+    const caller = await callerOf({ Credentials: irsa } as Result);
+    const opened = env.sealer.open(irsa.AccessKeyId, irsa.SessionToken);
+    if (!opened.ok) throw new Error(opened.failure);
+    const w = opened.session.webIdentity as NonNullable<StsSession['webIdentity']>;
+    const other = env.sealer.issue({
+      ...opened.session,
+      webIdentity: { ...w, sub: 'system:serviceaccount:staging:s3-app' },
+    });
+    const denial = await refusal(await callerOf({ Credentials: other } as Result), {
+      RoleArn: arn.role('next-role'),
+    });
+    expect((denial.detail as { summary: string }).summary).toContain(
+      'request has [system:serviceaccount:staging:s3-app]',
+    );
+    const r = await assume(caller, { RoleArn: arn.role('next-role') });
+    expect(sessionOf(r)).toMatchObject({ chained: true, roleName: 'next-role' });
+    expect(sessionOf(r).webIdentity).toBeUndefined();
+    const e = await refusal(caller, { RoleArn: arn.role('next-role'), DurationSeconds: '7200' });
+    expect(e.message).toBe(STS_MSG.chainingLimit);
   });
 
   it("applies the calling session's session policy", async () => {
