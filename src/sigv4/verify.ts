@@ -21,6 +21,7 @@ import {
   type StreamingMode,
   UNSIGNED_PAYLOAD,
 } from './constants.js';
+import { toByteString, uriEncode } from './encoding.js';
 import { type ParsedAuth, formatAmzDate, parseAuth } from './parse-auth.js';
 import {
   deriveSigningKey,
@@ -279,6 +280,25 @@ function payloadCandidates(req: SigV4Request, auth: ParsedAuth): PayloadCandidat
   return [{ payloadHash: mode, payload: { kind: 'aws-chunked', chunked } }];
 }
 
+/** What stands in for the session token in explanations. */
+export const REDACTED_TOKEN = '<session token redacted>';
+
+/**
+ * The canonical request with the session token (raw in a header, encoded in a query)
+ * replaced by `REDACTED_TOKEN`: failures feed audit records and S3's `<CanonicalRequest>`.
+ *
+ * @example
+ * redactToken('x-amz-security-token:abc\n', 'abc') // → 'x-amz-security-token:<session token redacted>\n'
+ */
+export function redactToken(canonicalRequest: string, sessionToken: string | undefined): string {
+  if (!sessionToken) return canonicalRequest;
+  return canonicalRequest
+    .split(sessionToken)
+    .join(REDACTED_TOKEN)
+    .split(uriEncode(toByteString(sessionToken)))
+    .join(REDACTED_TOKEN);
+}
+
 /**
  * Every check that needs no secret: authentication shape, scope, signed headers, time,
  * payload mode — and the canonical request(s) and string(s) to sign. `verifySigV4` is this
@@ -385,8 +405,9 @@ export async function verifySigV4<I = unknown>(
     return failed({
       kind: 'SignatureDoesNotMatch',
       accessKeyId: auth.accessKeyId,
+      // INVARIANT: the session token never leaves in a failure; its hash stays in the string to sign
       expected: {
-        canonicalRequest: first?.canonical.text ?? '',
+        canonicalRequest: redactToken(first?.canonical.text ?? '', auth.sessionToken),
         stringToSign: first?.stringToSign ?? '',
       },
       received: { signature: auth.signature },

@@ -45,6 +45,8 @@ export interface SignInput {
    * or `UNSIGNED-PAYLOAD` (presigned, not sent); other services hash the body, not sent.
    */
   payloadHash?: string | undefined;
+  /** send `payloadHash` as the header / parameter (default true); botocore's presigned non-S3 URLs sign `UNSIGNED-PAYLOAD` silently */
+  announcePayloadHash?: boolean | undefined;
   uriRule?: UriRule | undefined;
   /** sign only these headers (lower case); default every header of the request */
   signedHeaders?: readonly string[] | undefined;
@@ -96,7 +98,9 @@ export function signRequest(input: SignInput): SignedTestRequest {
       [Q.expires, String(input.presign.expiresIn)],
       [Q.signedHeaders, signedHeaders.join(';')],
     ];
-    if (input.payloadHash !== undefined) params.push([Q.contentSha256, input.payloadHash]);
+    if (input.payloadHash !== undefined && input.announcePayloadHash !== false) {
+      params.push([Q.contentSha256, input.payloadHash]);
+    }
     if (token && !input.tokenAfterSigning) params.push([Q.securityToken, token]);
     const encoded = params.map(([k, v]) => `${k}=${uriEncode(toByteString(v))}`).join('&');
     target += `${target.includes('?') ? '&' : '?'}${encoded}`;
@@ -111,7 +115,9 @@ export function signRequest(input: SignInput): SignedTestRequest {
   headers.push(['X-Amz-Date', amzDate]);
   if (token && !input.tokenAfterSigning) headers.push(['X-Amz-Security-Token', token]);
   payloadHash = input.payloadHash ?? sha256Hex(body);
-  if (s3 || input.payloadHash !== undefined) headers.push(['X-Amz-Content-SHA256', payloadHash]);
+  if ((s3 || input.payloadHash !== undefined) && input.announcePayloadHash !== false) {
+    headers.push(['X-Amz-Content-SHA256', payloadHash]);
+  }
   const signedHeaders =
     input.signedHeaders ?? [...new Set(headers.map(([n]) => n.toLowerCase()))].sort();
   const done = finish(input, headers, target, signedHeaders, payloadHash, amzDate, scope, false);
