@@ -3,6 +3,7 @@
  * `Action`, built from the store, the clock, a random source and the edge's authorizer.
  */
 import type { QueryOperation } from '../../server/aws/types.js';
+import { accountDetailsOperations } from './account-details.js';
 import type { IamOperationDeps } from './common.js';
 import { oidcProviderOperations } from './oidc-providers.js';
 import { policyOperations } from './policies.js';
@@ -26,5 +27,6 @@ export function createIamOperations(deps: IamOperationDeps): Record<string, Quer
     ...policyOperations(deps),
     ...userOperations(deps),
     ...simulateOperations(deps),
+    ...accountDetailsOperations(deps),
   };
 }

@@ -1,0 +1,278 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { XmlMap } from '../../server/aws/query-xml.js';
+import { errorOf, type IamHarness, iamHarness } from '../testing.js';
+
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/s3-app-role';
+const S3_READ_ONLY = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const EC2_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+});
+const DENY_SECRET =
+  '{"Version":"2012-10-17","Statement":[{"Sid":"NoSecret","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}';
+
+type Results = {
+  EvaluationResults: Record<string, unknown>[];
+  IsTruncated: boolean;
+  Marker?: string;
+};
+
+let h: IamHarness;
+beforeEach(async () => {
+  h = await iamHarness();
+  await h.call('CreateRole', { RoleName: 's3-app-role', AssumeRolePolicyDocument: EC2_TRUST });
+  await h.call('AttachRolePolicy', { RoleName: 's3-app-role', PolicyArn: S3_READ_ONLY });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+describe('SimulatePrincipalPolicy', () => {
+  it('answers allowed, implicitDeny and explicitDeny with the deciding statements', async () => {
+    const r = (await h.call('SimulatePrincipalPolicy', {
+      PolicySourceArn: ROLE_ARN,
+      'ActionNames.member.1': 's3:GetObject',
+      'ActionNames.member.2': 's3:PutObject',
+      'ResourceArns.member.1': 'arn:aws:s3:::my-bucket/k',
+      'ResourceArns.member.2': 'arn:aws:s3:::secret/k',
+      'PolicyInputList.member.1': DENY_SECRET,
+    })) as Results;
+    expect(r.IsTruncated).toBe(false);
+    expect(r.EvaluationResults).toEqual([
+      {
+        EvalActionName: 's3:GetObject',
+        EvalResourceName: 'arn:aws:s3:::my-bucket/k',
+        EvalDecision: 'allowed',
+        MatchedStatements: [
+          {
+            SourcePolicyId: 'AmazonS3ReadOnlyAccess',
+            SourcePolicyType: 'aws-managed',
+            // the statement object of the two-space-indented document
+            StartPosition: { Line: 4, Column: 5 },
+            EndPosition: { Line: 14, Column: 6 },
+          },
+        ],
+        MissingContextValues: [],
+      },
+      {
+        EvalActionName: 's3:GetObject',
+        EvalResourceName: 'arn:aws:s3:::secret/k',
+        EvalDecision: 'explicitDeny',
+        MatchedStatements: [
+          {
+            SourcePolicyId: 'PolicyInputList.1',
+            SourcePolicyType: 'none',
+            StartPosition: { Line: 1, Column: 38 },
+            EndPosition: { Line: 1, Column: 131 },
+          },
+        ],
+        MissingContextValues: [],
+      },
+      {
+        EvalActionName: 's3:PutObject',
+        EvalResourceName: 'arn:aws:s3:::my-bucket/k',
+        EvalDecision: 'implicitDeny',
+        MatchedStatements: [],
+        MissingContextValues: [],
+      },
+      {
+        EvalActionName: 's3:PutObject',
+        EvalResourceName: 'arn:aws:s3:::secret/k',
+        EvalDecision: 'implicitDeny',
+        MatchedStatements: [],
+        MissingContextValues: [],
+      },
+    ]);
+    expect(h.authorized.at(-1)).toEqual({
+      action: 'iam:SimulatePrincipalPolicy',
+      resource: ROLE_ARN,
+    });
+  });
+
+  it('reports the permissions boundary and inline policies', async () => {
+    await h.call('PutRolePolicy', {
+      RoleName: 's3-app-role',
+      PolicyName: 'everything-s3',
+      PolicyDocument:
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}',
+    });
+    await h.call('PutRolePermissionsBoundary', {
+      RoleName: 's3-app-role',
+      PermissionsBoundary: S3_READ_ONLY,
+    });
+    const r = (await h.call('SimulatePrincipalPolicy', {
+      PolicySourceArn: ROLE_ARN,
+      'ActionNames.member.1': 's3:ListBucket',
+      'ActionNames.member.2': 's3:PutObject',
+    })) as Results;
+    expect(r.EvaluationResults).toMatchObject([
+      {
+        EvalActionName: 's3:ListBucket',
+        EvalResourceName: '*',
+        EvalDecision: 'allowed',
+        PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: true },
+      },
+      {
+        EvalActionName: 's3:PutObject',
+        EvalDecision: 'implicitDeny',
+        MatchedStatements: [],
+        PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
+      },
+    ]);
+    const sources = (r.EvaluationResults[0]?.MatchedStatements as { SourcePolicyId: string }[]).map(
+      (m) => m.SourcePolicyId,
+    );
+    expect(sources).toEqual(['everything-s3', 'AmazonS3ReadOnlyAccess', 'AmazonS3ReadOnlyAccess']);
+    const types = (r.EvaluationResults[0]?.MatchedStatements as { SourcePolicyType: string }[]).map(
+      (m) => m.SourcePolicyType,
+    );
+    expect(types).toEqual(['role', 'aws-managed', 'aws-managed']);
+  });
+
+  it('pages through results', async () => {
+    const p: Record<string, string> = { PolicySourceArn: ROLE_ARN, MaxItems: '2' };
+    ['s3:GetObject', 's3:ListBucket', 's3:PutObject'].forEach((a, i) => {
+      p[`ActionNames.member.${i + 1}`] = a;
+    });
+    const first = (await h.call('SimulatePrincipalPolicy', p)) as Results;
+    expect(first.EvaluationResults.map((x) => x.EvalActionName)).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+    ]);
+    expect(first.IsTruncated).toBe(true);
+    const rest = (await h.call('SimulatePrincipalPolicy', {
+      ...p,
+      Marker: first.Marker ?? '',
+    })) as Results;
+    expect(rest.EvaluationResults.map((x) => x.EvalActionName)).toEqual(['s3:PutObject']);
+    expect(rest.IsTruncated).toBe(false);
+  });
+
+  it('errors', async () => {
+    expect(
+      await errorOf(
+        h.call('SimulatePrincipalPolicy', {
+          PolicySourceArn: 'arn:aws:iam::123456789012:role/ghost',
+          'ActionNames.member.1': 's3:GetObject',
+        }),
+      ),
+    ).toEqual({
+      code: 'NoSuchEntity',
+      status: 404,
+      message: 'The role with name ghost cannot be found.',
+    });
+    expect(await errorOf(h.call('SimulatePrincipalPolicy', { PolicySourceArn: ROLE_ARN }))).toEqual(
+      {
+        code: 'ValidationError',
+        status: 400,
+        message:
+          "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+      },
+    );
+    expect(
+      await errorOf(
+        h.call('SimulatePrincipalPolicy', {
+          PolicySourceArn: ROLE_ARN,
+          'ActionNames.member.1': 's3:GetObject',
+          'PolicyInputList.member.1': '{"Version":',
+        }),
+      ),
+    ).toEqual({ code: 'InvalidInput', status: 400, message: 'Syntax errors in policy.' });
+  });
+});
+
+describe('SimulateCustomPolicy', () => {
+  const ONLY_FROM_OFFICE = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: '*',
+        Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+      },
+    ],
+  });
+
+  it('names the context keys the policies needed but did not get', async () => {
+    const r = (await h.call('SimulateCustomPolicy', {
+      'PolicyInputList.member.1': ONLY_FROM_OFFICE,
+      'ActionNames.member.1': 'sqs:SendMessage',
+    })) as Results;
+    expect(r.EvaluationResults).toEqual([
+      {
+        EvalActionName: 'sqs:SendMessage',
+        EvalResourceName: '*',
+        EvalDecision: 'implicitDeny',
+        MatchedStatements: [],
+        MissingContextValues: ['aws:SourceIp'],
+      },
+    ]);
+  });
+
+  it('uses typed context entries', async () => {
+    const r = (await h.call('SimulateCustomPolicy', {
+      'PolicyInputList.member.1': ONLY_FROM_OFFICE,
+      'ActionNames.member.1': 'sqs:SendMessage',
+      'ContextEntries.member.1.ContextKeyName': 'aws:SourceIp',
+      'ContextEntries.member.1.ContextKeyValues.member.1': '203.0.113.7',
+      'ContextEntries.member.1.ContextKeyType': 'ip',
+    })) as Results;
+    expect(r.EvaluationResults).toMatchObject([
+      {
+        EvalDecision: 'allowed',
+        MatchedStatements: [{ SourcePolicyId: 'PolicyInputList.1', SourcePolicyType: 'none' }],
+        MissingContextValues: [],
+      },
+    ]);
+  });
+
+  it('evaluates a resource policy for the caller', async () => {
+    const bucketPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:user/irsa-admin' },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::shared/*',
+        },
+      ],
+    });
+    const r = (await h.call('SimulateCustomPolicy', {
+      'PolicyInputList.member.1': '{"Version":"2012-10-17","Statement":[]}'.replace(
+        '[]',
+        '[{"Effect":"Deny","Action":"ec2:*","Resource":"*"}]',
+      ),
+      'ActionNames.member.1': 's3:GetObject',
+      'ResourceArns.member.1': 'arn:aws:s3:::shared/k',
+      ResourcePolicy: bucketPolicy,
+    })) as Results;
+    expect(r.EvaluationResults[0]).toMatchObject({
+      EvalDecision: 'allowed',
+      MatchedStatements: [{ SourcePolicyId: 'ResourcePolicy', SourcePolicyType: 'resource' }],
+    });
+    expect(r.EvaluationResults[0]?.EvalDecisionDetails).toEqual(new XmlMap([]));
+  });
+
+  it('rejects an unknown context key type', async () => {
+    expect(
+      await errorOf(
+        h.call('SimulateCustomPolicy', {
+          'PolicyInputList.member.1': ONLY_FROM_OFFICE,
+          'ActionNames.member.1': 'sqs:SendMessage',
+          'ContextEntries.member.1.ContextKeyName': 'aws:SourceIp',
+          'ContextEntries.member.1.ContextKeyValues.member.1': '203.0.113.7',
+          'ContextEntries.member.1.ContextKeyType': 'cidr',
+        }),
+      ),
+    ).toEqual({
+      code: 'ValidationError',
+      status: 400,
+      message:
+        "1 validation error detected: Value 'cidr' at 'contextEntries.1.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]",
+    });
+  });
+});
