@@ -15,7 +15,6 @@ import { listParam, structListParam } from '../server/aws/query-params.js';
 import { AwsError } from '../common/aws-error.js';
 import {
   type AuthorizationRequest,
-  type CompiledPolicy,
   createContext,
   type ContextInput,
   type PolicySets,
@@ -39,8 +38,14 @@ import {
   SESSION_NAME_RULE,
 } from './params.js';
 import type { PolicyCache } from './policy-cache.js';
-import { assumedRoleArn, assumedRoleId, sessionContextKeys } from './session-context.js';
+import {
+  assumedRoleArn,
+  assumedRoleId,
+  sessionContextKeys,
+  sessionOfCaller,
+} from './session-context.js';
 import { loadSessionPolicies, readSessionPolicyParams } from './session-policy.js';
+import { sessionPolicySet } from './session-view.js';
 import {
   MAX_SESSION_TAGS,
   mergeTransitive,
@@ -57,12 +62,6 @@ import type { SessionTag, StsSession } from './types.js';
 /** Role chaining caps a session at an hour. */
 export const CHAINED_MAX_SECONDS = 3600;
 const ACTION = 'sts:AssumeRole';
-
-/** Whether `caller.session` is a session STS sealed. */
-export function sessionOfCaller(caller: Caller): StsSession | undefined {
-  const s = caller.session as Partial<StsSession> | undefined;
-  return s && s.v === 1 && typeof s.roleArn === 'string' ? (s as StsSession) : undefined;
-}
 
 interface CallerPolicies {
   sets: Pick<PolicySets, 'identity' | 'boundary' | 'session'>;
@@ -84,17 +83,7 @@ export async function callerPolicies(
       account: session.account,
       roleName: session.roleName,
     });
-    let sessionSet: CompiledPolicy[] | undefined;
-    try {
-      sessionSet = await loadSessionPolicies(
-        { policy: session.policy, policyArns: session.policyArns ?? [] },
-        directory,
-        cache,
-      );
-    } catch {
-      // a managed session policy deleted since: the session keeps no permission from it
-      sessionSet = [];
-    }
+    const sessionSet = await sessionPolicySet(session, directory, cache);
     return {
       sets: { identity: policies.identity, boundary: policies.boundary, session: sessionSet },
       keys: sessionContextKeys(session, { roleTags: role?.tags ?? [] }),

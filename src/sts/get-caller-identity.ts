@@ -5,9 +5,8 @@
  * id, `arn:aws:iam::ACCT:root`). It needs no permission and is never denied.
  */
 import type { CallContext, QueryResult } from '../server/aws/types.js';
-import { sessionOfCaller } from './assume-role.js';
 import { missingAuthentication } from './errors.js';
-import { assumedRoleArn, assumedRoleId } from './session-context.js';
+import { assumedRoleArn, assumedRoleId, sessionOfCaller } from './session-context.js';
 
 /**
  * The operation.

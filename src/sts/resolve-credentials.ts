@@ -7,6 +7,7 @@
  * (spec/aws-wire.md §9.2).
  */
 import type { IamDirectory } from '../iam/directory.js';
+import type { Caller } from '../server/aws/types.js';
 import type { CredentialSealer } from './credentials.js';
 import { callerOf } from './session-context.js';
 import type { CredentialResolution } from './types.js';
@@ -33,10 +34,12 @@ export async function resolveCredentials(
       return { ok: false, failure: 'InvalidToken' };
     const opened = deps.sealer.open(accessKeyId, sessionToken);
     if (!opened.ok) return opened;
+    const caller = callerOf(opened.session, accessKeyId);
     return {
       ok: true,
       secretAccessKey: deps.sealer.secretFor(accessKeyId),
-      caller: callerOf(opened.session, accessKeyId),
+      caller,
+      identity: caller,
       session: opened.session,
     };
   }
@@ -48,16 +51,13 @@ export async function resolveCredentials(
   const user = await deps.directory.getUser(key.account, key.userName);
   if (!user) return { ok: false, failure: 'UnknownKey' };
   const partition = /^arn:([^:]+):/.exec(user.arn)?.[1] ?? 'aws';
-  return {
-    ok: true,
-    secretAccessKey: key.secretAccessKey,
-    caller: {
-      principal: { type: 'User', id: user.arn, account: user.account, partition },
-      accessKeyId,
-      account: user.account,
-      userId: user.userId,
-    },
+  const caller: Caller = {
+    principal: { type: 'User', id: user.arn, account: user.account, partition },
+    accessKeyId,
+    account: user.account,
+    userId: user.userId,
   };
+  return { ok: true, secretAccessKey: key.secretAccessKey, caller, identity: caller };
 }
 
 /**

@@ -116,3 +116,9 @@ export function callerOf(session: StsSession, accessKeyId: string): Caller {
     session,
   };
 }
+
+/** The session STS sealed behind a caller, when the caller is a role session. */
+export function sessionOfCaller(caller: Caller): StsSession | undefined {
+  const s = caller.session as Partial<StsSession> | undefined;
+  return s && s.v === 1 && typeof s.roleArn === 'string' ? (s as StsSession) : undefined;
+}

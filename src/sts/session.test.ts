@@ -16,7 +16,10 @@ import { createStsOperations } from './operations.js';
 import { credentialResolver, resolveCredentials } from './resolve-credentials.js';
 import { ServerKey } from './server-key.js';
 import { assumedRoleArn, callerOf, principalOf, sessionContextKeys } from './session-context.js';
+import { createSessionView } from './session-view.js';
 import { callContext, MemoryDirectory } from './test-support.js';
+import type { SessionView as ServerSessionView } from '../server/aws/authorize.js';
+import type { CredentialLookup } from '../sigv4/types.js';
 import type { StsSession } from './types.js';
 
 const START = '2025-01-01T00:00:00Z';
@@ -100,6 +103,7 @@ describe('resolveCredentials', () => {
         userId: 'AROAEXAMPLEEXAMPLE123:botocore-session-1735689600',
         session: s,
       },
+      identity: expect.objectContaining({ accessKeyId: c.AccessKeyId }),
       session: s,
     });
   });
@@ -151,6 +155,66 @@ describe('resolveCredentials', () => {
     });
   });
 });
+
+describe('the contracts of the edge', () => {
+  it("fits the SigV4 verifier's lookup and the authorizer's session view", () => {
+    const lookup: CredentialLookup<Caller> = credentialResolver({ directory: dir, sealer });
+    const view: ServerSessionView = createSessionView({ directory: dir });
+    expect([typeof lookup, typeof view.policies]).toEqual(['function', 'function']);
+  });
+});
+
+describe('the session view', () => {
+  const policy = (action: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }],
+    });
+
+  it('compiles the sealed session policies and gives the session keys', async () => {
+    dir.addManagedPolicy('arn:aws:iam::aws:policy/ReadSqs', policy('sqs:ReceiveMessage'));
+    const s = session({
+      policy: policy('s3:GetObject'),
+      policyArns: ['arn:aws:iam::aws:policy/ReadSqs'],
+    });
+    const view = createSessionView({ directory: dir });
+    const caller = callerOf(s, 'ASIAAAAAAAAAAAAAAAAA');
+    expect((await view.policies(caller)).map((p) => p.id)).toEqual([
+      'session policy',
+      'arn:aws:iam::aws:policy/ReadSqs',
+    ]);
+    expect(view.contextKeys(caller)).toEqual(sessionContextKeys(s));
+    expect(await view.policies(callerOf(session(), 'ASIAAAAAAAAAAAAAAAAA'))).toEqual([]);
+  });
+
+  it('keeps restricting when a managed session policy has been deleted', async () => {
+    const s = session({ policyArns: ['arn:aws:iam::aws:policy/Deleted'] });
+    const set = await createSessionView({ directory: dir }).policies(
+      callerOf(s, 'ASIAAAAAAAAAAAAAAAAA'),
+    );
+    expect(set).toHaveLength(1);
+    const d = evaluateRequest(
+      {
+        principal: principalOf(s),
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::b/k',
+        context: createContext(sessionContextKeys(s)),
+      },
+      { identity: [allowAll()], session: set },
+    );
+    expect(d).toMatchObject({ decision: 'implicitDeny', missing: [{ set: 'session' }] });
+  });
+});
+
+function allowAll() {
+  const r = loadPolicy(
+    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+    'identity',
+    { id: 'all', mode: 'evaluate' },
+  );
+  if (!r.ok) throw new Error(r.error.message);
+  return r.policy;
+}
 
 describe('GetCallerIdentity', () => {
   const ops = () =>

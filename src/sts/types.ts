@@ -85,6 +85,8 @@ export type CredentialResolution =
       /** the secret to verify the signature with; never log it */
       secretAccessKey: string;
       caller: Caller;
+      /** the same caller, under the name the SigV4 verifier hands back (`LookupResult.identity`) */
+      identity: Caller;
       /** for `ASIA…` keys: the opened session (also in `caller.session`) */
       session?: StsSession | undefined;
     }
