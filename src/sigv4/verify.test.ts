@@ -168,8 +168,8 @@ describe('verifySigV4 accepts', () => {
   });
 
   it.each([
-    ['the body hash (aws-c-auth)', undefined],
-    ['UNSIGNED-PAYLOAD without saying so (botocore, aws eks get-token)', UNSIGNED_PAYLOAD],
+    ['the body hash (aws-c-auth, botocore, JS)', undefined],
+    ['UNSIGNED-PAYLOAD without announcing it', UNSIGNED_PAYLOAD],
   ])('a non-S3 presigned URL hashed as %s', async (_, payloadHash) => {
     const req = signRequest({
       method: 'GET',

@@ -67,8 +67,10 @@ export interface PreparedSigV4 {
   uriRule: UriRule;
   /**
    * The canonical requests to try, most likely first. There is more than one only for a
-   * non-S3 presigned URL without `X-Amz-Content-Sha256`, which signers hash either as the
-   * body (aws-c-auth) or as `UNSIGNED-PAYLOAD` (botocore, `aws eks get-token`).
+   * non-S3 presigned URL without `X-Amz-Content-Sha256`: the SDKs (aws-c-auth, botocore's
+   * `aws eks get-token`, JS) hash the body, but a signer may also sign `UNSIGNED-PAYLOAD`
+   * without announcing it. Either way only a signature over that exact canonical request
+   * matches.
    */
   candidates: SigningCandidate[];
   /** parallel to `candidates` */
