@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../common/aws-error.js';
-import { SigV4Error, errorFamily, sigv4Error, skewMessage } from './errors.js';
+import { SigV4Error, errorFamily, sigv4Error } from './errors.js';
+import { skewMessage } from './messages.js';
 import type { SigV4Failure } from './types.js';
 
 const SIGNATURE =

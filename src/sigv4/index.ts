@@ -22,9 +22,13 @@ export {
   type StreamingMode,
   UNSIGNED_PAYLOAD,
 } from './constants.js';
-export * from './encoding.js';
+export * from './dates.js';
+export * from './detect-auth.js';
+export { pairRawHeaders, percentDecode, toByteString, uriEncode } from './encoding.js';
 export * from './errors.js';
-export * from './parse-auth.js';
+export { SIGV4_MSG, skewMessage } from './messages.js';
+export { type ParsedAuth, type ParseResult, parseAuth } from './parse-auth.js';
+export { REGION_PATTERN } from './checks.js';
 export * from './signing.js';
 export * from './types.js';
 export * from './verify.js';

@@ -1,8 +1,7 @@
 /**
- * Reading SigV4 authentication off a raw request (spec/aws-wire.md §8.1, §6.2):
- * `detectAuth` tells the edge what kind of authentication a request carries and its
- * credential scope without verifying anything (the edge routes on the scope's service),
- * and `parseAuth` extracts and checks the shape of every field the verifier needs.
+ * Reading SigV4 authentication off a raw request (spec/aws-wire.md §8.1): `parseAuth`
+ * extracts and checks the shape of every field the verifier needs — header or presigned
+ * form, algorithm, five-part credential, date, `X-Amz-Expires`, no duplicated field.
  */
 import { headerValues } from './canonical.js';
 import {
@@ -14,8 +13,9 @@ import {
   REQUIRED_PRESIGN_PARAMS,
   SIGV2_QUERY,
 } from './constants.js';
+import { httpDateToAmzDate, parseAmzDate } from './dates.js';
 import { byteStringToText, parseQuery, splitTarget, toByteString } from './encoding.js';
-import type { AuthDetection, CredentialScope, SigV4Failure, SigV4Request } from './types.js';
+import type { CredentialScope, SigV4Failure, SigV4Request } from './types.js';
 
 /** A request's authentication fields, shape-checked but not yet verified. */
 export interface ParsedAuth {
@@ -53,81 +53,8 @@ export function queryParams(target: string): { name: string; value: string }[] {
   }));
 }
 
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
-/**
- * The instant of an ISO 8601 basic timestamp, or undefined when it is not one.
- *
- * @example
- * parseAmzDate('20150830T123600Z') // → 2015-08-30T12:36:00.000Z
- * parseAmzDate('2015-08-30T12:36:00Z') // → undefined
- */
-export function parseAmzDate(value: string): Date | undefined {
-  const m = AMZ_DATE.exec(value);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(t);
-  if (
-    back.getUTCFullYear() !== y ||
-    back.getUTCMonth() !== mo - 1 ||
-    back.getUTCDate() !== d ||
-    back.getUTCHours() !== h ||
-    back.getUTCMinutes() !== mi ||
-    back.getUTCSeconds() !== s
-  ) {
-    return undefined;
-  }
-  return back;
-}
-
-/**
- * A date in SigV4's basic form.
- *
- * @example
- * formatAmzDate(new Date('2015-08-30T12:36:00Z')) // → '20150830T123600Z'
- */
-export function formatAmzDate(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const HTTP_DATE =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-
-/**
- * An RFC 1123 `Date` header in SigV4's basic form, or undefined.
- *
- * @example
- * httpDateToAmzDate('Sun, 30 Aug 2015 12:36:00 GMT') // → '20150830T123600Z'
- */
-export function httpDateToAmzDate(value: string): string | undefined {
-  const m = HTTP_DATE.exec(value.trim());
-  if (!m) return undefined;
-  const [, d, mon, y, h, mi, s] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const amz = `${y}${String(MONTHS.indexOf(mon) + 1).padStart(2, '0')}${d}T${h}${mi}${s}Z`;
-  return parseAmzDate(amz) ? amz : undefined;
-}
-
-function parseCredential(
+/** The five parts of a Credential, or undefined when it does not have exactly five. */
+export function parseCredential(
   credential: string,
 ): { accessKeyId: string; scope: CredentialScope; terminator: string } | undefined {
   const parts = credential.split('/');
@@ -142,64 +69,9 @@ function parseCredential(
   return { accessKeyId, scope: { date, region, service }, terminator };
 }
 
-function hasQueryAuth(names: ReadonlySet<string>): boolean {
+/** Whether the query carries SigV4 presign parameters. */
+export function hasQueryAuth(names: ReadonlySet<string>): boolean {
   return names.has(Q.algorithm) || names.has(Q.credential) || names.has(Q.signature);
-}
-
-/**
- * What authentication a request carries, and — without verifying anything — its access key
- * id and credential scope. The edge routes on `scope.service` (spec §6.2); a SigV2 presign
- * goes to S3; `none` falls through to `X-Amz-Target` / `Action` routing.
- *
- * @example
- * detectAuth({ method: 'GET', target: '/', headers: [['Authorization', 'AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=…']] })
- * // → { kind: 'header', algorithm: 'AWS4-HMAC-SHA256', accessKeyId: 'AKID', scope: { date: '20150830', region: 'us-east-1', service: 'sts' } }
- */
-export function detectAuth(req: Pick<SigV4Request, 'target' | 'headers'>): AuthDetection {
-  const params = queryParams(req.target);
-  const names = new Set(params.map((p) => p.name));
-  const first = (name: string) => params.find((p) => p.name === name)?.value;
-  const authorization = headerValues(req.headers, H.authorization)[0]?.trim();
-
-  if (authorization !== undefined) {
-    const algorithm = authorization.split(/[\t ]/, 1)[0] ?? '';
-    const out: AuthDetection = { kind: 'header', algorithm };
-    if (hasQueryAuth(names) || names.has(SIGV2_QUERY.accessKeyId)) out.conflicting = true;
-    if (algorithm === ALGORITHM_V2) {
-      const akid = authorization.slice(algorithm.length).trim().split(':', 1)[0];
-      if (akid) out.accessKeyId = akid;
-      return out;
-    }
-    const m = /Credential=([^,\s]*)/.exec(authorization);
-    if (m?.[1]) {
-      const cred = parseCredential(m[1]);
-      if (cred) {
-        out.accessKeyId = cred.accessKeyId;
-        out.scope = cred.scope;
-      } else {
-        out.accessKeyId = m[1].split('/', 1)[0] || undefined;
-      }
-    }
-    return out;
-  }
-  if (hasQueryAuth(names)) {
-    const out: AuthDetection = { kind: 'query', algorithm: first(Q.algorithm) };
-    const credential = first(Q.credential);
-    if (credential) {
-      const cred = parseCredential(credential);
-      out.accessKeyId = cred?.accessKeyId ?? (credential.split('/', 1)[0] || undefined);
-      if (cred) out.scope = cred.scope;
-    }
-    return out;
-  }
-  if (names.has(SIGV2_QUERY.accessKeyId)) {
-    return {
-      kind: 'sigv2-query',
-      algorithm: ALGORITHM_V2,
-      accessKeyId: first(SIGV2_QUERY.accessKeyId),
-    };
-  }
-  return { kind: 'none' };
 }
 
 function fail(failure: SigV4Failure): ParseResult {

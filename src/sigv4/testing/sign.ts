@@ -10,7 +10,7 @@ import { buildCanonicalRequest } from '../canonical.js';
 import { chunkStringToSign, trailerStringToSign, TRAILER_SIGNATURE } from '../aws-chunked.js';
 import { ALGORITHM, Q, S3_SERVICE, UNSIGNED_PAYLOAD } from '../constants.js';
 import { uriEncode, toByteString } from '../encoding.js';
-import { formatAmzDate } from '../parse-auth.js';
+import { formatAmzDate } from '../dates.js';
 import {
   deriveSigningKey,
   scopeString,

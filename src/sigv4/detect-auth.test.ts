@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectAuth, formatAmzDate, httpDateToAmzDate, parseAmzDate } from './parse-auth.js';
+import { formatAmzDate, httpDateToAmzDate, parseAmzDate } from './dates.js';
+import { detectAuth } from './detect-auth.js';
 import type { AuthDetection } from './types.js';
 
 const CRED = 'AKIDEXAMPLE/20150830/us-east-1/sts/aws4_request';
