@@ -23,6 +23,8 @@ import { handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
 import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
+import { wireAws } from './aws-wiring.js';
+import { writeCredentialsFile } from './credentials-file.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -97,7 +99,8 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   // the issuers' port must be known before any cluster is created: issuer URLs embed it
   const late: { clusters?: ClusterService } = {};
   const issuerServer = createHttpsServer(
-    { key: ca.serverKeyPem, cert: ca.serverCertPem },
+    // the chain up to the CA: STS compares the thumbprint of the top certificate presented
+    { key: ca.serverKeyPem, cert: ca.serverCertPem + ca.caCertPem },
     createIssuerHandler({
       store,
       clock,
@@ -134,15 +137,22 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     }),
   };
 
+  const aws = await wireAws({ store, clock, clusters, caCertPath: ca.paths.caCert });
+  writeCredentialsFile(
+    dataPaths(o.dataDir).credentials,
+    aws.adminKeys,
+    aws.adminKeys[0]?.account ?? '123456789012',
+  );
+
   const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://edge');
     void (async () => {
-      if (url.pathname === '/health') {
+      if (url.pathname === '/health' && req.method === 'GET') {
         sendJson(res, 200, { status: 'ok', issuer: issuerBase });
         return;
       }
       if (await handleAdmin(admin, req, res, url)) return;
-      sendJson(res, 404, { message: `no route for ${req.method} ${url.pathname}` });
+      await aws.edge(req, res);
     })().catch((e: unknown) => {
       log(`edge error: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'internal error' });

@@ -65,7 +65,8 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
     await loadSessionPolicies(policyInput, deps.directory, cache);
 
     const t = await verifyWebIdentityToken({
-      token,
+      // a token file written by `kubectl create token > file` ends with a newline
+      token: token.trim(),
       account: role.account,
       directory: deps.directory,
       keys: deps.keys,

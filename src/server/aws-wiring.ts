@@ -1,0 +1,113 @@
+/**
+ * The AWS side of `irsa up`, assembled: IAM and STS operations over the store, SigV4 through
+ * STS's and IAM's credentials, the authorizer, the EKS cluster API, and the accounts' admin
+ * keys. One place where the components meet; each keeps its own boundary.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClusterService } from '../cluster/cluster-service.js';
+import type { Clock } from '../common/clock.js';
+import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
+import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
+import { handleEks } from '../services/eks/eks-api.js';
+import {
+  CredentialSealer,
+  OidcKeyFetcher,
+  createSessionView,
+  createStsOperations,
+  credentialResolver,
+  loadOrCreateServerKey,
+} from '../sts/index.js';
+import type { Store } from '../store/types.js';
+import { createAuthorizer } from './aws/authorize.js';
+import { type Authenticator, type AwsCallEvent, createAwsEdge } from './aws/edge.js';
+import type { Caller } from './aws/types.js';
+import type { AdminKey } from './credentials-file.js';
+
+export const DEFAULT_ACCOUNT = '123456789012';
+
+export interface AwsWiringDeps {
+  store: Store;
+  clock: Clock;
+  clusters: ClusterService;
+  caCertPath: string;
+  accounts?: readonly string[];
+  onResult?: (e: AwsCallEvent) => void;
+}
+
+export async function wireAws(d: AwsWiringDeps) {
+  const random = (n: number) => new Uint8Array(randomBytes(n));
+  const directory = createIamDirectory({ store: d.store });
+  const session = createSessionView({ directory });
+  const authorize = createAuthorizer({ directory, session });
+  const serverKey = await loadOrCreateServerKey(d.store);
+  const sealer = new CredentialSealer({ key: serverKey, clock: d.clock });
+  const keys = new OidcKeyFetcher({ clock: d.clock });
+  const iam = createIamOperations({
+    store: d.store,
+    clock: d.clock,
+    random,
+    authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
+  });
+  const sts = createStsOperations({ directory, sealer, keys, clock: d.clock });
+  const resolve = credentialResolver({ directory, sealer });
+
+  const adminKeys: AdminKey[] = [];
+  for (const account of d.accounts ?? [DEFAULT_ACCOUNT]) {
+    const k = await ensureAccount({ store: d.store, clock: d.clock, random }, account);
+    adminKeys.push({
+      account: k.account,
+      accessKeyId: k.accessKeyId,
+      secretAccessKey: k.secretAccessKey,
+    });
+  }
+
+  const auth: Authenticator = {
+    scope(raw) {
+      const a = detectAuth({ target: raw.target, headers: raw.rawHeaders });
+      return { kind: a.kind, service: a.scope?.service, region: a.scope?.region };
+    },
+    async verify(raw, route, now) {
+      const r = await verifySigV4<Caller>(
+        { method: raw.method, target: raw.target, headers: raw.rawHeaders, body: raw.body },
+        {
+          now,
+          service: route.service,
+          lookup: async (akid, token) => {
+            const c = await resolve(akid, token);
+            return c.ok
+              ? { ok: true, secretAccessKey: c.secretAccessKey, identity: c.caller }
+              : { ok: false, failure: c.failure };
+          },
+        },
+      );
+      if (!r.ok) return { ok: false, error: sigv4Error(route.service, r.failure) };
+      if (!r.identity) throw new TypeError('verified request without a caller');
+      return { ok: true, caller: r.identity, region: r.scope.region };
+    },
+  };
+
+  const edge = createAwsEdge({
+    clock: d.clock,
+    auth,
+    query: { iam, sts },
+    restJson: {
+      eks: async (ctx, raw) =>
+        handleEks(
+          {
+            clusters: d.clusters,
+            authorize,
+            caCertPath: d.caCertPath,
+            defaultAccount: DEFAULT_ACCOUNT,
+          },
+          ctx,
+          raw.method,
+          raw.path,
+          new URLSearchParams(raw.rawQuery),
+          raw.body,
+        ),
+    },
+    defaultRegion: 'us-east-1',
+    onResult: d.onResult,
+  });
+  return { edge, adminKeys, directory };
+}
