@@ -1,0 +1,429 @@
+/**
+ * The seed scenario (../shared/seeds/001_…) step by step with the real clients against the
+ * real server: the AWS CLI creates the OIDC provider from the cluster's issuer URL and the role
+ * with the seed's trust policy, attaches AmazonS3ReadOnlyAccess; `irsa token create` gives the
+ * pod's token; `assume-role-with-web-identity` and `get-caller-identity` follow — then the same
+ * through boto3's and the JS SDK's web-identity providers. Then the refusals, each with AWS's
+ * exact error.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromTokenFile } from '@aws-sdk/credential-providers';
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/server/up.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'irsa-aws-'));
+const home = mkdtempSync(join(tmpdir(), 'irsa-home-'));
+let server: RunningServer;
+let issuer = '';
+let hostPath = '';
+const ROLE = 'arn:aws:iam::123456789012:role/s3-app-role';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_ENDPOINT_URL: server.edge,
+    AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'credentials'),
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_REGION: 'us-east-1',
+    IRSA_DATA: dataDir,
+    NO_COLOR: '1',
+    ...extra,
+  };
+  return env;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+const aws = (args: string[], extra: Record<string, string> = {}) =>
+  run('aws', args, baseEnv(extra));
+const irsa = (args: string[]) =>
+  run(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], baseEnv());
+
+/** A pod's environment: its token and role, no static credentials (the CLI must not cache). */
+function podEnv(tokenFile: string): Record<string, string> {
+  return {
+    AWS_ROLE_ARN: ROLE,
+    AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    HOME: mkdtempSync(join(tmpdir(), 'irsa-pod-')),
+  };
+}
+
+async function token(ns: string, sa: string, extra: string[] = []): Promise<string> {
+  const t = await irsa(['token', 'create', '-n', ns, sa, ...extra]);
+  expect(t.stderr).toBe('');
+  const file = join(home, `${ns}-${sa}-${Math.random().toString(36).slice(2)}.jwt`);
+  writeFileSync(file, t.stdout.trim());
+  return file;
+}
+
+beforeAll(async () => {
+  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: true });
+  const seed = (f: string) => readFileSync(join(root, 'examples/k8s', f), 'utf8');
+  const applied = await irsa([
+    'apply',
+    '-f',
+    join(root, 'examples/k8s/namespace.yaml'),
+    '-f',
+    join(root, 'examples/k8s/s3-app-serviceaccount.yaml'),
+  ]);
+  expect(applied.code).toBe(0);
+  // a second ServiceAccount in the same namespace, and s3-app in another namespace
+  const other = `${seed('s3-app-serviceaccount.yaml').replace('name: s3-app', 'name: other-app')}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: staging\n---\n${seed('s3-app-serviceaccount.yaml').replace('namespace: production', 'namespace: staging')}`;
+  writeFileSync(join(home, 'other.yaml'), other);
+  expect((await irsa(['apply', '-f', join(home, 'other.yaml')])).code).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('the seed scenario with the AWS CLI', () => {
+  it('step 1: the cluster’s issuer, as the seed asks for it', async () => {
+    const r = await aws([
+      'eks',
+      'describe-cluster',
+      '--name',
+      'demo',
+      '--query',
+      'cluster.identity.oidc.issuer',
+      '--output',
+      'text',
+    ]);
+    expect(r.stderr).toBe('');
+    issuer = r.stdout.trim();
+    expect(issuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/id\/[0-9A-F]{32}$/);
+    hostPath = issuer.replace('https://', '');
+  });
+
+  it('step 2: the OIDC provider, with the local CA’s thumbprint', async () => {
+    const r = await aws([
+      'iam',
+      'create-open-id-connect-provider',
+      '--url',
+      issuer,
+      '--client-id-list',
+      'sts.amazonaws.com',
+      '--thumbprint-list',
+      server.thumbprint,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).OpenIDConnectProviderArn).toBe(
+      `arn:aws:iam::123456789012:oidc-provider/${hostPath}`,
+    );
+    const list = await aws(['iam', 'list-open-id-connect-providers']);
+    expect(list.stdout).toContain(hostPath.split('/id/')[1]);
+  });
+
+  it('step 3: the role with the seed’s trust policy, and AmazonS3ReadOnlyAccess', async () => {
+    const seed = readFileSync(join(root, '../shared/seeds/001_fc2ddaed615f7002.txt'), 'utf8');
+    const start =
+      seed.indexOf('cat > trust-policy.json <<EOF') + 'cat > trust-policy.json <<EOF'.length;
+    const trust = seed
+      .slice(start, seed.indexOf('\nEOF', start))
+      .replaceAll('oidc.eks.us-east-1.amazonaws.com/id/$OIDC_ID', hostPath);
+    writeFileSync(join(home, 'trust-policy.json'), trust);
+    const role = await aws([
+      'iam',
+      'create-role',
+      '--role-name',
+      's3-app-role',
+      '--assume-role-policy-document',
+      `file://${join(home, 'trust-policy.json')}`,
+      '--query',
+      'Role.Arn',
+      '--output',
+      'text',
+    ]);
+    expect(role.stderr).toBe('');
+    expect(role.stdout.trim()).toBe(ROLE);
+    const attach = await aws([
+      'iam',
+      'attach-role-policy',
+      '--role-name',
+      's3-app-role',
+      '--policy-arn',
+      'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+    ]);
+    expect(attach.code).toBe(0);
+    const got = await aws(['iam', 'get-role', '--role-name', 's3-app-role']);
+    // botocore decodes the URL-encoded document back into the seed's JSON
+    expect(JSON.parse(got.stdout).Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
+  });
+
+  it('step 4: the pod’s token, exchanged, then get-caller-identity with the returned credentials', async () => {
+    const file = await token('production', 's3-app');
+    const r = await aws([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      ROLE,
+      '--role-session-name',
+      'seed',
+      '--web-identity-token',
+      `file://${file}`,
+    ]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      SubjectFromWebIdentityToken: 'system:serviceaccount:production:s3-app',
+      AssumedRoleUser: { Arn: 'arn:aws:sts::123456789012:assumed-role/s3-app-role/seed' },
+      Provider: `arn:aws:iam::123456789012:oidc-provider/${hostPath}`,
+      Audience: 'sts.amazonaws.com',
+    });
+    expect(out.AssumedRoleUser.AssumedRoleId).toMatch(/^AROA[A-Z2-7]{17}:seed$/);
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+    const who = await aws(['sts', 'get-caller-identity'], {
+      AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey,
+      AWS_SESSION_TOKEN: out.Credentials.SessionToken,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    });
+    expect(who.stderr).toBe('');
+    expect(JSON.parse(who.stdout)).toEqual({
+      UserId: `${out.AssumedRoleUser.AssumedRoleId}`,
+      Account: '123456789012',
+      Arn: 'arn:aws:sts::123456789012:assumed-role/s3-app-role/seed',
+    });
+  });
+
+  it('`aws sts get-caller-identity` from the pod, with only the webhook’s env', async () => {
+    const r = await aws(
+      ['sts', 'get-caller-identity'],
+      podEnv(await token('production', 's3-app')),
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).Arn).toMatch(
+      /^arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+$/,
+    );
+  });
+
+  it('boto3 from the pod: the account and the ARN', async () => {
+    const r = await run(
+      'python3',
+      [
+        '-c',
+        'import boto3; i = boto3.client("sts").get_caller_identity(); print(i["Account"]); print(i["Arn"])',
+      ],
+      baseEnv(podEnv(await token('production', 's3-app'))),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([
+      '123456789012',
+      expect.stringMatching(
+        /^arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+$/,
+      ),
+    ]);
+  });
+
+  it('the JS SDK’s fromTokenFile provider, reading AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN', async () => {
+    const env = podEnv(await token('production', 's3-app'));
+    const saved = { ...process.env };
+    Object.assign(process.env, env, { AWS_ENDPOINT_URL: server.edge, AWS_REGION: 'us-east-1' });
+    try {
+      const sts = new STSClient({ credentials: fromTokenFile() });
+      const who = await sts.send(new GetCallerIdentityCommand({}));
+      expect(who.Account).toBe('123456789012');
+      expect(who.Arn).toMatch(
+        /^arn:aws:sts::123456789012:assumed-role\/s3-app-role\/aws-sdk-js-session-\d+$/,
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe('refusals, each with AWS’s exact error', () => {
+  const assume = (file: string, extra: string[] = []) =>
+    aws([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      ROLE,
+      '--role-session-name',
+      'neg',
+      '--web-identity-token',
+      `file://${file}`,
+      ...extra,
+    ]);
+  const err = (op: string, code: string, message: string) =>
+    `An error occurred (${code}) when calling the ${op} operation: ${message}`;
+  const ARWWI = 'AssumeRoleWithWebIdentity';
+
+  it('another service account in the namespace', async () => {
+    const r = await assume(await token('production', 'other-app'));
+    expect(r.stderr.trim()).toBe(
+      err(ARWWI, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'),
+    );
+  });
+
+  it('the same service account in another namespace', async () => {
+    const r = await assume(await token('staging', 's3-app'));
+    expect(r.stderr.trim()).toBe(
+      err(ARWWI, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'),
+    );
+  });
+
+  it('a token for another audience', async () => {
+    const r = await assume(await token('production', 's3-app', ['--audience', 'sts.amazon.com']));
+    expect(r.stderr.trim()).toBe(err(ARWWI, 'InvalidIdentityToken', 'Incorrect token audience'));
+  });
+
+  it('a token signed by a key the issuer never published, and tampered tokens', async () => {
+    const good = readFileSync(await token('production', 's3-app'), 'utf8');
+    const claims = decodeJwt(good);
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const kid = decodeProtectedHeader(good).kid as string;
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .sign(privateKey);
+    const f1 = join(home, 'forged.jwt');
+    writeFileSync(f1, forged);
+    expect((await assume(f1)).stderr).toContain('(InvalidIdentityToken)');
+    const [h, p, s] = good.split('.');
+    const other = Buffer.from(
+      JSON.stringify({ ...claims, sub: 'system:serviceaccount:kube-system:admin' }),
+    ).toString('base64url');
+    const f2 = join(home, 'tampered.jwt');
+    writeFileSync(f2, `${h}.${other}.${s}`);
+    expect((await assume(f2)).stderr).toContain('(InvalidIdentityToken)');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', kid })).toString('base64url')}.${p}.`;
+    const f3 = join(home, 'none.jwt');
+    writeFileSync(f3, none);
+    expect((await assume(f3)).stderr).toContain('(InvalidIdentityToken)');
+    const jwk = await exportJWK(publicKey);
+    expect(jwk.kty).toBe('RSA');
+  });
+
+  it('an issuer with no provider', async () => {
+    const created = await aws([
+      'eks',
+      'create-cluster',
+      '--name',
+      'unregistered',
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/eks',
+      '--resources-vpc-config',
+      'subnetIds=subnet-1',
+    ]);
+    expect(created.stderr).toBe('');
+    const t = await run(
+      process.execPath,
+      [
+        join(root, 'dist/src/cli/main.js'),
+        'token',
+        'create',
+        '--cluster',
+        'unregistered',
+        '-n',
+        'default',
+        'default',
+        '--audience',
+        'sts.amazonaws.com',
+      ],
+      baseEnv(),
+    );
+    const file = join(home, 'unregistered.jwt');
+    writeFileSync(file, t.stdout.trim());
+    const iss = decodeJwt(t.stdout.trim()).iss;
+    expect((await assume(file)).stderr.trim()).toBe(
+      err(
+        ARWWI,
+        'InvalidIdentityToken',
+        `No OpenIDConnect provider found in your account for ${iss}`,
+      ),
+    );
+  });
+
+  it('a role that does not exist, and a duration beyond the role’s maximum', async () => {
+    const file = await token('production', 's3-app');
+    const missing = await aws([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/nope',
+      '--role-session-name',
+      'neg',
+      '--web-identity-token',
+      `file://${file}`,
+    ]);
+    expect(missing.stderr.trim()).toBe(
+      err(ARWWI, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'),
+    );
+    const long = await assume(file, ['--duration-seconds', '7200']);
+    expect(long.stderr.trim()).toBe(
+      err(
+        ARWWI,
+        'ValidationError',
+        'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      ),
+    );
+  });
+
+  it('SigV4: a wrong secret, an unknown key, a forged session token', async () => {
+    const keyId = /aws_access_key_id = (\S+)/.exec(
+      readFileSync(join(dataDir, 'credentials'), 'utf8'),
+    )?.[1] as string;
+    const wrong = await aws(['sts', 'get-caller-identity'], {
+      AWS_ACCESS_KEY_ID: keyId,
+      AWS_SECRET_ACCESS_KEY: 'x'.repeat(40),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    });
+    expect(wrong.stderr.trim()).toBe(
+      err(
+        'GetCallerIdentity',
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      ),
+    );
+    const unknown = await aws(['iam', 'list-roles'], {
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x'.repeat(40),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    });
+    expect(unknown.stderr).toContain('(InvalidClientTokenId)');
+    const forged = await aws(['sts', 'get-caller-identity'], {
+      AWS_ACCESS_KEY_ID: 'ASIAQ73KHTLZB4BJR5OH',
+      AWS_SECRET_ACCESS_KEY: 'x'.repeat(40),
+      AWS_SESSION_TOKEN: Buffer.from('forged').toString('base64'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    });
+    expect(forged.stderr).toContain('(InvalidClientTokenId)');
+  });
+
+  it('an unsigned call that needs a signature', async () => {
+    const r = await fetch(`${server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    expect(r.status).toBe(403);
+    expect(await r.text()).toContain(
+      '<Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message>',
+    );
+  });
+});
