@@ -427,3 +427,107 @@ describe('refusals, each with AWS’s exact error', () => {
     );
   });
 });
+
+describe('AssumeRole', () => {
+  it('the admin assumes a role that trusts its account; a chained session is capped at one hour', async () => {
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    });
+    expect(
+      (
+        await aws([
+          'iam',
+          'create-role',
+          '--role-name',
+          'ops',
+          '--assume-role-policy-document',
+          trust,
+          '--max-session-duration',
+          '7200',
+        ])
+      ).code,
+    ).toBe(0);
+    const r = await aws([
+      'sts',
+      'assume-role',
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/ops',
+      '--role-session-name',
+      'me',
+    ]);
+    expect(r.stderr).toBe('');
+    const creds = JSON.parse(r.stdout).Credentials;
+    expect(JSON.parse(r.stdout).AssumedRoleUser.Arn).toBe(
+      'arn:aws:sts::123456789012:assumed-role/ops/me',
+    );
+    // ops has no identity policy allowing sts:AssumeRole, so its session cannot chain; with one it can, capped at 1 h
+    await aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'ops',
+      '--policy-name',
+      'chain',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+      }),
+    ]);
+    const asOps = {
+      AWS_ACCESS_KEY_ID: creds.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey,
+      AWS_SESSION_TOKEN: creds.SessionToken,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    };
+    const chained = await aws(
+      [
+        'sts',
+        'assume-role',
+        '--role-arn',
+        'arn:aws:iam::123456789012:role/ops',
+        '--role-session-name',
+        'again',
+        '--duration-seconds',
+        '7200',
+      ],
+      asOps,
+    );
+    expect(chained.stderr.trim()).toBe(
+      'An error occurred (ValidationError) when calling the AssumeRole operation: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+    );
+    // ops may only assume roles: listing them is refused
+    const denied = await aws(['iam', 'list-roles'], asOps);
+    expect(denied.stderr).toContain(
+      '(AccessDenied) when calling the ListRoles operation: User: arn:aws:sts::123456789012:assumed-role/ops/me is not authorized to perform: iam:ListRoles',
+    );
+    const irsaRole = await aws([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      ROLE,
+      '--role-session-name',
+      'pod',
+      '--web-identity-token',
+      `file://${await token('production', 's3-app')}`,
+    ]);
+    const pod = JSON.parse(irsaRole.stdout).Credentials;
+    const podEnv2 = {
+      AWS_ACCESS_KEY_ID: pod.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: pod.SecretAccessKey,
+      AWS_SESSION_TOKEN: pod.SessionToken,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    };
+    const noIam = await aws(['iam', 'get-role', '--role-name', 'ops'], podEnv2);
+    expect(noIam.stderr.trim()).toBe(
+      'An error occurred (AccessDenied) when calling the GetRole operation: User: arn:aws:sts::123456789012:assumed-role/s3-app-role/pod is not authorized to perform: iam:GetRole on resource: role ops because no identity-based policy allows the iam:GetRole action',
+    );
+  });
+});
