@@ -48,7 +48,14 @@ export async function runLoad(
       const r = make();
       const started = process.hrtime.bigint();
       const req = request(
-        { host: url.hostname, port: url.port, method: r.method, path: r.path, headers: r.headers, agent },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: r.method,
+          path: r.path,
+          headers: r.headers,
+          agent,
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
