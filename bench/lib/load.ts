@@ -35,10 +35,10 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function runLoad(
   base: string,
   make: () => LoadRequest,
-  opts: { connections: number; seconds: number; expectStatus?: number },
+  opts: { connections: number; seconds: number; expectStatus?: number; keepAlive?: boolean },
 ): Promise<LoadResult> {
   const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.connections });
+  const agent = new Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.connections });
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -68,6 +68,7 @@ export async function runLoad(
           });
         },
       );
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
       req.on('error', (e) => {
         errors++;
         firstError ??= e.message;
@@ -99,5 +100,5 @@ export async function runLoad(
 
 export function formatResult(name: string, r: LoadResult): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  return `${name.padEnd(34)} c=${String(r.connections).padStart(2)}  ${n(r.perSecond).padStart(8)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
+  return `${name.padEnd(48)} c=${String(r.connections).padStart(2)}  ${n(r.perSecond).padStart(8)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(7)} ms${r.errors ? `  errors ${r.errors} (${r.firstError})` : ''}`;
 }

@@ -36,6 +36,14 @@ export function decodeToken(token: string): { header: Claims; claims: Claims } |
   }
 }
 
+/**
+ * Tokens whose signature verified, with the key that verified it. Bounded: cleared when full.
+ * INVARIANT: only successful verifications are kept, and a hit still needs the same key object
+ * in the current key set, so a key removed from the JWKS (or a refetched set) verifies afresh.
+ */
+const VERIFIED_MAX = 10_000;
+const verified = new Map<string, { jwk: JWK; alg: WebIdentityAlg }>();
+
 /** Imported public keys, per JWK object and algorithm (JWKS entries are cached objects). */
 const imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
@@ -67,10 +75,16 @@ export async function verifySignature(
   keys: readonly JWK[],
   alg: WebIdentityAlg,
 ): Promise<{ ok: true; kid?: string | undefined } | { ok: false; reasons: string[] }> {
+  // the same token comes back until the kubelet refreshes it (every SDK client re-assumes):
+  // a signature once verified with a key that is still in the issuer's key set stays valid
+  const known = verified.get(token);
+  if (known && known.alg === alg && keys.includes(known.jwk)) return { ok: true, kid: known.jwk.kid };
   const reasons: string[] = [];
   for (const jwk of keys) {
     try {
       await compactVerify(token, await importPublic(jwk, alg), { algorithms: [alg] });
+      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verified.set(token, { jwk, alg });
       return { ok: true, kid: jwk.kid };
     } catch (e) {
       reasons.push(`${jwk.kid ?? '(no kid)'}: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,0 +1,210 @@
+/**
+ * STS throughput and latency, irsakit against moto_server, in the same run:
+ * AssumeRoleWithWebIdentity (unsigned, a real token from irsakit's issuer) and SigV4-signed
+ * GetCallerIdentity, at 1, 16 and 64 keep-alive connections. The load generator runs in this
+ * process; each server runs in its own process. A trivial HTTP server is measured first, to
+ * show the generator is not the bottleneck.
+ *
+ * irsakit does everything it does in production on each call: it verifies the JWT against
+ * the issuer's JWKS (cached), evaluates the trust policy, seals credentials; for
+ * GetCallerIdentity it verifies the signature and opens the sealed session. moto checks none
+ * of it (spec/peers.md), so the comparison flatters moto.
+ *
+ * Run: npm run bench:sts   (needs python3 with moto installed for the comparison)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signRequest } from '../../src/sigv4/testing/sign.js';
+import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
+import { haveWrk, runWrk } from '../lib/wrk.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  // never a pipe nobody reads: a chatty server (moto logs every request) would block on it
+  const c = spawn(cmd, args, { env, stdio: 'ignore' });
+  children.push(c);
+  return c;
+}
+
+async function admin(edge: string, token: string, method: string, path: string, body?: string | object) {
+  const r = await fetch(`${edge}/_irsa/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as Record<string, unknown>;
+}
+
+function credentialsOf(dataDir: string) {
+  const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
+  return {
+    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
+    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
+  };
+}
+
+function signedQuery(host: string, body: string, creds: { accessKeyId: string; secretAccessKey: string }, service: string): LoadRequest {
+  const signed = signRequest({
+    method: 'POST',
+    target: '/',
+    headers: [
+      ['Host', host],
+      ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+    ],
+    body,
+    credentials: creds,
+    region: 'us-east-1',
+    service,
+    now: new Date(),
+  });
+  return { method: 'POST', path: '/', headers: Object.fromEntries(signed.headers), body };
+}
+
+async function setupIrsakit() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
+  start(process.execPath, [join(root, 'dist/src/cli/main.js'), 'up', '--port', '0', '--issuer-port', '0', '--data', dataDir]);
+  await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
+  const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { edge: string; issuer: string };
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const cluster = (await admin(edge, token, 'GET', '/clusters/demo')) as { issuer: string };
+  const describe = (await admin(edge, token, 'GET', '/clusters/demo/issuer')) as { thumbprint: string };
+  await admin(edge, token, 'POST', '/clusters/demo/apply', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s3-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n');
+  const host = new URL(edge).host;
+  const creds = credentialsOf(dataDir);
+  const hostPath = cluster.issuer.replace('https://', '');
+  const iam = async (params: Record<string, string>) => {
+    const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
+    const r = signedQuery(host, body, creds, 'iam');
+    const res = await fetch(`${edge}/`, { method: 'POST', headers: r.headers, body });
+    if (res.status !== 200) throw new Error(`${params.Action}: ${await res.text()}`);
+  };
+  await iam({ Action: 'CreateOpenIDConnectProvider', Url: cluster.issuer, 'ClientIDList.member.1': 'sts.amazonaws.com', 'ThumbprintList.member.1': describe.thumbprint });
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${hostPath}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app', [`${hostPath}:aud`]: 'sts.amazonaws.com' } },
+      },
+    ],
+  };
+  await iam({ Action: 'CreateRole', RoleName: 's3-app-role', AssumeRolePolicyDocument: JSON.stringify(trust) });
+  const tr = (await admin(edge, token, 'POST', '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token', {
+    spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
+  })) as { status: { token: string } };
+  return { edge, issuer, host, creds, jwt: tr.status.token, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+async function main() {
+  const step = (s: string) => process.env.BENCH_DEBUG && console.error(`.. ${s}`);
+  const load = cpus();
+  const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
+  console.log(
+    `irsakit STS benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process`,
+  );
+  const measure = (base: string, make: () => LoadRequest, connections: number): Promise<LoadResult> =>
+    wrk ? runWrk(base, make(), { connections, seconds }) : runLoad(base, make, { connections, seconds });
+  const trivialPort = await freePort();
+  start(process.execPath, ['-e', `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('ok'))}).listen(${trivialPort},'127.0.0.1')`]);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${trivialPort}/`)).ok, 'trivial server');
+
+  step('trivial ok');
+  const irsa = await setupIrsakit();
+  step('irsakit ok');
+  const motoPort = await freePort();
+  const haveMoto = await new Promise<boolean>((resolve) => {
+    const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
+    c.on('exit', (code) => resolve(code === 0));
+    c.on('error', () => resolve(false));
+  });
+  const moto = `http://127.0.0.1:${motoPort}`;
+  if (haveMoto) {
+    start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
+    await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
+  }
+
+  const arwwiBody = new URLSearchParams({
+    Action: 'AssumeRoleWithWebIdentity',
+    Version: '2011-06-15',
+    RoleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
+    RoleSessionName: 'bench',
+    WebIdentityToken: irsa.jwt,
+  }).toString();
+  const arwwi: LoadRequest = { method: 'POST', path: '/', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: arwwiBody };
+  const gci = (host: string) => signedQuery(host, 'Action=GetCallerIdentity&Version=2011-06-15', irsa.creds, 'sts');
+  const trivial: LoadRequest = { method: 'GET', path: '/', headers: {} };
+
+  step('moto ok');
+  const results: Record<string, Record<number, { perSecond: number; p99: number }>> = {};
+  for (const c of [1, 16, 64]) {
+    const t = await measure(`http://127.0.0.1:${trivialPort}`, () => trivial, c);
+    console.log(formatResult('generator ceiling (trivial server)', t));
+  }
+  // both servers with keep-alive connections, as the SDKs connect
+  type Point = [string, string, () => LoadRequest, boolean];
+  const points: Point[] = [
+    ['irsakit AssumeRoleWithWebIdentity', irsa.edge, () => arwwi, true],
+    ...(haveMoto ? ([['moto AssumeRoleWithWebIdentity', moto, () => arwwi, true]] as Point[]) : []),
+    ['irsakit GetCallerIdentity (SigV4)', irsa.edge, () => gci(irsa.host), true],
+    ...(haveMoto ? ([['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), true]] as Point[]) : []),
+  ];
+  for (const [name, base, make] of points) {
+    for (const c of [1, 16, 64]) {
+      const r = await measure(base, make, c);
+      const label = name;
+      console.log(formatResult(label, r));
+      results[label] ??= {};
+      (results[label] as Record<number, { perSecond: number; p99: number }>)[c] = { perSecond: r.perSecond, p99: r.p99 };
+    }
+  }
+  if (haveMoto) {
+    console.log('');
+    for (const op of ['AssumeRoleWithWebIdentity', 'GetCallerIdentity (SigV4)']) {
+      const i = results[`irsakit ${op}`];
+      const m = results[`moto ${op}`];
+      for (const c of [1, 16, 64]) {
+        const ratio = (i?.[c]?.perSecond ?? 0) / (m?.[c]?.perSecond ?? 1);
+        console.log(`${op.padEnd(28)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.[c]?.p99.toFixed(2)} ms, target < 10 ms)` : ''}`);
+      }
+    }
+  } else console.log('\nmoto is not installed for python3: no comparison');
+  irsa.cleanup();
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(), 500).unref();
+  });
