@@ -29,7 +29,11 @@ function ms(text: string): number {
 }
 
 /** Runs wrk with one fixed request (a SigV4 signature stays valid for 15 minutes). */
-export function runWrk(base: string, r: LoadRequest, opts: { connections: number; seconds: number }): Promise<LoadResult> {
+export function runWrk(
+  base: string,
+  r: LoadRequest,
+  opts: { connections: number; seconds: number },
+): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'irsa-wrk-'));
   const script = join(dir, 'request.lua');
   const headers = Object.entries(r.headers)
@@ -37,26 +41,35 @@ export function runWrk(base: string, r: LoadRequest, opts: { connections: number
     .map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`)
     .join('\n');
   const body = r.body === undefined ? '' : `wrk.body = ${lua(r.body.toString())}`;
-  writeFileSync(script, `wrk.method = ${lua(r.method)}\nwrk.path = ${lua(r.path)}\n${headers}\n${body}\n`);
+  writeFileSync(
+    script,
+    `wrk.method = ${lua(r.method)}\nwrk.path = ${lua(r.path)}\n${headers}\n${body}\n`,
+  );
   return new Promise((resolve, reject) => {
-    execFile('wrk', ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, base], (err, stdout) => {
-      if (err) return reject(err);
-      const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
-      const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
-      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-      const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-      resolve({
-        connections: opts.connections,
-        requests,
-        errors,
-        seconds: opts.seconds,
-        perSecond,
-        p50: ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-        p99: ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-        max: ms(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-        firstError: errors ? `${non2xx} non-2xx answers` : undefined,
-      });
-    });
+    execFile(
+      'wrk',
+      ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, base],
+      (err, stdout) => {
+        if (err) return reject(err);
+        const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+        const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+        const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+        const socketErrors =
+          /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+        const errors =
+          non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+        resolve({
+          connections: opts.connections,
+          requests,
+          errors,
+          seconds: opts.seconds,
+          perSecond,
+          p50: ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+          p99: ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+          max: ms(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+          firstError: errors ? `${non2xx} non-2xx answers` : undefined,
+        });
+      },
+    );
   });
 }

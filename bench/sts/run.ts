@@ -51,7 +51,13 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   return c;
 }
 
-async function admin(edge: string, token: string, method: string, path: string, body?: string | object) {
+async function admin(
+  edge: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: string | object,
+) {
   const r = await fetch(`${edge}/_irsa/v1${path}`, {
     method,
     headers: { Authorization: `Bearer ${token}` },
@@ -69,7 +75,12 @@ function credentialsOf(dataDir: string) {
   };
 }
 
-function signedQuery(host: string, body: string, creds: { accessKeyId: string; secretAccessKey: string }, service: string): LoadRequest {
+function signedQuery(
+  host: string,
+  body: string,
+  creds: { accessKeyId: string; secretAccessKey: string },
+  service: string,
+): LoadRequest {
   const signed = signRequest({
     method: 'POST',
     target: '/',
@@ -88,13 +99,33 @@ function signedQuery(host: string, body: string, creds: { accessKeyId: string; s
 
 async function setupIrsakit() {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  start(process.execPath, [join(root, 'dist/src/cli/main.js'), 'up', '--port', '0', '--issuer-port', '0', '--data', dataDir]);
+  start(process.execPath, [
+    join(root, 'dist/src/cli/main.js'),
+    'up',
+    '--port',
+    '0',
+    '--issuer-port',
+    '0',
+    '--data',
+    dataDir,
+  ]);
   await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
-  const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { edge: string; issuer: string };
+  const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
+    edge: string;
+    issuer: string;
+  };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   const cluster = (await admin(edge, token, 'GET', '/clusters/demo')) as { issuer: string };
-  const describe = (await admin(edge, token, 'GET', '/clusters/demo/issuer')) as { thumbprint: string };
-  await admin(edge, token, 'POST', '/clusters/demo/apply', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s3-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n');
+  const describe = (await admin(edge, token, 'GET', '/clusters/demo/issuer')) as {
+    thumbprint: string;
+  };
+  await admin(
+    edge,
+    token,
+    'POST',
+    '/clusters/demo/apply',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s3-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n',
+  );
   const host = new URL(edge).host;
   const creds = credentialsOf(dataDir);
   const hostPath = cluster.issuer.replace('https://', '');
@@ -104,7 +135,12 @@ async function setupIrsakit() {
     const res = await fetch(`${edge}/`, { method: 'POST', headers: r.headers, body });
     if (res.status !== 200) throw new Error(`${params.Action}: ${await res.text()}`);
   };
-  await iam({ Action: 'CreateOpenIDConnectProvider', Url: cluster.issuer, 'ClientIDList.member.1': 'sts.amazonaws.com', 'ThumbprintList.member.1': describe.thumbprint });
+  await iam({
+    Action: 'CreateOpenIDConnectProvider',
+    Url: cluster.issuer,
+    'ClientIDList.member.1': 'sts.amazonaws.com',
+    'ThumbprintList.member.1': describe.thumbprint,
+  });
   const trust = {
     Version: '2012-10-17',
     Statement: [
@@ -112,15 +148,37 @@ async function setupIrsakit() {
         Effect: 'Allow',
         Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${hostPath}` },
         Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app', [`${hostPath}:aud`]: 'sts.amazonaws.com' } },
+        Condition: {
+          StringEquals: {
+            [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app',
+            [`${hostPath}:aud`]: 'sts.amazonaws.com',
+          },
+        },
       },
     ],
   };
-  await iam({ Action: 'CreateRole', RoleName: 's3-app-role', AssumeRolePolicyDocument: JSON.stringify(trust) });
-  const tr = (await admin(edge, token, 'POST', '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token', {
-    spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
-  })) as { status: { token: string } };
-  return { edge, issuer, host, creds, jwt: tr.status.token, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  await iam({
+    Action: 'CreateRole',
+    RoleName: 's3-app-role',
+    AssumeRolePolicyDocument: JSON.stringify(trust),
+  });
+  const tr = (await admin(
+    edge,
+    token,
+    'POST',
+    '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
+    {
+      spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
+    },
+  )) as { status: { token: string } };
+  return {
+    edge,
+    issuer,
+    host,
+    creds,
+    jwt: tr.status.token,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 async function main() {
@@ -130,10 +188,19 @@ async function main() {
   console.log(
     `irsakit STS benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process`,
   );
-  const measure = (base: string, make: () => LoadRequest, connections: number): Promise<LoadResult> =>
-    wrk ? runWrk(base, make(), { connections, seconds }) : runLoad(base, make, { connections, seconds });
+  const measure = (
+    base: string,
+    make: () => LoadRequest,
+    connections: number,
+  ): Promise<LoadResult> =>
+    wrk
+      ? runWrk(base, make(), { connections, seconds })
+      : runLoad(base, make, { connections, seconds });
   const trivialPort = await freePort();
-  start(process.execPath, ['-e', `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('ok'))}).listen(${trivialPort},'127.0.0.1')`]);
+  start(process.execPath, [
+    '-e',
+    `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('ok'))}).listen(${trivialPort},'127.0.0.1')`,
+  ]);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${trivialPort}/`)).ok, 'trivial server');
 
   step('trivial ok');
@@ -158,8 +225,14 @@ async function main() {
     RoleSessionName: 'bench',
     WebIdentityToken: irsa.jwt,
   }).toString();
-  const arwwi: LoadRequest = { method: 'POST', path: '/', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: arwwiBody };
-  const gci = (host: string) => signedQuery(host, 'Action=GetCallerIdentity&Version=2011-06-15', irsa.creds, 'sts');
+  const arwwi: LoadRequest = {
+    method: 'POST',
+    path: '/',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: arwwiBody,
+  };
+  const gci = (host: string) =>
+    signedQuery(host, 'Action=GetCallerIdentity&Version=2011-06-15', irsa.creds, 'sts');
   const trivial: LoadRequest = { method: 'GET', path: '/', headers: {} };
 
   step('moto ok');
@@ -174,7 +247,11 @@ async function main() {
     ['irsakit AssumeRoleWithWebIdentity', irsa.edge, () => arwwi, true],
     ...(haveMoto ? ([['moto AssumeRoleWithWebIdentity', moto, () => arwwi, true]] as Point[]) : []),
     ['irsakit GetCallerIdentity (SigV4)', irsa.edge, () => gci(irsa.host), true],
-    ...(haveMoto ? ([['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), true]] as Point[]) : []),
+    ...(haveMoto
+      ? ([
+          ['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), true],
+        ] as Point[])
+      : []),
   ];
   for (const [name, base, make] of points) {
     for (const c of [1, 16, 64]) {
@@ -182,7 +259,10 @@ async function main() {
       const label = name;
       console.log(formatResult(label, r));
       results[label] ??= {};
-      (results[label] as Record<number, { perSecond: number; p99: number }>)[c] = { perSecond: r.perSecond, p99: r.p99 };
+      (results[label] as Record<number, { perSecond: number; p99: number }>)[c] = {
+        perSecond: r.perSecond,
+        p99: r.p99,
+      };
     }
   }
   if (haveMoto) {
@@ -192,7 +272,9 @@ async function main() {
       const m = results[`moto ${op}`];
       for (const c of [1, 16, 64]) {
         const ratio = (i?.[c]?.perSecond ?? 0) / (m?.[c]?.perSecond ?? 1);
-        console.log(`${op.padEnd(28)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.[c]?.p99.toFixed(2)} ms, target < 10 ms)` : ''}`);
+        console.log(
+          `${op.padEnd(28)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.[c]?.p99.toFixed(2)} ms, target < 10 ms)` : ''}`,
+        );
       }
     }
   } else console.log('\nmoto is not installed for python3: no comparison');

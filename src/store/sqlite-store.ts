@@ -14,6 +14,13 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private inTransaction = false;
+  /**
+   * Rows read outside transactions, as stored text (parsed afresh for each reader, so no
+   * reader can change another's copy). INVARIANT: this process is the store's only writer
+   * (every command goes through the server), and every write drops the row it touches.
+   */
+  private readonly rows = new Map<string, { value: string; revision: number } | null>();
   private readonly stmts: {
     get: Database.Statement<[string, string], { value: string; revision: number }>;
     list: Database.Statement<[string], { key: string; value: string; revision: number }>;
@@ -83,7 +90,15 @@ export class SqliteStore implements Store {
   private readonly ops: StoreOps = {
     get: async <T>(collection: string, key: string) => {
       this.check();
-      const row = this.stmts.get.get(collection, key);
+      const id = `${collection}\u0000${key}`;
+      let row = this.inTransaction ? undefined : this.rows.get(id);
+      if (row === undefined) {
+        row = this.stmts.get.get(collection, key) ?? null;
+        if (!this.inTransaction) {
+          if (this.rows.size >= 10_000) this.rows.clear();
+          this.rows.set(id, row);
+        }
+      }
       return row ? { key, value: JSON.parse(row.value) as T, revision: row.revision } : undefined;
     },
     list: async <T>(collection: string, opts?: { prefix?: string }) => {
@@ -104,11 +119,13 @@ export class SqliteStore implements Store {
         throw new StoreError(`cannot store undefined at ${collection}/${key}`);
       const { revision } = this.stmts.bump.get() as { revision: number };
       this.stmts.put.run(collection, key, text, revision);
+      this.rows.delete(`${collection}\u0000${key}`);
       return revision;
     },
     delete: async (collection: string, key: string) => {
       this.check();
       const r = this.stmts.del.run(collection, key);
+      this.rows.delete(`${collection}\u0000${key}`);
       if (r.changes > 0) this.stmts.bump.get();
       return r.changes > 0;
     },
@@ -138,13 +155,18 @@ export class SqliteStore implements Store {
     return this.enqueue(async () => {
       this.check();
       this.db.exec('BEGIN IMMEDIATE');
+      this.inTransaction = true;
       try {
         const result = await fn(this.ops);
         this.db.exec('COMMIT');
         return result;
       } catch (e) {
         this.db.exec('ROLLBACK');
+        // rows read or written by the failed transaction may be cached wrongly: forget all
+        this.rows.clear();
         throw e;
+      } finally {
+        this.inTransaction = false;
       }
     });
   }

@@ -100,3 +100,30 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await again.close();
   });
 });
+
+describe('sqlite read cache', () => {
+  it('never serves a stale or shared row', async () => {
+    const store = new SqliteStore(':memory:');
+    expect(await store.get('c', 'k')).toBeUndefined();
+    await store.put('c', 'k', { n: 1 });
+    const a = await store.get<{ n: number }>('c', 'k');
+    expect(a?.value).toEqual({ n: 1 });
+    (a as { value: { n: number } }).value.n = 99; // a reader's copy is its own
+    expect((await store.get<{ n: number }>('c', 'k'))?.value).toEqual({ n: 1 });
+    await store.transaction(async (tx) => {
+      await tx.put('c', 'k', { n: 2 });
+      expect((await tx.get<{ n: number }>('c', 'k'))?.value).toEqual({ n: 2 });
+    });
+    expect((await store.get<{ n: number }>('c', 'k'))?.value).toEqual({ n: 2 });
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('c', 'k', { n: 3 });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await store.get<{ n: number }>('c', 'k'))?.value).toEqual({ n: 2 });
+    await store.delete('c', 'k');
+    expect(await store.get('c', 'k')).toBeUndefined();
+    await store.close();
+  });
+});

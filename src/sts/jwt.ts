@@ -78,7 +78,8 @@ export async function verifySignature(
   // the same token comes back until the kubelet refreshes it (every SDK client re-assumes):
   // a signature once verified with a key that is still in the issuer's key set stays valid
   const known = verified.get(token);
-  if (known && known.alg === alg && keys.includes(known.jwk)) return { ok: true, kid: known.jwk.kid };
+  if (known && known.alg === alg && keys.includes(known.jwk))
+    return { ok: true, kid: known.jwk.kid };
   const reasons: string[] = [];
   for (const jwk of keys) {
     try {
