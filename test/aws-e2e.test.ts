@@ -531,3 +531,166 @@ describe('AssumeRole', () => {
     );
   });
 });
+
+describe('accounts and revocation', () => {
+  it('a second account, and a cross-account AssumeRole that needs both sides', async () => {
+    const created = await irsa(['account', 'create', '111122223333']);
+    expect(created.stderr).toBe('');
+    expect(readFileSync(join(dataDir, 'credentials'), 'utf8')).toContain('[111122223333]');
+    const other = { AWS_PROFILE: '111122223333' };
+    expect(JSON.parse((await aws(['sts', 'get-caller-identity'], other)).stdout).Account).toBe(
+      '111122223333',
+    );
+    // a role in 111122223333 that trusts the ops role of 123456789012
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    });
+    expect(
+      (
+        await aws(
+          ['iam', 'create-role', '--role-name', 'cross', '--assume-role-policy-document', trust],
+          other,
+        )
+      ).code,
+    ).toBe(0);
+    // the default admin has AdministratorAccess in its own account, so its identity side allows
+    const r = await aws([
+      'sts',
+      'assume-role',
+      '--role-arn',
+      'arn:aws:iam::111122223333:role/cross',
+      '--role-session-name',
+      'xa',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).AssumedRoleUser.Arn).toBe(
+      'arn:aws:sts::111122223333:assumed-role/cross/xa',
+    );
+    // the IRSA role has no sts:AssumeRole: the trust policy alone is not enough across accounts
+    const pod = JSON.parse(
+      (
+        await aws([
+          'sts',
+          'assume-role-with-web-identity',
+          '--role-arn',
+          ROLE,
+          '--role-session-name',
+          'pod2',
+          '--web-identity-token',
+          `file://${await token('production', 's3-app')}`,
+        ])
+      ).stdout,
+    ).Credentials;
+    const denied = await aws(
+      [
+        'sts',
+        'assume-role',
+        '--role-arn',
+        'arn:aws:iam::111122223333:role/cross',
+        '--role-session-name',
+        'ya',
+      ],
+      {
+        AWS_ACCESS_KEY_ID: pod.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: pod.SecretAccessKey,
+        AWS_SESSION_TOKEN: pod.SessionToken,
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+      },
+    );
+    expect(denied.stderr.trim()).toBe(
+      'An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:sts::123456789012:assumed-role/s3-app-role/pod2 is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/cross',
+    );
+  });
+
+  it('revokes sessions issued before a time, with a deny on aws:TokenIssueTime', async () => {
+    const file = await token('production', 's3-app');
+    const creds = JSON.parse(
+      (
+        await aws([
+          'sts',
+          'assume-role-with-web-identity',
+          '--role-arn',
+          ROLE,
+          '--role-session-name',
+          'old',
+          '--web-identity-token',
+          `file://${file}`,
+        ])
+      ).stdout,
+    ).Credentials;
+    const asOld = {
+      AWS_ACCESS_KEY_ID: creds.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey,
+      AWS_SESSION_TOKEN: creds.SessionToken,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    };
+    await aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      's3-app-role',
+      '--policy-name',
+      'read-roles',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'iam:GetRole', Resource: '*' }],
+      }),
+    ]);
+    expect((await aws(['iam', 'get-role', '--role-name', 's3-app-role'], asOld)).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100)); // token issue times have one-second resolution
+    const cutoff = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      's3-app-role',
+      '--policy-name',
+      'revoke',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } },
+          },
+        ],
+      }),
+    ]);
+    const revoked = await aws(['iam', 'get-role', '--role-name', 's3-app-role'], asOld);
+    expect(revoked.stderr).toContain(
+      'is not authorized to perform: iam:GetRole on resource: role s3-app-role with an explicit deny in an identity-based policy',
+    );
+    const fresh = JSON.parse(
+      (
+        await aws([
+          'sts',
+          'assume-role-with-web-identity',
+          '--role-arn',
+          ROLE,
+          '--role-session-name',
+          'new',
+          '--web-identity-token',
+          `file://${file}`,
+        ])
+      ).stdout,
+    ).Credentials;
+    const asNew = {
+      AWS_ACCESS_KEY_ID: fresh.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: fresh.SecretAccessKey,
+      AWS_SESSION_TOKEN: fresh.SessionToken,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    };
+    expect((await aws(['iam', 'get-role', '--role-name', 's3-app-role'], asNew)).code).toBe(0);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands, registerIssuerRotate } from './commands/cluster.js';
-import { registerEnvCommand } from './commands/env.js';
+import { registerAccountCommands, registerEnvCommand } from './commands/env.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -70,6 +70,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   registerUpCommand(program, io, setExit);
   registerEnvCommand(program, io, setExit);
+  registerAccountCommands(program, io, setExit);
   registerClusterCommands(program, io, setExit);
   registerWebhookCommand(program, io, setExit);
   registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);

@@ -30,10 +30,18 @@ export interface IssuerOps {
   describe(cluster: ClusterRecord): Promise<unknown>;
 }
 
+/** AWS accounts: each has an admin user whose key lands in `<data>/credentials`. */
+export interface AccountOps {
+  list(): Promise<string[]>;
+  /** creates the account (idempotent) and rewrites the credentials file */
+  create(account: string): Promise<{ account: string; accessKeyId: string }>;
+}
+
 export interface AdminDeps {
   token: string;
   clusters: ClusterService;
   issuer: IssuerOps;
+  accounts?: AccountOps | undefined;
 }
 
 const KINDS: Record<string, Kind> = {
@@ -133,6 +141,17 @@ async function route(
       405,
       status('MethodNotAllowed', 405, `method ${m} is not allowed on ${url.pathname}`),
     );
+  if (p[0] === 'accounts' && p.length === 1 && deps.accounts) {
+    if (m === 'GET') return sendJson(res, 200, { items: await deps.accounts.list() });
+    if (m === 'POST') {
+      const b = await json(req);
+      if (typeof b.account !== 'string' || !/^\d{12}$/.test(b.account)) {
+        throw new ClusterError('BadRequest', 400, 'an account needs a 12-digit `account` id');
+      }
+      return sendJson(res, 201, await deps.accounts.create(b.account));
+    }
+    return notAllowed();
+  }
   if (p[0] !== 'clusters') {
     sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
     return;

@@ -52,7 +52,8 @@ export async function wireAws(d: AwsWiringDeps) {
   const resolve = credentialResolver({ directory, sealer });
 
   const adminKeys: AdminKey[] = [];
-  for (const account of d.accounts ?? [DEFAULT_ACCOUNT]) {
+  const known = await directory.accounts();
+  for (const account of [...new Set([...(d.accounts ?? [DEFAULT_ACCOUNT]), ...known])]) {
     const k = await ensureAccount({ store: d.store, clock: d.clock, random }, account);
     adminKeys.push({
       account: k.account,
@@ -109,5 +110,17 @@ export async function wireAws(d: AwsWiringDeps) {
     defaultRegion: 'us-east-1',
     onResult: d.onResult,
   });
-  return { edge, adminKeys, directory };
+  const createAccount = async (account: string): Promise<AdminKey> => {
+    const existing = adminKeys.find((k) => k.account === account);
+    if (existing) return existing;
+    const k = await ensureAccount({ store: d.store, clock: d.clock, random }, account);
+    const key = {
+      account: k.account,
+      accessKeyId: k.accessKeyId,
+      secretAccessKey: k.secretAccessKey,
+    };
+    adminKeys.push(key);
+    return key;
+  };
+  return { edge, adminKeys, directory, createAccount };
 }

@@ -23,7 +23,7 @@ import { handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
 import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
-import { wireAws } from './aws-wiring.js';
+import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
 import { writeCredentialsFile } from './credentials-file.js';
 
 export interface UpOptions {
@@ -125,9 +125,23 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     issuerBase,
   });
   late.clusters = clusters;
+
+  const aws = await wireAws({ store, clock, clusters, caCertPath: ca.paths.caCert });
+  const writeCredentials = () =>
+    writeCredentialsFile(dataPaths(o.dataDir).credentials, aws.adminKeys, DEFAULT_ACCOUNT);
+  writeCredentials();
+  const accounts = {
+    list: async () => aws.adminKeys.map((k) => k.account),
+    create: async (account: string) => {
+      const k = await aws.createAccount(account);
+      writeCredentials();
+      return { account: k.account, accessKeyId: k.accessKeyId };
+    },
+  };
   const admin = {
     token,
     clusters,
+    accounts,
     issuer: issuerOps({
       clusters,
       keyRing,
@@ -136,13 +150,6 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
       caCertPath: ca.paths.caCert,
     }),
   };
-
-  const aws = await wireAws({ store, clock, clusters, caCertPath: ca.paths.caCert });
-  writeCredentialsFile(
-    dataPaths(o.dataDir).credentials,
-    aws.adminKeys,
-    aws.adminKeys[0]?.account ?? '123456789012',
-  );
 
   const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://edge');

@@ -9,6 +9,7 @@ import {
   resolveDataDir,
   resolveEndpoint,
 } from '../../common/data-dir.js';
+import { adminClient } from '../client.js';
 import { CliError, type Output } from '../io.js';
 
 export function shellQuote(s: string): string {
@@ -48,6 +49,43 @@ export function registerEnvCommand(
         `export IRSA_DATA=${shellQuote(dir)}`,
       ];
       io.out(lines.join('\n'));
+      setExit(0);
+    });
+}
+
+/** `irsa account create|list`: more AWS accounts, for cross-account scenarios. */
+export function registerAccountCommands(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  const account = program
+    .command('account')
+    .description('AWS accounts (each with an admin profile in <data>/credentials)');
+  const common = (c: Command) =>
+    c
+      .option('--endpoint <url>', 'the irsakit server')
+      .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)');
+  common(account.command('list'))
+    .description('list the accounts')
+    .action(async (opts: { endpoint?: string; data?: string }) => {
+      const r = await adminClient(opts).request<{ items: string[] }>('GET', '/accounts');
+      io.out(r.body.items.join('\n'));
+      setExit(0);
+    });
+  common(account.command('create'))
+    .description('create an account; its admin key becomes the profile named after it')
+    .argument('<account>', '12-digit account id')
+    .action(async (id: string, opts: { endpoint?: string; data?: string }) => {
+      if (!/^\d{12}$/.test(id)) throw new CliError('an account id has 12 digits', 2);
+      const r = await adminClient(opts).request<{ account: string; accessKeyId: string }>(
+        'POST',
+        '/accounts',
+        { account: id },
+      );
+      io.out(
+        `account ${r.body.account} ready: profile ${r.body.account} (access key ${r.body.accessKeyId}) in the credentials file`,
+      );
       setExit(0);
     });
 }
