@@ -33,10 +33,9 @@ import {
   ROLE_ARN_RULE,
   SESSION_NAME_RULE,
 } from './params.js';
-import { assumedRoleArn, assumedRoleId } from './session-context.js';
+import { assumedRoleArn, assumedRoleId, roleSession } from './session-context.js';
 import { loadSessionPolicies, readSessionPolicyParams } from './session-policy.js';
 import { packedSize } from './session-tags.js';
-import type { StsSession } from './types.js';
 import { verifyWebIdentityToken } from './web-identity-token.js';
 
 export const WEB_IDENTITY_TOKEN_RULE = { min: 4, max: 20000, sensitive: true } as const;
@@ -129,24 +128,18 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
       });
 
     const now = Math.floor(deps.clock().getTime() / 1000);
-    const session: StsSession = {
-      v: 1,
+    const session = roleSession({
+      role: record,
       partition: role.partition,
-      account: record.account,
-      roleArn: record.arn,
-      roleName: record.roleName,
-      roleId: record.roleId,
-      rolePath: record.path,
       sessionName,
-      issuedAt: now,
-      expiresAt: now + seconds,
-      policy: policyInput.policy,
-      policyArns: policyInput.policyArns.length > 0 ? policyInput.policyArns : undefined,
-      tags: tags.length > 0 ? tags : undefined,
-      transitiveTagKeys: transitive.length > 0 ? transitive : undefined,
-      sourceIdentity: t.sourceIdentity,
-      chained: false,
+      now,
+      seconds,
       via: 'AssumeRoleWithWebIdentity',
+      policy: policyInput.policy,
+      policyArns: policyInput.policyArns,
+      tags,
+      transitiveTagKeys: transitive,
+      sourceIdentity: t.sourceIdentity,
       webIdentity: {
         providerArn: t.provider.arn,
         sub: t.sub,
@@ -155,7 +148,7 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
         jti: t.jti,
         kid: t.kid,
       },
-    };
+    });
     const hasPackedInput =
       policyInput.policy !== undefined || policyInput.policyArns.length > 0 || tags.length > 0;
     return {

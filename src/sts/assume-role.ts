@@ -40,6 +40,7 @@ import {
 import type { PolicyCache } from './policy-cache.js';
 import {
   assumedRoleArn,
+  roleSession,
   assumedRoleId,
   sessionContextKeys,
   sessionOfCaller,
@@ -57,7 +58,7 @@ import {
   requestTagError,
   transitiveOf,
 } from './session-tags.js';
-import type { SessionTag, StsSession } from './types.js';
+import type { SessionTag } from './types.js';
 
 /** Role chaining caps a session at an hour. */
 export const CHAINED_MAX_SECONDS = 3600;
@@ -285,25 +286,20 @@ export function assumeRole(deps: StsDeps) {
       });
 
     const now = Math.floor(deps.clock().getTime() / 1000);
-    const session: StsSession = {
-      v: 1,
+    const session = roleSession({
+      role: record,
       partition: role.partition,
-      account: record.account,
-      roleArn: record.arn,
-      roleName: record.roleName,
-      roleId: record.roleId,
-      rolePath: record.path,
       sessionName,
-      issuedAt: now,
-      expiresAt: now + seconds,
-      policy: policyInput.policy,
-      policyArns: policyInput.policyArns.length > 0 ? policyInput.policyArns : undefined,
-      tags: merged.tags.length > 0 ? merged.tags : undefined,
-      transitiveTagKeys: merged.transitiveTagKeys.length > 0 ? merged.transitiveTagKeys : undefined,
-      sourceIdentity,
-      chained,
+      now,
+      seconds,
       via: 'AssumeRole',
-    };
+      chained,
+      policy: policyInput.policy,
+      policyArns: policyInput.policyArns,
+      tags: merged.tags,
+      transitiveTagKeys: merged.transitiveTagKeys,
+      sourceIdentity,
+    });
     const hasPackedInput =
       policyInput.policy !== undefined ||
       policyInput.policyArns.length > 0 ||

@@ -31,8 +31,8 @@ import {
 import { audiencesOf, decodeToken, integerClaim, verifySignature } from './jwt.js';
 import { isWebIdentityAlg } from './oidc-keys.js';
 import { parseRoleArn } from './params.js';
-import { assumedRoleArn, assumedRoleId } from './session-context.js';
-import type { SessionTag, StsSession } from './types.js';
+import { assumedRoleArn, assumedRoleId, roleSession } from './session-context.js';
+import type { SessionTag } from './types.js';
 
 export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 export const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
@@ -299,22 +299,16 @@ export async function assumeRoleForPodIdentity(
     );
 
   const now = Math.floor(deps.clock().getTime() / 1000);
-  const session: StsSession = {
-    v: 1,
+  const session = roleSession({
+    role: record,
     partition: role.partition,
-    account: record.account,
-    roleArn: record.arn,
-    roleName: record.roleName,
-    roleId: record.roleId,
-    rolePath: record.path,
     sessionName,
-    issuedAt: now,
-    expiresAt: now + (deps.durationSeconds ?? POD_IDENTITY_DURATION_SECONDS),
-    tags: tags.length > 0 ? tags : undefined,
-    transitiveTagKeys: transitive.length > 0 ? transitive : undefined,
-    chained: false,
+    now,
+    seconds: deps.durationSeconds ?? POD_IDENTITY_DURATION_SECONDS,
     via: 'AssumeRoleForPodIdentity',
-  };
+    tags,
+    transitiveTagKeys: transitive,
+  });
   const creds = deps.sealer.issue(session);
   return {
     subject: { namespace: claims.namespace, serviceAccount: claims.serviceAccount },

@@ -15,6 +15,7 @@ import {
 } from '../policy/index.js';
 import type { Caller } from '../server/aws/types.js';
 import { isoSeconds } from './credentials.js';
+import type { RoleRecord } from '../iam/directory.js';
 import type { SessionTag, StsSession } from './types.js';
 
 /** `arn:aws:sts::ACCT:assumed-role/RoleName/Session`: no role path. */
@@ -121,4 +122,52 @@ export function callerOf(session: StsSession, accessKeyId: string): Caller {
 export function sessionOfCaller(caller: Caller): StsSession | undefined {
   const s = caller.session as Partial<StsSession> | undefined;
   return s && s.v === 1 && typeof s.roleArn === 'string' ? (s as StsSession) : undefined;
+}
+
+/** What varies between the ways of obtaining a role session. */
+export interface RoleSessionInput {
+  role: RoleRecord;
+  partition: string;
+  sessionName: string;
+  /** epoch seconds: the session's `aws:TokenIssueTime` */
+  now: number;
+  seconds: number;
+  via: StsSession['via'];
+  chained?: boolean | undefined;
+  policy?: string | undefined;
+  policyArns?: readonly string[] | undefined;
+  tags?: readonly SessionTag[] | undefined;
+  transitiveTagKeys?: readonly string[] | undefined;
+  sourceIdentity?: string | undefined;
+  webIdentity?: StsSession['webIdentity'];
+}
+
+/**
+ * The session record every STS operation seals into credentials; empty lists are left out.
+ *
+ * @example
+ * const session = roleSession({ role, partition: 'aws', sessionName: 's', now, seconds: 3600, via: 'AssumeRole' });
+ */
+export function roleSession(i: RoleSessionInput): StsSession {
+  const some = <T>(xs: readonly T[] | undefined) => (xs && xs.length > 0 ? [...xs] : undefined);
+  return {
+    v: 1,
+    partition: i.partition,
+    account: i.role.account,
+    roleArn: i.role.arn,
+    roleName: i.role.roleName,
+    roleId: i.role.roleId,
+    rolePath: i.role.path,
+    sessionName: i.sessionName,
+    issuedAt: i.now,
+    expiresAt: i.now + i.seconds,
+    policy: i.policy,
+    policyArns: some(i.policyArns),
+    tags: some(i.tags),
+    transitiveTagKeys: some(i.transitiveTagKeys),
+    sourceIdentity: i.sourceIdentity,
+    chained: i.chained ?? false,
+    via: i.via,
+    webIdentity: i.webIdentity,
+  };
 }
