@@ -193,6 +193,11 @@ export function sortTags(tags: readonly Tag[]): Tag[] {
   return [...tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
 }
 
+/** The `PathPrefix` filter of the List operations: everything when no prefix was given. */
+export function underPath(prefix: string | undefined): (path: string) => boolean {
+  return prefix === undefined ? () => true : (path) => path.startsWith(prefix);
+}
+
 export interface Paging {
   marker?: string | undefined;
   maxItems: number;

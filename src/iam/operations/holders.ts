@@ -25,6 +25,7 @@ import {
   readTags,
   removeTags,
   sortTags,
+  underPath,
 } from './common.js';
 
 export const MAX_ATTACHED = 10;
@@ -242,14 +243,14 @@ export function holderOperations<D extends PolicyHolder>(
     [`ListAttached${N}Policies`]: op(`ListAttached${N}Policies`, async (c) => {
       const v = new Validator();
       const name = readName(v, c);
-      const prefix = v.string(c.params, 'PathPrefix', RULES.policyPathPrefix);
+      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.policyPathPrefix));
       const paging = readPaging(v, c.params);
       v.done();
       await authorizeHolder(c, kind, name);
       const doc = await loadHolder(c.read, c, kind, name);
       const items = doc.attachedPolicies
         .map((arn) => ({ arn, ...parsePolicyArn(arn) }))
-        .filter((p) => prefix === undefined || p.path.startsWith(prefix))
+        .filter((p) => inPath(p.path))
         .map((p) => ({ PolicyName: p.name, PolicyArn: p.arn, key: `${p.name}\u0000${p.arn}` }))
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const page = paginate(items, (p) => p.key, paging);

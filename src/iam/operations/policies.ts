@@ -35,6 +35,7 @@ import {
   removeTags,
   sortTags,
   tagsResult,
+  underPath,
 } from './common.js';
 
 export const MAX_VERSIONS = 5;
@@ -101,6 +102,17 @@ function versionsOf(ref: PolicyRef): { versions: PolicyVersionDoc[]; defaultVers
     };
   }
   return { versions: ref.policy.versions, defaultVersionId: ref.policy.defaultVersionId };
+}
+
+/** The version `versionId` of the policy `arn`, or NoSuchEntity as IAM words it. */
+function requireVersion(
+  versions: readonly PolicyVersionDoc[],
+  arn: string,
+  versionId: string,
+): PolicyVersionDoc {
+  const version = versions.find((x) => x.versionId === versionId);
+  if (!version) throw noSuchEntity(IAM_MSG.noPolicyVersion(arn, versionId));
+  return version;
 }
 
 function versionNumber(id: string): number {
@@ -212,7 +224,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
         v.violation('Scope', scope, 'Member must satisfy enum value set: [All, AWS, Local]');
       }
       const onlyAttached = v.boolean(c.params, 'OnlyAttached') ?? false;
-      const prefix = v.string(c.params, 'PathPrefix', RULES.policyPathPrefix);
+      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.policyPathPrefix));
       const usage = v.string(c.params, 'PolicyUsageFilter', {});
       if (usage !== undefined && usage !== 'PermissionsPolicy' && usage !== 'PermissionsBoundary') {
         v.violation(
@@ -245,7 +257,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
           ? [r.usage.attachmentCount, r.usage.permissionsBoundaryUsageCount]
           : [r.policy.attachmentCount, r.policy.permissionsBoundaryUsageCount];
       const items = refs
-        .filter((r) => prefix === undefined || r.policy.path.startsWith(prefix))
+        .filter((r) => inPath(r.policy.path))
         .filter((r) => {
           if (!onlyAttached) return true;
           const [attached = 0, boundary = 0] = counts(r);
@@ -302,9 +314,9 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       parsePolicyArn(arn);
       await c.authorize(arn);
       const ref = await c.read.policy(c.account, arn);
-      const found = ref && versionsOf(ref);
-      const version = found?.versions.find((x) => x.versionId === versionId);
-      if (!found || !version) throw noSuchEntity(IAM_MSG.noPolicyVersion(arn, versionId));
+      if (!ref) throw noSuchEntity(IAM_MSG.noPolicyVersion(arn, versionId));
+      const found = versionsOf(ref);
+      const version = requireVersion(found.versions, arn, versionId);
       return { PolicyVersion: versionElement(version, found.defaultVersionId, true) };
     }),
 
@@ -337,9 +349,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       await c.authorize(arn);
       await c.tx(async (repo) => {
         const doc = await writable(repo, c, 'DeletePolicyVersion', arn);
-        if (!doc.versions.some((x) => x.versionId === versionId)) {
-          throw noSuchEntity(IAM_MSG.noPolicyVersion(arn, versionId));
-        }
+        requireVersion(doc.versions, arn, versionId);
         if (doc.defaultVersionId === versionId) throw deleteConflict(IAM_MSG.defaultVersion);
         doc.versions = doc.versions.filter((x) => x.versionId !== versionId);
         await repo.putLocalPolicy(doc);
@@ -356,9 +366,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       await c.authorize(arn);
       await c.tx(async (repo) => {
         const doc = await writable(repo, c, 'SetDefaultPolicyVersion', arn);
-        if (!doc.versions.some((x) => x.versionId === versionId)) {
-          throw noSuchEntity(IAM_MSG.noPolicyVersion(arn, versionId));
-        }
+        requireVersion(doc.versions, arn, versionId);
         if (doc.defaultVersionId !== versionId) {
           doc.defaultVersionId = versionId;
           doc.updateDate = c.stamp;

@@ -27,6 +27,7 @@ import {
   readPaging,
   readTags,
   tagsResult,
+  underPath,
 } from './common.js';
 import {
   applyTags,
@@ -138,13 +139,11 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
 
     ListRoles: defineOperation(deps, 'ListRoles', async (c) => {
       const v = new Validator();
-      const prefix = v.string(c.params, 'PathPrefix', RULES.pathPrefix);
+      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
       const paging = readPaging(v, c.params);
       v.done();
       await c.authorize('*');
-      const roles = (await c.read.roles(c.account)).filter(
-        (r) => prefix === undefined || r.path.startsWith(prefix),
-      );
+      const roles = (await c.read.roles(c.account)).filter((r) => inPath(r.path));
       const page = paginate(roles, (r) => r.roleName.toLowerCase(), paging);
       return {
         Roles: page.items.map((r) => roleElement(r, 'list')),

@@ -26,6 +26,7 @@ import {
   readPaging,
   readTags,
   tagsResult,
+  underPath,
 } from './common.js';
 import {
   applyTags,
@@ -158,13 +159,11 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
 
     ListUsers: defineOperation(deps, 'ListUsers', async (c) => {
       const v = new Validator();
-      const prefix = v.string(c.params, 'PathPrefix', RULES.pathPrefix);
+      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
       const paging = readPaging(v, c.params);
       v.done();
       await c.authorize('*');
-      const users = (await c.read.users(c.account)).filter(
-        (u) => prefix === undefined || u.path.startsWith(prefix),
-      );
+      const users = (await c.read.users(c.account)).filter((u) => inPath(u.path));
       const page = paginate(users, (u) => u.userName.toLowerCase(), paging);
       return {
         Users: page.items.map((u) => userElement(u, 'list')),
