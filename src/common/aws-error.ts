@@ -18,12 +18,22 @@ export class AwsError extends Error {
    * kept for the audit trail and `irsa why`; never sent on the wire.
    */
   readonly detail: unknown;
+  /**
+   * Extra elements of an S3 `<Error>` body, in order after `<Message>` (`<BucketName>`,
+   * `<Key>`, `<Resource>`, `<StringToSign>`, …). Other protocols have none.
+   */
+  readonly elements: Readonly<Record<string, string>>;
 
   constructor(
     code: string,
     httpStatus: number,
     message: string,
-    opts: { fault?: Fault; headers?: Record<string, string>; detail?: unknown } = {},
+    opts: {
+      fault?: Fault;
+      headers?: Record<string, string>;
+      detail?: unknown;
+      elements?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.code = code;
@@ -31,6 +41,7 @@ export class AwsError extends Error {
     this.fault = opts.fault ?? (httpStatus >= 500 ? 'server' : 'client');
     this.headers = opts.headers ?? {};
     this.detail = opts.detail;
+    this.elements = opts.elements ?? {};
   }
 }
 

@@ -60,6 +60,8 @@ export function callContext(
     secureTransport: false,
     now: new Date(TEST_NOW),
     endpoint: 'http://127.0.0.1:4577',
+    audit: {},
+    decisions: [],
   };
 }
 

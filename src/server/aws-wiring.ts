@@ -20,7 +20,7 @@ import {
 import type { Store } from '../store/types.js';
 import { createAuthorizer } from './aws/authorize.js';
 import { type Authenticator, type AwsCallEvent, createAwsEdge } from './aws/edge.js';
-import type { Caller } from './aws/types.js';
+import type { Caller, ServiceHandler } from './aws/types.js';
 import type { AdminKey } from './credentials-file.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -31,6 +31,8 @@ export interface AwsWiringDeps {
   clusters: ClusterService;
   caCertPath: string;
   accounts?: readonly string[];
+  /** the audit trail's hook, awaited before each answer is sent */
+  record?: (e: AwsCallEvent) => Promise<void>;
   onResult?: (e: AwsCallEvent) => void;
 }
 
@@ -83,9 +85,23 @@ export async function wireAws(d: AwsWiringDeps) {
       );
       if (!r.ok) return { ok: false, error: sigv4Error(route.service, r.failure) };
       if (!r.identity) throw new TypeError('verified request without a caller');
-      return { ok: true, caller: r.identity, region: r.scope.region };
+      return {
+        ok: true,
+        caller: r.identity,
+        region: r.scope.region,
+        auth: {
+          kind: r.presigned ? 'query' : 'header',
+          accessKeyId: r.accessKeyId,
+          presigned: r.presigned,
+          payload: r.payload,
+          expiresAt: r.expiresAt,
+        },
+      };
     },
   };
+
+  // the services that answer for themselves (src/services/<name>), by signing name
+  const services: Record<string, ServiceHandler> = {};
 
   const edge = createAwsEdge({
     clock: d.clock,
@@ -107,7 +123,9 @@ export async function wireAws(d: AwsWiringDeps) {
           raw.body,
         ),
     },
+    services,
     defaultRegion: 'us-east-1',
+    record: d.record,
     onResult: d.onResult,
   });
   const createAccount = async (account: string): Promise<AdminKey> => {

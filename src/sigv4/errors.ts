@@ -18,8 +18,6 @@ import type { SigV4Failure } from './types.js';
  * have none. The renderer adds each entry as `<Name>value</Name>` after `<Message>`.
  */
 export class SigV4Error extends AwsError {
-  readonly elements: Readonly<Record<string, string>>;
-
   constructor(
     code: string,
     httpStatus: number,
@@ -30,8 +28,11 @@ export class SigV4Error extends AwsError {
       elements?: Record<string, string>;
     },
   ) {
-    super(code, httpStatus, message, { headers: opts.headers, detail: opts.detail });
-    this.elements = opts.elements ?? {};
+    super(code, httpStatus, message, {
+      headers: opts.headers,
+      detail: opts.detail,
+      elements: opts.elements,
+    });
   }
 }
 

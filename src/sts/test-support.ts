@@ -189,6 +189,8 @@ export function callContext(clock: Clock, caller?: Caller): CallContext {
     secureTransport: false,
     now: clock(),
     endpoint: 'http://127.0.0.1:4577',
+    audit: {},
+    decisions: [],
   };
 }
 

@@ -12,6 +12,7 @@ import { type ContextInput, createContext } from '../../policy/context.js';
 import { type PolicySets, denialReason, evaluateRequest } from '../../policy/evaluate.js';
 import { explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
+import type { RequestPrincipal } from '../../policy/types.js';
 import type { CallContext, Caller } from './types.js';
 
 export interface SessionView {
@@ -28,7 +29,16 @@ export interface AuthorizeRequest {
   context?: ContextInput | undefined;
   /** the resource's own policy, when it has one */
   resourcePolicy?: CompiledPolicy | undefined;
+  /** the account that owns the resource (S3 ARNs carry none); default: the ARN's account */
   resourceAccount?: string | undefined;
+  /**
+   * The refusal's message when AWS words it otherwise than IAM's "User: … is not authorized
+   * to perform: …" (S3 says "Access Denied" to anonymous and cross-account callers).
+   */
+  deniedMessage?:
+    ((d: { decision: 'explicitDeny' | 'implicitDeny'; standard: string }) => string) | undefined;
+  /** the refusal's code and status when not `AccessDenied`/403 (DynamoDB: AccessDeniedException/400) */
+  deniedCode?: { code: string; status: number } | undefined;
 }
 
 export type Authorize = (ctx: CallContext, request: AuthorizeRequest) => Promise<void>;
@@ -44,6 +54,19 @@ export function resourceText(resource: string): string {
   }
   if (arn?.service === 's3') return `"${resource}"`;
   return resource;
+}
+
+/** The global condition keys of an anonymous call: no principal keys. */
+export function anonymousKeys(ctx: CallContext): Record<string, string> {
+  return {
+    'aws:CurrentTime': ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(ctx.now.getTime() / 1000)),
+    'aws:SourceIp': ctx.sourceIp,
+    'aws:SecureTransport': ctx.secureTransport ? 'true' : 'false',
+    'aws:RequestedRegion': ctx.region,
+    'aws:UserAgent': ctx.userAgent,
+    'aws:PrincipalType': 'Anonymous',
+  };
 }
 
 /** The global condition keys of a call (spec/iam-policy.md §10). */
@@ -86,16 +109,22 @@ export function createAuthorizer(deps: {
 }): Authorize {
   return async (ctx, req) => {
     const caller = ctx.caller;
-    if (!caller)
+    if (!caller && !req.resourcePolicy && !req.deniedMessage)
       throw new AwsError(
         'MissingAuthenticationToken',
         403,
         'Request is missing Authentication Token',
       );
-    const p = caller.principal;
+    const p: RequestPrincipal = caller?.principal ?? {
+      type: 'Anonymous',
+      id: '*',
+      partition: 'aws',
+    };
     const sets: PolicySets = { resource: req.resourcePolicy ? [req.resourcePolicy] : undefined };
     let sessionKeys: ContextInput = {};
-    if (p.type === 'User') {
+    if (!caller) {
+      // anonymous: only the resource policy can allow
+    } else if (p.type === 'User') {
       const name = p.id.slice(p.id.lastIndexOf('/') + 1);
       const pol = await deps.directory.policiesOf({
         kind: 'user',
@@ -113,30 +142,54 @@ export function createAuthorizer(deps: {
       });
       sets.identity = pol.identity;
       sets.boundary = pol.boundary;
-      if (deps.session) {
+      if (deps.session && caller) {
         sets.session = await deps.session.policies(caller);
         sessionKeys = deps.session.contextKeys(caller);
       }
     }
+    const resourceAccount = req.resourceAccount ?? (parseArn(req.resource)?.account || undefined);
     const request = {
       principal: p,
       action: req.action,
       resource: req.resource,
-      resourceAccount: req.resourceAccount,
+      resourceAccount,
       context: createContext({
-        ...globalKeys(ctx, caller),
+        ...(caller ? globalKeys(ctx, caller) : anonymousKeys(ctx)),
         ...sessionKeys,
+        ...(resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : {}),
         ...(req.context ?? {}),
       }),
     };
     const d = evaluateRequest(request, sets);
-    if (d.decision === 'allowed') return;
-    const who = p.type === 'Account' ? `arn:aws:iam::${caller.account}:root` : p.id;
+    if (d.decision === 'allowed') {
+      ctx.decisions.push({
+        action: req.action,
+        resource: req.resource,
+        decision: d.decision,
+        matched: d.matched,
+      });
+      return;
+    }
+    const explanation = explainRequest(request, sets);
+    ctx.decisions.push({
+      action: req.action,
+      resource: req.resource,
+      decision: d.decision,
+      matched: d.matched,
+      explanation,
+    });
+    const who = p.type === 'Account' ? `arn:aws:iam::${caller?.account ?? ''}:root` : p.id;
+    const standard = `User: ${who} is not authorized to perform: ${req.action} on resource: ${resourceText(req.resource)} ${denialReason(d, req.action)}`;
+    const message = req.deniedMessage
+      ? req.deniedMessage({ decision: d.decision, standard })
+      : standard;
     throw new AwsError(
-      'AccessDenied',
-      403,
-      `User: ${who} is not authorized to perform: ${req.action} on resource: ${resourceText(req.resource)} ${denialReason(d, req.action)}`,
-      { detail: explainRequest(request, sets) },
+      req.deniedCode?.code ?? 'AccessDenied',
+      req.deniedCode?.status ?? 403,
+      message,
+      {
+        detail: explanation,
+      },
     );
   };
 }

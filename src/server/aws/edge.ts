@@ -12,7 +12,14 @@ import type { Clock } from '../../common/clock.js';
 import { BodyTooLarge } from '../http.js';
 import { renderQueryError, renderQueryResponse } from './query-xml.js';
 import { type RawRequest, type Route, header, readRawRequest, routeRequest } from './request.js';
-import type { CallContext, Caller, QueryOperation } from './types.js';
+import type {
+  AuthInfo,
+  CallContext,
+  Caller,
+  QueryOperation,
+  ServiceHandler,
+  ServiceResponse,
+} from './types.js';
 
 /** 20 MiB: larger bodies get 413 before anything else reads them. */
 export const MAX_AWS_BODY = 20 * 1024 * 1024;
@@ -30,7 +37,9 @@ export interface Authenticator {
     raw: RawRequest,
     route: Route,
     now: Date,
-  ): Promise<{ ok: true; caller: Caller; region: string } | { ok: false; error: AwsError }>;
+  ): Promise<
+    { ok: true; caller: Caller; region: string; auth: AuthInfo } | { ok: false; error: AwsError }
+  >;
 }
 
 export interface RestJsonHandler {
@@ -44,8 +53,18 @@ export interface AwsEdgeDeps {
   query: Readonly<Record<string, Readonly<Record<string, QueryOperation>>>>;
   /** REST-JSON services by signing name (eks, eks-auth) */
   restJson: Readonly<Record<string, RestJsonHandler>>;
+  /**
+   * Services that answer for themselves, by signing name (s3, sqs, dynamodb, secretsmanager,
+   * cloudtrail): they get every protocol the route names, and anonymous S3 requests.
+   */
+  services?: Readonly<Record<string, ServiceHandler>>;
   defaultRegion: string;
-  /** called once per request, after the answer is decided (the audit trail hooks in here) */
+  /**
+   * The audit trail: awaited once per request after the answer is decided and before it is
+   * sent, so a client that saw an answer has its record. A failure here fails the request.
+   */
+  record?: (event: AwsCallEvent) => Promise<void>;
+  /** called once per request, after the answer is sent (request logs, metrics) */
   onResult?: (event: AwsCallEvent) => void;
 }
 
@@ -53,6 +72,9 @@ export interface AwsCallEvent {
   requestId: string;
   route: Route;
   ctx: CallContext;
+  /** the request's method and path, for logs */
+  method: string;
+  path: string;
   status: number;
   error?: AwsError | undefined;
   ms: number;
@@ -65,6 +87,8 @@ const JSON_NAMESPACES: Record<string, string> = {
   secretsmanager: 'com.amazonaws.secretsmanager',
   cloudtrail: 'com.amazonaws.cloudtrail.v20131101',
 };
+/** awsJson1_1 services; the others speak awsJson1_0 */
+const JSON_1_1 = new Set(['secretsmanager', 'cloudtrail']);
 const CORAL_CODES = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
@@ -115,7 +139,7 @@ function renderError(
         status: err.httpStatus,
         headers: {
           ...base,
-          'Content-Type': 'application/x-amz-json-1.0',
+          'Content-Type': `application/x-amz-json-${JSON_1_1.has(service) ? '1.1' : '1.0'}`,
           'x-amzn-ErrorType': err.code,
         },
         body: JSON.stringify({ __type: `${ns}#${err.code}`, message: err.message }),
@@ -137,7 +161,11 @@ function renderError(
           'Content-Type': 'application/xml',
           ...err.headers,
         },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escape(err.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escape(err.message)}</Message>${Object.entries(
+          err.elements,
+        )
+          .map(([k, v]) => `<${k}>${escape(v)}</${k}>`)
+          .join('')}<RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`,
       };
     default:
       return {
@@ -155,6 +183,14 @@ function escape(s: string): string {
   );
 }
 
+/** The request-id headers and Date every answer carries (spec/aws-wire.md §7.7). */
+function idHeaders(protocol: string, requestId: string): Record<string, string> {
+  const date = new Date().toUTCString();
+  return protocol === 'rest-xml'
+    ? { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId, Date: date }
+    : { 'x-amzn-RequestId': requestId, Date: date };
+}
+
 /**
  * Creates the AWS request handler of the edge.
  *
@@ -165,23 +201,64 @@ function escape(s: string): string {
 export function createAwsEdge(
   deps: AwsEdgeDeps,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const services = deps.services ?? {};
+
+  async function dispatch(r: Route, ctx: CallContext, raw: RawRequest): Promise<ServiceResponse> {
+    const service = services[r.service];
+    if (r.protocol === 'query' && (deps.query[r.service] || !service)) {
+      const ops = deps.query[r.service];
+      const op = r.operation ? ops?.[r.operation] : undefined;
+      if (!r.operation) throw new AwsError('MissingAction', 400, 'Missing Action');
+      if (!op)
+        throw new AwsError(
+          'InvalidAction',
+          400,
+          `Could not find operation ${r.operation} for version ${r.apiVersion ?? 'NO_VERSION_SPECIFIED'}`,
+        );
+      const result = await op(ctx, r.params ?? new Map());
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'text/xml' },
+        body: renderQueryResponse(r.service, r.operation, result, ctx.requestId),
+      };
+    }
+    if (service) return service(ctx, raw, r);
+    if (r.protocol === 'rest-json') {
+      const handler = deps.restJson[r.service];
+      const answer = handler ? await handler(ctx, raw) : undefined;
+      if (!answer)
+        throw new AwsError(
+          'UnknownOperationException',
+          404,
+          `No operation for ${raw.method} ${raw.path}`,
+        );
+      return {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(answer.body),
+      };
+    }
+    if (r.protocol === 'json')
+      throw new AwsError(
+        'UnknownOperationException',
+        400,
+        `${r.service} is not served by this irsakit yet`,
+      );
+    throw new AwsError(
+      'NotImplemented',
+      501,
+      'A header you provided implies functionality that is not implemented',
+    );
+  }
+
   return async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
     const head = req.method === 'HEAD';
     let route: Route | undefined;
     let ctx: CallContext | undefined;
-    const finish = (status: number, error?: AwsError) => {
-      if (route && ctx)
-        deps.onResult?.({
-          requestId,
-          route,
-          ctx,
-          status,
-          error,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        });
-    };
+    let out: ServiceResponse;
+    let error: AwsError | undefined;
     try {
       let raw: RawRequest;
       try {
@@ -207,12 +284,16 @@ export function createAwsEdge(
         secureTransport: raw.secure,
         now,
         endpoint: `${raw.secure ? 'https' : 'http'}://${host}`,
+        audit: {},
+        decisions: [],
       };
       if (scope.kind === 'none') {
         const unsignedOk =
-          route.service === 'sts' &&
-          route.operation !== undefined &&
-          UNSIGNED_STS.has(route.operation);
+          (route.service === 'sts' &&
+            route.operation !== undefined &&
+            UNSIGNED_STS.has(route.operation)) ||
+          // anonymous S3: the bucket policy decides (spec/aws-wire.md §6.2)
+          (route.service === 's3' && route.protocol === 'rest-xml' && services.s3 !== undefined);
         if (!unsignedOk) {
           if (route.protocol === 'json')
             throw new AwsError(
@@ -233,75 +314,46 @@ export function createAwsEdge(
         if (!v.ok) throw v.error;
         ctx.caller = v.caller;
         ctx.region = v.region;
+        ctx.auth = v.auth;
       }
-      const r = route;
-      if (r.protocol === 'query') {
-        const ops = deps.query[r.service];
-        const op = r.operation ? ops?.[r.operation] : undefined;
-        if (!r.operation) throw new AwsError('MissingAction', 400, 'Missing Action');
-        if (!op)
-          throw new AwsError(
-            'InvalidAction',
-            400,
-            `Could not find operation ${r.operation} for version ${r.apiVersion ?? 'NO_VERSION_SPECIFIED'}`,
-          );
-        const result = await op(ctx, r.params ?? new Map());
-        const xml = renderQueryResponse(r.service, r.operation, result, requestId);
-        send(
-          res,
-          200,
-          {
-            'Content-Type': 'text/xml',
-            'x-amzn-RequestId': requestId,
-            Date: new Date().toUTCString(),
-          },
-          xml,
-          head,
-        );
-        finish(200);
-        return;
-      }
-      if (r.protocol === 'rest-json') {
-        const handler = deps.restJson[r.service];
-        const answer = handler ? await handler(ctx, raw) : undefined;
-        if (!answer)
-          throw new AwsError(
-            'UnknownOperationException',
-            404,
-            `No operation for ${raw.method} ${raw.path}`,
-          );
-        send(
-          res,
-          answer.status,
-          {
-            'Content-Type': 'application/json',
-            'x-amzn-RequestId': requestId,
-            Date: new Date().toUTCString(),
-          },
-          JSON.stringify(answer.body),
-          head,
-        );
-        finish(answer.status);
-        return;
-      }
-      if (r.protocol === 'json')
-        throw new AwsError(
-          'UnknownOperationException',
-          400,
-          `${r.service} is not served by this irsakit yet`,
-        );
-      throw new AwsError(
-        'NotImplemented',
-        501,
-        'A header you provided implies functionality that is not implemented',
-      );
+      out = await dispatch(route, ctx, raw);
     } catch (e) {
-      const err = e instanceof AwsError ? e : internal(e);
-      const out = renderError(route, err, requestId);
-      if (!res.headersSent) send(res, out.status, out.headers, out.body, head);
-      else res.destroy();
-      finish(out.status, err);
+      error = e instanceof AwsError ? e : internal(e);
+      out = renderError(route, error, requestId);
     }
+    const event = (status: number): AwsCallEvent | undefined =>
+      route && ctx
+        ? {
+            requestId,
+            route,
+            ctx,
+            method: req.method ?? 'GET',
+            path: (req.url ?? '/').split('?')[0] ?? '/',
+            status,
+            error,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          }
+        : undefined;
+    const recorded = event(out.status);
+    if (recorded && deps.record) {
+      try {
+        await deps.record(recorded);
+      } catch (e) {
+        // no answer without its record
+        error = internal(e);
+        out = renderError(route, error, requestId);
+      }
+    }
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+    } else {
+      const headers = error
+        ? (out.headers ?? {})
+        : { ...idHeaders(route?.protocol ?? 'query', requestId), ...(out.headers ?? {}) };
+      send(res, out.status, headers, out.body ?? '', head);
+    }
+    const done = event(out.status);
+    if (done) deps.onResult?.(done);
   };
 }
 

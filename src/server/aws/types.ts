@@ -3,7 +3,10 @@
  * of a call context and its parameters; it returns a plain result object (the edge
  * serialises it in the protocol's shape) or throws `AwsError` (the edge renders it).
  */
-import type { RequestPrincipal } from '../../policy/types.js';
+import type { Explanation } from '../../policy/explain.js';
+import type { EvalDecision, MatchedStatement, RequestPrincipal } from '../../policy/types.js';
+import type { PayloadInfo } from '../../sigv4/types.js';
+import type { RawRequest, Route } from './request.js';
 
 /** Who is calling, once the request is authenticated (undefined caller = unsigned request). */
 export interface Caller {
@@ -19,6 +22,50 @@ export interface Caller {
   session?: unknown;
 }
 
+/** How a signed request was authenticated (what S3 needs to read an aws-chunked body). */
+export interface AuthInfo {
+  kind: 'header' | 'query' | 'sigv2-query';
+  accessKeyId: string;
+  /** presigned URL (SigV4 query or SigV2) */
+  presigned: boolean;
+  /** SigV4's payload mode: a verified SHA-256, UNSIGNED-PAYLOAD, or aws-chunked (decode it) */
+  payload?: PayloadInfo | undefined;
+  /** presigned URLs: when the URL stops being valid */
+  expiresAt?: Date | undefined;
+}
+
+/**
+ * What an operation tells the audit trail about its call, filled in as it goes (so that a
+ * refused call still has its parameters). Field names are CloudTrail's (spec/aws-wire.md §11).
+ * Never put a secret, token, secret value or object body here.
+ */
+export interface AuditNotes {
+  /** CloudTrail's eventName when it differs from the operation (S3: `GetObject`, …) */
+  eventName?: string | undefined;
+  /** `s3.amazonaws.com`, …; default `<service>.amazonaws.com` */
+  eventSource?: string | undefined;
+  readOnly?: boolean | undefined;
+  /** 'Management' (default) or 'Data' (S3 object calls, DynamoDB items, SQS messages) */
+  eventCategory?: 'Management' | 'Data' | undefined;
+  requestParameters?: Record<string, unknown> | null | undefined;
+  responseElements?: Record<string, unknown> | null | undefined;
+  resources?: { ARN: string; accountId?: string | undefined; type: string }[] | undefined;
+  additionalEventData?: Record<string, unknown> | undefined;
+  /** the account that owns the resource (recipientAccountId), when not the caller's */
+  recipientAccountId?: string | undefined;
+}
+
+/** One authorization the call made, with its outcome (the audit trail's explanation). */
+export interface AuthzRecord {
+  action: string;
+  resource: string;
+  decision: EvalDecision;
+  /** the statements that decided (the Allows that granted, or the Denies) */
+  matched: MatchedStatement[];
+  /** for a refusal: the engine's full account, set by set */
+  explanation?: Explanation | undefined;
+}
+
 export interface CallContext {
   requestId: string;
   /** the authenticated caller, or undefined for an unsigned call (AssumeRoleWithWebIdentity) */
@@ -31,7 +78,32 @@ export interface CallContext {
   now: Date;
   /** the edge's base URL as the client reached it, e.g. http://127.0.0.1:4577 */
   endpoint: string;
+  /** how the request was authenticated (undefined when unsigned) */
+  auth?: AuthInfo | undefined;
+  /** what the operation records for the audit trail */
+  audit: AuditNotes;
+  /** every authorization decision the call made, in order */
+  decisions: AuthzRecord[];
 }
+
+/** A complete REST or JSON answer from a service handler; the edge adds the request id. */
+export interface ServiceResponse {
+  status: number;
+  headers?: Record<string, string> | undefined;
+  body?: string | Buffer | undefined;
+}
+
+/**
+ * A service on the edge (S3, SQS, DynamoDB, Secrets Manager, CloudTrail, EKS Auth): gets the
+ * authenticated call and the raw request, returns its answer or throws `AwsError`, which the
+ * edge renders in `route.protocol`'s shape (set `AwsError.headers` for SQS's
+ * `x-amzn-query-error`, `AwsError.elements` for S3's extra `<Error>` elements).
+ */
+export type ServiceHandler = (
+  ctx: CallContext,
+  raw: RawRequest,
+  route: Route,
+) => Promise<ServiceResponse>;
 
 /** Query-protocol parameters: the flat form map (`ClientIDList.member.1` …), decoded. */
 export type QueryParams = ReadonlyMap<string, string>;
