@@ -27,6 +27,8 @@ export const DEFAULT_ACCOUNT = '123456789012';
 
 export interface AwsWiringDeps {
   store: Store;
+  /** the data folder (S3 object bodies live under it) */
+  dataDir: string;
   clock: Clock;
   clusters: ClusterService;
   caCertPath: string;

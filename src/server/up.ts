@@ -126,7 +126,13 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   });
   late.clusters = clusters;
 
-  const aws = await wireAws({ store, clock, clusters, caCertPath: ca.paths.caCert });
+  const aws = await wireAws({
+    store,
+    dataDir: o.dataDir,
+    clock,
+    clusters,
+    caCertPath: ca.paths.caCert,
+  });
   const writeCredentials = () =>
     writeCredentialsFile(dataPaths(o.dataDir).credentials, aws.adminKeys, DEFAULT_ACCOUNT);
   writeCredentials();
