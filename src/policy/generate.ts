@@ -1,0 +1,298 @@
+/**
+ * Least-privilege policy generation (`irsa policy generate`): from what a role's sessions
+ * actually did — (action, resource) pairs taken from the audit trail — the smallest identity
+ * policy that allows exactly that, and a diff against the role's current policies. Pure: the
+ * caller reads the trail and the role; this module only reasons about policies.
+ *
+ * "Smallest" here means: exact resource ARNs, one statement per group of resources that need
+ * the same actions, actions listed (never `service:*`), and an object prefix (`bucket/dir/*`)
+ * only where many distinct objects under one folder were used.
+ */
+import { parseArn, splitSegments } from './arn.js';
+import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
+import { createContext } from './context.js';
+import { evaluateRequest } from './evaluate.js';
+import { matchGlob } from './glob.js';
+import { parsePolicyValue } from './parse-policy.js';
+import type { RequestPrincipal } from './types.js';
+import { validatePolicy } from './validate-policy.js';
+
+/** One thing the role's sessions did (or tried), as the audit trail recorded it. */
+export interface Usage {
+  action: string;
+  resource: string;
+  /** how many calls */
+  count: number;
+  /** whether the calls were allowed; refused attempts are reported, not granted by default */
+  allowed: boolean;
+}
+
+export interface GenerateOptions {
+  /** the role the policy is for (its sessions are the principal when checking the result) */
+  roleArn: string;
+  /** distinct objects under one folder from which `folder/*` is used (default 5) */
+  prefixThreshold?: number;
+  /** also grant what was refused (default false: refused calls are listed as missing) */
+  includeDenied?: boolean;
+  /** the role's current identity policies, for the diff */
+  current?: readonly { name: string; document: unknown }[];
+}
+
+export interface PolicyStatementOut {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+}
+
+export interface GeneratedPolicy {
+  Version: '2012-10-17';
+  Statement: PolicyStatementOut[];
+}
+
+export interface UnusedGrant {
+  policy: string;
+  statement: number;
+  sid?: string | undefined;
+  /** the statement's action patterns that no call used */
+  actions: string[];
+  /** true when no call matched the statement at all */
+  wholeStatement: boolean;
+}
+
+export interface GenerateResult {
+  policy: GeneratedPolicy;
+  /** the policy's text, as written to the file */
+  text: string;
+  /** calls the current policies do not allow (refused, or would be refused) */
+  missing: { action: string; resource: string; count: number; refused: boolean }[];
+  /** grants in the current policies that nothing used */
+  unused: UnusedGrant[];
+  /** calls the generated policy covers */
+  covered: number;
+}
+
+/** Actions that need no permission, which a policy must not bother granting. */
+const FREE_ACTIONS = new Set(['sts:getcalleridentity']);
+
+function sessionPrincipal(roleArn: string): RequestPrincipal {
+  const arn = parseArn(roleArn);
+  const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  return {
+    type: 'AssumedRole',
+    id: `arn:${arn?.partition ?? 'aws'}:sts::${arn?.account ?? ''}:assumed-role/${name}/irsa-policy-generate`,
+    account: arn?.account,
+    partition: arn?.partition ?? 'aws',
+    roleArn,
+  };
+}
+
+/** The object ARNs of one bucket, folded into `folder/*` where a folder has many objects. */
+function foldObjects(bucketArn: string, keys: readonly string[], threshold: number): string[] {
+  const byFolder = new Map<string, Set<string>>();
+  for (const k of keys) {
+    const slash = k.lastIndexOf('/');
+    const folder = slash < 0 ? '' : k.slice(0, slash + 1);
+    const set = byFolder.get(folder) ?? new Set<string>();
+    set.add(k);
+    byFolder.set(folder, set);
+  }
+  const out: string[] = [];
+  for (const [folder, set] of byFolder) {
+    if (set.size >= threshold) out.push(`${bucketArn}/${folder}*`);
+    else for (const k of set) out.push(`${bucketArn}/${k}`);
+  }
+  return out;
+}
+
+/** Folds S3 object resources per (action, bucket); other resources pass through. */
+function foldResources(
+  byAction: ReadonlyMap<string, ReadonlySet<string>>,
+  threshold: number,
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [action, resources] of byAction) {
+    const objects = new Map<string, string[]>();
+    const rest = new Set<string>();
+    for (const r of resources) {
+      const m = /^(arn:[^:]+:s3:::[^/]+)\/(.+)$/.exec(r);
+      if (m) objects.set(m[1] as string, [...(objects.get(m[1] as string) ?? []), m[2] as string]);
+      else rest.add(r);
+    }
+    for (const [bucket, keys] of objects)
+      for (const r of foldObjects(bucket, keys, threshold)) rest.add(r);
+    out.set(action, rest);
+  }
+  return out;
+}
+
+function sidFor(service: string, n: number): string {
+  const base = service.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase());
+  return n === 0 ? base : `${base}${n + 1}`;
+}
+
+/** The policy's statements: per service, resources that need the same actions share one. */
+function statementsOf(byAction: ReadonlyMap<string, ReadonlySet<string>>): PolicyStatementOut[] {
+  const actionsByResource = new Map<string, Set<string>>();
+  for (const [action, resources] of byAction)
+    for (const r of resources) {
+      const set = actionsByResource.get(r) ?? new Set<string>();
+      set.add(action);
+      actionsByResource.set(r, set);
+    }
+  const groups = new Map<string, { actions: string[]; resources: string[] }>();
+  for (const [r, actions] of actionsByResource) {
+    const list = [...actions].sort();
+    const key = list.join(',');
+    const g = groups.get(key) ?? { actions: list, resources: [] };
+    g.resources.push(r);
+    groups.set(key, g);
+  }
+  const sorted = [...groups.values()]
+    .map((g) => ({ ...g, resources: g.resources.sort() }))
+    .sort(
+      (a, b) =>
+        (a.actions[0] as string).localeCompare(b.actions[0] as string) ||
+        (a.resources[0] as string).localeCompare(b.resources[0] as string),
+    );
+  const perService = new Map<string, number>();
+  return sorted.map((g) => {
+    const service = (g.actions[0] as string).split(':')[0] as string;
+    const n = perService.get(service) ?? 0;
+    perService.set(service, n + 1);
+    return { Sid: sidFor(service, n), Effect: 'Allow', Action: g.actions, Resource: g.resources };
+  });
+}
+
+function compileCurrent(
+  current: readonly { name: string; document: unknown }[],
+): { name: string; policy: CompiledPolicy }[] {
+  const out: { name: string; policy: CompiledPolicy }[] = [];
+  for (const c of current) {
+    const parsed = parsePolicyValue(c.document, { type: 'identity' });
+    if (!parsed.ok) continue;
+    out.push({
+      name: c.name,
+      policy: compilePolicy(parsed.document, { id: c.name, kind: 'identity' }),
+    });
+  }
+  return out;
+}
+
+/**
+ * Generates the least-privilege policy for what a role's sessions did.
+ *
+ * @example
+ * const r = generatePolicy(
+ *   [{ action: 's3:GetObject', resource: 'arn:aws:s3:::my-bucket/a.txt', count: 3, allowed: true }],
+ *   { roleArn: 'arn:aws:iam::123456789012:role/s3-app-role' },
+ * );
+ * r.policy.Statement[0] // → { Sid: 'S3', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::my-bucket/a.txt'] }
+ */
+export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): GenerateResult {
+  const threshold = opts.prefixThreshold ?? 5;
+  const wanted = new Map<string, Set<string>>();
+  let covered = 0;
+  for (const u of usage) {
+    if (FREE_ACTIONS.has(u.action.toLowerCase())) continue;
+    if (!u.allowed && !opts.includeDenied) continue;
+    const set = wanted.get(u.action) ?? new Set<string>();
+    set.add(u.resource);
+    wanted.set(u.action, set);
+    covered += u.count;
+  }
+  const policy: GeneratedPolicy = {
+    Version: '2012-10-17',
+    Statement: statementsOf(foldResources(wanted, threshold)),
+  };
+  const text = `${JSON.stringify(policy, null, 2)}\n`;
+
+  // the result must be a valid identity policy that allows every call it claims to cover
+  const principal = sessionPrincipal(opts.roleArn);
+  if (policy.Statement.length > 0) {
+    const parsed = parsePolicyValue(text, { type: 'identity' });
+    if (!parsed.ok) throw new Error(`generated policy does not parse: ${parsed.error.message}`);
+    const problem = validatePolicy(parsed.document, 'identity')[0];
+    if (problem) throw new Error(`generated policy is invalid: ${problem.message}`);
+    const generated = compilePolicy(parsed.document, { id: 'generated', kind: 'identity' });
+    for (const [action, resources] of wanted)
+      for (const resource of resources) {
+        const d = evaluateRequest(
+          { principal, action, resource, context: createContext({}) },
+          { identity: [generated] },
+        );
+        if (d.decision !== 'allowed')
+          throw new Error(`generated policy does not allow ${action} on ${resource}`);
+      }
+  }
+
+  const current = compileCurrent(opts.current ?? []);
+  const missing: GenerateResult['missing'] = [];
+  const merged = new Map<string, GenerateResult['missing'][number]>();
+  for (const u of usage) {
+    if (FREE_ACTIONS.has(u.action.toLowerCase())) continue;
+    const d = evaluateRequest(
+      { principal, action: u.action, resource: u.resource, context: createContext({}) },
+      { identity: current.map((c) => c.policy) },
+    );
+    if (d.decision === 'allowed' && u.allowed) continue;
+    const key = `${u.action} ${u.resource}`;
+    const m = merged.get(key);
+    if (m) {
+      m.count += u.count;
+      m.refused ||= !u.allowed;
+    } else {
+      const entry = { action: u.action, resource: u.resource, count: u.count, refused: !u.allowed };
+      merged.set(key, entry);
+      missing.push(entry);
+    }
+  }
+
+  const used = usage.filter((u) => u.allowed);
+  const unused: UnusedGrant[] = [];
+  for (const { name, policy: p } of current) {
+    for (const st of p.statements) {
+      if (st.effect !== 'Allow' || st.actions === null) continue;
+      const hits = used.filter((u) => {
+        const action = u.action.toLowerCase();
+        const actionHit = (st.actions ?? []).some((g) => matchGlob(g, action)) !== st.notAction;
+        if (!actionHit) return false;
+        const d = evaluateRequest(
+          { principal, action: u.action, resource: u.resource, context: createContext({}) },
+          { identity: [{ ...p, statements: [st], byService: new Map(), anyService: [st] }] },
+        );
+        return d.decision === 'allowed';
+      });
+      const patterns = (st.source.action ?? st.source.notAction ?? []).map((a) => a.value);
+      if (st.notAction) {
+        if (hits.length === 0)
+          unused.push({
+            policy: name,
+            statement: st.index,
+            sid: st.sid,
+            actions: patterns,
+            wholeStatement: true,
+          });
+        continue;
+      }
+      const idle = patterns.filter((pat, i) => {
+        const g = st.actions?.[i];
+        return g !== undefined && !hits.some((u) => matchGlob(g, u.action.toLowerCase()));
+      });
+      if (idle.length > 0)
+        unused.push({
+          policy: name,
+          statement: st.index,
+          sid: st.sid,
+          actions: idle,
+          wholeStatement: hits.length === 0,
+        });
+    }
+  }
+  return { policy, text, missing, unused, covered };
+}
+
+/** Whether a string is an ARN the generator can name as a resource (else the call used `*`). */
+export function isResourceArn(s: string): boolean {
+  return s === '*' || splitSegments(s).parts.length === 6;
+}
