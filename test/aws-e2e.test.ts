@@ -80,7 +80,9 @@ async function token(ns: string, sa: string, extra: string[] = []): Promise<stri
 }
 
 beforeAll(async () => {
-  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: true });
+  // the seed's steps make the provider and the role themselves: no demo, just the cluster
+  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: false });
+  await server.clusters.createCluster('demo');
   const seed = (f: string) => readFileSync(join(root, 'examples/k8s', f), 'utf8');
   const applied = await irsa([
     'apply',

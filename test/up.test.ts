@@ -70,7 +70,9 @@ function irsa(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 const seed = (f: string) => readFileSync(join(root, 'examples/k8s', f), 'utf8');
 
 beforeAll(async () => {
-  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: true });
+  // these tests apply the seed's manifests themselves: the cluster only, not the demo
+  server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: false });
+  await server.clusters.createCluster('demo');
   token = readAdminToken(dataDir) as string;
 });
 afterAll(async () => {

@@ -142,5 +142,5 @@ export async function wireAws(d: AwsWiringDeps) {
     adminKeys.push(key);
     return key;
   };
-  return { edge, adminKeys, directory, createAccount };
+  return { edge, adminKeys, directory, createAccount, iam, services };
 }

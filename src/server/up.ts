@@ -25,6 +25,7 @@ import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
 import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
 import { writeCredentialsFile } from './credentials-file.js';
+import { createDemo } from './demo.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -182,9 +183,18 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   const edge = `http://${urlHost(host)}:${edgePort}`;
 
   if (o.demo && (await clusters.listClusters()).length === 0) {
-    const demo = await clusters.createCluster('demo');
-    await keyRing.ensure(demo.name);
-    log(`created cluster demo, issuer ${demo.issuer}`);
+    const demo = await createDemo({
+      clusters,
+      directory: aws.directory,
+      iam: aws.iam,
+      s3: aws.services.s3,
+      thumbprint: ca.thumbprint,
+      clock,
+      ensureKey: (c) => keyRing.ensure(c),
+    });
+    log(
+      `created the demo: cluster demo (issuer ${demo.issuer}), role s3-app-role, bucket my-bucket`,
+    );
   }
 
   const record: ServerRecord = {
