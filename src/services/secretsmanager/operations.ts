@@ -200,6 +200,8 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
   async function lookup(ctx: CallContext, id: string) {
     const ref = secretRef(id, ctx.region, ctx.caller?.account ?? '');
     const now = clock().getTime();
+    // Secrets Manager is regional: an ARN of another region names nothing here
+    if (ref.region !== ctx.region) return { ref, key: undefined, secret: undefined };
     for (const [i, name] of ref.names.entries()) {
       const key = secretKey(ref.region, ref.account, name);
       const s = (await store.get<SecretRecord>(SECRETS, key))?.value;

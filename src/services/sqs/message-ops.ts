@@ -13,7 +13,7 @@ import { invalidParameter, missingParameter, noSuchQueue, sqsError } from './err
 import { md5OfAttributes, md5OfBody } from './md5.js';
 import type { QueueNotifier } from './notifier.js';
 import { type Input, int, objects, str, strings } from './params.js';
-import { effectiveAttributes, intAttribute, isFifoName } from './queues.js';
+import { effectiveAttributes, intAttribute, isFifoName, redrivePolicy } from './queues.js';
 import { type SqsOperation, noteQueue, resolveQueue } from './queue-ops.js';
 import {
   MESSAGES,
@@ -303,11 +303,31 @@ export function messageOperations(
           if (m.groupId && m.receiveCount > 0 && m.visibleAt > now) locked.add(m.groupId);
       const taken: { key: string; m: MessageRecord; handle: string }[] = [];
       let next: number | undefined;
+      const redrive = redrivePolicy(q);
+      let dlq: { key: string; q: QueueRecord } | undefined;
       for (const item of items) {
         const m = item.value;
         if (m.sentAt + retention <= now) {
           await tx.delete(MESSAGES, item.key);
           continue;
+        }
+        if (redrive && m.visibleAt <= now && m.receiveCount >= redrive.maxReceiveCount) {
+          // received maxReceiveCount times and not deleted: off to the dead-letter queue
+          if (!dlq) {
+            const target = (await tx.get<QueueRecord>(QUEUES, redrive.key))?.value;
+            if (target) dlq = { key: redrive.key, q: target };
+          }
+          if (dlq) {
+            const seq = dlq.q.nextSeq;
+            dlq.q = { ...dlq.q, nextSeq: seq + 1 };
+            await tx.put<MessageRecord>(MESSAGES, `${dlq.key}:${String(seq).padStart(16, '0')}`, {
+              ...m,
+              visibleAt: now,
+              receipt: undefined,
+            });
+            await tx.delete(MESSAGES, item.key);
+            continue;
+          }
         }
         if (m.visibleAt > now) {
           next = next === undefined ? m.visibleAt : Math.min(next, m.visibleAt);
@@ -326,7 +346,13 @@ export function messageOperations(
         await tx.put(MESSAGES, item.key, updated);
         taken.push({ key: item.key, m: updated, handle: receiptHandle(item.key, nonce) });
       }
-      return { taken, next, waitDefault: intAttribute(q, 'ReceiveMessageWaitTimeSeconds') };
+      if (dlq) await tx.put<QueueRecord>(QUEUES, dlq.key, dlq.q);
+      return {
+        taken,
+        next,
+        moved: dlq?.key,
+        waitDefault: intAttribute(q, 'ReceiveMessageWaitTimeSeconds'),
+      };
     });
   }
 
@@ -538,6 +564,7 @@ export function messageOperations(
       let waitMs = -1;
       for (;;) {
         const once = await receiveOnce(r.key, max, visibility);
+        if (once.moved) notifier.notify(once.moved);
         if (waitMs < 0) waitMs = (wait ?? once.waitDefault) * 1000;
         if (once.taken.length > 0)
           return { Messages: once.taken.map((t) => render(t, system, userNames)) };

@@ -18,6 +18,7 @@ import {
   queueArn,
   queueKey,
   queueUrl,
+  readRedrive,
 } from './queues.js';
 import {
   DELETED,
@@ -103,6 +104,21 @@ async function counts(deps: SqsDeps, key: string, q: QueueRecord, now: number) {
 export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
   const { store, clock, authorize } = deps;
 
+  /** A RedrivePolicy must name an existing queue of the same kind (standard or FIFO). */
+  async function checkRedrive(text: string, name: string): Promise<void> {
+    const r = readRedrive(text);
+    const invalid = (reason: string) =>
+      invalidParameter(`Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+    if (!r)
+      throw invalid(
+        'Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount.',
+      );
+    const dlq = await store.get<QueueRecord>(QUEUES, queueKey(r.region, r.account, r.name));
+    if (!dlq) throw invalid('Dead letter target does not exist.');
+    if (isFifoName(r.name) !== isFifoName(name))
+      throw invalid('Dead-letter queue must be same type of queue as the source.');
+  }
+
   return {
     async CreateQueue(ctx, input) {
       const name = str(input, 'QueueName', true);
@@ -120,6 +136,7 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
       const attrs = checkAttributes(attrsIn, { fifo, creating: true });
       checkTags(tags);
       if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(target));
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, name);
       const key = queueKey(ctx.region, account, name);
       const existing = (await store.get<QueueRecord>(QUEUES, key))?.value;
       await authorizeQueue(authorize, ctx, 'CreateQueue', target, existing, tagContext(tags));
@@ -304,6 +321,7 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
         throw sqsError('MissingParameter', 'The request must contain the parameter Attributes.');
       const attrs = checkAttributes(attrsIn, { fifo: isFifoName(r.queue.name), creating: false });
       if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(r.target));
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, r.queue.name);
       await store.transaction(async (tx) => {
         const q = (await tx.get<QueueRecord>(QUEUES, r.key))?.value;
         if (!q) throw noSuchQueue();

@@ -197,3 +197,42 @@ export function effectiveAttributes(q: QueueRecord): Record<string, string> {
 export function intAttribute(q: QueueRecord, name: keyof typeof INTEGER_ATTRIBUTES): number {
   return Number(q.attributes[name] ?? INTEGER_ATTRIBUTES[name]?.[2] ?? 0);
 }
+
+/**
+ * A queue's RedrivePolicy as receive uses it: the dead-letter queue's store key and the
+ * receive count after which a message moves there (undefined when there is none).
+ */
+export function redrivePolicy(
+  q: QueueRecord,
+): { key: string; maxReceiveCount: number } | undefined {
+  const text = q.attributes.RedrivePolicy;
+  if (!text) return undefined;
+  const r = readRedrive(text);
+  return r
+    ? { key: queueKey(r.region, r.account, r.name), maxReceiveCount: r.maxReceiveCount }
+    : undefined;
+}
+
+/** Parses a RedrivePolicy (`{"deadLetterTargetArn": …, "maxReceiveCount": …}`). */
+export function readRedrive(
+  text: string,
+): { region: string; account: string; name: string; maxReceiveCount: number } | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const o = (v ?? {}) as Record<string, unknown>;
+  const m = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,80})$/.exec(
+    String(o.deadLetterTargetArn ?? ''),
+  );
+  const count = Number(o.maxReceiveCount);
+  if (!m || !Number.isInteger(count) || count < 1 || count > 1000) return undefined;
+  return {
+    region: m[1] as string,
+    account: m[2] as string,
+    name: m[3] as string,
+    maxReceiveCount: count,
+  };
+}

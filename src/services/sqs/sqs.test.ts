@@ -414,6 +414,50 @@ describe('messages under a fixed clock', () => {
   });
 });
 
+describe('dead-letter queues', () => {
+  it('moves a message received maxReceiveCount times to the RedrivePolicy’s queue', async () => {
+    const dlq = await call('CreateQueue', { QueueName: 'dlq' });
+    const bad = await awsError(
+      call('CreateQueue', {
+        QueueName: 'src',
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:nope',
+            maxReceiveCount: 2,
+          }),
+        },
+      }),
+    );
+    expect(bad.message).toContain('Reason: Dead letter target does not exist.');
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'src',
+      Attributes: {
+        VisibilityTimeout: '1',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
+          maxReceiveCount: 2,
+        }),
+      },
+    });
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'poison' });
+    for (let i = 0; i < 2; i++) {
+      expect((await call('ReceiveMessage', { QueueUrl })).Messages).toHaveLength(1);
+      clock.advance(1);
+    }
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    const dead = await call('ReceiveMessage', {
+      QueueUrl: dlq.QueueUrl,
+      AttributeNames: ['ApproximateReceiveCount'],
+    });
+    const m = (dead.Messages as Msg[])[0];
+    expect([m?.MessageId, m?.Body, m?.Attributes?.ApproximateReceiveCount]).toEqual([
+      sent.MessageId,
+      'poison',
+      '3',
+    ]);
+  });
+});
+
 describe('FIFO queues', () => {
   it('deduplicates within five minutes and keeps a group in order while one is in flight', async () => {
     const { QueueUrl } = await call('CreateQueue', {
