@@ -583,6 +583,12 @@ print(call('/', 'Action=GetQueueUrl&Version=2012-11-05&QueueName=nope'))
     expect(recv).toContain(
       '<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>',
     );
+    const refused = await h.python(code, none, { EDGE: h.server.edge });
+    expect(refused.stdout.trim().split('\n')[0]).toMatch(
+      new RegExp(
+        `^403 <ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${denied('sqs-none', 'sendmessage', arn('old-q'))}</Message></Error><RequestId>`,
+      ),
+    );
     expect(missing).toMatch(
       /^400 <ErrorResponse xmlns="http:\/\/queue.amazonaws.com\/doc\/2012-11-05\/"><Error><Type>Sender<\/Type><Code>AWS.SimpleQueueService.NonExistentQueue<\/Code><Message>The specified queue does not exist.<\/Message><\/Error><RequestId>/,
     );
