@@ -9,6 +9,8 @@ import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
+import { createSecretsManagerService } from '../services/secretsmanager/index.js';
+import { createSqsService } from '../services/sqs/index.js';
 import {
   CredentialSealer,
   OidcKeyFetcher,
@@ -104,6 +106,14 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
+  services.sqs = createSqsService({ store: d.store, clock: d.clock, random, authorize });
+  services.secretsmanager = createSecretsManagerService({
+    store: d.store,
+    clock: d.clock,
+    random,
+    authorize,
+    serverKey: serverKey.bytes(),
+  });
 
   const edge = createAwsEdge({
     clock: d.clock,

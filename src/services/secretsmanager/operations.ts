@@ -1,0 +1,803 @@
+/**
+ * Secrets Manager's operations (spec/aws-wire.md §7.5): CreateSecret, GetSecretValue,
+ * PutSecretValue, DescribeSecret, ListSecrets, DeleteSecret, RestoreSecret,
+ * Put/Get/DeleteResourcePolicy, TagResource, UntagResource. Each looks the secret up,
+ * authorizes `secretsmanager:<Action>` on its ARN (with its resource policy, its tags as
+ * `secretsmanager:ResourceTag/*` and `aws:ResourceTag/*`, and `secretsmanager:SecretId`),
+ * then acts in one store transaction. Secret values never reach the audit notes.
+ */
+import { createHash } from 'node:crypto';
+import { loadPolicy } from '../../policy/index.js';
+import type { CompiledPolicy } from '../../policy/compile-policy.js';
+import type { ContextInput } from '../../policy/context.js';
+import type { CallContext } from '../../server/aws/types.js';
+import {
+  checkSecretName,
+  invalidParameter,
+  markedForDeletion,
+  notFound,
+  secretArn,
+  secretKey,
+  secretRef,
+  smError,
+  validation,
+} from './secrets.js';
+import {
+  SECRETS,
+  type SecretRecord,
+  type SecretsManagerDeps,
+  type Tag,
+  type VersionRecord,
+} from './types.js';
+import { createValueSeal } from './value-seal.js';
+
+export type Input = Readonly<Record<string, unknown>>;
+export type SmOperation = (ctx: CallContext, input: Input) => Promise<Record<string, unknown>>;
+
+const DAY = 86_400_000;
+const MAX_VERSIONS = 100;
+
+function str(input: Input, name: string, member: string, required = false): string | undefined {
+  const v = input[name];
+  if (v === undefined || v === null) {
+    if (required) throw validation(member, 'Member must not be null');
+    return undefined;
+  }
+  if (typeof v !== 'string')
+    throw smError('SerializationException', `Unexpected value for ${name}`);
+  return v;
+}
+
+function bool(input: Input, name: string): boolean | undefined {
+  const v = input[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean')
+    throw smError('SerializationException', `Unexpected value for ${name}`);
+  return v;
+}
+
+function num(input: Input, name: string): number | undefined {
+  const v = input[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw smError('SerializationException', `Unexpected value for ${name}`);
+  return v;
+}
+
+function tagsOf(input: Input, name = 'Tags'): Tag[] | undefined {
+  const v = input[name];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw smError('SerializationException', `Unexpected value for ${name}`);
+  return v.map((t) => {
+    const o = (t ?? {}) as Record<string, unknown>;
+    if (typeof o.Key !== 'string' || (o.Value !== undefined && typeof o.Value !== 'string'))
+      throw smError('SerializationException', `Unexpected value for ${name}`);
+    return { Key: o.Key, Value: (o.Value as string | undefined) ?? '' };
+  });
+}
+
+function checkTags(tags: readonly Tag[]): void {
+  if (tags.length > 50)
+    throw validation('tags', 'Member must have length less than or equal to 50');
+  for (const t of tags) {
+    if (t.Key.length < 1 || t.Key.length > 128 || t.Value.length > 256)
+      throw invalidParameter('Invalid tag key or value.');
+    if (/^aws:/i.test(t.Key))
+      throw invalidParameter('Invalid tag key. The aws: prefix is reserved.');
+  }
+}
+
+function checkToken(token: string | undefined): void {
+  if (token === undefined) return;
+  if (token.length < 32)
+    throw validation('clientRequestToken', 'Member must have length greater than or equal to 32');
+  if (token.length > 64)
+    throw validation('clientRequestToken', 'Member must have length less than or equal to 64');
+}
+
+/** The value a write carries: exactly one of SecretString and SecretBinary (base64). */
+function valueOf(input: Input): { kind: 'string' | 'binary'; bytes: Buffer } | undefined {
+  const s = str(input, 'SecretString', 'secretString');
+  const b = str(input, 'SecretBinary', 'secretBinary');
+  if (s !== undefined && b !== undefined)
+    throw invalidParameter(
+      "You can't specify both a binary secret value and a string secret value in the same secret.",
+    );
+  if (s !== undefined) {
+    if (Buffer.byteLength(s) > 65_536)
+      throw validation('secretString', 'Member must have length less than or equal to 65536');
+    return { kind: 'string', bytes: Buffer.from(s, 'utf8') };
+  }
+  if (b !== undefined) {
+    const bytes = Buffer.from(b, 'base64');
+    if (bytes.length > 65_536)
+      throw validation('secretBinary', 'Member must have length less than or equal to 65536');
+    return { kind: 'binary', bytes };
+  }
+  return undefined;
+}
+
+function digest(v: { kind: string; bytes: Buffer }): string {
+  return createHash('sha256').update(v.kind).update('\u0000').update(v.bytes).digest('hex');
+}
+
+function uuid(random: (n: number) => Uint8Array): string {
+  const b = Buffer.from(random(16));
+  b[6] = ((b[6] as number) & 0x0f) | 0x40;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+function versionStagesOf(s: SecretRecord): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [id, v] of Object.entries(s.versions)) if (v.stages.length) out[id] = [...v.stages];
+  return out;
+}
+
+/** Moves `stages` onto `versionId`; AWSCURRENT's previous holder becomes AWSPREVIOUS. */
+function moveStages(s: SecretRecord, versionId: string, stages: readonly string[]): void {
+  const target = s.versions[versionId];
+  if (!target) throw new TypeError(`no version ${versionId}`);
+  const previous = Object.entries(s.versions).find(
+    ([id, v]) => id !== versionId && v.stages.includes('AWSCURRENT'),
+  )?.[0];
+  for (const [id, v] of Object.entries(s.versions))
+    if (id !== versionId) v.stages = v.stages.filter((x) => !stages.includes(x));
+  target.stages = [...new Set([...target.stages, ...stages])];
+  if (stages.includes('AWSCURRENT') && previous) {
+    for (const v of Object.values(s.versions))
+      v.stages = v.stages.filter((x) => x !== 'AWSPREVIOUS');
+    const p = s.versions[previous] as VersionRecord;
+    p.stages = [...p.stages.filter((x) => x !== 'AWSPREVIOUS'), 'AWSPREVIOUS'];
+  }
+  // Secrets Manager keeps about 100 versions; the oldest unlabelled ones go first
+  const unlabelled = Object.entries(s.versions)
+    .filter(([, v]) => v.stages.length === 0)
+    .sort((a, b) => a[1].createdAt - b[1].createdAt);
+  while (Object.keys(s.versions).length > MAX_VERSIONS && unlabelled.length) {
+    delete s.versions[(unlabelled.shift() as [string, VersionRecord])[0]];
+  }
+}
+
+const policyCache = new Map<string, CompiledPolicy>();
+
+function compileSecretPolicy(text: string, arn: string, mode: 'save' | 'evaluate'): CompiledPolicy {
+  const key = `${mode}\u0000${arn}\u0000${text}`;
+  const hit = policyCache.get(key);
+  if (hit) return hit;
+  const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: 20_480 });
+  if (!r.ok) {
+    // [inferred] Secrets Manager's text for a policy it cannot read; the engine's IAM text
+    throw smError('MalformedPolicyDocumentException', r.error.message);
+  }
+  if (policyCache.size >= 512) policyCache.delete(policyCache.keys().next().value as string);
+  policyCache.set(key, r.policy);
+  return r.policy;
+}
+
+/** A statement that allows everyone without a condition: what BlockPublicPolicy refuses. */
+function isPublic(text: string): boolean {
+  const doc = JSON.parse(text) as { Statement?: unknown };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  return statements.some((raw) => {
+    const s = (raw ?? {}) as Record<string, unknown>;
+    if (s.Effect !== 'Allow' || s.Condition !== undefined) return false;
+    const p = s.Principal as unknown;
+    if (p === '*') return true;
+    const aws = p && typeof p === 'object' ? (p as Record<string, unknown>).AWS : undefined;
+    return aws === '*' || (Array.isArray(aws) && aws.includes('*'));
+  });
+}
+
+export function secretsManagerOperations(deps: SecretsManagerDeps): Record<string, SmOperation> {
+  const { store, clock, random, authorize } = deps;
+  const seal = createValueSeal(deps.serverKey, random);
+
+  /** The secret a SecretId names (undefined when none, or when its deletion date passed). */
+  async function lookup(ctx: CallContext, id: string) {
+    const ref = secretRef(id, ctx.region, ctx.caller?.account ?? '');
+    const now = clock().getTime();
+    // Secrets Manager is regional: an ARN of another region names nothing here
+    if (ref.region !== ctx.region) return { ref, key: undefined, secret: undefined };
+    for (const [i, name] of ref.names.entries()) {
+      const key = secretKey(ref.region, ref.account, name);
+      const s = (await store.get<SecretRecord>(SECRETS, key))?.value;
+      if (!s) continue;
+      if (i === 0 && ref.fullArn && s.arn !== ref.fullArn) continue;
+      if (s.deletionDate !== undefined && s.deletionDate <= now) continue;
+      return { ref, key, secret: s };
+    }
+    return { ref, key: undefined, secret: undefined };
+  }
+
+  async function authorizeOn(
+    ctx: CallContext,
+    action: string,
+    arn: string,
+    account: string,
+    secret: SecretRecord | undefined,
+    context: ContextInput = {},
+  ): Promise<void> {
+    const keys: Record<string, string> = {};
+    for (const t of secret?.tags ?? []) {
+      keys[`secretsmanager:ResourceTag/${t.Key}`] = t.Value;
+      keys[`aws:ResourceTag/${t.Key}`] = t.Value;
+    }
+    await authorize(ctx, {
+      action: `secretsmanager:${action}`,
+      resource: arn,
+      resourceAccount: account,
+      resourcePolicy: secret?.policy
+        ? compileSecretPolicy(secret.policy, secret.arn, 'evaluate')
+        : undefined,
+      context: { ...keys, ...context },
+      deniedCode: { code: 'AccessDeniedException', status: 400 },
+    });
+  }
+
+  function note(
+    ctx: CallContext,
+    readOnly: boolean,
+    params: Record<string, unknown>,
+    arn?: string,
+    account?: string,
+  ) {
+    ctx.audit.readOnly = readOnly;
+    ctx.audit.requestParameters = params;
+    if (arn) {
+      ctx.audit.resources = [{ ARN: arn, accountId: account, type: 'AWS::SecretsManager::Secret' }];
+      if (account && ctx.caller && ctx.caller.account !== account)
+        ctx.audit.recipientAccountId = account;
+    }
+  }
+
+  /**
+   * The common opening of an operation on one secret: read SecretId, look it up, note it,
+   * authorize, and insist it exists.
+   */
+  async function open(
+    ctx: CallContext,
+    input: Input,
+    action: string,
+    readOnly: boolean,
+    params: Record<string, unknown> = {},
+    context: ContextInput = {},
+  ) {
+    const id = str(input, 'SecretId', 'secretId', true) as string;
+    const found = await lookup(ctx, id);
+    const arn = found.secret?.arn ?? found.ref.arnForMissing;
+    note(ctx, readOnly, { secretId: id, ...params }, arn, found.ref.account);
+    await authorizeOn(ctx, action, arn, found.ref.account, found.secret, {
+      'secretsmanager:SecretId': found.secret?.arn ?? id,
+      ...context,
+    });
+    if (!found.secret || !found.key) throw notFound();
+    return { id, key: found.key, secret: found.secret };
+  }
+
+  /** Rewrites a secret in a transaction, failing if it changed identity meanwhile. */
+  async function update<R>(key: string, arn: string, fn: (s: SecretRecord) => R): Promise<R> {
+    return store.transaction(async (tx) => {
+      const s = (await tx.get<SecretRecord>(SECRETS, key))?.value;
+      if (!s || s.arn !== arn) throw notFound();
+      const out = fn(s);
+      await tx.put(SECRETS, key, s);
+      return out;
+    });
+  }
+
+  function newVersion(
+    s: SecretRecord,
+    versionId: string,
+    v: { kind: 'string' | 'binary'; bytes: Buffer },
+    now: number,
+  ): VersionRecord {
+    return {
+      stages: [],
+      createdAt: now,
+      value: seal.seal(v.bytes, v.kind, `${s.arn}\n${versionId}`),
+      digest: digest(v),
+    };
+  }
+
+  function listEntry(s: SecretRecord): Record<string, unknown> {
+    return {
+      ARN: s.arn,
+      Name: s.name,
+      ...(s.description !== undefined ? { Description: s.description } : {}),
+      ...(s.kmsKeyId !== undefined ? { KmsKeyId: s.kmsKeyId } : {}),
+      LastChangedDate: seconds(s.lastChangedAt),
+      ...(s.lastAccessedAt !== undefined ? { LastAccessedDate: seconds(s.lastAccessedAt) } : {}),
+      ...(s.deletedAt !== undefined ? { DeletedDate: seconds(s.deletedAt) } : {}),
+      ...(s.tags.length ? { Tags: s.tags } : {}),
+      SecretVersionsToStages: versionStagesOf(s),
+      CreatedDate: seconds(s.createdAt),
+    };
+  }
+
+  return {
+    async CreateSecret(ctx, input) {
+      const name = str(input, 'Name', 'name', true) as string;
+      const token = str(input, 'ClientRequestToken', 'clientRequestToken');
+      const description = str(input, 'Description', 'description');
+      const kmsKeyId = str(input, 'KmsKeyId', 'kmsKeyId');
+      const tags = tagsOf(input) ?? [];
+      const account = ctx.caller?.account ?? '';
+      const key = secretKey(ctx.region, account, name);
+      note(ctx, false, {
+        name,
+        ...(token ? { clientRequestToken: token } : {}),
+        ...(description !== undefined ? { description } : {}),
+        ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+        ...(tags.length ? { tags } : {}),
+      });
+      checkSecretName(name);
+      checkToken(token);
+      checkTags(tags);
+      const value = valueOf(input);
+      const existing = (await store.get<SecretRecord>(SECRETS, key))?.value;
+      const now = clock().getTime();
+      const live =
+        existing && !(existing.deletionDate !== undefined && existing.deletionDate <= now)
+          ? existing
+          : undefined;
+      const arn = live?.arn ?? secretArn(ctx.region, account, name, random);
+      note(ctx, false, ctx.audit.requestParameters ?? {}, arn, account);
+      const tagKeys: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key) };
+      for (const t of tags) tagKeys[`aws:RequestTag/${t.Key}`] = t.Value;
+      const context = {
+        'secretsmanager:Name': name,
+        ...(description !== undefined ? { 'secretsmanager:Description': description } : {}),
+        ...(kmsKeyId !== undefined ? { 'secretsmanager:KmsKeyId': kmsKeyId } : {}),
+        ...tagKeys,
+      };
+      await authorizeOn(ctx, 'CreateSecret', arn, account, live, context);
+      if (tags.length) await authorizeOn(ctx, 'TagResource', arn, account, live, context);
+      const versionId = value ? (token ?? uuid(random)) : undefined;
+      const out = await store.transaction(async (tx) => {
+        const cur = (await tx.get<SecretRecord>(SECRETS, key))?.value;
+        const curLive =
+          cur && !(cur.deletionDate !== undefined && cur.deletionDate <= now) ? cur : undefined;
+        if (curLive) {
+          if (curLive.deletedAt !== undefined)
+            throw smError(
+              'InvalidRequestException',
+              "You can't create this secret because a secret with this name is already scheduled for deletion.",
+            );
+          const same = token !== undefined ? curLive.versions[token] : undefined;
+          if (same) {
+            if (value && same.digest === digest(value))
+              return { ARN: curLive.arn, Name: curLive.name, VersionId: token };
+            // [inferred] Secrets Manager's text for a token reused with another value
+            throw smError(
+              'ResourceExistsException',
+              `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${curLive.arn}.`,
+            );
+          }
+          throw smError(
+            'ResourceExistsException',
+            `The operation failed because the secret ${name} already exists.`,
+          );
+        }
+        const s: SecretRecord = {
+          name,
+          arn,
+          region: ctx.region,
+          account,
+          description,
+          kmsKeyId,
+          tags,
+          createdAt: now,
+          lastChangedAt: now,
+          versions: {},
+        };
+        if (value && versionId) {
+          s.versions[versionId] = newVersion(s, versionId, value, now);
+          moveStages(s, versionId, ['AWSCURRENT']);
+        }
+        await tx.put(SECRETS, key, s);
+        return { ARN: arn, Name: name, ...(versionId ? { VersionId: versionId } : {}) };
+      });
+      ctx.audit.responseElements = {
+        aRN: out.ARN,
+        name: out.Name,
+        ...(out.VersionId ? { versionId: out.VersionId } : {}),
+      };
+      return out;
+    },
+
+    async GetSecretValue(ctx, input) {
+      const versionId = str(input, 'VersionId', 'versionId');
+      const stage = str(input, 'VersionStage', 'versionStage');
+      const { key, secret } = await open(
+        ctx,
+        input,
+        'GetSecretValue',
+        true,
+        { ...(versionId ? { versionId } : {}), ...(stage ? { versionStage: stage } : {}) },
+        {
+          ...(versionId ? { 'secretsmanager:VersionId': versionId } : {}),
+          'secretsmanager:VersionStage': stage ?? 'AWSCURRENT',
+        },
+      );
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
+      let id: string | undefined;
+      if (versionId) {
+        if (!secret.versions[versionId])
+          throw smError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
+          );
+        if (stage && !secret.versions[versionId]?.stages.includes(stage))
+          throw smError(
+            'InvalidRequestException',
+            'You provided a VersionStage that is not associated to the provided VersionId.',
+          );
+        id = versionId;
+      } else {
+        const want = stage ?? 'AWSCURRENT';
+        id = Object.entries(secret.versions).find(([, v]) => v.stages.includes(want))?.[0];
+        if (!id)
+          throw smError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for staging label: ${want}`,
+          );
+      }
+      const v = secret.versions[id] as VersionRecord;
+      const plain = seal.open(v.value, `${secret.arn}\n${id}`);
+      const today = Math.floor(clock().getTime() / DAY) * DAY;
+      if (secret.lastAccessedAt !== today)
+        await update(key, secret.arn, (s) => {
+          s.lastAccessedAt = today;
+        });
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: id,
+        ...(v.value.kind === 'string'
+          ? { SecretString: plain.toString('utf8') }
+          : { SecretBinary: plain.toString('base64') }),
+        VersionStages: [...v.stages],
+        CreatedDate: seconds(v.createdAt),
+      };
+    },
+
+    async PutSecretValue(ctx, input) {
+      const token = str(input, 'ClientRequestToken', 'clientRequestToken');
+      const stagesIn = input.VersionStages;
+      if (
+        stagesIn !== undefined &&
+        (!Array.isArray(stagesIn) || stagesIn.some((x) => typeof x !== 'string'))
+      )
+        throw smError('SerializationException', 'Unexpected value for VersionStages');
+      const stages = (stagesIn as string[] | undefined) ?? ['AWSCURRENT'];
+      const { key, secret } = await open(ctx, input, 'PutSecretValue', false, {
+        ...(token ? { clientRequestToken: token } : {}),
+        ...(stagesIn ? { versionStages: stages } : {}),
+      });
+      checkToken(token);
+      const value = valueOf(input);
+      if (!value)
+        // [inferred]
+        throw invalidParameter('You must provide either SecretString or SecretBinary.');
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
+      const versionId = token ?? uuid(random);
+      const out = await update(key, secret.arn, (s) => {
+        const existing = s.versions[versionId];
+        if (existing) {
+          if (existing.digest !== digest(value))
+            throw smError(
+              'ResourceExistsException',
+              "You can't modify an existing version, you can only create a new version.",
+            );
+          return {
+            ARN: s.arn,
+            Name: s.name,
+            VersionId: versionId,
+            VersionStages: [...existing.stages],
+          };
+        }
+        const now = clock().getTime();
+        s.versions[versionId] = newVersion(s, versionId, value, now);
+        moveStages(s, versionId, stages);
+        s.lastChangedAt = now;
+        return {
+          ARN: s.arn,
+          Name: s.name,
+          VersionId: versionId,
+          VersionStages: [...(s.versions[versionId] as VersionRecord).stages],
+        };
+      });
+      ctx.audit.responseElements = {
+        aRN: out.ARN,
+        name: out.Name,
+        versionId: out.VersionId,
+        versionStages: out.VersionStages,
+      };
+      return out;
+    },
+
+    async DescribeSecret(ctx, input) {
+      const { secret: s } = await open(ctx, input, 'DescribeSecret', true);
+      return {
+        ARN: s.arn,
+        Name: s.name,
+        ...(s.description !== undefined ? { Description: s.description } : {}),
+        ...(s.kmsKeyId !== undefined ? { KmsKeyId: s.kmsKeyId } : {}),
+        LastChangedDate: seconds(s.lastChangedAt),
+        ...(s.lastAccessedAt !== undefined ? { LastAccessedDate: seconds(s.lastAccessedAt) } : {}),
+        ...(s.deletedAt !== undefined ? { DeletedDate: seconds(s.deletedAt) } : {}),
+        ...(s.tags.length ? { Tags: s.tags } : {}),
+        VersionIdsToStages: versionStagesOf(s),
+        CreatedDate: seconds(s.createdAt),
+      };
+    },
+
+    async ListSecrets(ctx, input) {
+      const includeDeleted = bool(input, 'IncludePlannedDeletion') ?? false;
+      const max = num(input, 'MaxResults');
+      const next = str(input, 'NextToken', 'nextToken');
+      const order = str(input, 'SortOrder', 'sortOrder') ?? 'desc';
+      const rawFilters = input.Filters;
+      note(ctx, true, {
+        ...(max !== undefined ? { maxResults: max } : {}),
+        ...(rawFilters !== undefined ? { filters: rawFilters } : {}),
+        ...(includeDeleted ? { includePlannedDeletion: true } : {}),
+      });
+      const account = ctx.caller?.account ?? '';
+      await authorize(ctx, {
+        action: 'secretsmanager:ListSecrets',
+        resource: '*',
+        resourceAccount: account,
+        deniedCode: { code: 'AccessDeniedException', status: 400 },
+      });
+      if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100))
+        throw validation(
+          'maxResults',
+          max < 1
+            ? 'Member must have value greater than or equal to 1'
+            : 'Member must have value less than or equal to 100',
+          String(max),
+        );
+      if (order !== 'asc' && order !== 'desc')
+        throw validation('sortOrder', 'Member must satisfy enum value set: [asc, desc]', order);
+      const filters: { key: string; values: string[] }[] = [];
+      if (rawFilters !== undefined) {
+        if (!Array.isArray(rawFilters))
+          throw smError('SerializationException', 'Unexpected value for Filters');
+        for (const f of rawFilters as Record<string, unknown>[]) {
+          const key = f?.Key;
+          const values = f?.Values;
+          if (
+            typeof key !== 'string' ||
+            ![
+              'description',
+              'name',
+              'tag-key',
+              'tag-value',
+              'primary-region',
+              'owning-service',
+              'all',
+            ].includes(key)
+          )
+            throw validation(
+              'filters.1.member.key',
+              'Member must satisfy enum value set: [all, name, tag-key, description, tag-value, primary-region, owning-service]',
+              String(key),
+            );
+          if (!Array.isArray(values) || values.some((x) => typeof x !== 'string'))
+            throw invalidParameter('Invalid filter values.');
+          filters.push({ key, values: values as string[] });
+        }
+      }
+      const now = clock().getTime();
+      const fields = (s: SecretRecord, key: string): string[] => {
+        switch (key) {
+          case 'name':
+            return [s.name];
+          case 'description':
+            return s.description ? [s.description] : [];
+          case 'tag-key':
+            return s.tags.map((t) => t.Key);
+          case 'tag-value':
+            return s.tags.map((t) => t.Value);
+          case 'primary-region':
+            return [s.region];
+          case 'owning-service':
+            return [];
+          default:
+            return [
+              s.name,
+              ...(s.description ? [s.description] : []),
+              ...s.tags.flatMap((t) => [t.Key, t.Value]),
+            ];
+        }
+      };
+      const matches = (s: SecretRecord) =>
+        filters.every((f) =>
+          f.values.some((v) => {
+            const negate = v.startsWith('!');
+            const prefix = negate ? v.slice(1) : v;
+            const hit = fields(s, f.key).some((x) => x.startsWith(prefix));
+            return negate ? !hit : hit;
+          }),
+        );
+      const all = (await store.list<SecretRecord>(SECRETS, { prefix: `${ctx.region}:${account}:` }))
+        .map((i) => i.value)
+        .filter((s) => !(s.deletionDate !== undefined && s.deletionDate <= now))
+        .filter((s) => includeDeleted || s.deletedAt === undefined)
+        .filter(matches)
+        .sort(
+          (a, b) =>
+            (order === 'asc' ? 1 : -1) *
+            (a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+        );
+      let start = 0;
+      if (next) {
+        const n = Number(Buffer.from(next, 'base64url').toString('utf8'));
+        if (!Number.isInteger(n) || n < 0)
+          throw smError('InvalidNextTokenException', 'The NextToken value is invalid.');
+        start = n;
+      }
+      const size = max ?? 100;
+      const page = all.slice(start, start + size);
+      return {
+        SecretList: page.map(listEntry),
+        ...(start + size < all.length
+          ? { NextToken: Buffer.from(String(start + size)).toString('base64url') }
+          : {}),
+      };
+    },
+
+    async DeleteSecret(ctx, input) {
+      const days = num(input, 'RecoveryWindowInDays');
+      const force = bool(input, 'ForceDeleteWithoutRecovery');
+      const { key, secret } = await open(
+        ctx,
+        input,
+        'DeleteSecret',
+        false,
+        {
+          ...(days !== undefined ? { recoveryWindowInDays: days } : {}),
+          ...(force !== undefined ? { forceDeleteWithoutRecovery: force } : {}),
+        },
+        {
+          ...(days !== undefined ? { 'secretsmanager:RecoveryWindowInDays': days } : {}),
+          ...(force !== undefined ? { 'secretsmanager:ForceDeleteWithoutRecovery': force } : {}),
+        },
+      );
+      if (days !== undefined && force)
+        throw invalidParameter(
+          "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+        );
+      if (days !== undefined && (days < 7 || days > 30))
+        throw invalidParameter(
+          'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).',
+        );
+      if (secret.deletedAt !== undefined && !force)
+        // [inferred]
+        throw smError(
+          'InvalidRequestException',
+          "You tried to perform the operation on a secret that's currently marked deleted.",
+        );
+      const now = clock().getTime();
+      if (force) {
+        await store.transaction(async (tx) => {
+          const s = (await tx.get<SecretRecord>(SECRETS, key))?.value;
+          if (!s || s.arn !== secret.arn) throw notFound();
+          await tx.delete(SECRETS, key);
+        });
+        const out = { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(now) };
+        ctx.audit.responseElements = {
+          aRN: out.ARN,
+          name: out.Name,
+          deletionDate: new Date(now).toISOString(),
+        };
+        return out;
+      }
+      const deletionDate = now + (days ?? 30) * DAY;
+      await update(key, secret.arn, (s) => {
+        s.deletedAt = now;
+        s.deletionDate = deletionDate;
+      });
+      ctx.audit.responseElements = {
+        aRN: secret.arn,
+        name: secret.name,
+        deletionDate: new Date(deletionDate).toISOString(),
+      };
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(deletionDate) };
+    },
+
+    async RestoreSecret(ctx, input) {
+      const { key, secret } = await open(ctx, input, 'RestoreSecret', false);
+      await update(key, secret.arn, (s) => {
+        s.deletedAt = undefined;
+        s.deletionDate = undefined;
+      });
+      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      return { ARN: secret.arn, Name: secret.name };
+    },
+
+    async PutResourcePolicy(ctx, input) {
+      const block = bool(input, 'BlockPublicPolicy');
+      const { key, secret } = await open(
+        ctx,
+        input,
+        'PutResourcePolicy',
+        false,
+        { ...(block !== undefined ? { blockPublicPolicy: block } : {}) },
+        { ...(block !== undefined ? { 'secretsmanager:BlockPublicPolicy': block } : {}) },
+      );
+      const text = str(input, 'ResourcePolicy', 'resourcePolicy', true) as string;
+      (ctx.audit.requestParameters as Record<string, unknown>).resourcePolicy = text;
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
+      compileSecretPolicy(text, secret.arn, 'save');
+      if (block && isPublic(text))
+        throw smError(
+          'PublicPolicyException',
+          'This resource policy contains a statement that grants public access.',
+        );
+      await update(key, secret.arn, (s) => {
+        s.policy = text;
+      });
+      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      return { ARN: secret.arn, Name: secret.name };
+    },
+
+    async GetResourcePolicy(ctx, input) {
+      const { secret } = await open(ctx, input, 'GetResourcePolicy', true);
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        ...(secret.policy ? { ResourcePolicy: secret.policy } : {}),
+      };
+    },
+
+    async DeleteResourcePolicy(ctx, input) {
+      const { key, secret } = await open(ctx, input, 'DeleteResourcePolicy', false);
+      await update(key, secret.arn, (s) => {
+        s.policy = undefined;
+      });
+      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      return { ARN: secret.arn, Name: secret.name };
+    },
+
+    async TagResource(ctx, input) {
+      const tags = tagsOf(input) ?? [];
+      const context: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key) };
+      for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
+      const { key, secret } = await open(ctx, input, 'TagResource', false, { tags }, context);
+      if (input.Tags === undefined) throw validation('tags', 'Member must not be null');
+      checkTags(tags);
+      await update(key, secret.arn, (s) => {
+        const merged = new Map(s.tags.map((t) => [t.Key, t.Value]));
+        for (const t of tags) merged.set(t.Key, t.Value);
+        s.tags = [...merged].map(([Key, Value]) => ({ Key, Value }));
+        checkTags(s.tags);
+      });
+      return {};
+    },
+
+    async UntagResource(ctx, input) {
+      const keysIn = input.TagKeys;
+      if (!Array.isArray(keysIn) || keysIn.some((k) => typeof k !== 'string'))
+        throw validation('tagKeys', 'Member must not be null');
+      const keys = keysIn as string[];
+      const { key, secret } = await open(
+        ctx,
+        input,
+        'UntagResource',
+        false,
+        { tagKeys: keys },
+        { 'aws:TagKeys': keys },
+      );
+      await update(key, secret.arn, (s) => {
+        s.tags = s.tags.filter((t) => !keys.includes(t.Key));
+      });
+      return {};
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Authorization of SQS calls: `sqs:<Action>` on `arn:aws:sqs:<region>:<account>:<name>`, with
+ * the queue's `Policy` attribute as the resource policy (a caller from another account needs
+ * both sides), `aws:ResourceTag/*` from the queue's tags, and the refusal worded as SQS words
+ * it — the action in lower case ("…is not authorized to perform: sqs:sendmessage on resource:
+ * arn:aws:sqs:…").
+ */
+import type { AwsError } from '../../common/aws-error.js';
+import { loadPolicy } from '../../policy/index.js';
+import type { CompiledPolicy } from '../../policy/compile-policy.js';
+import type { ContextInput } from '../../policy/context.js';
+import type { Authorize } from '../../server/aws/authorize.js';
+import type { CallContext } from '../../server/aws/types.js';
+import { sqsError } from './errors.js';
+import { queueArn } from './queues.js';
+import type { QueueRecord } from './types.js';
+
+const cache = new Map<string, CompiledPolicy>();
+const CACHE_MAX = 512;
+
+/**
+ * Checks a queue policy as SetQueueAttributes does (a resource policy, engine-validated) and
+ * returns it compiled; an invalid one is `InvalidAttributeValue` for `Policy` [inferred text].
+ *
+ * @example
+ * compileQueuePolicy(text, 'arn:aws:sqs:us-east-1:123456789012:orders')
+ */
+export function compileQueuePolicy(text: string, arn: string, mode: 'save' | 'evaluate' = 'save') {
+  const key = `${mode}\u0000${arn}\u0000${text}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: null });
+  if (!r.ok) {
+    const e: AwsError = sqsError(
+      'InvalidAttributeValue',
+      'Invalid value for the parameter Policy.',
+    );
+    (e as { detail: unknown }).detail = r.error;
+    throw e;
+  }
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, r.policy);
+  return r.policy;
+}
+
+export interface QueueTarget {
+  region: string;
+  account: string;
+  name: string;
+}
+
+/**
+ * Authorizes `sqs:<action>` on a queue (existing or not yet: then without resource policy
+ * or tags).
+ *
+ * @example
+ * await authorizeQueue(authorize, ctx, 'SendMessage', target, queue);
+ */
+export async function authorizeQueue(
+  authorize: Authorize,
+  ctx: CallContext,
+  action: string,
+  target: QueueTarget,
+  queue?: QueueRecord | undefined,
+  context: ContextInput = {},
+): Promise<void> {
+  const full = `sqs:${action}`;
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(queue?.tags ?? {})) tags[`aws:ResourceTag/${k}`] = v;
+  const policy = queue?.attributes.Policy;
+  await authorize(ctx, {
+    action: full,
+    resource: queueArn(target),
+    resourceAccount: target.account,
+    resourcePolicy: policy ? compileQueuePolicy(policy, queueArn(target), 'evaluate') : undefined,
+    context: { ...tags, ...context },
+    deniedMessage: ({ standard }) => standard.split(full).join(full.toLowerCase()),
+  });
+}
+
+/** ListQueues names no queue: SQS authorizes it on `arn:aws:sqs:<region>:<account>:`. */
+export async function authorizeAccount(
+  authorize: Authorize,
+  ctx: CallContext,
+  action: string,
+  account: string,
+): Promise<void> {
+  const full = `sqs:${action}`;
+  await authorize(ctx, {
+    action: full,
+    resource: `arn:aws:sqs:${ctx.region}:${account}:`,
+    resourceAccount: account,
+    deniedMessage: ({ standard }) => standard.split(full).join(full.toLowerCase()),
+  });
+}

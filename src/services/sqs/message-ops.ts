@@ -1,0 +1,647 @@
+/**
+ * SQS's message operations: SendMessage(Batch), ReceiveMessage (with long polling that
+ * returns as soon as a message arrives), DeleteMessage(Batch), ChangeMessageVisibility(Batch).
+ * Time is the injected clock's, so visibility timeouts, delays and retention are testable
+ * with a fixed clock; only a long poll's wait is real time. CloudTrail calls these data
+ * events; message bodies and attribute values never reach the audit notes.
+ */
+import { createHash } from 'node:crypto';
+import { AwsError } from '../../common/aws-error.js';
+import type { CallContext } from '../../server/aws/types.js';
+import { authorizeQueue } from './access.js';
+import { invalidParameter, missingParameter, noSuchQueue, sqsError } from './errors.js';
+import { md5OfAttributes, md5OfBody } from './md5.js';
+import type { QueueNotifier } from './notifier.js';
+import { type Input, int, objects, str, strings } from './params.js';
+import { effectiveAttributes, intAttribute, isFifoName, redrivePolicy } from './queues.js';
+import { type SqsOperation, noteQueue, resolveQueue } from './queue-ops.js';
+import {
+  MESSAGES,
+  type MessageAttribute,
+  type MessageRecord,
+  QUEUES,
+  type QueueRecord,
+  type SqsDeps,
+} from './types.js';
+
+const ALLOWED_BODY = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;
+const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const DEDUP_WINDOW_MS = 5 * 60 * 1000;
+const SYSTEM_ATTRIBUTES = [
+  'SenderId',
+  'SentTimestamp',
+  'ApproximateReceiveCount',
+  'ApproximateFirstReceiveTimestamp',
+  'SequenceNumber',
+  'MessageDeduplicationId',
+  'MessageGroupId',
+];
+
+function uuid(random: (n: number) => Uint8Array): string {
+  const b = Buffer.from(random(16));
+  b[6] = ((b[6] as number) & 0x0f) | 0x40;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A receipt handle: the message's store key and the nonce of this receive. */
+function receiptHandle(messageKey: string, nonce: string): string {
+  return Buffer.from(`${messageKey}\u0000${nonce}`, 'utf8').toString('base64');
+}
+
+function parseReceipt(handle: string, queueKey: string): { key: string; nonce: string } {
+  const text = Buffer.from(handle, 'base64').toString('utf8');
+  const [key, nonce, extra] = text.split('\u0000');
+  if (
+    extra !== undefined ||
+    !key ||
+    !nonce ||
+    !key.startsWith(`${queueKey}:`) ||
+    !/^\d{16}$/.test(key.slice(queueKey.length + 1))
+  )
+    throw sqsError(
+      'ReceiptHandleIsInvalid',
+      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+    );
+  return { key, nonce };
+}
+
+function messageAttributes(input: Input): Record<string, MessageAttribute> | undefined {
+  const raw = input.MessageAttributes;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw invalidParameter('Value for parameter MessageAttributes is invalid.');
+  const out: Record<string, MessageAttribute> = {};
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > 10)
+    throw invalidParameter(
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`,
+    );
+  for (const [name, v] of entries) {
+    if (!ATTRIBUTE_NAME.test(name) || /^(aws\.|amazon\.)/i.test(name))
+      throw invalidParameter(`Message (user) attribute name '${name}' is invalid.`);
+    const a = (v ?? {}) as Record<string, unknown>;
+    const type = typeof a.DataType === 'string' ? a.DataType : '';
+    if (!type)
+      throw invalidParameter(
+        `The message attribute '${name}' must contain a non-empty message attribute type.`,
+      );
+    const base = type.split('.')[0];
+    if (base !== 'String' && base !== 'Number' && base !== 'Binary')
+      throw invalidParameter(
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      );
+    if (base === 'Binary') {
+      if (typeof a.BinaryValue !== 'string' || a.BinaryValue === '')
+        throw invalidParameter(
+          `The message attribute '${name}' with type 'Binary' must use field 'Binary'.`,
+        );
+      out[name] = { DataType: type, BinaryValue: a.BinaryValue };
+    } else {
+      if (typeof a.StringValue !== 'string' || a.StringValue === '')
+        throw invalidParameter(
+          `The message attribute '${name}' with type '${base}' must use field 'String'.`,
+        );
+      if (base === 'Number' && !Number.isFinite(Number(a.StringValue)))
+        throw invalidParameter(
+          `Can't cast the value of message (user) attribute '${name}' to a number.`,
+        );
+      out[name] = { DataType: type, StringValue: a.StringValue };
+    }
+  }
+  return entries.length ? out : undefined;
+}
+
+function attributeBytes(attrs: Record<string, MessageAttribute> | undefined): number {
+  let n = 0;
+  for (const [k, a] of Object.entries(attrs ?? {}))
+    n +=
+      Buffer.byteLength(k) +
+      Buffer.byteLength(a.DataType) +
+      (a.BinaryValue !== undefined
+        ? Buffer.from(a.BinaryValue, 'base64').length
+        : Buffer.byteLength(a.StringValue ?? ''));
+  return n;
+}
+
+/** Which message attributes a receive asked for: names, `All`, `.*`, or `prefix.*`. */
+function pick(
+  attrs: Record<string, MessageAttribute> | undefined,
+  names: readonly string[],
+): Record<string, MessageAttribute> | undefined {
+  if (!attrs || names.length === 0) return undefined;
+  const out: Record<string, MessageAttribute> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    const hit = names.some(
+      (n) =>
+        n === 'All' || n === '.*' || n === k || (n.endsWith('.*') && k.startsWith(n.slice(0, -1))),
+    );
+    if (hit) out[k] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+interface SendRequest {
+  body: string;
+  delay?: number | undefined;
+  attributes?: Record<string, MessageAttribute> | undefined;
+  groupId?: string | undefined;
+  dedupId?: string | undefined;
+}
+
+function sendRequest(input: Input): SendRequest {
+  const body = str(input, 'MessageBody');
+  if (body === undefined || body === '') throw missingParameter('MessageBody');
+  return {
+    body,
+    delay: int(input, 'DelaySeconds'),
+    attributes: messageAttributes(input),
+    groupId: str(input, 'MessageGroupId'),
+    dedupId: str(input, 'MessageDeduplicationId'),
+  };
+}
+
+export function messageOperations(
+  deps: SqsDeps,
+  notifier: QueueNotifier,
+): Record<string, SqsOperation> {
+  const { store, clock, random, authorize } = deps;
+
+  /** Validates one message against its queue; throws the error SQS gives for it. */
+  function check(q: QueueRecord, m: SendRequest): void {
+    const bad = ALLOWED_BODY.exec(m.body);
+    if (bad)
+      throw sqsError(
+        'InvalidMessageContents',
+        `Invalid binary character '#x${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`,
+      );
+    const max = intAttribute(q, 'MaximumMessageSize');
+    if (Buffer.byteLength(m.body) + attributeBytes(m.attributes) > max)
+      throw invalidParameter(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${max} bytes.`,
+      );
+    const fifo = isFifoName(q.name);
+    if (m.delay !== undefined) {
+      if (m.delay < 0 || m.delay > 900)
+        throw invalidParameter(
+          `Value ${m.delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
+        );
+      if (fifo)
+        throw invalidParameter(
+          `Value ${m.delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+        );
+    }
+    if (fifo) {
+      if (!m.groupId) throw missingParameter('MessageGroupId');
+      if (!m.dedupId && effectiveAttributes(q).ContentBasedDeduplication !== 'true')
+        throw invalidParameter(
+          'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        );
+    } else if (m.dedupId) {
+      throw invalidParameter(
+        `Value ${m.dedupId} for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type.`,
+      );
+    }
+  }
+
+  /** Appends messages to a queue in one transaction; returns their send results. */
+  async function enqueue(ctx: CallContext, key: string, reqs: SendRequest[]) {
+    const results = await store.transaction(async (tx) => {
+      const q = (await tx.get<QueueRecord>(QUEUES, key))?.value;
+      if (!q) throw noSuchQueue();
+      const now = clock().getTime();
+      const fifo = isFifoName(q.name);
+      const dedup = Object.fromEntries(
+        Object.entries(q.dedup ?? {}).filter(([, d]) => now - d.at < DEDUP_WINDOW_MS),
+      );
+      const out: {
+        messageId: string;
+        md5OfBody: string;
+        md5OfAttributes?: string | undefined;
+        seq?: string | undefined;
+      }[] = [];
+      let nextSeq = q.nextSeq;
+      for (const m of reqs) {
+        const md5 = md5OfBody(m.body);
+        const md5a = md5OfAttributes(m.attributes);
+        const dedupId = fifo
+          ? (m.dedupId ?? createHash('sha256').update(m.body).digest('hex'))
+          : undefined;
+        const dedupKey =
+          dedupId &&
+          (effectiveAttributes(q).DeduplicationScope === 'messageGroup'
+            ? `${m.groupId}\u0000${dedupId}`
+            : dedupId);
+        const seen = dedupKey ? dedup[dedupKey] : undefined;
+        if (seen) {
+          out.push({
+            messageId: seen.messageId,
+            md5OfBody: md5,
+            md5OfAttributes: md5a,
+            seq: seen.seq,
+          });
+          continue;
+        }
+        const seq = nextSeq++;
+        const messageId = uuid(random);
+        const sequenceNumber = fifo ? String(10n ** 19n + BigInt(seq)) : undefined;
+        const delay = m.delay ?? intAttribute(q, 'DelaySeconds');
+        await tx.put<MessageRecord>(MESSAGES, `${key}:${String(seq).padStart(16, '0')}`, {
+          messageId,
+          body: m.body,
+          md5OfBody: md5,
+          attributes: m.attributes,
+          md5OfAttributes: md5a,
+          sentAt: now,
+          visibleAt: now + delay * 1000,
+          receiveCount: 0,
+          senderId: ctx.caller?.userId ?? '',
+          groupId: m.groupId,
+          dedupId,
+          sequenceNumber,
+        });
+        if (dedupKey && sequenceNumber)
+          dedup[dedupKey] = { at: now, messageId, seq: sequenceNumber };
+        out.push({ messageId, md5OfBody: md5, md5OfAttributes: md5a, seq: sequenceNumber });
+      }
+      await tx.put<QueueRecord>(QUEUES, key, { ...q, nextSeq, ...(fifo ? { dedup } : {}) });
+      return out;
+    });
+    notifier.notify(key);
+    return results;
+  }
+
+  function sendResult(r: {
+    messageId: string;
+    md5OfBody: string;
+    md5OfAttributes?: string | undefined;
+    seq?: string | undefined;
+  }) {
+    return {
+      MD5OfMessageBody: r.md5OfBody,
+      ...(r.md5OfAttributes ? { MD5OfMessageAttributes: r.md5OfAttributes } : {}),
+      MessageId: r.messageId,
+      ...(r.seq ? { SequenceNumber: r.seq } : {}),
+    };
+  }
+
+  /** One pass over the queue: takes up to `max` receivable messages and hides them. */
+  async function receiveOnce(key: string, max: number, visibility: number | undefined) {
+    return store.transaction(async (tx) => {
+      const q = (await tx.get<QueueRecord>(QUEUES, key))?.value;
+      if (!q) throw noSuchQueue();
+      const now = clock().getTime();
+      const retention = intAttribute(q, 'MessageRetentionPeriod') * 1000;
+      const vt = visibility ?? intAttribute(q, 'VisibilityTimeout');
+      const fifo = isFifoName(q.name);
+      const items = await tx.list<MessageRecord>(MESSAGES, { prefix: `${key}:` });
+      const locked = new Set<string>();
+      if (fifo)
+        for (const { value: m } of items)
+          if (m.groupId && m.receiveCount > 0 && m.visibleAt > now) locked.add(m.groupId);
+      const taken: { key: string; m: MessageRecord; handle: string }[] = [];
+      let next: number | undefined;
+      const redrive = redrivePolicy(q);
+      let dlq: { key: string; q: QueueRecord } | undefined;
+      for (const item of items) {
+        const m = item.value;
+        if (m.sentAt + retention <= now) {
+          await tx.delete(MESSAGES, item.key);
+          continue;
+        }
+        if (redrive && m.visibleAt <= now && m.receiveCount >= redrive.maxReceiveCount) {
+          // received maxReceiveCount times and not deleted: off to the dead-letter queue
+          if (!dlq) {
+            const target = (await tx.get<QueueRecord>(QUEUES, redrive.key))?.value;
+            if (target) dlq = { key: redrive.key, q: target };
+          }
+          if (dlq) {
+            const seq = dlq.q.nextSeq;
+            dlq.q = { ...dlq.q, nextSeq: seq + 1 };
+            await tx.put<MessageRecord>(MESSAGES, `${dlq.key}:${String(seq).padStart(16, '0')}`, {
+              ...m,
+              visibleAt: now,
+              receipt: undefined,
+            });
+            await tx.delete(MESSAGES, item.key);
+            continue;
+          }
+        }
+        if (m.visibleAt > now) {
+          next = next === undefined ? m.visibleAt : Math.min(next, m.visibleAt);
+          if (fifo && m.groupId) locked.add(m.groupId);
+          continue;
+        }
+        if (taken.length >= max || (fifo && m.groupId && locked.has(m.groupId))) continue;
+        const nonce = Buffer.from(random(12)).toString('base64url');
+        const updated: MessageRecord = {
+          ...m,
+          receiveCount: m.receiveCount + 1,
+          firstReceivedAt: m.firstReceivedAt ?? now,
+          visibleAt: now + vt * 1000,
+          receipt: nonce,
+        };
+        await tx.put(MESSAGES, item.key, updated);
+        taken.push({ key: item.key, m: updated, handle: receiptHandle(item.key, nonce) });
+      }
+      if (dlq) await tx.put<QueueRecord>(QUEUES, dlq.key, dlq.q);
+      return {
+        taken,
+        next,
+        moved: dlq?.key,
+        waitDefault: intAttribute(q, 'ReceiveMessageWaitTimeSeconds'),
+      };
+    });
+  }
+
+  function render(
+    t: { m: MessageRecord; handle: string },
+    system: readonly string[],
+    userNames: readonly string[],
+  ): Record<string, unknown> {
+    const m = t.m;
+    const sys: Record<string, string | undefined> = {
+      SenderId: m.senderId,
+      SentTimestamp: String(m.sentAt),
+      ApproximateReceiveCount: String(m.receiveCount),
+      ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+      SequenceNumber: m.sequenceNumber,
+      MessageDeduplicationId: m.dedupId,
+      MessageGroupId: m.groupId,
+    };
+    const want = system.includes('All') ? SYSTEM_ATTRIBUTES : system;
+    const attributes: Record<string, string> = {};
+    for (const n of want) {
+      const v = sys[n];
+      if (v !== undefined && v !== '') attributes[n] = v;
+    }
+    const user = pick(m.attributes, userNames);
+    return {
+      MessageId: m.messageId,
+      ReceiptHandle: t.handle,
+      MD5OfBody: m.md5OfBody,
+      Body: m.body,
+      ...(Object.keys(attributes).length ? { Attributes: attributes } : {}),
+      ...(user ? { MD5OfMessageAttributes: md5OfAttributes(user), MessageAttributes: user } : {}),
+    };
+  }
+
+  /** Deletes one message by receipt handle (a stale handle deletes nothing, as on SQS). */
+  async function deleteOne(key: string, handle: string): Promise<void> {
+    const r = parseReceipt(handle, key);
+    await store.transaction(async (tx) => {
+      const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+      if (m && m.receipt === r.nonce) await tx.delete(MESSAGES, r.key);
+    });
+  }
+
+  async function changeVisibility(key: string, handle: string, timeout: number): Promise<void> {
+    if (timeout < 0 || timeout > 43_200)
+      throw invalidParameter(
+        `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
+      );
+    const r = parseReceipt(handle, key);
+    await store.transaction(async (tx) => {
+      const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+      const now = clock().getTime();
+      if (!m || m.receipt !== r.nonce || m.visibleAt <= now)
+        throw sqsError(
+          'MessageNotInflight',
+          `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+        );
+      await tx.put<MessageRecord>(MESSAGES, r.key, { ...m, visibleAt: now + timeout * 1000 });
+    });
+    if (timeout === 0) notifier.notify(key);
+  }
+
+  /** The common checks of a batch: 1–10 entries with distinct, well-formed ids. */
+  function batchEntries(input: Input, entryName: string): Input[] {
+    const entries = objects(input, 'Entries') ?? [];
+    if (entries.length === 0)
+      throw sqsError(
+        'EmptyBatchRequest',
+        `There should be at least one ${entryName} in the request.`,
+      );
+    if (entries.length > 10)
+      throw sqsError(
+        'TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are 10. You have sent ${entries.length}.`,
+      );
+    const ids = new Set<string>();
+    for (const e of entries) {
+      const id = typeof e.Id === 'string' ? e.Id : '';
+      if (!BATCH_ID.test(id))
+        throw sqsError(
+          'InvalidBatchEntryId',
+          'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+        );
+      if (ids.has(id)) throw sqsError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+      ids.add(id);
+    }
+    return entries;
+  }
+
+  function failure(id: string, e: unknown) {
+    if (!(e instanceof AwsError)) throw e;
+    return { Id: id, SenderFault: e.fault === 'client', Code: e.code, Message: e.message };
+  }
+
+  return {
+    async SendMessage(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, false, {
+        queueUrl: r.url,
+        ...(input.DelaySeconds !== undefined ? { delaySeconds: input.DelaySeconds } : {}),
+        ...(input.MessageGroupId !== undefined ? { messageGroupId: input.MessageGroupId } : {}),
+        ...(input.MessageAttributes && typeof input.MessageAttributes === 'object'
+          ? { messageAttributeNames: Object.keys(input.MessageAttributes) }
+          : {}),
+      });
+      await authorizeQueue(authorize, ctx, 'SendMessage', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      const m = sendRequest(input);
+      check(r.queue, m);
+      const [res] = await enqueue(ctx, r.key, [m]);
+      if (!res) throw new TypeError('enqueue returned no result');
+      const out = sendResult(res);
+      ctx.audit.responseElements = {
+        mD5OfMessageBody: out.MD5OfMessageBody,
+        ...(out.MD5OfMessageAttributes
+          ? { mD5OfMessageAttributes: out.MD5OfMessageAttributes }
+          : {}),
+        messageId: out.MessageId,
+      };
+      return out;
+    },
+
+    async SendMessageBatch(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'SendMessage', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
+      ctx.audit.requestParameters = {
+        queueUrl: r.url,
+        entries: entries.map((e) => ({ id: e.Id })),
+      };
+      const q = r.queue;
+      const ok: { id: string; req: SendRequest }[] = [];
+      const failed: Record<string, unknown>[] = [];
+      let total = 0;
+      for (const e of entries) {
+        try {
+          const req = sendRequest(e);
+          check(q, req);
+          total += Buffer.byteLength(req.body) + attributeBytes(req.attributes);
+          ok.push({ id: e.Id as string, req });
+        } catch (err) {
+          failed.push(failure(e.Id as string, err));
+        }
+      }
+      const max = intAttribute(q, 'MaximumMessageSize');
+      if (total > max)
+        throw sqsError(
+          'BatchRequestTooLong',
+          `Batch requests cannot be longer than ${max} bytes. You have sent ${total} bytes.`,
+        );
+      const results = ok.length
+        ? await enqueue(
+            ctx,
+            r.key,
+            ok.map((o) => o.req),
+          )
+        : [];
+      const successful = results.map((res, i) => ({ Id: ok[i]?.id, ...sendResult(res) }));
+      return { Successful: successful, Failed: failed };
+    },
+
+    async ReceiveMessage(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const max = int(input, 'MaxNumberOfMessages') ?? 1;
+      const visibility = int(input, 'VisibilityTimeout');
+      const wait = int(input, 'WaitTimeSeconds');
+      const system = [
+        ...(strings(input, 'AttributeNames') ?? []),
+        ...(strings(input, 'MessageSystemAttributeNames') ?? []),
+      ];
+      const userNames = strings(input, 'MessageAttributeNames') ?? [];
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, true, {
+        queueUrl: r.url,
+        ...(input.MaxNumberOfMessages !== undefined ? { maxNumberOfMessages: max } : {}),
+        ...(visibility !== undefined ? { visibilityTimeout: visibility } : {}),
+        ...(wait !== undefined ? { waitTimeSeconds: wait } : {}),
+        ...(system.length ? { attributeNames: system } : {}),
+        ...(userNames.length ? { messageAttributeNames: userNames } : {}),
+      });
+      await authorizeQueue(authorize, ctx, 'ReceiveMessage', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      if (max < 1 || max > 10)
+        throw invalidParameter(
+          `Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+        );
+      if (visibility !== undefined && (visibility < 0 || visibility > 43_200))
+        throw invalidParameter(
+          `Value ${visibility} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
+        );
+      if (wait !== undefined && (wait < 0 || wait > 20))
+        throw invalidParameter(
+          `Value ${wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.`,
+        );
+      for (const n of system)
+        if (
+          n !== 'All' &&
+          !SYSTEM_ATTRIBUTES.includes(n) &&
+          n !== 'AWSTraceHeader' &&
+          n !== 'SqsManagedSseEnabled'
+        )
+          throw sqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
+      const started = performance.now();
+      let waitMs = -1;
+      for (;;) {
+        const once = await receiveOnce(r.key, max, visibility);
+        if (once.moved) notifier.notify(once.moved);
+        if (waitMs < 0) waitMs = (wait ?? once.waitDefault) * 1000;
+        if (once.taken.length > 0)
+          return { Messages: once.taken.map((t) => render(t, system, userNames)) };
+        const left = waitMs - (performance.now() - started);
+        if (left <= 0) return {};
+        // sleep until a send notifies, the next hidden message becomes visible, or the wait ends
+        const untilVisible = once.next === undefined ? left : once.next - clock().getTime();
+        await notifier.wait(r.key, Math.min(left, Math.max(untilVisible, 1)));
+      }
+    },
+
+    async DeleteMessage(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'DeleteMessage', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      await deleteOne(r.key, str(input, 'ReceiptHandle', true));
+      return {};
+    },
+
+    async DeleteMessageBatch(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'DeleteMessage', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      const entries = batchEntries(input, 'DeleteMessageBatchRequestEntry');
+      ctx.audit.requestParameters = {
+        queueUrl: r.url,
+        entries: entries.map((e) => ({ id: e.Id })),
+      };
+      const successful: Record<string, unknown>[] = [];
+      const failed: Record<string, unknown>[] = [];
+      for (const e of entries) {
+        try {
+          await deleteOne(r.key, str(e, 'ReceiptHandle', true));
+          successful.push({ Id: e.Id });
+        } catch (err) {
+          failed.push(failure(e.Id as string, err));
+        }
+      }
+      return { Successful: successful, Failed: failed };
+    },
+
+    async ChangeMessageVisibility(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      const timeout = int(input, 'VisibilityTimeout');
+      noteQueue(ctx, r.target, false, { queueUrl: r.url, visibilityTimeout: timeout });
+      await authorizeQueue(authorize, ctx, 'ChangeMessageVisibility', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      if (timeout === undefined) throw missingParameter('VisibilityTimeout');
+      await changeVisibility(r.key, str(input, 'ReceiptHandle', true), timeout);
+      return {};
+    },
+
+    async ChangeMessageVisibilityBatch(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      ctx.audit.eventCategory = 'Data';
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'ChangeMessageVisibility', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      const entries = batchEntries(input, 'ChangeMessageVisibilityBatchRequestEntry');
+      const successful: Record<string, unknown>[] = [];
+      const failed: Record<string, unknown>[] = [];
+      for (const e of entries) {
+        try {
+          const timeout = int(e, 'VisibilityTimeout');
+          if (timeout === undefined) throw missingParameter('VisibilityTimeout');
+          await changeVisibility(r.key, str(e, 'ReceiptHandle', true), timeout);
+          successful.push({ Id: e.Id });
+        } catch (err) {
+          failed.push(failure(e.Id as string, err));
+        }
+      }
+      return { Successful: successful, Failed: failed };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Long polling's wake-up call: ReceiveMessage waits on its queue's key, and every write that
+ * can make a message receivable (SendMessage, a visibility change) notifies it, so a waiting
+ * receive returns as soon as a message arrives instead of polling. In process only: with
+ * several replicas on one shared store, a waiter on another replica wakes at its next
+ * deadline (the next visibility change it knows of, or the wait's end).
+ */
+export class QueueNotifier {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  /**
+   * Resolves on the next `notify(key)`, or after `ms`, whichever comes first.
+   *
+   * @example
+   * await notifier.wait('us-east-1:123456789012:orders', 20_000);
+   */
+  wait(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(key);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(key, set);
+      }
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      waiters.add(done);
+    });
+  }
+
+  /** Wakes every receive waiting on `key`. */
+  notify(key: string): void {
+    const set = this.#waiters.get(key);
+    if (!set) return;
+    for (const done of [...set]) done();
+  }
+
+  /** how many receives are waiting (for tests) */
+  waiting(key: string): number {
+    return this.#waiters.get(key)?.size ?? 0;
+  }
+}

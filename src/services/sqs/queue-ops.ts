@@ -1,0 +1,385 @@
+/**
+ * SQS's queue operations: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue,
+ * Get/SetQueueAttributes, TagQueue, UntagQueue, ListQueueTags. Each authorizes before it acts
+ * and writes in one store transaction, so a refused or failed call changes nothing.
+ */
+import type { CallContext } from '../../server/aws/types.js';
+import { authorizeAccount, authorizeQueue, compileQueuePolicy } from './access.js';
+import { invalidParameter, noSuchQueue, sqsError } from './errors.js';
+import { type Input, int, str, stringMap, strings } from './params.js';
+import {
+  COMPUTED_ATTRIBUTES,
+  SETTABLE_ATTRIBUTES,
+  checkAttributes,
+  checkQueueName,
+  effectiveAttributes,
+  isFifoName,
+  parseQueueUrl,
+  queueArn,
+  queueKey,
+  queueUrl,
+  readRedrive,
+} from './queues.js';
+import {
+  DELETED,
+  MESSAGES,
+  type MessageRecord,
+  QUEUES,
+  type QueueRecord,
+  type SqsDeps,
+} from './types.js';
+
+export type SqsOperation = (ctx: CallContext, input: Input) => Promise<Record<string, unknown>>;
+
+/** The queue a QueueUrl names, looked up (undefined when it does not exist). */
+export async function resolveQueue(
+  deps: SqsDeps,
+  ctx: CallContext,
+  input: Input,
+): Promise<{
+  key: string;
+  target: { region: string; account: string; name: string };
+  queue?: QueueRecord;
+  url: string;
+}> {
+  const url = str(input, 'QueueUrl', true);
+  const { account, name } = parseQueueUrl(url);
+  const target = { region: ctx.region, account, name };
+  const key = queueKey(ctx.region, account, name);
+  const queue = (await deps.store.get<QueueRecord>(QUEUES, key))?.value;
+  return { key, target, queue, url };
+}
+
+function queueResource(q: { region: string; account: string; name: string }) {
+  return [{ ARN: queueArn(q), accountId: q.account, type: 'AWS::SQS::Queue' }];
+}
+
+/** Sets the audit notes every queue call shares. */
+export function noteQueue(
+  ctx: CallContext,
+  target: { region: string; account: string; name: string },
+  readOnly: boolean,
+  requestParameters: Record<string, unknown>,
+): void {
+  ctx.audit.readOnly = readOnly;
+  ctx.audit.requestParameters = requestParameters;
+  ctx.audit.resources = queueResource(target);
+  if (ctx.caller && ctx.caller.account !== target.account)
+    ctx.audit.recipientAccountId = target.account;
+}
+
+function tagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { 'aws:TagKeys': Object.keys(tags) };
+  for (const [k, v] of Object.entries(tags)) out[`aws:RequestTag/${k}`] = v;
+  return out;
+}
+
+function checkTags(tags: Record<string, string>): void {
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.length < 1 || k.length > 128 || v.length > 256 || /^aws:/i.test(k))
+      // [inferred] SQS's wording for a tag it refuses
+      throw invalidParameter(`Tag key or value is invalid: ${k}`);
+  }
+  if (Object.keys(tags).length > 50)
+    throw invalidParameter('Too many tags added for queue. Maximum number of tags allowed is 50.');
+}
+
+/** Counts for the Approximate* attributes. */
+async function counts(deps: SqsDeps, key: string, q: QueueRecord, now: number) {
+  const retention = Number(effectiveAttributes(q).MessageRetentionPeriod) * 1000;
+  let visible = 0;
+  let inFlight = 0;
+  let delayed = 0;
+  for (const { value: m } of await deps.store.list<MessageRecord>(MESSAGES, {
+    prefix: `${key}:`,
+  })) {
+    if (m.sentAt + retention <= now) continue;
+    if (m.visibleAt <= now) visible++;
+    else if (m.receiveCount > 0) inFlight++;
+    else delayed++;
+  }
+  return { visible, inFlight, delayed };
+}
+
+export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
+  const { store, clock, authorize } = deps;
+
+  /** A RedrivePolicy must name an existing queue of the same kind (standard or FIFO). */
+  async function checkRedrive(text: string, name: string): Promise<void> {
+    const r = readRedrive(text);
+    const invalid = (reason: string) =>
+      invalidParameter(`Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+    if (!r)
+      throw invalid(
+        'Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount.',
+      );
+    const dlq = await store.get<QueueRecord>(QUEUES, queueKey(r.region, r.account, r.name));
+    if (!dlq) throw invalid('Dead letter target does not exist.');
+    if (isFifoName(r.name) !== isFifoName(name))
+      throw invalid('Dead-letter queue must be same type of queue as the source.');
+  }
+
+  return {
+    async CreateQueue(ctx, input) {
+      const name = str(input, 'QueueName', true);
+      const attrsIn = stringMap(input, 'Attributes') ?? {};
+      const tags = stringMap(input, 'tags') ?? stringMap(input, 'Tags') ?? {};
+      const account = ctx.caller?.account ?? '';
+      const target = { region: ctx.region, account, name };
+      noteQueue(ctx, target, false, {
+        queueName: name,
+        ...(Object.keys(attrsIn).length ? { attributes: attrsIn } : {}),
+        ...(Object.keys(tags).length ? { tags } : {}),
+      });
+      const fifo = (attrsIn.FifoQueue ?? '').toLowerCase() === 'true';
+      checkQueueName(name, fifo);
+      const attrs = checkAttributes(attrsIn, { fifo, creating: true });
+      checkTags(tags);
+      if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(target));
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, name);
+      const key = queueKey(ctx.region, account, name);
+      const existing = (await store.get<QueueRecord>(QUEUES, key))?.value;
+      await authorizeQueue(authorize, ctx, 'CreateQueue', target, existing, tagContext(tags));
+      if (Object.keys(tags).length)
+        await authorizeQueue(authorize, ctx, 'TagQueue', target, existing, tagContext(tags));
+      const url = queueUrl(ctx.endpoint, account, name);
+      await store.transaction(async (tx) => {
+        const now = clock();
+        const current = (await tx.get<QueueRecord>(QUEUES, key))?.value;
+        if (current) {
+          const effective = effectiveAttributes(current);
+          for (const [k, v] of Object.entries(attrs)) {
+            if ((effective[k] ?? '') !== v)
+              // [inferred] the attribute SQS names in QueueAlreadyExists
+              throw sqsError(
+                'QueueNameExists',
+                `A queue already exists with the same name and a different value for attribute ${k}`,
+              );
+          }
+          return;
+        }
+        const deleted = (await tx.get<{ at: number }>(DELETED, key))?.value;
+        if (deleted && now.getTime() - deleted.at < 60_000)
+          throw sqsError(
+            'QueueDeletedRecently',
+            'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
+          );
+        const seconds = Math.floor(now.getTime() / 1000);
+        await tx.put<QueueRecord>(QUEUES, key, {
+          name,
+          account,
+          region: ctx.region,
+          attributes: attrs,
+          tags,
+          createdAt: seconds,
+          lastModifiedAt: seconds,
+          nextSeq: 1,
+        });
+      });
+      ctx.audit.responseElements = { queueUrl: url };
+      return { QueueUrl: url };
+    },
+
+    async GetQueueUrl(ctx, input) {
+      const name = str(input, 'QueueName', true);
+      const owner = str(input, 'QueueOwnerAWSAccountId');
+      const account = owner ?? ctx.caller?.account ?? '';
+      const target = { region: ctx.region, account, name };
+      noteQueue(ctx, target, true, {
+        queueName: name,
+        ...(owner ? { queueOwnerAWSAccountId: owner } : {}),
+      });
+      const queue = (await store.get<QueueRecord>(QUEUES, queueKey(ctx.region, account, name)))
+        ?.value;
+      await authorizeQueue(authorize, ctx, 'GetQueueUrl', target, queue);
+      if (!queue) throw noSuchQueue();
+      return { QueueUrl: queueUrl(ctx.endpoint, account, name) };
+    },
+
+    async ListQueues(ctx, input) {
+      const prefix = str(input, 'QueueNamePrefix') ?? '';
+      const max = int(input, 'MaxResults');
+      const next = str(input, 'NextToken');
+      const account = ctx.caller?.account ?? '';
+      ctx.audit.readOnly = true;
+      ctx.audit.requestParameters = {
+        ...(prefix ? { queueNamePrefix: prefix } : {}),
+        ...(max !== undefined ? { maxResults: max } : {}),
+      };
+      await authorizeAccount(authorize, ctx, 'ListQueues', account);
+      if (max !== undefined && (max < 1 || max > 1000))
+        throw invalidParameter(
+          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
+        );
+      let after = '';
+      if (next) {
+        try {
+          after = Buffer.from(next, 'base64url').toString('utf8');
+        } catch {
+          after = '';
+        }
+        if (!after) throw invalidParameter('Invalid NextToken value.');
+      }
+      const names = (await store.list<QueueRecord>(QUEUES, { prefix: `${ctx.region}:${account}:` }))
+        .map((i) => i.value.name)
+        .filter((n) => n.startsWith(prefix) && n > after)
+        .sort();
+      const limit = max ?? 1000;
+      const page = names.slice(0, limit);
+      const out: Record<string, unknown> = {};
+      if (page.length) out.QueueUrls = page.map((n) => queueUrl(ctx.endpoint, account, n));
+      if (max !== undefined && names.length > limit)
+        out.NextToken = Buffer.from(page[page.length - 1] as string).toString('base64url');
+      return out;
+    },
+
+    async DeleteQueue(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'DeleteQueue', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      await store.transaction(async (tx) => {
+        for (const m of await tx.list(MESSAGES, { prefix: `${r.key}:` }))
+          await tx.delete(MESSAGES, m.key);
+        await tx.delete(QUEUES, r.key);
+        await tx.put(DELETED, r.key, { at: clock().getTime() });
+      });
+      return {};
+    },
+
+    async PurgeQueue(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      noteQueue(ctx, r.target, false, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'PurgeQueue', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      await store.transaction(async (tx) => {
+        const q = (await tx.get<QueueRecord & { purgedAt?: number }>(QUEUES, r.key))?.value;
+        if (!q) throw noSuchQueue();
+        const now = clock().getTime();
+        if (q.purgedAt !== undefined && now - q.purgedAt < 60_000)
+          throw sqsError(
+            'PurgeQueueInProgress',
+            `Only one PurgeQueue operation on ${q.name} is allowed every 60 seconds.`,
+          );
+        for (const m of await tx.list(MESSAGES, { prefix: `${r.key}:` }))
+          await tx.delete(MESSAGES, m.key);
+        await tx.put(QUEUES, r.key, { ...q, purgedAt: now });
+      });
+      return {};
+    },
+
+    async GetQueueAttributes(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const names = strings(input, 'AttributeNames') ?? [];
+      noteQueue(ctx, r.target, true, {
+        queueUrl: r.url,
+        ...(names.length ? { attributeNames: names } : {}),
+      });
+      await authorizeQueue(authorize, ctx, 'GetQueueAttributes', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      const q = r.queue;
+      const fifo = isFifoName(q.name);
+      for (const n of names) {
+        if (n === 'All') continue;
+        const fifoOnly = [
+          'FifoQueue',
+          'ContentBasedDeduplication',
+          'DeduplicationScope',
+          'FifoThroughputLimit',
+        ];
+        if (
+          (!SETTABLE_ATTRIBUTES.includes(n) && !COMPUTED_ATTRIBUTES.includes(n)) ||
+          (!fifo && fifoOnly.includes(n))
+        )
+          throw sqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
+      }
+      if (names.length === 0) return {};
+      const now = clock().getTime();
+      const c = await counts(deps, r.key, q, now);
+      const all: Record<string, string> = {
+        QueueArn: queueArn(q),
+        ApproximateNumberOfMessages: String(c.visible),
+        ApproximateNumberOfMessagesNotVisible: String(c.inFlight),
+        ApproximateNumberOfMessagesDelayed: String(c.delayed),
+        CreatedTimestamp: String(q.createdAt),
+        LastModifiedTimestamp: String(q.lastModifiedAt),
+        ...effectiveAttributes(q),
+      };
+      const want = names.includes('All') ? Object.keys(all) : names;
+      const out: Record<string, string> = {};
+      for (const n of want) if (all[n] !== undefined) out[n] = all[n] as string;
+      return Object.keys(out).length ? { Attributes: out } : {};
+    },
+
+    async SetQueueAttributes(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const attrsIn = stringMap(input, 'Attributes');
+      noteQueue(ctx, r.target, false, { queueUrl: r.url, attributes: attrsIn ?? {} });
+      await authorizeQueue(authorize, ctx, 'SetQueueAttributes', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      if (!attrsIn)
+        throw sqsError('MissingParameter', 'The request must contain the parameter Attributes.');
+      const attrs = checkAttributes(attrsIn, { fifo: isFifoName(r.queue.name), creating: false });
+      if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(r.target));
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, r.queue.name);
+      await store.transaction(async (tx) => {
+        const q = (await tx.get<QueueRecord>(QUEUES, r.key))?.value;
+        if (!q) throw noSuchQueue();
+        const next = { ...q.attributes };
+        for (const [k, v] of Object.entries(attrs)) {
+          if (v === '') delete next[k];
+          else next[k] = v;
+        }
+        await tx.put<QueueRecord>(QUEUES, r.key, {
+          ...q,
+          attributes: next,
+          lastModifiedAt: Math.floor(clock().getTime() / 1000),
+        });
+      });
+      return {};
+    },
+
+    async TagQueue(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const tags = stringMap(input, 'Tags') ?? {};
+      noteQueue(ctx, r.target, false, { queueUrl: r.url, tags });
+      await authorizeQueue(authorize, ctx, 'TagQueue', r.target, r.queue, tagContext(tags));
+      if (!r.queue) throw noSuchQueue();
+      checkTags(tags);
+      await store.transaction(async (tx) => {
+        const q = (await tx.get<QueueRecord>(QUEUES, r.key))?.value;
+        if (!q) throw noSuchQueue();
+        const merged = { ...q.tags, ...tags };
+        checkTags(merged);
+        await tx.put<QueueRecord>(QUEUES, r.key, { ...q, tags: merged });
+      });
+      return {};
+    },
+
+    async UntagQueue(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const keys = strings(input, 'TagKeys') ?? [];
+      noteQueue(ctx, r.target, false, { queueUrl: r.url, tagKeys: keys });
+      await authorizeQueue(authorize, ctx, 'UntagQueue', r.target, r.queue, {
+        'aws:TagKeys': keys,
+      });
+      if (!r.queue) throw noSuchQueue();
+      await store.transaction(async (tx) => {
+        const q = (await tx.get<QueueRecord>(QUEUES, r.key))?.value;
+        if (!q) throw noSuchQueue();
+        const tags = { ...q.tags };
+        for (const k of keys) delete tags[k];
+        await tx.put<QueueRecord>(QUEUES, r.key, { ...q, tags });
+      });
+      return {};
+    },
+
+    async ListQueueTags(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      noteQueue(ctx, r.target, true, { queueUrl: r.url });
+      await authorizeQueue(authorize, ctx, 'ListQueueTags', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      return Object.keys(r.queue.tags).length ? { Tags: r.queue.tags } : {};
+    },
+  };
+}

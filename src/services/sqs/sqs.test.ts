@@ -1,0 +1,555 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsError } from '../../common/aws-error.js';
+import { fixedClock } from '../../common/clock.js';
+import { awsError, callContext, testRandom } from '../../iam/testing.js';
+import type { AuthorizeRequest } from '../../server/aws/authorize.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
+import { forProtocol } from './errors.js';
+import { createSqsOperations } from './index.js';
+import { md5OfAttributes, md5OfBody } from './md5.js';
+import { QueueNotifier } from './notifier.js';
+import { queryInput, renderSqsQuery } from './wire.js';
+
+interface Msg {
+  Body?: string;
+  MessageId?: string;
+  ReceiptHandle?: string;
+  MD5OfBody?: string;
+  MD5OfMessageAttributes?: string;
+  Attributes?: Record<string, string>;
+  MessageAttributes?: unknown;
+}
+
+const URL_BASE = 'http://127.0.0.1:4577/123456789012';
+
+let store: SqliteStore;
+let clock: ReturnType<typeof fixedClock>;
+let notifier: QueueNotifier;
+let ops: ReturnType<typeof createSqsOperations>;
+let calls: AuthorizeRequest[];
+let deny: (r: AuthorizeRequest) => boolean;
+
+const ctx = () => callContext();
+const call = (op: string, input: Record<string, unknown>) => {
+  const f = ops[op];
+  if (!f) throw new TypeError(op);
+  return f(ctx(), input);
+};
+
+beforeEach(() => {
+  store = new SqliteStore(':memory:');
+  clock = fixedClock('2026-11-22T12:00:00Z');
+  notifier = new QueueNotifier();
+  calls = [];
+  deny = () => false;
+  ops = createSqsOperations(
+    {
+      store,
+      clock,
+      random: testRandom(),
+      authorize: async (_ctx, req) => {
+        calls.push(req);
+        if (deny(req))
+          throw new AwsError(
+            'AccessDenied',
+            403,
+            req.deniedMessage?.({ decision: 'implicitDeny', standard: `denied ${req.action}` }) ??
+              'denied',
+          );
+      },
+    },
+    notifier,
+  );
+});
+
+afterEach(() => store.close());
+
+describe('MD5 digests', () => {
+  it('hashes the body as hex', () => {
+    expect(md5OfBody('hello')).toBe('5d41402abc4b2a76b9719d911017c592');
+  });
+  it('hashes attributes sorted by name, length-prefixed, with transport bytes (vector from moto)', () => {
+    expect(
+      md5OfAttributes({
+        b: { DataType: 'String', StringValue: 'héllo' },
+        a: { DataType: 'Number', StringValue: '42' },
+        bin: { DataType: 'Binary', BinaryValue: 'AAEC' },
+        'Z.cust': { DataType: 'String.custom', StringValue: 'z' },
+      }),
+    ).toBe('f2b0fd8447ba24523540f6d6f22682a4');
+    expect(md5OfAttributes({})).toBeUndefined();
+  });
+});
+
+describe('queues', () => {
+  it('creates idempotently and refuses different attributes with QueueNameExists', async () => {
+    const a = await call('CreateQueue', {
+      QueueName: 'q',
+      Attributes: { VisibilityTimeout: '10' },
+    });
+    expect(a).toEqual({ QueueUrl: `${URL_BASE}/q` });
+    expect(
+      await call('CreateQueue', { QueueName: 'q', Attributes: { VisibilityTimeout: '10' } }),
+    ).toEqual(a);
+    const e = await awsError(
+      call('CreateQueue', { QueueName: 'q', Attributes: { VisibilityTimeout: '20' } }),
+    );
+    expect([e.code, e.httpStatus]).toEqual(['QueueNameExists', 400]);
+    expect(forProtocol('json', e).headers['x-amzn-query-error']).toBe('QueueAlreadyExists;Sender');
+  });
+
+  it.each([
+    [
+      'bad name',
+      {},
+      'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+    ],
+    [
+      'x'.repeat(81),
+      {},
+      'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+    ],
+    [
+      'f.fifo',
+      {},
+      'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
+    ],
+    [
+      'nofifo',
+      { FifoQueue: 'true' },
+      'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.',
+    ],
+  ])('refuses the name %j', async (name, Attributes, message) => {
+    const e = await awsError(call('CreateQueue', { QueueName: name, Attributes }));
+    expect([e.code, e.message]).toEqual(['InvalidParameterValue', message]);
+  });
+
+  it.each([
+    [
+      { VisibilityTimeout: '43201' },
+      'InvalidAttributeValue',
+      'Invalid value for the parameter VisibilityTimeout.',
+    ],
+    [
+      { DelaySeconds: 'x' },
+      'InvalidAttributeValue',
+      'Invalid value for the parameter DelaySeconds.',
+    ],
+    [{ Colour: 'red' }, 'InvalidAttributeName', 'Unknown Attribute Colour.'],
+    [
+      {
+        Policy:
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}',
+      },
+      'InvalidAttributeValue',
+      'Invalid value for the parameter Policy.',
+    ],
+  ])('refuses attributes %j', async (Attributes, code, message) => {
+    const e = await awsError(call('CreateQueue', { QueueName: 'q', Attributes }));
+    expect([e.code, e.message]).toEqual([code, message]);
+    expect(await store.list('sqs-queues')).toEqual([]);
+  });
+
+  it('does not reuse a name within 60 seconds of deleting it', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    await call('DeleteQueue', { QueueUrl });
+    const e = await awsError(call('CreateQueue', { QueueName: 'q' }));
+    expect([e.code, e.message]).toEqual([
+      'QueueDeletedRecently',
+      'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
+    ]);
+    clock.advance(61);
+    await call('CreateQueue', { QueueName: 'q' });
+  });
+
+  it('lists by prefix with paging', async () => {
+    for (const n of ['a1', 'a2', 'a3', 'b1']) await call('CreateQueue', { QueueName: n });
+    const p1 = await call('ListQueues', { QueueNamePrefix: 'a', MaxResults: 2 });
+    expect(p1.QueueUrls).toEqual([`${URL_BASE}/a1`, `${URL_BASE}/a2`]);
+    const p2 = await call('ListQueues', {
+      QueueNamePrefix: 'a',
+      MaxResults: 2,
+      NextToken: p1.NextToken,
+    });
+    expect(p2).toEqual({ QueueUrls: [`${URL_BASE}/a3`] });
+    expect(calls.at(-1)?.resource).toBe('arn:aws:sqs:us-east-1:123456789012:');
+  });
+
+  it('reports the queue attributes, computed ones included', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    await call('SendMessage', { QueueUrl, MessageBody: 'a' });
+    await call('SendMessage', { QueueUrl, MessageBody: 'b', DelaySeconds: 10 });
+    await call('ReceiveMessage', { QueueUrl });
+    const { Attributes } = await call('GetQueueAttributes', { QueueUrl, AttributeNames: ['All'] });
+    expect(Attributes).toMatchObject({
+      QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '1',
+      ApproximateNumberOfMessagesDelayed: '1',
+      VisibilityTimeout: '30',
+      MessageRetentionPeriod: '345600',
+      DelaySeconds: '0',
+      ReceiveMessageWaitTimeSeconds: '0',
+      SqsManagedSseEnabled: 'true',
+      CreatedTimestamp: String(Date.parse('2026-11-22T12:00:00Z') / 1000),
+    });
+    expect(Attributes).not.toHaveProperty('Policy');
+    const e = await awsError(call('GetQueueAttributes', { QueueUrl, AttributeNames: ['Nope'] }));
+    expect([e.code, e.message]).toEqual(['InvalidAttributeName', 'Unknown Attribute Nope.']);
+  });
+
+  it('answers QueueDoesNotExist after authorizing, and refuses before looking', async () => {
+    const e = await awsError(
+      call('GetQueueAttributes', { QueueUrl: `${URL_BASE}/nope`, AttributeNames: ['All'] }),
+    );
+    expect(forProtocol('json', e).headers).toEqual({
+      'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+    });
+    expect(forProtocol('query', e).code).toBe('AWS.SimpleQueueService.NonExistentQueue');
+    deny = () => true;
+    const d = await awsError(
+      call('SendMessage', { QueueUrl: `${URL_BASE}/nope`, MessageBody: 'x' }),
+    );
+    expect(d.code).toBe('AccessDenied');
+    expect(d.message).toBe('denied sqs:sendmessage');
+    const j = forProtocol('json', d);
+    expect([j.code, j.httpStatus, j.headers['x-amzn-query-error']]).toEqual([
+      'AccessDeniedException',
+      403,
+      'AccessDenied;Sender',
+    ]);
+  });
+
+  it('authorizes with the queue policy and its tags as aws:ResourceTag', async () => {
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Resource: '*' }],
+    });
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'q',
+      Attributes: { Policy: policy },
+      tags: { team: 'red' },
+    });
+    expect(calls.map((c) => c.action)).toEqual(['sqs:CreateQueue', 'sqs:TagQueue']);
+    expect(calls[0]?.context).toMatchObject({
+      'aws:RequestTag/team': 'red',
+      'aws:TagKeys': ['team'],
+    });
+    await call('SendMessage', { QueueUrl, MessageBody: 'x' });
+    const last = calls.at(-1);
+    expect(last?.resourcePolicy?.document.statements[0]?.effect).toBe('Deny');
+    expect(last?.context).toMatchObject({ 'aws:ResourceTag/team': 'red' });
+    expect(last?.resourceAccount).toBe('123456789012');
+  });
+});
+
+describe('messages under a fixed clock', () => {
+  let QueueUrl: string;
+  beforeEach(async () => {
+    QueueUrl = (
+      await call('CreateQueue', { QueueName: 'q', Attributes: { VisibilityTimeout: '30' } })
+    ).QueueUrl as string;
+  });
+
+  it('hides a received message for the visibility timeout, then shows it again', async () => {
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'hello' });
+    expect(sent.MD5OfMessageBody).toBe('5d41402abc4b2a76b9719d911017c592');
+    const r1 = await call('ReceiveMessage', { QueueUrl, AttributeNames: ['All'] });
+    const m1 = (r1.Messages as Msg[])[0];
+    expect(m1).toMatchObject({
+      Body: 'hello',
+      MessageId: sent.MessageId,
+      MD5OfBody: sent.MD5OfMessageBody,
+    });
+    expect(m1?.Attributes).toMatchObject({
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(clock().getTime()),
+      SenderId: 'AIDAEXAMPLEEXAMPLE000',
+    });
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    clock.advance(29);
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    clock.advance(1);
+    const r2 = await call('ReceiveMessage', {
+      QueueUrl,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    });
+    const m2 = (r2.Messages as Msg[])[0];
+    expect(m2?.Attributes).toEqual({ ApproximateReceiveCount: '2' });
+    // the first handle is stale: deleting with it succeeds but deletes nothing
+    await call('DeleteMessage', { QueueUrl, ReceiptHandle: m1?.ReceiptHandle });
+    clock.advance(30);
+    const r3 = await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 5 });
+    const m3 = (r3.Messages as Msg[])[0];
+    await call('DeleteMessage', { QueueUrl, ReceiptHandle: m3?.ReceiptHandle });
+    clock.advance(60);
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+  });
+
+  it('delays messages and drops them after the retention period', async () => {
+    await call('SetQueueAttributes', { QueueUrl, Attributes: { MessageRetentionPeriod: '60' } });
+    await call('SendMessage', { QueueUrl, MessageBody: 'late', DelaySeconds: 5 });
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    clock.advance(5);
+    expect(
+      (await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 0 })).Messages,
+    ).toHaveLength(1);
+    clock.advance(55);
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    expect(await store.list('sqs-messages')).toEqual([]);
+  });
+
+  it('returns the requested message attributes with their MD5', async () => {
+    const MessageAttributes = {
+      color: { DataType: 'String', StringValue: 'red' },
+      'app.size': { DataType: 'Number', StringValue: '3' },
+    };
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'x', MessageAttributes });
+    expect(sent.MD5OfMessageAttributes).toBe(md5OfAttributes(MessageAttributes));
+    const r = await call('ReceiveMessage', { QueueUrl, MessageAttributeNames: ['app.*'] });
+    const m = (r.Messages as Msg[])[0];
+    expect(m?.MessageAttributes).toEqual({ 'app.size': MessageAttributes['app.size'] });
+    expect(m?.MD5OfMessageAttributes).toBe(
+      md5OfAttributes({ 'app.size': MessageAttributes['app.size'] }),
+    );
+  });
+
+  it.each([
+    [
+      { MessageBody: '' },
+      'MissingParameter',
+      'The request must contain the parameter MessageBody.',
+    ],
+    [
+      { MessageBody: 'a\u0001b' },
+      'InvalidMessageContents',
+      "Invalid binary character '#x1' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+    ],
+    [
+      { MessageBody: 'x', DelaySeconds: 901 },
+      'InvalidParameterValue',
+      'Value 901 for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.',
+    ],
+    [
+      { MessageBody: 'x', MessageAttributes: { a: { DataType: 'String' } } },
+      'InvalidParameterValue',
+      "The message attribute 'a' with type 'String' must use field 'String'.",
+    ],
+  ])('refuses the message %j', async (input, code, message) => {
+    const e = await awsError(call('SendMessage', { QueueUrl, ...input }));
+    expect([e.code, e.message]).toEqual([code, message]);
+    expect(await store.list('sqs-messages')).toEqual([]);
+  });
+
+  it('refuses a receipt handle it did not issue', async () => {
+    const e = await awsError(call('DeleteMessage', { QueueUrl, ReceiptHandle: 'garbage' }));
+    expect([e.code, e.httpStatus, e.message]).toEqual([
+      'ReceiptHandleIsInvalid',
+      404,
+      'The input receipt handle "garbage" is not a valid receipt handle.',
+    ]);
+  });
+
+  it('changes visibility of a message in flight only', async () => {
+    await call('SendMessage', { QueueUrl, MessageBody: 'x' });
+    const m = ((await call('ReceiveMessage', { QueueUrl })).Messages as Msg[])[0];
+    await call('ChangeMessageVisibility', {
+      QueueUrl,
+      ReceiptHandle: m?.ReceiptHandle,
+      VisibilityTimeout: 0,
+    });
+    const again = (
+      (await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 0 })).Messages as Msg[]
+    )[0];
+    const e = await awsError(
+      call('ChangeMessageVisibility', {
+        QueueUrl,
+        ReceiptHandle: again?.ReceiptHandle,
+        VisibilityTimeout: 10,
+      }),
+    );
+    expect(e.code).toBe('MessageNotInflight');
+  });
+
+  it('batches: sends, reports per-entry failures, and checks ids', async () => {
+    const r = await call('SendMessageBatch', {
+      QueueUrl,
+      Entries: [
+        { Id: 'a', MessageBody: 'one' },
+        { Id: 'b', MessageBody: '' },
+      ],
+    });
+    expect((r.Successful as unknown[]).length).toBe(1);
+    expect(r.Failed).toEqual([
+      {
+        Id: 'b',
+        SenderFault: true,
+        Code: 'MissingParameter',
+        Message: 'The request must contain the parameter MessageBody.',
+      },
+    ]);
+    const e = await awsError(
+      call('SendMessageBatch', {
+        QueueUrl,
+        Entries: [
+          { Id: 'a', MessageBody: 'x' },
+          { Id: 'a', MessageBody: 'y' },
+        ],
+      }),
+    );
+    expect([e.code, e.message]).toEqual(['BatchEntryIdsNotDistinct', 'Id a repeated.']);
+    const empty = await awsError(call('SendMessageBatch', { QueueUrl, Entries: [] }));
+    expect(forProtocol('json', empty).headers['x-amzn-query-error']).toBe(
+      'AWS.SimpleQueueService.EmptyBatchRequest;Sender',
+    );
+    const got = await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 });
+    const del = await call('DeleteMessageBatch', {
+      QueueUrl,
+      Entries: (got.Messages as Msg[]).map((m, i) => ({
+        Id: `m${i}`,
+        ReceiptHandle: m.ReceiptHandle,
+      })),
+    });
+    expect(del).toEqual({ Successful: [{ Id: 'm0' }], Failed: [] });
+  });
+});
+
+describe('dead-letter queues', () => {
+  it('moves a message received maxReceiveCount times to the RedrivePolicy’s queue', async () => {
+    const dlq = await call('CreateQueue', { QueueName: 'dlq' });
+    const bad = await awsError(
+      call('CreateQueue', {
+        QueueName: 'src',
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:nope',
+            maxReceiveCount: 2,
+          }),
+        },
+      }),
+    );
+    expect(bad.message).toContain('Reason: Dead letter target does not exist.');
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'src',
+      Attributes: {
+        VisibilityTimeout: '1',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
+          maxReceiveCount: 2,
+        }),
+      },
+    });
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'poison' });
+    for (let i = 0; i < 2; i++) {
+      expect((await call('ReceiveMessage', { QueueUrl })).Messages).toHaveLength(1);
+      clock.advance(1);
+    }
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    const dead = await call('ReceiveMessage', {
+      QueueUrl: dlq.QueueUrl,
+      AttributeNames: ['ApproximateReceiveCount'],
+    });
+    const m = (dead.Messages as Msg[])[0];
+    expect([m?.MessageId, m?.Body, m?.Attributes?.ApproximateReceiveCount]).toEqual([
+      sent.MessageId,
+      'poison',
+      '3',
+    ]);
+  });
+});
+
+describe('FIFO queues', () => {
+  it('deduplicates within five minutes and keeps a group in order while one is in flight', async () => {
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'f.fifo',
+      Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+    });
+    const e = await awsError(call('SendMessage', { QueueUrl, MessageBody: 'x' }));
+    expect([e.code, e.message]).toEqual([
+      'MissingParameter',
+      'The request must contain the parameter MessageGroupId.',
+    ]);
+    const a = await call('SendMessage', { QueueUrl, MessageBody: 'a', MessageGroupId: 'g' });
+    const dup = await call('SendMessage', { QueueUrl, MessageBody: 'a', MessageGroupId: 'g' });
+    expect(dup.MessageId).toBe(a.MessageId);
+    expect(a.SequenceNumber).toMatch(/^\d{20}$/);
+    await call('SendMessage', { QueueUrl, MessageBody: 'b', MessageGroupId: 'g' });
+    await call('SendMessage', { QueueUrl, MessageBody: 'c', MessageGroupId: 'h' });
+    const first = await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 1 });
+    expect((first.Messages as Msg[]).map((m) => m.Body)).toEqual(['a']);
+    // g is locked while a is in flight; h is not
+    const second = await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 });
+    expect((second.Messages as Msg[]).map((m) => m.Body)).toEqual(['c']);
+    clock.advance(301);
+    await call('SendMessage', { QueueUrl, MessageBody: 'a', MessageGroupId: 'g' });
+    expect((await store.list('sqs-messages')).length).toBe(4);
+  });
+});
+
+describe('long polling', () => {
+  it('returns as soon as a message arrives, woken by the notifier', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    const started = performance.now();
+    const waiting = call('ReceiveMessage', { QueueUrl, WaitTimeSeconds: 20 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(notifier.waiting('us-east-1:123456789012:q')).toBe(1);
+    await call('SendMessage', { QueueUrl, MessageBody: 'now' });
+    const got = await waiting;
+    expect((got.Messages as Msg[])[0]?.Body).toBe('now');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(notifier.waiting('us-east-1:123456789012:q')).toBe(0);
+  });
+
+  it('gives up after the wait with no messages', async () => {
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'q',
+      Attributes: { ReceiveMessageWaitTimeSeconds: '1' },
+    });
+    const started = performance.now();
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('the query protocol', () => {
+  it('reads flattened parameters into the JSON input shape', () => {
+    const input = queryInput(
+      new Map([
+        ['Action', 'SendMessageBatch'],
+        ['Version', '2012-11-05'],
+        ['SendMessageBatchRequestEntry.2.Id', 'b'],
+        ['SendMessageBatchRequestEntry.1.Id', 'a'],
+        ['SendMessageBatchRequestEntry.1.MessageBody', 'one'],
+        ['SendMessageBatchRequestEntry.1.MessageAttribute.1.Name', 'color'],
+        ['SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType', 'String'],
+        ['SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue', 'red'],
+        ['AttributeName.2', 'SentTimestamp'],
+        ['AttributeName.1', 'All'],
+      ]),
+      'http://h:1',
+      '/123456789012/q',
+    );
+    expect(input).toEqual({
+      QueueUrl: 'http://h:1/123456789012/q',
+      AttributeNames: ['All', 'SentTimestamp'],
+      Entries: [
+        {
+          Id: 'a',
+          MessageBody: 'one',
+          MessageAttributes: { color: { DataType: 'String', StringValue: 'red' } },
+        },
+        { Id: 'b' },
+      ],
+    });
+  });
+
+  it('renders SQS’s flattened XML', () => {
+    expect(renderSqsQuery('ListQueues', { QueueUrls: ['u1', 'u2'] }, 'rid')).toBe(
+      '<?xml version="1.0"?><ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><ListQueuesResult><QueueUrl>u1</QueueUrl><QueueUrl>u2</QueueUrl></ListQueuesResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ListQueuesResponse>',
+    );
+    expect(renderSqsQuery('GetQueueAttributes', { Attributes: { A: '1' } }, 'r')).toContain(
+      '<GetQueueAttributesResult><Attribute><Name>A</Name><Value>1</Value></Attribute></GetQueueAttributesResult>',
+    );
+    expect(renderSqsQuery('DeleteMessage', {}, 'r')).not.toContain('DeleteMessageResult');
+  });
+});
