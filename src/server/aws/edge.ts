@@ -270,6 +270,11 @@ export function createAwsEdge(
             413,
             `Request body must be at most ${MAX_AWS_BODY} bytes`,
           );
+        // the client went away mid-body: nobody to answer, nothing to record
+        if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          res.destroy();
+          return;
+        }
         throw e;
       }
       const now = deps.clock();
@@ -295,6 +300,14 @@ export function createAwsEdge(
           // anonymous S3: the bucket policy decides (spec/aws-wire.md §6.2)
           (route.service === 's3' && route.protocol === 'rest-xml' && services.s3 !== undefined);
         if (!unsignedOk) {
+          // SQS answers as its query protocol did, with the legacy code header (§9.2)
+          if (route.service === 'sqs')
+            throw new AwsError(
+              'MissingAuthenticationToken',
+              403,
+              'Request is missing Authentication Token',
+              { headers: { 'x-amzn-query-error': 'MissingAuthenticationToken;Sender' } },
+            );
           if (route.protocol === 'json')
             throw new AwsError(
               'MissingAuthenticationTokenException',
