@@ -9,6 +9,7 @@ import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
+import { createS3Service, verifyS3SigV2 } from '../services/s3/index.js';
 import {
   CredentialSealer,
   OidcKeyFetcher,
@@ -72,6 +73,7 @@ export async function wireAws(d: AwsWiringDeps) {
       return { kind: a.kind, service: a.scope?.service, region: a.scope?.region };
     },
     async verify(raw, route, now) {
+      if (this.scope(raw).kind === 'sigv2-query') return verifyS3SigV2(raw, route, now, resolve);
       const r = await verifySigV4<Caller>(
         { method: raw.method, target: raw.target, headers: raw.rawHeaders, body: raw.body },
         {
@@ -104,6 +106,7 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
+  services.s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
 
   const edge = createAwsEdge({
     clock: d.clock,
