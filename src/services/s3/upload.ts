@@ -187,7 +187,9 @@ const CANNED_ACLS = new Set([
 export function checkCannedAcl(headers: HeaderMap): void {
   const acl = headers.get('x-amz-acl');
   if (acl === undefined) return;
-  if (!CANNED_ACLS.has(acl)) throw invalidArgument('', 'x-amz-acl', acl);
+  // [inferred] S3's text for an unknown canned ACL
+  if (!CANNED_ACLS.has(acl))
+    throw invalidArgument('Argument format not recognized', 'x-amz-acl', acl);
   if (!ACCEPTED_ACLS.has(acl))
     throw new AwsError('AccessControlListNotSupported', 400, S3_MSG.aclNotSupported);
   for (const grant of ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-full-control'])
