@@ -671,6 +671,52 @@ out(s3.generate_presigned_url('put_object', Params={'Bucket': '${BUCKET}', 'Key'
     );
     expect(await back.Body?.transformToString()).toBe('put through SigV2');
   });
+  it('virtual-host style from botocore (its own name lookup sends *.localhost home), SigV2 presign included', async () => {
+    const port = new URL(h.server.edge).port;
+    const out = (await boto(
+      `import socket
+real = socket.getaddrinfo
+socket.getaddrinfo = lambda host, *a, **k: real('127.0.0.1' if host.endswith('.localhost') else host, *a, **k)
+from botocore.config import Config
+v = boto3.client('s3', region_name='us-east-1', endpoint_url='http://localhost:${port}', config=Config(s3={'addressing_style': 'virtual'}))
+v.put_object(Bucket='${BUCKET}', Key='vhost/py.txt', Body=b'boto3 virtual host')
+out(v.get_object(Bucket='${BUCKET}', Key='vhost/py.txt')['Body'].read().decode())
+out([c['Key'] for c in v.list_objects_v2(Bucket='${BUCKET}', Prefix='vhost/')['Contents']])
+out(err(lambda: v.get_object(Bucket='${BUCKET}', Key='secret/plans.txt')))
+out(v.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'vhost/py.txt'}, ExpiresIn=300))`,
+      roles.app as Creds,
+    )) as unknown[];
+    expect(out.slice(0, 3)).toEqual([
+      'boto3 virtual host',
+      ['vhost/py.txt'],
+      {
+        code: 'AccessDenied',
+        message: denied(
+          's3-app-role',
+          's3:GetObject',
+          `arn:aws:s3:::${BUCKET}/secret/plans.txt`,
+          'with an explicit deny in a resource-based policy',
+        ),
+        status: 403,
+      },
+    ]);
+    const url = new URL(out[3] as string);
+    expect(url.host).toBe(`${BUCKET}.localhost:${port}`);
+    const { request } = await import('node:http');
+    const got = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: url.pathname + url.search, headers: { Host: url.host } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${text}`));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(got).toBe('200 boto3 virtual host');
+  });
 });
 
 describe('the JS SDK', () => {
