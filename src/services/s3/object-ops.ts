@@ -154,6 +154,17 @@ const OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'Content-Encoding',
 };
 
+/**
+ * A `response-*` override as a header value: UTF-8 bytes one per character (what Node writes
+ * as latin1), and never a control character that would end the header early.
+ */
+function headerValue(name: string, value: string): string {
+  // [inferred] S3's words for a value a header cannot carry
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+    throw invalidArgument('Header value cannot be represented using ISO-8859-1.', name, value);
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
 function objectHeaders(record: ObjectRecord): Record<string, string> {
   const out: Record<string, string> = {
     'Content-Type': record.contentType,
@@ -237,7 +248,8 @@ export async function getObjectOp(
     headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
     headers['x-amz-checksum-type'] = 'FULL_OBJECT';
   }
-  for (const q of overrides) headers[OVERRIDES[q] as string] = call.query.get(q) as string;
+  for (const q of overrides)
+    headers[OVERRIDES[q] as string] = headerValue(q, call.query.get(q) as string);
   noteBytes(call, 0, head ? 0 : data.length);
   return { status, headers, body: data };
 }

@@ -224,6 +224,21 @@ describe('answers', () => {
     expect(await call(method, target)).toMatchObject({ code, httpStatus: status });
   });
 
+  it('response-* overrides: UTF-8 as latin1 bytes; control characters refused', async () => {
+    await call('PUT', '/bk1/k', 'x');
+    const ok = (await call(
+      'GET',
+      '/bk1/k?response-content-disposition=attachment%3B%20filename%3D%22%C3%BC.txt%22',
+    )) as ServiceResponse;
+    expect(ok.headers?.['Content-Disposition']).toBe('attachment; filename="\u00c3\u00bc.txt"');
+    expect(
+      await call('GET', '/bk1/k?response-content-type=text%2Fplain%0D%0AX-Evil%3A%201'),
+    ).toMatchObject({
+      code: 'InvalidArgument',
+      httpStatus: 400,
+    });
+  });
+
   it('ignores the JS SDK’s x-id', async () => {
     expect(await call('PUT', '/bk1/k?x-id=PutObject', 'x')).toMatchObject({ status: 200 });
   });
