@@ -265,6 +265,58 @@ describe('the AWS CLI', () => {
     expect(readFileSync(join(h.home, 'down.txt'), 'utf8')).toBe('uploaded by the CLI\n');
   });
 
+  it('aws s3 cp of a 12 MiB file goes multipart, up and down; the parts are checked', async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.write(`block ${i}\n`, i);
+    const file = join(h.home, 'big.bin');
+    writeFileSync(file, big);
+    const app = roles.app as Creds;
+    const up = await cli(['s3', 'cp', file, `s3://${BUCKET}/big/big.bin`], app);
+    expect(up.stderr).toBe('');
+    const head = JSON.parse(
+      (
+        await cli(
+          [
+            's3api',
+            'head-object',
+            '--bucket',
+            BUCKET,
+            '--key',
+            'big/big.bin',
+            '--checksum-mode',
+            'ENABLED',
+          ],
+          app,
+        )
+      ).stdout,
+    ) as { ETag: string; ContentLength: number };
+    expect(head.ContentLength).toBe(big.length);
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    const down = await cli(
+      ['s3', 'cp', `s3://${BUCKET}/big/big.bin`, join(h.home, 'big-back.bin')],
+      app,
+    );
+    expect(down.stderr).toBe('');
+    expect(readFileSync(join(h.home, 'big-back.bin')).equals(big)).toBe(true);
+    // a role that may not write cannot start one either
+    const refused = await boto(
+      `out(err(lambda: s3.create_multipart_upload(Bucket='${BUCKET}', Key='big/refused.bin')))`,
+      roles.readonly as Creds,
+    );
+    expect(refused).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied(
+          's3-readonly-role',
+          's3:PutObject',
+          `arn:aws:s3:::${BUCKET}/big/refused.bin`,
+        ),
+        status: 403,
+      },
+    ]);
+    await cli(['s3', 'rm', `s3://${BUCKET}/big/big.bin`], app);
+  });
+
   it('aws s3 ls refused: ListAllMyBuckets and ListBucket in AWS’s words', async () => {
     const r = await cli(['s3', 'ls'], roles.none as Creds);
     expect(r.code).not.toBe(0);

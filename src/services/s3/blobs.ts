@@ -95,6 +95,17 @@ export class BlobStore {
     }
   }
 
+  /** The bodies of several files, one after the other; undefined if one is gone. */
+  async concat(parts: readonly { file: string; size: number }[]): Promise<Buffer | undefined> {
+    const out: Buffer[] = [];
+    for (const p of parts) {
+      const data = await this.read(p.file, p.size);
+      if (!data) return undefined;
+      out.push(data);
+    }
+    return Buffer.concat(out);
+  }
+
   /** Deletes a body file; a missing one is fine. */
   async remove(id: string): Promise<void> {
     const hit = this.cache.get(id);

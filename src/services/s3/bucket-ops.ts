@@ -17,6 +17,7 @@ import {
 } from './call.js';
 import { S3_MSG, invalidArgument, malformedXml } from './errors.js';
 import { checkBucketName } from './names.js';
+import { type UploadRecord, uploadsOf } from './multipart.js';
 import { BUCKETS, type BucketRecord, objectsOf } from './repo.js';
 import { el, wrap, xmlDocument } from './xml.js';
 import { parseXmlBody } from './xml.js';
@@ -169,15 +170,23 @@ export async function deleteBucket(call: S3Call, name: string): Promise<ServiceR
   const bucket = await requireBucket(call, name);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:DeleteBucket', bucketArn(name), bucket);
-  await call.deps.store.transaction(async (tx) => {
-    if (!(await tx.get(BUCKETS, name))) return;
+  const abandoned = await call.deps.store.transaction(async (tx) => {
+    if (!(await tx.get(BUCKETS, name))) return [];
     const objects = await tx.list(objectsOf(name));
     if (objects.length > 0)
       throw new AwsError('BucketNotEmpty', 409, S3_MSG.bucketNotEmpty, {
         elements: { BucketName: name },
       });
+    // uploads still in progress go with the bucket
+    const files: string[] = [];
+    for (const u of await tx.list<UploadRecord>(uploadsOf(name))) {
+      files.push(...Object.values(u.value.parts).map((p) => p.file));
+      await tx.delete(uploadsOf(name), u.key);
+    }
     await tx.delete(BUCKETS, name);
+    return files;
   });
+  for (const f of abandoned) await call.deps.blobs.remove(f);
   return { status: 204 };
 }
 

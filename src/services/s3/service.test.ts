@@ -214,7 +214,9 @@ describe('answers', () => {
   it.each([
     ['GET', '/bk1?tagging', 'NotImplemented', 501],
     ['PUT', '/bk1/k?acl', 'NotImplemented', 501],
-    ['POST', '/bk1/k?uploads', 'NotImplemented', 501],
+    ['GET', '/bk1?uploads', 'NotImplemented', 501],
+    ['GET', '/bk1/k?uploadId=x', 'NotImplemented', 501],
+    ['GET', '/bk1/k?partNumber=1', 'NotImplemented', 501],
     ['POST', '/bk1/k', 'NotImplemented', 501],
     ['PUT', '/', 'MethodNotAllowed', 405],
     ['PATCH', '/bk1/k', 'MethodNotAllowed', 405],
@@ -302,5 +304,99 @@ describe('audit notes', () => {
       key: 'k',
     });
     expect(JSON.stringify(c.audit)).not.toContain('secret body');
+  });
+});
+
+describe('multipart uploads', () => {
+  const BIG = Buffer.alloc(5 * 1024 * 1024, 'a');
+  const uploadIdOf = (r: ServiceResponse | AwsError) =>
+    /<UploadId>([^<]+)<\/UploadId>/.exec(String((r as ServiceResponse).body))?.[1] as string;
+
+  it('create, two parts, complete: one object, one file, S3’s ETag', async () => {
+    const id = uploadIdOf(
+      await call('POST', '/bk1/big?uploads', '', [['Content-Type', 'text/x-big']]),
+    );
+    expect(id).toBeTruthy();
+    const p1 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=1&uploadId=${id}`,
+      BIG.toString(),
+    )) as ServiceResponse;
+    const p2 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=2&uploadId=${id}`,
+      'tail',
+    )) as ServiceResponse;
+    expect(files()).toHaveLength(2);
+    const done = (await call(
+      'POST',
+      `/bk1/big?uploadId=${id}`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p1.headers?.ETag}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>${p2.headers?.ETag}</ETag></Part></CompleteMultipartUpload>`,
+    )) as ServiceResponse;
+    expect(String(done.body)).toMatch(/<ETag>&quot;[0-9a-f]{32}-2&quot;<\/ETag>/);
+    expect(files()).toHaveLength(1);
+    const got = (await call('GET', '/bk1/big')) as ServiceResponse;
+    expect((got.body as Buffer).length).toBe(BIG.length + 4);
+    expect(got.headers?.['Content-Type']).toBe('text/x-big');
+    expect(
+      await call('POST', `/bk1/big?uploadId=${id}`, '<CompleteMultipartUpload/>'),
+    ).toMatchObject({
+      code: 'NoSuchUpload',
+      httpStatus: 404,
+    });
+  });
+
+  it('refuses wrong parts, wrong order, small parts; abort removes the parts', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    const p1 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=1&uploadId=${id}`,
+      'small',
+    )) as ServiceResponse;
+    const p2 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=2&uploadId=${id}`,
+      'tail',
+    )) as ServiceResponse;
+    const complete = (parts: [number, string][]) =>
+      call(
+        'POST',
+        `/bk1/big?uploadId=${id}`,
+        `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      );
+    expect(await complete([[1, '"nope"']])).toMatchObject({ code: 'InvalidPart', httpStatus: 400 });
+    expect(
+      await complete([
+        [2, String(p2.headers?.ETag)],
+        [1, String(p1.headers?.ETag)],
+      ]),
+    ).toMatchObject({
+      code: 'InvalidPartOrder',
+    });
+    expect(
+      await complete([
+        [1, String(p1.headers?.ETag)],
+        [2, String(p2.headers?.ETag)],
+      ]),
+    ).toMatchObject({
+      code: 'EntityTooSmall',
+    });
+    expect(await call('PUT', `/bk1/big?partNumber=10001&uploadId=${id}`, 'x')).toMatchObject({
+      code: 'InvalidArgument',
+      message: 'Part number must be an integer between 1 and 10000, inclusive',
+    });
+    expect(files()).toHaveLength(2);
+    expect(await call('DELETE', `/bk1/big?uploadId=${id}`)).toMatchObject({ status: 204 });
+    expect(files()).toHaveLength(0);
+    expect(await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x')).toMatchObject({
+      code: 'NoSuchUpload',
+    });
+  });
+
+  it('DeleteBucket takes unfinished uploads with it', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x');
+    expect(await call('DELETE', '/bk1')).toMatchObject({ status: 204 });
+    expect(files()).toHaveLength(0);
   });
 });

@@ -26,6 +26,12 @@ import { BucketPolicyCache, type S3Call, type S3Internals } from './call.js';
 import { deleteObjects } from './delete-objects.js';
 import { methodNotAllowed, notImplemented } from './errors.js';
 import { listObjects } from './list-ops.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+} from './multipart.js';
 import { copyObject, deleteObject, getObjectOp, putObject } from './object-ops.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy-ops.js';
 
@@ -65,7 +71,6 @@ const UNIMPLEMENTED = new Set([
   'notification',
   'object-lock',
   'ownershipControls',
-  'partNumber',
   'policyStatus',
   'publicAccessBlock',
   'renameObject',
@@ -77,8 +82,6 @@ const UNIMPLEMENTED = new Set([
   'session',
   'tagging',
   'torrent',
-  'uploadId',
-  'uploads',
   'versioning',
   'versions',
   'website',
@@ -138,6 +141,7 @@ async function dispatch(call: S3Call) {
     if (UNIMPLEMENTED.has(name)) throw notImplemented(`the \`${name}\` sub-resource`);
   const key = addr.key;
   if (key === undefined) {
+    if (query.has('uploads')) throw notImplemented('ListMultipartUploads');
     if (query.has('policy')) {
       if (method === 'GET') return getBucketPolicy(call, bucket);
       if (method === 'PUT') return putBucketPolicy(call, bucket);
@@ -167,6 +171,21 @@ async function dispatch(call: S3Call) {
         throw methodNotAllowed(method, 'BUCKET');
     }
   }
+  if (query.has('uploadId')) {
+    if (method === 'PUT' && query.has('partNumber')) {
+      if (call.headers.has('x-amz-copy-source')) throw notImplemented('UploadPartCopy');
+      return uploadPart(call, bucket, key);
+    }
+    if (method === 'POST') return completeMultipartUpload(call, bucket, key);
+    if (method === 'DELETE') return abortMultipartUpload(call, bucket, key);
+    if (method === 'GET') throw notImplemented('ListParts');
+    throw methodNotAllowed(method, 'UPLOAD');
+  }
+  if (query.has('uploads')) {
+    if (method === 'POST') return createMultipartUpload(call, bucket, key);
+    throw methodNotAllowed(method, 'OBJECT');
+  }
+  if (query.has('partNumber')) throw notImplemented('reading one part of an object (partNumber)');
   switch (method) {
     case 'GET':
       return getObjectOp(call, bucket, key, false);

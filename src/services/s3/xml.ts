@@ -53,7 +53,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  isArray: (name) => name === 'Object',
+  isArray: (name) => name === 'Object' || name === 'Part',
 });
 
 /**
