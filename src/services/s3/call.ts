@@ -15,6 +15,7 @@ import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
 import type { S3Address } from './addressing.js';
 import type { BlobStore } from './blobs.js';
+import type { Bodies } from './bodies.js';
 import { compileBucketPolicy, type PrincipalExists } from './bucket-policy.js';
 import { S3_MSG, noSuchBucket } from './errors.js';
 import { type Bucket, getBucket } from './repo.js';
@@ -22,7 +23,10 @@ import type { HeaderMap } from './upload.js';
 
 export interface S3Internals {
   store: Store;
+  /** body files (multipart parts live here) */
   blobs: BlobStore;
+  /** object bodies, inline or in files */
+  bodies: Bodies;
   authorize: Authorize;
   /** whether a principal a bucket policy names exists */
   principalExists: PrincipalExists;

@@ -94,18 +94,19 @@ export async function deleteObjects(call: S3Call, bucketName: string): Promise<S
       );
     }
   }
-  const removed = await call.deps.store.transaction(async (tx) => {
-    const files: string[] = [];
+  const bodies = call.deps.bodies;
+  const released = await call.deps.store.transaction(async (tx) => {
+    const files: (string | undefined)[] = [];
     for (const key of permitted) {
       const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
       if (previous) {
         await tx.delete(objectsOf(bucketName), key);
-        files.push(previous.value.file);
+        files.push(await bodies.release(tx, previous.value));
       }
     }
     return files;
   });
-  for (const file of removed) await call.deps.blobs.remove(file);
+  for (const file of released) await bodies.removeFile(file);
   call.ctx.audit.resources?.push(
     ...permitted.map((key) => ({ type: 'AWS::S3::Object', ARN: objectArn(bucketName, key) })),
   );

@@ -294,15 +294,16 @@ export async function completeMultipartUpload(
           )}-${chosen.length}`,
         }
       : { algorithm: DEFAULT_CHECKSUM, value: computeChecksum(DEFAULT_CHECKSUM, data) };
-  const file = blobs.newId();
-  await blobs.write(file, data);
-  let done: { replaced?: ObjectRecord | undefined; parts: string[] };
+  const bodies = call.deps.bodies;
+  const staged = await bodies.stage(data);
+  let done: { released?: string | undefined; parts: string[] };
   try {
     done = await call.deps.store.transaction(async (tx) => {
       if (!(await tx.get(BUCKETS, bucketName))) throw noSuchBucket(bucketName);
       const current = await tx.get<UploadRecord>(uploadsOf(bucketName), uploadId);
       if (!current || current.value.key !== key) throw noSuchUpload(uploadId);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
+      await bodies.commit(tx, staged);
       await tx.put<ObjectRecord>(objectsOf(bucketName), key, {
         size: data.length,
         etag,
@@ -312,20 +313,20 @@ export async function completeMultipartUpload(
         meta: upload.meta,
         checksum,
         storageClass: upload.storageClass,
-        file,
+        ...staged.ref,
       });
       await tx.delete(uploadsOf(bucketName), uploadId);
       return {
-        replaced: previous?.value,
+        released: previous ? await bodies.release(tx, previous.value) : undefined,
         parts: Object.values(current.value.parts).map((p) => p.file),
       };
     });
   } catch (e) {
-    await blobs.remove(file);
+    await bodies.discard(staged);
     throw e;
   }
   for (const f of done.parts) await blobs.remove(f);
-  if (done.replaced) await blobs.remove(done.replaced.file);
+  await bodies.removeFile(done.released);
   const multipart = checksum.value.includes('-');
   return {
     status: 200,

@@ -50,33 +50,33 @@ function checkVersionId(call: S3Call): void {
 }
 
 /**
- * Stores a body and its record in one step: the body file first, then the record in a
- * transaction that also checks the bucket still exists; a failure removes the new file, a
- * success the file of the version it replaced.
+ * Stores a body and its record in one step: a file body first, then the record (with an
+ * inline body) in a transaction that also checks the bucket still exists and releases the
+ * replaced version's body; a failure discards the new body, a success removes the old file.
  */
 async function commitObject(
   call: S3Call,
   bucket: string,
   key: string,
   data: Buffer,
-  record: Omit<ObjectRecord, 'file'>,
+  record: Omit<ObjectRecord, 'file' | 'inline'>,
 ): Promise<void> {
-  const blobs = call.deps.blobs;
-  const file = blobs.newId();
-  await blobs.write(file, data);
-  let replaced: ObjectRecord | undefined;
+  const bodies = call.deps.bodies;
+  const staged = await bodies.stage(data);
+  let released: string | undefined;
   try {
-    replaced = await call.deps.store.transaction(async (tx) => {
+    released = await call.deps.store.transaction(async (tx) => {
       if (!(await tx.get(BUCKETS, bucket))) throw noSuchBucket(bucket);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucket), key);
-      await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, file });
-      return previous?.value;
+      await bodies.commit(tx, staged);
+      await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged.ref });
+      return previous ? bodies.release(tx, previous.value) : undefined;
     });
   } catch (e) {
-    await blobs.remove(file);
+    await bodies.discard(staged);
     throw e;
   }
-  if (replaced) await blobs.remove(replaced.file);
+  await bodies.removeFile(released);
 }
 
 /** PutObject. */
@@ -136,7 +136,7 @@ async function requireObject(call: S3Call, bucket: Bucket, key: string): Promise
 async function readBody(call: S3Call, bucket: string, key: string, record: ObjectRecord) {
   let current = record;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const data = await call.deps.blobs.read(current.file, current.size);
+    const data = await call.deps.bodies.read(current, current.size);
     if (data) return { record: current, data };
     const again = await getObject(call.deps.store, bucket, key);
     if (!again) throw noSuchKey(key);
@@ -265,12 +265,14 @@ export async function deleteObject(
   noteOwner(call, bucket);
   checkVersionId(call);
   await authorizeS3(call, 's3:DeleteObject', objectArn(bucketName, key), bucket);
-  const removed = await call.deps.store.transaction(async (tx) => {
+  const bodies = call.deps.bodies;
+  const released = await call.deps.store.transaction(async (tx) => {
     const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
-    if (previous) await tx.delete(objectsOf(bucketName), key);
-    return previous?.value;
+    if (!previous) return undefined;
+    await tx.delete(objectsOf(bucketName), key);
+    return bodies.release(tx, previous.value);
   });
-  if (removed) await call.deps.blobs.remove(removed.file);
+  await bodies.removeFile(released);
   return { status: 204 };
 }
 

@@ -1,8 +1,8 @@
 /**
  * S3's state in the store: one document per bucket (`s3.buckets`, by name: names are
  * global) and one collection of object records per bucket (`s3.objects/<bucket>`, by key, so
- * a bucket lists in key order). Object bodies are not here: a record names its body file
- * (see `blobs.ts`).
+ * a bucket lists in key order). Object bodies are not here: a record names its body
+ * (see `bodies.ts`).
  */
 import type { ChecksumAlgorithm } from '../../sigv4/types.js';
 import type { StoreOps, StoredItem } from '../../store/types.js';
@@ -38,8 +38,10 @@ export interface ObjectRecord {
   meta?: Record<string, string> | undefined;
   checksum?: { algorithm: ChecksumAlgorithm; value: string } | undefined;
   storageClass?: string | undefined;
-  /** the body's file (see BlobStore) */
+  /** the body's id (see bodies.ts) */
   file: string;
+  /** the body is inline in the store */
+  inline?: true | undefined;
 }
 
 export type Bucket = StoredItem<BucketRecord>;

@@ -112,20 +112,30 @@ function files(): string[] {
   return readdirSync(dir).flatMap((shard) => readdirSync(join(dir, shard)));
 }
 
-beforeEach(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'irsa-s3-'));
-  store = new SqliteStore(':memory:');
-  denied = new Set();
+/** every body irsakit keeps: files, and inline bodies in the store */
+async function bodies(): Promise<string[]> {
+  return [...files(), ...(await store.list('s3.bodies')).map((i) => i.key)];
+}
+
+function makeHandler(inlineBodyBytes?: number) {
   handler = createS3Service({
     store,
     dataDir,
     authorize,
+    inlineBodyBytes,
     directory: {
       accounts: async () => [ACCOUNT],
       getRole: async () => undefined,
       getUser: async () => undefined,
     },
   });
+}
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'irsa-s3-'));
+  store = new SqliteStore(':memory:');
+  denied = new Set();
+  makeHandler();
   expect(await call('PUT', '/bk1')).toMatchObject({ status: 200 });
 });
 
@@ -134,25 +144,30 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('what requests leave behind', () => {
+describe.each([
+  ['bodies in files', 0],
+  ['small bodies inline', 4096],
+])('what requests leave behind (%s)', (_name, inline) => {
+  beforeEach(() => makeHandler(inline));
+
   it('one file per object; an overwrite or a delete removes the old one', async () => {
     expect(await call('PUT', '/bk1/k', 'one')).toMatchObject({ status: 200 });
-    expect(files()).toHaveLength(1);
-    const first = files()[0];
+    expect(await bodies()).toHaveLength(1);
+    const first = (await bodies())[0];
     expect(await call('PUT', '/bk1/k', 'two')).toMatchObject({ status: 200 });
-    expect(files()).toHaveLength(1);
-    expect(files()[0]).not.toBe(first);
+    expect(await bodies()).toHaveLength(1);
+    expect((await bodies())[0]).not.toBe(first);
     const got = (await call('GET', '/bk1/k')) as ServiceResponse;
     expect(String(got.body)).toBe('two');
     expect(await call('DELETE', '/bk1/k')).toMatchObject({ status: 204 });
-    expect(files()).toHaveLength(0);
+    expect(await bodies()).toHaveLength(0);
     expect(await call('DELETE', '/bk1/k')).toMatchObject({ status: 204 });
   });
 
   it('a failed upload leaves neither a record nor a file', async () => {
     const e = await call('PUT', '/bk1/k', 'hello\n', [['x-amz-checksum-crc32', 'AAAAAA==']]);
     expect(e).toMatchObject({ code: 'BadDigest', httpStatus: 400 });
-    expect(files()).toHaveLength(0);
+    expect(await bodies()).toHaveLength(0);
     expect(await call('GET', '/bk1/k')).toMatchObject({ code: 'NoSuchKey', httpStatus: 404 });
   });
 
@@ -163,15 +178,15 @@ describe('what requests leave behind', () => {
       code: 'AccessDenied',
       message: expect.stringContaining('s3:PutObject'),
     });
-    expect(files()).toHaveLength(1);
+    expect(await bodies()).toHaveLength(1);
     expect(String(((await call('GET', '/bk1/k')) as ServiceResponse).body)).toBe('old');
   });
 
   it('parallel writes of one key leave one file, the last one', async () => {
-    const bodies = Array.from({ length: 20 }, (_, i) => `v${i}`);
-    await Promise.all(bodies.map((b) => call('PUT', '/bk1/k', b)));
-    expect(files()).toHaveLength(1);
-    expect(bodies).toContain(String(((await call('GET', '/bk1/k')) as ServiceResponse).body));
+    const versions = Array.from({ length: 20 }, (_, i) => `v${i}`);
+    await Promise.all(versions.map((b) => call('PUT', '/bk1/k', b)));
+    expect(await bodies()).toHaveLength(1);
+    expect(versions).toContain(String(((await call('GET', '/bk1/k')) as ServiceResponse).body));
   });
 
   it('a bucket deleted while an upload runs: NoSuchBucket, no file', async () => {
@@ -180,10 +195,10 @@ describe('what requests leave behind', () => {
     const [u, d] = await Promise.all([upload, del]);
     if (u instanceof AwsError) {
       expect(u.code).toBe('NoSuchBucket');
-      expect(files()).toHaveLength(0);
+      expect(await bodies()).toHaveLength(0);
     } else {
       expect(d).toMatchObject({ code: 'BucketNotEmpty' });
-      expect(files()).toHaveLength(1);
+      expect(await bodies()).toHaveLength(1);
     }
   });
 
@@ -195,6 +210,20 @@ describe('what requests leave behind', () => {
       message: 'The bucket you tried to delete is not empty',
       elements: { BucketName: 'bk1' },
     });
+  });
+});
+
+describe('where bodies live', () => {
+  it('up to 4 KiB inline in the store, larger in a file; replacing one by the other cleans up', async () => {
+    await call('PUT', '/bk1/k', 'x'.repeat(4096));
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 1]);
+    await call('PUT', '/bk1/k', 'y'.repeat(4097));
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([1, 0]);
+    expect(String(((await call('GET', '/bk1/k')) as ServiceResponse).body)).toBe('y'.repeat(4097));
+    await call('PUT', '/bk1/k', 'z');
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 1]);
+    await call('DELETE', '/bk1/k');
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 0]);
   });
 });
 

@@ -15,6 +15,7 @@ import { byteStringToText, parseQuery, toByteString } from '../../sigv4/encoding
 import type { Store } from '../../store/types.js';
 import { DEFAULT_VIRTUAL_HOST_BASES, parseAddress } from './addressing.js';
 import { BlobStore, type BlobStoreOptions } from './blobs.js';
+import { Bodies } from './bodies.js';
 import {
   createBucket,
   deleteBucket,
@@ -48,6 +49,8 @@ export interface S3ServiceDeps {
    */
   virtualHostBases?: readonly string[] | undefined;
   blobs?: BlobStoreOptions | undefined;
+  /** bodies up to this size live in the store instead of a file (default 4096; 0: never) */
+  inlineBodyBytes?: number | undefined;
 }
 
 /**
@@ -211,9 +214,11 @@ async function dispatch(call: S3Call) {
  * services.s3 = createS3Service({ store, dataDir, authorize, directory });
  */
 export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
+  const blobs = new BlobStore(join(deps.dataDir, 's3', 'objects'), deps.blobs);
   const internals: S3Internals = {
     store: deps.store,
-    blobs: new BlobStore(join(deps.dataDir, 's3', 'objects'), deps.blobs),
+    blobs,
+    bodies: new Bodies(blobs, deps.store, deps.inlineBodyBytes),
     authorize: deps.authorize,
     principalExists: principalExistence(deps.directory),
     policies: new BucketPolicyCache(),
