@@ -10,7 +10,16 @@ import { Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { fromTokenFile } from '@aws-sdk/credential-providers';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -27,7 +36,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsChunked, signRequest } from '../src/sigv4/testing/sign.js';
-import { ACCOUNT, type Creds, type Harness, startHarness } from './support/harness.js';
+import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
 
 const PARTNER = '111122223333';
 const BUCKET = 'irsa-e2e';
@@ -1259,5 +1268,120 @@ s3.delete_object(Bucket='irsa-app-gone', Key='k')`,
     expect(
       await boto(`s3.delete_bucket(Bucket='irsa-app-gone')\nout('ok')`, roles.app as Creds),
     ).toEqual(['ok']);
+  });
+});
+
+describe('the seed: a pod with IRSA credentials', () => {
+  it('`aws s3 ls` with AmazonS3ReadOnlyAccess through the web-identity chain; writes refused; the seed’s my-bucket policy', async () => {
+    const applied = await h.irsa([
+      'apply',
+      '-f',
+      join(ROOT, 'examples/k8s/namespace.yaml'),
+      '-f',
+      join(ROOT, 'examples/k8s/s3-app-serviceaccount.yaml'),
+    ]);
+    expect(applied.code).toBe(0);
+    const cluster = await new EKSClient(h.sdk(admin)).send(
+      new DescribeClusterCommand({ name: 'demo' }),
+    );
+    const issuer = cluster.cluster?.identity?.oidc?.issuer as string;
+    const hostPath = issuer.replace('https://', '');
+    const iam = new IAMClient(h.sdk(admin));
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: [h.server.thumbprint],
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 's3-app-role-irsa',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}` },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: {
+                StringEquals: {
+                  [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app',
+                  [`${hostPath}:aud`]: 'sts.amazonaws.com',
+                },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: 's3-app-role-irsa',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const token = await h.irsa(['token', 'create', '-n', 'production', 's3-app']);
+    expect(token.stderr).toBe('');
+    const tokenFile = join(h.home, 's3-app.jwt');
+    writeFileSync(tokenFile, token.stdout.trim());
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/s3-app-role-irsa`;
+    const pod: NodeJS.ProcessEnv = {
+      ...h.env(),
+      AWS_ROLE_ARN: roleArn,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+      delete pod[k];
+    const ls = await h.run('aws', ['s3', 'ls'], pod);
+    expect(ls.stderr).toBe('');
+    expect(ls.stdout).toMatch(new RegExp(`\\s${BUCKET}\\n`));
+    const cat = await h.run('aws', ['s3', 'cp', `s3://${BUCKET}/hello.txt`, '-'], pod);
+    expect(cat.stdout).toBe('hello\n');
+    writeFileSync(join(h.home, 'w.txt'), 'w');
+    const write = await h.run(
+      'aws',
+      ['s3', 'cp', join(h.home, 'w.txt'), `s3://${BUCKET}/w.txt`],
+      pod,
+    );
+    expect(write.stderr).toMatch(
+      /An error occurred \(AccessDenied\) when calling the PutObject operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role-irsa\/botocore-session-\d+ is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::irsa-e2e\/w.txt" because no identity-based policy allows the s3:PutObject action/,
+    );
+
+    // the seed's "multiple services" policy, in place of the managed one: my-bucket only
+    await s3(admin).send(new CreateBucketCommand({ Bucket: 'my-bucket' }));
+    await s3(admin).send(
+      new PutObjectCommand({ Bucket: 'my-bucket', Key: 'config.json', Body: '{}' }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 's3-app-role-irsa',
+        PolicyName: 'app-policy',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObject', 's3:ListBucket'],
+              Resource: ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
+            },
+          ],
+        }),
+      }),
+    );
+    const client = new S3Client({
+      ...h.sdk(admin),
+      forcePathStyle: true,
+      credentials: fromTokenFile({
+        roleArn,
+        webIdentityTokenFile: tokenFile,
+        clientConfig: { endpoint: h.server.edge, region: 'us-east-1' },
+      }),
+    });
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: 'my-bucket', Key: 'config.json' }),
+    );
+    expect(await got.Body?.transformToString()).toBe('{}');
+    expect((await client.send(new ListObjectsV2Command({ Bucket: 'my-bucket' }))).KeyCount).toBe(1);
   });
 });
