@@ -11,6 +11,7 @@ import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
 import { createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createSqsService } from '../services/sqs/index.js';
+import { createS3Service, verifyS3SigV2 } from '../services/s3/index.js';
 import {
   CredentialSealer,
   OidcKeyFetcher,
@@ -74,6 +75,7 @@ export async function wireAws(d: AwsWiringDeps) {
       return { kind: a.kind, service: a.scope?.service, region: a.scope?.region };
     },
     async verify(raw, route, now) {
+      if (this.scope(raw).kind === 'sigv2-query') return verifyS3SigV2(raw, route, now, resolve);
       const r = await verifySigV4<Caller>(
         { method: raw.method, target: raw.target, headers: raw.rawHeaders, body: raw.body },
         {
@@ -114,6 +116,7 @@ export async function wireAws(d: AwsWiringDeps) {
     authorize,
     serverKey: serverKey.bytes(),
   });
+  services.s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
 
   const edge = createAwsEdge({
     clock: d.clock,

@@ -1,0 +1,248 @@
+/**
+ * S3 throughput and latency, irsakit against moto_server, in the same run: 1 KiB GetObject and
+ * PutObject, SigV4-signed with a role session's credentials, at 1, 16 and 64 keep-alive
+ * connections. Each server runs in its own process; the load comes from wrk when installed.
+ *
+ * irsakit does on each call what it does in production: it verifies the signature and the
+ * body's SHA-256, opens the sealed session, evaluates the role's policies and the bucket
+ * policy, and reads or writes the body file and its record. moto checks none of it.
+ *
+ * Run: npm run build && node dist/bench/s3/run.js   (moto_server for the comparison)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signRequest } from '../../src/sigv4/testing/sign.js';
+import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
+import { haveWrk, runWrk } from '../lib/wrk.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const children: ChildProcess[] = [];
+const BUCKET = 'bench-bucket';
+const BODY = 'a'.repeat(1024);
+
+interface Creds {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+function start(cmd: string, args: string[]): ChildProcess {
+  const c = spawn(cmd, args, { stdio: 'ignore' });
+  children.push(c);
+  return c;
+}
+
+function signed(
+  host: string,
+  creds: Creds,
+  method: string,
+  target: string,
+  service: string,
+  body = '',
+  headers: [string, string][] = [],
+): LoadRequest {
+  const s = signRequest({
+    method,
+    target,
+    headers: [['Host', host], ...headers],
+    body,
+    credentials: creds,
+    region: 'us-east-1',
+    service,
+    now: new Date(),
+  });
+  return {
+    method,
+    path: target,
+    headers: Object.fromEntries(s.headers),
+    body: body === '' ? undefined : body,
+  };
+}
+
+async function send(base: string, r: LoadRequest): Promise<string> {
+  const res = await fetch(`${base}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body,
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${r.method} ${r.path}: HTTP ${res.status} ${text}`);
+  return text;
+}
+
+async function setupIrsakit() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
+  start(process.execPath, [
+    join(root, 'dist/src/cli/main.js'),
+    'up',
+    '--port',
+    '0',
+    '--issuer-port',
+    '0',
+    '--data',
+    dataDir,
+  ]);
+  await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
+  const { edge } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
+    edge: string;
+  };
+  const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
+  const admin: Creds = {
+    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
+    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
+  };
+  const host = new URL(edge).host;
+  const query = async (service: string, params: Record<string, string>) =>
+    send(
+      edge,
+      signed(host, admin, 'POST', '/', service, new URLSearchParams(params).toString(), [
+        ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+      ]),
+    );
+  await query('iam', {
+    Action: 'CreateRole',
+    Version: '2010-05-08',
+    RoleName: 's3-bench-role',
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    }),
+  });
+  await query('iam', {
+    Action: 'PutRolePolicy',
+    Version: '2010-05-08',
+    RoleName: 's3-bench-role',
+    PolicyName: 's3',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+        },
+      ],
+    }),
+  });
+  const assumed = await query('sts', {
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: 'arn:aws:iam::123456789012:role/s3-bench-role',
+    RoleSessionName: 'bench',
+  });
+  const role: Creds = {
+    accessKeyId: /<AccessKeyId>([^<]+)</.exec(assumed)?.[1] as string,
+    secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(assumed)?.[1] as string,
+    sessionToken: /<SessionToken>([^<]+)</.exec(assumed)?.[1] as string,
+  };
+  await send(edge, signed(host, admin, 'PUT', `/${BUCKET}`, 's3'));
+  return { edge, host, role, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+async function main() {
+  const load = cpus();
+  const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
+  console.log(
+    `irsakit S3 benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process; 1 KiB objects`,
+  );
+  const measure = (base: string, r: LoadRequest, connections: number): Promise<LoadResult> =>
+    wrk
+      ? runWrk(base, r, { connections, seconds })
+      : runLoad(base, () => r, { connections, seconds });
+
+  const irsa = await setupIrsakit();
+  const motoPort = await freePort();
+  const haveMoto = await new Promise<boolean>((resolve) => {
+    const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
+    c.on('exit', (code) => resolve(code === 0));
+    c.on('error', () => resolve(false));
+  });
+  const moto = `http://127.0.0.1:${motoPort}`;
+  const motoHost = `127.0.0.1:${motoPort}`;
+  const motoCreds: Creds = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
+  if (haveMoto) {
+    start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
+    await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
+    await send(moto, signed(motoHost, motoCreds, 'PUT', `/${BUCKET}`, 's3'));
+  }
+  const put = (host: string, creds: Creds) =>
+    signed(host, creds, 'PUT', `/${BUCKET}/bench/object.bin`, 's3', BODY, [
+      ['Content-Type', 'application/octet-stream'],
+    ]);
+  const get = (host: string, creds: Creds) =>
+    signed(host, creds, 'GET', `/${BUCKET}/bench/object.bin`, 's3');
+  await send(irsa.edge, put(irsa.host, irsa.role));
+  if (haveMoto) await send(moto, put(motoHost, motoCreds));
+
+  const results: Record<string, Record<number, LoadResult>> = {};
+  const points: [string, string, LoadRequest][] = [
+    ['irsakit GetObject 1 KiB', irsa.edge, get(irsa.host, irsa.role)],
+    ['irsakit PutObject 1 KiB', irsa.edge, put(irsa.host, irsa.role)],
+    ...(haveMoto
+      ? ([
+          ['moto GetObject 1 KiB', moto, get(motoHost, motoCreds)],
+          ['moto PutObject 1 KiB', moto, put(motoHost, motoCreds)],
+        ] as [string, string, LoadRequest][])
+      : []),
+  ];
+  for (const [name, base, r] of points) {
+    for (const c of [1, 16, 64]) {
+      const res = await measure(base, r, c);
+      console.log(formatResult(name, res));
+      (results[name] ??= {})[c] = res;
+    }
+  }
+  if (haveMoto) {
+    console.log('');
+    for (const op of ['GetObject 1 KiB', 'PutObject 1 KiB']) {
+      for (const c of [1, 16, 64]) {
+        const i = results[`irsakit ${op}`]?.[c];
+        const m = results[`moto ${op}`]?.[c];
+        const ratio = (i?.perSecond ?? 0) / (m?.perSecond || 1);
+        console.log(
+          `${op.padEnd(18)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.p99.toFixed(2)} ms)` : ''}`,
+        );
+      }
+    }
+  } else console.log('\nmoto is not installed for python3: no comparison');
+  irsa.cleanup();
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => process.exit(), 500).unref();
+  });

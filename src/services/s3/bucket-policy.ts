@@ -1,0 +1,195 @@
+/**
+ * Bucket policies as PutBucketPolicy checks them, in S3's words (`MalformedPolicy`, 400):
+ * the document must be JSON starting with `{`, name known elements, S3 actions, resources in
+ * this bucket that the actions apply to, and principals that exist; the rest of the policy
+ * language (conditions, principals' forms) is the policy engine's, validated as a resource
+ * policy. Then compiled once per stored revision for evaluation.
+ */
+import type { PrincipalKind } from '../../policy/types.js';
+import { type CompiledPolicy, compilePolicy } from '../../policy/compile-policy.js';
+import { compileGlob, matchGlob } from '../../policy/glob.js';
+import { parsePolicy, parsePolicyValue, VERSIONS } from '../../policy/parse-policy.js';
+import { validatePolicy } from '../../policy/validate-policy.js';
+import { AwsError } from '../../common/aws-error.js';
+import { S3_ACTIONS, type S3ResourceKind } from './actions.js';
+import { S3_MSG, malformedPolicy } from './errors.js';
+
+/** S3's texts for MalformedPolicy. */
+export const POLICY_MSG = {
+  firstByte: "Policies must be valid JSON and the first byte must be '{'",
+  invalidJson: 'This policy contains invalid Json',
+  missingField: (f: string) => `Missing required field ${f}`,
+  unknownField: (f: string) => `Unknown field ${f}`,
+  emptyStatement: 'Could not parse the policy: Statement is empty!',
+  version: 'The policy must contain a valid version string',
+  effect: (e: string) => `Invalid effect: ${e}`,
+  action: 'Policy has invalid action',
+  resource: 'Policy has invalid resource',
+  notApplicable: 'Action does not apply to any resource(s) in statement',
+  principal: 'Invalid principal in policy',
+  // [inferred] what S3 says of other syntax problems (conditions, element types)
+  syntax: 'Invalid policy syntax.',
+} as const;
+
+/** S3 measures a policy written compactly; at most 20 KB. */
+export const MAX_POLICY_BYTES = 20 * 1024;
+
+const TOP = new Set(['Version', 'Id', 'Statement']);
+const STATEMENT = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
+
+/** Whether a named principal exists (IAM stores principals as unique ids, so it must). */
+export type PrincipalExists = (kind: PrincipalKind, value: string) => Promise<boolean>;
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : v === undefined ? [] : [v];
+}
+
+function actionKinds(pattern: string): Set<S3ResourceKind> | undefined {
+  const lower = pattern.toLowerCase();
+  if (lower === '*') return new Set(['bucket', 'object', 'account']);
+  if (!lower.startsWith('s3:')) return undefined;
+  const g = compileGlob(lower);
+  const kinds = new Set<S3ResourceKind>();
+  for (const [name, kind] of S3_ACTIONS) if (matchGlob(g, name)) kinds.add(kind);
+  return kinds.size > 0 ? kinds : undefined;
+}
+
+function resourceKinds(resource: string, bucket: string): Set<S3ResourceKind> | undefined {
+  const m = /^arn:aws:s3:::(.+)$/.exec(resource);
+  if (!m) return undefined;
+  const rest = m[1] as string;
+  const kinds = new Set<S3ResourceKind>();
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    if (matchGlob(compileGlob(rest.slice(0, slash)), bucket)) kinds.add('object');
+  } else {
+    const g = compileGlob(rest);
+    if (matchGlob(g, bucket)) kinds.add('bucket');
+    if (matchGlob(g, `${bucket}/x`)) kinds.add('object');
+  }
+  return kinds.size > 0 ? kinds : undefined;
+}
+
+function statementProblem(s: unknown, bucket: string): string | undefined {
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) return POLICY_MSG.syntax;
+  const st = s as Record<string, unknown>;
+  for (const k of Object.keys(st)) if (!STATEMENT.has(k)) return POLICY_MSG.unknownField(k);
+  if (st.Effect === undefined) return POLICY_MSG.missingField('Effect');
+  if (st.Effect !== 'Allow' && st.Effect !== 'Deny') return POLICY_MSG.effect(String(st.Effect));
+  if (st.Principal === undefined && st.NotPrincipal === undefined)
+    return POLICY_MSG.missingField('Principal');
+  if (st.Action === undefined && st.NotAction === undefined)
+    return POLICY_MSG.missingField('Action');
+  if (st.Resource === undefined && st.NotResource === undefined)
+    return POLICY_MSG.missingField('Resource');
+  const actions = new Set<S3ResourceKind>();
+  for (const a of list(st.Action ?? st.NotAction)) {
+    const kinds = typeof a === 'string' ? actionKinds(a) : undefined;
+    if (!kinds) return POLICY_MSG.action;
+    for (const k of kinds) actions.add(k);
+  }
+  const resources = new Set<S3ResourceKind>();
+  for (const r of list(st.Resource ?? st.NotResource)) {
+    const kinds = typeof r === 'string' ? resourceKinds(r, bucket) : undefined;
+    if (!kinds) return POLICY_MSG.resource;
+    for (const k of kinds) resources.add(k);
+  }
+  if (st.Action !== undefined && st.Resource !== undefined) {
+    if (![...actions].some((k) => resources.has(k))) return POLICY_MSG.notApplicable;
+  }
+  return undefined;
+}
+
+function principalValues(doc: Record<string, unknown>): [PrincipalKind, string][] {
+  const out: [PrincipalKind, string][] = [];
+  for (const s of list(doc.Statement)) {
+    if (typeof s !== 'object' || s === null) continue;
+    const st = s as Record<string, unknown>;
+    for (const p of [st.Principal, st.NotPrincipal]) {
+      if (typeof p !== 'object' || p === null) continue;
+      for (const [kind, values] of Object.entries(p as Record<string, unknown>)) {
+        for (const v of list(values))
+          if (typeof v === 'string') out.push([kind as PrincipalKind, v]);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks a bucket policy as PutBucketPolicy does; throws S3's error for the first problem.
+ *
+ * @example
+ * await checkBucketPolicy('{"Statement":[]}', 'b') // throws MalformedPolicy "Could not parse the policy: Statement is empty!"
+ */
+export async function checkBucketPolicy(
+  text: string,
+  bucket: string,
+  exists?: PrincipalExists,
+): Promise<void> {
+  if (!text.trimStart().startsWith('{')) throw malformedPolicy(POLICY_MSG.firstByte);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw malformedPolicy(POLICY_MSG.invalidJson, e instanceof Error ? e.message : undefined);
+  }
+  if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_POLICY_BYTES)
+    throw new AwsError('PolicyTooLarge', 400, S3_MSG.policyTooLarge);
+  const doc = value as Record<string, unknown>;
+  for (const k of Object.keys(doc))
+    if (!TOP.has(k)) throw malformedPolicy(POLICY_MSG.unknownField(k));
+  if (doc.Version !== undefined && !(VERSIONS as readonly unknown[]).includes(doc.Version))
+    throw malformedPolicy(POLICY_MSG.version);
+  if (doc.Statement === undefined) throw malformedPolicy(POLICY_MSG.missingField('Statement'));
+  const statements = list(doc.Statement);
+  if (statements.length === 0) throw malformedPolicy(POLICY_MSG.emptyStatement);
+  for (const s of statements) {
+    const problem = statementProblem(s, bucket);
+    if (problem) throw malformedPolicy(problem);
+  }
+
+  const parsed = parsePolicyValue(value, { type: 'resource' });
+  if (!parsed.ok) throw malformedPolicy(POLICY_MSG.syntax, parsed.error.detail);
+  const known = new Map<string, boolean>();
+  if (exists) {
+    for (const [kind, v] of principalValues(doc)) {
+      const key = `${kind}\u0000${v}`;
+      if (!known.has(key)) known.set(key, await exists(kind, v));
+    }
+  }
+  const problem = validatePolicy(parsed.document, 'resource', {
+    mode: 'save',
+    sizeLimit: null,
+    principalExists: (kind, v) => known.get(`${kind}\u0000${v}`) ?? true,
+  })[0];
+  if (problem) {
+    throw malformedPolicy(
+      problem.message.startsWith('Invalid principal') ? POLICY_MSG.principal : POLICY_MSG.syntax,
+      problem.detail ?? problem.message,
+    );
+  }
+}
+
+/**
+ * A stored (already checked) bucket policy, compiled for evaluation as the bucket's resource
+ * policy. Returns undefined if the text no longer parses (never for a policy S3 accepted).
+ *
+ * @example
+ * const policy = compileBucketPolicy(bucket.policy, 'my-bucket');
+ */
+export function compileBucketPolicy(text: string, bucket: string): CompiledPolicy | undefined {
+  const parsed = parsePolicy(text, { type: 'resource' });
+  if (!parsed.ok) return undefined;
+  return compilePolicy(parsed.document, { id: `arn:aws:s3:::${bucket}`, kind: 'resource' });
+}

@@ -1,0 +1,224 @@
+/**
+ * One S3 call as the operations see it: the edge's context and raw request, the request's
+ * address, query and headers read once, and the service's dependencies — plus the steps
+ * every operation shares: finding the bucket (NoSuchBucket before any authorization, as S3
+ * answers for a bucket that does not exist whoever asks), the signing region against the
+ * bucket's, authorization with the bucket policy as the resource policy, and the audit notes.
+ */
+import { createHash } from 'node:crypto';
+import { AwsError } from '../../common/aws-error.js';
+import type { ContextInput } from '../../policy/context.js';
+import type { CompiledPolicy } from '../../policy/compile-policy.js';
+import type { Authorize } from '../../server/aws/authorize.js';
+import type { RawRequest } from '../../server/aws/request.js';
+import type { CallContext } from '../../server/aws/types.js';
+import type { Store } from '../../store/types.js';
+import type { S3Address } from './addressing.js';
+import type { BlobStore } from './blobs.js';
+import type { Bodies } from './bodies.js';
+import { compileBucketPolicy, type PrincipalExists } from './bucket-policy.js';
+import { S3_MSG, noSuchBucket } from './errors.js';
+import { type Bucket, getBucket } from './repo.js';
+import type { HeaderMap } from './upload.js';
+
+export interface S3Internals {
+  store: Store;
+  /** body files (multipart parts live here) */
+  blobs: BlobStore;
+  /** object bodies, inline or in files */
+  bodies: Bodies;
+  authorize: Authorize;
+  /** whether a principal a bucket policy names exists */
+  principalExists: PrincipalExists;
+  policies: BucketPolicyCache;
+}
+
+export interface S3Call {
+  ctx: CallContext;
+  raw: RawRequest;
+  deps: S3Internals;
+  addr: S3Address;
+  /** query parameters, decoded; the first of each name */
+  query: ReadonlyMap<string, string>;
+  headers: HeaderMap;
+  /** the Host header as sent */
+  host: string;
+}
+
+/** Compiled bucket policies by bucket, reused while the bucket's stored revision stays. */
+export class BucketPolicyCache {
+  private readonly entries = new Map<
+    string,
+    { revision: number; policy: CompiledPolicy | undefined }
+  >();
+
+  get(bucket: Bucket): CompiledPolicy | undefined {
+    const text = bucket.value.policy;
+    if (text === undefined) return undefined;
+    const hit = this.entries.get(bucket.key);
+    if (hit && hit.revision === bucket.revision) return hit.policy;
+    const policy = compileBucketPolicy(text, bucket.key);
+    if (this.entries.size >= 10_000) this.entries.clear();
+    this.entries.set(bucket.key, { revision: bucket.revision, policy });
+    return policy;
+  }
+}
+
+export function bucketArn(bucket: string): string {
+  return `arn:aws:s3:::${bucket}`;
+}
+
+export function objectArn(bucket: string, key: string): string {
+  return `arn:aws:s3:::${bucket}/${key}`;
+}
+
+/**
+ * The bucket, or S3's NoSuchBucket; checks `x-amz-expected-bucket-owner` and that a SigV4
+ * request was signed for the bucket's region (S3 answers the region it expects, which
+ * botocore follows).
+ */
+export async function requireBucket(
+  call: S3Call,
+  name: string,
+  opts: { anyRegion?: boolean } = {},
+): Promise<Bucket> {
+  const bucket = await getBucket(call.deps.store, name);
+  if (!bucket) throw noSuchBucket(name);
+  const expected = call.headers.get('x-amz-expected-bucket-owner');
+  if (expected !== undefined && expected !== bucket.value.account)
+    throw new AwsError('AccessDenied', 403, 'Access Denied', {
+      detail: `x-amz-expected-bucket-owner is ${expected}; the bucket belongs to ${bucket.value.account}`,
+    });
+  const auth = call.ctx.auth;
+  if (
+    auth &&
+    auth.kind !== 'sigv2-query' &&
+    !opts.anyRegion &&
+    call.ctx.region !== bucket.value.region
+  ) {
+    const region = call.ctx.region;
+    const expectedRegion = bucket.value.region;
+    throw new AwsError(
+      auth.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed',
+      400,
+      auth.kind === 'query'
+        ? S3_MSG.regionWrongQuery(region, expectedRegion)
+        : S3_MSG.regionWrong(region, expectedRegion),
+      {
+        elements: { Region: expectedRegion },
+        headers: { 'x-amz-bucket-region': expectedRegion },
+      },
+    );
+  }
+  return bucket;
+}
+
+/** The condition keys S3 adds to every authorization of a request (spec/iam-policy.md §10). */
+function requestKeys(call: S3Call, owner: string): Record<string, string> {
+  const keys: Record<string, string> = { 's3:ResourceAccount': owner };
+  const auth = call.ctx.auth;
+  if (auth) {
+    keys['s3:signatureversion'] = auth.kind === 'sigv2-query' ? 'AWS' : 'AWS4-HMAC-SHA256';
+    keys['s3:authType'] = auth.presigned ? 'REST-QUERY-STRING' : 'REST-HEADER';
+  }
+  const sha = call.headers.get('x-amz-content-sha256');
+  if (sha !== undefined) keys['s3:x-amz-content-sha256'] = sha;
+  return keys;
+}
+
+/**
+ * Authorizes one action on one resource the way S3 does: the caller's policies plus the
+ * bucket policy, the bucket owner as the resource account (S3 ARNs carry none). A same-account
+ * refusal has IAM's detailed text; anonymous and cross-account callers get "Access Denied".
+ */
+export async function authorizeS3(
+  call: S3Call,
+  action: string,
+  resource: string,
+  bucket: Bucket | undefined,
+  context?: ContextInput,
+): Promise<void> {
+  const owner = bucket?.value.account ?? call.ctx.caller?.account ?? '';
+  const caller = call.ctx.caller;
+  await call.deps.authorize(call.ctx, {
+    action,
+    resource,
+    resourceAccount: owner || undefined,
+    resourcePolicy: bucket ? call.deps.policies.get(bucket) : undefined,
+    context: { ...requestKeys(call, owner), ...context },
+    deniedMessage: ({ standard }) =>
+      !caller || caller.account !== owner
+        ? 'Access Denied'
+        : standard.replace(' on resource: "arn:aws:s3:::*" ', ' '),
+  });
+}
+
+/** Records what every S3 event shares, as soon as the operation is known. */
+export function noteEvent(
+  call: S3Call,
+  eventName: string,
+  opts: {
+    readOnly: boolean;
+    data: boolean;
+    bucket?: string | undefined;
+    key?: string | undefined;
+    params?: Record<string, unknown> | undefined;
+  },
+): void {
+  const { ctx } = call;
+  ctx.audit.eventName = eventName;
+  ctx.audit.eventSource = 's3.amazonaws.com';
+  ctx.audit.readOnly = opts.readOnly;
+  ctx.audit.eventCategory = opts.data ? 'Data' : 'Management';
+  ctx.audit.requestParameters = {
+    ...(opts.bucket !== undefined ? { bucketName: opts.bucket } : {}),
+    Host: call.host,
+    ...(opts.key !== undefined ? { key: opts.key } : {}),
+    ...opts.params,
+  };
+  ctx.audit.responseElements = null;
+  const auth = ctx.auth;
+  ctx.audit.additionalEventData = {
+    ...(auth
+      ? {
+          SignatureVersion: auth.kind === 'sigv2-query' ? 'SigV2' : 'SigV4',
+          AuthenticationMethod: auth.presigned ? 'QueryString' : 'AuthHeader',
+        }
+      : {}),
+    'x-amz-id-2': ctx.requestId,
+    bytesTransferredIn: 0,
+    bytesTransferredOut: 0,
+  };
+  const resources: { ARN: string; accountId?: string | undefined; type: string }[] = [];
+  if (opts.bucket !== undefined && opts.key !== undefined)
+    resources.push({ type: 'AWS::S3::Object', ARN: objectArn(opts.bucket, opts.key) });
+  if (opts.bucket !== undefined)
+    resources.push({ type: 'AWS::S3::Bucket', ARN: bucketArn(opts.bucket) });
+  ctx.audit.resources = resources;
+}
+
+/** Once the bucket is known: its owner on the bucket resource, and as the recipient account. */
+export function noteOwner(call: S3Call, bucket: Bucket): void {
+  const owner = bucket.value.account;
+  for (const r of call.ctx.audit.resources ?? [])
+    if (r.type === 'AWS::S3::Bucket') r.accountId = owner;
+  if (call.ctx.caller?.account !== owner) call.ctx.audit.recipientAccountId = owner;
+}
+
+/** The bytes an answer moved, for additionalEventData. */
+export function noteBytes(call: S3Call, bytesIn: number, bytesOut: number): void {
+  const extra = call.ctx.audit.additionalEventData;
+  if (!extra) return;
+  extra.bytesTransferredIn = bytesIn;
+  extra.bytesTransferredOut = bytesOut;
+}
+
+/**
+ * S3's canonical user id for an account: stable, 64 hex characters.
+ *
+ * @example
+ * canonicalUserId('123456789012') // → '3f5e…' (64 hex)
+ */
+export function canonicalUserId(account: string): string {
+  return createHash('sha256').update(`irsakit-s3-owner:${account}`).digest('hex');
+}

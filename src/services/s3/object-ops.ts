@@ -1,0 +1,418 @@
+/**
+ * Object operations: PutObject, GetObject, HeadObject, DeleteObject and CopyObject, authorized
+ * as S3 maps them (HeadObject is `s3:GetObject`; CopyObject is `s3:GetObject` on the source
+ * and `s3:PutObject` on the target). A missing key is NoSuchKey only to callers who may list
+ * the bucket, else AccessDenied, as S3 answers.
+ */
+import { AwsError } from '../../common/aws-error.js';
+import { CHECKSUM_HEADER_ALGORITHMS, computeChecksum } from '../../sigv4/checksums.js';
+import type { ChecksumAlgorithm } from '../../sigv4/types.js';
+import type { ServiceResponse } from '../../server/aws/types.js';
+import {
+  type S3Call,
+  authorizeS3,
+  bucketArn,
+  noteBytes,
+  noteEvent,
+  noteOwner,
+  objectArn,
+  requireBucket,
+} from './call.js';
+import { S3_MSG, invalidArgument, invalidRequest, noSuchBucket, noSuchKey } from './errors.js';
+import { checkPreconditions, parseRange } from './http-semantics.js';
+import { checkKey } from './names.js';
+import {
+  type Bucket,
+  type ObjectRecord,
+  getBucket,
+  getObject,
+  objectsOf,
+  BUCKETS,
+} from './repo.js';
+import { checkCannedAcl, describeUpload, readUpload } from './upload.js';
+import { el, xmlDocument } from './xml.js';
+
+const SSE = { 'x-amz-server-side-encryption': 'AES256' };
+
+function httpDate(iso: string): string {
+  return new Date(iso).toUTCString();
+}
+
+function checksumHeader(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm.toLowerCase()}`;
+}
+
+/** `versionId` on an unversioned bucket: only `null` names the one version there is. */
+function checkVersionId(call: S3Call): void {
+  const v = call.query.get('versionId');
+  if (v !== undefined && v !== 'null')
+    throw invalidArgument(S3_MSG.invalidVersionId, 'versionId', v);
+}
+
+/**
+ * Stores a body and its record in one step: a file body first, then the record (with an
+ * inline body) in a transaction that also checks the bucket still exists and releases the
+ * replaced version's body; a failure discards the new body, a success removes the old file.
+ */
+async function commitObject(
+  call: S3Call,
+  bucket: string,
+  key: string,
+  data: Buffer,
+  record: Omit<ObjectRecord, 'file' | 'inline'>,
+): Promise<void> {
+  const bodies = call.deps.bodies;
+  const staged = await bodies.stage(data);
+  let released: string | undefined;
+  try {
+    released = await call.deps.store.transaction(async (tx) => {
+      if (!(await tx.get(BUCKETS, bucket))) throw noSuchBucket(bucket);
+      const previous = await tx.get<ObjectRecord>(objectsOf(bucket), key);
+      await bodies.commit(tx, staged);
+      await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged.ref });
+      return previous ? bodies.release(tx, previous.value) : undefined;
+    });
+  } catch (e) {
+    await bodies.discard(staged);
+    throw e;
+  }
+  await bodies.removeFile(released);
+}
+
+/** PutObject. */
+export async function putObject(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+): Promise<ServiceResponse> {
+  noteEvent(call, 'PutObject', { readOnly: false, data: true, bucket: bucketName, key });
+  checkKey(key);
+  const bucket = await requireBucket(call, bucketName);
+  noteOwner(call, bucket);
+  const h = call.headers;
+  const acl = h.get('x-amz-acl');
+  const sse = h.get('x-amz-server-side-encryption');
+  const storage = h.get('x-amz-storage-class');
+  await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket, {
+    ...(acl !== undefined ? { 's3:x-amz-acl': acl } : {}),
+    ...(sse !== undefined ? { 's3:x-amz-server-side-encryption': sse } : {}),
+    ...(storage !== undefined ? { 's3:x-amz-storage-class': storage } : {}),
+  });
+  checkCannedAcl(h);
+  const desc = describeUpload(h);
+  const body = readUpload(call.raw.body, call.ctx.auth?.payload, h);
+  await commitObject(call, bucketName, key, body.data, {
+    size: body.data.length,
+    etag: body.md5,
+    lastModified: call.ctx.now.toISOString(),
+    contentType: desc.contentType,
+    headers: Object.keys(desc.headers).length > 0 ? desc.headers : undefined,
+    meta: Object.keys(desc.meta).length > 0 ? desc.meta : undefined,
+    checksum: body.checksum,
+    storageClass: desc.storageClass,
+  });
+  call.ctx.audit.responseElements = { ...SSE };
+  noteBytes(call, body.data.length, 0);
+  return {
+    status: 200,
+    headers: {
+      ETag: `"${body.md5}"`,
+      ...SSE,
+      [checksumHeader(body.checksum.algorithm)]: body.checksum.value,
+      'x-amz-checksum-type': 'FULL_OBJECT',
+    },
+  };
+}
+
+/** The object, or the error S3 gives for a missing key: NoSuchKey only with s3:ListBucket. */
+async function requireObject(call: S3Call, bucket: Bucket, key: string): Promise<ObjectRecord> {
+  const record = await getObject(call.deps.store, bucket.key, key);
+  if (record) return record;
+  await authorizeS3(call, 's3:ListBucket', bucketArn(bucket.key), bucket);
+  throw noSuchKey(key);
+}
+
+/** The body of a record; a file replaced meanwhile means reading the record again. */
+async function readBody(call: S3Call, bucket: string, key: string, record: ObjectRecord) {
+  let current = record;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const data = await call.deps.bodies.read(current, current.size);
+    if (data) return { record: current, data };
+    const again = await getObject(call.deps.store, bucket, key);
+    if (!again) throw noSuchKey(key);
+    current = again;
+  }
+  throw new Error(`the body of s3://${bucket}/${key} keeps disappearing`);
+}
+
+const OVERRIDES: Record<string, string> = {
+  'response-content-type': 'Content-Type',
+  'response-content-language': 'Content-Language',
+  'response-expires': 'Expires',
+  'response-cache-control': 'Cache-Control',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-encoding': 'Content-Encoding',
+};
+
+/**
+ * A `response-*` override as a header value: UTF-8 bytes one per character (what Node writes
+ * as latin1), and never a control character that would end the header early.
+ */
+function headerValue(name: string, value: string): string {
+  // [inferred] S3's words for a value a header cannot carry
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+    throw invalidArgument('Header value cannot be represented using ISO-8859-1.', name, value);
+  return Buffer.from(value, 'utf8').toString('latin1');
+}
+
+function objectHeaders(record: ObjectRecord): Record<string, string> {
+  const out: Record<string, string> = {
+    'Content-Type': record.contentType,
+    ETag: `"${record.etag}"`,
+    'Last-Modified': httpDate(record.lastModified),
+    'Accept-Ranges': 'bytes',
+    ...SSE,
+  };
+  for (const [k, v] of Object.entries(record.headers ?? {})) out[k] = v;
+  for (const [k, v] of Object.entries(record.meta ?? {})) out[`x-amz-meta-${k}`] = v;
+  if (record.storageClass) out['x-amz-storage-class'] = record.storageClass;
+  return out;
+}
+
+/** GetObject and HeadObject (the edge sends no body for HEAD). */
+export async function getObjectOp(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+  head: boolean,
+): Promise<ServiceResponse> {
+  noteEvent(call, head ? 'HeadObject' : 'GetObject', {
+    readOnly: true,
+    data: true,
+    bucket: bucketName,
+    key,
+  });
+  const bucket = await requireBucket(call, bucketName);
+  noteOwner(call, bucket);
+  checkVersionId(call);
+  await authorizeS3(call, 's3:GetObject', objectArn(bucketName, key), bucket);
+  const overrides = [...call.query.keys()].filter((q) => q in OVERRIDES);
+  if (overrides.length > 0 && !call.ctx.caller)
+    throw invalidRequest(
+      'Request specific response headers cannot be used for anonymous GET requests.',
+    );
+  let record = await requireObject(call, bucket, key);
+  const h = call.headers;
+  const pre = checkPreconditions(
+    {
+      ifMatch: h.get('if-match'),
+      ifNoneMatch: h.get('if-none-match'),
+      ifModifiedSince: h.get('if-modified-since'),
+      ifUnmodifiedSince: h.get('if-unmodified-since'),
+    },
+    record.etag,
+    new Date(record.lastModified),
+  );
+  if (pre.outcome === 'failed')
+    throw new AwsError('PreconditionFailed', 412, S3_MSG.precondition, {
+      elements: { Condition: pre.condition },
+    });
+  if (pre.outcome === 'not-modified')
+    return {
+      status: 304,
+      headers: { ETag: `"${record.etag}"`, 'Last-Modified': httpDate(record.lastModified) },
+    };
+
+  const range = parseRange(h.get('range'), record.size);
+  if (range.kind === 'unsatisfiable')
+    throw new AwsError('InvalidRange', 416, S3_MSG.invalidRange, {
+      elements: { RangeRequested: h.get('range') ?? '', ActualObjectSize: String(record.size) },
+      headers: { 'Content-Range': `bytes */${record.size}` },
+    });
+  let data: Buffer;
+  if (head) {
+    // never sent: the edge drops HEAD bodies, but takes Content-Length from this one
+    data = Buffer.allocUnsafe(range.kind === 'partial' ? range.end - range.start + 1 : record.size);
+  } else {
+    const read = await readBody(call, bucketName, key, record);
+    record = read.record;
+    data = read.data;
+  }
+  const headers = objectHeaders(record);
+  let status = 200;
+  if (range.kind === 'partial') {
+    status = 206;
+    if (!head) data = data.subarray(range.start, range.end + 1);
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
+  } else if (h.get('x-amz-checksum-mode') === 'ENABLED' && record.checksum) {
+    headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
+    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+  }
+  for (const q of overrides)
+    headers[OVERRIDES[q] as string] = headerValue(q, call.query.get(q) as string);
+  noteBytes(call, 0, head ? 0 : data.length);
+  return { status, headers, body: data };
+}
+
+/** DeleteObject: 204 whether or not the key existed. */
+export async function deleteObject(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+): Promise<ServiceResponse> {
+  noteEvent(call, 'DeleteObject', { readOnly: false, data: true, bucket: bucketName, key });
+  const bucket = await requireBucket(call, bucketName);
+  noteOwner(call, bucket);
+  checkVersionId(call);
+  await authorizeS3(call, 's3:DeleteObject', objectArn(bucketName, key), bucket);
+  const bodies = call.deps.bodies;
+  const released = await call.deps.store.transaction(async (tx) => {
+    const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
+    if (!previous) return undefined;
+    await tx.delete(objectsOf(bucketName), key);
+    return bodies.release(tx, previous.value);
+  });
+  await bodies.removeFile(released);
+  return { status: 204 };
+}
+
+function parseCopySource(raw: string): { bucket: string; key: string } {
+  let source = raw;
+  const q = source.indexOf('?');
+  if (q >= 0) {
+    const version = new URLSearchParams(source.slice(q + 1)).get('versionId');
+    if (version !== null && version !== 'null')
+      throw invalidArgument(S3_MSG.invalidVersionId, 'x-amz-copy-source', raw);
+    source = source.slice(0, q);
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(source);
+  } catch {
+    throw invalidArgument(S3_MSG.invalidCopySource, 'x-amz-copy-source', raw);
+  }
+  if (decoded.startsWith('/')) decoded = decoded.slice(1);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1)
+    throw invalidArgument(S3_MSG.invalidCopySource, 'x-amz-copy-source', raw);
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** CopyObject: the source's body (and, by default, its metadata) under the target's key. */
+export async function copyObject(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+): Promise<ServiceResponse> {
+  const h = call.headers;
+  const rawSource = h.get('x-amz-copy-source') as string;
+  noteEvent(call, 'CopyObject', {
+    readOnly: false,
+    data: true,
+    bucket: bucketName,
+    key,
+    params: { 'x-amz-copy-source': rawSource },
+  });
+  checkKey(key);
+  const source = parseCopySource(rawSource);
+  const directive = h.get('x-amz-metadata-directive') ?? 'COPY';
+  if (directive !== 'COPY' && directive !== 'REPLACE')
+    throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
+  const bucket = await requireBucket(call, bucketName);
+  noteOwner(call, bucket);
+  call.ctx.audit.resources?.push({
+    type: 'AWS::S3::Object',
+    ARN: objectArn(source.bucket, source.key),
+  });
+  const sourceBucket =
+    source.bucket === bucketName ? bucket : await getBucket(call.deps.store, source.bucket);
+  if (!sourceBucket) throw noSuchBucket(source.bucket);
+  await authorizeS3(call, 's3:GetObject', objectArn(source.bucket, source.key), sourceBucket);
+  const acl = h.get('x-amz-acl');
+  await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket, {
+    's3:x-amz-copy-source': rawSource,
+    's3:x-amz-metadata-directive': directive,
+    ...(acl !== undefined ? { 's3:x-amz-acl': acl } : {}),
+  });
+  checkCannedAcl(h);
+  const src = await getObject(call.deps.store, source.bucket, source.key);
+  if (!src) throw noSuchKey(source.key);
+  const pre = checkPreconditions(
+    {
+      ifMatch: h.get('x-amz-copy-source-if-match'),
+      ifNoneMatch: h.get('x-amz-copy-source-if-none-match'),
+      ifModifiedSince: h.get('x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: h.get('x-amz-copy-source-if-unmodified-since'),
+    },
+    src.etag,
+    new Date(src.lastModified),
+  );
+  if (pre.outcome !== 'proceed')
+    throw new AwsError('PreconditionFailed', 412, S3_MSG.precondition, {
+      elements: {
+        Condition:
+          pre.outcome === 'failed'
+            ? `x-amz-copy-source-${pre.condition.toLowerCase()}`
+            : h.get('x-amz-copy-source-if-none-match') !== undefined
+              ? 'x-amz-copy-source-if-none-match'
+              : 'x-amz-copy-source-if-modified-since',
+      },
+    });
+  const storage = h.get('x-amz-storage-class');
+  if (
+    source.bucket === bucketName &&
+    source.key === key &&
+    directive === 'COPY' &&
+    storage === undefined
+  )
+    throw invalidRequest(S3_MSG.copyToItself);
+  const read = await readBody(call, source.bucket, source.key, src);
+  const described = directive === 'REPLACE' ? describeUpload(h) : undefined;
+  const wanted = h.get('x-amz-checksum-algorithm')?.toUpperCase();
+  let checksum = read.record.checksum;
+  if (wanted !== undefined) {
+    const algorithm = CHECKSUM_HEADER_ALGORITHMS[wanted.toLowerCase()];
+    if (!algorithm)
+      throw invalidArgument(
+        'Checksum algorithm provided is unsupported.',
+        'x-amz-checksum-algorithm',
+        wanted,
+      );
+    checksum = { algorithm, value: computeChecksum(algorithm, read.data) };
+  }
+  const now = call.ctx.now.toISOString();
+  await commitObject(call, bucketName, key, read.data, {
+    size: read.data.length,
+    etag: read.record.etag,
+    lastModified: now,
+    contentType: described?.contentType ?? read.record.contentType,
+    headers: described
+      ? Object.keys(described.headers).length > 0
+        ? described.headers
+        : undefined
+      : read.record.headers,
+    meta: described
+      ? Object.keys(described.meta).length > 0
+        ? described.meta
+        : undefined
+      : read.record.meta,
+    checksum,
+    storageClass:
+      storage === undefined
+        ? read.record.storageClass
+        : storage === 'STANDARD'
+          ? undefined
+          : storage,
+  });
+  call.ctx.audit.responseElements = { ...SSE };
+  noteBytes(call, 0, 0);
+  const result = xmlDocument(
+    'CopyObjectResult',
+    el('ETag', `"${read.record.etag}"`) +
+      el('LastModified', now) +
+      (checksum
+        ? el(`Checksum${checksum.algorithm}`, checksum.value) + el('ChecksumType', 'FULL_OBJECT')
+        : ''),
+  );
+  return { status: 200, headers: { 'Content-Type': 'application/xml', ...SSE }, body: result };
+}

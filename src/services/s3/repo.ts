@@ -1,0 +1,62 @@
+/**
+ * S3's state in the store: one document per bucket (`s3.buckets`, by name: names are
+ * global) and one collection of object records per bucket (`s3.objects/<bucket>`, by key, so
+ * a bucket lists in key order). Object bodies are not here: a record names its body
+ * (see `bodies.ts`).
+ */
+import type { ChecksumAlgorithm } from '../../sigv4/types.js';
+import type { StoreOps, StoredItem } from '../../store/types.js';
+
+export const BUCKETS = 's3.buckets';
+
+/** The collection of a bucket's objects. */
+export function objectsOf(bucket: string): string {
+  return `s3.objects/${bucket}`;
+}
+
+export interface BucketRecord {
+  name: string;
+  /** the owning account (bucket ARNs carry none) */
+  account: string;
+  region: string;
+  /** ISO 8601 with milliseconds */
+  createdAt: string;
+  /** the bucket policy, as set */
+  policy?: string | undefined;
+}
+
+export interface ObjectRecord {
+  size: number;
+  /** hex MD5 of the body, without quotes */
+  etag: string;
+  /** ISO 8601 with milliseconds */
+  lastModified: string;
+  contentType: string;
+  /** stored representation headers: content-encoding, content-disposition, cache-control, … */
+  headers?: Record<string, string> | undefined;
+  /** user metadata: `x-amz-meta-<name>` → value, names lower case without the prefix */
+  meta?: Record<string, string> | undefined;
+  checksum?: { algorithm: ChecksumAlgorithm; value: string } | undefined;
+  storageClass?: string | undefined;
+  /** the body's id (see bodies.ts) */
+  file: string;
+  /** the body is inline in the store */
+  inline?: true | undefined;
+}
+
+export type Bucket = StoredItem<BucketRecord>;
+
+export async function getBucket(
+  store: Pick<StoreOps, 'get'>,
+  name: string,
+): Promise<Bucket | undefined> {
+  return store.get<BucketRecord>(BUCKETS, name);
+}
+
+export async function getObject(
+  store: Pick<StoreOps, 'get'>,
+  bucket: string,
+  key: string,
+): Promise<ObjectRecord | undefined> {
+  return (await store.get<ObjectRecord>(objectsOf(bucket), key))?.value;
+}

@@ -1,0 +1,431 @@
+/**
+ * The service in-process, over a real SQLite store and a scratch data folder, with a fake
+ * authorizer: what a request leaves behind (records and body files) when it succeeds, fails
+ * or is refused; the answers to what irsakit does not implement; the audit notes.
+ */
+import { readdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsError } from '../../common/aws-error.js';
+import type { Authorize } from '../../server/aws/authorize.js';
+import type { RawRequest } from '../../server/aws/request.js';
+import type { CallContext, ServiceResponse } from '../../server/aws/types.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
+import { createS3Service } from './service.js';
+
+const ACCOUNT = '123456789012';
+let dataDir: string;
+let store: SqliteStore;
+let denied: Set<string>;
+let handler: ReturnType<typeof createS3Service>;
+
+const authorize: Authorize = async (ctx, req) => {
+  if (denied.has(req.action)) {
+    const standard = `User: ${ctx.caller?.principal.id} is not authorized to perform: ${req.action} on resource: "${req.resource}" because no identity-based policy allows the ${req.action} action`;
+    throw new AwsError(
+      'AccessDenied',
+      403,
+      req.deniedMessage ? req.deniedMessage({ decision: 'implicitDeny', standard }) : standard,
+    );
+  }
+  ctx.decisions.push({
+    action: req.action,
+    resource: req.resource,
+    decision: 'allowed',
+    matched: [],
+  });
+};
+
+function ctx(): CallContext {
+  return {
+    requestId: 'req-1',
+    caller: {
+      principal: {
+        type: 'AssumedRole',
+        id: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s`,
+        account: ACCOUNT,
+        partition: 'aws',
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/app`,
+      },
+      accessKeyId: 'ASIAEXAMPLE',
+      account: ACCOUNT,
+      userId: 'AROAEXAMPLE:s',
+    },
+    region: 'us-east-1',
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+    secureTransport: false,
+    now: new Date('2024-05-01T12:00:00Z'),
+    endpoint: 'http://127.0.0.1:4577',
+    auth: {
+      kind: 'header',
+      accessKeyId: 'ASIAEXAMPLE',
+      presigned: false,
+      payload: { kind: 'unsigned' },
+    },
+    audit: {},
+    decisions: [],
+  };
+}
+
+function raw(
+  method: string,
+  target: string,
+  body = '',
+  headers: [string, string][] = [],
+): RawRequest {
+  const q = target.indexOf('?');
+  return {
+    method,
+    target,
+    path: q < 0 ? target : target.slice(0, q),
+    rawQuery: q < 0 ? '' : target.slice(q + 1),
+    rawHeaders: [['Host', '127.0.0.1:4577'], ...headers],
+    body: Buffer.from(body),
+    sourceIp: '127.0.0.1',
+    secure: false,
+  };
+}
+
+async function call(
+  method: string,
+  target: string,
+  body = '',
+  headers: [string, string][] = [],
+  c = ctx(),
+): Promise<ServiceResponse | AwsError> {
+  try {
+    return await handler(c, raw(method, target, body, headers), {
+      service: 's3',
+      protocol: 'rest-xml',
+    });
+  } catch (e) {
+    if (e instanceof AwsError) return e;
+    throw e;
+  }
+}
+
+function files(): string[] {
+  const dir = join(dataDir, 's3', 'objects');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((shard) => readdirSync(join(dir, shard)));
+}
+
+/** every body irsakit keeps: files, and inline bodies in the store */
+async function bodies(): Promise<string[]> {
+  return [...files(), ...(await store.list('s3.bodies')).map((i) => i.key)];
+}
+
+function makeHandler(inlineBodyBytes?: number) {
+  handler = createS3Service({
+    store,
+    dataDir,
+    authorize,
+    inlineBodyBytes,
+    directory: {
+      accounts: async () => [ACCOUNT],
+      getRole: async () => undefined,
+      getUser: async () => undefined,
+    },
+  });
+}
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'irsa-s3-'));
+  store = new SqliteStore(':memory:');
+  denied = new Set();
+  makeHandler();
+  expect(await call('PUT', '/bk1')).toMatchObject({ status: 200 });
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe.each([
+  ['bodies in files', 0],
+  ['small bodies inline', 4096],
+])('what requests leave behind (%s)', (_name, inline) => {
+  beforeEach(() => makeHandler(inline));
+
+  it('one file per object; an overwrite or a delete removes the old one', async () => {
+    expect(await call('PUT', '/bk1/k', 'one')).toMatchObject({ status: 200 });
+    expect(await bodies()).toHaveLength(1);
+    const first = (await bodies())[0];
+    expect(await call('PUT', '/bk1/k', 'two')).toMatchObject({ status: 200 });
+    expect(await bodies()).toHaveLength(1);
+    expect((await bodies())[0]).not.toBe(first);
+    const got = (await call('GET', '/bk1/k')) as ServiceResponse;
+    expect(String(got.body)).toBe('two');
+    expect(await call('DELETE', '/bk1/k')).toMatchObject({ status: 204 });
+    expect(await bodies()).toHaveLength(0);
+    expect(await call('DELETE', '/bk1/k')).toMatchObject({ status: 204 });
+  });
+
+  it('a failed upload leaves neither a record nor a file', async () => {
+    const e = await call('PUT', '/bk1/k', 'hello\n', [['x-amz-checksum-crc32', 'AAAAAA==']]);
+    expect(e).toMatchObject({ code: 'BadDigest', httpStatus: 400 });
+    expect(await bodies()).toHaveLength(0);
+    expect(await call('GET', '/bk1/k')).toMatchObject({ code: 'NoSuchKey', httpStatus: 404 });
+  });
+
+  it('a refused upload leaves nothing and keeps the old object', async () => {
+    await call('PUT', '/bk1/k', 'old');
+    denied.add('s3:PutObject');
+    expect(await call('PUT', '/bk1/k', 'new')).toMatchObject({
+      code: 'AccessDenied',
+      message: expect.stringContaining('s3:PutObject'),
+    });
+    expect(await bodies()).toHaveLength(1);
+    expect(String(((await call('GET', '/bk1/k')) as ServiceResponse).body)).toBe('old');
+  });
+
+  it('parallel writes of one key leave one file, the last one', async () => {
+    const versions = Array.from({ length: 20 }, (_, i) => `v${i}`);
+    await Promise.all(versions.map((b) => call('PUT', '/bk1/k', b)));
+    expect(await bodies()).toHaveLength(1);
+    expect(versions).toContain(String(((await call('GET', '/bk1/k')) as ServiceResponse).body));
+  });
+
+  it('a bucket deleted while an upload runs: NoSuchBucket, no file', async () => {
+    const upload = call('PUT', '/bk1/k', 'x'.repeat(10));
+    const del = call('DELETE', '/bk1');
+    const [u, d] = await Promise.all([upload, del]);
+    if (u instanceof AwsError) {
+      expect(u.code).toBe('NoSuchBucket');
+      expect(await bodies()).toHaveLength(0);
+    } else {
+      expect(d).toMatchObject({ code: 'BucketNotEmpty' });
+      expect(await bodies()).toHaveLength(1);
+    }
+  });
+
+  it('DeleteBucket only empties; BucketNotEmpty names the bucket', async () => {
+    await call('PUT', '/bk1/k', 'x');
+    expect(await call('DELETE', '/bk1')).toMatchObject({
+      code: 'BucketNotEmpty',
+      httpStatus: 409,
+      message: 'The bucket you tried to delete is not empty',
+      elements: { BucketName: 'bk1' },
+    });
+  });
+});
+
+describe('where bodies live', () => {
+  it('up to 4 KiB inline in the store, larger in a file; replacing one by the other cleans up', async () => {
+    await call('PUT', '/bk1/k', 'x'.repeat(4096));
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 1]);
+    await call('PUT', '/bk1/k', 'y'.repeat(4097));
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([1, 0]);
+    expect(String(((await call('GET', '/bk1/k')) as ServiceResponse).body)).toBe('y'.repeat(4097));
+    await call('PUT', '/bk1/k', 'z');
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 1]);
+    await call('DELETE', '/bk1/k');
+    expect([files().length, (await store.list('s3.bodies')).length]).toEqual([0, 0]);
+  });
+});
+
+describe('answers', () => {
+  it('HEAD has the object’s Content-Length (the edge drops the body)', async () => {
+    await call('PUT', '/bk1/k', 'hello world');
+    const r = (await call('HEAD', '/bk1/k')) as ServiceResponse;
+    expect((r.body as Buffer).length).toBe(11);
+    expect(r.headers?.ETag).toBe('"5eb63bbbe01eeed093cb22bb8f5acdc3"');
+  });
+
+  it('a missing key is AccessDenied without s3:ListBucket', async () => {
+    denied.add('s3:ListBucket');
+    expect(await call('GET', '/bk1/nope')).toMatchObject({ code: 'AccessDenied', httpStatus: 403 });
+  });
+
+  it.each([
+    ['GET', '/bk1?tagging', 'NotImplemented', 501],
+    ['PUT', '/bk1/k?acl', 'NotImplemented', 501],
+    ['GET', '/bk1?uploads', 'NotImplemented', 501],
+    ['GET', '/bk1/k?uploadId=x', 'NotImplemented', 501],
+    ['GET', '/bk1/k?partNumber=1', 'NotImplemented', 501],
+    ['POST', '/bk1/k', 'NotImplemented', 501],
+    ['PUT', '/', 'MethodNotAllowed', 405],
+    ['PATCH', '/bk1/k', 'MethodNotAllowed', 405],
+    ['GET', '/nope/k', 'NoSuchBucket', 404],
+    ['GET', '/bk1/k?versionId=3', 'InvalidArgument', 400],
+  ])('%s %s → %s', async (method, target, code, status) => {
+    expect(await call(method, target)).toMatchObject({ code, httpStatus: status });
+  });
+
+  it('response-* overrides: UTF-8 as latin1 bytes; control characters refused', async () => {
+    await call('PUT', '/bk1/k', 'x');
+    const ok = (await call(
+      'GET',
+      '/bk1/k?response-content-disposition=attachment%3B%20filename%3D%22%C3%BC.txt%22',
+    )) as ServiceResponse;
+    expect(ok.headers?.['Content-Disposition']).toBe('attachment; filename="\u00c3\u00bc.txt"');
+    expect(
+      await call('GET', '/bk1/k?response-content-type=text%2Fplain%0D%0AX-Evil%3A%201'),
+    ).toMatchObject({
+      code: 'InvalidArgument',
+      httpStatus: 400,
+    });
+  });
+
+  it('ignores the JS SDK’s x-id', async () => {
+    expect(await call('PUT', '/bk1/k?x-id=PutObject', 'x')).toMatchObject({ status: 200 });
+  });
+
+  it('garbage XML is MalformedXML, never a 500', async () => {
+    for (const body of [
+      '<Delete><Object><Key>k</Key></Object>',
+      'not xml',
+      '<Other/>',
+      '',
+      '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>',
+    ]) {
+      const e = await call('POST', '/bk1?delete', body, [
+        ['Content-MD5', '1B2M2Y8AsgTpgAmY7PhCfg=='],
+      ]);
+      expect(e, body).toMatchObject({ httpStatus: 400 });
+      expect(['MalformedXML', 'BadDigest']).toContain((e as AwsError).code);
+    }
+    expect(
+      await call('PUT', '/bk2', '<CreateBucketConfiguration><LocationConstraint>'),
+    ).toMatchObject({
+      code: 'MalformedXML',
+    });
+  });
+});
+
+describe('audit notes', () => {
+  it('GetObject is a data event with the object and the bucket', async () => {
+    await call('PUT', '/bk1/dir/k', 'hello');
+    const c = ctx();
+    await call('GET', '/bk1/dir/k', '', [], c);
+    expect(c.audit).toEqual({
+      eventName: 'GetObject',
+      eventSource: 's3.amazonaws.com',
+      readOnly: true,
+      eventCategory: 'Data',
+      requestParameters: { bucketName: 'bk1', Host: '127.0.0.1:4577', key: 'dir/k' },
+      responseElements: null,
+      additionalEventData: {
+        SignatureVersion: 'SigV4',
+        AuthenticationMethod: 'AuthHeader',
+        'x-amz-id-2': 'req-1',
+        bytesTransferredIn: 0,
+        bytesTransferredOut: 5,
+      },
+      resources: [
+        { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::bk1/dir/k' },
+        { type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::bk1', accountId: ACCOUNT },
+      ],
+    });
+  });
+
+  it('a refused call keeps its parameters', async () => {
+    denied.add('s3:PutObject');
+    const c = ctx();
+    await call('PUT', '/bk1/k', 'secret body', [], c);
+    expect(c.audit.eventName).toBe('PutObject');
+    expect(c.audit.requestParameters).toEqual({
+      bucketName: 'bk1',
+      Host: '127.0.0.1:4577',
+      key: 'k',
+    });
+    expect(JSON.stringify(c.audit)).not.toContain('secret body');
+  });
+});
+
+describe('multipart uploads', () => {
+  const BIG = Buffer.alloc(5 * 1024 * 1024, 'a');
+  const uploadIdOf = (r: ServiceResponse | AwsError) =>
+    /<UploadId>([^<]+)<\/UploadId>/.exec(String((r as ServiceResponse).body))?.[1] as string;
+
+  it('create, two parts, complete: one object, one file, S3’s ETag', async () => {
+    const id = uploadIdOf(
+      await call('POST', '/bk1/big?uploads', '', [['Content-Type', 'text/x-big']]),
+    );
+    expect(id).toBeTruthy();
+    const p1 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=1&uploadId=${id}`,
+      BIG.toString(),
+    )) as ServiceResponse;
+    const p2 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=2&uploadId=${id}`,
+      'tail',
+    )) as ServiceResponse;
+    expect(files()).toHaveLength(2);
+    const done = (await call(
+      'POST',
+      `/bk1/big?uploadId=${id}`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p1.headers?.ETag}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>${p2.headers?.ETag}</ETag></Part></CompleteMultipartUpload>`,
+    )) as ServiceResponse;
+    expect(String(done.body)).toMatch(/<ETag>&quot;[0-9a-f]{32}-2&quot;<\/ETag>/);
+    expect(files()).toHaveLength(1);
+    const got = (await call('GET', '/bk1/big')) as ServiceResponse;
+    expect((got.body as Buffer).length).toBe(BIG.length + 4);
+    expect(got.headers?.['Content-Type']).toBe('text/x-big');
+    expect(
+      await call('POST', `/bk1/big?uploadId=${id}`, '<CompleteMultipartUpload/>'),
+    ).toMatchObject({
+      code: 'NoSuchUpload',
+      httpStatus: 404,
+    });
+  });
+
+  it('refuses wrong parts, wrong order, small parts; abort removes the parts', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    const p1 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=1&uploadId=${id}`,
+      'small',
+    )) as ServiceResponse;
+    const p2 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=2&uploadId=${id}`,
+      'tail',
+    )) as ServiceResponse;
+    const complete = (parts: [number, string][]) =>
+      call(
+        'POST',
+        `/bk1/big?uploadId=${id}`,
+        `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      );
+    expect(await complete([[1, '"nope"']])).toMatchObject({ code: 'InvalidPart', httpStatus: 400 });
+    expect(
+      await complete([
+        [2, String(p2.headers?.ETag)],
+        [1, String(p1.headers?.ETag)],
+      ]),
+    ).toMatchObject({
+      code: 'InvalidPartOrder',
+    });
+    expect(
+      await complete([
+        [1, String(p1.headers?.ETag)],
+        [2, String(p2.headers?.ETag)],
+      ]),
+    ).toMatchObject({
+      code: 'EntityTooSmall',
+    });
+    expect(await call('PUT', `/bk1/big?partNumber=10001&uploadId=${id}`, 'x')).toMatchObject({
+      code: 'InvalidArgument',
+      message: 'Part number must be an integer between 1 and 10000, inclusive',
+    });
+    expect(files()).toHaveLength(2);
+    expect(await call('DELETE', `/bk1/big?uploadId=${id}`)).toMatchObject({ status: 204 });
+    expect(files()).toHaveLength(0);
+    expect(await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x')).toMatchObject({
+      code: 'NoSuchUpload',
+    });
+  });
+
+  it('DeleteBucket takes unfinished uploads with it', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x');
+    expect(await call('DELETE', '/bk1')).toMatchObject({ status: 204 });
+    expect(files()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * irsakit's S3 (REST-XML, signing name `s3`): the request's bucket and key (path or
+ * virtual-host style), the operation its method and sub-resources name, then that operation —
+ * which authorizes before it acts and notes its CloudTrail event as it goes. Operations and
+ * sub-resources irsakit does not serve are S3's NotImplemented, never a 500.
+ */
+import { join } from 'node:path';
+import type { IamDirectory } from '../../iam/directory.js';
+import { parseArn } from '../../policy/arn.js';
+import type { PrincipalKind } from '../../policy/types.js';
+import type { Authorize } from '../../server/aws/authorize.js';
+import { header } from '../../server/aws/request.js';
+import type { ServiceHandler } from '../../server/aws/types.js';
+import { byteStringToText, parseQuery, toByteString } from '../../sigv4/encoding.js';
+import type { Store } from '../../store/types.js';
+import { DEFAULT_VIRTUAL_HOST_BASES, parseAddress } from './addressing.js';
+import { BlobStore, type BlobStoreOptions } from './blobs.js';
+import { Bodies } from './bodies.js';
+import {
+  createBucket,
+  deleteBucket,
+  getBucketLocation,
+  headBucket,
+  listBuckets,
+} from './bucket-ops.js';
+import { BucketPolicyCache, type S3Call, type S3Internals } from './call.js';
+import { deleteObjects } from './delete-objects.js';
+import { methodNotAllowed, notImplemented } from './errors.js';
+import { listObjects } from './list-ops.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+} from './multipart.js';
+import { copyObject, deleteObject, getObjectOp, putObject } from './object-ops.js';
+import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy-ops.js';
+
+export interface S3ServiceDeps {
+  store: Store;
+  /** the data folder: object bodies live under `<dataDir>/s3/objects` */
+  dataDir: string;
+  authorize: Authorize;
+  /** IAM, to check that the principals a bucket policy names exist */
+  directory: Pick<IamDirectory, 'accounts' | 'getRole' | 'getUser'>;
+  /**
+   * Host names that stand for the endpoint itself, so that `<bucket>.<name>` is virtual-host
+   * style (default: localhost, s3.localhost and LocalStack's wildcard names).
+   */
+  virtualHostBases?: readonly string[] | undefined;
+  blobs?: BlobStoreOptions | undefined;
+  /** bodies up to this size live in the store instead of a file (default 4096; 0: never) */
+  inlineBodyBytes?: number | undefined;
+}
+
+/**
+ * Sub-resources of real S3 operations irsakit does not implement: asking for one is
+ * NotImplemented rather than a wrong answer from the plain operation.
+ */
+const UNIMPLEMENTED = new Set([
+  'accelerate',
+  'acl',
+  'analytics',
+  'attributes',
+  'cors',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'logging',
+  'metadataTable',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policyStatus',
+  'publicAccessBlock',
+  'renameObject',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'session',
+  'tagging',
+  'torrent',
+  'versioning',
+  'versions',
+  'website',
+]);
+
+function queryMap(rawQuery: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of parseQuery(toByteString(rawQuery))) {
+    const name = byteStringToText(p.name);
+    if (!out.has(name)) out.set(name, byteStringToText(p.value));
+  }
+  return out;
+}
+
+function headerMap(raw: readonly [string, string][]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of raw) {
+    const name = k.toLowerCase();
+    const prev = out.get(name);
+    out.set(name, prev === undefined ? v.trim() : `${prev},${v.trim()}`);
+  }
+  return out;
+}
+
+/** The principals a bucket policy may name must exist where irsakit knows the account. */
+function principalExistence(
+  directory: S3ServiceDeps['directory'],
+): (kind: PrincipalKind, value: string) => Promise<boolean> {
+  return async (kind, value) => {
+    if (kind !== 'AWS') return true;
+    const arn = parseArn(value);
+    if (!arn || arn.service !== 'iam') return true;
+    if (!(await directory.accounts()).includes(arn.account)) return true;
+    const m = /^(role|user)\/(.*)$/.exec(arn.resource);
+    if (!m) return true;
+    const rest = m[2] as string;
+    const slash = rest.lastIndexOf('/');
+    const path = `/${rest.slice(0, slash + 1)}`;
+    const name = rest.slice(slash + 1);
+    const entity =
+      m[1] === 'role'
+        ? await directory.getRole(arn.account, name)
+        : await directory.getUser(arn.account, name);
+    return entity !== undefined && entity.path === path;
+  };
+}
+
+async function dispatch(call: S3Call) {
+  const { addr, query } = call;
+  const method = call.raw.method;
+  const bucket = addr.bucket;
+  if (bucket === undefined) {
+    if (method === 'GET') return listBuckets(call);
+    throw methodNotAllowed(method, 'SERVICE');
+  }
+  for (const name of query.keys())
+    if (UNIMPLEMENTED.has(name)) throw notImplemented(`the \`${name}\` sub-resource`);
+  const key = addr.key;
+  if (key === undefined) {
+    if (query.has('uploads')) throw notImplemented('ListMultipartUploads');
+    if (query.has('policy')) {
+      if (method === 'GET') return getBucketPolicy(call, bucket);
+      if (method === 'PUT') return putBucketPolicy(call, bucket);
+      if (method === 'DELETE') return deleteBucketPolicy(call, bucket);
+      throw methodNotAllowed(method, 'BUCKETPOLICY');
+    }
+    if (query.has('location')) {
+      if (method === 'GET') return getBucketLocation(call, bucket);
+      throw methodNotAllowed(method, 'BUCKET');
+    }
+    if (query.has('delete')) {
+      if (method === 'POST') return deleteObjects(call, bucket);
+      throw methodNotAllowed(method, 'BUCKET');
+    }
+    switch (method) {
+      case 'GET':
+        return listObjects(call, bucket, query.get('list-type') === '2');
+      case 'PUT':
+        return createBucket(call, bucket);
+      case 'HEAD':
+        return headBucket(call, bucket);
+      case 'DELETE':
+        return deleteBucket(call, bucket);
+      case 'POST':
+        throw notImplemented('browser-based uploads (POST Object)');
+      default:
+        throw methodNotAllowed(method, 'BUCKET');
+    }
+  }
+  if (query.has('uploadId')) {
+    if (method === 'PUT' && query.has('partNumber')) {
+      if (call.headers.has('x-amz-copy-source')) throw notImplemented('UploadPartCopy');
+      return uploadPart(call, bucket, key);
+    }
+    if (method === 'POST') return completeMultipartUpload(call, bucket, key);
+    if (method === 'DELETE') return abortMultipartUpload(call, bucket, key);
+    if (method === 'GET') throw notImplemented('ListParts');
+    throw methodNotAllowed(method, 'UPLOAD');
+  }
+  if (query.has('uploads')) {
+    if (method === 'POST') return createMultipartUpload(call, bucket, key);
+    throw methodNotAllowed(method, 'OBJECT');
+  }
+  if (query.has('partNumber')) throw notImplemented('reading one part of an object (partNumber)');
+  switch (method) {
+    case 'GET':
+      return getObjectOp(call, bucket, key, false);
+    case 'HEAD':
+      return getObjectOp(call, bucket, key, true);
+    case 'PUT':
+      return call.headers.has('x-amz-copy-source')
+        ? copyObject(call, bucket, key)
+        : putObject(call, bucket, key);
+    case 'DELETE':
+      return deleteObject(call, bucket, key);
+    case 'POST':
+      throw notImplemented(`POST on an object`);
+    default:
+      throw methodNotAllowed(method, 'OBJECT');
+  }
+}
+
+/**
+ * Builds the S3 service the edge serves as `services.s3`.
+ *
+ * @example
+ * services.s3 = createS3Service({ store, dataDir, authorize, directory });
+ */
+export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
+  const blobs = new BlobStore(join(deps.dataDir, 's3', 'objects'), deps.blobs);
+  const internals: S3Internals = {
+    store: deps.store,
+    blobs,
+    bodies: new Bodies(blobs, deps.store, deps.inlineBodyBytes),
+    authorize: deps.authorize,
+    principalExists: principalExistence(deps.directory),
+    policies: new BucketPolicyCache(),
+  };
+  const bases = deps.virtualHostBases ?? DEFAULT_VIRTUAL_HOST_BASES;
+  return async (ctx, raw) => {
+    const host = header(raw, 'host') ?? '';
+    const call: S3Call = {
+      ctx,
+      raw,
+      deps: internals,
+      addr: { virtualHost: false },
+      query: queryMap(raw.rawQuery),
+      headers: headerMap(raw.rawHeaders),
+      host,
+    };
+    ctx.audit.eventSource = 's3.amazonaws.com';
+    call.addr = parseAddress(raw.path, host, bases);
+    return dispatch(call);
+  };
+}

@@ -1,0 +1,1387 @@
+/**
+ * S3 end to end with the real clients against `irsa up`: the AWS CLI (`aws s3 …`, `aws s3api …`,
+ * `aws s3 presign`), boto3 and the JS SDK (path style, virtual-host style through `*.localhost`
+ * resolved by the client's own lookup, and the request presigner). Every operation succeeds for
+ * a role whose policies allow it and is refused, with AWS's exact error, for one whose do not:
+ * identity policy, bucket policy, permissions boundary, session policy, explicit denies,
+ * `s3:prefix`, `aws:SourceIp`, anonymous callers and another account.
+ */
+import { Agent } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { fromTokenFile } from '@aws-sdk/credential-providers';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAwsChunked, signRequest } from '../src/sigv4/testing/sign.js';
+import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
+
+const PARTNER = '111122223333';
+const BUCKET = 'irsa-e2e';
+const SHARED = 'irsa-shared';
+let h: Harness;
+let admin: Creds;
+const roles: Record<string, Creds> = {};
+
+const arnOf = (role: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${role}-session`;
+const denied = (
+  role: string,
+  action: string,
+  resource: string,
+  why = 'because no identity-based policy allows the',
+) =>
+  `User: ${arnOf(role)} is not authorized to perform: ${action} on resource: "${resource}" ${why}${why.startsWith('because') ? ` ${action} action` : ''}`;
+
+function s3(creds: Creds, opts: { virtualHost?: boolean } = {}): S3Client {
+  if (!opts.virtualHost) return new S3Client({ ...h.sdk(creds), forcePathStyle: true });
+  // `*.localhost` does not resolve on every machine: the client's own lookup sends it home
+  const lookup = (
+    _host: string,
+    o: { all?: boolean },
+    cb: (e: Error | null, a: string | { address: string; family: number }[], f?: number) => void,
+  ) => (o?.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+  const port = new URL(h.server.edge).port;
+  return new S3Client({
+    ...h.sdk(creds),
+    endpoint: `http://localhost:${port}`,
+    requestHandler: { httpAgent: new Agent({ lookup } as never) },
+  });
+}
+
+async function jsError(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected an error');
+}
+
+/** Runs boto3 code with `s3` bound to a path-style client; the code prints JSON lines. */
+async function boto(code: string, creds: Creds, region = 'us-east-1'): Promise<unknown[]> {
+  const prelude = `
+import json, boto3, botocore
+from botocore.exceptions import ClientError
+s3 = boto3.client('s3', region_name='${region}')
+def err(fn):
+    try:
+        fn()
+        return None
+    except ClientError as e:
+        return {'code': e.response['Error']['Code'], 'message': e.response['Error'].get('Message'), 'status': e.response['ResponseMetadata']['HTTPStatusCode']}
+def out(x):
+    print(json.dumps(x, default=str))
+`;
+  const r = await h.python(prelude + code, creds);
+  if (r.code !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+async function cli(args: string[], creds: Creds, extra?: Record<string, string>) {
+  return h.aws(args, creds, extra);
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  admin = h.admin();
+  const iam = new IAMClient(h.sdk(admin));
+  const boundary = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 's3-read-boundary',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }],
+      }),
+    }),
+  );
+  const all = (extra: object[] = []) => [
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: [
+            `arn:aws:s3:::${BUCKET}`,
+            `arn:aws:s3:::${BUCKET}/*`,
+            'arn:aws:s3:::irsa-app-*',
+          ],
+        },
+        ...extra,
+      ],
+    },
+  ];
+  roles.app = await h.roleSession({
+    roleName: 's3-app-role',
+    policies: all([
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${BUCKET}/protected/*` },
+    ]),
+  });
+  roles.none = await h.roleSession({
+    roleName: 's3-none-role',
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }],
+      },
+    ],
+  });
+  roles.readonly = await h.roleSession({
+    roleName: 's3-readonly-role',
+    managed: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+  });
+  roles.prefix = await h.roleSession({
+    roleName: 's3-prefix-role',
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: `arn:aws:s3:::${BUCKET}`,
+            Condition: { StringLike: { 's3:prefix': ['home/alice/', 'home/alice/*'] } },
+          },
+        ],
+      },
+    ],
+  });
+  roles.ip = await h.roleSession({
+    roleName: 's3-ip-role',
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${BUCKET}/*`,
+            Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+          },
+        ],
+      },
+    ],
+  });
+  roles.boundary = await h.roleSession({
+    roleName: 's3-boundary-role',
+    policies: all(),
+    boundary: boundary.Policy?.Arn,
+  });
+  roles.session = await h.roleSession({
+    roleName: 's3-session-role',
+    policies: all(),
+    sessionPolicy: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+    },
+  });
+
+  const a = s3(admin);
+  await a.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  for (const [Key, Body] of [
+    ['hello.txt', 'hello\n'],
+    ['public/hello.txt', 'public hello\n'],
+    ['secret/plans.txt', 'top secret\n'],
+    ['protected/keep.txt', 'keep me\n'],
+    ['home/alice/a.txt', 'a'],
+    ['home/bob/b.txt', 'b'],
+    ['range.txt', '0123456789'],
+  ])
+    await a.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  await a.send(
+    new PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenySecretsToTheApp',
+            Effect: 'Deny',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/s3-app-role` },
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${BUCKET}/secret/*`,
+          },
+          {
+            Sid: 'PublicRead',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${BUCKET}/public/*`,
+          },
+        ],
+      }),
+    }),
+  );
+}, 120_000);
+
+afterAll(() => h?.close());
+
+describe('the AWS CLI', () => {
+  it('aws s3 mb / cp up and down / ls / rm / rb, as a role that may', async () => {
+    const file = join(h.home, 'upload.txt');
+    writeFileSync(file, 'uploaded by the CLI\n');
+    const app = roles.app as Creds;
+    const steps: [string[], RegExp][] = [
+      [['s3', 'mb', 's3://irsa-app-cli'], /make_bucket: irsa-app-cli/],
+      [
+        ['s3', 'cp', file, 's3://irsa-app-cli/dir/upload.txt'],
+        /upload: .* to s3:\/\/irsa-app-cli\/dir\/upload.txt/,
+      ],
+      [['s3', 'ls', 's3://irsa-app-cli/', '--recursive'], /\s20 dir\/upload\.txt/],
+      [['s3', 'ls'], /irsa-app-cli\n/],
+      [['s3', 'cp', 's3://irsa-app-cli/dir/upload.txt', join(h.home, 'down.txt')], /download: /],
+      [
+        ['s3', 'rm', 's3://irsa-app-cli/dir/upload.txt'],
+        /delete: s3:\/\/irsa-app-cli\/dir\/upload.txt/,
+      ],
+      [['s3', 'rb', 's3://irsa-app-cli'], /remove_bucket: irsa-app-cli/],
+    ];
+    for (const [args, expected] of steps) {
+      const r = await cli(args, app);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.stdout, args.join(' ')).toMatch(expected);
+    }
+    expect(readFileSync(join(h.home, 'down.txt'), 'utf8')).toBe('uploaded by the CLI\n');
+  });
+
+  it('aws s3 cp of a 12 MiB file goes multipart, up and down; the parts are checked', async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.write(`block ${i}\n`, i);
+    const file = join(h.home, 'big.bin');
+    writeFileSync(file, big);
+    const app = roles.app as Creds;
+    const up = await cli(['s3', 'cp', file, `s3://${BUCKET}/big/big.bin`], app);
+    expect(up.stderr).toBe('');
+    const head = JSON.parse(
+      (
+        await cli(
+          [
+            's3api',
+            'head-object',
+            '--bucket',
+            BUCKET,
+            '--key',
+            'big/big.bin',
+            '--checksum-mode',
+            'ENABLED',
+          ],
+          app,
+        )
+      ).stdout,
+    ) as { ETag: string; ContentLength: number };
+    expect(head.ContentLength).toBe(big.length);
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    const down = await cli(
+      ['s3', 'cp', `s3://${BUCKET}/big/big.bin`, join(h.home, 'big-back.bin')],
+      app,
+    );
+    expect(down.stderr).toBe('');
+    expect(readFileSync(join(h.home, 'big-back.bin')).equals(big)).toBe(true);
+    // a role that may not write cannot start one either
+    const refused = await boto(
+      `out(err(lambda: s3.create_multipart_upload(Bucket='${BUCKET}', Key='big/refused.bin')))`,
+      roles.readonly as Creds,
+    );
+    expect(refused).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied(
+          's3-readonly-role',
+          's3:PutObject',
+          `arn:aws:s3:::${BUCKET}/big/refused.bin`,
+        ),
+        status: 403,
+      },
+    ]);
+    await cli(['s3', 'rm', `s3://${BUCKET}/big/big.bin`], app);
+  });
+
+  it('aws s3 ls refused: ListAllMyBuckets and ListBucket in AWS’s words', async () => {
+    const r = await cli(['s3', 'ls'], roles.none as Creds);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the ListBuckets operation: User: ${arnOf('s3-none-role')} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action`,
+    );
+    const l = await cli(['s3', 'ls', `s3://${BUCKET}/`], roles.none as Creds);
+    expect(l.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the ListObjectsV2 operation: ${denied('s3-none-role', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`)}`,
+    );
+  });
+
+  it('aws s3 cp up refused by the permissions boundary; down refused by the bucket policy', async () => {
+    const file = join(h.home, 'b.txt');
+    writeFileSync(file, 'x');
+    const up = await cli(['s3', 'cp', file, `s3://${BUCKET}/b.txt`], roles.boundary as Creds);
+    expect(up.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the PutObject operation: ${denied('s3-boundary-role', 's3:PutObject', `arn:aws:s3:::${BUCKET}/b.txt`, 'because no permissions boundary allows the')}`,
+    );
+    const down = await cli(
+      ['s3', 'cp', `s3://${BUCKET}/secret/plans.txt`, join(h.home, 'plans.txt')],
+      roles.app as Creds,
+    );
+    expect(down.stderr).toContain(
+      `An error occurred (403) when calling the HeadObject operation: Forbidden`,
+    );
+  });
+
+  it('aws s3api: put / head / get / copy / delete objects, and their refusals', async () => {
+    const app = roles.app as Creds;
+    writeFileSync(join(h.home, 'upload.txt'), 'uploaded by the CLI\n');
+    const put = await cli(
+      [
+        's3api',
+        'put-object',
+        '--bucket',
+        BUCKET,
+        '--key',
+        'api/one.txt',
+        '--body',
+        join(h.home, 'upload.txt'),
+        '--metadata',
+        'team=irsa',
+      ],
+      app,
+    );
+    expect(JSON.parse(put.stdout)).toMatchObject({
+      ETag: '"5a7a8ce74dae353ad83ac21fdc012b4d"',
+      ServerSideEncryption: 'AES256',
+    });
+    const head = await cli(
+      ['s3api', 'head-object', '--bucket', BUCKET, '--key', 'api/one.txt'],
+      app,
+    );
+    expect(JSON.parse(head.stdout)).toMatchObject({
+      ContentLength: 20,
+      Metadata: { team: 'irsa' },
+    });
+    const copy = await cli(
+      [
+        's3api',
+        'copy-object',
+        '--bucket',
+        BUCKET,
+        '--key',
+        'api/two.txt',
+        '--copy-source',
+        `${BUCKET}/api/one.txt`,
+        '--metadata-directive',
+        'REPLACE',
+        '--metadata',
+        'team=copied',
+      ],
+      app,
+    );
+    expect(JSON.parse(copy.stdout)).toMatchObject({
+      CopyObjectResult: { ETag: '"5a7a8ce74dae353ad83ac21fdc012b4d"' },
+    });
+    const got = await cli(
+      ['s3api', 'get-object', '--bucket', BUCKET, '--key', 'api/two.txt', join(h.home, 'two.txt')],
+      app,
+    );
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      Metadata: { team: 'copied' },
+      ContentLength: 20,
+    });
+    const del = await cli(
+      ['s3api', 'delete-object', '--bucket', BUCKET, '--key', 'api/two.txt'],
+      app,
+    );
+    expect(del.code).toBe(0);
+    const missing = await cli(
+      ['s3api', 'get-object', '--bucket', BUCKET, '--key', 'api/two.txt', join(h.home, 'x')],
+      app,
+    );
+    expect(missing.stderr).toContain(
+      'An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.',
+    );
+    const refused = await cli(
+      ['s3api', 'delete-object', '--bucket', BUCKET, '--key', 'protected/keep.txt'],
+      app,
+    );
+    expect(refused.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the DeleteObject operation: ${denied('s3-app-role', 's3:DeleteObject', `arn:aws:s3:::${BUCKET}/protected/keep.txt`, 'with an explicit deny in an identity-based policy')}`,
+    );
+    const noBucket = await cli(['s3api', 'list-objects-v2', '--bucket', 'irsa-app-nowhere'], app);
+    expect(noBucket.stderr).toContain(
+      'An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist',
+    );
+  });
+
+  it('aws s3api bucket policy: put / get / delete, MalformedPolicy, NoSuchBucketPolicy, refusal', async () => {
+    const app = roles.app as Creds;
+    expect((await cli(['s3api', 'create-bucket', '--bucket', 'irsa-app-policy'], app)).code).toBe(
+      0,
+    );
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::irsa-app-policy/*',
+        },
+      ],
+    });
+    expect(
+      (
+        await cli(
+          ['s3api', 'put-bucket-policy', '--bucket', 'irsa-app-policy', '--policy', policy],
+          app,
+        )
+      ).stderr,
+    ).toBe('');
+    const got = await cli(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
+    expect(JSON.parse((JSON.parse(got.stdout) as { Policy: string }).Policy)).toEqual(
+      JSON.parse(policy),
+    );
+    const bad = await cli(
+      [
+        's3api',
+        'put-bucket-policy',
+        '--bucket',
+        'irsa-app-policy',
+        '--policy',
+        policy.replace('s3:GetObject', 's3:ListBucket'),
+      ],
+      app,
+    );
+    expect(bad.stderr).toContain(
+      'An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation: Action does not apply to any resource(s) in statement',
+    );
+    const readonly = await cli(
+      ['s3api', 'delete-bucket-policy', '--bucket', 'irsa-app-policy'],
+      roles.readonly as Creds,
+    );
+    expect(readonly.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the DeleteBucketPolicy operation: ${denied('s3-readonly-role', 's3:DeleteBucketPolicy', 'arn:aws:s3:::irsa-app-policy')}`,
+    );
+    expect(
+      (await cli(['s3api', 'delete-bucket-policy', '--bucket', 'irsa-app-policy'], app)).code,
+    ).toBe(0);
+    const none = await cli(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
+    expect(none.stderr).toContain(
+      'An error occurred (NoSuchBucketPolicy) when calling the GetBucketPolicy operation: The bucket policy does not exist',
+    );
+  });
+
+  it('aws s3 presign (SigV2) fetched with node’s fetch; expired and tampered URLs are refused', async () => {
+    const r = await cli(
+      ['s3', 'presign', `s3://${BUCKET}/hello.txt`, '--expires-in', '300'],
+      roles.readonly as Creds,
+    );
+    const url = r.stdout.trim();
+    expect(url).toMatch(
+      /[?&]AWSAccessKeyId=ASIA.*&Signature=.*&x-amz-security-token=.*&Expires=\d+$/,
+    );
+    const ok = await fetch(url);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('hello\n');
+    const tampered = await fetch(url.replace('hello.txt', 'range.txt'));
+    expect(tampered.status).toBe(403);
+    const body = await tampered.text();
+    expect(body).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(body).toContain('<StringToSign>GET\n\n\n');
+    expect(body).toContain('x-amz-security-token:&lt;session token redacted&gt;');
+    const expired = await fetch(url.replace(/Expires=\d+/, 'Expires=1000000000'));
+    const text = await expired.text();
+    expect(expired.status).toBe(403);
+    expect(text).toContain(
+      '<Code>AccessDenied</Code><Message>Request has expired</Message><Expires>2001-09-09T01:46:40Z</Expires><ServerTime>',
+    );
+    // a role that may not read gets AccessDenied through the presigned URL too
+    const none = await cli(['s3', 'presign', `s3://${BUCKET}/hello.txt`], roles.none as Creds);
+    const refused = await fetch(none.stdout.trim());
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(
+      `<Message>${denied('s3-none-role', 's3:GetObject', `arn:aws:s3:::${BUCKET}/hello.txt`).replace(/"/g, '&quot;')}</Message>`,
+    );
+  });
+});
+
+describe('boto3', () => {
+  it('put with a CRC32 checksum, ranged get, head, listing with a delimiter, copy, delete_objects', async () => {
+    const out = await boto(
+      `
+r = s3.put_object(Bucket='${BUCKET}', Key='py/a b+c/ü.txt', Body=b'from boto3\\n', ContentType='text/plain', Metadata={'who': 'boto3'})
+out({'etag': r['ETag'], 'crc': r.get('ChecksumCRC32')})
+g = s3.get_object(Bucket='${BUCKET}', Key='range.txt', Range='bytes=2-5')
+out({'status': g['ResponseMetadata']['HTTPStatusCode'], 'body': g['Body'].read().decode(), 'range': g['ContentRange']})
+g = s3.get_object(Bucket='${BUCKET}', Key='py/a b+c/ü.txt', ChecksumMode='ENABLED')
+out({'body': g['Body'].read().decode(), 'type': g['ContentType'], 'meta': g['Metadata'], 'crc': g.get('ChecksumCRC32')})
+h = s3.head_object(Bucket='${BUCKET}', Key='py/a b+c/ü.txt')
+out({'length': h['ContentLength'], 'sse': h['ServerSideEncryption']})
+l = s3.list_objects_v2(Bucket='${BUCKET}', Prefix='py/', Delimiter='/')
+out({'prefixes': [p['Prefix'] for p in l.get('CommonPrefixes', [])], 'count': l['KeyCount']})
+l = s3.list_objects_v2(Bucket='${BUCKET}', Prefix='py/a b+c/')
+out({'keys': [c['Key'] for c in l['Contents']]})
+l = s3.list_objects(Bucket='${BUCKET}', Prefix='home/', Delimiter='/')
+out({'v1': [p['Prefix'] for p in l['CommonPrefixes']]})
+c = s3.copy_object(Bucket='${BUCKET}', Key='py/copy.txt', CopySource={'Bucket': '${BUCKET}', 'Key': 'py/a b+c/ü.txt'})
+out({'copied': c['CopyObjectResult']['ETag']})
+out(err(lambda: s3.copy_object(Bucket='${BUCKET}', Key='py/copy.txt', CopySource={'Bucket': '${BUCKET}', 'Key': 'py/copy.txt'})))
+d = s3.delete_objects(Bucket='${BUCKET}', Delete={'Objects': [{'Key': 'py/copy.txt'}, {'Key': 'protected/keep.txt'}, {'Key': 'py/never-was.txt'}]})
+out({'deleted': sorted(x['Key'] for x in d.get('Deleted', [])), 'errors': d.get('Errors', [])})
+out(err(lambda: s3.get_object(Bucket='${BUCKET}', Key='range.txt', Range='bytes=100-')))
+out(s3.get_bucket_location(Bucket='${BUCKET}')['LocationConstraint'])
+out(err(lambda: s3.head_bucket(Bucket='irsa-app-nowhere')))
+out(s3.head_bucket(Bucket='${BUCKET}')['ResponseMetadata']['HTTPHeaders']['x-amz-bucket-region'])
+`,
+      roles.app as Creds,
+    );
+    expect(out).toEqual([
+      { etag: '"f55140c659e7f6f3ec63c64ecaeefdf4"', crc: expect.any(String) },
+      { status: 206, body: '2345', range: 'bytes 2-5/10' },
+      { body: 'from boto3\n', type: 'text/plain', meta: { who: 'boto3' }, crc: expect.any(String) },
+      { length: 11, sse: 'AES256' },
+      { prefixes: ['py/a b+c/'], count: 1 },
+      { keys: ['py/a b+c/ü.txt'] },
+      { v1: ['home/alice/', 'home/bob/'] },
+      { copied: '"f55140c659e7f6f3ec63c64ecaeefdf4"' },
+      {
+        code: 'InvalidRequest',
+        message:
+          "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        status: 400,
+      },
+      {
+        deleted: ['py/copy.txt', 'py/never-was.txt'],
+        errors: [
+          {
+            Key: 'protected/keep.txt',
+            Code: 'AccessDenied',
+            Message: denied(
+              's3-app-role',
+              's3:DeleteObject',
+              `arn:aws:s3:::${BUCKET}/protected/keep.txt`,
+              'with an explicit deny in an identity-based policy',
+            ),
+          },
+        ],
+      },
+      { code: 'InvalidRange', message: 'The requested range is not satisfiable', status: 416 },
+      null,
+      { code: '404', message: 'Not Found', status: 404 },
+      'us-east-1',
+    ]);
+  });
+
+  it('refusals: session policy, aws:SourceIp, s3:prefix, HEAD without a body, cross-region names', async () => {
+    const session = await boto(
+      `out(err(lambda: s3.put_object(Bucket='${BUCKET}', Key='s.txt', Body=b'x')))
+out(s3.get_object(Bucket='${BUCKET}', Key='hello.txt')['Body'].read().decode())`,
+      roles.session as Creds,
+    );
+    expect(session).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied(
+          's3-session-role',
+          's3:PutObject',
+          `arn:aws:s3:::${BUCKET}/s.txt`,
+          'because no session policy allows the',
+        ),
+        status: 403,
+      },
+      'hello\n',
+    ]);
+    const ip = await boto(
+      `out(err(lambda: s3.get_object(Bucket='${BUCKET}', Key='hello.txt')))`,
+      roles.ip as Creds,
+    );
+    expect(ip).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied('s3-ip-role', 's3:GetObject', `arn:aws:s3:::${BUCKET}/hello.txt`),
+        status: 403,
+      },
+    ]);
+    const prefix = await boto(
+      `out([c['Key'] for c in s3.list_objects_v2(Bucket='${BUCKET}', Prefix='home/alice/')['Contents']])
+out(err(lambda: s3.list_objects_v2(Bucket='${BUCKET}', Prefix='home/bob/')))
+out(err(lambda: s3.list_objects_v2(Bucket='${BUCKET}')))
+out(err(lambda: s3.head_object(Bucket='${BUCKET}', Key='hello.txt')))`,
+      roles.prefix as Creds,
+    );
+    expect(prefix).toEqual([
+      ['home/alice/a.txt'],
+      {
+        code: 'AccessDenied',
+        message: denied('s3-prefix-role', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`),
+        status: 403,
+      },
+      {
+        code: 'AccessDenied',
+        message: denied('s3-prefix-role', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`),
+        status: 403,
+      },
+      { code: '403', message: 'Forbidden', status: 403 },
+    ]);
+    const names = await boto(
+      `out(err(lambda: s3.create_bucket(Bucket='Bad_Name')))
+out(err(lambda: s3.create_bucket(Bucket='${BUCKET}')))
+out(err(lambda: s3.put_object(Bucket='${BUCKET}', Key='k' * 1025, Body=b'x')))
+out(err(lambda: s3.get_object(Bucket='${BUCKET}', Key='no/such/key')))`,
+      roles.app as Creds,
+    );
+    expect(names).toEqual([
+      { code: 'InvalidBucketName', message: 'The specified bucket is not valid.', status: 400 },
+      null,
+      { code: 'KeyTooLongError', message: 'Your key is too long', status: 400 },
+      { code: 'NoSuchKey', message: 'The specified key does not exist.', status: 404 },
+    ]);
+  });
+
+  it('regions: us-east-1 creates anywhere; other regions only their own; BucketAlreadyOwnedByYou', async () => {
+    const east = await boto(
+      `s3.create_bucket(Bucket='irsa-app-west', CreateBucketConfiguration={'LocationConstraint': 'us-west-2'})
+out(s3.get_bucket_location(Bucket='irsa-app-west')['LocationConstraint'])
+out(err(lambda: s3.create_bucket(Bucket='irsa-app-bad', CreateBucketConfiguration={'LocationConstraint': 'us-east-1'})))`,
+      roles.app as Creds,
+    );
+    expect(east).toEqual([
+      'us-west-2',
+      {
+        code: 'InvalidLocationConstraint',
+        message: 'The specified location-constraint is not valid',
+        status: 400,
+      },
+    ]);
+    const west = await boto(
+      `out(err(lambda: s3.create_bucket(Bucket='irsa-app-west', CreateBucketConfiguration={'LocationConstraint': 'us-west-2'})))
+out(err(lambda: s3.create_bucket(Bucket='irsa-app-eu', CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})))
+s3.put_object(Bucket='irsa-app-west', Key='k', Body=b'west')
+out(s3.get_object(Bucket='irsa-app-west', Key='k')['Body'].read().decode())`,
+      roles.app as Creds,
+      'us-west-2',
+    );
+    expect(west).toEqual([
+      {
+        code: 'BucketAlreadyOwnedByYou',
+        message:
+          'Your previous request to create the named bucket succeeded and you already own it.',
+        status: 409,
+      },
+      {
+        code: 'IllegalLocationConstraintException',
+        message:
+          'The eu-west-1 location constraint is incompatible for the region specific endpoint this request was sent to.',
+        status: 400,
+      },
+      'west',
+    ]);
+    // a us-east-1 client reaches the us-west-2 bucket: botocore follows S3's region answer
+    const follow = await boto(
+      `out(s3.get_object(Bucket='irsa-app-west', Key='k')['Body'].read().decode())`,
+      roles.app as Creds,
+    );
+    expect(follow).toEqual(['west']);
+  });
+
+  it('SigV2 presigned GET and PUT from boto3', async () => {
+    const out = (await boto(
+      `out(s3.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'hello.txt', 'ResponseContentType': 'text/x-irsa'}, ExpiresIn=300))
+out(s3.generate_presigned_url('put_object', Params={'Bucket': '${BUCKET}', 'Key': 'presigned/put.txt'}, ExpiresIn=300))`,
+      roles.app as Creds,
+    )) as string[];
+    expect(out[0]).toContain('Signature=');
+    const get = await fetch(out[0] as string);
+    expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([
+      200,
+      'text/x-irsa',
+      'hello\n',
+    ]);
+    // a Buffer body: fetch would add a Content-Type to a string, which the URL did not sign
+    const put = await fetch(out[1] as string, {
+      method: 'PUT',
+      body: Buffer.from('put through SigV2'),
+    });
+    expect(put.status).toBe(200);
+    const back = await s3(admin).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'presigned/put.txt' }),
+    );
+    expect(await back.Body?.transformToString()).toBe('put through SigV2');
+  });
+  it('virtual-host style from botocore (its own name lookup sends *.localhost home), SigV2 presign included', async () => {
+    const port = new URL(h.server.edge).port;
+    const out = (await boto(
+      `import socket
+real = socket.getaddrinfo
+socket.getaddrinfo = lambda host, *a, **k: real('127.0.0.1' if host.endswith('.localhost') else host, *a, **k)
+from botocore.config import Config
+v = boto3.client('s3', region_name='us-east-1', endpoint_url='http://localhost:${port}', config=Config(s3={'addressing_style': 'virtual'}))
+v.put_object(Bucket='${BUCKET}', Key='vhost/py.txt', Body=b'boto3 virtual host')
+out(v.get_object(Bucket='${BUCKET}', Key='vhost/py.txt')['Body'].read().decode())
+out([c['Key'] for c in v.list_objects_v2(Bucket='${BUCKET}', Prefix='vhost/')['Contents']])
+out(err(lambda: v.get_object(Bucket='${BUCKET}', Key='secret/plans.txt')))
+out(v.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'vhost/py.txt'}, ExpiresIn=300))`,
+      roles.app as Creds,
+    )) as unknown[];
+    expect(out.slice(0, 3)).toEqual([
+      'boto3 virtual host',
+      ['vhost/py.txt'],
+      {
+        code: 'AccessDenied',
+        message: denied(
+          's3-app-role',
+          's3:GetObject',
+          `arn:aws:s3:::${BUCKET}/secret/plans.txt`,
+          'with an explicit deny in a resource-based policy',
+        ),
+        status: 403,
+      },
+    ]);
+    const url = new URL(out[3] as string);
+    expect(url.host).toBe(`${BUCKET}.localhost:${port}`);
+    const { request } = await import('node:http');
+    const got = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: url.pathname + url.search, headers: { Host: url.host } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${text}`));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(got).toBe('200 boto3 virtual host');
+  });
+});
+
+describe('the JS SDK', () => {
+  it('path style: put (Buffer and stream bodies), get with checksum validation, paginate, copy, delete', async () => {
+    const c = s3(roles.app as Creds);
+    await c.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'js/buffer.txt',
+        Body: Buffer.from('buffer body'),
+      }),
+    );
+    // a stream body goes aws-chunked, STREAMING-UNSIGNED-PAYLOAD-TRAILER, with a CRC32 trailer
+    await c.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'js/stream.txt',
+        Body: Readable.from([Buffer.from('stream '), Buffer.from('body')]),
+        ContentLength: 11,
+      }),
+    );
+    for (const [key, body] of [
+      ['js/buffer.txt', 'buffer body'],
+      ['js/stream.txt', 'stream body'],
+    ] as const) {
+      const got = await c.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      expect(await got.Body?.transformToString()).toBe(body);
+      expect(got.ChecksumCRC32).toBeDefined();
+    }
+    const keys: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2(
+      { client: c, pageSize: 2 },
+      { Bucket: BUCKET, Prefix: 'js/' },
+    )) {
+      pages++;
+      keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
+    }
+    expect(keys).toEqual(['js/buffer.txt', 'js/stream.txt']);
+    expect(pages).toBe(1);
+    const two = await c.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 2 }));
+    expect([two.KeyCount, two.IsTruncated, typeof two.NextContinuationToken]).toEqual([
+      2,
+      true,
+      'string',
+    ]);
+    await c.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'js/copy.txt',
+        CopySource: `${BUCKET}/js/buffer.txt`,
+      }),
+    );
+    const head = await c.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'js/copy.txt' }));
+    expect(head.ContentLength).toBe(11);
+    const del = await c.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: [{ Key: 'js/copy.txt' }, { Key: 'js/stream.txt' }], Quiet: true },
+      }),
+    );
+    expect([del.Deleted, del.Errors]).toEqual([undefined, undefined]);
+    await c.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'js/buffer.txt' }));
+  });
+
+  it('refusals in the SDK’s terms', async () => {
+    const none = s3(roles.none as Creds);
+    expect(
+      await jsError(none.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: denied('s3-none-role', 's3:GetObject', `arn:aws:s3:::${BUCKET}/hello.txt`),
+      status: 403,
+    });
+    expect(
+      await jsError(none.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }))),
+    ).toMatchObject({ status: 403 });
+    const app = s3(roles.app as Creds);
+    expect(
+      await jsError(app.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret/plans.txt' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: denied(
+        's3-app-role',
+        's3:GetObject',
+        `arn:aws:s3:::${BUCKET}/secret/plans.txt`,
+        'with an explicit deny in a resource-based policy',
+      ),
+      status: 403,
+    });
+    expect(
+      await jsError(
+        app.send(
+          new CopyObjectCommand({
+            Bucket: BUCKET,
+            Key: 'stolen.txt',
+            CopySource: `${BUCKET}/secret/plans.txt`,
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(
+      await jsError(
+        app.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'bad.txt',
+            Body: 'x',
+            ChecksumCRC32: 'AAAAAA==',
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'BadDigest',
+      message: 'The CRC32 you specified did not match the calculated checksum.',
+      status: 400,
+    });
+    expect(
+      await jsError(
+        s3(roles.readonly as Creds).send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: 'ro.txt', Body: 'x' }),
+        ),
+      ),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: denied('s3-readonly-role', 's3:PutObject', `arn:aws:s3:::${BUCKET}/ro.txt`),
+      status: 403,
+    });
+    expect(
+      await jsError(
+        s3(roles.none as Creds).send(new CreateBucketCommand({ Bucket: 'irsa-app-refused' })),
+      ),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: denied('s3-none-role', 's3:CreateBucket', 'arn:aws:s3:::irsa-app-refused'),
+      status: 403,
+    });
+  });
+
+  it('virtual-host style (my-bucket.localhost:<port>)', async () => {
+    const c = s3(roles.app as Creds, { virtualHost: true });
+    await c.send(new CreateBucketCommand({ Bucket: 'irsa-app-vhost' }));
+    await c.send(
+      new PutObjectCommand({ Bucket: 'irsa-app-vhost', Key: 'dir/v.txt', Body: 'virtual host' }),
+    );
+    const got = await c.send(new GetObjectCommand({ Bucket: 'irsa-app-vhost', Key: 'dir/v.txt' }));
+    expect(await got.Body?.transformToString()).toBe('virtual host');
+    const list = await c.send(new ListObjectsV2Command({ Bucket: 'irsa-app-vhost' }));
+    expect(list.Contents?.map((o) => o.Key)).toEqual(['dir/v.txt']);
+    expect(
+      await jsError(c.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret/plans.txt' }))),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    await c.send(new DeleteObjectCommand({ Bucket: 'irsa-app-vhost', Key: 'dir/v.txt' }));
+    // the same bucket through path style
+    const path = s3(roles.app as Creds);
+    expect((await path.send(new ListObjectsV2Command({ Bucket: 'irsa-app-vhost' }))).KeyCount).toBe(
+      0,
+    );
+  });
+
+  it('@aws-sdk/s3-request-presigner: SigV4 presigned GET and PUT, fetched without credentials', async () => {
+    for (const virtualHost of [false, true]) {
+      const c = s3(roles.app as Creds, { virtualHost });
+      const putUrl = await getSignedUrl(
+        c,
+        new PutObjectCommand({ Bucket: BUCKET, Key: 'presigned/v4.txt' }),
+        {
+          expiresIn: 300,
+        },
+      );
+      expect(putUrl).toContain('X-Amz-Signature=');
+      const target = virtualHost ? putUrl.replace(`${BUCKET}.localhost`, '127.0.0.1') : putUrl;
+      const headers: Record<string, string> = virtualHost ? { Host: new URL(putUrl).host } : {};
+      if (virtualHost) {
+        // fetch cannot set Host: go through a raw request instead
+        const { request } = await import('node:http');
+        const u = new URL(target);
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port: u.port,
+              method: 'PUT',
+              path: u.pathname + u.search,
+              headers: { ...headers, 'Content-Length': '8' },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.end('v4 vhost');
+        });
+        expect(status).toBe(200);
+      } else {
+        const put = await fetch(putUrl, { method: 'PUT', body: 'v4 path' });
+        expect(put.status).toBe(200);
+      }
+      const getUrl = await getSignedUrl(
+        c,
+        new GetObjectCommand({ Bucket: BUCKET, Key: 'presigned/v4.txt' }),
+        {
+          expiresIn: 300,
+        },
+      );
+      if (!virtualHost) {
+        const got = await fetch(getUrl);
+        expect(await got.text()).toBe('v4 path');
+        const tampered = await fetch(getUrl.replace('v4.txt', 'v5.txt'));
+        expect(tampered.status).toBe(403);
+        expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+      }
+    }
+  });
+});
+
+describe('anonymous callers and another account', () => {
+  it('anonymous: the bucket policy alone decides; otherwise "Access Denied"', async () => {
+    const pub = await fetch(`${h.server.edge}/${BUCKET}/public/hello.txt`);
+    expect([pub.status, await pub.text()]).toEqual([200, 'public hello\n']);
+    const priv = await fetch(`${h.server.edge}/${BUCKET}/hello.txt`);
+    const text = await priv.text();
+    expect(priv.status).toBe(403);
+    expect(text).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>AccessDenied<\/Code><Message>Access Denied<\/Message><RequestId>/,
+    );
+    expect(priv.headers.get('x-amz-request-id')).toBeTruthy();
+    const list = await fetch(`${h.server.edge}/`);
+    expect(list.status).toBe(403);
+    const missing = await fetch(`${h.server.edge}/irsa-app-nowhere/k`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain(
+      '<Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>irsa-app-nowhere</BucketName>',
+    );
+  });
+
+  it('cross-account needs both the caller’s identity policy and the bucket policy', async () => {
+    await h.createAccount(PARTNER);
+    const partner = await h.roleSession({
+      roleName: 'partner-reader',
+      account: PARTNER,
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObject', 's3:ListBucket'],
+              Resource: [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
+            },
+          ],
+        },
+      ],
+    });
+    const bystander = await h.roleSession({
+      roleName: 'partner-bystander',
+      account: PARTNER,
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }],
+        },
+      ],
+    });
+    const owner = s3(admin);
+    await owner.send(new CreateBucketCommand({ Bucket: SHARED }));
+    await owner.send(
+      new PutObjectCommand({ Bucket: SHARED, Key: 'data.txt', Body: 'shared data' }),
+    );
+    const p = s3(partner);
+    // identity policy alone: not enough across accounts
+    expect(
+      await jsError(p.send(new GetObjectCommand({ Bucket: SHARED, Key: 'data.txt' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: 'Access Denied',
+      status: 403,
+    });
+    await owner.send(
+      new PutBucketPolicyCommand({
+        Bucket: SHARED,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${PARTNER}:root` },
+              Action: ['s3:GetObject', 's3:ListBucket'],
+              Resource: [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
+            },
+          ],
+        }),
+      }),
+    );
+    const got = await p.send(new GetObjectCommand({ Bucket: SHARED, Key: 'data.txt' }));
+    expect(await got.Body?.transformToString()).toBe('shared data');
+    const listed = await boto(
+      `out([c['Key'] for c in s3.list_objects_v2(Bucket='${SHARED}')['Contents']])`,
+      partner,
+    );
+    expect(listed).toEqual([['data.txt']]);
+    // bucket policy alone: not enough either
+    expect(
+      await jsError(s3(bystander).send(new GetObjectCommand({ Bucket: SHARED, Key: 'data.txt' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: 'Access Denied',
+      status: 403,
+    });
+    // writing was never granted
+    expect(
+      await jsError(p.send(new PutObjectCommand({ Bucket: SHARED, Key: 'w.txt', Body: 'x' }))),
+    ).toEqual({
+      name: 'AccessDenied',
+      message: 'Access Denied',
+      status: 403,
+    });
+    // the bucket name is taken: names are global
+    expect(
+      await jsError(s3(h.admin(PARTNER)).send(new CreateBucketCommand({ Bucket: SHARED }))),
+    ).toEqual({
+      name: 'BucketAlreadyExists',
+      message:
+        'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+      status: 409,
+    });
+  });
+});
+
+describe('raw requests', () => {
+  const sign = (
+    method: string,
+    target: string,
+    body: Buffer | string,
+    headers: [string, string][],
+    payloadHash?: string,
+  ) => {
+    const host = new URL(h.server.edge).host;
+    return signRequest({
+      method,
+      target,
+      headers: [['Host', host], ...headers],
+      body,
+      credentials: roles.app as Creds,
+      region: 'us-east-1',
+      service: 's3',
+      now: new Date(),
+      payloadHash,
+    });
+  };
+  const send = async (r: ReturnType<typeof sign>, body: Buffer | string) => {
+    const res = await fetch(`${h.server.edge}${r.target}`, {
+      method: r.method,
+      headers: Object.fromEntries(r.headers.filter(([k]) => k.toLowerCase() !== 'host')),
+      body: r.method === 'GET' || r.method === 'HEAD' ? undefined : body,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('signed aws-chunked upload (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER), and a tampered chunk', async () => {
+    const data = Buffer.from('x'.repeat(70_000));
+    const headers: [string, string][] = [
+      ['Content-Encoding', 'aws-chunked'],
+      ['x-amz-decoded-content-length', String(data.length)],
+      ['x-amz-trailer', 'x-amz-checksum-crc32'],
+    ];
+    const r = sign(
+      'PUT',
+      `/${BUCKET}/raw/chunked.bin`,
+      '',
+      headers,
+      'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+    );
+    const { computeChecksum } = await import('../src/sigv4/checksums.js');
+    const { body } = buildAwsChunked(data, {
+      chunkSize: 65536,
+      signing: r.signing,
+      trailers: [['x-amz-checksum-crc32', computeChecksum('CRC32', data)]],
+    });
+    expect(await send(r, body)).toMatchObject({ status: 200 });
+    const back = await s3(admin).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'raw/chunked.bin' }),
+    );
+    expect((await back.Body?.transformToByteArray())?.length).toBe(70_000);
+    const r2 = sign(
+      'PUT',
+      `/${BUCKET}/raw/chunked.bin`,
+      '',
+      headers,
+      'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+    );
+    const good = buildAwsChunked(data, {
+      chunkSize: 65536,
+      signing: r2.signing,
+      trailers: [['x-amz-checksum-crc32', computeChecksum('CRC32', data)]],
+    }).body;
+    const tampered = Buffer.from(good);
+    tampered[200] = 0x79;
+    const bad = await send(r2, tampered);
+    expect(bad.status).toBe(403);
+    expect(bad.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('garbage XML, a bad Content-MD5, SigV2 header auth, an unimplemented sub-resource', async () => {
+    const garbage = '<Delete><Object><Key>k</Key>';
+    const md5 = (await import('node:crypto')).createHash('md5').update(garbage).digest('base64');
+    const g = await send(
+      sign('POST', `/${BUCKET}?delete`, garbage, [['Content-MD5', md5]]),
+      garbage,
+    );
+    expect(g.status).toBe(400);
+    expect(g.text).toContain(
+      '<Code>MalformedXML</Code><Message>The XML you provided was not well-formed or did not validate against our published schema</Message>',
+    );
+    const noMd5 = '<Delete><Object><Key>k</Key></Object></Delete>';
+    const m = await send(sign('POST', `/${BUCKET}?delete`, noMd5, []), noMd5);
+    expect(m.text).toContain(
+      '<Code>InvalidRequest</Code><Message>Missing required header for this request: Content-MD5</Message>',
+    );
+    const v2 = await fetch(`${h.server.edge}/${BUCKET}/hello.txt`, {
+      headers: {
+        Authorization: `AWS ${admin.accessKeyId}:c2lnbmF0dXJl`,
+        Date: new Date().toUTCString(),
+      },
+    });
+    expect(v2.status).toBe(400);
+    expect(await v2.text()).toContain(
+      '<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>',
+    );
+    const tagging = await cli(
+      ['s3api', 'get-bucket-tagging', '--bucket', BUCKET],
+      roles.app as Creds,
+    );
+    expect(tagging.stderr).toContain(
+      'An error occurred (NotImplemented) when calling the GetBucketTagging operation: A header you provided implies functionality that is not implemented',
+    );
+  });
+
+  it('conditional GETs: 304 and 412', async () => {
+    const c = s3(roles.app as Creds);
+    const head = await c.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }));
+    expect(
+      await jsError(
+        c.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt', IfNoneMatch: head.ETag })),
+      ),
+    ).toMatchObject({ status: 304 });
+    expect(
+      await jsError(
+        c.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt', IfMatch: '"nope"' })),
+      ),
+    ).toEqual({
+      name: 'PreconditionFailed',
+      message: 'At least one of the pre-conditions you specified did not hold',
+      status: 412,
+    });
+  });
+
+  it('DeleteBucket: BucketNotEmpty, then refused, then done', async () => {
+    const c = s3(roles.app as Creds);
+    await c.send(new CreateBucketCommand({ Bucket: 'irsa-app-gone' }));
+    await c.send(new PutObjectCommand({ Bucket: 'irsa-app-gone', Key: 'k', Body: 'x' }));
+    const out = await boto(
+      `out(err(lambda: s3.delete_bucket(Bucket='irsa-app-gone')))
+s3.delete_object(Bucket='irsa-app-gone', Key='k')`,
+      roles.app as Creds,
+    );
+    expect(out).toEqual([
+      {
+        code: 'BucketNotEmpty',
+        message: 'The bucket you tried to delete is not empty',
+        status: 409,
+      },
+    ]);
+    const ro = await boto(
+      `out(err(lambda: s3.delete_bucket(Bucket='irsa-app-gone')))`,
+      roles.readonly as Creds,
+    );
+    expect(ro).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied('s3-readonly-role', 's3:DeleteBucket', 'arn:aws:s3:::irsa-app-gone'),
+        status: 403,
+      },
+    ]);
+    expect(
+      await boto(`s3.delete_bucket(Bucket='irsa-app-gone')\nout('ok')`, roles.app as Creds),
+    ).toEqual(['ok']);
+  });
+});
+
+describe('the seed: a pod with IRSA credentials', () => {
+  it('`aws s3 ls` with AmazonS3ReadOnlyAccess through the web-identity chain; writes refused; the seed’s my-bucket policy', async () => {
+    const applied = await h.irsa([
+      'apply',
+      '-f',
+      join(ROOT, 'examples/k8s/namespace.yaml'),
+      '-f',
+      join(ROOT, 'examples/k8s/s3-app-serviceaccount.yaml'),
+    ]);
+    expect(applied.code).toBe(0);
+    const cluster = await new EKSClient(h.sdk(admin)).send(
+      new DescribeClusterCommand({ name: 'demo' }),
+    );
+    const issuer = cluster.cluster?.identity?.oidc?.issuer as string;
+    const hostPath = issuer.replace('https://', '');
+    const iam = new IAMClient(h.sdk(admin));
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: [h.server.thumbprint],
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 's3-app-role-irsa',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}` },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: {
+                StringEquals: {
+                  [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app',
+                  [`${hostPath}:aud`]: 'sts.amazonaws.com',
+                },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: 's3-app-role-irsa',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const token = await h.irsa(['token', 'create', '-n', 'production', 's3-app']);
+    expect(token.stderr).toBe('');
+    const tokenFile = join(h.home, 's3-app.jwt');
+    writeFileSync(tokenFile, token.stdout.trim());
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/s3-app-role-irsa`;
+    const pod: NodeJS.ProcessEnv = {
+      ...h.env(),
+      AWS_ROLE_ARN: roleArn,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+      delete pod[k];
+    const ls = await h.run('aws', ['s3', 'ls'], pod);
+    expect(ls.stderr).toBe('');
+    expect(ls.stdout).toMatch(new RegExp(`\\s${BUCKET}\\n`));
+    const cat = await h.run('aws', ['s3', 'cp', `s3://${BUCKET}/hello.txt`, '-'], pod);
+    expect(cat.stdout).toBe('hello\n');
+    writeFileSync(join(h.home, 'w.txt'), 'w');
+    const write = await h.run(
+      'aws',
+      ['s3', 'cp', join(h.home, 'w.txt'), `s3://${BUCKET}/w.txt`],
+      pod,
+    );
+    expect(write.stderr).toMatch(
+      /An error occurred \(AccessDenied\) when calling the PutObject operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role-irsa\/botocore-session-\d+ is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::irsa-e2e\/w.txt" because no identity-based policy allows the s3:PutObject action/,
+    );
+
+    // the seed's "multiple services" policy, in place of the managed one: my-bucket only
+    await s3(admin).send(new CreateBucketCommand({ Bucket: 'my-bucket' }));
+    await s3(admin).send(
+      new PutObjectCommand({ Bucket: 'my-bucket', Key: 'config.json', Body: '{}' }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 's3-app-role-irsa',
+        PolicyName: 'app-policy',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObject', 's3:ListBucket'],
+              Resource: ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
+            },
+          ],
+        }),
+      }),
+    );
+    const client = new S3Client({
+      ...h.sdk(admin),
+      forcePathStyle: true,
+      credentials: fromTokenFile({
+        roleArn,
+        webIdentityTokenFile: tokenFile,
+        clientConfig: { endpoint: h.server.edge, region: 'us-east-1' },
+      }),
+    });
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: 'my-bucket', Key: 'config.json' }),
+    );
+    expect(await got.Body?.transformToString()).toBe('{}');
+    expect((await client.send(new ListObjectsV2Command({ Bucket: 'my-bucket' }))).KeyCount).toBe(1);
+  });
+});
