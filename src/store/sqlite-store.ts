@@ -10,6 +10,20 @@ import { type Store, StoreError, type StoreOps, type StoredItem } from './types.
 
 const SCHEMA_VERSION = 1;
 
+/**
+ * The least string above every string that starts with `prefix`, in SQLite's order (UTF-8
+ * bytes, which is code point order): the last code point incremented. A prefix of only
+ * U+10FFFF has no such string; the bound then is one past the whole key space.
+ */
+export function prefixEnd(prefix: string): string {
+  const cps = [...prefix].map((c) => c.codePointAt(0) as number);
+  while (cps.length > 0 && cps[cps.length - 1] === 0x10ffff) cps.pop();
+  if (cps.length === 0) return '\u{10FFFF}'.repeat(prefix.length + 1);
+  let last = (cps.pop() as number) + 1;
+  if (last === 0xd800) last = 0xe000; // surrogates are not characters
+  return String.fromCodePoint(...cps, last);
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
@@ -104,7 +118,7 @@ export class SqliteStore implements Store {
     list: async <T>(collection: string, opts?: { prefix?: string }) => {
       this.check();
       const rows = opts?.prefix
-        ? this.stmts.listPrefix.all(collection, opts.prefix, `${opts.prefix}\uffff`)
+        ? this.stmts.listPrefix.all(collection, opts.prefix, prefixEnd(opts.prefix))
         : this.stmts.list.all(collection);
       return rows.map((r): StoredItem<T> => ({
         key: r.key,

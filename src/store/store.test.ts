@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, prefixEnd } from './sqlite-store.js';
 import type { Store } from './types.js';
 
 const dirs: string[] = [];
@@ -124,6 +124,23 @@ describe('sqlite read cache', () => {
     expect((await store.get<{ n: number }>('c', 'k'))?.value).toEqual({ n: 2 });
     await store.delete('c', 'k');
     expect(await store.get('c', 'k')).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe('prefixEnd', () => {
+  it('bounds every key under a prefix, characters beyond U+FFFF included', async () => {
+    expect(prefixEnd('ab')).toBe('ac');
+    expect(prefixEnd('a\u{d7ff}')).toBe('a\u{e000}');
+    const store = new SqliteStore(':memory:');
+    for (const k of ['a/', 'a/\u{1f600}', 'a/\uffff\uffff', 'a/z', 'a0', 'b'])
+      await store.put('c', k, 1);
+    expect((await store.list('c', { prefix: 'a/' })).map((i) => i.key)).toEqual([
+      'a/',
+      'a/z',
+      'a/\uffff\uffff',
+      'a/\u{1f600}',
+    ]);
     await store.close();
   });
 });
