@@ -264,12 +264,29 @@ export function createAwsEdge(
       try {
         raw = await readRawRequest(req, MAX_AWS_BODY);
       } catch (e) {
-        if (e instanceof BodyTooLarge)
+        if (e instanceof BodyTooLarge) {
+          // S3 (no target, no form) words it as S3 does; the others get 413
+          const type = String(req.headers['content-type'] ?? '');
+          if (!req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')) {
+            route = { service: 's3', protocol: 'rest-xml' };
+            throw new AwsError(
+              'EntityTooLarge',
+              400,
+              'Your proposed upload exceeds the maximum allowed size',
+              {
+                elements: {
+                  ProposedSize: String(req.headers['content-length'] ?? ''),
+                  MaxSizeAllowed: String(MAX_AWS_BODY),
+                },
+              },
+            );
+          }
           throw new AwsError(
             'RequestEntityTooLarge',
             413,
             `Request body must be at most ${MAX_AWS_BODY} bytes`,
           );
+        }
         // the client went away mid-body: nobody to answer, nothing to record
         if (req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET') {
           res.destroy();

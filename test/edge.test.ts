@@ -1,0 +1,70 @@
+/**
+ * The edge's answers to requests that never reach an operation: oversized bodies, unknown
+ * actions and targets, unsigned calls — each in the protocol's own error shape, never a 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ demo: false });
+}, 60_000);
+afterAll(() => h.close());
+
+const big = Buffer.alloc(21 * 1024 * 1024, 0x61);
+
+describe('the edge', () => {
+  it('refuses an oversized S3 body as S3 does, and an oversized form with 413', async () => {
+    const s3 = await fetch(`${h.server.edge}/my-bucket/big`, { method: 'PUT', body: big });
+    expect(s3.status).toBe(400);
+    const xml = await s3.text();
+    expect(xml).toContain('<Code>EntityTooLarge</Code>');
+    expect(xml).toContain('<MaxSizeAllowed>20971520</MaxSizeAllowed>');
+    const form = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: big,
+    });
+    expect(form.status).toBe(413);
+    expect(await form.text()).toContain('<Code>RequestEntityTooLarge</Code>');
+  });
+
+  it('answers unknown query actions and JSON targets with AWS’s codes', async () => {
+    const query = await h.aws(['sts', 'get-caller-identity']);
+    expect(query.code).toBe(0);
+    const unknown = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'Action=NoSuchThing&Version=2011-06-15',
+    });
+    expect(unknown.status).toBe(403);
+    expect(await unknown.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+    const json = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+      },
+      body: '{',
+    });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toEqual({
+      __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
+      message: 'Request is missing Authentication Token',
+    });
+  });
+
+  it('answers an unsigned SQS call as SQS does, with the legacy code header', async () => {
+    const r = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': 'AmazonSQS.ListQueues',
+        'x-amzn-query-mode': 'true',
+      },
+      body: '{}',
+    });
+    expect(r.status).toBe(403);
+    expect(r.headers.get('x-amzn-query-error')).toBe('MissingAuthenticationToken;Sender');
+  });
+});
