@@ -86,7 +86,11 @@ export async function listObjects(
   const maxKeys = parseMaxKeys(maxKeysRaw);
   const resume = token !== undefined ? decodeContinuation(token) : undefined;
 
-  const items = await call.deps.store.list<ObjectRecord>(objectsOf(bucketName));
+  // only the keys under the prefix are read (the store lists a key range)
+  const items = await call.deps.store.list<ObjectRecord>(
+    objectsOf(bucketName),
+    prefix ? { prefix } : undefined,
+  );
   let after = startAfter;
   let afterPrefix: string | undefined;
   if (resume) {
