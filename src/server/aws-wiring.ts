@@ -8,6 +8,7 @@ import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
+import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
 import {
   CredentialSealer,
@@ -104,6 +105,7 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
+  services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
 
   const edge = createAwsEdge({
     clock: d.clock,
