@@ -95,7 +95,7 @@ export function syntaxError(src: string, tokens: readonly Token[], i: number): E
   const prev = i > 0 ? (tokens[i - 1] as Token) : tok;
   const after = tokens[i + 1];
   const next = after && after.kind !== 'eof' ? after : tok;
-  const near = src.slice(prev.start, next.end);
+  const near = src.slice(prev.start, tok.kind === 'eof' ? prev.end : next.end);
   return new ExpressionError(
     `Syntax error; token: "${tok.kind === 'eof' ? '<EOF>' : tok.text}", near: "${near}"`,
   );
