@@ -451,9 +451,10 @@ export const listTables: Operation = async (env, ctx, input) => {
     data: false,
     params: { exclusiveStartTableName: after, limit },
   });
+  // DynamoDB authorizes ListTables on every table of the account and region
   await env.deps.authorize(ctx, {
     action: 'dynamodb:ListTables',
-    resource: '*',
+    resource: `arn:aws:dynamodb:${region}:${account}:table/*`,
     resourceAccount: account,
     deniedCode: { code: 'AccessDeniedException', status: 400 },
   });

@@ -273,7 +273,7 @@ describe('ListTables, DescribeTable, DeleteTable, tags', () => {
     expect((await k.fail('ListTables', { Limit: 0 })).message).toBe(
       "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
     );
-    expect(k.authorized.at(-1)?.resource).toBe('*');
+    expect(k.authorized.at(-1)?.resource).toBe('arn:aws:dynamodb:us-east-1:123456789012:table/*');
   });
 
   it('deletes a table with its items; a new table of that name starts empty', async () => {
