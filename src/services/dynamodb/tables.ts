@@ -105,21 +105,27 @@ export class TableRepository {
   }
 }
 
-/** A table's key attributes and their types. */
+const keyInfos = new WeakMap<object, KeyInfo>();
+
+/** A table's key attributes and their types (computed once per record). */
 export function keyInfo(t: {
   keySchema: TableRecord['keySchema'];
   attributeDefinitions: TableRecord['attributeDefinitions'];
 }): KeyInfo {
+  const known = keyInfos.get(t);
+  if (known) return known;
   const typeOf = (name: string) =>
     t.attributeDefinitions.find((d) => d.AttributeName === name)?.AttributeType ?? 'S';
   const hash = t.keySchema.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '';
   const range = t.keySchema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-  return {
+  const info: KeyInfo = {
     hash,
     hashType: typeOf(hash),
     range,
     rangeType: range === undefined ? undefined : typeOf(range),
   };
+  keyInfos.set(t, info);
+  return info;
 }
 
 function throughput(read: number | undefined, write: number | undefined) {
