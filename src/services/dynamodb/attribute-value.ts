@@ -13,6 +13,7 @@ import {
   parseDecimal,
 } from './decimal.js';
 import { serialization, validation } from './errors.js';
+import { own, put } from './own.js';
 
 export type AttributeValue =
   | { S: string }
@@ -207,7 +208,7 @@ export function readAttributeValue(raw: unknown): AttributeValue {
       case 'M': {
         const m = expectMap(v);
         const out: Item = {};
-        for (const name in m) out[name] = readAttributeValue(m[name]);
+        for (const name of Object.keys(m)) put(out, name, readAttributeValue(m[name]));
         value = { M: out };
         break;
       }
@@ -274,9 +275,9 @@ export function readAttributeValue(raw: unknown): AttributeValue {
 export function readItem(raw: unknown): Item {
   const m = expectMap(raw);
   const out: Item = {};
-  for (const name in m) {
+  for (const name of Object.keys(m)) {
     if (m[name] === null || m[name] === undefined) continue;
-    out[name] = readAttributeValue(m[name]);
+    put(out, name, readAttributeValue(m[name]));
   }
   return out;
 }
@@ -352,7 +353,7 @@ export function valuesEqual(a: AttributeValue, b: AttributeValue): boolean {
   const ka = Object.keys(a.M);
   if (ka.length !== Object.keys(b.M).length) return false;
   return ka.every((k) => {
-    const bv = b.M[k];
+    const bv = own(b.M, k);
     return bv !== undefined && valuesEqual(a.M[k] as AttributeValue, bv);
   });
 }

@@ -10,6 +10,7 @@ import { type AttributeValue, type Item, scalarText, typeOf } from './attribute-
 import { MSG, resourceNotFound, validation } from './errors.js';
 import type { Input, TableRef } from './input.js';
 import { itemStoreKey } from './key-codec.js';
+import { own, put } from './own.js';
 import { type TableRepository, keyInfo } from './tables.js';
 import type { DynamoDeps, KeyInfo, TableRecord } from './types.js';
 
@@ -50,7 +51,7 @@ export function auditTable(
 export function auditKey(key: Item | undefined): Record<string, string> | undefined {
   if (!key) return undefined;
   const out: Record<string, string> = {};
-  for (const k of Object.keys(key)) out[k] = HIDDEN;
+  for (const k of Object.keys(key)) put(out, k, HIDDEN);
   return out;
 }
 
@@ -90,7 +91,7 @@ export function leadingKeys(
   key: Item | undefined,
 ): string[] | undefined {
   if (!table || !key) return undefined;
-  const v = key[keyInfo(table).hash];
+  const v = own(key, keyInfo(table).hash);
   return v === undefined ? undefined : [scalarText(v)];
 }
 
@@ -109,8 +110,8 @@ function checkKeySize(info: KeyInfo, item: Item): void {
         : 'B' in v
           ? Buffer.from(v.B, 'base64').length
           : 0;
-  if (size(item[info.hash]) > 2048) throw validation(MSG.hashKeyTooLong);
-  if (info.range !== undefined && size(item[info.range]) > 1024)
+  if (size(own(item, info.hash)) > 2048) throw validation(MSG.hashKeyTooLong);
+  if (info.range !== undefined && size(own(item, info.range)) > 1024)
     throw validation(MSG.rangeKeyTooLong);
 }
 
@@ -124,8 +125,8 @@ export function storeKeyOfKey(table: TableRecord, key: Item): string {
   }
   const names = Object.keys(key);
   const want = info.range === undefined ? 1 : 2;
-  const hash = key[info.hash];
-  const range = info.range === undefined ? undefined : key[info.range];
+  const hash = own(key, info.hash);
+  const range = info.range === undefined ? undefined : own(key, info.range);
   if (
     names.length !== want ||
     hash === undefined ||
@@ -141,7 +142,7 @@ export function storeKeyOfKey(table: TableRecord, key: Item): string {
 export function storeKeyOfItem(table: TableRecord, item: Item): { storeKey: string; key: Item } {
   const info = keyInfo(table);
   const check = (name: string, type: string): AttributeValue => {
-    const v = item[name];
+    const v = own(item, name);
     if (v === undefined) throw validation(MSG.missingKey(name));
     const actual = typeOf(v);
     if (actual !== type) throw validation(MSG.keyType(name, type, actual));
@@ -152,8 +153,9 @@ export function storeKeyOfItem(table: TableRecord, item: Item): { storeKey: stri
   const hash = check(info.hash, info.hashType);
   const range = info.range === undefined ? undefined : check(info.range, info.rangeType ?? 'S');
   checkKeySize(info, item);
-  const key: Item = { [info.hash]: hash };
-  if (info.range !== undefined && range) key[info.range] = range;
+  const key: Item = {};
+  put(key, info.hash, hash);
+  if (info.range !== undefined && range) put(key, info.range, range);
   return { storeKey: itemStoreKey(table.id, hash, range), key };
 }
 
@@ -161,11 +163,11 @@ export function storeKeyOfItem(table: TableRecord, item: Item): { storeKey: stri
 export function keyOf(table: TableRecord, item: Item): Item {
   const info = keyInfo(table);
   const key: Item = {};
-  const h = item[info.hash];
-  if (h) key[info.hash] = h;
+  const h = own(item, info.hash);
+  if (h) put(key, info.hash, h);
   if (info.range !== undefined) {
-    const r = item[info.range];
-    if (r) key[info.range] = r;
+    const r = own(item, info.range);
+    if (r) put(key, info.range, r);
   }
   return key;
 }

@@ -448,3 +448,44 @@ describe('authorization and audit of item calls', () => {
     });
   });
 });
+
+describe('attribute names that are also JavaScript property names', () => {
+  it('are data like any other: __proto__, constructor, toString', async () => {
+    await k.call(
+      'PutItem',
+      '{"TableName":"orders","Item":{"pk":{"S":"p"},"sk":{"N":"1"},"__proto__":{"S":"x"},"m":{"M":{"__proto__":{"N":"1"}}}}}',
+    );
+    const got = await k.call('GetItem', { TableName: T, Key: { pk: { S: 'p' }, sk: { N: '1' } } });
+    expect(got.text).toBe(
+      '{"Item":{"pk":{"S":"p"},"sk":{"N":"1"},"__proto__":{"S":"x"},"m":{"M":{"__proto__":{"N":"1"}}}}}',
+    );
+    const u = await k.call('UpdateItem', {
+      TableName: T,
+      Key: { pk: { S: 'p' }, sk: { N: '1' } },
+      UpdateExpression: 'SET #p = :v, m.#p = :v, #c = :v REMOVE #t',
+      ConditionExpression: 'attribute_exists(#p) AND attribute_not_exists(#c.#p)',
+      ExpressionAttributeNames: { '#p': '__proto__', '#c': 'constructor', '#t': 'toString' },
+      ExpressionAttributeValues: { ':v': { S: 'q' } },
+      ReturnValues: 'ALL_NEW',
+    });
+    expect(u.text).toBe(
+      '{"Attributes":{"pk":{"S":"p"},"sk":{"N":"1"},"__proto__":{"S":"q"},"m":{"M":{"__proto__":{"S":"q"}}},"constructor":{"S":"q"}}}',
+    );
+    const f = await k.fail('UpdateItem', {
+      TableName: T,
+      Key: { pk: { S: 'p' }, sk: { N: '1' } },
+      UpdateExpression: 'SET #t.x = :v',
+      ExpressionAttributeNames: { '#t': 'toString' },
+      ExpressionAttributeValues: { ':v': { S: 'q' } },
+    });
+    expect(f.message).toBe(
+      'The document path provided in the update expression is invalid for update',
+    );
+    expect(({} as Record<string, unknown>).S).toBeUndefined();
+  });
+
+  it('never reach an operation through the target name', async () => {
+    expect((await k.fail('constructor', {})).code).toBe('UnknownOperationException');
+    expect((await k.fail('hasOwnProperty', {})).code).toBe('UnknownOperationException');
+  });
+});

@@ -27,6 +27,7 @@ import { type Input, readTableName } from './input.js';
 import { home, must } from './items.js';
 import { encodeKeyValue, itemStoreKey, partitionPrefix, tablePrefix } from './key-codec.js';
 import { type KeyCondition, keyCondition, rangeHolds } from './key-condition.js';
+import { own, put } from './own.js';
 import { keyInfo } from './tables.js';
 import { ITEMS, type IndexRecord, type KeyInfo, type TableRecord } from './types.js';
 
@@ -97,8 +98,8 @@ function indexProjection(table: TableRecord, ix: IndexRecord, item: Item): Item 
   ]);
   const out: Item = {};
   for (const n of names) {
-    const v = item[n];
-    if (v !== undefined) out[n] = v;
+    const v = own(item, n);
+    if (v !== undefined) put(out, n, v);
   }
   return out;
 }
@@ -128,9 +129,9 @@ function startPosition(
   const info = keyInfo(table);
   for (const n of [info.hash, info.range]) {
     if (n === undefined) continue;
-    const v = start[n];
+    const v = own(start, n);
     if (v === undefined) throw invalidStart();
-    tableKey[n] = v;
+    put(tableKey, n, v);
   }
   let storeKey: string;
   try {
@@ -140,8 +141,8 @@ function startPosition(
   }
   if (!ix) return { storeKey, order: storeKey };
   const ik = indexKeyInfo(table, ix);
-  const hv = start[ik.hash];
-  const rv = ik.range === undefined ? undefined : start[ik.range];
+  const hv = own(start, ik.hash);
+  const rv = ik.range === undefined ? undefined : own(start, ik.range);
   if (hv === undefined || (ik.range !== undefined && rv === undefined)) throw invalidStart();
   const sort = `${rv ? encodeKeyValue(rv) : ''}/${storeKey}`;
   return { storeKey, order: scanning ? `${encodeKeyValue(hv)}/${sort}` : sort };
@@ -171,14 +172,14 @@ async function candidates(
     if (kc?.range?.op === 'begins_with' && v && !('N' in v)) prefix += encodeKeyValue(v);
     const rows = await read(prefix);
     return rows
-      .filter((r) => !kc?.range || rangeHolds(kc.range, r.value[info.range ?? '']))
+      .filter((r) => !kc?.range || rangeHolds(kc.range, own(r.value, info.range ?? '')))
       .map((r) => ({ storeKey: r.key, item: r.value, order: r.key }));
   }
   const ik = indexKeyInfo(table, ix);
   const rows: Row[] = [];
   for (const r of await read(tablePrefix(table.id))) {
-    const h = r.value[ik.hash];
-    const s = ik.range === undefined ? undefined : r.value[ik.range];
+    const h = own(r.value, ik.hash);
+    const s = ik.range === undefined ? undefined : own(r.value, ik.range);
     // an item without the index's key attributes (of the right types) is not in the index
     if (!h || typeOf(h) !== ik.hashType) continue;
     if (ik.range !== undefined && (!s || typeOf(s) !== ik.rangeType)) continue;
@@ -245,8 +246,8 @@ function page(p: PageInput): Record<string, unknown> {
     const lek = keyOf(p.table, last.item);
     if (p.ix)
       for (const k of p.ix.keySchema) {
-        const v = last.item[k.AttributeName];
-        if (v) lek[k.AttributeName] = v;
+        const v = own(last.item, k.AttributeName);
+        if (v) put(lek, k.AttributeName, v);
       }
     result.LastEvaluatedKey = lek;
   }
@@ -328,7 +329,7 @@ export const query: Operation = async (env, ctx, input) => {
   const startPos = start ? startPosition(tb, start, ix, false) : undefined;
   if (startPos && kc && !ix) {
     const info = keyInfo(tb);
-    const sh = start?.[info.hash];
+    const sh = own(start, info.hash);
     if (!sh || encodeKeyValue(sh) !== encodeKeyValue(kc.hash))
       throw validation(
         'The provided starting key is outside query boundaries based on provided conditions',
@@ -436,7 +437,7 @@ export const scan: Operation = async (env, ctx, input) => {
   if (segment !== undefined && total !== undefined) {
     const hash = keyInfo(tb).hash;
     rows = rows.filter((r) => {
-      const h = r.item[hash];
+      const h = own(r.item, hash);
       return h !== undefined && crc32(encodeKeyValue(h)) % total === segment;
     });
   }

@@ -69,7 +69,10 @@ export function createDynamoDbService(deps: DynamoDeps): ServiceHandler {
   return async (ctx, raw, route) => {
     const name = route.operation;
     ctx.audit.eventSource = 'dynamodb.amazonaws.com';
-    const op = route.protocol === 'json' && name ? OPERATIONS[name] : undefined;
+    const op =
+      route.protocol === 'json' && name && Object.hasOwn(OPERATIONS, name)
+        ? OPERATIONS[name]
+        : undefined;
     if (!op || !name) {
       ctx.audit.eventName = name;
       throw new AwsError(

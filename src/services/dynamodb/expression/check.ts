@@ -163,7 +163,9 @@ class ConditionChecker {
 
   private call(c: CallOperand, asCondition: boolean): void {
     for (const a of c.args) this.operand(a);
-    const arity = CONDITION_FUNCTIONS[c.name];
+    const arity = Object.hasOwn(CONDITION_FUNCTIONS, c.name)
+      ? CONDITION_FUNCTIONS[c.name]
+      : undefined;
     if (arity === undefined) {
       this.problems.add('unknownFunction', `Invalid function name; function: ${c.name}`);
       return;
@@ -297,7 +299,7 @@ class ConditionChecker {
 
   private misused(ops: Operand[]): void {
     for (const o of ops)
-      if (o.kind === 'call' && o.name !== 'size' && CONDITION_FUNCTIONS[o.name] !== undefined)
+      if (o.kind === 'call' && o.name !== 'size' && Object.hasOwn(CONDITION_FUNCTIONS, o.name))
         this.problems.add(
           'misusedFunction',
           `The function is not allowed to be used this way in an expression; function: ${o.name}`,
@@ -400,7 +402,9 @@ export function checkUpdate(update: UpdateExpression, scope: ExpressionScope): v
         return;
       default: {
         for (const a of op.args) value(a);
-        const arity = UPDATE_FUNCTIONS[op.name];
+        const arity = Object.hasOwn(UPDATE_FUNCTIONS, op.name)
+          ? UPDATE_FUNCTIONS[op.name]
+          : undefined;
         if (arity === undefined) {
           problems.add('unknownFunction', `Invalid function name; function: ${op.name}`);
           return;

@@ -10,16 +10,17 @@ import {
   typeOf,
   valuesEqual,
 } from '../attribute-value.js';
+import { own, put } from '../own.js';
 import type { Condition, Operand, PathOperand, ResolvedPath } from './ast.js';
 
 /** The value at a document path, or undefined. */
 export function valueAt(item: Item | undefined, path: ResolvedPath): AttributeValue | undefined {
   if (!item) return undefined;
-  let cur: AttributeValue | undefined = item[path[0] as string];
+  let cur: AttributeValue | undefined = own(item, path[0] as string);
   for (let i = 1; i < path.length && cur !== undefined; i++) {
     const e = path[i] as string | number;
     if (typeof e === 'number') cur = 'L' in cur ? cur.L[e] : undefined;
-    else cur = 'M' in cur && Object.hasOwn(cur.M, e) ? cur.M[e] : undefined;
+    else cur = 'M' in cur ? own(cur.M, e) : undefined;
   }
   return cur;
 }
@@ -179,7 +180,7 @@ function build(node: Node): AttributeValue {
   if (node.kind === 'list')
     return { L: [...node.children.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => build(n)) };
   const m: Item = {};
-  for (const [k, n] of node.children) m[k] = build(n);
+  for (const [k, n] of node.children) put(m, k, build(n));
   return { M: m };
 }
 
@@ -194,6 +195,6 @@ export function project(item: Item, paths: readonly ResolvedPath[]): Item {
     if (v !== undefined) place(root, p, v);
   }
   const out: Item = {};
-  for (const [k, n] of root) out[k] = build(n);
+  for (const [k, n] of root) put(out, k, build(n));
   return out;
 }

@@ -9,6 +9,7 @@ import { DECIMAL_TEXT, addDecimal, decimalProblem, formatDecimal } from '../deci
 import { MSG, validation } from '../errors.js';
 import type { Operand, ResolvedPath, UpdateExpression } from './ast.js';
 import { valueAt } from './evaluate.js';
+import { put } from '../own.js';
 
 function pathOf(p: { resolved?: ResolvedPath | undefined }): ResolvedPath {
   if (!p.resolved) throw new TypeError('update expression used before it was checked');
@@ -55,7 +56,7 @@ function parentOf(item: Item, path: ResolvedPath): AttributeValue | undefined {
 function setAt(item: Item, path: ResolvedPath, value: AttributeValue): void {
   const last = path[path.length - 1] as string | number;
   if (path.length === 1) {
-    item[last as string] = value;
+    put(item, last as string, value);
     return;
   }
   const parent = parentOf(item, path);
@@ -65,7 +66,7 @@ function setAt(item: Item, path: ResolvedPath, value: AttributeValue): void {
     else parent.L[last] = value;
   } else {
     if (!parent || !('M' in parent)) throw validation(MSG.invalidPath);
-    parent.M[last] = value;
+    put(parent.M, last, value);
   }
 }
 
