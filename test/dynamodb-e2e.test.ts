@@ -346,6 +346,54 @@ print(json.dumps(out))
   }, 120_000);
 });
 
+describe('batches', () => {
+  it('boto3’s batch_writer and batch_get_item work, and are authorized per table', async () => {
+    await ddb(full).send(
+      new CreateTableCommand({
+        TableName: 'batch-table',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const r = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+t = boto3.resource('dynamodb').Table('batch-table')
+with t.batch_writer() as bw:
+  for i in range(30):
+    bw.put_item(Item={'pk': 'batch', 'sk': i, 'shown': 'b%d' % i})
+got = boto3.resource('dynamodb').batch_get_item(RequestItems={'batch-table': {'Keys': [{'pk': 'batch', 'sk': i} for i in range(0, 30, 10)], 'ProjectionExpression': 'sk, shown'}})
+print(json.dumps(sorted(x['shown'] for x in got['Responses']['batch-table'])))
+`,
+      full,
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(['b0', 'b10', 'b20']);
+    const no = await h.python(
+      `
+import boto3
+from botocore.exceptions import ClientError
+try:
+  boto3.client('dynamodb').batch_write_item(RequestItems={'batch-table': [{'PutRequest': {'Item': {'pk': {'S': 'x'}, 'sk': {'N': '1'}}}}]})
+except ClientError as e:
+  print(e.response['Error']['Code'] + ': ' + e.response['Error']['Message'])
+`,
+      none,
+    );
+    expect(no.stdout.trim()).toBe(
+      `AccessDeniedException: ${denied('ddb-none', 'BatchWriteItem', `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/batch-table`)}`,
+    );
+  }, 60_000);
+});
+
 describe('the seed’s multi-service policy', () => {
   it('lets the app read my-table and nothing else', async () => {
     const seed = readFileSync(join(ROOT, '../shared/seeds/001_fc2ddaed615f7002.txt'), 'utf8');

@@ -7,6 +7,7 @@
 import { AwsError } from '../../common/aws-error.js';
 import type { ServiceHandler } from '../../server/aws/types.js';
 import type { OpEnv, Operation } from './common.js';
+import { batchGetItem, batchWriteItem } from './batch.js';
 import { crc32 } from './crc32.js';
 import { serialization } from './errors.js';
 import { Input } from './input.js';
@@ -35,6 +36,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DeleteItem: deleteItem,
   Query: query,
   Scan: scan,
+  BatchGetItem: batchGetItem,
+  BatchWriteItem: batchWriteItem,
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsOfResource: listTagsOfResource,
