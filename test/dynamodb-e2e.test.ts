@@ -743,6 +743,17 @@ describe('bad input, with DynamoDB’s exact errors', () => {
     });
     expect(ok.status).toBe(400);
     expect(ok.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    const stranger = await jsError(
+      ddb({
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      }).send(new ListTablesCommand({})),
+    );
+    expect(stranger).toEqual({
+      name: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+      status: 400,
+    });
   });
 
   it('refuses malformed expressions in the same words for all three clients', async () => {
