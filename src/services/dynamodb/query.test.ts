@@ -373,6 +373,14 @@ describe('Query', () => {
     [
       {
         KeyConditionExpression: 'pk = :v',
+        FilterExpression: 'sk > :n',
+        ExpressionAttributeValues: { ':v': { S: 'x' }, ':n': { N: '1' } },
+      },
+      'Filter Expression can only contain non-primary key attributes: Primary key attribute: sk',
+    ],
+    [
+      {
+        KeyConditionExpression: 'pk = :v',
         ExpressionAttributeValues: { ':v': { S: 'x' } },
         ExclusiveStartKey: { pk: { S: 'x' } },
       },

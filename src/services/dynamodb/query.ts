@@ -20,7 +20,7 @@ import {
   storeKeyOfKey,
 } from './common.js';
 import { validation } from './errors.js';
-import type { ResolvedPath } from './expression/ast.js';
+import type { Condition, Operand, ResolvedPath } from './expression/ast.js';
 import { conditionHolds, project } from './expression/evaluate.js';
 import { readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
 import { type Input, readTableName } from './input.js';
@@ -309,7 +309,14 @@ export const query: Operation = async (env, ctx, input) => {
     ix = indexOf(table, indexName);
     if (ix?.global && consistent)
       throw validation('Consistent reads are not supported on global secondary indexes');
-    kc = keyCondition(ex.keyCondition, ix ? indexKeyInfo(table, ix) : keyInfo(table));
+    const info = ix ? indexKeyInfo(table, ix) : keyInfo(table);
+    kc = keyCondition(ex.keyCondition, info);
+    if (ex.filter)
+      for (const name of conditionNames(ex.filter))
+        if (name === info.hash || name === info.range)
+          throw validation(
+            `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${name}`,
+          );
   }
   await authorizeTable(
     env,
@@ -355,6 +362,41 @@ export const query: Operation = async (env, ctx, input) => {
     mode,
   });
 };
+
+/** The top-level attribute names a condition reads. */
+function conditionNames(c: Condition): string[] {
+  const out: string[] = [];
+  const operand = (o: Operand): void => {
+    if (o.kind === 'path' && typeof o.resolved?.[0] === 'string') out.push(o.resolved[0]);
+    else if (o.kind === 'call') o.args.forEach(operand);
+    else if (o.kind === 'arith') [o.left, o.right].forEach(operand);
+  };
+  const walk = (x: Condition): void => {
+    switch (x.kind) {
+      case 'and':
+      case 'or':
+        walk(x.left);
+        walk(x.right);
+        return;
+      case 'not':
+        walk(x.operand);
+        return;
+      case 'compare':
+        [x.left, x.right].forEach(operand);
+        return;
+      case 'between':
+        [x.subject, x.low, x.high].forEach(operand);
+        return;
+      case 'in':
+        [x.subject, ...x.list].forEach(operand);
+        return;
+      default:
+        operand(x.call);
+    }
+  };
+  walk(c);
+  return out;
+}
 
 function scalar(v: AttributeValue): string {
   return 'S' in v ? v.S : 'N' in v ? v.N : 'B' in v ? v.B : '';
