@@ -105,8 +105,8 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
-  services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
 
+  services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
   const edge = createAwsEdge({
     clock: d.clock,
     auth,
