@@ -8,6 +8,7 @@ import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
+import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
 import { createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createSqsService } from '../services/sqs/index.js';
@@ -118,6 +119,7 @@ export async function wireAws(d: AwsWiringDeps) {
   });
   services.s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
 
+  services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
   const edge = createAwsEdge({
     clock: d.clock,
     auth,

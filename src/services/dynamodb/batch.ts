@@ -1,0 +1,270 @@
+/**
+ * BatchGetItem and BatchWriteItem (what boto3's `batch_writer` and the DocumentClient's batch
+ * commands send). Each table is authorized as `dynamodb:BatchGetItem` / `dynamodb:BatchWriteItem`
+ * with the LeadingKeys of all its keys; irsakit processes every request (no UnprocessedKeys)
+ * and applies a BatchWriteItem in one transaction.
+ */
+import { type Item, expectMap, itemSize } from './attribute-value.js';
+import {
+  type OpEnv,
+  type Operation,
+  auditKey,
+  authorizeTable,
+  consumed,
+  existing,
+  readConsumedMode,
+  readUnits,
+  storeKeyOfItem,
+  storeKeyOfKey,
+  writeUnits,
+} from './common.js';
+import { MSG, constraint, constraints, resourceNotFound, validation } from './errors.js';
+import { project } from './expression/evaluate.js';
+import { readExpressions, topLevelNames } from './expressions.js';
+import { Input, type TableRef, readTableName } from './input.js';
+import { home } from './items.js';
+import { keyInfo } from './tables.js';
+import { ITEMS, type TableRecord } from './types.js';
+import { own } from './own.js';
+import type { CallContext } from '../../server/aws/types.js';
+
+const MAX_GET = 100;
+const MAX_WRITE = 25;
+
+function scalarOf(table: TableRecord | undefined, key: Item): string | undefined {
+  if (!table) return undefined;
+  const v = own(key, keyInfo(table).hash);
+  if (!v) return undefined;
+  return 'S' in v ? v.S : 'N' in v ? v.N : 'B' in v ? v.B : undefined;
+}
+
+function requestItems(input: Input): Record<string, unknown> {
+  const raw = input.map('RequestItems');
+  if (raw === undefined)
+    throw constraints([constraint(null, 'requestItems', 'Member must not be null')]);
+  if (Object.keys(raw).length === 0)
+    throw constraints([
+      constraint('{}', 'requestItems', 'Member must have length greater than or equal to 1'),
+    ]);
+  return raw;
+}
+
+function tableRef(ctx: CallContext, name: string): TableRef {
+  const input = new Input({ TableName: name });
+  const ref = readTableName(input, home(ctx));
+  input.done();
+  if (!ref) throw new TypeError('checked table name without a reference');
+  return ref;
+}
+
+function noDuplicates(keys: string[]): void {
+  if (new Set(keys).size !== keys.length)
+    throw validation('Provided list of item keys contains duplicates');
+}
+
+function audit(
+  ctx: CallContext,
+  op: string,
+  readOnly: boolean,
+  refs: TableRef[],
+  params: unknown[],
+) {
+  ctx.audit.eventName = op;
+  ctx.audit.eventSource = 'dynamodb.amazonaws.com';
+  ctx.audit.readOnly = readOnly;
+  ctx.audit.eventCategory = 'Data';
+  ctx.audit.requestParameters = { requestItems: params };
+  ctx.audit.responseElements = null;
+  ctx.audit.resources = refs.map((r) => ({
+    ARN: r.arn,
+    accountId: r.account,
+    type: 'AWS::DynamoDB::Table',
+  }));
+}
+
+export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
+  const raw = requestItems(input);
+  const mode = readConsumedMode(input);
+  input.done();
+  const requests = Object.keys(raw).map((name) => {
+    const sub = new Input(expectMap(raw[name], true));
+    const keysRaw = sub.list('Keys');
+    if (keysRaw === undefined)
+      throw constraints([
+        constraint(null, `requestItems.${name}.member.keys`, 'Member must not be null'),
+      ]);
+    const keys = keysRaw.map((k) => new Input({ Key: k }).item('Key') as Item);
+    const ex = readExpressions(sub, ['ProjectionExpression'], ['AttributesToGet']);
+    return {
+      name,
+      ref: tableRef(ctx, name),
+      keys,
+      ex,
+      consistent: sub.bool('ConsistentRead') ?? false,
+    };
+  });
+  if (requests.reduce((n, r) => n + r.keys.length, 0) > MAX_GET)
+    throw validation('Too many items requested for the BatchGetItem call');
+  audit(
+    ctx,
+    'BatchGetItem',
+    true,
+    requests.map((r) => r.ref),
+    requests.map((r) => ({ tableName: r.name, keys: r.keys.map(auditKey) })),
+  );
+  const tables = new Map<string, TableRecord>();
+  for (const r of requests) {
+    const table = await env.tables.get(r.ref);
+    await authorizeTable(env, ctx, 'BatchGetItem', r.ref, table, {
+      'dynamodb:LeadingKeys': r.keys.flatMap((k) => scalarOf(table, k) ?? []),
+      'dynamodb:Attributes': r.ex.projection ? topLevelNames(r.ex.projection) : undefined,
+      'dynamodb:Select': r.ex.projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES',
+      'dynamodb:ReturnConsumedCapacity': mode,
+    });
+    tables.set(r.name, existing(table));
+  }
+  const responses: Record<string, Item[]> = {};
+  const capacity: Record<string, unknown>[] = [];
+  for (const r of requests) {
+    const table = tables.get(r.name) as TableRecord;
+    const storeKeys = r.keys.map((k) => storeKeyOfKey(table, k));
+    noDuplicates(storeKeys);
+    const items: Item[] = [];
+    let units = 0;
+    for (const sk of storeKeys) {
+      const got = (await env.deps.store.get<Item>(ITEMS, sk))?.value;
+      units += readUnits(got ? itemSize(got) : 0, r.consistent);
+      if (got) items.push(r.ex.projection ? project(got, r.ex.projection) : got);
+    }
+    responses[r.name] = items;
+    const c = consumed(table, mode, units).ConsumedCapacity;
+    if (c) capacity.push(c as Record<string, unknown>);
+  }
+  return {
+    Responses: responses,
+    UnprocessedKeys: {},
+    ...(mode === 'TOTAL' || mode === 'INDEXES' ? { ConsumedCapacity: capacity } : {}),
+  };
+};
+
+type WriteRequest = { kind: 'put'; item: Item } | { kind: 'delete'; key: Item };
+
+export const batchWriteItem: Operation = async (env, ctx, input) => {
+  const raw = requestItems(input);
+  const mode = readConsumedMode(input);
+  input.done();
+  const requests = Object.keys(raw).map((name) => {
+    const list = new Input({ L: raw[name] }).list('L') ?? [];
+    const writes = list.map((w): WriteRequest => {
+      const m = expectMap(w, true);
+      const put =
+        m.PutRequest === undefined || m.PutRequest === null
+          ? undefined
+          : expectMap(m.PutRequest, true);
+      const del =
+        m.DeleteRequest === undefined || m.DeleteRequest === null
+          ? undefined
+          : expectMap(m.DeleteRequest, true);
+      if ((put === undefined) === (del === undefined))
+        // [inferred] the text for a WriteRequest with neither or both requests
+        throw validation(
+          'One or more parameter values were invalid: a WriteRequest must contain exactly one of PutRequest and DeleteRequest',
+        );
+      if (put) {
+        const item = new Input(put).item('Item');
+        if (!item)
+          throw constraints([
+            constraint(
+              null,
+              `requestItems.${name}.member.putRequest.item`,
+              'Member must not be null',
+            ),
+          ]);
+        return { kind: 'put', item };
+      }
+      const key = new Input(del ?? {}).item('Key');
+      if (!key)
+        throw constraints([
+          constraint(
+            null,
+            `requestItems.${name}.member.deleteRequest.key`,
+            'Member must not be null',
+          ),
+        ]);
+      return { kind: 'delete', key };
+    });
+    return { name, ref: tableRef(ctx, name), writes };
+  });
+  const total = requests.reduce((n, r) => n + r.writes.length, 0);
+  if (total > MAX_WRITE || requests.some((r) => r.writes.length === 0))
+    // [inferred] DynamoDB reports the 1–25 constraint on the requestItems map
+    throw validation('Too many items requested for the BatchWriteItem call');
+  audit(
+    ctx,
+    'BatchWriteItem',
+    false,
+    requests.map((r) => r.ref),
+    requests.map((r) => ({
+      tableName: r.name,
+      writes: r.writes.map((w) =>
+        w.kind === 'put'
+          ? { putRequest: { item: Object.keys(w.item) } }
+          : { deleteRequest: { key: auditKey(w.key) } },
+      ),
+    })),
+  );
+  const tables = new Map<string, TableRecord>();
+  for (const r of requests) {
+    const table = await env.tables.get(r.ref);
+    const attrs = new Set<string>();
+    for (const w of r.writes)
+      if (w.kind === 'put') for (const a of Object.keys(w.item)) attrs.add(a);
+    await authorizeTable(env, ctx, 'BatchWriteItem', r.ref, table, {
+      'dynamodb:LeadingKeys': r.writes.flatMap(
+        (w) => scalarOf(table, w.kind === 'put' ? w.item : w.key) ?? [],
+      ),
+      'dynamodb:Attributes': attrs.size > 0 ? [...attrs] : undefined,
+      'dynamodb:ReturnConsumedCapacity': mode,
+    });
+    tables.set(r.name, existing(table));
+  }
+  const plan = requests.map((r) => {
+    const table = tables.get(r.name) as TableRecord;
+    const ops = r.writes.map((w) => {
+      if (w.kind === 'put') {
+        const { storeKey } = storeKeyOfItem(table, w.item);
+        if (itemSize(w.item) > 400 * 1024) throw validation(MSG.itemTooLarge);
+        return { storeKey, item: w.item as Item | undefined };
+      }
+      return { storeKey: storeKeyOfKey(table, w.key), item: undefined };
+    });
+    noDuplicates(ops.map((o) => o.storeKey));
+    return { table, ops };
+  });
+  const units = await env.deps.store.transaction(async (tx) => {
+    const out: { table: TableRecord; units: number }[] = [];
+    for (const { table, ops } of plan) {
+      if (!(await env.tables.current(tx, table))) throw resourceNotFound();
+      let n = 0;
+      for (const o of ops) {
+        if (o.item) {
+          await tx.put(ITEMS, o.storeKey, o.item);
+          n += writeUnits(itemSize(o.item));
+        } else {
+          await tx.delete(ITEMS, o.storeKey);
+          n += 1;
+        }
+      }
+      out.push({ table, units: n });
+    }
+    return out;
+  });
+  const capacity = units.flatMap((u) => {
+    const c = consumed(u.table, mode, u.units).ConsumedCapacity;
+    return c ? [c] : [];
+  });
+  return {
+    UnprocessedItems: {},
+    ...(mode === 'TOTAL' || mode === 'INDEXES' ? { ConsumedCapacity: capacity } : {}),
+  };
+};

@@ -1,0 +1,299 @@
+/**
+ * The item operations: GetItem (one store read), PutItem, UpdateItem and DeleteItem (one
+ * transaction each: read the old item, check the ConditionExpression, write). Every call is
+ * authorized with `dynamodb:LeadingKeys`, `dynamodb:Attributes`, `dynamodb:Select` and
+ * `dynamodb:ReturnValues` as DynamoDB's fine-grained access control defines them.
+ */
+import type { CallContext } from '../../server/aws/types.js';
+import { AwsError } from '../../common/aws-error.js';
+import { type Item, itemSize } from './attribute-value.js';
+import {
+  type OpEnv,
+  type Operation,
+  auditKey,
+  auditTable,
+  authorizeTable,
+  consumed,
+  existing,
+  keyOf,
+  leadingKeys,
+  readConsumedMode,
+  readUnits,
+  storeKeyOfItem,
+  storeKeyOfKey,
+  writeUnits,
+} from './common.js';
+import { MSG, conditionalCheckFailed, resourceNotFound, validation } from './errors.js';
+import type { Condition, ResolvedPath } from './expression/ast.js';
+import { conditionHolds, project } from './expression/evaluate.js';
+import { applyUpdate } from './expression/update.js';
+import { readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
+import { type Input, type TableRef, readTableName } from './input.js';
+import { keyInfo } from './tables.js';
+import { ITEMS, type TableRecord } from './types.js';
+
+const MAX_ITEM = 400 * 1024;
+const RETURN_VALUES = ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'] as const;
+type ReturnValues = (typeof RETURN_VALUES)[number];
+
+/** Where a request's table names resolve: the caller's account, the signing region. */
+export function home(ctx: CallContext): { account: string; region: string } {
+  return { account: ctx.caller?.account ?? '', region: ctx.region };
+}
+
+/** The table reference, once `input.done()` guaranteed it. */
+export function must<T>(v: T | undefined): T {
+  if (v === undefined) throw new TypeError('checked input without its value');
+  return v;
+}
+
+function readCommon(input: Input, ctx: CallContext, withReturnValues: boolean) {
+  const ref = readTableName(input, home(ctx));
+  const returnValues = withReturnValues
+    ? input.enumOf('ReturnValues', input.str('ReturnValues'), RETURN_VALUES)
+    : undefined;
+  const mode = readConsumedMode(input);
+  input.enumOf('ReturnItemCollectionMetrics', input.str('ReturnItemCollectionMetrics'), [
+    'SIZE',
+    'NONE',
+  ]);
+  input.enumOf(
+    'ReturnValuesOnConditionCheckFailure',
+    input.str('ReturnValuesOnConditionCheckFailure'),
+    ['ALL_OLD', 'NONE'],
+  );
+  return { ref, returnValues, mode };
+}
+
+type WriteOutcome =
+  | { ok: true; old: Item | undefined; item: Item | undefined; paths?: ResolvedPath[] }
+  | { ok: false; error: AwsError };
+
+/**
+ * One write in one transaction: the table must still be the one authorized, the condition
+ * must hold on the old item, then `write` gives the new item (undefined: delete).
+ */
+async function writeItem(
+  env: OpEnv,
+  table: TableRecord,
+  storeKey: string,
+  condition: Condition | undefined,
+  write: (old: Item | undefined) => { item: Item | undefined; paths?: ResolvedPath[] },
+): Promise<WriteOutcome> {
+  return env.deps.store.transaction(async (tx): Promise<WriteOutcome> => {
+    if (!(await env.tables.current(tx, table))) return { ok: false, error: resourceNotFound() };
+    const old = (await tx.get<Item>(ITEMS, storeKey))?.value;
+    if (condition && !conditionHolds(condition, old))
+      return { ok: false, error: conditionalCheckFailed() };
+    let next: { item: Item | undefined; paths?: ResolvedPath[] };
+    try {
+      next = write(old);
+    } catch (e) {
+      if (e instanceof AwsError) return { ok: false, error: e };
+      throw e;
+    }
+    if (next.item) await tx.put(ITEMS, storeKey, next.item);
+    else if (old) await tx.delete(ITEMS, storeKey);
+    return { ok: true, old, item: next.item, paths: next.paths };
+  });
+}
+
+export const getItem: Operation = async (env, ctx, input) => {
+  const ref = readTableName(input, home(ctx));
+  input.notNull('Key', input.body.Key);
+  const consistent = input.bool('ConsistentRead') ?? false;
+  const mode = readConsumedMode(input);
+  input.done();
+  const key = must(input.item('Key'));
+  const ex = readExpressions(input, ['ProjectionExpression'], ['AttributesToGet']);
+  const t = must(ref);
+  auditTable(ctx, 'GetItem', t, {
+    readOnly: true,
+    data: true,
+    params: {
+      tableName: t.name,
+      key: auditKey(key),
+      consistentRead: input.bool('ConsistentRead'),
+      projectionExpression: input.str('ProjectionExpression'),
+      attributesToGet: input.strings('AttributesToGet'),
+      expressionAttributeNames: ex.params.names,
+      returnConsumedCapacity: mode,
+    },
+  });
+  const table = await env.tables.get(t);
+  await authorizeTable(env, ctx, 'GetItem', t, table, {
+    'dynamodb:LeadingKeys': leadingKeys(table, key),
+    'dynamodb:Attributes': ex.projection ? topLevelNames(ex.projection) : undefined,
+    // [inferred] no projection asks for every attribute, as Select ALL_ATTRIBUTES would
+    'dynamodb:Select': ex.projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES',
+    'dynamodb:ReturnConsumedCapacity': mode,
+  });
+  const tb = existing(table);
+  const storeKey = storeKeyOfKey(tb, key);
+  const got = (await env.deps.store.get<Item>(ITEMS, storeKey))?.value;
+  const units = readUnits(got ? itemSize(got) : 0, consistent);
+  if (!got) return consumed(tb, mode, units);
+  return { Item: ex.projection ? project(got, ex.projection) : got, ...consumed(tb, mode, units) };
+};
+
+function checkSize(item: Item, message: string): void {
+  if (itemSize(item) > MAX_ITEM) throw validation(message);
+}
+
+function onlyOld(rv: ReturnValues | undefined): void {
+  if (rv !== undefined && rv !== 'NONE' && rv !== 'ALL_OLD')
+    // [inferred] DynamoDB's text for PutItem/DeleteItem with an update-only ReturnValues
+    throw validation('Return values set to invalid value');
+}
+
+function returned(
+  rv: ReturnValues | undefined,
+  r: { old: Item | undefined; item: Item | undefined; paths?: ResolvedPath[] | undefined },
+): Record<string, unknown> {
+  let attrs: Item | undefined;
+  switch (rv) {
+    case 'ALL_OLD':
+      attrs = r.old;
+      break;
+    case 'ALL_NEW':
+      attrs = r.item;
+      break;
+    case 'UPDATED_OLD':
+      attrs = r.old && project(r.old, r.paths ?? []);
+      break;
+    case 'UPDATED_NEW':
+      attrs = r.item && project(r.item, r.paths ?? []);
+      break;
+    default:
+      attrs = undefined;
+  }
+  return attrs && Object.keys(attrs).length > 0 ? { Attributes: attrs } : {};
+}
+
+function keysFor(returnValues: ReturnValues | undefined, mode: string | undefined) {
+  return {
+    'dynamodb:ReturnValues': returnValues,
+    'dynamodb:ReturnConsumedCapacity': mode,
+  };
+}
+
+export const putItem: Operation = async (env, ctx, input) => {
+  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  input.notNull('Item', input.body.Item);
+  input.done();
+  const item = must(input.item('Item'));
+  const ex = readExpressions(input, ['ConditionExpression'], ['Expected']);
+  refuseLegacy(input, ['Expected', 'ConditionalOperator']);
+  onlyOld(returnValues);
+  const t = must(ref);
+  const params = {
+    tableName: t.name,
+    key: undefined as Record<string, string> | undefined,
+    item: Object.keys(item),
+    conditionExpression: input.str('ConditionExpression'),
+    expressionAttributeNames: ex.params.names,
+    returnValues,
+    returnConsumedCapacity: mode,
+  };
+  auditTable(ctx, 'PutItem', t, { readOnly: false, data: true, params });
+  const table = await env.tables.get(t);
+  if (table) {
+    params.key = auditKey(keyOf(table, item));
+    auditTable(ctx, 'PutItem', t, { readOnly: false, data: true, params });
+  }
+  await authorizeTable(env, ctx, 'PutItem', t, table, {
+    'dynamodb:LeadingKeys': leadingKeys(table, item),
+    'dynamodb:Attributes': Object.keys(item),
+    ...keysFor(returnValues, mode),
+  });
+  const tb = existing(table);
+  const { storeKey } = storeKeyOfItem(tb, item);
+  checkSize(item, MSG.itemTooLarge);
+  const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item }));
+  if (!r.ok) throw r.error;
+  const units = writeUnits(Math.max(itemSize(item), r.old ? itemSize(r.old) : 0));
+  return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
+};
+
+export const updateItem: Operation = async (env, ctx, input) => {
+  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  input.notNull('Key', input.body.Key);
+  input.done();
+  const key = must(input.item('Key'));
+  const ex = readExpressions(
+    input,
+    ['UpdateExpression', 'ConditionExpression'],
+    ['AttributeUpdates', 'Expected'],
+  );
+  refuseLegacy(input, ['AttributeUpdates', 'Expected', 'ConditionalOperator']);
+  const t = must(ref);
+  auditTable(ctx, 'UpdateItem', t, {
+    readOnly: false,
+    data: true,
+    params: {
+      tableName: t.name,
+      key: auditKey(key),
+      updateExpression: input.str('UpdateExpression'),
+      conditionExpression: input.str('ConditionExpression'),
+      expressionAttributeNames: ex.params.names,
+      returnValues,
+      returnConsumedCapacity: mode,
+    },
+  });
+  const targets = ex.update ? ex.update.actions.map((a) => a.path.resolved ?? []) : [];
+  const table = await env.tables.get(t);
+  await authorizeTable(env, ctx, 'UpdateItem', t, table, {
+    'dynamodb:LeadingKeys': leadingKeys(table, key),
+    'dynamodb:Attributes': targets.length > 0 ? topLevelNames(targets) : undefined,
+    ...keysFor(returnValues, mode),
+  });
+  const tb = existing(table);
+  const storeKey = storeKeyOfKey(tb, key);
+  const info = keyInfo(tb);
+  for (const [first] of targets)
+    if (typeof first === 'string' && (first === info.hash || first === info.range))
+      throw validation(MSG.keyUpdate(first));
+  const update = ex.update;
+  const r = await writeItem(env, tb, storeKey, ex.condition, (old) => {
+    const next = update ? applyUpdate(update, old, key) : { item: old ?? key, paths: [] };
+    checkSize(next.item, MSG.updateTooLarge);
+    return next;
+  });
+  if (!r.ok) throw r.error;
+  const units = writeUnits(Math.max(r.item ? itemSize(r.item) : 0, r.old ? itemSize(r.old) : 0));
+  return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
+};
+
+export const deleteItem: Operation = async (env, ctx, input) => {
+  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  input.notNull('Key', input.body.Key);
+  input.done();
+  const key = must(input.item('Key'));
+  const ex = readExpressions(input, ['ConditionExpression'], ['Expected']);
+  refuseLegacy(input, ['Expected', 'ConditionalOperator']);
+  onlyOld(returnValues);
+  const t: TableRef = must(ref);
+  auditTable(ctx, 'DeleteItem', t, {
+    readOnly: false,
+    data: true,
+    params: {
+      tableName: t.name,
+      key: auditKey(key),
+      conditionExpression: input.str('ConditionExpression'),
+      expressionAttributeNames: ex.params.names,
+      returnValues,
+      returnConsumedCapacity: mode,
+    },
+  });
+  const table = await env.tables.get(t);
+  await authorizeTable(env, ctx, 'DeleteItem', t, table, {
+    'dynamodb:LeadingKeys': leadingKeys(table, key),
+    ...keysFor(returnValues, mode),
+  });
+  const tb = existing(table);
+  const storeKey = storeKeyOfKey(tb, key);
+  const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item: undefined }));
+  if (!r.ok) throw r.error;
+  const units = writeUnits(r.old ? itemSize(r.old) : 0);
+  return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
+};

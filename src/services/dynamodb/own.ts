@@ -1,0 +1,18 @@
+/**
+ * Attribute names are user data: `__proto__`, `constructor` or `toString` are valid names.
+ * Items and maps are plain objects, so every lookup by name must see own properties only,
+ * and every write must define a property (assigning `__proto__` would replace the prototype).
+ */
+
+/** The own property `key` of `obj`, or undefined. */
+export function own<T>(
+  obj: Readonly<Record<string, T>> | undefined,
+  key: string | number,
+): T | undefined {
+  return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** Sets `obj[key]` as an own, enumerable data property, whatever the key. */
+export function put<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
