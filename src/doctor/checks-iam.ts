@@ -232,6 +232,23 @@ export function checkRole(d: Derived): CheckResult {
   );
 }
 
+const PROVIDER_ARN = /^arn:[^:]+:iam::(\d{12}):oidc-provider\/([^/]+)(\/.*)?$/;
+
+/** Why a trusted provider is not the cluster's: another cluster, another account, a typo. */
+function providerHint(want: string, trusted: readonly string[]): string {
+  const w = PROVIDER_ARN.exec(want);
+  for (const t of trusted) {
+    const m = PROVIDER_ARN.exec(t);
+    if (!w || !m) continue;
+    if (m[1] === w[1] && m[2] === w[2] && m[3] !== w[3])
+      return ` (${q(t)} is another issuer of the same host: another cluster's?)`;
+    if (m[1] !== w[1] && m[2] === w[2] && m[3] === w[3])
+      return ` (${q(t)} is this issuer's provider in account ${m[1]}: the role's account is ${w[1]})`;
+  }
+  const close = nearest(want, trusted);
+  return close ? ` (${q(close)} is close: a typo?)` : '';
+}
+
 const TRUST_IDS = [
   'trust-provider',
   'trust-action',
@@ -277,21 +294,21 @@ export function checkTrust(d: Derived): CheckResult[] {
       ),
     );
   } else {
-    const close = nearest(d.providerArn, t.federated);
     out.push(
       check(
         'trust-provider',
         'fail',
         t.federated.length === 0
           ? `no Allow statement names a Federated principal: the role cannot be assumed with a web identity`
-          : `the trust policy trusts [${t.federated.join(', ')}], not this cluster's provider ${d.providerArn}${close ? ` (${q(close)} is one part off: another cluster's issuer or another account?)` : ''}`,
+          : `the trust policy trusts [${t.federated.join(', ')}], not this cluster's provider ${d.providerArn}${providerHint(d.providerArn, t.federated)}`,
         `set "Principal": {"Federated": "${d.providerArn}"}`,
       ),
     );
   }
   // action
   const acting = named.filter((a) => a.actionOk);
-  if (named.length === 0) out.push(check('trust-action', 'skip', 'no statement trusts the provider'));
+  if (named.length === 0)
+    out.push(check('trust-action', 'skip', 'no statement trusts the provider'));
   else if (acting.length > 0)
     out.push(
       check(
@@ -328,7 +345,10 @@ export function checkTrust(d: Derived): CheckResult[] {
           id,
           'pass',
           v.passing
-            .map((c) => `${c.clause.operator} ${q(c.clause.key)} = [${c.clause.values.map((x) => x.value).join(', ')}] matches ${q(actual)}`)
+            .map(
+              (c) =>
+                `${c.clause.operator} ${q(c.clause.key)} = [${c.clause.values.map((x) => x.value).join(', ')}] matches ${q(actual)}`,
+            )
             .join('; '),
         ),
       );
@@ -351,7 +371,9 @@ export function checkTrust(d: Derived): CheckResult[] {
       const words = v.failing.map((c) => describeClaimMismatch(c, actual, d.issuer as string));
       const first = words[0];
       const diff =
-        claim === 'sub' && first?.didYouMean ? subjectDifference(first.didYouMean, actual) : undefined;
+        claim === 'sub' && first?.didYouMean
+          ? subjectDifference(first.didYouMean, actual)
+          : undefined;
       const hint = first?.didYouMean
         ? ` — did you mean ${q(actual)}? The policy's ${q(first.didYouMean)} ${diff ? `has ${diff}` : 'is a near miss'}`
         : '';

@@ -139,7 +139,12 @@ function checkPodAdmission(d: Derived): CheckResult {
     return check(id, 'fail', bad.map((b) => b.why).join('; '), fixes.join('; '));
   }
   if (warns.length > 0)
-    return check(id, 'warn', [...warns, ...ok].join('; '), warns.length > 0 ? recreateFix(s.pods[0] as PodView, d.ns) : null);
+    return check(
+      id,
+      'warn',
+      [...warns, ...ok].join('; '),
+      warns.length > 0 ? recreateFix(s.pods[0] as PodView, d.ns) : null,
+    );
   return check(id, 'pass', ok.join('; '));
 }
 
@@ -152,9 +157,7 @@ function checkPodEnv(d: Derived): CheckResult {
   const warns: string[] = [];
   for (const p of s.pods) {
     const all = containersOf(p.object);
-    const containers = s.target.container
-      ? all.filter((c) => c.name === s.target.container)
-      : all;
+    const containers = s.target.container ? all.filter((c) => c.name === s.target.container) : all;
     if (s.target.container && containers.length === 0) {
       problems.push(
         `${label(p)} has no container ${q(s.target.container)} (it has ${all.map((c) => q(c.name)).join(', ')})`,
@@ -181,7 +184,9 @@ function checkPodEnv(d: Derived): CheckResult {
           missing.push(`container ${q(c.name)} does not mount volume ${IRSA_VOLUME}`);
       }
       if (!c.env.get('AWS_REGION') && !c.env.get('AWS_DEFAULT_REGION'))
-        warns.push(`container ${q(c.name)} has no AWS_REGION (the SDKs then need one from elsewhere)`);
+        warns.push(
+          `container ${q(c.name)} has no AWS_REGION (the SDKs then need one from elsewhere)`,
+        );
     }
     if (!volume) missing.push(`no projected volume ${IRSA_VOLUME} with a serviceAccountToken`);
     else if (volume.expirationSeconds !== undefined && volume.expirationSeconds < 600)
@@ -213,7 +218,12 @@ function checkPodEnv(d: Derived): CheckResult {
 function checkPermissions(d: Derived): CheckResult {
   const id = 'permissions';
   const req = d.s.request;
-  if (!req) return check(id, 'skip', 'pass --action and --resource to simulate the call the workload makes');
+  if (!req)
+    return check(
+      id,
+      'skip',
+      'pass --action and --resource to simulate the call the workload makes',
+    );
   const role = d.s.iam.role;
   if (!role) return check(id, 'skip', 'no role to simulate with (see above)');
   const v = simulatePermission({
@@ -242,9 +252,7 @@ function checkLint(d: Derived): CheckResult {
     return check(
       id,
       'pass',
-      infos.length === 0
-        ? 'no findings'
-        : infos.map((f) => `${f.code} ${f.message}`).join('; '),
+      infos.length === 0 ? 'no findings' : infos.map((f) => `${f.code} ${f.message}`).join('; '),
     );
   const critical = findings.some((f) => f.severity === 'critical');
   return check(

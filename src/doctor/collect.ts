@@ -112,7 +112,9 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         for (const o of (await c.list(cluster.name, 'Pod', ns)).items)
           if (podServiceAccount(o) === saName) pods.push(await view(o));
       }
-      const sa = saName ? await found(c.get(cluster.name, 'ServiceAccount', ns, saName)) : undefined;
+      const sa = saName
+        ? await found(c.get(cluster.name, 'ServiceAccount', ns, saName))
+        : undefined;
       let roleArn = '';
       if (sa) {
         roleArn = serviceAccountSettings(
@@ -122,7 +124,10 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
       }
       if (!roleArn)
         roleArn =
-          pods.flatMap((p) => containersOf(p.object)).find((x) => x.env.get('AWS_ROLE_ARN'))?.env.get('AWS_ROLE_ARN') ?? '';
+          pods
+            .flatMap((p) => containersOf(p.object))
+            .find((x) => x.env.get('AWS_ROLE_ARN'))
+            ?.env.get('AWS_ROLE_ARN') ?? '';
       const role = parseRoleArnParts(roleArn);
       const iam: DoctorSnapshot['iam'] = {};
       if (role) {
@@ -147,7 +152,11 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
           pod: query.pod,
           container: query.container,
         },
-        issuer: { url: cluster.issuer, thumbprint: deps.thumbprint, source: `cluster ${cluster.name}` },
+        issuer: {
+          url: cluster.issuer,
+          thumbprint: deps.thumbprint,
+          source: `cluster ${cluster.name}`,
+        },
         region: cluster.region,
         serviceAccount: sa,
         serviceAccountNames: await names('ServiceAccount'),

@@ -81,7 +81,8 @@ export function tokenVolume(
       const t = src.serviceAccountToken;
       return {
         audience: typeof t.audience === 'string' ? t.audience : undefined,
-        expirationSeconds: typeof t.expirationSeconds === 'number' ? t.expirationSeconds : undefined,
+        expirationSeconds:
+          typeof t.expirationSeconds === 'number' ? t.expirationSeconds : undefined,
         path: typeof t.path === 'string' ? t.path : 'token',
       };
     }

@@ -19,7 +19,8 @@ describe('readStsAnswer', () => {
         ok: true,
         assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/s3-app-role/xy',
         subject: 'system:serviceaccount:production:s3-app',
-        provider: 'arn:aws:iam::123456789012:oidc-provider/127.0.0.1:45780/id/6C0BFA0A9C4BEF1426E0C829AC61B1AA',
+        provider:
+          'arn:aws:iam::123456789012:oidc-provider/127.0.0.1:45780/id/6C0BFA0A9C4BEF1426E0C829AC61B1AA',
         audience: 'sts.amazonaws.com',
       },
     },
@@ -27,13 +28,21 @@ describe('readStsAnswer', () => {
       name: 'a refusal',
       status: 403,
       body: DENIED,
-      want: { ok: false, code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' },
+      want: {
+        ok: false,
+        code: 'AccessDenied',
+        message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+      },
     },
     {
       name: 'entities decoded',
       status: 400,
       body: INVALID,
-      want: { ok: false, code: 'ValidationError', message: expect.stringContaining("Value 'x' at 'roleSessionName'") },
+      want: {
+        ok: false,
+        code: 'ValidationError',
+        message: expect.stringContaining("Value 'x' at 'roleSessionName'"),
+      },
     },
     {
       name: 'not the Query protocol',
@@ -93,6 +102,11 @@ describe('exchangeToken', () => {
       tokenInfo: { audience: 'sts.amazonaws.com', expirationSeconds: 600 },
       fetch: fake,
     });
-    expect(r).toMatchObject({ ok: false, status: 0, code: 'NetworkError', message: 'cannot reach http://127.0.0.1:1 (ECONNREFUSED)' });
+    expect(r).toMatchObject({
+      ok: false,
+      status: 0,
+      code: 'NetworkError',
+      message: 'cannot reach http://127.0.0.1:1 (ECONNREFUSED)',
+    });
   });
 });

@@ -35,7 +35,10 @@ const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
 export function readStsAnswer(
   status: number,
   body: string,
-): Pick<ExchangeResult, 'ok' | 'code' | 'message' | 'assumedRoleArn' | 'subject' | 'provider' | 'audience'> {
+): Pick<
+  ExchangeResult,
+  'ok' | 'code' | 'message' | 'assumedRoleArn' | 'subject' | 'provider' | 'audience'
+> {
   let doc: unknown;
   try {
     doc = parser.parse(body);
@@ -57,7 +60,11 @@ export function readStsAnswer(
   }
   const error = isObj(root.ErrorResponse) ? root.ErrorResponse.Error : undefined;
   if (isObj(error)) return { ok: false, code: text(error.Code), message: text(error.Message) };
-  return { ok: false, code: `HTTP${status}`, message: 'the edge did not answer in the Query protocol' };
+  return {
+    ok: false,
+    code: `HTTP${status}`,
+    message: 'the edge did not answer in the Query protocol',
+  };
 }
 
 /**

@@ -14,7 +14,10 @@ const file = (name: string, edit?: (t: string) => string): StaticFile => {
   return { name, text: edit ? edit(text) : text };
 };
 const NOW = '2025-03-04T12:00:00.000Z';
-const statuses = (files: StaticFile[], opts: Parameters<typeof staticSnapshot>[1] = { now: NOW }) => {
+const statuses = (
+  files: StaticFile[],
+  opts: Parameters<typeof staticSnapshot>[1] = { now: NOW },
+) => {
   const r = runChecks(staticSnapshot(files, opts, AWS_MANAGED_POLICIES));
   return {
     r,
@@ -55,16 +58,27 @@ describe('readTerraform / terraformIam', () => {
 
   it('follows the trust policy to the data source when the plan does not know it', () => {
     const plan = JSON.parse(file('terraform-plan.json').text);
-    const role = plan.planned_values.root_module.resources.find((r: { address: string }) => r.address === 'aws_iam_role.sa');
+    const role = plan.planned_values.root_module.resources.find(
+      (r: { address: string }) => r.address === 'aws_iam_role.sa',
+    );
     delete role.values.assume_role_policy;
-    plan.resource_changes.find((c: { address: string }) => c.address === 'aws_iam_role.sa').change.after_unknown.assume_role_policy = true;
-    const withData = terraformIam(readTerraform(plan) as NonNullable<ReturnType<typeof readTerraform>>, AWS_MANAGED_POLICIES);
+    plan.resource_changes.find(
+      (c: { address: string }) => c.address === 'aws_iam_role.sa',
+    ).change.after_unknown.assume_role_policy = true;
+    const withData = terraformIam(
+      readTerraform(plan) as NonNullable<ReturnType<typeof readTerraform>>,
+      AWS_MANAGED_POLICIES,
+    );
     expect(withData.roles[0]?.trustPolicy).toContain('system:serviceaccount:payments:s3-backup');
     // the provider is created in the same plan: the data source is read at apply
-    plan.prior_state.values.root_module.resources = plan.prior_state.values.root_module.resources.filter(
-      (r: { type: string }) => r.type !== 'aws_iam_policy_document',
+    plan.prior_state.values.root_module.resources =
+      plan.prior_state.values.root_module.resources.filter(
+        (r: { type: string }) => r.type !== 'aws_iam_policy_document',
+      );
+    const deferred = terraformIam(
+      readTerraform(plan) as NonNullable<ReturnType<typeof readTerraform>>,
+      AWS_MANAGED_POLICIES,
     );
-    const deferred = terraformIam(readTerraform(plan) as NonNullable<ReturnType<typeof readTerraform>>, AWS_MANAGED_POLICIES);
     expect(deferred.roles[0]?.trustPolicy).toBeUndefined();
     expect(deferred.roles[0]?.trustUnknown).toBe(
       'known only after apply (data.aws_iam_policy_document.assume_role.json)',
@@ -97,8 +111,12 @@ describe('static doctor', () => {
     expect(by['provider-thumbprint'].status).toBe('skip');
     expect(by['trust-sub'].status).toBe('pass');
     expect(by['pod-env'].status).toBe('pass');
-    expect(by['pod-env'].detail).toMatch(/deployment s3-backup: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume aws-iam-token .* once admitted/);
-    expect(by.permissions.detail).toMatch(/allowed by `aws_iam_policy\.backup` statement `ReadWrite`/);
+    expect(by['pod-env'].detail).toMatch(
+      /deployment s3-backup: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume aws-iam-token .* once admitted/,
+    );
+    expect(by.permissions.detail).toMatch(
+      /allowed by `aws_iam_policy\.backup` statement `ReadWrite`/,
+    );
     expect(by['token-exchange'].status).toBe('skip');
     expect(by['trust-lint'].status).toBe('warn'); // T6: no aud condition
   });
@@ -106,7 +124,12 @@ describe('static doctor', () => {
   it('catches a namespace typo in the plan’s trust policy', () => {
     const { by } = statuses([
       file('s3-backup.yaml'),
-      file('terraform-plan.json', (t) => t.replaceAll('system:serviceaccount:payments:s3-backup', 'system:serviceaccount:payment:s3-backup')),
+      file('terraform-plan.json', (t) =>
+        t.replaceAll(
+          'system:serviceaccount:payments:s3-backup',
+          'system:serviceaccount:payment:s3-backup',
+        ),
+      ),
     ]);
     expect(by['trust-sub'].status).toBe('fail');
     expect(by['trust-sub'].detail).toMatch(/namespace `payment` instead of `payments`/);
@@ -118,13 +141,18 @@ describe('static doctor', () => {
       file('terraform-plan.json', (t) => t.replaceAll('"sts.amazonaws.com"', '"sts.amazon.com"')),
     ]);
     expect(by['provider-client-id'].status).toBe('fail');
-    expect(by['provider-client-id'].fix).toBe('add "sts.amazonaws.com" to client_id_list of aws_iam_openid_connect_provider.eks');
+    expect(by['provider-client-id'].fix).toBe(
+      'add "sts.amazonaws.com" to client_id_list of aws_iam_openid_connect_provider.eks',
+    );
   });
 
   it('says what the plan does not allow', () => {
     const { by, r } = statuses([file('s3-backup.yaml'), file('terraform-plan.json')], {
       now: NOW,
-      request: { action: 's3:DeleteObject', resource: 'arn:aws:s3:::payments-backups/nightly/db.gz' },
+      request: {
+        action: 's3:DeleteObject',
+        resource: 'arn:aws:s3:::payments-backups/nightly/db.gz',
+      },
     });
     expect(r.ok).toBe(false);
     expect(by.permissions.status).toBe('fail');
@@ -133,11 +161,16 @@ describe('static doctor', () => {
 
   it('checks a Deployment that forgot serviceAccountName', () => {
     const { by } = statuses(
-      [file('s3-backup.yaml', (t) => t.replace('      serviceAccountName: s3-backup\n', '')), file('terraform-plan.json')],
+      [
+        file('s3-backup.yaml', (t) => t.replace('      serviceAccountName: s3-backup\n', '')),
+        file('terraform-plan.json'),
+      ],
       { now: NOW },
     );
     expect(by['pod-service-account'].status).toBe('fail');
-    expect(by['pod-service-account'].detail).toMatch(/the pods of deployment s3-backup run as ServiceAccount `default` \(the namespace's default: is serviceAccountName missing\?\)/);
+    expect(by['pod-service-account'].detail).toMatch(
+      /the pods of deployment s3-backup run as ServiceAccount `default` \(the namespace's default: is serviceAccountName missing\?\)/,
+    );
   });
 
   it('previews a container that sets AWS_ROLE_ARN itself as the webhook would treat it', () => {
@@ -150,15 +183,25 @@ describe('static doctor', () => {
       ),
       file('terraform-plan.json'),
     ]);
-    // the webhook still adds the token file (credentials count as defined), not the volume mount check
-    expect(by['pod-env'].status).not.toBe('pass');
+    // its own AWS_ROLE_ARN counts as "credentials defined": the webhook adds no token file
+    expect(by['pod-env'].status).toBe('fail');
+    expect(by['pod-env'].detail).toMatch(/container `backup` lacks AWS_WEB_IDENTITY_TOKEN_FILE/);
+    expect(by['pod-env'].fix).toMatch(
+      /^remove the AWS_ROLE_ARN \/ AWS_WEB_IDENTITY_TOKEN_FILE the manifest sets itself/,
+    );
   });
 
   it('works from plain files: the seed trust policy, a permission policy and the manifests', () => {
-    const { r, by } = statuses([file('s3-app.yaml'), file('trust-policy.json'), file('permissions.json')], {
-      now: NOW,
-      request: { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:123456789012:my-queue' },
-    });
+    const { r, by } = statuses(
+      [file('s3-app.yaml'), file('trust-policy.json'), file('permissions.json')],
+      {
+        now: NOW,
+        request: {
+          action: 'sqs:SendMessage',
+          resource: 'arn:aws:sqs:us-east-1:123456789012:my-queue',
+        },
+      },
+    );
     expect(r.ok).toBe(true);
     expect(by['oidc-provider'].status).toBe('skip');
     expect(by['role-exists'].detail).toMatch(/\(trust-policy\.json\)/);
@@ -178,7 +221,11 @@ describe('static doctor', () => {
 
   it('asks which ServiceAccount when the files hold several', () => {
     expect(() =>
-      staticSnapshot([file('s3-app.yaml'), file('s3-backup.yaml')], { now: NOW }, AWS_MANAGED_POLICIES),
+      staticSnapshot(
+        [file('s3-app.yaml'), file('s3-backup.yaml')],
+        { now: NOW },
+        AWS_MANAGED_POLICIES,
+      ),
     ).toThrow(StaticInputError);
     const snap = staticSnapshot(
       [file('s3-app.yaml'), file('s3-backup.yaml')],
@@ -190,7 +237,11 @@ describe('static doctor', () => {
 
   it('rejects a file that is none of the three kinds', () => {
     expect(() =>
-      staticSnapshot([{ name: 'x.txt', text: 'key: [unclosed' }], { now: NOW }, AWS_MANAGED_POLICIES),
+      staticSnapshot(
+        [{ name: 'x.txt', text: 'key: [unclosed' }],
+        { now: NOW },
+        AWS_MANAGED_POLICIES,
+      ),
     ).toThrow(/cannot read `x\.txt`/);
   });
 });

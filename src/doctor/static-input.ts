@@ -97,7 +97,11 @@ function classify(files: StaticFile[], catalog: AwsPolicyCatalog, defaultNs: str
     for (const d of docs) {
       const o = d.object as KubeObject;
       if (o.kind === 'ServiceAccount' || o.kind === 'Pod' || o.kind === 'Deployment')
-        out.manifests.push({ object: o, file: f.name, namespace: o.metadata?.namespace ?? defaultNs });
+        out.manifests.push({
+          object: o,
+          file: f.name,
+          namespace: o.metadata?.namespace ?? defaultNs,
+        });
       else if (o.kind !== 'Namespace')
         out.notes.push(`${f.name}: ${o.kind ?? 'an object without kind'} ignored`);
     }
@@ -121,7 +125,11 @@ function podOf(m: Manifest): { pod: KubeObject; deployment?: string } | undefine
     pod: {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...(template.metadata ?? {}), name: `${o.metadata?.name ?? 'deployment'}-…`, namespace: m.namespace },
+      metadata: {
+        ...(template.metadata ?? {}),
+        name: `${o.metadata?.name ?? 'deployment'}-…`,
+        namespace: m.namespace,
+      },
       spec: structuredClone(template.spec ?? {}),
     },
   };
@@ -149,12 +157,14 @@ function pickServiceAccount(inputs: Inputs, opts: StaticOptions): { ns: string; 
   }
   const annotated = sas.filter((m) => m.object.metadata?.annotations?.[ROLE_ARN_ANNOTATION]);
   const pick = annotated.length === 1 ? annotated : sas.length === 1 ? sas : undefined;
-  if (pick?.[0])
-    return { ns: pick[0].namespace, sa: pick[0].object.metadata?.name ?? 'default' };
+  if (pick?.[0]) return { ns: pick[0].namespace, sa: pick[0].object.metadata?.name ?? 'default' };
   const workloads = inputs.manifests.filter((m) => m.object.kind !== 'ServiceAccount');
   if (sas.length === 0 && workloads.length === 1) {
     const p = podOf(workloads[0] as Manifest);
-    return { ns: (workloads[0] as Manifest).namespace, sa: p ? podServiceAccount(p.pod) : 'default' };
+    return {
+      ns: (workloads[0] as Manifest).namespace,
+      sa: p ? podServiceAccount(p.pod) : 'default',
+    };
   }
   if (sas.length === 0 && workloads.length === 0)
     throw new StaticInputError(
@@ -214,7 +224,9 @@ export function staticSnapshot(
     const p = podOf(m);
     return p ? [{ m, p }] : [];
   });
-  let chosen = opts.pod ? workloads : workloads.filter((w) => podServiceAccount(w.p.pod) === saName);
+  let chosen = opts.pod
+    ? workloads
+    : workloads.filter((w) => podServiceAccount(w.p.pod) === saName);
   if (chosen.length === 0 && !opts.pod)
     chosen = workloads.filter(
       (w) => !w.p.pod.spec?.serviceAccountName && !w.p.pod.spec?.serviceAccount,

@@ -69,7 +69,8 @@ function walkModule(m: unknown, out: TfResource[], seen: Set<string>): void {
       unknown: new Set(),
     });
   }
-  for (const child of (m.child_modules as unknown[] | undefined) ?? []) walkModule(child, out, seen);
+  for (const child of (m.child_modules as unknown[] | undefined) ?? [])
+    walkModule(child, out, seen);
 }
 
 function walkConfig(m: unknown, prefix: string, out: Map<string, Map<string, string[]>>): void {
@@ -173,7 +174,8 @@ export function resolve(doc: TfDocument, r: TfResource, attr: string, depth = 0)
     if (!t) continue;
     if (depth > 4) break;
     const inner = resolve(doc, t.res, t.attr, depth + 1);
-    if (inner.known && inner.value !== undefined) return { known: true, value: inner.value, via: t.res };
+    if (inner.known && inner.value !== undefined)
+      return { known: true, value: inner.value, via: t.res };
     return { known: false, why: `known only after apply (${ref})`, via: t.res };
   }
   return {
@@ -252,14 +254,18 @@ export function terraformIam(doc: TfDocument, catalog: AwsPolicyCatalog): TfIam 
       trustPolicy: trust.known ? str(trust.value) : undefined,
       trustUnknown: trust.known ? undefined : trust.why,
       maxSessionDuration:
-        typeof r.values.max_session_duration === 'number' ? r.values.max_session_duration : undefined,
+        typeof r.values.max_session_duration === 'number'
+          ? r.values.max_session_duration
+          : undefined,
       inline: [],
       attached: [],
     };
     for (const b of (r.values.inline_policy as unknown[] | undefined) ?? []) {
-      if (isObj(b) && str(b.name)) role.inline.push({ name: str(b.name) as string, document: str(b.policy) });
+      if (isObj(b) && str(b.name))
+        role.inline.push({ name: str(b.name) as string, document: str(b.policy) });
     }
-    for (const arn of strList(r.values.managed_policy_arns) ?? []) role.attached.push(managedDoc(arn));
+    for (const arn of strList(r.values.managed_policy_arns) ?? [])
+      role.attached.push(managedDoc(arn));
     const boundary = resolve(doc, r, 'permissions_boundary');
     if (boundary.known && str(boundary.value)) role.boundary = managedDoc(str(boundary.value));
     else if (!boundary.known) role.boundary = managedDoc(undefined, boundary.via);
@@ -306,7 +312,9 @@ export function terraformIam(doc: TfDocument, catalog: AwsPolicyCatalog): TfIam 
       arn: str(r.values.arn),
       url: ((url.known ? str(url.value) : undefined) ?? '').replace(/^https:\/\//i, ''),
       clientIds: clientIds.known ? (strList(clientIds.value) ?? []) : undefined,
-      thumbprints: thumbs.known ? (strList(thumbs.value) ?? []).map((t) => t.toLowerCase()) : undefined,
+      thumbprints: thumbs.known
+        ? (strList(thumbs.value) ?? []).map((t) => t.toLowerCase())
+        : undefined,
       source: r.address,
     };
   });

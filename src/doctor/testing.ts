@@ -20,10 +20,17 @@ export const THUMBPRINT = 'e857bb2c5c93c14f129dcecdadb739a5127a370a';
 export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/s3-app-role`;
 
 export function trustPolicy(
-  opts: { sub?: string | null; aud?: string | null; provider?: string; action?: string; extra?: object[] } = {},
+  opts: {
+    sub?: string | null;
+    aud?: string | null;
+    provider?: string;
+    action?: string;
+    extra?: object[];
+  } = {},
 ): string {
   const cond: Record<string, string> = {};
-  if (opts.sub !== null) cond[`${HOSTPATH}:sub`] = opts.sub ?? 'system:serviceaccount:production:s3-app';
+  if (opts.sub !== null)
+    cond[`${HOSTPATH}:sub`] = opts.sub ?? 'system:serviceaccount:production:s3-app';
   if (opts.aud !== null) cond[`${HOSTPATH}:aud`] = opts.aud ?? 'sts.amazonaws.com';
   return JSON.stringify({
     Version: '2012-10-17',
@@ -43,7 +50,11 @@ export function serviceAccount(
   annotations: Record<string, string> = { 'eks.amazonaws.com/role-arn': ROLE_ARN },
   name = 's3-app',
 ): KubeObject {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'production', annotations } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace: 'production', annotations },
+  };
 }
 
 /** A pod admitted through the webhook with `sa` as it was at admission time. */

@@ -8,7 +8,11 @@
  * near misses get a "did you mean". Pure.
  */
 import { conditionHolds } from '../policy/conditions.js';
-import { type CompiledPolicy, type CompiledStatement, compilePolicy } from '../policy/compile-policy.js';
+import {
+  type CompiledPolicy,
+  type CompiledStatement,
+  compilePolicy,
+} from '../policy/compile-policy.js';
 import { createContext } from '../policy/context.js';
 import { prepareRequest } from '../policy/evaluate.js';
 import { type Explanation, explainRequest } from '../policy/explain.js';
@@ -18,7 +22,11 @@ import { parsePolicy } from '../policy/parse-policy.js';
 import { principalGrant } from '../policy/principal.js';
 import type { ConditionClause } from '../policy/types.js';
 import { validatePolicy } from '../policy/validate-policy.js';
-import { providerKeyPrefix, webIdentityKeys, webIdentityPrincipal } from '../policy/web-identity.js';
+import {
+  providerKeyPrefix,
+  webIdentityKeys,
+  webIdentityPrincipal,
+} from '../policy/web-identity.js';
 
 export const WEB_IDENTITY_ACTION = 'sts:AssumeRoleWithWebIdentity';
 
@@ -114,13 +122,16 @@ export function analyzeTrust(q: TrustQuery): TrustAnalysis {
     for (const e of st.source.principal?.entries ?? [])
       if (e.kind === 'Federated' && !federated.includes(e.value)) federated.push(e.value);
     const principalOk =
-      st.principal !== null && !st.notPrincipal && principalGrant(st.principal, prepared.chain) !== undefined;
+      st.principal !== null &&
+      !st.notPrincipal &&
+      principalGrant(st.principal, prepared.chain) !== undefined;
     const actionOk =
       st.actions !== null && st.actions.some((g) => matchGlob(g, prepared.action)) !== st.notAction;
     const conditions = st.conditions.map((c): ConditionVerdict => {
       const m = CLAIM_KEY.exec(c.clause.key);
       const issuerPart = m?.[1];
-      const isClaim = issuerPart !== undefined && (issuerPart.includes('.') || issuerPart.includes('/'));
+      const isClaim =
+        issuerPart !== undefined && (issuerPart.includes('.') || issuerPart.includes('/'));
       return {
         clause: c.clause,
         holds: conditionHolds(c, prepared.context),
@@ -171,7 +182,9 @@ export function claimVerdict(candidates: StatementVerdict[], claim: 'sub' | 'aud
 
 /** Whether a condition key's issuer part names the cluster's issuer (keys ignore case). */
 export function sameIssuer(keyIssuer: string | undefined, issuer: string): boolean {
-  return keyIssuer !== undefined && keyIssuer.toLowerCase() === providerKeyPrefix(issuer).toLowerCase();
+  return (
+    keyIssuer !== undefined && keyIssuer.toLowerCase() === providerKeyPrefix(issuer).toLowerCase()
+  );
 }
 
 /**

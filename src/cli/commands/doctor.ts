@@ -31,7 +31,10 @@ function requestOf(opts: DoctorOptions): DoctorSnapshot['request'] {
     throw new CliError('--resource needs --action (e.g. --action s3:GetObject)', 2);
   if (opts.action === undefined) return undefined;
   if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(opts.action))
-    throw new CliError(`--action \`${opts.action}\` is not an action (service:Action, e.g. s3:ListBucket)`, 2);
+    throw new CliError(
+      `--action \`${opts.action}\` is not an action (service:Action, e.g. s3:ListBucket)`,
+      2,
+    );
   const resource = opts.resource ?? '*';
   if (resource !== '*' && !resource.startsWith('arn:'))
     throw new CliError(`--resource \`${resource}\` is not an ARN (or *)`, 2);
@@ -191,10 +194,13 @@ export function registerDoctorCommand(
   program
     .command('doctor')
     .description(
-      "walk the IRSA checklist for a ServiceAccount or pod (provider, annotation, role, trust policy, pod admission, permissions, lint, the real token exchange), live or from files",
+      'walk the IRSA checklist for a ServiceAccount or pod (provider, annotation, role, trust policy, pod admission, permissions, lint, the real token exchange), live or from files',
     )
     .argument('[serviceaccount]', 'the ServiceAccount (or give --pod)')
-    .option('-n, --namespace <ns>', 'the namespace (default: default, or the files’ ServiceAccount’s)')
+    .option(
+      '-n, --namespace <ns>',
+      'the namespace (default: default, or the files’ ServiceAccount’s)',
+    )
     .option('--pod <pod>', 'check this pod (its ServiceAccount, admission, env and token)')
     .option('-c, --container <name>', 'the container of the pod to check (default: all)')
     .option('--action <action>', 'simulate this call with the role’s policies, e.g. s3:GetObject')
@@ -205,11 +211,17 @@ export function registerDoctorCommand(
       'static mode: a manifest, policy JSON or `terraform show -json` file (repeat -f)',
       collect,
     )
-    .option('--issuer <url>', 'static mode: the cluster’s issuer URL, when the files do not name it')
+    .option(
+      '--issuer <url>',
+      'static mode: the cluster’s issuer URL, when the files do not name it',
+    )
     .option('--region <region>', 'static mode: the region the webhook injects')
     .option('--fail-on-warn', 'exit 1 on warnings too')
     .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
-    .option('--endpoint <url>', 'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
     .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
     .action(async (sa: string | undefined, opts: DoctorOptions) =>
       setExit(await doctorCommand(sa, opts, io)),

@@ -86,7 +86,10 @@ describe('refreshTime (the kubelet’s rule)', () => {
     { name: '80 % of 10 minutes', ttl: 600, after: 480_000 },
     { name: 'at most 24 h of age', ttl: 48 * 3600, after: 24 * HOUR },
   ])('$name', ({ ttl, after }) => {
-    const t = { expirationTimestamp: new Date(T0 + ttl * 1000).toISOString(), expirationSeconds: ttl };
+    const t = {
+      expirationTimestamp: new Date(T0 + ttl * 1000).toISOString(),
+      expirationSeconds: ttl,
+    };
     expect(refreshTime(t) - T0).toBe(after);
   });
 });
@@ -286,9 +289,15 @@ describe('execPlan', () => {
       { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
     );
     const plan = execPlan(p);
-    expect(plan.env).toMatchObject({ S3_BUCKET: 'my-bucket', POD_NAME: 's3-reader', PREFIX: 's3-reader/my-bucket/$(literal)' });
+    expect(plan.env).toMatchObject({
+      S3_BUCKET: 'my-bucket',
+      POD_NAME: 's3-reader',
+      PREFIX: 's3-reader/my-bucket/$(literal)',
+    });
     expect(plan.env.PASSWORD).toBeUndefined();
-    expect(plan.warnings).toEqual(['PASSWORD comes from a Secret or ConfigMap, which irsakit does not keep: not set']);
+    expect(plan.warnings).toEqual([
+      'PASSWORD comes from a Secret or ConfigMap, which irsakit does not keep: not set',
+    ]);
   });
 
   it('warns, with the fix, for a pod admitted before the annotation', () => {

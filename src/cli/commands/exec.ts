@@ -279,33 +279,19 @@ export async function execCommand(
   const execDir = join(dataDir, 'exec');
   let podName = opts.pod as string;
   let created = false;
-  if (opts.serviceAccount) {
-    const sa = opts.serviceAccount;
-    await client.request('GET', `${base}/serviceaccounts/${encodeURIComponent(sa)}`);
-    const manifest = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${sa}-`,
-        namespace: ns,
-        labels: { 'app.kubernetes.io/managed-by': 'irsa-exec' },
-      },
-      spec: {
-        serviceAccountName: sa,
-        containers: [{ name: opts.container ?? 'main', image: 'irsa-exec' }],
-      },
-    };
-    const r = await client.request<{ items: { ref: string }[] }>(
-      'POST',
-      `/clusters/${encodeURIComponent(cluster)}/apply?namespace=${encodeURIComponent(ns)}`,
-      JSON.stringify(manifest),
-    );
-    const ref = r.body.items[0]?.ref ?? '';
-    podName = ref.replace(/^pod\//, '');
-    created = true;
-    if (opts.keep) io.err(`irsa: pod ${ns}/${podName} created (kept afterwards)`);
-  }
-  const podDir = join(execDir, cluster, ns, podName);
+  // a signal during the set-up stops it cleanly (the pod created for -s is removed)
+  let aborted: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    aborted ??= s;
+  };
+  const setupSignals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map(
+    (s) => [s, () => onSignal(s)] as const,
+  );
+  for (const [s, h] of setupSignals) process.on(s, h);
+  const endSetup = () => {
+    for (const [s, h] of setupSignals) process.off(s, h);
+  };
+  const podDir = () => join(execDir, cluster, ns, podName);
   const refreshers: TokenRefresher[] = [];
   const cleanup = async () => {
     for (const r of refreshers) r.stop();
@@ -313,10 +299,36 @@ export async function execCommand(
       await client
         .request('DELETE', `${base}/pods/${encodeURIComponent(podName)}`)
         .catch(() => undefined);
-      await rm(podDir, { recursive: true, force: true });
+      await rm(podDir(), { recursive: true, force: true });
     }
   };
   try {
+    if (opts.serviceAccount) {
+      const sa = opts.serviceAccount;
+      await client.request('GET', `${base}/serviceaccounts/${encodeURIComponent(sa)}`);
+      const manifest = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: `${sa}-`,
+          namespace: ns,
+          labels: { 'app.kubernetes.io/managed-by': 'irsa-exec' },
+        },
+        spec: {
+          serviceAccountName: sa,
+          containers: [{ name: opts.container ?? 'main', image: 'irsa-exec' }],
+        },
+      };
+      const r = await client.request<{ items: { ref: string }[] }>(
+        'POST',
+        `/clusters/${encodeURIComponent(cluster)}/apply?namespace=${encodeURIComponent(ns)}`,
+        JSON.stringify(manifest),
+      );
+      const ref = r.body.items[0]?.ref ?? '';
+      podName = ref.replace(/^pod\//, '');
+      created = true;
+      if (opts.keep) io.err(`irsa: pod ${ns}/${podName} created (kept afterwards)`);
+    }
     const got = await client.request<{ object: KubeObject; admission?: AdmissionRecord }>(
       'GET',
       `${base}/pods/${encodeURIComponent(podName)}`,
@@ -339,7 +351,7 @@ export async function execCommand(
       admission: got.body.admission,
       serviceAccount: sa,
       endpoint: client.endpoint,
-      podDir,
+      podDir: podDir(),
       emptyCredentials: files.credentials,
       emptyConfig: files.config,
       recreate: deployment
@@ -375,9 +387,11 @@ export async function execCommand(
       refreshers.push(refresher);
       await refresher.start();
     }
+    if (aborted) return 128 + (constants.signals[aborted] ?? 0);
     return await runChild(cmd, args, plan.env, io);
   } finally {
     await cleanup();
+    endSetup();
   }
 }
 
