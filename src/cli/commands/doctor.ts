@@ -223,6 +223,18 @@ export function registerDoctorCommand(
       'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
     )
     .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  irsa doctor -n production s3-app
+  irsa doctor -n production --pod s3-reader --action s3:GetObject --resource arn:aws:s3:::my-bucket/key
+  irsa doctor -f k8s.yaml -f trust-policy.json -f permissions.json
+  terraform show -json plan.out > plan.json && irsa doctor -f k8s.yaml -f plan.json --json
+
+Marks: ✓ pass, ✗ fail (with the fix), ! warning, - skipped (with why).
+Exit status: 0 when no check fails, 1 when one does (or a warning, with --fail-on-warn), 2 on bad arguments.`,
+    )
     .action(async (sa: string | undefined, opts: DoctorOptions) =>
       setExit(await doctorCommand(sa, opts, io)),
     );

@@ -421,6 +421,17 @@ export function registerExecCommand(
       'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
     )
     .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  irsa exec -n production --pod s3-reader -- aws sts get-caller-identity
+  irsa exec -n production -s s3-app -- python3 s3_reader.py
+
+The token file is <data>/exec/<cluster>/<namespace>/<pod>/<volume>/token (mode 0600),
+refreshed at 80% of its lifetime. Exit status: the program's (128+n when signal n ends it),
+127 when it cannot be started, 1 when the pod or its token cannot be had, 2 on bad arguments.`,
+    )
     .action(async (command: string[], opts: ExecOptions) =>
       setExit(await execCommand(command, opts, io)),
     );
