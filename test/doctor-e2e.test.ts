@@ -335,6 +335,75 @@ describe('the provider and the audience', () => {
     );
   }, 180_000);
 
+  it('a thumbprint that is not the issuer CA’s', async () => {
+    expect((await h.irsa(['cluster', 'create', 'west'])).code).toBe(0);
+    const west = (
+      await h.aws([
+        'eks',
+        'describe-cluster',
+        '--name',
+        'west',
+        '--query',
+        'cluster.identity.oidc.issuer',
+        '--output',
+        'text',
+      ])
+    ).stdout.trim();
+    const westHost = west.replace('https://', '');
+    expect(
+      (
+        await h.aws([
+          'iam',
+          'create-open-id-connect-provider',
+          '--url',
+          west,
+          '--client-id-list',
+          'sts.amazonaws.com',
+          '--thumbprint-list',
+          '9e99a48a9960b14926bb7f3b02e22da2b0ab7280',
+        ])
+      ).code,
+    ).toBe(0);
+    const file = join(h.home, 'west-trust.json');
+    writeFileSync(
+      file,
+      trust('system:serviceaccount:production:west-app').replaceAll(hostPath, westHost),
+    );
+    expect(
+      (
+        await h.aws([
+          'iam',
+          'create-role',
+          '--role-name',
+          'west-role',
+          '--assume-role-policy-document',
+          `file://${file}`,
+        ])
+      ).code,
+    ).toBe(0);
+    const manifests = join(h.home, 'west.yaml');
+    writeFileSync(
+      manifests,
+      `${readFileSync(example('namespace.yaml'), 'utf8')}---
+${sa('west-app', 'west-role')}`,
+    );
+    expect((await h.irsa(['apply', '--cluster', 'west', '-f', manifests])).code).toBe(0);
+    const r = await doctor(['--cluster', 'west', '-n', 'production', 'west-app']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('provider-thumbprint');
+    expect(r.by['provider-thumbprint']?.fix).toBe(
+      `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn arn:aws:iam::${ACCOUNT}:oidc-provider/${westHost} --thumbprint-list ${h.server.thumbprint}`,
+    );
+    expect(r.by['token-exchange']?.detail).toMatch(
+      /^STS answered HTTP 400 InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint/,
+    );
+    expect(
+      (await h.aws((r.by['provider-thumbprint']?.fix as string).split(' ').slice(1))).code,
+    ).toBe(0);
+    const fixed = await doctor(['--cluster', 'west', '-n', 'production', 'west-app']);
+    expect(fixed.report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
   it('an audience the provider does not list', async () => {
     await role('aud-role', 'system:serviceaccount:production:aud-app');
     await apply(

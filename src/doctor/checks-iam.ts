@@ -136,7 +136,7 @@ export function checkThumbprint(d: Derived): CheckResult {
   return check(
     id,
     'fail',
-    `the provider's thumbprints [${have.join(', ')}] do not include ${want}, the SHA-1 of the CA the issuer presents: STS cannot trust the issuer's TLS certificate and refuses the token (InvalidIdentityToken)`,
+    `the provider's thumbprints [${have.join(', ')}] do not include ${want}, the SHA-1 of the CA the issuer presents. STS answers: InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint`,
     `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${p.arn ?? d.providerArn} --thumbprint-list ${want}`,
   );
 }
