@@ -139,12 +139,7 @@ function checkPodAdmission(d: Derived): CheckResult {
     return check(id, 'fail', bad.map((b) => b.why).join('; '), fixes.join('; '));
   }
   if (warns.length > 0)
-    return check(
-      id,
-      'warn',
-      [...warns, ...ok].join('; '),
-      warns.length > 0 ? recreateFix(s.pods[0] as PodView, d.ns) : null,
-    );
+    return check(id, 'warn', [...warns, ...ok].join('; '), recreateFix(s.pods[0] as PodView, d.ns));
   return check(id, 'pass', ok.join('; '));
 }
 
