@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../cluster/manifests.js';
 import { admittedPod, serviceAccount } from '../../doctor/testing.js';
+import { applyJsonPatch } from '../../webhook/json-patch.js';
+import { mutatePod } from '../../webhook/mutate.js';
+import { defaultContainerCredentials, defaultWebhookOptions } from '../../webhook/options.js';
+import type { Pod, ServiceAccount } from '../../webhook/types.js';
 import { execPlan, type ExecPlanInput } from './exec.js';
 import {
   type IssuedToken,
@@ -318,6 +323,46 @@ describe('execPlan', () => {
     expect(plan.warnings[0]).toMatch(
       /ServiceAccount production\/s3-app has no eks\.amazonaws\.com\/role-arn annotation; annotate it \(eks\.amazonaws\.com\/role-arn: arn:aws:iam::<account>:role\/<role>\), then re-create the pod/,
     );
+  });
+
+  it('a Pod Identity pod: its two variables, the token under the data folder, and a word on the agent', () => {
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pi', namespace: 'production', uid: 'uid-pi' },
+      spec: { serviceAccountName: 's3-app', containers: [{ name: 'app', image: 'x' }] },
+    };
+    const r = mutatePod(
+      { pod, namespace: 'production', serviceAccount: sa as ServiceAccount, podIdentity: true },
+      {
+        ...defaultWebhookOptions(),
+        awsDefaultRegion: 'us-east-1',
+        containerCredentials: defaultContainerCredentials(),
+      },
+      (min) => min,
+    );
+    const plan = execPlan(
+      base({ pod: applyJsonPatch(pod, r.patch) as KubeObject, admission: undefined }),
+    );
+    expect(plan.env.AWS_CONTAINER_CREDENTIALS_FULL_URI).toBe(
+      'http://169.254.170.23/v1/credentials',
+    );
+    expect(plan.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).toBe(
+      '/data/exec/demo/production/s3-reader/eks-pod-identity-token/eks-pod-identity-token',
+    );
+    expect(plan.env.AWS_ROLE_ARN).toBeUndefined();
+    expect(plan.tokens).toEqual([
+      {
+        variable: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+        path: '/data/exec/demo/production/s3-reader/eks-pod-identity-token/eks-pod-identity-token',
+        volume: 'eks-pod-identity-token',
+        audience: 'pods.eks.amazonaws.com',
+        expirationSeconds: 79200,
+      },
+    ]);
+    expect(plan.warnings).toEqual([
+      "the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/v1/credentials is the node agent's address, which this machine does not serve",
+    ]);
   });
 
   it('names the containers when -c names none of them', () => {
