@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands, registerIssuerRotate } from './commands/cluster.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerAccountCommands, registerEnvCommand } from './commands/env.js';
+import { registerExecCommand } from './commands/exec.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -72,6 +74,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerEnvCommand(program, io, setExit);
   registerAccountCommands(program, io, setExit);
   registerClusterCommands(program, io, setExit);
+  registerExecCommand(program, io, setExit);
+  registerDoctorCommand(program, io, setExit);
   registerWebhookCommand(program, io, setExit);
   registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);
 

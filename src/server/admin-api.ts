@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterService, Kind } from '../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import { type StatusReason, kubeStatus } from '../common/kube-status.js';
+import type { DoctorOps } from '../doctor/collect.js';
 import { BodyTooLarge, readBody, sendJson } from './http.js';
 
 export const ADMIN_PREFIX = '/_irsa/v1';
@@ -41,6 +42,8 @@ export interface AdminDeps {
   token: string;
   clusters: ClusterService;
   issuer: IssuerOps;
+  /** `irsa doctor`'s live snapshot */
+  doctor?: DoctorOps | undefined;
   accounts?: AccountOps | undefined;
 }
 
@@ -77,6 +80,48 @@ async function json(req: IncomingMessage): Promise<Record<string, unknown>> {
   } catch {
     throw new ClusterError('BadRequest', 400, 'the request body is not a JSON object');
   }
+}
+
+/**
+ * `GET /clusters/:c/doctor?namespace=NS&serviceAccount=SA&pod=P&container=C`: the live
+ * snapshot `irsa doctor` runs its checks over (src/doctor).
+ */
+async function routeDoctor(
+  doctor: DoctorOps,
+  cluster: ClusterRecord,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  rest: string[],
+): Promise<void> {
+  if (rest.length !== 1) {
+    sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
+    return;
+  }
+  if (req.method !== 'GET') {
+    sendJson(
+      res,
+      405,
+      status('MethodNotAllowed', 405, `method ${req.method} is not allowed on ${url.pathname}`),
+    );
+    return;
+  }
+  const q = url.searchParams;
+  const namespace = q.get('namespace') ?? 'default';
+  const serviceAccount = q.get('serviceAccount') || undefined;
+  const pod = q.get('pod') || undefined;
+  if (!serviceAccount && !pod)
+    throw new ClusterError('BadRequest', 400, 'doctor needs a `serviceAccount` or a `pod`');
+  sendJson(
+    res,
+    200,
+    await doctor.snapshot(cluster, {
+      namespace,
+      serviceAccount,
+      pod,
+      container: q.get('container') || undefined,
+    }),
+  );
 }
 
 /**
@@ -187,6 +232,8 @@ async function route(
     return notAllowed();
   }
   const rest = p.slice(2);
+  if (rest[0] === 'doctor' && deps.doctor)
+    return routeDoctor(deps.doctor, await c.getCluster(clusterName), req, res, url, rest);
   if (rest[0] === 'apply' && rest.length === 1) {
     if (m !== 'POST') return notAllowed();
     const text = (await readBody(req, MAX_BODY)).toString('utf8');

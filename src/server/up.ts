@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ClusterService } from '../cluster/cluster-service.js';
 import { type Clock, systemClock } from '../common/clock.js';
+import { doctorOps } from '../doctor/collect.js';
 import {
   DEFAULT_ISSUER_PORT,
   type ServerRecord,
@@ -156,6 +157,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
       thumbprint: ca.thumbprint,
       caCertPath: ca.paths.caCert,
     }),
+    doctor: doctorOps({ clusters, store, clock, thumbprint: ca.thumbprint }),
   };
 
   const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {

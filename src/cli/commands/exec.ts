@@ -1,0 +1,438 @@
+/**
+ * `irsa exec [-n NS] (--pod P | -s SA) -- CMD ARGS…`: runs a local program as a container
+ * of a pod of the local cluster (DESIGN.md "irsa exec"). The child gets exactly the env the
+ * webhook injected into that container at admission (plus the container's own env), with
+ * the token files moved under the data folder, `AWS_ENDPOINT_URL` pointing at the edge, and
+ * nothing of the caller's AWS identity: every `AWS_*` variable of the shell is dropped (but
+ * a few output settings) and the shared credentials and config files point at empty files,
+ * as in a pod. The pod's projected tokens are requested from the server bound to the pod
+ * and kept fresh as the kubelet does (exec-token.ts). With `-s SA`, a pod is first created
+ * for the ServiceAccount through admission (`<sa>-<random>`), and deleted afterwards.
+ *
+ * The child's exit code is irsa's (128 + n when a signal ends it); SIGINT, SIGTERM and
+ * SIGHUP are forwarded; a program that cannot start gives 127.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { join, posix } from 'node:path';
+import type { Command } from 'commander';
+import type { KubeObject } from '../../cluster/manifests.js';
+import type { AdmissionRecord } from '../../cluster/types.js';
+import { resolveDataDir } from '../../common/data-dir.js';
+import { containersOf, podServiceAccount, tokenVolume } from '../../doctor/derive.js';
+import { type ServerOptions, adminClient, clusterOf } from '../client.js';
+import { CliError, type Output } from '../io.js';
+import { type IssuedToken, TokenRefresher, nodeTimers, writeTokenFile } from './exec-token.js';
+
+/** The caller's `AWS_*` variables a container may keep: output and retry settings only. */
+export const KEPT_AWS_VARIABLES = new Set([
+  'AWS_PAGER',
+  'AWS_DEFAULT_OUTPUT',
+  'AWS_CLI_AUTO_PROMPT',
+  'AWS_CLI_FILE_ENCODING',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
+  'AWS_EC2_METADATA_DISABLED',
+]);
+
+/** Env variables holding the path of a projected token. */
+const TOKEN_FILE_VARIABLES = [
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+];
+const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+export interface TokenFile {
+  /** the env variable that names it */
+  variable: string;
+  /** where the token is written */
+  path: string;
+  volume: string;
+  audience?: string | undefined;
+  expirationSeconds: number;
+}
+
+export interface ExecPlan {
+  env: Record<string, string>;
+  tokens: TokenFile[];
+  warnings: string[];
+  container: string;
+}
+
+export interface ExecPlanInput {
+  callerEnv: NodeJS.ProcessEnv;
+  pod: KubeObject;
+  container?: string | undefined;
+  admission?: AdmissionRecord | undefined;
+  serviceAccount?: KubeObject | undefined;
+  /** the edge, for AWS_ENDPOINT_URL */
+  endpoint: string;
+  /** `<data>/exec/<cluster>/<ns>/<pod>` */
+  podDir: string;
+  /** empty shared credentials and config files */
+  emptyCredentials: string;
+  emptyConfig: string;
+  /** how to re-create the pod, for the warning */
+  recreate: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A downward-API field of the pod, as `fieldRef` reads it. */
+function fieldOf(pod: KubeObject, path: string): string | undefined {
+  const m = pod.metadata ?? {};
+  const spec = pod.spec ?? {};
+  const status = pod.status ?? {};
+  const v: Record<string, unknown> = {
+    'metadata.name': m.name,
+    'metadata.namespace': m.namespace,
+    'metadata.uid': m.uid,
+    'spec.serviceAccountName': spec.serviceAccountName,
+    'spec.nodeName': spec.nodeName,
+    'status.podIP': status.podIP,
+    'status.hostIP': status.hostIP,
+  };
+  const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (label)
+    return (m[label[1] as 'labels' | 'annotations'] as Record<string, string>)?.[
+      label[2] as string
+    ];
+  return typeof v[path] === 'string' ? (v[path] as string) : undefined;
+}
+
+/** `$(VAR)` in an env value, as the kubelet expands it (earlier variables only; `$$` escapes). */
+function expand(value: string, defined: Map<string, string>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (all, name?: string) =>
+    all === '$$'
+      ? '$'
+      : name !== undefined && defined.has(name)
+        ? (defined.get(name) as string)
+        : all,
+  );
+}
+
+/**
+ * The child's environment and token files for one container of a pod. Pure.
+ *
+ * @example
+ * const plan = execPlan({ callerEnv: process.env, pod, endpoint: 'http://127.0.0.1:4577', podDir, … });
+ * plan.env.AWS_WEB_IDENTITY_TOKEN_FILE; // `${podDir}/aws-iam-token/token`
+ */
+export function execPlan(i: ExecPlanInput): ExecPlan {
+  const warnings: string[] = [];
+  const containers = (i.pod.spec?.containers as Obj[] | undefined) ?? [];
+  const c = i.container ? containers.find((x) => x.name === i.container) : containers[0];
+  if (!c)
+    throw new CliError(
+      i.container
+        ? `container ${i.container} is not valid for pod ${i.pod.metadata?.name} (its containers: ${containers.map((x) => String(x.name)).join(' ')})`
+        : `pod ${i.pod.metadata?.name} has no containers`,
+      1,
+    );
+  const name = String(c.name);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(i.callerEnv)) {
+    if (v === undefined) continue;
+    if (k.startsWith('AWS_') && !KEPT_AWS_VARIABLES.has(k)) continue;
+    env[k] = v;
+  }
+  // the container's env, in order, as the kubelet sets it
+  const defined = new Map<string, string>();
+  for (const e of (c.env as unknown[] | undefined) ?? []) {
+    if (!isObj(e) || typeof e.name !== 'string') continue;
+    let value: string | undefined;
+    if (typeof e.value === 'string') value = expand(e.value, defined);
+    else if (isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef))
+      value = fieldOf(i.pod, String(e.valueFrom.fieldRef.fieldPath ?? ''));
+    else if (isObj(e.valueFrom))
+      warnings.push(
+        `${e.name} comes from a Secret or ConfigMap, which irsakit does not keep: not set`,
+      );
+    else value = '';
+    if (value === undefined) continue;
+    defined.set(e.name, value);
+    env[e.name] = value;
+  }
+  // projected tokens: the file each token variable names, moved under the data folder
+  const tokens: TokenFile[] = [];
+  const view = containersOf(i.pod).find((x) => x.name === name);
+  for (const variable of TOKEN_FILE_VARIABLES) {
+    const path = env[variable];
+    if (!path) continue;
+    const mount = (view?.mounts ?? [])
+      .filter((m) => path.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`))
+      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+    const rel = mount ? posix.relative(mount.mountPath, path) : undefined;
+    const source = mount ? tokenVolume(i.pod, mount.name) : undefined;
+    if (!mount || !source || source.path !== rel) {
+      warnings.push(`${variable}=${path} is no projected token of the pod: left as it is`);
+      continue;
+    }
+    const local = join(i.podDir, mount.name, ...source.path.split('/'));
+    tokens.push({
+      variable,
+      path: local,
+      volume: mount.name,
+      audience: source.audience,
+      expirationSeconds: source.expirationSeconds ?? 3600,
+    });
+    env[variable] = local;
+  }
+  env.AWS_ENDPOINT_URL = i.endpoint;
+  env.AWS_SHARED_CREDENTIALS_FILE = i.emptyCredentials;
+  env.AWS_CONFIG_FILE = i.emptyConfig;
+  const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  if (full?.includes('169.254.170.23'))
+    warnings.push(
+      `the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=${full} is the node agent's address, which this machine does not serve`,
+    );
+  if (!env.AWS_ROLE_ARN && !full) warnings.push(noIdentityWarning(i, name));
+  return { env, tokens, warnings, container: name };
+}
+
+function noIdentityWarning(i: ExecPlanInput, container: string): string {
+  const ns = i.pod.metadata?.namespace ?? 'default';
+  const pod = `${ns}/${i.pod.metadata?.name}`;
+  const sa = `${ns}/${podServiceAccount(i.pod)}`;
+  const role = i.serviceAccount?.metadata?.annotations?.[ROLE_ANNOTATION];
+  const head = `pod ${pod} (container ${container}) has no IRSA environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)`;
+  const tail = 'running anyway: AWS SDKs will find no credentials';
+  if (role && i.admission && i.admission.mode === 'none')
+    return `${head}: it was admitted at ${i.admission.at}, before ServiceAccount ${sa} had its ${ROLE_ANNOTATION} annotation, and the webhook never changes a running pod; re-create it: ${i.recreate}; ${tail}`;
+  if (role)
+    return `${head}: the webhook left this container out (eks.amazonaws.com/skip-containers, or its own AWS_* env); ${tail}`;
+  return `${head}: ServiceAccount ${sa} has no ${ROLE_ANNOTATION} annotation; annotate it (${ROLE_ANNOTATION}: arn:aws:iam::<account>:role/<role>), then re-create the pod; ${tail}`;
+}
+
+export interface ExecOptions extends ServerOptions {
+  namespace?: string;
+  pod?: string;
+  serviceAccount?: string;
+  container?: string;
+  keep?: boolean;
+}
+
+/** Runs the child; resolves with its exit code (127 when it cannot start). */
+function runChild(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  io: Output,
+): Promise<number> {
+  return new Promise((resolve) => {
+    let done = false;
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    // INVARIANT: the handlers are in place before the child exists: a signal sent as soon as
+    // the child is seen running must not find irsa with the default (fatal) disposition.
+    // (They run from the event loop, so never before `child` below is set.)
+    const forward = (s: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(s);
+    };
+    const handlers = signals.map((s) => [s, () => forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    const child = spawn(cmd, args, { stdio: 'inherit', env });
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      for (const [s, h] of handlers) process.off(s, h);
+      resolve(code);
+    };
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      io.err(
+        `irsa: exec: cannot run \`${cmd}\`: ${e.code === 'ENOENT' ? 'command not found (not in PATH)' : e.code === 'EACCES' ? 'permission denied' : e.message}`,
+      );
+      finish(127);
+    });
+    child.on('exit', (code, signal) => {
+      finish(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0));
+    });
+  });
+}
+
+/** The empty credentials and config files a child reads instead of ~/.aws. */
+function emptyAwsFiles(execDir: string): { credentials: string; config: string } {
+  mkdirSync(execDir, { recursive: true, mode: 0o700 });
+  const credentials = join(execDir, 'empty-credentials');
+  const config = join(execDir, 'empty-config');
+  for (const f of [credentials, config]) if (!existsSync(f)) writeFileSync(f, '', { mode: 0o600 });
+  return { credentials, config };
+}
+
+export async function execCommand(
+  command: string[],
+  opts: ExecOptions,
+  io: Output,
+): Promise<number> {
+  const [cmd, ...args] = command;
+  if (!cmd)
+    throw new CliError('irsa exec needs a command: irsa exec -n NS --pod POD -- CMD ARGS…', 2);
+  if (!opts.pod === !opts.serviceAccount)
+    throw new CliError('name exactly one of --pod POD or -s SERVICEACCOUNT', 2);
+  const client = adminClient(opts);
+  const cluster = clusterOf(opts);
+  const ns = opts.namespace ?? 'default';
+  const base = `/clusters/${encodeURIComponent(cluster)}/namespaces/${encodeURIComponent(ns)}`;
+  const dataDir = resolveDataDir(opts.data);
+  const execDir = join(dataDir, 'exec');
+  let podName = opts.pod as string;
+  let created = false;
+  // a signal during the set-up stops it cleanly (the pod created for -s is removed)
+  let aborted: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    aborted ??= s;
+  };
+  const setupSignals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map(
+    (s) => [s, () => onSignal(s)] as const,
+  );
+  for (const [s, h] of setupSignals) process.on(s, h);
+  const endSetup = () => {
+    for (const [s, h] of setupSignals) process.off(s, h);
+  };
+  const podDir = () => join(execDir, cluster, ns, podName);
+  const refreshers: TokenRefresher[] = [];
+  const cleanup = async () => {
+    for (const r of refreshers) r.stop();
+    if (created && !opts.keep) {
+      await client
+        .request('DELETE', `${base}/pods/${encodeURIComponent(podName)}`)
+        .catch(() => undefined);
+      await rm(podDir(), { recursive: true, force: true });
+    }
+  };
+  try {
+    if (opts.serviceAccount) {
+      const sa = opts.serviceAccount;
+      await client.request('GET', `${base}/serviceaccounts/${encodeURIComponent(sa)}`);
+      const manifest = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: `${sa}-`,
+          namespace: ns,
+          labels: { 'app.kubernetes.io/managed-by': 'irsa-exec' },
+        },
+        spec: {
+          serviceAccountName: sa,
+          containers: [{ name: opts.container ?? 'main', image: 'irsa-exec' }],
+        },
+      };
+      const r = await client.request<{ items: { ref: string }[] }>(
+        'POST',
+        `/clusters/${encodeURIComponent(cluster)}/apply?namespace=${encodeURIComponent(ns)}`,
+        JSON.stringify(manifest),
+      );
+      const ref = r.body.items[0]?.ref ?? '';
+      podName = ref.replace(/^pod\//, '');
+      created = true;
+      if (opts.keep) io.err(`irsa: pod ${ns}/${podName} created (kept afterwards)`);
+    }
+    const got = await client.request<{ object: KubeObject; admission?: AdmissionRecord }>(
+      'GET',
+      `${base}/pods/${encodeURIComponent(podName)}`,
+    );
+    const pod = got.body.object;
+    const saName = podServiceAccount(pod);
+    const sa = await client
+      .request<{ object: KubeObject }>(
+        'GET',
+        `${base}/serviceaccounts/${encodeURIComponent(saName)}`,
+      )
+      .then((x) => x.body.object)
+      .catch(() => undefined);
+    const deployment = pod.metadata?.annotations?.['irsakit.dev/deployment'];
+    const files = emptyAwsFiles(execDir);
+    const plan = execPlan({
+      callerEnv: process.env,
+      pod,
+      container: opts.container,
+      admission: got.body.admission,
+      serviceAccount: sa,
+      endpoint: client.endpoint,
+      podDir: podDir(),
+      emptyCredentials: files.credentials,
+      emptyConfig: files.config,
+      recreate: deployment
+        ? `irsa rollout restart deployment/${deployment} -n ${ns}`
+        : `irsa delete pod ${podName} -n ${ns}, then apply it again`,
+    });
+    for (const w of plan.warnings) io.err(`irsa: warning: ${w}`);
+    for (const t of plan.tokens) {
+      const spec: Record<string, unknown> = {
+        expirationSeconds: t.expirationSeconds,
+        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: podName, uid: pod.metadata?.uid },
+      };
+      if (t.audience) spec.audiences = [t.audience];
+      const refresher = new TokenRefresher({
+        now: Date.now,
+        timers: nodeTimers,
+        request: async (): Promise<IssuedToken> => {
+          const r = await client.request<{
+            status?: { token?: string; expirationTimestamp?: string };
+          }>('POST', `${base}/serviceaccounts/${encodeURIComponent(saName)}/token`, {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec,
+          });
+          const token = r.body.status?.token;
+          const exp = r.body.status?.expirationTimestamp;
+          if (!token || !exp) throw new Error('the TokenRequest answered without a token');
+          return { token, expirationTimestamp: exp, expirationSeconds: t.expirationSeconds };
+        },
+        write: (token) => writeTokenFile(t.path, token),
+        log: (line) => io.err(`irsa: exec: ${t.volume}: ${line}`),
+      });
+      refreshers.push(refresher);
+      await refresher.start();
+    }
+    if (aborted) return 128 + (constants.signals[aborted] ?? 0);
+    return await runChild(cmd, args, plan.env, io);
+  } finally {
+    await cleanup();
+    endSetup();
+  }
+}
+
+export function registerExecCommand(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('exec')
+    .description(
+      "run a program as a container of a pod: the env the webhook injected, the pod's token kept fresh, AWS_ENDPOINT_URL at irsakit, none of your shell's AWS credentials",
+    )
+    .usage('[options] (--pod POD | -s SERVICEACCOUNT) -- CMD [ARGS…]')
+    .argument('<command...>', 'the program and its arguments (after --)')
+    .option('-n, --namespace <ns>', 'the namespace', 'default')
+    .option('--pod <pod>', 'run as a container of this pod')
+    .option(
+      '-s, --service-account <sa>',
+      'create a pod for this ServiceAccount (through admission) and run in it',
+    )
+    .option('-c, --container <name>', "the pod's container (default: the first)")
+    .option('--keep', 'with -s: keep the created pod afterwards')
+    .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  irsa exec -n production --pod s3-reader -- aws sts get-caller-identity
+  irsa exec -n production -s s3-app -- python3 s3_reader.py
+
+The token file is <data>/exec/<cluster>/<namespace>/<pod>/<volume>/token (mode 0600),
+refreshed at 80% of its lifetime. Exit status: the program's (128+n when signal n ends it),
+127 when it cannot be started, 1 when the pod or its token cannot be had, 2 on bad arguments.`,
+    )
+    .action(async (command: string[], opts: ExecOptions) =>
+      setExit(await execCommand(command, opts, io)),
+    );
+}

@@ -1,0 +1,538 @@
+import { describe, expect, it } from 'vitest';
+import { runChecks } from './checks.js';
+import { renderJson, renderText } from './render.js';
+import {
+  ACCOUNT,
+  HOSTPATH,
+  PROVIDER_ARN,
+  ROLE_ARN,
+  THUMBPRINT,
+  admittedPod,
+  liveSnapshot,
+  role,
+  serviceAccount,
+  trustPolicy,
+} from './testing.js';
+import { CHECK_IDS, type CheckId, type CheckStatus, type DoctorSnapshot } from './types.js';
+
+const sa = serviceAccount();
+const otherProvider = PROVIDER_ARN.replace(
+  '6C0BFA0A9C4BEF1426E0C829AC61B1AA',
+  '6C0BFA0A9C4BEF1426E0C829AC61B1AB',
+);
+
+interface Case {
+  name: string;
+  snap: DoctorSnapshot;
+  status: Partial<Record<CheckId, CheckStatus>>;
+  detail?: Partial<Record<CheckId, RegExp>>;
+  fix?: Partial<Record<CheckId, RegExp>>;
+}
+
+const cases: Case[] = [
+  {
+    name: 'a healthy setup passes every check it can',
+    snap: liveSnapshot({
+      request: { action: 's3:ListBucket', resource: 'arn:aws:s3:::my-bucket' },
+      exchange: {
+        token: { audience: 'sts.amazonaws.com', boundPod: 's3-reader', expirationSeconds: 86400 },
+        roleArn: ROLE_ARN,
+        status: 200,
+        ok: true,
+        assumedRoleArn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3-app-role/irsa-doctor-1`,
+        subject: 'system:serviceaccount:production:s3-app',
+        provider: PROVIDER_ARN,
+      },
+    }),
+    status: Object.fromEntries(CHECK_IDS.map((id) => [id, 'pass'])),
+    detail: {
+      permissions: /allowed by `arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess`/,
+      'token-exchange': /assumed-role\/s3-app-role\/irsa-doctor-1.*bound to pod s3-reader/,
+    },
+  },
+  {
+    name: 'FAQ cause 1: the trust policy names another namespace',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ sub: 'system:serviceaccount:prod:s3-app' }) }),
+      },
+    }),
+    status: {
+      'trust-provider': 'pass',
+      'trust-action': 'pass',
+      'trust-sub': 'fail',
+      'trust-aud': 'pass',
+      'trust-evaluation': 'fail',
+    },
+    detail: {
+      'trust-sub':
+        /expects `system:serviceaccount:prod:s3-app`; the token has `system:serviceaccount:production:s3-app` — did you mean `system:serviceaccount:production:s3-app`\? The policy's `system:serviceaccount:prod:s3-app` has namespace `prod` instead of `production`/,
+      'trust-evaluation': /^implicitly denied: no role trust policy allows/,
+    },
+    fix: { 'trust-sub': /"StringEquals": \{".*:sub": "system:serviceaccount:production:s3-app"\}/ },
+  },
+  {
+    name: 'FAQ cause 1: a typo in the ServiceAccount name',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ sub: 'system:serviceaccount:production:s3-ap' }) }),
+      },
+    }),
+    status: { 'trust-sub': 'fail' },
+    detail: { 'trust-sub': /ServiceAccount `s3-ap` instead of `s3-app`/ },
+  },
+  {
+    name: 'a sub key naming another issuer is absent from the request',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          trustPolicy: trustPolicy().replace(
+            `${HOSTPATH}:sub`,
+            'oidc.eks.us-east-1.amazonaws.com/id/ABC:sub',
+          ),
+        }),
+      },
+    }),
+    status: { 'trust-sub': 'fail' },
+    detail: {
+      'trust-sub':
+        /names the issuer `oidc\.eks\.us-east-1\.amazonaws\.com\/id\/ABC`, not this cluster's/,
+    },
+  },
+  {
+    name: 'no sub condition is a warning, not a 403',
+    snap: liveSnapshot({
+      iam: { ...liveSnapshot().iam, role: role({ trustPolicy: trustPolicy({ sub: null }) }) },
+    }),
+    status: { 'trust-sub': 'warn', 'trust-evaluation': 'pass', 'trust-lint': 'warn' },
+    detail: { 'trust-lint': /T3/ },
+  },
+  {
+    name: 'FAQ cause 2: the pod was admitted before the annotation (Deployment)',
+    snap: liveSnapshot({
+      pods: [admittedPod('s3-app-7c9f-abcde', serviceAccount({}), { deployment: 's3-app' })],
+    }),
+    status: { 'pod-service-account': 'pass', 'pod-admission': 'fail', 'pod-env': 'fail' },
+    detail: {
+      'pod-admission':
+        /admitted at .* before ServiceAccount production\/s3-app had its eks\.amazonaws\.com\/role-arn annotation/,
+    },
+    fix: {
+      'pod-admission': /^irsa rollout restart deployment\/s3-app -n production$/,
+      'pod-env': /rollout restart/,
+    },
+  },
+  {
+    name: 'FAQ cause 2: a bare pod admitted with an older role',
+    snap: liveSnapshot({
+      pods: [
+        admittedPod(
+          's3-reader',
+          serviceAccount({ 'eks.amazonaws.com/role-arn': `arn:aws:iam::${ACCOUNT}:role/old-role` }),
+        ),
+      ],
+    }),
+    status: { 'pod-admission': 'fail', 'pod-env': 'warn' },
+    detail: {
+      'pod-admission':
+        /admitted at .* with arn:aws:iam::123456789012:role\/old-role; the ServiceAccount now names/,
+    },
+    fix: { 'pod-admission': /irsa delete pod s3-reader -n production/ },
+  },
+  {
+    name: 'FAQ cause 3: the role does not allow the action',
+    snap: liveSnapshot({
+      request: { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k' },
+    }),
+    status: { permissions: 'fail', 'trust-evaluation': 'pass' },
+    detail: {
+      permissions:
+        /no identity-based policy allows s3:PutObject on arn:aws:s3:::my-bucket\/k; nearest: .*AmazonS3ReadOnlyAccess statement #0: action s3:PutObject is not in/,
+    },
+    fix: { permissions: /put-role-policy --role-name s3-app-role/ },
+  },
+  {
+    name: 'an explicit deny in an inline policy names the statement',
+    snap: liveSnapshot({
+      request: { action: 's3:GetObject', resource: 'arn:aws:s3:::secret/k' },
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          inline: [
+            {
+              name: 'deny-secret',
+              document: JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Sid: 'NoSecret',
+                    Effect: 'Deny',
+                    Action: 's3:*',
+                    Resource: 'arn:aws:s3:::secret/*',
+                  },
+                ],
+              }),
+            },
+          ],
+        }),
+      },
+    }),
+    status: { permissions: 'fail' },
+    detail: { permissions: /explicitly denied by `deny-secret` statement `NoSecret`/ },
+  },
+  {
+    name: 'a permissions boundary without the action',
+    snap: liveSnapshot({
+      request: { action: 's3:GetObject', resource: 'arn:aws:s3:::my-bucket/k' },
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          boundary: {
+            name: `arn:aws:iam::${ACCOUNT}:policy/only-sqs`,
+            document: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }],
+            }),
+          },
+        }),
+      },
+    }),
+    status: { permissions: 'fail' },
+    detail: { permissions: /permissions boundary/ },
+    fix: {
+      permissions: /in the permissions boundary `arn:aws:iam::123456789012:policy\/only-sqs` too/,
+    },
+  },
+  {
+    name: 'the issuer has no provider in the account (another cluster’s is close)',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        providers: [
+          {
+            arn: otherProvider,
+            url: otherProvider.split('oidc-provider/')[1] as string,
+            clientIds: ['sts.amazonaws.com'],
+            thumbprints: [THUMBPRINT],
+          },
+        ],
+      },
+    }),
+    status: {
+      'oidc-provider': 'fail',
+      'provider-client-id': 'skip',
+      'provider-thumbprint': 'skip',
+    },
+    detail: {
+      'oidc-provider':
+        /no OIDC provider for https:\/\/127\.0\.0\.1:4578\/id\/6C0BFA0A9C4BEF1426E0C829AC61B1AA in account 123456789012 .* is close.*No OpenIDConnect provider found in your account for/,
+    },
+    fix: {
+      'oidc-provider':
+        /^aws iam create-open-id-connect-provider --url https:\/\/127\.0\.0\.1:4578\/id\/6C0BFA0A9C4BEF1426E0C829AC61B1AA --client-id-list sts\.amazonaws\.com --thumbprint-list e857bb2c/,
+    },
+  },
+  {
+    name: 'the provider does not list the audience',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        providers: [
+          {
+            arn: PROVIDER_ARN,
+            url: HOSTPATH,
+            clientIds: ['sts.amazon.com'],
+            thumbprints: [THUMBPRINT],
+          },
+        ],
+      },
+    }),
+    status: { 'oidc-provider': 'pass', 'provider-client-id': 'fail' },
+    detail: {
+      'provider-client-id':
+        /`sts\.amazonaws\.com` is not among the provider's client IDs \[sts\.amazon\.com\] \(`sts\.amazon\.com` is close: a typo\?\)\. STS answers: InvalidIdentityToken: Incorrect token audience/,
+    },
+    fix: { 'provider-client-id': /add-client-id-to-open-id-connect-provider/ },
+  },
+  {
+    name: 'the ServiceAccount’s audience annotation has a typo',
+    snap: (() => {
+      const typo = serviceAccount({
+        'eks.amazonaws.com/role-arn': ROLE_ARN,
+        'eks.amazonaws.com/audience': 'sts.amazon.com',
+      });
+      return liveSnapshot({ serviceAccount: typo, pods: [admittedPod('s3-reader', typo)] });
+    })(),
+    status: { 'provider-client-id': 'fail', 'trust-aud': 'fail' },
+    fix: {
+      'provider-client-id':
+        /eks\.amazonaws\.com\/audience annotation \(`sts\.amazon\.com` → `sts\.amazonaws\.com`\)/,
+    },
+  },
+  {
+    name: 'a thumbprint that is not the issuer CA’s',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        providers: [
+          {
+            arn: PROVIDER_ARN,
+            url: HOSTPATH,
+            clientIds: ['sts.amazonaws.com'],
+            thumbprints: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+          },
+        ],
+      },
+    }),
+    status: { 'provider-thumbprint': 'fail' },
+    fix: {
+      'provider-thumbprint':
+        /update-open-id-connect-provider-thumbprint .* --thumbprint-list e857bb2c5c93c14f129dcecdadb739a5127a370a/,
+    },
+  },
+  {
+    name: 'the ServiceAccount does not exist',
+    snap: liveSnapshot({
+      target: { namespace: 'production', serviceAccount: 's3-ap' },
+      serviceAccount: null,
+      pods: [],
+      iam: {},
+    }),
+    status: {
+      'sa-annotation': 'fail',
+      'oidc-provider': 'skip',
+      'role-exists': 'skip',
+      'pod-service-account': 'skip',
+    },
+    detail: {
+      'sa-annotation': /ServiceAccount production\/s3-ap not found \(did you mean `s3-app`\?\)/,
+    },
+  },
+  {
+    name: 'the annotation key has a typo',
+    snap: liveSnapshot({
+      serviceAccount: serviceAccount({ 'eks.amazonaws.com/role_arn': ROLE_ARN }),
+      pods: [],
+      iam: {},
+    }),
+    status: { 'sa-annotation': 'fail' },
+    detail: {
+      'sa-annotation':
+        /no eks\.amazonaws\.com\/role-arn annotation \(it has `eks\.amazonaws\.com\/role_arn`: a typo\?\)/,
+    },
+  },
+  {
+    name: 'the annotation is not a role ARN',
+    snap: liveSnapshot({
+      serviceAccount: serviceAccount({ 'eks.amazonaws.com/role-arn': 's3-app-role' }),
+      pods: [],
+      iam: {},
+    }),
+    status: { 'sa-annotation': 'fail', 'role-exists': 'skip' },
+  },
+  {
+    name: 'the role does not exist',
+    snap: liveSnapshot({ iam: { ...liveSnapshot().iam, role: null, roleNames: ['s3-app-rol'] } }),
+    status: { 'role-exists': 'fail', 'trust-provider': 'skip', 'trust-lint': 'skip' },
+    detail: {
+      'role-exists':
+        /role s3-app-role does not exist in account 123456789012 \(did you mean `s3-app-rol`\?\)/,
+    },
+  },
+  {
+    name: 'the trust policy names another cluster’s provider',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ provider: otherProvider }) }),
+      },
+    }),
+    status: {
+      'trust-provider': 'fail',
+      'trust-action': 'skip',
+      'trust-sub': 'skip',
+      'trust-evaluation': 'fail',
+    },
+    detail: { 'trust-provider': /is another issuer of the same host: another cluster's\?/ },
+    fix: {
+      'trust-provider':
+        /"Federated": "arn:aws:iam::123456789012:oidc-provider\/127\.0\.0\.1:4578\/id\/6C0BFA0A9C4BEF1426E0C829AC61B1AA"/,
+    },
+  },
+  {
+    name: 'the trust policy allows sts:AssumeRole only',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ action: 'sts:AssumeRole' }) }),
+      },
+    }),
+    status: { 'trust-provider': 'pass', 'trust-action': 'fail' },
+  },
+  {
+    name: 'an explicit Deny in the trust policy',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          trustPolicy: trustPolicy({
+            extra: [{ Sid: 'Never', Effect: 'Deny', Principal: '*', Action: 'sts:*' }],
+          }),
+        }),
+      },
+    }),
+    status: { 'trust-sub': 'pass', 'trust-evaluation': 'fail' },
+    detail: { 'trust-evaluation': /explicitly denied/ },
+  },
+  {
+    name: 'a trust policy IAM would reject',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: '{"Version":"2012-10-17","Statement":[' }),
+      },
+    }),
+    status: { 'trust-provider': 'fail', 'trust-sub': 'skip', 'trust-lint': 'warn' },
+    detail: { 'trust-provider': /IAM would reject the trust policy/ },
+  },
+  {
+    name: 'a trust policy any principal may use fails the lint',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          trustPolicy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRoleWithWebIdentity' },
+            ],
+          }),
+        }),
+      },
+    }),
+    status: { 'trust-provider': 'pass', 'trust-lint': 'fail' },
+    detail: { 'trust-lint': /T1 \(critical/ },
+  },
+  {
+    name: 'the named pod runs as another ServiceAccount',
+    snap: liveSnapshot({
+      target: { cluster: 'demo', namespace: 'production', serviceAccount: 's3-app', pod: 'other' },
+      pods: [admittedPod('other', undefined, { serviceAccountName: 'default' })],
+    }),
+    status: { 'pod-service-account': 'fail' },
+    detail: {
+      'pod-service-account':
+        /pod other runs as ServiceAccount `default` \(the namespace's default: is serviceAccountName missing\?\), not `s3-app`/,
+    },
+  },
+  {
+    name: 'the named pod does not exist',
+    snap: liveSnapshot({
+      target: {
+        cluster: 'demo',
+        namespace: 'production',
+        serviceAccount: 's3-app',
+        pod: 's3-readr',
+      },
+      pods: [],
+      podMissing: true,
+      podNames: ['s3-reader'],
+    }),
+    status: { 'pod-service-account': 'fail', 'pod-admission': 'skip' },
+    detail: { 'pod-service-account': /did you mean `s3-reader`/ },
+  },
+  {
+    name: 'STS refuses the token',
+    snap: liveSnapshot({
+      exchange: {
+        token: { audience: 'sts.amazonaws.com', expirationSeconds: 86400 },
+        roleArn: ROLE_ARN,
+        status: 403,
+        ok: false,
+        code: 'AccessDenied',
+        message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+      },
+    }),
+    status: { 'token-exchange': 'fail' },
+    detail: {
+      'token-exchange':
+        /HTTP 403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity .*what a re-created pod gets/,
+    },
+  },
+];
+
+describe('runChecks', () => {
+  it.each(cases)('$name', ({ snap, status, detail, fix }) => {
+    const r = runChecks(snap);
+    const by = Object.fromEntries(r.checks.map((c) => [c.id, c]));
+    for (const [id, want] of Object.entries(status))
+      expect([id, by[id]?.status, by[id]?.detail]).toEqual([id, want, expect.anything()]);
+    for (const [id, re] of Object.entries(detail ?? {}))
+      expect(by[id]?.detail).toMatch(re as RegExp);
+    for (const [id, re] of Object.entries(fix ?? {})) expect(by[id]?.fix).toMatch(re as RegExp);
+    expect(r.ok).toBe(!r.checks.some((c) => c.status === 'fail'));
+  });
+
+  it('answers every check once, in the checklist order', () => {
+    for (const c of cases)
+      expect(runChecks(c.snap).checks.map((x) => x.id)).toEqual([...CHECK_IDS]);
+  });
+
+  it('never puts a token in the report', () => {
+    const r = runChecks(liveSnapshot());
+    expect(JSON.stringify(r)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+  });
+});
+
+describe('rendering', () => {
+  const report = runChecks(
+    liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ sub: 'system:serviceaccount:prod:s3-app' }) }),
+      },
+    }),
+  );
+
+  it('prints ✓ / ✗ / ! / - with the fix under failures, and names the first failing step', () => {
+    const text = renderText(report, { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('irsa doctor: ServiceAccount production/s3-app in cluster demo');
+    expect(lines).toContain("✓ the cluster's issuer is an OIDC provider in the role's account");
+    expect(lines).toContain('✗ `sub` matches the exact namespace and ServiceAccount');
+    expect(lines).toContain("- the role's policies allow the call (simulated)");
+    expect(text).toMatch(/\n {4}fix: set "StringEquals"/);
+    expect(lines.at(-1)).toMatch(
+      /^\d+ passed, 2 failed, 0 warnings, \d+ skipped — first failing step: `sub` matches the exact namespace and ServiceAccount$/,
+    );
+  });
+
+  it('--json has a stable shape', () => {
+    const j = JSON.parse(renderJson(report));
+    expect(Object.keys(j)).toEqual(['mode', 'target', 'ok', 'summary', 'checks', 'notes']);
+    expect(j.ok).toBe(false);
+    for (const c of j.checks) {
+      expect(Object.keys(c)).toEqual(['id', 'title', 'status', 'detail', 'fix']);
+      expect(['pass', 'fail', 'warn', 'skip']).toContain(c.status);
+    }
+    expect(j.checks.find((c: { id: string }) => c.id === 'trust-sub').status).toBe('fail');
+  });
+
+  it('colours the marks only when asked', () => {
+    expect(renderText(report, { color: true })).toContain('\x1b[31m✗\x1b[0m');
+    expect(renderText(report, { color: false })).not.toContain('\x1b[');
+  });
+});
+
+describe('the snapshot of a pod without a ServiceAccount manifest', () => {
+  it('takes the role from the pod env when the ServiceAccount is unknown', () => {
+    const r = runChecks(liveSnapshot({ serviceAccount: undefined }));
+    const by = Object.fromEntries(r.checks.map((c) => [c.id, c]));
+    expect(by['sa-annotation']?.status).toBe('skip');
+    expect(by['role-exists']?.status).toBe('pass');
+    expect(sa.metadata?.name).toBe('s3-app');
+  });
+});

@@ -1,0 +1,320 @@
+/**
+ * `irsa doctor`'s checklist, in the seeds' order (../shared/seeds 003's six questions, with
+ * the steps the other seeds add): provider → annotation → role → trust → pod → permissions →
+ * lint → the real exchange. `runChecks` is a pure function of a snapshot, the same for the
+ * live server and for static files; a check that needs what the snapshot does not know is
+ * skipped with the reason.
+ */
+import { lintPolicy } from '../policy/lint/index.js';
+import { nearest } from '../policy/nearest.js';
+import {
+  TITLES,
+  check,
+  checkAnnotation,
+  checkClientId,
+  checkProvider,
+  checkRole,
+  checkThumbprint,
+  checkTrust,
+} from './checks-iam.js';
+import {
+  type Derived,
+  IRSA_VOLUME,
+  ROLE_ARN_ANNOTATION,
+  containersOf,
+  derive,
+  podServiceAccount,
+  tokenVolume,
+} from './derive.js';
+import { simulatePermission } from './permissions.js';
+import {
+  CHECK_IDS,
+  type CheckResult,
+  type CheckStatus,
+  type DoctorReport,
+  type DoctorSnapshot,
+  type PodView,
+} from './types.js';
+
+export { TITLES };
+
+const q = (s: string) => `\`${s}\``;
+const podName = (p: PodView) => p.object.metadata?.name ?? p.deployment ?? '?';
+const label = (p: PodView) =>
+  p.manifest
+    ? p.deployment
+      ? `the pods of deployment ${p.deployment}`
+      : `pod ${podName(p)}`
+    : `pod ${podName(p)}`;
+
+const runs = (p: PodView) => (p.manifest && p.deployment ? 'run' : 'runs');
+
+/** How to get a pod admitted afresh: a Deployment restarts, a bare pod is re-created. */
+export function recreateFix(p: PodView, ns: string): string {
+  if (p.deployment) return `irsa rollout restart deployment/${p.deployment} -n ${ns}`;
+  return `re-create the pod: irsa delete pod ${podName(p)} -n ${ns}, then irsa apply -f <its manifest>`;
+}
+
+function checkPodServiceAccount(d: Derived): CheckResult {
+  const id = 'pod-service-account';
+  const s = d.s;
+  if (s.podMissing && s.target.pod) {
+    return check(
+      id,
+      'fail',
+      `pod ${d.ns}/${s.target.pod} not found${(() => {
+        const n = nearest(s.target.pod, s.podNames ?? []);
+        return n ? ` (did you mean ${q(n)}?)` : '';
+      })()}`,
+      'name a running pod with --pod, or check the ServiceAccount alone',
+    );
+  }
+  if (s.pods.length === 0)
+    return check(
+      id,
+      'skip',
+      s.mode === 'static'
+        ? `no Pod or Deployment in the files runs as ${d.ns}/${d.saName ?? '?'}`
+        : `no pod runs as ${d.ns}/${d.saName ?? '?'}`,
+    );
+  const wrong = s.pods.filter((p) => podServiceAccount(p.object) !== d.saName);
+  if (wrong.length > 0) {
+    const p = wrong[0] as PodView;
+    const actual = podServiceAccount(p.object);
+    return check(
+      id,
+      'fail',
+      `${label(p)} ${runs(p)} as ServiceAccount ${q(actual)}${actual === 'default' ? " (the namespace's default: is serviceAccountName missing?)" : ''}, not ${q(d.saName ?? '?')}: ${p.manifest && p.deployment ? 'their' : 'its'} token's sub is system:serviceaccount:${d.ns}:${actual}`,
+      `set spec${p.manifest && p.deployment ? '.template.spec' : ''}.serviceAccountName: ${d.saName} and ${p.manifest ? 'apply it' : recreateFix(p, d.ns)}`,
+    );
+  }
+  return check(
+    id,
+    'pass',
+    `${s.pods.map((p) => label(p)).join(', ')} ${s.pods.length === 1 ? runs(s.pods[0] as PodView) : 'run'} as ${d.ns}/${d.saName}`,
+  );
+}
+
+function checkPodAdmission(d: Derived): CheckResult {
+  const id = 'pod-admission';
+  const s = d.s;
+  if (s.pods.length === 0) return check(id, 'skip', 'no pod to check');
+  if (s.mode === 'static')
+    return check(
+      id,
+      'skip',
+      'decided when the pod is created: the webhook mutates a pod at admission only (the env check below previews its mutation)',
+    );
+  const current = d.settings?.roleArn ?? '';
+  const bad: { p: PodView; why: string }[] = [];
+  const ok: string[] = [];
+  const warns: string[] = [];
+  for (const p of s.pods) {
+    const a = p.admission;
+    if (!a) {
+      warns.push(`${label(p)} has no admission record`);
+      continue;
+    }
+    const at = a.at;
+    if (a.mode === 'pod-identity') ok.push(`${label(p)} uses EKS Pod Identity (admitted ${at})`);
+    else if (current === '' && a.mode === 'none') ok.push(`${label(p)} admitted ${at}`);
+    else if (current === '' && a.roleArn)
+      warns.push(
+        `${label(p)} was admitted at ${at} with ${a.roleArn}; the ServiceAccount no longer names a role, and the pod keeps the old one until re-created`,
+      );
+    else if (a.mode === 'none' || !a.roleArn)
+      bad.push({
+        p,
+        why: `${label(p)} was admitted at ${at}, before ServiceAccount ${d.ns}/${d.saName} had its ${ROLE_ARN_ANNOTATION} annotation: the webhook never changes a running pod, so it has no AWS env or token`,
+      });
+    else if (a.roleArn !== current)
+      bad.push({
+        p,
+        why: `${label(p)} was admitted at ${at} with ${a.roleArn}; the ServiceAccount now names ${current}, which the pod gets only when re-created`,
+      });
+    else ok.push(`${label(p)} admitted ${at} with ${a.roleArn}`);
+  }
+  if (bad.length > 0) {
+    const fixes = [...new Set(bad.map((b) => recreateFix(b.p, d.ns)))];
+    return check(id, 'fail', bad.map((b) => b.why).join('; '), fixes.join('; '));
+  }
+  if (warns.length > 0)
+    return check(id, 'warn', [...warns, ...ok].join('; '), recreateFix(s.pods[0] as PodView, d.ns));
+  return check(id, 'pass', ok.join('; '));
+}
+
+function checkPodEnv(d: Derived): CheckResult {
+  const id = 'pod-env';
+  const s = d.s;
+  if (s.pods.length === 0) return check(id, 'skip', 'no pod to check');
+  const problems: string[] = [];
+  const goods: string[] = [];
+  const warns: string[] = [];
+  for (const p of s.pods) {
+    const all = containersOf(p.object);
+    const containers = s.target.container ? all.filter((c) => c.name === s.target.container) : all;
+    if (s.target.container && containers.length === 0) {
+      problems.push(
+        `${label(p)} has no container ${q(s.target.container)} (it has ${all.map((c) => q(c.name)).join(', ')})`,
+      );
+      continue;
+    }
+    const podIdentity = containers.some((c) => c.env.has('AWS_CONTAINER_CREDENTIALS_FULL_URI'));
+    if (podIdentity) {
+      goods.push(`${label(p)} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI)`);
+      continue;
+    }
+    const volume = tokenVolume(p.object, IRSA_VOLUME);
+    const missing: string[] = [];
+    for (const c of containers) {
+      const need = ['AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'].filter((n) => !c.env.get(n));
+      if (need.length > 0) missing.push(`container ${q(c.name)} lacks ${need.join(' and ')}`);
+      else {
+        const roleEnv = c.env.get('AWS_ROLE_ARN') as string;
+        if (d.roleArn && roleEnv !== d.roleArn && d.roleArnSource === 'annotation')
+          warns.push(
+            `container ${q(c.name)} of ${label(p)} has AWS_ROLE_ARN=${roleEnv}, not the annotation's ${d.roleArn}`,
+          );
+        if (!c.mounts.some((m) => m.name === IRSA_VOLUME))
+          missing.push(`container ${q(c.name)} does not mount volume ${IRSA_VOLUME}`);
+      }
+      if (!c.env.get('AWS_REGION') && !c.env.get('AWS_DEFAULT_REGION'))
+        warns.push(
+          `container ${q(c.name)} has no AWS_REGION (the SDKs then need one from elsewhere)`,
+        );
+    }
+    if (!volume) missing.push(`no projected volume ${IRSA_VOLUME} with a serviceAccountToken`);
+    else if (volume.expirationSeconds !== undefined && volume.expirationSeconds < 600)
+      missing.push(`the token's expirationSeconds ${volume.expirationSeconds} is under 600`);
+    if (missing.length > 0) problems.push(`${label(p)}: ${missing.join('; ')}`);
+    else
+      goods.push(
+        `${label(p)}: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume ${IRSA_VOLUME} (audience ${volume?.audience ?? 'the API server’s'}, ${volume?.expirationSeconds ?? 3600}s)${p.manifest ? ' once admitted' : ''}`,
+      );
+  }
+  if (problems.length > 0) {
+    const p = s.pods[0] as PodView;
+    const noRole = !d.settings?.roleArn;
+    return check(
+      id,
+      'fail',
+      `${problems.join('; ')}: the SDK finds no web identity and fails with "Unable to locate credentials" (or falls back to the node's role)`,
+      noRole
+        ? `annotate ServiceAccount ${d.ns}/${d.saName} with ${ROLE_ARN_ANNOTATION}, then ${p.manifest ? 'apply' : recreateFix(p, d.ns)}`
+        : p.manifest
+          ? 'remove the AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE the manifest sets itself, or the eks.amazonaws.com/skip-containers annotation'
+          : recreateFix(p, d.ns),
+    );
+  }
+  if (warns.length > 0) return check(id, 'warn', [...goods, ...warns].join('; '), null);
+  return check(id, 'pass', goods.join('; '));
+}
+
+function checkPermissions(d: Derived): CheckResult {
+  const id = 'permissions';
+  const req = d.s.request;
+  if (!req)
+    return check(
+      id,
+      'skip',
+      'pass --action and --resource to simulate the call the workload makes',
+    );
+  const role = d.s.iam.role;
+  if (!role) return check(id, 'skip', 'no role to simulate with (see above)');
+  const v = simulatePermission({
+    role,
+    action: req.action,
+    resource: req.resource,
+    now: d.s.now,
+    region: d.s.region,
+  });
+  if (v.status === 'skip') return check(id, 'skip', v.detail);
+  return check(id, v.status, v.detail, v.fix);
+}
+
+function checkLint(d: Derived): CheckResult {
+  const id = 'trust-lint';
+  const r = d.s.iam.role;
+  if (!r || r.trustPolicy === undefined) return check(id, 'skip', 'no trust policy to lint');
+  const res = lintPolicy(r.trustPolicy, {
+    type: 'trust',
+    account: r.account,
+    serviceAccount: d.saName ? { namespace: d.ns, name: d.saName } : undefined,
+  });
+  const findings = res.findings.filter((f) => f.severity !== 'info');
+  const infos = res.findings.filter((f) => f.severity === 'info');
+  if (findings.length === 0)
+    return check(
+      id,
+      'pass',
+      infos.length === 0 ? 'no findings' : infos.map((f) => `${f.code} ${f.message}`).join('; '),
+    );
+  const critical = findings.some((f) => f.severity === 'critical');
+  return check(
+    id,
+    critical ? 'fail' : 'warn',
+    findings
+      .map((f) => `${f.code} (${f.severity}${f.span ? `, line ${f.span.line}` : ''}) ${f.message}`)
+      .join('; '),
+    [...new Set(findings.map((f) => f.fix))].join('; '),
+  );
+}
+
+function checkExchange(d: Derived, before: CheckResult[]): CheckResult {
+  const id = 'token-exchange';
+  const s = d.s;
+  if (s.mode === 'static')
+    return check(
+      id,
+      'skip',
+      'needs the live server: once applied, run `irsa doctor -n NAMESPACE SERVICEACCOUNT` against `irsa up`',
+    );
+  const x = s.exchange;
+  if (!x) return check(id, 'skip', s.exchangeSkipped ?? 'not attempted');
+  const how = `a token ${x.token.boundPod ? `bound to pod ${x.token.boundPod}` : `of ServiceAccount ${d.ns}/${d.saName} (what a re-created pod gets)`}, audience ${x.token.audience}, ${x.token.expirationSeconds}s`;
+  if (x.ok)
+    return check(
+      id,
+      'pass',
+      `STS returned credentials for ${x.assumedRoleArn ?? x.roleArn} (sub ${x.subject ?? '?'}, provider ${x.provider ?? '?'}) with ${how}`,
+    );
+  const firstFail = before.find((c) => c.status === 'fail');
+  return check(
+    id,
+    'fail',
+    `STS answered HTTP ${x.status} ${x.code ?? ''}: ${x.message ?? ''} (${how}, role ${x.roleArn})`,
+    firstFail
+      ? `see the first failing step: ${firstFail.title}`
+      : 'the checks above pass; `irsa why` on the refused call shows which hop STS refused',
+  );
+}
+
+/**
+ * Runs the whole checklist over a snapshot.
+ *
+ * @example
+ * const report = runChecks(snapshot);
+ * report.checks.find((c) => c.status === 'fail')?.id; // e.g. 'trust-sub'
+ */
+export function runChecks(s: DoctorSnapshot): DoctorReport {
+  const d = derive(s);
+  const checks: CheckResult[] = [
+    checkProvider(d),
+    checkClientId(d),
+    checkThumbprint(d),
+    checkAnnotation(d),
+    checkRole(d),
+    ...checkTrust(d),
+    checkPodServiceAccount(d),
+    checkPodAdmission(d),
+    checkPodEnv(d),
+    checkPermissions(d),
+    checkLint(d),
+  ];
+  checks.push(checkExchange(d, checks));
+  // INVARIANT: one result per id, in CHECK_IDS order (the --json shape is stable)
+  checks.sort((a, b) => CHECK_IDS.indexOf(a.id) - CHECK_IDS.indexOf(b.id));
+  const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+  for (const c of checks) summary[c.status]++;
+  return { mode: s.mode, target: s.target, checks, summary, ok: summary.fail === 0 };
+}

@@ -1,0 +1,520 @@
+/**
+ * `irsa doctor` end to end against the running server, set up as the seeds set it up (the AWS
+ * CLI for IAM, `irsa apply` for the manifests): a correct setup passes; each of the FAQ's
+ * three causes of a 403 (../shared/seeds 000: "the ServiceAccount name in the IAM Trust
+ * Policy has a typo, the pod was not restarted after the ServiceAccount was annotated, or the
+ * IAM policy attached to the role does not have the necessary permissions"), the missing
+ * provider and the audience mismatch are each named as the failing step, with the fix —
+ * and applying the fix makes doctor pass. The real token exchange agrees with the AWS CLI
+ * running in the pod. Static mode over the fixtures, without a server.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ACCOUNT, type Harness, ROOT, type Run, startHarness } from './support/harness.js';
+
+// a loaded machine runs each CLI in seconds; the steps of one test add up
+vi.setConfig({ testTimeout: 180_000 });
+
+let h: Harness;
+let issuer = '';
+let hostPath = '';
+const example = (f: string) => join(ROOT, 'examples/k8s', f);
+const testdata = (f: string) => join(ROOT, 'src/doctor/testdata', f);
+
+interface Check {
+  id: string;
+  title: string;
+  status: 'pass' | 'fail' | 'warn' | 'skip';
+  detail: string;
+  fix: string | null;
+}
+interface Report {
+  ok: boolean;
+  checks: Check[];
+}
+
+async function doctor(
+  args: string[],
+): Promise<Run & { report: Report; by: Record<string, Check> }> {
+  const r = await h.irsa(['doctor', '--json', ...args]);
+  const report = JSON.parse(r.stdout || '{"checks":[]}') as Report;
+  return { ...r, report, by: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
+}
+const firstFailure = (r: Report) => r.checks.find((c) => c.status === 'fail')?.id;
+
+async function apply(name: string, yaml: string): Promise<void> {
+  const file = join(h.home, name);
+  writeFileSync(file, yaml);
+  const r = await h.irsa(['apply', '-f', file]);
+  expect(r.stderr).toBe('');
+}
+
+const trust = (sub: string, aud = 'sts.amazonaws.com') =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${hostPath}:sub`]: sub, [`${hostPath}:aud`]: aud } },
+      },
+    ],
+  });
+
+async function role(name: string, sub: string): Promise<void> {
+  const file = join(h.home, `${name}-trust.json`);
+  writeFileSync(file, trust(sub));
+  expect(
+    (
+      await h.aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        name,
+        '--assume-role-policy-document',
+        `file://${file}`,
+      ])
+    ).code,
+  ).toBe(0);
+  expect(
+    (
+      await h.aws([
+        'iam',
+        'attach-role-policy',
+        '--role-name',
+        name,
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      ])
+    ).code,
+  ).toBe(0);
+}
+
+const sa = (name: string, roleName: string, extra = '') =>
+  `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::${ACCOUNT}:role/${roleName}\n${extra}`;
+
+beforeAll(async () => {
+  h = await startHarness();
+  issuer = (
+    await h.aws([
+      'eks',
+      'describe-cluster',
+      '--name',
+      'demo',
+      '--query',
+      'cluster.identity.oidc.issuer',
+      '--output',
+      'text',
+    ])
+  ).stdout.trim();
+  hostPath = issuer.replace('https://', '');
+  expect(
+    (
+      await h.aws([
+        'iam',
+        'create-open-id-connect-provider',
+        '--url',
+        issuer,
+        '--client-id-list',
+        'sts.amazonaws.com',
+        '--thumbprint-list',
+        h.server.thumbprint,
+      ])
+    ).code,
+  ).toBe(0);
+  // the seed's role: exactly production/s3-app, with AmazonS3ReadOnlyAccess
+  writeFileSync(
+    join(h.home, 'trust-policy.json'),
+    readFileSync(join(ROOT, 'examples/trust-policy.json'), 'utf8').replaceAll(
+      'oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+      hostPath,
+    ),
+  );
+  expect(
+    (
+      await h.aws([
+        'iam',
+        'create-role',
+        '--role-name',
+        's3-app-role',
+        '--assume-role-policy-document',
+        `file://${join(h.home, 'trust-policy.json')}`,
+      ])
+    ).code,
+  ).toBe(0);
+  expect(
+    (
+      await h.aws([
+        'iam',
+        'attach-role-policy',
+        '--role-name',
+        's3-app-role',
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      ])
+    ).code,
+  ).toBe(0);
+  const r = await h.irsa([
+    'apply',
+    '-f',
+    example('namespace.yaml'),
+    '-f',
+    example('s3-app-serviceaccount.yaml'),
+    '-f',
+    example('s3-reader-pod.yaml'),
+  ]);
+  expect(r.stderr).toBe('');
+}, 120_000);
+
+afterAll(() => h?.close());
+
+describe('a correct setup', () => {
+  it('passes every step, the real exchange included', async () => {
+    const r = await doctor([
+      '-n',
+      'production',
+      's3-app',
+      '--action',
+      's3:ListBucket',
+      '--resource',
+      'arn:aws:s3:::my-bucket',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.report.ok).toBe(true);
+    expect(r.report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(r.by['token-exchange']?.detail).toMatch(
+      /^STS returned credentials for arn:aws:sts::123456789012:assumed-role\/s3-app-role\/irsa-doctor-\d+ \(sub system:serviceaccount:production:s3-app.*bound to pod s3-reader/,
+    );
+  });
+
+  it('prints ✓ per step in text', async () => {
+    const r = await h.irsa(['doctor', '-n', 'production', '--pod', 's3-reader']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe(
+      'irsa doctor: pod production/s3-reader (ServiceAccount s3-app) in cluster demo',
+    );
+    expect(lines.filter((l) => l.startsWith('✓ '))).toHaveLength(15);
+    expect(lines).toContain("- the role's policies allow the call (simulated)");
+    expect(lines.at(-1)).toBe('15 passed, 0 failed, 0 warnings, 1 skipped');
+  });
+});
+
+describe('the FAQ’s three causes of 403, each named', () => {
+  it('1. a typo of the ServiceAccount name in the trust policy', async () => {
+    await role('reporting-role', 'system:serviceaccount:production:reportng');
+    await apply('reporting.yaml', sa('reporting', 'reporting-role'));
+    const r = await doctor(['-n', 'production', 'reporting']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('trust-sub');
+    expect(r.by['trust-sub']?.detail).toMatch(
+      /expects `system:serviceaccount:production:reportng`; the token has `system:serviceaccount:production:reporting` — did you mean `system:serviceaccount:production:reporting`\? The policy's `system:serviceaccount:production:reportng` has ServiceAccount `reportng` instead of `reporting`/,
+    );
+    expect(r.by['token-exchange']?.status).toBe('fail');
+    expect(r.by['token-exchange']?.detail).toMatch(
+      /^STS answered HTTP 403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity/,
+    );
+    // the AWS CLI in such a pod sees the same refusal
+    const cli = await h.run(
+      process.execPath,
+      [
+        join(ROOT, 'dist/src/cli/main.js'),
+        'exec',
+        '-n',
+        'production',
+        '-s',
+        'reporting',
+        '--',
+        'aws',
+        'sts',
+        'get-caller-identity',
+      ],
+      h.env(),
+    );
+    expect(cli.code).toBe(255);
+    expect(cli.stderr.trim()).toBe(
+      'An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    );
+    // the fix doctor gives, applied
+    writeFileSync(
+      join(h.home, 'reporting-fixed.json'),
+      trust('system:serviceaccount:production:reporting'),
+    );
+    await h.aws([
+      'iam',
+      'update-assume-role-policy',
+      '--role-name',
+      'reporting-role',
+      '--policy-document',
+      `file://${join(h.home, 'reporting-fixed.json')}`,
+    ]);
+    const fixed = await doctor(['-n', 'production', 'reporting']);
+    expect(fixed.code).toBe(0);
+  }, 180_000);
+
+  it('2. the pod was not restarted after the ServiceAccount was annotated', async () => {
+    await role('late-role', 'system:serviceaccount:production:late');
+    const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: late\n  namespace: production\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: late}\n  template:\n    metadata:\n      labels: {app: late}\n    spec:\n      serviceAccountName: late\n      containers:\n      - name: app\n        image: my-app:latest\n`;
+    await apply(
+      'late.yaml',
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: late\n  namespace: production\n---\n${deployment}`,
+    );
+    await apply('late-sa.yaml', sa('late', 'late-role'));
+    const r = await doctor(['-n', 'production', 'late']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('pod-admission');
+    expect(r.by['pod-admission']?.detail).toMatch(
+      /^pod late-[0-9a-f]{10}-[0-9a-f]{5} was admitted at \S+, before ServiceAccount production\/late had its eks\.amazonaws\.com\/role-arn annotation/,
+    );
+    expect(r.by['pod-admission']?.fix).toBe('irsa rollout restart deployment/late -n production');
+    expect(r.by['pod-env']?.status).toBe('fail');
+    // the trust side is fine: a re-created pod's token is accepted
+    expect(r.by['token-exchange']?.status).toBe('pass');
+    expect(r.by['token-exchange']?.detail).toMatch(/what a re-created pod gets/);
+    // the fix doctor gives, run as given
+    const fix = await h.irsa((r.by['pod-admission']?.fix as string).split(' ').slice(1));
+    expect(fix.code).toBe(0);
+    const fixed = await doctor(['-n', 'production', 'late']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.by['token-exchange']?.detail).toMatch(/bound to pod late-/);
+  }, 180_000);
+
+  it('3. the role’s policy does not allow the action', async () => {
+    const r = await doctor([
+      '-n',
+      'production',
+      's3-app',
+      '--action',
+      's3:PutObject',
+      '--resource',
+      'arn:aws:s3:::my-bucket/report.csv',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual([
+      'permissions',
+    ]);
+    expect(r.by.permissions?.detail).toMatch(
+      /no identity-based policy allows s3:PutObject on arn:aws:s3:::my-bucket\/report\.csv; nearest: arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess statement #0: action s3:PutObject is not in \[s3:Get\*, s3:List\*/,
+    );
+    expect(r.by.permissions?.fix).toMatch(/aws iam put-role-policy --role-name s3-app-role/);
+  });
+});
+
+describe('the provider and the audience', () => {
+  it('an issuer with no provider: the create-open-id-connect-provider to run, and STS’s words', async () => {
+    expect((await h.irsa(['cluster', 'create', 'east'])).code).toBe(0);
+    const file = join(h.home, 'east.yaml');
+    writeFileSync(
+      file,
+      `${readFileSync(example('namespace.yaml'), 'utf8')}---\n${readFileSync(example('s3-app-serviceaccount.yaml'), 'utf8')}`,
+    );
+    expect((await h.irsa(['apply', '--cluster', 'east', '-f', file])).code).toBe(0);
+    const r = await doctor(['--cluster', 'east', '-n', 'production', 's3-app']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('oidc-provider');
+    const eastIssuer = /no OIDC provider for (https:\/\/\S+) in account 123456789012/.exec(
+      r.by['oidc-provider']?.detail ?? '',
+    )?.[1];
+    expect(eastIssuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/id\/[0-9A-F]{32}$/);
+    expect(r.by['oidc-provider']?.fix).toBe(
+      `aws iam create-open-id-connect-provider --url ${eastIssuer} --client-id-list sts.amazonaws.com --thumbprint-list ${h.server.thumbprint}`,
+    );
+    expect(r.by['token-exchange']?.detail).toContain(
+      `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${eastIssuer}`,
+    );
+    // run the fix: now the trust policy is what is wrong (it names demo's provider)
+    expect((await h.aws((r.by['oidc-provider']?.fix as string).split(' ').slice(1))).code).toBe(0);
+    const next = await doctor(['--cluster', 'east', '-n', 'production', 's3-app']);
+    expect(next.by['oidc-provider']?.status).toBe('pass');
+    expect(firstFailure(next.report)).toBe('trust-provider');
+    expect(next.by['trust-provider']?.detail).toMatch(
+      /is another issuer of the same host: another cluster's\?/,
+    );
+  }, 180_000);
+
+  it('a thumbprint that is not the issuer CA’s', async () => {
+    expect((await h.irsa(['cluster', 'create', 'west'])).code).toBe(0);
+    const west = (
+      await h.aws([
+        'eks',
+        'describe-cluster',
+        '--name',
+        'west',
+        '--query',
+        'cluster.identity.oidc.issuer',
+        '--output',
+        'text',
+      ])
+    ).stdout.trim();
+    const westHost = west.replace('https://', '');
+    expect(
+      (
+        await h.aws([
+          'iam',
+          'create-open-id-connect-provider',
+          '--url',
+          west,
+          '--client-id-list',
+          'sts.amazonaws.com',
+          '--thumbprint-list',
+          '9e99a48a9960b14926bb7f3b02e22da2b0ab7280',
+        ])
+      ).code,
+    ).toBe(0);
+    const file = join(h.home, 'west-trust.json');
+    writeFileSync(
+      file,
+      trust('system:serviceaccount:production:west-app').replaceAll(hostPath, westHost),
+    );
+    expect(
+      (
+        await h.aws([
+          'iam',
+          'create-role',
+          '--role-name',
+          'west-role',
+          '--assume-role-policy-document',
+          `file://${file}`,
+        ])
+      ).code,
+    ).toBe(0);
+    const manifests = join(h.home, 'west.yaml');
+    writeFileSync(
+      manifests,
+      `${readFileSync(example('namespace.yaml'), 'utf8')}---
+${sa('west-app', 'west-role')}`,
+    );
+    expect((await h.irsa(['apply', '--cluster', 'west', '-f', manifests])).code).toBe(0);
+    const r = await doctor(['--cluster', 'west', '-n', 'production', 'west-app']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('provider-thumbprint');
+    expect(r.by['provider-thumbprint']?.fix).toBe(
+      `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn arn:aws:iam::${ACCOUNT}:oidc-provider/${westHost} --thumbprint-list ${h.server.thumbprint}`,
+    );
+    expect(r.by['token-exchange']?.detail).toMatch(
+      /^STS answered HTTP 400 InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint/,
+    );
+    expect(
+      (await h.aws((r.by['provider-thumbprint']?.fix as string).split(' ').slice(1))).code,
+    ).toBe(0);
+    const fixed = await doctor(['--cluster', 'west', '-n', 'production', 'west-app']);
+    expect(fixed.report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('an audience the provider does not list', async () => {
+    await role('aud-role', 'system:serviceaccount:production:aud-app');
+    await apply(
+      'aud.yaml',
+      sa('aud-app', 'aud-role', '    eks.amazonaws.com/audience: sts.amazon.com\n'),
+    );
+    const r = await doctor(['-n', 'production', 'aud-app']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('provider-client-id');
+    expect(r.by['provider-client-id']?.fix).toBe(
+      "fix the ServiceAccount's eks.amazonaws.com/audience annotation (`sts.amazon.com` → `sts.amazonaws.com`), then re-create its pods",
+    );
+    expect(r.by['trust-aud']?.status).toBe('fail');
+    expect(r.by['token-exchange']?.detail).toMatch(
+      /^STS answered HTTP 400 InvalidIdentityToken: Incorrect token audience/,
+    );
+  }, 120_000);
+});
+
+describe('arguments', () => {
+  it('exit 2 on bad arguments', async () => {
+    for (const args of [
+      ['doctor'],
+      ['doctor', '-n', 'production', 's3-app', '--resource', 'arn:aws:s3:::b'],
+      ['doctor', '-n', 'production', 's3-app', '--action', 'ListBuckets'],
+      ['doctor', '-n', 'production', 's3-app', '--issuer', 'https://x'],
+      ['doctor', '--no-such-flag'],
+    ]) {
+      const r = await h.irsa(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+    }
+  }, 120_000);
+
+  it('a ServiceAccount that does not exist', async () => {
+    const r = await doctor(['-n', 'production', 's3-ap']);
+    expect(r.code).toBe(1);
+    expect(r.by['sa-annotation']?.detail).toBe(
+      'ServiceAccount production/s3-ap not found (did you mean `s3-app`?)',
+    );
+  });
+});
+
+describe('static doctor (no server)', () => {
+  const offline = (args: string[]) =>
+    h.run(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'doctor', ...args], {
+      PATH: process.env.PATH,
+      HOME: h.home,
+      IRSA_DATA: mkdtempSync(join(tmpdir(), 'irsa-none-')),
+      IRSA_ENDPOINT: 'http://127.0.0.1:1',
+      NO_COLOR: '1',
+    });
+
+  it('passes the seed’s manifests with the Terraform plan', async () => {
+    const r = await offline([
+      '-f',
+      testdata('s3-backup.yaml'),
+      '-f',
+      testdata('terraform-plan.json'),
+      '--action',
+      's3:PutObject',
+      '--resource',
+      'arn:aws:s3:::payments-backups/nightly/db.gz',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.checks.find((c) => c.id === 'token-exchange')?.status).toBe('skip');
+    expect(report.checks.find((c) => c.id === 'trust-sub')?.status).toBe('pass');
+  });
+
+  it('fails a plan whose trust policy names another namespace', async () => {
+    const broken = join(h.home, 'plan-broken.json');
+    writeFileSync(
+      broken,
+      readFileSync(testdata('terraform-plan.json'), 'utf8').replaceAll(
+        'system:serviceaccount:payments:',
+        'system:serviceaccount:payment:',
+      ),
+    );
+    const r = await offline(['-f', testdata('s3-backup.yaml'), '-f', broken]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /✗ `sub` matches the exact namespace and ServiceAccount\n {4}.*namespace `payment` instead of `payments`/,
+    );
+  });
+
+  it('works from the trust policy and permission JSON alone', async () => {
+    const r = await offline([
+      '-f',
+      testdata('s3-app.yaml'),
+      '-f',
+      testdata('trust-policy.json'),
+      '-f',
+      testdata('permissions.json'),
+      '--action',
+      'dynamodb:PutItem',
+      '--resource',
+      'arn:aws:dynamodb:us-east-1:123456789012:table/my-table',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /✗ the role's policies allow the call \(simulated\)\n {4}implicitly denied .*no identity-based policy allows dynamodb:PutItem/,
+    );
+  });
+
+  it('exit 2 when the files are not what doctor reads', async () => {
+    const junk = join(h.home, 'junk.txt');
+    writeFileSync(junk, 'key: [unclosed');
+    const r = await offline(['-f', junk]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^irsa: cannot read `.*junk\.txt`/);
+  });
+});
