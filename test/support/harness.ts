@@ -109,10 +109,17 @@ function parseCredentials(text: string): Map<string, Creds> {
  * beforeAll(async () => { h = await startHarness(); });
  * afterAll(() => h.close());
  */
-export async function startHarness(opts: { demo?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    /** true: `irsa up`'s whole demo; 'cluster' (default): only the cluster demo; false: nothing */
+    demo?: boolean | 'cluster';
+  } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-h-'));
   const home = mkdtempSync(join(tmpdir(), 'irsa-home-'));
-  const server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: opts.demo ?? true });
+  const demo = opts.demo ?? 'cluster';
+  const server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: demo === true });
+  if (demo === 'cluster') await server.clusters.createCluster('demo');
   const creds = () => parseCredentials(readFileSync(join(dataDir, 'credentials'), 'utf8'));
   const admin = (account = ACCOUNT): Creds => {
     const c = creds().get(account);
