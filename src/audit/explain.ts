@@ -287,6 +287,8 @@ function authzHops(d: AuthzRecord, failedHop: Hop | undefined): HopTrace[] {
     const denies = x.matched.filter((m) => m.policyType === set && m.effect === 'Deny');
     const missing = x.missing.some((m) => m.set === set);
     const failed = denies.length > 0 || missing || hop === failedHop;
+    // a set with no policy (no boundary, no session policy) is no hop of this call
+    if (!failed && traces.every((t) => t.policies.length === 0)) continue;
     hops.push({
       hop,
       status: failed ? 'failed' : 'ok',
@@ -382,7 +384,7 @@ function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] 
 }
 
 /** The pod → … → session hops of a call made with a role session's credentials. */
-function sessionHops(s: StsSession, accessKeyId: string | undefined): HopTrace[] {
+function sessionHops(s: StsSession): HopTrace[] {
   const hops: HopTrace[] = [];
   const sa = serviceAccountBehind(s, undefined);
   const w = s.webIdentity;
@@ -419,7 +421,6 @@ function sessionHops(s: StsSession, accessKeyId: string | undefined): HopTrace[]
     subject: `arn:${s.partition}:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`,
     facts: [
       `issued ${isoSeconds(s.issuedAt * 1000)}, expires ${isoSeconds(s.expiresAt * 1000)}`,
-      ...(accessKeyId ? [`access key ${accessKeyId}`] : []),
       ...(s.policy !== undefined || (s.policyArns?.length ?? 0) > 0
         ? ['carries a session policy']
         : []),
@@ -713,7 +714,7 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
   const failedHop = refusal?.hop;
   const chain: HopTrace[] = [];
   if (webExchange) chain.push(...exchangeHops(input, failedHop));
-  else if (input.session) chain.push(...sessionHops(input.session, input.accessKeyId));
+  else if (input.session) chain.push(...sessionHops(input.session));
   if (!webExchange) {
     const authFailed = failedHop === 'signature' || failedHop === 'credentials';
     if (input.caller || authFailed) {
@@ -789,6 +790,7 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
       denied || err?.code === 'AccessDenied' || err?.code === 'AccessDeniedException'
         ? 'denied'
         : 'error',
+    message: err ? `${err.code}: ${err.message}` : undefined,
     hop: refusal.hop,
     summary: refusal.summary,
     action: lastDecision?.action ?? `${input.service}:${input.eventName}`,

@@ -126,6 +126,8 @@ export interface HopTrace {
  */
 export interface IrsaExplanation {
   outcome: 'allowed' | 'denied' | 'error';
+  /** the error as the client saw it (`AccessDenied: Not authorized to perform …`) */
+  message?: string | undefined;
   /** the hop that refused (denied/error) */
   hop?: Hop | undefined;
   /** one line in plain words */
