@@ -288,6 +288,13 @@ describe('authorization refusals at the edge', () => {
     expect(text).toContain('✗ identity policies');
   });
 
+  it('an action one typo away gets a "did you mean"; another action does not', async () => {
+    const typo = await authorized(role, 's3:GetObjet', 'arn:aws:s3:::b/k');
+    expect(typo.explanation).toMatchObject({ hop: 'identity', didYouMean: 's3:GetObject' });
+    const other = await authorized(role, 's3:PutObject', 'arn:aws:s3:::b/k');
+    expect(other.explanation.didYouMean).toBeUndefined();
+  });
+
   it('an explicit Deny: the statement that denies, by Sid', async () => {
     const e = await authorized(denyRole, 'iam:DeleteRole', denyRole.arn);
     expect(e.explanation).toMatchObject({

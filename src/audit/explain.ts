@@ -11,7 +11,7 @@
 import type { AwsError } from '../common/aws-error.js';
 import type { Explanation, Mismatch, SetTrace, StatementTrace } from '../policy/explain.js';
 import { mismatchText } from '../policy/explain.js';
-import { nearest } from '../policy/nearest.js';
+import { editDistance, nearest } from '../policy/nearest.js';
 import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
 import type { AuthzRecord, Caller } from '../server/aws/types.js';
 import type { SigV4Failure } from '../sigv4/types.js';
@@ -117,7 +117,10 @@ function didYouMean(m: Mismatch | undefined): string | undefined {
   const actual = m.element === 'principal' ? m.actual[0] : m.actual;
   if (actual === undefined) return undefined;
   const candidates = m.expected.filter((e) => !e.includes('*') && !e.includes('?'));
-  return nearest(actual, candidates);
+  const near = nearest(actual, candidates);
+  // a typo is a character or two, not another verb: s3:GetObjet is s3:GetObject, s3:PutObject is not
+  const max = m.element === 'action' ? 1 : 2;
+  return near !== undefined && editDistance(actual, near, max) <= max ? near : undefined;
 }
 
 function verdictOf(x: Explanation, trust: boolean): Verdict {

@@ -4,6 +4,7 @@
  * keys. One place where the components meet; each keeps its own boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { type AuditLog, lookupEventsHandler } from '../audit/index.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
@@ -35,6 +36,8 @@ export interface AwsWiringDeps {
   accounts?: readonly string[];
   /** the audit trail's hook, awaited before each answer is sent */
   record?: (e: AwsCallEvent) => Promise<void>;
+  /** the audit log CloudTrail's LookupEvents reads */
+  audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
 }
 
@@ -104,6 +107,8 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
+  if (d.audit)
+    services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize, clock: d.clock });
 
   const edge = createAwsEdge({
     clock: d.clock,
