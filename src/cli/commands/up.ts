@@ -36,6 +36,7 @@ export function registerUpCommand(
     )
     .option('--data <dir>', 'data folder (default $IRSA_DATA or ~/.irsa)')
     .option('--no-demo', 'start with an empty store (no demo cluster)')
+    .option('--log-format <format>', 'one line per AWS request: text | json | none', 'text')
     .action(
       async (opts: {
         port: string;
@@ -43,7 +44,10 @@ export function registerUpCommand(
         host: string;
         data?: string;
         demo: boolean;
+        logFormat: string;
       }) => {
+        if (!['text', 'json', 'none'].includes(opts.logFormat))
+          throw new CliError('--log-format takes text, json or none');
         const dataDir = resolveDataDir(opts.data);
         // loaded on demand: the other commands start without the server's dependencies
         const { startServer } = await import('../../server/up.js');
@@ -56,6 +60,8 @@ export function registerUpCommand(
             issuerPort: port(opts.issuerPort, '--issuer-port'),
             demo: opts.demo,
             log: (l) => io.err(`irsa: ${l}`),
+            requestLog: (l) => io.out(l),
+            logFormat: opts.logFormat as 'text' | 'json' | 'none',
           });
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
