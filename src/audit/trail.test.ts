@@ -10,7 +10,7 @@ import type { CallContext, Caller } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
 import { EdgeMetrics } from './metrics.js';
 import { trailLine } from './render.js';
-import { createAuditTrail, requestLine } from './trail.js';
+import { createAuditTrail, eventUuid, requestLine } from './trail.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
 const user: Caller = {
@@ -193,5 +193,16 @@ describe('trailLine', () => {
     expect(trailLine(e)).toBe(
       '2026-11-22T10:50:10Z  s3-app-role/botocore-session-1  s3:GetObject  arn:aws:s3:::b/k  AccessDenied  r-1',
     );
+  });
+});
+
+describe('eventUuid', () => {
+  it('is a version 7 UUID that sorts by time', () => {
+    const a = eventUuid(new Date('2026-01-01T00:00:00.000Z'));
+    const b = eventUuid(new Date('2026-01-01T00:00:00.001Z'));
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.slice(0, 13)).toBe('019b76da-a800');
+    expect(a < b).toBe(true);
+    expect(eventUuid()).not.toBe(eventUuid());
   });
 });
