@@ -810,13 +810,18 @@ describe('the request log of `irsa up`', () => {
       { env: { PATH: process.env.PATH, HOME: h.home } },
     );
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
     });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     try {
-      for (let i = 0; i < 200 && !/edge \(admin API\):\s+(\S+)/.test(out); i++)
+      // with JSON logs the banner goes to standard error
+      for (let i = 0; i < 200 && !/edge \(admin API\):\s+(\S+)/.test(err); i++)
         await new Promise((r) => setTimeout(r, 50));
-      const edge = /edge \(admin API\):\s+(\S+)/.exec(out)?.[1] as string;
+      const edge = /edge \(admin API\):\s+(\S+)/.exec(err)?.[1] as string;
       const cred = readFileSync(join(data, 'credentials'), 'utf8');
       const creds = {
         accessKeyId: /aws_access_key_id = (\S+)/.exec(cred)?.[1] as string,
@@ -840,6 +845,8 @@ describe('the request log of `irsa up`', () => {
         ms: expect.any(Number),
       });
       expect(out).not.toContain(creds.secretAccessKey);
+      // nothing but JSON on standard output
+      for (const l of out.trim().split('\n')) expect(() => JSON.parse(l) as unknown).not.toThrow();
     } finally {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');

@@ -104,6 +104,21 @@ describe('group commit', () => {
     expect(next.seq).toBe(e.seq + 1);
   });
 
+  it('a writer that dies never leaves an append hanging; the next append starts a new one', async () => {
+    await log.append(entry());
+    const writer = (log as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    const held = log.append(entry());
+    await writer.terminate();
+    // it either committed before the writer died or fails; it never hangs
+    const outcome = await held.then(
+      (e) => `committed ${e.seq}`,
+      (e: Error) => `failed: ${e.message}`,
+    );
+    expect(outcome).toMatch(/^(committed \d+|failed: the audit writer stopped)/);
+    const next = await log.append(entry());
+    expect((await log.get(next.record.eventID))?.seq).toBe(next.seq);
+  });
+
   it('close waits for appends in flight', async () => {
     const pending = Array.from({ length: 50 }, () => log.append(entry()));
     await log.close();

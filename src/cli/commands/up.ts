@@ -73,10 +73,13 @@ export function registerUpCommand(
           throw e;
         }
         const clusters = await server.clusters.listClusters();
-        io.out(
+        // with JSON request logs, standard output carries nothing but JSON lines
+        const say = (text: string) => (opts.logFormat === 'json' ? io.err(text) : io.out(text));
+        say(
           [
             'irsakit is up',
             `  edge (admin API):  ${server.edge}`,
+            `  metrics:           ${server.edge}/metrics`,
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
@@ -89,6 +92,7 @@ export function registerUpCommand(
             '  irsa apply -f examples/k8s/namespace.yaml -f examples/k8s/s3-app-serviceaccount.yaml -f examples/k8s/s3-reader-pod.yaml',
             '  irsa get pods -n production -o wide',
             '  irsa token create -n production s3-app --audience sts.amazonaws.com',
+            '  irsa trail --follow        (every AWS call; `irsa why <request id>` explains one)',
           ].join('\n'),
         );
         await new Promise<void>((resolve) => {
