@@ -6,16 +6,15 @@
  * keys and session tokens are dropped wherever they appear, whoever filled the notes.
  */
 
-/** Parameter and element names that are never recorded (compared without case). */
-const SECRET_NAME = /(secret|password|token|assertion|privatekey)/i;
-/** …except these, which are identifiers, not secrets */
-const NOT_SECRET = new Set([
-  'secretid',
-  'secretarn',
-  'nexttoken',
-  'clientrequesttoken',
-  'subjectfromwebidentitytoken',
-]);
+/**
+ * Names of members that carry a secret value (compared without case and punctuation, by
+ * their ending): never recorded. Identifiers that merely mention a secret (`secretId`,
+ * `nextToken`, `secretVersionsToStages`) are kept.
+ */
+const SECRET_NAME =
+  /(password|secretaccesskey|sessiontoken|securitytoken|webidentitytoken|secretstring|secretbinary|privatekey|clientsecret|assertion|tokencode|authorization|^token)$/;
+/** …except these, which name no secret */
+const NOT_SECRET = new Set(['subjectfromwebidentitytoken']);
 /** The Query envelope's own parameters: never part of requestParameters. */
 const ENVELOPE = new Set(['Action', 'Version']);
 /** Parameters CloudTrail records as numbers / booleans. */
@@ -30,7 +29,7 @@ const BOOLEAN = new Set(['SetAsDefault', 'OnlyAttached']);
 
 /** Whether a parameter or element name names a secret. */
 export function isSecretName(name: string): boolean {
-  const n = name.toLowerCase();
+  const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
   return SECRET_NAME.test(n) && !NOT_SECRET.has(n);
 }
 

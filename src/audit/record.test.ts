@@ -12,7 +12,7 @@ import type { Route } from '../server/aws/request.js';
 import type { CallContext, Caller } from '../server/aws/types.js';
 import type { StsSession } from '../sts/types.js';
 import { buildAuditEntry, resourceType } from './record.js';
-import { javaDate, queryRequestParameters } from './parameters.js';
+import { isSecretName, javaDate, queryRequestParameters } from './parameters.js';
 
 const ACCT = '111122223333';
 const PROVIDER = `arn:aws:iam::${ACCT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE`;
@@ -565,5 +565,30 @@ describe('CloudTrail shapes', () => {
     ['*', undefined],
   ])('resourceType(%s) → %s', (arn, type) => {
     expect(resourceType(arn)).toBe(type);
+  });
+});
+
+describe('secrets never recorded', () => {
+  it.each([
+    ['WebIdentityToken', true],
+    ['SAMLAssertion', true],
+    ['TokenCode', true],
+    ['Password', true],
+    ['NewPassword', true],
+    ['SecretAccessKey', true],
+    ['SessionToken', true],
+    ['X-Amz-Security-Token', true],
+    ['secretString', true],
+    ['SecretBinary', true],
+    ['randomPassword', true],
+    ['subjectFromWebIdentityToken', false],
+    ['secretId', false],
+    ['secretVersionsToStages', false],
+    ['nextToken', false],
+    ['clientRequestToken', false],
+    ['accessKeyId', false],
+    ['credentials', false],
+  ])('%s → secret %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
   });
 });

@@ -107,9 +107,10 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
+
+  // CloudTrail's LookupEvents reads the audit trail
   if (d.audit)
     services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize, clock: d.clock });
-
   const edge = createAwsEdge({
     clock: d.clock,
     auth,
