@@ -3,7 +3,7 @@
  * time) against the SQLite log with group commit, at both durabilities — records/s, append
  * latency (append to commit) and the mean batch size. Then the whole edge: SigV4-signed
  * GetCallerIdentity at 16 keep-alive connections, with the trail off, on with
- * synchronous=NORMAL and on with synchronous=FULL (the default) — the difference is what
+ * synchronous=NORMAL (the default) and on with synchronous=FULL — the difference is what
  * recording every call before answering adds. Each edge runs in its own process; the load
  * generator runs here.
  *

@@ -3,9 +3,11 @@
  * apart from the state store so that audit writes never queue behind state transactions nor
  * they behind audit writes. Writes use group commit: one writer thread commits a batch while
  * the event loop keeps serving requests; records that arrive meanwhile wait for the next
- * transaction, and each append resolves once its own batch is committed (synchronous=FULL by
- * default: committed means on disk). Reads run on the main thread over a second connection.
- * Everything is kept (no retention limit).
+ * transaction, and each append resolves once its own batch is committed. Durability is the
+ * state store's by default (WAL, synchronous=NORMAL: a committed record survives a crash of
+ * irsakit; a power loss may take the last moments of state and trail alike); `full` fsyncs
+ * every batch. Reads run on the main thread over a second connection. Everything is kept
+ * (no retention limit).
  */
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
@@ -122,7 +124,10 @@ interface DbRow {
 }
 
 export interface SqliteAuditLogOptions {
-  /** FULL (default): a commit is on disk; NORMAL: survives a crash of irsakit, not of the OS */
+  /**
+   * NORMAL (default, as the state store): a commit survives a crash of irsakit, not a power
+   * loss; FULL: a commit is on disk (fsync per batch)
+   */
   durability?: 'full' | 'normal' | undefined;
   /** called after each committed batch (metrics) */
   onCommit?: ((s: CommitStats) => void) | undefined;
@@ -235,7 +240,7 @@ export class SqliteAuditLog implements AuditLog {
       workerData: {
         driver,
         path: this.path,
-        synchronous: this.opts.durability === 'normal' ? 'NORMAL' : 'FULL',
+        synchronous: this.opts.durability === 'full' ? 'FULL' : 'NORMAL',
       },
     });
     worker.unref();

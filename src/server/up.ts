@@ -43,7 +43,7 @@ export interface UpOptions {
   requestLog?: (line: string) => void;
   /** the request log's format (default text) */
   logFormat?: LogFormat;
-  /** the audit log's durability: full (default, a commit is on disk) or normal */
+  /** the audit log's durability: normal (default, as the store's) or full (fsync per commit) */
   auditDurability?: 'full' | 'normal';
 }
 
