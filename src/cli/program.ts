@@ -10,8 +10,10 @@ import { registerExecCommand } from './commands/exec.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
+import { registerTrailCommand } from './commands/trail.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerWebhookCommand } from './commands/webhook.js';
+import { registerWhyCommand } from './commands/why.js';
 import { CliError, type Output, stdio } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -78,6 +80,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerDoctorCommand(program, io, setExit);
   registerWebhookCommand(program, io, setExit);
   registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);
+  registerTrailCommand(program, io, setExit);
+  registerWhyCommand(program, io, setExit);
 
   return program;
 }

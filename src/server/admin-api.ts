@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditLog, EventFilter, StoredEvent } from '../audit/index.js';
 import type { ClusterService, Kind } from '../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import { type StatusReason, kubeStatus } from '../common/kube-status.js';
@@ -45,6 +46,8 @@ export interface AdminDeps {
   /** `irsa doctor`'s live snapshot */
   doctor?: DoctorOps | undefined;
   accounts?: AccountOps | undefined;
+  /** the audit log (`irsa trail`, `irsa why`) */
+  audit?: AuditLog | undefined;
 }
 
 const KINDS: Record<string, Kind> = {
@@ -197,6 +200,20 @@ async function route(
     }
     return notAllowed();
   }
+  if (p[0] === 'trail' && deps.audit) {
+    if (m !== 'GET') return notAllowed();
+    if (p.length === 1) return sendJson(res, 200, await trail(deps.audit, res, url));
+    if (p.length === 2) {
+      const e = await deps.audit.get(p[1] as string);
+      if (!e)
+        throw new ClusterError(
+          'NotFound',
+          404,
+          `no audit event with request id or event id ${p[1]}`,
+        );
+      return sendJson(res, 200, trailItem(e));
+    }
+  }
   if (p[0] !== 'clusters') {
     sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
     return;
@@ -323,4 +340,69 @@ async function route(
     }
   }
   sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
+}
+
+function trailItem(e: StoredEvent): Record<string, unknown> {
+  return { seq: e.seq, record: e.record, irsaExplanation: e.explanation };
+}
+
+/**
+ * `GET /trail?…`: events newest first (`before=<seq>` pages back), or after `after=<seq>`
+ * oldest first, waiting up to `wait` seconds for one to arrive (`irsa trail --follow`).
+ */
+async function trail(
+  log: AuditLog,
+  res: ServerResponse,
+  url: URL,
+): Promise<{ items: Record<string, unknown>[]; latest: number }> {
+  const q = url.searchParams;
+  const int = (name: string, min: number, max: number): number | undefined => {
+    const v = q.get(name);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ClusterError(
+        'BadRequest',
+        400,
+        `\`${name}\` takes an integer from ${min} to ${max}`,
+      );
+    return n;
+  };
+  const str = (name: string) => q.get(name) || undefined;
+  const filter: EventFilter = {
+    account: str('account'),
+    since: int('since', 0, Number.MAX_SAFE_INTEGER),
+    until: int('until', 0, Number.MAX_SAFE_INTEGER),
+    role: str('role'),
+    namespace: str('namespace'),
+    serviceAccount: str('serviceAccount'),
+    eventName: str('eventName'),
+    eventSource: str('eventSource'),
+    username: str('username'),
+    errors: q.get('errors') === 'true' || q.get('errors') === '1' ? true : undefined,
+  };
+  const limit = int('limit', 1, 1000) ?? 100;
+  const after = int('after', 0, Number.MAX_SAFE_INTEGER);
+  const wait = int('wait', 0, 60) ?? 0;
+  if (after === undefined) {
+    const items = await log.query(filter, {
+      limit,
+      order: 'newest',
+      beforeSeq: int('before', 1, Number.MAX_SAFE_INTEGER),
+    });
+    return { items: items.map(trailItem), latest: await log.latestSeq() };
+  }
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const deadline = Date.now() + wait * 1000;
+  let from = after;
+  for (;;) {
+    const latest = await log.latestSeq();
+    const items = await log.query(filter, { limit, order: 'oldest', afterSeq: from });
+    if (items.length > 0 || Date.now() >= deadline || gone.signal.aborted)
+      return { items: items.map(trailItem), latest: Math.max(latest, from) };
+    // nothing matching yet: skip what was committed meanwhile, wait for more
+    from = Math.max(from, latest);
+    await log.waitForNew(from, deadline - Date.now(), gone.signal);
+  }
 }

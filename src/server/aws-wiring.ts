@@ -4,6 +4,7 @@
  * keys. One place where the components meet; each keeps its own boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { type AuditLog, lookupEventsHandler } from '../audit/index.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
@@ -39,6 +40,8 @@ export interface AwsWiringDeps {
   accounts?: readonly string[];
   /** the audit trail's hook, awaited before each answer is sent */
   record?: (e: AwsCallEvent) => Promise<void>;
+  /** the audit log CloudTrail's LookupEvents reads */
+  audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
 }
 
@@ -120,6 +123,10 @@ export async function wireAws(d: AwsWiringDeps) {
   services.s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
 
   services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
+  // CloudTrail's LookupEvents reads the audit trail
+  if (d.audit)
+    services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize, clock: d.clock });
+
   const edge = createAwsEdge({
     clock: d.clock,
     auth,

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { EdgeMetrics, type LogFormat, createAuditTrail, openAuditLog } from '../audit/index.js';
 import { ClusterService } from '../cluster/cluster-service.js';
 import { type Clock, systemClock } from '../common/clock.js';
 import { doctorOps } from '../doctor/collect.js';
@@ -40,6 +41,12 @@ export interface UpOptions {
   demo?: boolean;
   clock?: Clock;
   log?: (line: string) => void;
+  /** one line per AWS request (`irsa up`'s terminal); none by default */
+  requestLog?: (line: string) => void;
+  /** the request log's format (default text) */
+  logFormat?: LogFormat;
+  /** the audit log's durability: normal (default, as the store's) or full (fsync per commit) */
+  auditDurability?: 'full' | 'normal';
 }
 
 export interface RunningServer {
@@ -128,12 +135,27 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   });
   late.clusters = clusters;
 
+  const metrics = new EdgeMetrics();
+  const audit = await openAuditLog(o.dataDir, {
+    durability: o.auditDurability,
+    onCommit: (c) => metrics.commit(c.size, c.ms),
+  });
+  const trail = createAuditTrail({
+    log: audit,
+    metrics,
+    requestLog: o.requestLog,
+    logFormat: o.logFormat,
+    defaultAccount: DEFAULT_ACCOUNT,
+  });
   const aws = await wireAws({
     store,
     dataDir: o.dataDir,
     clock,
     clusters,
     caCertPath: ca.paths.caCert,
+    record: trail.record,
+    onResult: trail.onResult,
+    audit,
   });
   const writeCredentials = () =>
     writeCredentialsFile(dataPaths(o.dataDir).credentials, aws.adminKeys, DEFAULT_ACCOUNT);
@@ -150,6 +172,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     token,
     clusters,
     accounts,
+    audit,
     issuer: issuerOps({
       clusters,
       keyRing,
@@ -167,6 +190,21 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
         sendJson(res, 200, { status: 'ok', issuer: issuerBase });
         return;
       }
+      // an unsigned GET /metrics; a signed one is S3's (a bucket named metrics)
+      if (
+        url.pathname === '/metrics' &&
+        req.method === 'GET' &&
+        !req.headers.authorization &&
+        !url.searchParams.has('X-Amz-Signature')
+      ) {
+        const text = metrics.render();
+        res.writeHead(200, {
+          'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+          'Content-Length': Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
       if (await handleAdmin(admin, req, res, url)) return;
       await aws.edge(req, res);
     })().catch((e: unknown) => {
@@ -179,6 +217,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     edgePort = await listen(edgeServer, o.port ?? 4577, host);
   } catch (e) {
     issuerServer.close();
+    await audit.close();
     await store.close();
     throw e;
   }
@@ -218,6 +257,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
           setTimeout(() => s.closeAllConnections(), 2000).unref();
         });
       await Promise.all([stop(edgeServer), stop(issuerServer)]);
+      await audit.close();
       await store.close();
       try {
         const current = JSON.parse(readFileSync(recordPath, 'utf8')) as ServerRecord;

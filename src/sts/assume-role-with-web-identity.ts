@@ -151,8 +151,19 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
     });
     const hasPackedInput =
       policyInput.policy !== undefined || policyInput.policyArns.length > 0 || tags.length > 0;
+    const credentials = deps.sealer.issue(session);
+    // the audit record: the key id and expiry only, never the secret or the session token
+    ctx.audit.responseElements = {
+      credentials: { accessKeyId: credentials.AccessKeyId, expiration: credentials.Expiration },
+      subjectFromWebIdentityToken: t.sub,
+      assumedRoleUser: { assumedRoleId: assumedRoleId(session), arn: assumedRoleArn(session) },
+      provider: t.provider.arn,
+      audience: t.audience,
+      ...(hasPackedInput ? { packedPolicySize: packed.percent } : {}),
+      ...(t.sourceIdentity !== undefined ? { sourceIdentity: t.sourceIdentity } : {}),
+    };
     return {
-      Credentials: deps.sealer.issue(session),
+      Credentials: credentials,
       SubjectFromWebIdentityToken: t.sub,
       AssumedRoleUser: { AssumedRoleId: assumedRoleId(session), Arn: assumedRoleArn(session) },
       PackedPolicySize: hasPackedInput ? packed.percent : undefined,

@@ -304,8 +304,16 @@ export function assumeRole(deps: StsDeps) {
       policyInput.policy !== undefined ||
       policyInput.policyArns.length > 0 ||
       merged.tags.length > 0;
+    const credentials = deps.sealer.issue(session);
+    // the audit record: the key id and expiry only, never the secret or the session token
+    ctx.audit.responseElements = {
+      credentials: { accessKeyId: credentials.AccessKeyId, expiration: credentials.Expiration },
+      assumedRoleUser: { assumedRoleId: assumedRoleId(session), arn: assumedRoleArn(session) },
+      ...(hasPackedInput ? { packedPolicySize: packed.percent } : {}),
+      ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
+    };
     return {
-      Credentials: deps.sealer.issue(session),
+      Credentials: credentials,
       AssumedRoleUser: { AssumedRoleId: assumedRoleId(session), Arn: assumedRoleArn(session) },
       PackedPolicySize: hasPackedInput ? packed.percent : undefined,
       SourceIdentity: sourceIdentity,

@@ -36,6 +36,7 @@ export function registerUpCommand(
     )
     .option('--data <dir>', 'data folder (default $IRSA_DATA or ~/.irsa)')
     .option('--no-demo', 'start with an empty store (no demo cluster)')
+    .option('--log-format <format>', 'one line per AWS request: text | json | none', 'text')
     .action(
       async (opts: {
         port: string;
@@ -43,7 +44,10 @@ export function registerUpCommand(
         host: string;
         data?: string;
         demo: boolean;
+        logFormat: string;
       }) => {
+        if (!['text', 'json', 'none'].includes(opts.logFormat))
+          throw new CliError('--log-format takes text, json or none');
         const dataDir = resolveDataDir(opts.data);
         // loaded on demand: the other commands start without the server's dependencies
         const { startServer } = await import('../../server/up.js');
@@ -56,6 +60,8 @@ export function registerUpCommand(
             issuerPort: port(opts.issuerPort, '--issuer-port'),
             demo: opts.demo,
             log: (l) => io.err(`irsa: ${l}`),
+            requestLog: (l) => io.out(l),
+            logFormat: opts.logFormat as 'text' | 'json' | 'none',
           });
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -67,10 +73,13 @@ export function registerUpCommand(
           throw e;
         }
         const clusters = await server.clusters.listClusters();
-        io.out(
+        // with JSON request logs, standard output carries nothing but JSON lines
+        const say = (text: string) => (opts.logFormat === 'json' ? io.err(text) : io.out(text));
+        say(
           [
             'irsakit is up',
             `  edge (admin API):  ${server.edge}`,
+            `  metrics:           ${server.edge}/metrics`,
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
@@ -83,6 +92,7 @@ export function registerUpCommand(
             '  irsa apply -f examples/k8s/namespace.yaml -f examples/k8s/s3-app-serviceaccount.yaml -f examples/k8s/s3-reader-pod.yaml',
             '  irsa get pods -n production -o wide',
             '  irsa token create -n production s3-app --audience sts.amazonaws.com',
+            '  irsa trail --follow        (every AWS call; `irsa why <request id>` explains one)',
           ].join('\n'),
         );
         await new Promise<void>((resolve) => {

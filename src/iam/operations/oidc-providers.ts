@@ -147,6 +147,7 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
         };
         doc.tags = mergeTags([], tags, 'TagsPerOpenIdConnectProvider');
         await repo.putOidcProvider(doc);
+        c.ctx.audit.responseElements = { OpenIDConnectProviderArn: arn };
         return { OpenIDConnectProviderArn: arn, Tags: tagsResult(doc.tags) };
       });
     }),

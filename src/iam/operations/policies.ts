@@ -195,6 +195,9 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
         };
         doc.tags = mergeTags([], tags, 'TagsPerPolicy');
         await repo.putLocalPolicy(doc);
+        c.ctx.audit.responseElements = {
+          Policy: policyElement({ kind: 'local', arn, policy: doc }, 'create'),
+        };
         return { Policy: policyElement({ kind: 'local', arn, policy: doc }, 'create') };
       });
     }),
@@ -302,6 +305,9 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
           doc.updateDate = c.stamp;
         }
         await repo.putLocalPolicy(doc);
+        c.ctx.audit.responseElements = {
+          PolicyVersion: versionElement(version, doc.defaultVersionId, false),
+        };
         return { PolicyVersion: versionElement(version, doc.defaultVersionId, false) };
       });
     }),

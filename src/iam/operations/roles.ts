@@ -124,6 +124,7 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
         // tags are applied to the new role; over the quota, the whole call rolls back
         applyTags(doc, 'Role', tags);
         await repo.putRole(doc);
+        c.ctx.audit.responseElements = { Role: roleElement(doc, 'create') };
         return { Role: roleElement(doc, 'create') };
       });
     }),

@@ -144,6 +144,7 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
         await repo.putUser(doc);
         applyTags(doc, 'User', tags);
         await repo.putUser(doc);
+        c.ctx.audit.responseElements = { User: userElement(doc, 'get') };
         return { User: userElement(doc, 'get') };
       });
     }),
@@ -209,6 +210,15 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
           createDate: c.stamp,
         };
         await repo.putAccessKey(key);
+        // the audit record names the key, never its secret
+        c.ctx.audit.responseElements = {
+          AccessKey: {
+            UserName: key.userName,
+            AccessKeyId: key.accessKeyId,
+            Status: key.status,
+            CreateDate: date(key.createDate),
+          },
+        };
         return {
           AccessKey: {
             UserName: key.userName,

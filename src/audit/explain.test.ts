@@ -1,0 +1,352 @@
+/**
+ * The explanations of real refusals: STS's AssumeRoleWithWebIdentity against irsakit's own
+ * issuer (a `sub` one edit away from the trust policy's, another audience, an expired
+ * token, an issuer without a provider), and the edge's authorizer (an identity policy that
+ * does not allow, an explicit Deny, a permissions boundary), and a SigV4 mismatch. Each names
+ * the hop, the statement or claim, expected versus actual, the "did you mean" and a fix; the
+ * rendered `irsa why` text says the same; no token or secret gets in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsError } from '../common/aws-error.js';
+import { fixedClock } from '../common/clock.js';
+import type { RoleRecord } from '../iam/directory.js';
+import { createAuthorizer } from '../server/aws/authorize.js';
+import type { AwsCallEvent } from '../server/aws/edge.js';
+import type { Route } from '../server/aws/request.js';
+import type { CallContext, QueryOperation } from '../server/aws/types.js';
+import { sigv4Error } from '../sigv4/errors.js';
+import { CredentialSealer } from '../sts/credentials.js';
+import { OidcKeyFetcher } from '../sts/oidc-keys.js';
+import { createStsOperations } from '../sts/operations.js';
+import { ServerKey } from '../sts/server-key.js';
+import { callerOf, roleSession } from '../sts/session-context.js';
+import {
+  callContext,
+  type IssuerFixture,
+  MemoryDirectory,
+  startIssuer,
+} from '../sts/test-support.js';
+import { buildAuditEntry } from './record.js';
+import { whyText } from './render.js';
+import type { AuditEntry } from './types.js';
+
+const START = '2025-01-01T00:00:00Z';
+const ACCOUNT = '123456789012';
+const ID = '0123456789ABCDEF0123456789ABCDEF';
+const SUB = 'system:serviceaccount:production:s3-app';
+const clock = fixedClock(START);
+
+let f: IssuerFixture;
+let dir: MemoryDirectory;
+let sts: Record<string, QueryOperation>;
+let role: RoleRecord;
+let denyRole: RoleRecord;
+let boundedRole: RoleRecord;
+
+beforeAll(async () => {
+  f = await startIssuer(clock);
+  await f.addCluster(ID, 'demo');
+  dir = new MemoryDirectory();
+  dir.addProvider({ account: ACCOUNT, url: f.providerUrl(ID), thumbprints: [f.ca.thumbprint] });
+  const url = f.providerUrl(ID);
+  role = dir.addRole({
+    account: ACCOUNT,
+    name: 's3-app-role',
+    trust: JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'Irsa',
+            Effect: 'Allow',
+            Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${url}` },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: { [`${url}:sub`]: SUB, [`${url}:aud`]: 'sts.amazonaws.com' },
+            },
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ReadBucket',
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::b/*',
+          },
+        ],
+      },
+    ],
+  });
+  denyRole = dir.addRole({
+    account: ACCOUNT,
+    name: 'deny-role',
+    trust: '{"Version":"2012-10-17","Statement":[]}',
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          { Sid: 'NoDelete', Effect: 'Deny', Action: 'iam:DeleteRole', Resource: '*' },
+        ],
+      },
+    ],
+  });
+  boundedRole = dir.addRole({
+    account: ACCOUNT,
+    name: 'bounded-role',
+    trust: '{"Version":"2012-10-17","Statement":[]}',
+    policies: [
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+    ],
+    boundary: {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'OnlyS3', Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    },
+  });
+  const sealer = new CredentialSealer({ key: ServerKey.from(new Uint8Array(32).fill(1)), clock });
+  sts = createStsOperations({ directory: dir, sealer, keys: new OidcKeyFetcher({ clock }), clock });
+});
+
+afterAll(async () => {
+  await f.close();
+});
+
+function eventOf(route: Route, ctx: CallContext, error?: unknown): AwsCallEvent {
+  return {
+    requestId: ctx.requestId,
+    route,
+    ctx,
+    method: 'POST',
+    path: '/',
+    status: error instanceof AwsError ? error.httpStatus : 200,
+    error: error instanceof AwsError ? error : undefined,
+    ms: 1,
+  };
+}
+
+async function exchange(token: string): Promise<AuditEntry> {
+  const params = new Map([
+    ['Action', 'AssumeRoleWithWebIdentity'],
+    ['Version', '2011-06-15'],
+    ['RoleArn', role.arn],
+    ['RoleSessionName', 'why'],
+    ['WebIdentityToken', token],
+  ]);
+  const ctx = callContext(clock);
+  let error: unknown;
+  try {
+    await sts.AssumeRoleWithWebIdentity?.(ctx, params);
+  } catch (e) {
+    error = e;
+  }
+  const route: Route = {
+    service: 'sts',
+    protocol: 'query',
+    operation: 'AssumeRoleWithWebIdentity',
+    params,
+  };
+  const entry = buildAuditEntry(eventOf(route, ctx, error), { eventId: 'e-1' });
+  // the token never gets into the record or the explanation
+  expect(JSON.stringify(entry)).not.toContain(token.split('.')[2]);
+  return entry;
+}
+
+async function authorized(r: RoleRecord, action: string, resource: string): Promise<AuditEntry> {
+  const now = Math.floor(clock().getTime() / 1000);
+  const session = roleSession({
+    role: r,
+    partition: 'aws',
+    sessionName: 'botocore-session-1',
+    now,
+    seconds: 3600,
+    via: 'AssumeRoleWithWebIdentity',
+    webIdentity: {
+      providerArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${f.providerUrl(ID)}`,
+      sub: SUB,
+      aud: 'sts.amazonaws.com',
+    },
+  });
+  const ctx = callContext(clock, callerOf(session, 'ASIAEXAMPLEKEY123456'));
+  const authorize = createAuthorizer({ directory: dir });
+  let error: unknown;
+  try {
+    await authorize(ctx, { action, resource });
+  } catch (e) {
+    error = e;
+  }
+  const route: Route = {
+    service: 'iam',
+    protocol: 'query',
+    operation: action.split(':')[1],
+    params: new Map(),
+  };
+  return buildAuditEntry(eventOf(route, ctx, error), { eventId: 'e-2' });
+}
+
+describe('web identity refusals', () => {
+  it('a sub one edit away: the trust policy statement, expected versus actual, did you mean', async () => {
+    const e = await exchange(await f.token(ID, { name: 's3-ap' }));
+    expect(e.record.errorCode).toBe('AccessDenied');
+    expect(e.explanation).toMatchObject({
+      outcome: 'denied',
+      hop: 'trust',
+      claim: 'sub',
+      conditionKey: `${f.providerUrl(ID)}:sub`,
+      expected: [SUB],
+      actual: ['system:serviceaccount:production:s3-ap'],
+      didYouMean: SUB,
+      statement: {
+        policy: `${role.arn} trust policy`,
+        sid: 'Irsa',
+        index: 0,
+        line: 4,
+        effect: 'Allow',
+      },
+    });
+    expect(e.explanation.fix).toContain('fix the typo');
+    const text = whyText({ ...e, seq: 1 });
+    if (process.env.SHOW) console.log(text);
+    expect(text).toContain('✗ role trust policy');
+    expect(text).toContain(`did you mean \`${SUB}\`?`);
+    expect(text).toContain('✓ pod / service account  production/s3-ap');
+    expect(text).toContain('· session');
+    expect(text).toMatch(/decision\s+denied at the role trust policy/);
+    expect(e.index).toMatchObject({
+      namespace: 'production',
+      serviceAccount: 's3-ap',
+      roleName: 's3-app-role',
+    });
+  });
+
+  it('another audience: the provider refuses it, with the nearest client ID', async () => {
+    const e = await exchange(await f.token(ID, { audiences: ['sts.amazon.com'] }));
+    expect(e.record.errorCode).toBe('InvalidIdentityToken');
+    expect(e.explanation).toMatchObject({
+      hop: 'provider',
+      claim: 'aud',
+      expected: ['sts.amazonaws.com'],
+      didYouMean: 'sts.amazonaws.com',
+    });
+    expect(e.explanation.fix).toContain('--audience sts.amazonaws.com');
+    expect(whyText({ ...e, seq: 1 })).toContain('✗ OIDC provider');
+  });
+
+  it('an expired token: the token hop, its exp', async () => {
+    const token = await f.token(ID, { expirationSeconds: 600 });
+    clock.set('2025-01-01T01:00:00Z');
+    try {
+      const e = await exchange(token);
+      expect(e.record.errorCode).toBe('ExpiredTokenException');
+      expect(e.explanation).toMatchObject({
+        hop: 'token',
+        claim: 'exp',
+        actual: '2025-01-01T00:10:00Z',
+      });
+    } finally {
+      clock.set(START);
+    }
+  });
+
+  it('the allowed exchange: every hop ok, the session and its key', async () => {
+    const e = await exchange(await f.token(ID));
+    expect(e.record.errorCode).toBeUndefined();
+    expect(e.explanation.outcome).toBe('allowed');
+    expect(e.record.responseElements).toMatchObject({
+      credentials: {
+        accessKeyId: expect.stringMatching(/^ASIA/),
+        expiration: 'Jan 1, 2025, 1:00:00 AM',
+      },
+      subjectFromWebIdentityToken: SUB,
+    });
+    expect(JSON.stringify(e.record.responseElements)).not.toMatch(/secret|sessionToken/i);
+  });
+});
+
+describe('authorization refusals at the edge', () => {
+  it('no identity policy allows: the nearest statement and its mismatch', async () => {
+    const e = await authorized(role, 'iam:GetRole', role.arn);
+    expect(e.record.errorCode).toBe('AccessDenied');
+    expect(e.explanation).toMatchObject({
+      outcome: 'denied',
+      hop: 'identity',
+      statement: { sid: 'ReadBucket', index: 0, effect: 'Allow' },
+      expected: ['s3:GetObject'],
+      actual: 'iam:GetRole',
+    });
+    expect(e.explanation.fix).toContain('add an Allow for iam:GetRole');
+    const text = whyText({ ...e, seq: 2 });
+    if (process.env.SHOW) console.log(text);
+    expect(text).toContain('✓ role trust policy');
+    expect(text).toContain('✓ session');
+    expect(text).toContain('✗ identity policies');
+  });
+
+  it('an action one typo away gets a "did you mean"; another action does not', async () => {
+    const typo = await authorized(role, 's3:GetObjet', 'arn:aws:s3:::b/k');
+    expect(typo.explanation).toMatchObject({ hop: 'identity', didYouMean: 's3:GetObject' });
+    const other = await authorized(role, 's3:PutObject', 'arn:aws:s3:::b/k');
+    expect(other.explanation.didYouMean).toBeUndefined();
+  });
+
+  it('an explicit Deny: the statement that denies, by Sid', async () => {
+    const e = await authorized(denyRole, 'iam:DeleteRole', denyRole.arn);
+    expect(e.explanation).toMatchObject({
+      hop: 'identity',
+      statement: { sid: 'NoDelete', index: 1, effect: 'Deny' },
+    });
+    expect(e.explanation.summary).toContain('explicitly denied');
+    expect(e.explanation.fix).toContain('explicit Deny wins');
+  });
+
+  it('a permissions boundary that does not allow', async () => {
+    const e = await authorized(boundedRole, 'iam:ListRoles', '*');
+    expect(e.explanation).toMatchObject({ hop: 'boundary', statement: { sid: 'OnlyS3' } });
+    const hops = e.explanation.chain.map((h) => `${h.hop}:${h.status}`);
+    expect(hops).toContain('identity:ok');
+    expect(hops).toContain('boundary:failed');
+  });
+
+  it('an allowed call names the statements that granted it', async () => {
+    const e = await authorized(role, 's3:GetObject', 'arn:aws:s3:::b/k');
+    expect(e.explanation.outcome).toBe('allowed');
+    expect(e.explanation.grantedBy?.[0]).toMatchObject({ sid: 'ReadBucket' });
+  });
+});
+
+describe('authentication refusals', () => {
+  it('a signature mismatch: the signature hop, the string to sign, the session token redacted', () => {
+    const err = sigv4Error('sts', {
+      kind: 'SignatureDoesNotMatch',
+      reason: 'the signature does not match',
+      accessKeyId: 'ASIAEXAMPLEKEY123456',
+      expected: {
+        canonicalRequest:
+          'POST\n/\n\nhost:h\nx-amz-security-token:SECRET-SESSION-TOKEN\n\nhost;x-amz-security-token\nabc',
+        stringToSign:
+          'AWS4-HMAC-SHA256\n20250101T000000Z\n20250101/us-east-1/sts/aws4_request\nabc',
+      },
+      received: { signature: 'deadbeef' },
+    });
+    const ctx = callContext(clock);
+    const e = buildAuditEntry(
+      eventOf(
+        { service: 'sts', protocol: 'query', operation: 'GetCallerIdentity', params: new Map() },
+        ctx,
+        err,
+      ),
+      { eventId: 'e-3' },
+    );
+    expect(e.record.errorCode).toBe('SignatureDoesNotMatch');
+    expect(e.record.userIdentity).toEqual({ type: 'Unknown', accessKeyId: 'ASIAEXAMPLEKEY123456' });
+    expect(e.explanation.hop).toBe('signature');
+    expect(JSON.stringify(e)).not.toContain('SECRET-SESSION-TOKEN');
+    expect(whyText({ ...e, seq: 3 })).toContain('✗ signature');
+  });
+});

@@ -1,0 +1,811 @@
+/**
+ * irsakit's explanation of a call (DESIGN.md "Fidelity rules"): where AWS says only "Not
+ * authorized to perform sts:AssumeRoleWithWebIdentity", the audit record keeps which hop of
+ * the chain refused — token, OIDC provider, role trust policy, session, signature,
+ * credentials, SCP, identity policy, permissions boundary, session policy, resource policy —
+ * which statement (policy, Sid, index, line) or which claim, expected versus actual, a "did
+ * you mean" when what the request carried is a small edit away from what a policy names, and
+ * the fix. Built from what the call left behind: the error's `detail` (the policy engine's
+ * Explanation, STS's denial detail, the SigV4 failure) and `ctx.decisions`. Pure.
+ */
+import type { AwsError } from '../common/aws-error.js';
+import type { Explanation, Mismatch, SetTrace, StatementTrace } from '../policy/explain.js';
+import { mismatchText } from '../policy/explain.js';
+import { editDistance, nearest } from '../policy/nearest.js';
+import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
+import type { AuthzRecord, Caller } from '../server/aws/types.js';
+import type { SigV4Failure } from '../sigv4/types.js';
+import type { StsSession } from '../sts/types.js';
+import { isoSeconds } from './parameters.js';
+import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
+import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
+
+export interface ExplainInput {
+  service: string;
+  eventName: string;
+  caller?: Caller | undefined;
+  session?: StsSession | undefined;
+  decisions: readonly AuthzRecord[];
+  error?: Pick<AwsError, 'code' | 'message' | 'detail' | 'httpStatus'> | undefined;
+  /** AssumeRoleWithWebIdentity: the token's claims as presented */
+  token?: TokenClaims | undefined;
+  /** AssumeRoleWithWebIdentity: the provider, audience and subject, verified where STS got that far */
+  web?: WebIdentityFacts | undefined;
+  /** AssumeRole*: the role asked for */
+  roleArn?: string | undefined;
+  responseElements?: Record<string, unknown> | null | undefined;
+  /** the access key id that signed the call (also for refused signatures) */
+  accessKeyId?: string | undefined;
+}
+
+/** Lists longer than this are cut in explanations (a managed policy names hundreds of actions). */
+const MAX_LIST = 12;
+
+function cut(xs: readonly string[]): string[] {
+  return xs.length <= MAX_LIST
+    ? [...xs]
+    : [...xs.slice(0, MAX_LIST), `… ${xs.length - MAX_LIST} more`];
+}
+
+const SET_HOP: Record<PolicySetKind, Hop> = {
+  identity: 'identity',
+  boundary: 'boundary',
+  session: 'session-policy',
+  resource: 'resource',
+  scp: 'scp',
+  rcp: 'rcp',
+  vpce: 'resource',
+};
+
+const SET_LABEL: Record<PolicySetKind, string> = {
+  identity: 'identity-based policy',
+  boundary: 'permissions boundary',
+  session: 'session policy',
+  resource: 'resource-based policy',
+  scp: 'service control policy',
+  rcp: 'resource control policy',
+  vpce: 'VPC endpoint policy',
+};
+
+/** How `irsa why` names a statement: `policy statement \`Sid\` (#0, line 7)`. */
+export function statementText(s: StatementRef): string {
+  const where = [`#${s.index}`, ...(s.line !== undefined ? [`line ${s.line}`] : [])].join(', ');
+  return `${s.policy} statement ${s.sid ? `\`${s.sid}\` (${where})` : `(${where})`}`;
+}
+
+function refOf(
+  policy: string,
+  set: PolicySetKind,
+  st: Pick<StatementTrace, 'index' | 'sid' | 'effect' | 'span'>,
+): StatementRef {
+  return {
+    policy,
+    policyType: set,
+    sid: st.sid,
+    index: st.index,
+    line: st.span?.line,
+    effect: st.effect,
+  };
+}
+
+function refOfMatched(m: MatchedStatement): StatementRef {
+  return refOf(m.policyId, m.policyType, m);
+}
+
+const DEPTH: Record<Mismatch['element'], number> = {
+  action: 0,
+  resource: 1,
+  principal: 2,
+  condition: 3,
+};
+
+/** The verdict the policy engine's explanation gives: the set and the statement at fault. */
+interface Verdict {
+  hop: Hop;
+  set: PolicySetKind;
+  statement?: StatementRef | undefined;
+  mismatch?: Mismatch | undefined;
+  didYouMean?: string | undefined;
+  /** the set had no policy at all */
+  empty: boolean;
+}
+
+function didYouMean(m: Mismatch | undefined): string | undefined {
+  if (!m) return undefined;
+  if (m.element === 'condition') return m.didYouMean;
+  if (m.negated) return undefined;
+  const actual = m.element === 'principal' ? m.actual[0] : m.actual;
+  if (actual === undefined) return undefined;
+  const candidates = m.expected.filter((e) => !e.includes('*') && !e.includes('?'));
+  const near = nearest(actual, candidates);
+  // a typo is a character or two, not another verb: s3:GetObjet is s3:GetObject, s3:PutObject is not
+  const max = m.element === 'action' ? 1 : 2;
+  return near !== undefined && editDistance(actual, near, max) <= max ? near : undefined;
+}
+
+function verdictOf(x: Explanation, trust: boolean): Verdict {
+  const hopOf = (set: PolicySetKind) => (set === 'resource' && trust ? 'trust' : SET_HOP[set]);
+  if (x.decision === 'explicitDeny') {
+    const deny = x.matched.find((m) => m.effect === 'Deny') ?? x.matched[0];
+    const set = deny?.policyType ?? 'identity';
+    return { hop: hopOf(set), set, statement: deny ? refOfMatched(deny) : undefined, empty: false };
+  }
+  const miss = x.missing[0] ?? { set: 'identity' as const };
+  const trace = x.sets.find((s) => s.set === miss.set && s.level === miss.level);
+  let best: { policyId: string; st: StatementTrace } | undefined;
+  for (const pt of trace?.policies ?? [])
+    for (const st of pt.statements) {
+      if (st.effect !== 'Allow' || !st.mismatch) continue;
+      if (!best || DEPTH[st.mismatch.element] > DEPTH[best.st.mismatch?.element ?? 'action'])
+        best = { policyId: pt.policyId, st };
+    }
+  return {
+    hop: hopOf(miss.set),
+    set: miss.set,
+    statement: best ? refOf(best.policyId, miss.set, best.st) : undefined,
+    mismatch: best?.st.mismatch,
+    didYouMean: didYouMean(best?.st.mismatch),
+    empty: !trace || trace.policies.length === 0,
+  };
+}
+
+/** `system:serviceaccount:ns:sa` → `{ namespace, serviceAccount }`. */
+export function serviceAccountOf(
+  sub: string | undefined,
+): { namespace: string; serviceAccount: string } | undefined {
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub ?? '');
+  return m ? { namespace: m[1] as string, serviceAccount: m[2] as string } : undefined;
+}
+
+/** The pod identity tags of a session (EKS Pod Identity), as a service account. */
+function podIdentitySa(
+  s: StsSession | undefined,
+): { namespace: string; serviceAccount: string } | undefined {
+  const tag = (k: string) => s?.tags?.find((t) => t.Key === k)?.Value;
+  const ns = tag('kubernetes-namespace');
+  const sa = tag('kubernetes-service-account');
+  return ns && sa ? { namespace: ns, serviceAccount: sa } : undefined;
+}
+
+/** The service account behind a call, when it came from a pod. */
+export function serviceAccountBehind(
+  session: StsSession | undefined,
+  web: WebIdentityFacts | undefined,
+): { namespace: string; serviceAccount: string } | undefined {
+  return (
+    serviceAccountOf(web?.sub) ??
+    serviceAccountOf(session?.webIdentity?.sub) ??
+    podIdentitySa(session)
+  );
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isExplanation(d: unknown): d is Explanation {
+  return (
+    isObj(d) && Array.isArray(d.sets) && typeof d.decision === 'string' && Array.isArray(d.missing)
+  );
+}
+
+function isSigV4Failure(d: unknown): d is SigV4Failure {
+  return isObj(d) && typeof d.kind === 'string' && typeof d.reason === 'string';
+}
+
+interface StsDetail {
+  check?: string;
+  summary?: string;
+  reason?: string;
+  explanation?: Explanation;
+  expected?: unknown;
+  actual?: unknown;
+  iss?: string;
+  providerArn?: string;
+  url?: string;
+  now?: number;
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  requested?: number;
+  maxSessionDuration?: number;
+}
+
+const TOKEN_CHECKS = new Set([
+  'parse',
+  'claims',
+  'tags',
+  'signature',
+  'expiry',
+  'not-before',
+  'issued-at',
+  'source-identity',
+]);
+
+const CREDENTIAL_FAILURES = new Set(['UnknownKey', 'InvalidToken', 'ExpiredToken']);
+const SIGNATURE_FIXES: Partial<Record<SigV4Failure['kind'], string>> = {
+  SignatureDoesNotMatch:
+    'sign with the secret key that belongs to this access key id, and do not change the request after signing (a proxy rewriting the path, Host or body breaks the signature)',
+  RequestTimeTooSkewed:
+    'correct the client clock: a signature is valid 15 minutes either side of the server time',
+  PresignExpired: 'presign the URL again: it has expired',
+  WrongRegion: 'sign for the region the endpoint expects (AWS_REGION / AWS_DEFAULT_REGION)',
+  WrongService: 'sign with the service name of the endpoint being called',
+  MissingAuthentication:
+    'sign the request (the SDK needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a web-identity token)',
+};
+
+/** Authorization hops of one decision, in evaluation order. */
+function authzHops(d: AuthzRecord, failedHop: Hop | undefined): HopTrace[] {
+  const x = d.explanation;
+  if (!x) {
+    // allowed: the statements that granted, by set
+    const bySet = new Map<PolicySetKind, StatementRef[]>();
+    for (const m of d.matched) {
+      const list = bySet.get(m.policyType) ?? [];
+      list.push(refOfMatched(m));
+      bySet.set(m.policyType, list);
+    }
+    const order: PolicySetKind[] = ['scp', 'rcp', 'identity', 'boundary', 'session', 'resource'];
+    const hops: HopTrace[] = order
+      .filter((s) => bySet.has(s))
+      .map((s) => ({
+        hop: SET_HOP[s],
+        status: 'ok' as const,
+        subject: `${d.action} on ${d.resource}`,
+        facts: (bySet.get(s) ?? []).map((r) => `allowed by ${statementText(r)}`),
+      }));
+    if (hops.length === 0)
+      hops.push({
+        hop: 'identity',
+        status: 'ok',
+        subject: `${d.action} on ${d.resource}`,
+        facts: ['allowed (the account root needs no policy)'],
+      });
+    return hops;
+  }
+  const order: PolicySetKind[] = [
+    'scp',
+    'rcp',
+    'vpce',
+    'identity',
+    'boundary',
+    'session',
+    'resource',
+  ];
+  const hops: HopTrace[] = [];
+  for (const set of order) {
+    const traces = x.sets.filter((s) => s.set === set);
+    if (traces.length === 0) continue;
+    const consulted = traces.some((t) => t.consulted);
+    const hop = SET_HOP[set];
+    if (!consulted) {
+      hops.push({
+        hop,
+        status: 'skipped',
+        subject: SET_LABEL[set],
+        facts: ['not consulted for this caller'],
+      });
+      continue;
+    }
+    const denies = x.matched.filter((m) => m.policyType === set && m.effect === 'Deny');
+    const missing = x.missing.some((m) => m.set === set);
+    const failed = denies.length > 0 || missing || hop === failedHop;
+    // a set with no policy (no boundary, no session policy) is no hop of this call
+    if (!failed && traces.every((t) => t.policies.length === 0)) continue;
+    hops.push({
+      hop,
+      status: failed ? 'failed' : 'ok',
+      subject: policiesOf(traces),
+      facts: failed
+        ? denies.length > 0
+          ? denies.map((m) => `denied by ${statementText(refOfMatched(m))}`)
+          : [`no statement allows ${d.action} on ${d.resource}`]
+        : allowsOf(traces),
+    });
+  }
+  return hops;
+}
+
+function policiesOf(traces: readonly SetTrace[]): string {
+  const ids = traces.flatMap((t) => t.policies.map((p) => p.policyId));
+  return ids.length === 0 ? '(none)' : ids.join(', ');
+}
+
+function allowsOf(traces: readonly SetTrace[]): string[] {
+  const out: string[] = [];
+  for (const t of traces)
+    for (const p of t.policies)
+      for (const st of p.statements)
+        if (st.applies && st.effect === 'Allow')
+          out.push(`allowed by ${statementText(refOf(p.policyId, t.set, st))}`);
+  return out;
+}
+
+function claimOfKey(key: string | undefined): string | undefined {
+  const m = /:(sub|aud|amr|oaud|azp|email)$/.exec(key ?? '');
+  return m?.[1];
+}
+
+/** The pod → token → provider → trust → session hops of a web-identity exchange. */
+function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] {
+  const t = input.token;
+  const web = input.web;
+  const hops: HopTrace[] = [];
+  const sa = serviceAccountOf(web?.sub ?? t?.sub);
+  const order: Hop[] = ['pod', 'token', 'provider', 'role', 'trust', 'session'];
+  const failedAt = failed ? order.indexOf(failed) : -1;
+  const status = (h: Hop): HopTrace['status'] => {
+    const i = order.indexOf(h);
+    if (failedAt < 0) return 'ok';
+    return i < failedAt ? 'ok' : i === failedAt ? 'failed' : 'not-reached';
+  };
+  if (sa)
+    hops.push({
+      hop: 'pod',
+      status: status('pod'),
+      subject: `${sa.namespace}/${sa.serviceAccount}`,
+      facts: [`service account ${sa.serviceAccount} in namespace ${sa.namespace}`],
+    });
+  const facts: string[] = [];
+  if (t) {
+    if (t.iss !== undefined) facts.push(`iss ${t.iss}`);
+    if (t.sub !== undefined) facts.push(`sub ${t.sub}`);
+    if (t.aud.length > 0) facts.push(`aud ${t.aud.join(', ')}`);
+    if (t.exp !== undefined) facts.push(`exp ${isoSeconds(t.exp * 1000)}`);
+    if (t.kid !== undefined) facts.push(`kid ${t.kid}`);
+    if (t.jti !== undefined) facts.push(`jti ${t.jti}`);
+  } else facts.push('not a JWT');
+  hops.push({ hop: 'token', status: status('token'), facts });
+  hops.push({
+    hop: 'provider',
+    status: status('provider'),
+    subject: web?.providerArn,
+    facts:
+      status('provider') === 'ok' && web?.aud !== undefined
+        ? [`audience ${web.aud} is in its client ID list`]
+        : undefined,
+  });
+  if (failed === 'role') hops.push({ hop: 'role', status: 'failed', subject: input.roleArn });
+  hops.push({
+    hop: 'trust',
+    status: failed === 'role' ? 'not-reached' : status('trust'),
+    subject: input.roleArn ? `${input.roleArn} trust policy` : undefined,
+  });
+  const r = input.responseElements;
+  const assumed = isObj(r?.assumedRoleUser) ? String(r.assumedRoleUser.arn ?? '') : undefined;
+  const creds = isObj(r?.credentials) ? r.credentials : undefined;
+  hops.push({
+    hop: 'session',
+    status: failed === 'role' ? 'not-reached' : status('session'),
+    subject: assumed,
+    facts:
+      creds && creds.expiration !== undefined
+        ? [`credentials ${String(creds.accessKeyId ?? '')} until ${String(creds.expiration)}`]
+        : undefined,
+  });
+  return hops;
+}
+
+/** The pod → … → session hops of a call made with a role session's credentials. */
+function sessionHops(s: StsSession): HopTrace[] {
+  const hops: HopTrace[] = [];
+  const sa = serviceAccountBehind(s, undefined);
+  const w = s.webIdentity;
+  if (sa)
+    hops.push({
+      hop: 'pod',
+      status: 'ok',
+      subject: `${sa.namespace}/${sa.serviceAccount}`,
+      facts: [`service account ${sa.serviceAccount} in namespace ${sa.namespace}`],
+    });
+  if (w) {
+    hops.push({
+      hop: 'token',
+      status: 'ok',
+      facts: [
+        `sub ${w.sub}`,
+        `aud ${w.aud}`,
+        ...(w.kid !== undefined ? [`kid ${w.kid}`] : []),
+        ...(w.jti !== undefined ? [`jti ${w.jti}`] : []),
+        `exchanged ${isoSeconds(s.issuedAt * 1000)}`,
+      ],
+    });
+    hops.push({ hop: 'provider', status: 'ok', subject: w.providerArn });
+  }
+  hops.push({
+    hop: 'trust',
+    status: 'ok',
+    subject: `${s.roleArn} trust policy`,
+    facts: [`${s.via} allowed at ${isoSeconds(s.issuedAt * 1000)}`],
+  });
+  hops.push({
+    hop: 'session',
+    status: 'ok',
+    subject: `arn:${s.partition}:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`,
+    facts: [
+      `issued ${isoSeconds(s.issuedAt * 1000)}, expires ${isoSeconds(s.expiresAt * 1000)}`,
+      ...(s.policy !== undefined || (s.policyArns?.length ?? 0) > 0
+        ? ['carries a session policy']
+        : []),
+    ],
+  });
+  return hops;
+}
+
+interface Refusal {
+  hop: Hop;
+  summary: string;
+  statement?: StatementRef | undefined;
+  claim?: string | undefined;
+  conditionKey?: string | undefined;
+  expected?: string[] | undefined;
+  actual?: string | string[] | null | undefined;
+  didYouMean?: string | undefined;
+  fix?: string | undefined;
+}
+
+function fromVerdict(
+  v: Verdict,
+  what: string,
+  trust: boolean,
+  roleArn: string | undefined,
+): Refusal {
+  const m = v.mismatch;
+  const where =
+    v.set === 'resource' && trust
+      ? `the role trust policy${roleArn ? ` of ${roleArn}` : ''}`
+      : `the ${SET_LABEL[v.set]}`;
+  if (v.statement?.effect === 'Deny') {
+    return {
+      hop: v.hop,
+      summary: `explicitly denied: ${statementText(v.statement)} (${where}) denies ${what}`,
+      statement: v.statement,
+      fix: `an explicit Deny wins over every Allow: narrow or remove ${statementText(v.statement)}${v.statement.policyType === 'boundary' ? ' in the permissions boundary' : ''}`,
+    };
+  }
+  const hint = v.didYouMean !== undefined ? ` (did you mean \`${v.didYouMean}\`?)` : '';
+  const near =
+    v.statement && m ? `; nearest: ${statementText(v.statement)}: ${mismatchText(m)}` : '';
+  const out: Refusal = {
+    hop: v.hop,
+    summary: v.empty
+      ? `implicitly denied: ${where} has no policy, so nothing allows ${what}`
+      : `implicitly denied: no statement of ${where} allows ${what}${near}${m && m.element !== 'condition' ? hint : ''}`,
+    statement: v.statement,
+    didYouMean: v.didYouMean,
+  };
+  if (m) {
+    out.expected = cut(m.expected);
+    out.actual = m.actual;
+    if (m.element === 'condition') {
+      out.conditionKey = m.key;
+      out.claim = claimOfKey(m.key);
+    }
+  }
+  out.fix = fixFor(v, what, trust, roleArn);
+  return out;
+}
+
+function fixFor(v: Verdict, what: string, trust: boolean, roleArn: string | undefined): string {
+  const m = v.mismatch;
+  const stmt = v.statement ? statementText(v.statement) : undefined;
+  if (trust && v.set === 'resource') {
+    if (m?.element === 'condition') {
+      const claim = claimOfKey(m.key);
+      const actual = Array.isArray(m.actual) ? m.actual.join(', ') : 'nothing';
+      if (claim === 'sub')
+        return v.didYouMean !== undefined
+          ? `the token's sub is \`${actual}\` but ${stmt} expects ${m.expected.map((e) => `\`${e}\``).join(' or ')}: fix the typo (namespace or service account name) in the trust policy or in the pod's serviceAccountName`
+          : `run the pod as a service account the trust policy names (${m.expected.join(', ')}), or add \`${actual}\` to ${m.operator} ${m.key} in ${stmt}`;
+      if (claim === 'aud')
+        return `mint the token for the audience the trust policy expects (${m.expected.join(', ')}) or change ${m.key} in ${stmt}`;
+      return `make ${m.operator} ${m.key} in ${stmt} match the request (it has ${actual})`;
+    }
+    if (m?.element === 'principal')
+      return `name the caller in the trust policy's Principal${v.didYouMean !== undefined ? ` (it names \`${v.didYouMean}\`, one small edit away)` : ''}: ${stmt}`;
+    if (m?.element === 'action') return `allow ${what.split(' on ')[0]} in ${stmt}`;
+    return `add a statement to the trust policy of ${roleArn ?? 'the role'} that allows ${what.split(' on ')[0]} for this caller`;
+  }
+  const action = what.split(' on ')[0] ?? what;
+  const resource = what.slice(action.length + 4);
+  if (m && v.didYouMean !== undefined)
+    return `${stmt} names \`${v.didYouMean}\`, a small edit away from \`${Array.isArray(m.actual) ? m.actual.join(', ') : m.actual}\`: correct whichever is wrong`;
+  switch (v.set) {
+    case 'boundary':
+      return `the permissions boundary must also allow ${action} on ${resource}: add it to the boundary policy (an identity Allow alone is not enough)`;
+    case 'session':
+      return `the session policy passed to AssumeRole* (Policy / PolicyArns) must also allow ${action} on ${resource}: pass a wider session policy or none`;
+    case 'scp':
+      return `a service control policy of the account's organisation must allow ${action}`;
+    case 'resource':
+      return `the resource's policy must allow ${action} for this caller (a cross-account call needs both sides to allow it)`;
+    default:
+      return m?.element === 'condition'
+        ? `make ${m.operator} ${m.key} in ${stmt} match the request, or add a statement that allows ${action} on ${resource}`
+        : `add an Allow for ${action} on ${resource} to a policy of the caller (e.g. \`aws iam put-role-policy\` or \`attach-role-policy\`)`;
+  }
+}
+
+function stsRefusal(
+  input: ExplainInput,
+  d: StsDetail,
+  err: NonNullable<ExplainInput['error']>,
+): Refusal {
+  const check = d.check ?? '';
+  if (err.code === 'ExpiredTokenException' || check === 'expiry')
+    return {
+      hop: 'token',
+      claim: 'exp',
+      summary: `the web identity token expired at ${d.exp !== undefined ? isoSeconds(d.exp * 1000) : '(unknown)'}`,
+      expected: d.now !== undefined ? [`exp after ${isoSeconds(d.now * 1000)}`] : undefined,
+      actual: d.exp !== undefined ? isoSeconds(d.exp * 1000) : undefined,
+      fix: 'read the token file again before each exchange (the kubelet rotates it); mint a fresh token with `irsa token create`',
+    };
+  if (check === 'issuer')
+    return {
+      hop: 'provider',
+      claim: 'iss',
+      summary: `no IAM OIDC provider for the token's issuer ${d.iss ?? ''}`.trim(),
+      actual: d.iss,
+      fix: `register the issuer: aws iam create-open-id-connect-provider --url ${d.iss ?? '<iss>'} --client-id-list sts.amazonaws.com --thumbprint-list <thumbprint>`,
+    };
+  if (check === 'audience') {
+    const expected = Array.isArray(d.expected) ? d.expected.map(String) : [];
+    const actual = Array.isArray(d.actual)
+      ? d.actual.map(String)
+      : d.actual === null || d.actual === undefined
+        ? null
+        : String(d.actual);
+    const one = Array.isArray(actual) ? actual[0] : (actual ?? undefined);
+    const dym = one !== undefined ? nearest(one, expected) : undefined;
+    return {
+      hop: 'provider',
+      claim: 'aud',
+      summary: `the token's audience ${JSON.stringify(actual)} is not in the client ID list of ${d.providerArn ?? 'the OIDC provider'} (${expected.join(', ')})${dym !== undefined ? ` (did you mean \`${dym}\`?)` : ''}`,
+      expected,
+      actual,
+      didYouMean: dym,
+      fix: `mint the token for audience ${expected[0] ?? 'sts.amazonaws.com'} (the projected volume's audience; \`irsa token create --audience ${expected[0] ?? 'sts.amazonaws.com'}\`), or add the audience to the provider: aws iam add-client-id-to-open-id-connect-provider`,
+    };
+  }
+  if (check === 'keys')
+    return {
+      hop: 'provider',
+      summary: `the issuer's keys could not be fetched from ${d.url ?? 'its JWKS'}: ${d.reason ?? err.message}`,
+      fix: 'make the issuer reachable over HTTPS and its thumbprint match the provider’s ThumbprintList',
+    };
+  if (TOKEN_CHECKS.has(check))
+    return {
+      hop: 'token',
+      claim: check === 'not-before' ? 'nbf' : check === 'issued-at' ? 'iat' : undefined,
+      summary: `the web identity token was refused (${check}): ${d.reason ?? err.message}`,
+      fix:
+        check === 'signature'
+          ? 'the token must be signed by a key the issuer publishes in its JWKS: mint it from the cluster’s issuer'
+          : 'present the token exactly as the issuer minted it',
+    };
+  if (check === 'role')
+    return {
+      hop: 'role',
+      summary: d.summary ?? 'the role does not exist',
+      fix: `create the role or correct the role ARN${input.roleArn ? ` (${input.roleArn})` : ''}`,
+    };
+  if (check === 'source-identity')
+    return {
+      hop: 'session',
+      summary: d.summary ?? err.message,
+      fix: 'keep the source identity of the calling session',
+    };
+  if (d.maxSessionDuration !== undefined)
+    return {
+      hop: 'session',
+      summary: `DurationSeconds ${d.requested ?? '?'} exceeds the role's MaxSessionDuration ${d.maxSessionDuration}`,
+      expected: [`at most ${d.maxSessionDuration}`],
+      actual: String(d.requested ?? ''),
+      fix: `ask for at most ${d.maxSessionDuration} seconds, or raise MaxSessionDuration (aws iam update-role --max-session-duration)`,
+    };
+  if (d.explanation) {
+    const v = verdictOf(d.explanation, true);
+    const action =
+      typeof (d as { action?: unknown }).action === 'string'
+        ? String((d as { action?: unknown }).action)
+        : input.eventName;
+    return fromVerdict(v, `${action} on ${input.roleArn ?? ''}`, true, input.roleArn);
+  }
+  return {
+    hop: err.code === 'ValidationError' ? 'request' : 'trust',
+    summary: d.summary ?? d.reason ?? err.message,
+  };
+}
+
+function sigv4Refusal(f: SigV4Failure): Refusal {
+  const credentials = CREDENTIAL_FAILURES.has(f.kind) || f.kind === 'MissingAuthentication';
+  const facts: string[] = [];
+  const out: Refusal = {
+    hop: credentials ? 'credentials' : 'signature',
+    summary: f.reason,
+    fix:
+      f.kind === 'UnknownKey'
+        ? `the access key ${'accessKeyId' in f ? f.accessKeyId : ''} does not exist here (deleted, inactive, or from another irsakit data folder): use current credentials`
+        : f.kind === 'ExpiredToken'
+          ? 'the session has expired: assume the role again (SDKs refresh web-identity credentials by themselves)'
+          : f.kind === 'InvalidToken'
+            ? 'send the session token that came with these temporary credentials, unchanged (AWS_SESSION_TOKEN)'
+            : SIGNATURE_FIXES[f.kind],
+  };
+  if (f.kind === 'SignatureDoesNotMatch') {
+    out.expected = [f.expected.stringToSign.replace(/\n/g, '\\n')];
+    facts.push(
+      `irsakit's canonical request: ${redact(f.expected.canonicalRequest).replace(/\n/g, '\\n')}`,
+    );
+    if (f.missingSignedHeaders?.length)
+      facts.push(`signed headers missing from the request: ${f.missingSignedHeaders.join(', ')}`);
+  }
+  if (f.kind === 'RequestTimeTooSkewed') {
+    out.expected = [`within 15 minutes of ${f.serverTime}`];
+    out.actual = f.amzDate;
+  }
+  if (f.kind === 'WrongRegion' && f.expected !== undefined) {
+    out.expected = [f.expected];
+    out.actual = f.region;
+  }
+  (out as Refusal & { facts?: string[] }).facts = facts;
+  return out;
+}
+
+/** Belt and braces: a session token never leaves in a canonical request. */
+function redact(canonical: string): string {
+  return canonical
+    .split('\n')
+    .map((l) =>
+      /^x-amz-security-token:/i.test(l)
+        ? 'x-amz-security-token:<session token redacted>'
+        : l.replace(/(^|&)(X-Amz-Security-Token=)[^&]*/g, '$1$2<session token redacted>'),
+    )
+    .join('\n');
+}
+
+const REQUEST_CODE =
+  /(Validation|Invalid|Malformed|Missing|Serialization|TooLarge|Unknown|Unsupported|NotImplemented)/;
+
+/**
+ * Explains a call: the outcome, the hop that refused and why, and the chain hop by hop.
+ *
+ * @example
+ * explainCall({ service: 'sts', eventName: 'AssumeRoleWithWebIdentity', decisions: [], error, token, web, roleArn })
+ * // → { outcome: 'denied', hop: 'trust', claim: 'sub', didYouMean: 'system:serviceaccount:production:s3-app', … }
+ */
+export function explainCall(input: ExplainInput): IrsaExplanation {
+  const err = input.error;
+  const exchange = input.service === 'sts' && input.eventName.startsWith('AssumeRole');
+  const webExchange = input.eventName === 'AssumeRoleWithWebIdentity';
+  let refusal: (Refusal & { facts?: string[] }) | undefined;
+  const lastDecision = input.decisions[input.decisions.length - 1];
+  if (err) {
+    const d = err.detail;
+    if (isSigV4Failure(d)) refusal = sigv4Refusal(d);
+    else if (isExplanation(d)) {
+      const v = verdictOf(d, false);
+      const what = lastDecision
+        ? `${lastDecision.action} on ${lastDecision.resource}`
+        : input.eventName;
+      refusal = fromVerdict(v, what, false, undefined);
+    } else if (exchange && isObj(d)) refusal = stsRefusal(input, d as StsDetail, err);
+    else if (
+      err.code === 'MissingAuthenticationToken' ||
+      err.code === 'MissingAuthenticationTokenException'
+    )
+      refusal = {
+        hop: 'credentials',
+        summary: 'the request is not signed',
+        fix: SIGNATURE_FIXES.MissingAuthentication,
+      };
+    else if (
+      webExchange &&
+      (err.code === 'InvalidIdentityToken' || err.code === 'ExpiredTokenException')
+    )
+      refusal = stsRefusal(input, {}, err);
+    else if (err.code === 'AccessDenied' || err.code === 'AccessDeniedException')
+      refusal = { hop: lastDecision ? 'identity' : 'service', summary: err.message };
+    else
+      refusal = {
+        hop:
+          err.httpStatus >= 500 ? 'service' : REQUEST_CODE.test(err.code) ? 'request' : 'service',
+        summary: `${err.code}: ${err.message}`,
+      };
+  }
+  const failedHop = refusal?.hop;
+  const chain: HopTrace[] = [];
+  if (webExchange) chain.push(...exchangeHops(input, failedHop));
+  else if (input.session) chain.push(...sessionHops(input.session));
+  if (!webExchange) {
+    const authFailed = failedHop === 'signature' || failedHop === 'credentials';
+    if (input.caller || authFailed) {
+      chain.push({
+        hop: 'credentials',
+        status: failedHop === 'credentials' ? 'failed' : 'ok',
+        subject: input.accessKeyId,
+        facts:
+          input.caller && !input.session ? [`signed by ${input.caller.principal.id}`] : undefined,
+      });
+      chain.push({
+        hop: 'signature',
+        status:
+          failedHop === 'signature' ? 'failed' : failedHop === 'credentials' ? 'not-reached' : 'ok',
+        facts: refusal?.facts?.length && failedHop === 'signature' ? refusal.facts : undefined,
+      });
+    }
+    for (const [i, d] of input.decisions.entries()) {
+      const last = i === input.decisions.length - 1;
+      chain.push(...authzHops(d, last && refusal ? failedHop : undefined));
+    }
+  }
+  if (refusal && !chain.some((h) => h.hop === refusal.hop && h.status === 'failed')) {
+    const plain = refusal.hop === 'service' || refusal.hop === 'request';
+    chain.push({
+      hop: refusal.hop,
+      status: 'failed',
+      subject: plain
+        ? err?.code
+        : refusal.hop === 'trust' && input.roleArn
+          ? `${input.roleArn} trust policy`
+          : (refusal.statement?.policy ?? input.roleArn),
+      facts: plain && err ? [err.message] : undefined,
+    });
+  }
+  // attach the refusal's facts to its hop
+  const at = [...chain].reverse().find((h) => h.hop === refusal?.hop && h.status === 'failed');
+  if (at && refusal) {
+    const extra: string[] = [];
+    if (refusal.statement)
+      extra.push(
+        `${refusal.statement.effect === 'Deny' ? 'denied by' : 'nearest statement'}: ${statementText(refusal.statement)}`,
+      );
+    if (refusal.expected) extra.push(`expected: ${refusal.expected.join(', ')}`);
+    if (refusal.actual !== undefined)
+      extra.push(
+        `actual: ${refusal.actual === null ? '(absent)' : Array.isArray(refusal.actual) ? refusal.actual.join(', ') : refusal.actual}`,
+      );
+    if (refusal.didYouMean !== undefined) extra.push(`did you mean \`${refusal.didYouMean}\`?`);
+    if (at.hop !== 'signature') at.facts = [...(at.facts ?? []), ...extra];
+  }
+  const granted =
+    !err && lastDecision && !lastDecision.explanation
+      ? lastDecision.matched.map(refOfMatched)
+      : undefined;
+  const principal =
+    input.caller?.principal.id ?? (webExchange ? (input.web?.sub ?? input.token?.sub) : undefined);
+  if (!refusal)
+    return {
+      outcome: 'allowed',
+      summary: lastDecision
+        ? `allowed: ${lastDecision.action} on ${lastDecision.resource}${granted && granted.length > 0 ? ` by ${granted.map(statementText).join('; ')}` : ''}`
+        : `allowed: ${input.service}:${input.eventName}`,
+      action: lastDecision?.action ?? `${input.service}:${input.eventName}`,
+      resource: lastDecision?.resource ?? input.roleArn,
+      principal,
+      grantedBy: granted && granted.length > 0 ? granted : undefined,
+      chain,
+    };
+  const denied = refusal.hop !== 'request' && refusal.hop !== 'service';
+  return {
+    outcome:
+      denied || err?.code === 'AccessDenied' || err?.code === 'AccessDeniedException'
+        ? 'denied'
+        : 'error',
+    message: err ? `${err.code}: ${err.message}` : undefined,
+    hop: refusal.hop,
+    summary: refusal.summary,
+    action: lastDecision?.action ?? `${input.service}:${input.eventName}`,
+    resource: lastDecision?.resource ?? input.roleArn,
+    principal,
+    statement: refusal.statement,
+    claim: refusal.claim,
+    conditionKey: refusal.conditionKey,
+    expected: refusal.expected,
+    actual: refusal.actual,
+    didYouMean: refusal.didYouMean,
+    fix: refusal.fix,
+    chain,
+  };
+}

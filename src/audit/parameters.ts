@@ -1,0 +1,147 @@
+/**
+ * `requestParameters` and `responseElements` as CloudTrail writes them for the Query services
+ * (STS, IAM): the API's parameter names in camelCase (`RoleArn` → `roleArn`, `ClientIDList` →
+ * `clientIDList`), `member.N` lists as arrays, numbers as numbers (spec/aws-wire.md §11.1).
+ * Secrets never get in: the web-identity token, SAML assertions, passwords, MFA codes, secret
+ * keys and session tokens are dropped wherever they appear, whoever filled the notes.
+ */
+
+/**
+ * Names of members that carry a secret value (compared without case and punctuation, by
+ * their ending): never recorded. Identifiers that merely mention a secret (`secretId`,
+ * `nextToken`, `secretVersionsToStages`) are kept.
+ */
+const SECRET_NAME =
+  /(password|secretaccesskey|sessiontoken|securitytoken|webidentitytoken|secretstring|secretbinary|privatekey|clientsecret|assertion|tokencode|authorization|^token)$/;
+/** …except these, which name no secret */
+const NOT_SECRET = new Set(['subjectfromwebidentitytoken']);
+/** The Query envelope's own parameters: never part of requestParameters. */
+const ENVELOPE = new Set(['Action', 'Version']);
+/** Parameters CloudTrail records as numbers / booleans. */
+const NUMERIC = new Set([
+  'DurationSeconds',
+  'MaxSessionDuration',
+  'MaxItems',
+  'MaxResults',
+  'MaxDuration',
+]);
+const BOOLEAN = new Set(['SetAsDefault', 'OnlyAttached']);
+
+/** Whether a parameter or element name names a secret. */
+export function isSecretName(name: string): boolean {
+  const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return SECRET_NAME.test(n) && !NOT_SECRET.has(n);
+}
+
+/** `RoleArn` → `roleArn`; `ClientIDList` → `clientIDList`; `SAMLAssertion` → `sAMLAssertion`. */
+export function camel(name: string): string {
+  return name === '' ? name : name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+type Tree = { [k: string]: Tree } & { __value?: string };
+
+/**
+ * The flat Query parameters (`Tags.member.1.Key=…`) as CloudTrail's nested requestParameters.
+ * Null when the call had none.
+ *
+ * @example
+ * queryRequestParameters(new Map([['Action', 'AssumeRole'], ['RoleArn', 'arn:…'], ['DurationSeconds', '900']]))
+ * // → { roleArn: 'arn:…', durationSeconds: 900 }
+ */
+export function queryRequestParameters(
+  params: ReadonlyMap<string, string> | undefined,
+): Record<string, unknown> | null {
+  if (!params) return null;
+  const root: Tree = {} as Tree;
+  for (const [name, value] of params) {
+    if (ENVELOPE.has(name)) continue;
+    const parts = name.split('.');
+    if (parts.some(isSecretName)) continue;
+    let node = root;
+    for (const p of parts) {
+      node[p] ??= {} as Tree;
+      node = node[p] as Tree;
+    }
+    node.__value = value;
+  }
+  const out = convert(root, '') as Record<string, unknown>;
+  return Object.keys(out).length === 0 ? null : out;
+}
+
+function convert(node: Tree, name: string): unknown {
+  const keys = Object.keys(node).filter((k) => k !== '__value');
+  if (keys.length === 0) {
+    const v = node.__value ?? '';
+    if (NUMERIC.has(name) && /^-?\d+$/.test(v)) return Number(v);
+    if (BOOLEAN.has(name) && (v === 'true' || v === 'false')) return v === 'true';
+    return v;
+  }
+  // `X.member.N…` (or `X.N` for the few flattened lists): an array in N's order
+  const list = node.member ?? (keys.every((k) => /^\d+$/.test(k)) ? node : undefined);
+  if (list) {
+    return Object.keys(list)
+      .filter((k) => /^\d+$/.test(k))
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => convert(list[k] as Tree, name));
+  }
+  // `Tags.member.N.{Key,Value}` structures and `Attributes.entry.N.{key,value}` maps
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[camel(k)] = convert(node[k] as Tree, k);
+  return out;
+}
+
+/**
+ * A result or notes object as CloudTrail shows it: keys in camelCase, dates as CloudTrail's
+ * `MMM d, yyyy, h:mm:ss a`, secrets dropped, undefined members left out.
+ *
+ * @example
+ * cloudTrailElements({ Role: { RoleName: 'app', CreateDate: new Date('2026-11-22T10:50:10Z') } })
+ * // → { role: { roleName: 'app', createDate: 'Nov 22, 2026, 10:50:10 AM' } }
+ */
+export function cloudTrailElements(value: unknown): unknown {
+  if (value instanceof Date) return javaDate(value);
+  if (Array.isArray(value)) return value.map(cloudTrailElements);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined || isSecretName(k)) continue;
+      out[camel(k)] = cloudTrailElements(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Drops secret-named members at any depth (notes filled by the services). */
+export function withoutSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutSecrets) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (isSecretName(k)) continue;
+      out[k] = withoutSecrets(v);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A time as CloudTrail's STS and IAM records write it (Java's `MMM d, yyyy, h:mm:ss a`, UTC).
+ *
+ * @example
+ * javaDate(new Date('2026-11-22T11:50:10Z')) // → 'Nov 22, 2026, 11:50:10 AM'
+ */
+export function javaDate(d: Date): string {
+  const h = d.getUTCHours();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+}
+
+/** ISO 8601 to the second, as CloudTrail writes `eventTime` and `creationDate`. */
+export function isoSeconds(d: Date | number): string {
+  const date = typeof d === 'number' ? new Date(d) : d;
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

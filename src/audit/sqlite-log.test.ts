@@ -1,0 +1,295 @@
+/**
+ * The SQLite audit log: group commit (concurrent appends share transactions, each resolves
+ * after its own commit, in order), survival across restarts, every filter the trail and
+ * LookupEvents use, lookup by event id and request id, paging, and waiting for new events.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommitStats } from './log.js';
+import { parseSince } from './log.js';
+import { SqliteAuditLog } from './sqlite-log.js';
+import type { AuditEntry } from './types.js';
+
+let dir: string;
+let log: SqliteAuditLog;
+let commits: CommitStats[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'irsa-audit-'));
+  commits = [];
+  log = await SqliteAuditLog.open(join(dir, 'audit.db'), { onCommit: (c) => commits.push(c) });
+});
+
+afterEach(async () => {
+  await log.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+function entry(
+  o: {
+    name?: string;
+    source?: string;
+    error?: string;
+    role?: string;
+    ns?: string;
+    sa?: string;
+    username?: string;
+    key?: string;
+    account?: string;
+    time?: string;
+    readOnly?: boolean;
+    resource?: { type: string; ARN: string };
+  } = {},
+): AuditEntry {
+  n++;
+  const time = o.time ?? '2026-01-01T00:00:00Z';
+  return {
+    record: {
+      eventVersion: '1.08',
+      userIdentity: { type: 'AssumedRole', principalId: `AROA:${o.username ?? 's'}` },
+      eventTime: time,
+      eventSource: o.source ?? 'sts.amazonaws.com',
+      eventName: o.name ?? 'GetCallerIdentity',
+      awsRegion: 'us-east-1',
+      sourceIPAddress: '127.0.0.1',
+      userAgent: 'test',
+      ...(o.error ? { errorCode: o.error, errorMessage: 'no' } : {}),
+      requestParameters: null,
+      responseElements: null,
+      requestID: `req-${n}`,
+      eventID: `evt-${n}`,
+      readOnly: o.readOnly ?? true,
+      ...(o.resource ? { resources: [o.resource] } : {}),
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: o.account ?? '123456789012',
+      eventCategory: 'Management',
+    },
+    explanation: { outcome: o.error ? 'denied' : 'allowed', summary: 's', chain: [] },
+    index: {
+      timeMs: Date.parse(time),
+      username: o.username,
+      accessKeyId: o.key,
+      roleName: o.role,
+      roleArn: o.role ? `arn:aws:iam::123456789012:role/${o.role}` : undefined,
+      namespace: o.ns,
+      serviceAccount: o.sa,
+    },
+  };
+}
+
+describe('group commit', () => {
+  it('commits concurrent appends in shared transactions, each after its own commit, in order', async () => {
+    const all = await Promise.all(Array.from({ length: 300 }, () => log.append(entry())));
+    const seqs = all.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(300);
+    expect(commits.reduce((s, c) => s + c.size, 0)).toBe(300);
+    // the first append goes alone; the rest pile up behind it
+    expect(commits.length).toBeLessThan(300);
+    expect(Math.max(...commits.map((c) => c.size))).toBeGreaterThan(1);
+    expect(await log.latestSeq()).toBe(seqs[seqs.length - 1]);
+  });
+
+  it('what was committed survives a restart', async () => {
+    const e = await log.append(entry({ name: 'AssumeRoleWithWebIdentity' }));
+    await log.close();
+    log = await SqliteAuditLog.open(join(dir, 'audit.db'));
+    expect((await log.get(e.record.eventID))?.record.eventName).toBe('AssumeRoleWithWebIdentity');
+    expect(await log.latestSeq()).toBe(e.seq);
+    const next = await log.append(entry());
+    expect(next.seq).toBe(e.seq + 1);
+  });
+
+  it('a writer that dies never leaves an append hanging; the next append starts a new one', async () => {
+    await log.append(entry());
+    const writer = (log as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    const held = log.append(entry());
+    await writer.terminate();
+    // it either committed before the writer died or fails; it never hangs
+    const outcome = await held.then(
+      (e) => `committed ${e.seq}`,
+      (e: Error) => `failed: ${e.message}`,
+    );
+    expect(outcome).toMatch(/^(committed \d+|failed: the audit writer stopped)/);
+    const next = await log.append(entry());
+    expect((await log.get(next.record.eventID))?.seq).toBe(next.seq);
+  });
+
+  it('close waits for appends in flight', async () => {
+    const pending = Array.from({ length: 50 }, () => log.append(entry()));
+    await log.close();
+    expect((await Promise.all(pending)).length).toBe(50);
+    await expect(log.append(entry())).rejects.toThrow('closed');
+    log = await SqliteAuditLog.open(join(dir, 'audit.db'));
+    expect((await log.query({}, { limit: 100, order: 'newest' })).length).toBe(50);
+  });
+});
+
+describe('queries', () => {
+  beforeEach(async () => {
+    await log.append(
+      entry({
+        name: 'AssumeRoleWithWebIdentity',
+        role: 's3-app-role',
+        ns: 'production',
+        sa: 's3-app',
+        username: 'system:serviceaccount:production:s3-app',
+        time: '2026-01-01T00:00:00Z',
+      }),
+    );
+    await log.append(
+      entry({
+        name: 'AssumeRoleWithWebIdentity',
+        role: 's3-app-role',
+        ns: 'production',
+        sa: 'other',
+        error: 'AccessDenied',
+        time: '2026-01-01T01:00:00Z',
+      }),
+    );
+    await log.append(
+      entry({
+        source: 's3.amazonaws.com',
+        name: 'GetObject',
+        role: 's3-app-role',
+        ns: 'production',
+        sa: 's3-app',
+        username: 'botocore-session-1',
+        key: 'ASIAKEY',
+        error: 'AccessDenied',
+        readOnly: true,
+        resource: { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::b/k' },
+        time: '2026-01-01T02:00:00Z',
+      }),
+    );
+    await log.append(
+      entry({
+        source: 'iam.amazonaws.com',
+        name: 'CreateRole',
+        username: 'admin',
+        readOnly: false,
+        account: '111122223333',
+        resource: { type: 'AWS::IAM::Role', ARN: 'arn:aws:iam::111122223333:role/x' },
+        time: '2026-01-01T03:00:00Z',
+      }),
+    );
+  });
+  const names = (es: { record: { eventName: string; errorCode?: string } }[]) =>
+    es.map((e) => `${e.record.eventName}${e.record.errorCode ? `!${e.record.errorCode}` : ''}`);
+  const q = async (f: Parameters<SqliteAuditLog['query']>[0]) =>
+    names(await log.query(f, { limit: 50, order: 'newest' }));
+
+  it.each([
+    [
+      {},
+      [
+        'CreateRole',
+        'GetObject!AccessDenied',
+        'AssumeRoleWithWebIdentity!AccessDenied',
+        'AssumeRoleWithWebIdentity',
+      ],
+    ],
+    [{ errors: true }, ['GetObject!AccessDenied', 'AssumeRoleWithWebIdentity!AccessDenied']],
+    [
+      { eventName: 'AssumeRoleWithWebIdentity' },
+      ['AssumeRoleWithWebIdentity!AccessDenied', 'AssumeRoleWithWebIdentity'],
+    ],
+    [{ eventSource: 's3.amazonaws.com' }, ['GetObject!AccessDenied']],
+    [
+      { role: 's3-app-role' },
+      [
+        'GetObject!AccessDenied',
+        'AssumeRoleWithWebIdentity!AccessDenied',
+        'AssumeRoleWithWebIdentity',
+      ],
+    ],
+    [
+      { role: 'arn:aws:iam::123456789012:role/s3-app-role', errors: true },
+      ['GetObject!AccessDenied', 'AssumeRoleWithWebIdentity!AccessDenied'],
+    ],
+    [
+      { namespace: 'production', serviceAccount: 's3-app' },
+      ['GetObject!AccessDenied', 'AssumeRoleWithWebIdentity'],
+    ],
+    [
+      { namespace: 'production' },
+      [
+        'GetObject!AccessDenied',
+        'AssumeRoleWithWebIdentity!AccessDenied',
+        'AssumeRoleWithWebIdentity',
+      ],
+    ],
+    [{ username: 'botocore-session-1' }, ['GetObject!AccessDenied']],
+    // the role name matches as a Username too (the seed's lookup)
+    [
+      { username: 's3-app-role', errors: true },
+      ['GetObject!AccessDenied', 'AssumeRoleWithWebIdentity!AccessDenied'],
+    ],
+    [{ accessKeyId: 'ASIAKEY' }, ['GetObject!AccessDenied']],
+    [{ resourceType: 'AWS::S3::Object' }, ['GetObject!AccessDenied']],
+    [{ resourceName: 'arn:aws:iam::111122223333:role/x' }, ['CreateRole']],
+    [{ readOnly: false }, ['CreateRole']],
+    [{ account: '111122223333' }, ['CreateRole']],
+    [
+      { since: Date.parse('2026-01-01T01:00:00Z'), until: Date.parse('2026-01-01T02:00:00Z') },
+      ['GetObject!AccessDenied', 'AssumeRoleWithWebIdentity!AccessDenied'],
+    ],
+  ])('%j', async (filter, expected) => {
+    expect(await q(filter)).toEqual(expected);
+  });
+
+  it('pages newest first, and follows oldest first', async () => {
+    const first = await log.query({}, { limit: 2, order: 'newest' });
+    const second = await log.query({}, { limit: 2, order: 'newest', beforeSeq: first[1]?.seq });
+    expect(names([...first, ...second])).toEqual(await q({}));
+    const after = await log.query({}, { limit: 10, order: 'oldest', afterSeq: second[1]?.seq });
+    expect(names(after)).toEqual([
+      'AssumeRoleWithWebIdentity!AccessDenied',
+      'GetObject!AccessDenied',
+      'CreateRole',
+    ]);
+  });
+
+  it('finds an event by its event id or its request id', async () => {
+    const [e] = await log.query({ eventName: 'CreateRole' }, { limit: 1, order: 'newest' });
+    expect((await log.get(e?.record.eventID ?? ''))?.seq).toBe(e?.seq);
+    expect((await log.get(e?.record.requestID ?? ''))?.seq).toBe(e?.seq);
+    expect(await log.get('nope')).toBeUndefined();
+  });
+});
+
+describe('waiting for new events', () => {
+  it('resolves when one is committed, or at the timeout', async () => {
+    const latest = await log.latestSeq();
+    const waiting = log.waitForNew(latest, 5000);
+    await log.append(entry());
+    await waiting;
+    const t0 = Date.now();
+    await log.waitForNew(await log.latestSeq(), 50);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
+    const gone = new AbortController();
+    const aborted = log.waitForNew(await log.latestSeq(), 5000, gone.signal);
+    gone.abort();
+    await aborted;
+  });
+});
+
+describe('parseSince', () => {
+  const now = new Date('2026-01-02T00:00:00Z');
+  it.each([
+    ['15m', '2026-01-01T23:45:00Z'],
+    ['2h', '2026-01-01T22:00:00Z'],
+    ['1d', '2026-01-01T00:00:00Z'],
+    ['30s', '2026-01-01T23:59:30Z'],
+    ['2026-01-01T12:00:00Z', '2026-01-01T12:00:00Z'],
+  ])('%s', (text, iso) => {
+    expect(parseSince(text, now)).toBe(Date.parse(iso));
+  });
+  it.each(['yesterday', '15x', ''])('%j is not a time', (text) => {
+    expect(parseSince(text, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The edge's hooks: `record` appends the built entry and fails the request when the log
+ * does; `onResult` writes one request line (text or JSON) and counts the metrics with bounded
+ * labels; the Prometheus exposition; the `irsa trail` line.
+ */
+import { describe, expect, it } from 'vitest';
+import { AwsError } from '../common/aws-error.js';
+import type { AwsCallEvent } from '../server/aws/edge.js';
+import type { CallContext, Caller } from '../server/aws/types.js';
+import type { AuditLog } from './log.js';
+import { EdgeMetrics } from './metrics.js';
+import { trailLine } from './render.js';
+import { createAuditTrail, eventUuid, requestLine } from './trail.js';
+import type { AuditEntry, StoredEvent } from './types.js';
+
+const user: Caller = {
+  principal: {
+    type: 'User',
+    id: 'arn:aws:iam::123456789012:user/admin',
+    account: '123456789012',
+    partition: 'aws',
+  },
+  accessKeyId: 'AKIAEXAMPLE',
+  account: '123456789012',
+  userId: 'AIDAEXAMPLE',
+};
+
+function event(operation: string, error?: AwsError): AwsCallEvent {
+  const ctx: CallContext = {
+    requestId: '11111111-2222-4333-8444-555555555555',
+    caller: user,
+    region: 'us-east-1',
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+    secureTransport: false,
+    now: new Date('2026-11-22T10:50:10.123Z'),
+    endpoint: 'http://127.0.0.1:4577',
+    audit: {},
+    decisions: [],
+  };
+  return {
+    requestId: ctx.requestId,
+    route: {
+      service: 'iam',
+      protocol: 'query',
+      operation,
+      params: new Map([['Action', operation]]),
+    },
+    ctx,
+    method: 'POST',
+    path: '/',
+    status: error?.httpStatus ?? 200,
+    error,
+    ms: 4.26,
+  };
+}
+
+function memoryLog(fail = false): AuditLog & { entries: AuditEntry[] } {
+  const entries: AuditEntry[] = [];
+  return {
+    entries,
+    async append(e) {
+      if (fail) throw new Error('disk full');
+      entries.push(e);
+      return { ...e, seq: entries.length };
+    },
+    query: async () => [],
+    get: async () => undefined,
+    latestSeq: async () => entries.length,
+    waitForNew: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+describe('createAuditTrail', () => {
+  it('records, then logs one line and counts the request', async () => {
+    const log = memoryLog();
+    const lines: string[] = [];
+    const metrics = new EdgeMetrics();
+    const t = createAuditTrail({
+      log,
+      metrics,
+      requestLog: (l) => lines.push(l),
+      eventId: () => 'e-1',
+    });
+    const ok = event('ListRoles');
+    await t.record(ok);
+    t.onResult(ok);
+    const denied = event(
+      'DeleteRole',
+      new AwsError('AccessDenied', 403, 'User: … is not authorized'),
+    );
+    await t.record(denied);
+    t.onResult(denied);
+    const junk = event('Hack/../x', new AwsError('InvalidAction', 400, 'Could not find operation'));
+    await t.record(junk);
+    t.onResult(junk);
+    expect(log.entries.map((e) => e.record.eventName)).toEqual([
+      'ListRoles',
+      'DeleteRole',
+      'Hack/../x',
+    ]);
+    expect(log.entries[0]?.record.eventID).toBe('e-1');
+    expect(lines).toEqual([
+      '10:50:10.123 POST user/admin iam:ListRoles allowed 4.3ms',
+      '10:50:10.123 POST user/admin iam:DeleteRole denied AccessDenied 4.3ms',
+      '10:50:10.123 POST user/admin iam:Hack/../x error InvalidAction 4.3ms',
+    ]);
+    const text = metrics.render();
+    expect(text).toContain(
+      'irsa_requests_total{service="iam",action="ListRoles",outcome="allowed"} 1',
+    );
+    expect(text).toContain(
+      'irsa_requests_total{service="iam",action="DeleteRole",outcome="denied"} 1',
+    );
+    // what a caller makes up never becomes a label
+    expect(text).toContain('irsa_requests_total{service="iam",action="unknown",outcome="error"} 1');
+    expect(text).toContain('irsa_request_duration_seconds_bucket{service="iam",le="0.005"} 3');
+    expect(text).toContain('irsa_request_duration_seconds_count{service="iam"} 3');
+  });
+
+  it('a failed append fails the request and is counted', async () => {
+    const metrics = new EdgeMetrics();
+    const t = createAuditTrail({ log: memoryLog(true), metrics });
+    await expect(t.record(event('ListRoles'))).rejects.toThrow('disk full');
+    expect(metrics.render()).toContain('irsa_audit_write_errors_total 1');
+  });
+
+  it('JSON request lines', async () => {
+    const e = event(
+      'GetRole',
+      new AwsError('NoSuchEntity', 404, 'The role with name x cannot be found.'),
+    );
+    expect(JSON.parse(requestLine(e, undefined, 'json'))).toEqual({
+      time: '2026-11-22T10:50:10.123Z',
+      requestId: '11111111-2222-4333-8444-555555555555',
+      method: 'POST',
+      path: '/',
+      principal: 'user/admin',
+      service: 'iam',
+      action: 'GetRole',
+      outcome: 'error',
+      status: 404,
+      errorCode: 'NoSuchEntity',
+      ms: 4.3,
+    });
+  });
+});
+
+describe('metrics', () => {
+  it('audit batches: sizes, commit seconds, records', () => {
+    const m = new EdgeMetrics();
+    m.commit(1, 0.4);
+    m.commit(12, 3);
+    const text = m.render();
+    expect(text).toContain('irsa_audit_batch_size_bucket{le="1"} 1');
+    expect(text).toContain('irsa_audit_batch_size_bucket{le="16"} 2');
+    expect(text).toContain('irsa_audit_batch_size_sum 13');
+    expect(text).toContain('irsa_audit_commit_seconds_bucket{le="0.0005"} 1');
+    expect(text).toContain('irsa_audit_commit_seconds_bucket{le="+Inf"} 2');
+    expect(text).toContain('irsa_audit_records_total 13');
+    expect(text).toContain('# TYPE irsa_audit_batch_size histogram');
+  });
+});
+
+describe('trailLine', () => {
+  it('time, principal, source:event, resource, outcome, request id', () => {
+    const e = {
+      seq: 1,
+      record: {
+        eventTime: '2026-11-22T10:50:10Z',
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROA:botocore-session-1',
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              principalId: 'AROA',
+              arn: 'a',
+              accountId: '1',
+              userName: 's3-app-role',
+            },
+            attributes: { creationDate: 'x', mfaAuthenticated: 'false' },
+          },
+        },
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        errorCode: 'AccessDenied',
+        resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::b/k' }],
+        requestID: 'r-1',
+      },
+    } as unknown as StoredEvent;
+    expect(trailLine(e)).toBe(
+      '2026-11-22T10:50:10Z  s3-app-role/botocore-session-1  s3:GetObject  arn:aws:s3:::b/k  AccessDenied  r-1',
+    );
+  });
+});
+
+describe('eventUuid', () => {
+  it('is a version 7 UUID that sorts by time', () => {
+    const a = eventUuid(new Date('2026-01-01T00:00:00.000Z'));
+    const b = eventUuid(new Date('2026-01-01T00:00:00.001Z'));
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.slice(0, 13)).toBe('019b76da-a800');
+    expect(a < b).toBe(true);
+    expect(eventUuid()).not.toBe(eventUuid());
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * The audit trail as the edge uses it: `record` builds the call's CloudTrail record and
+ * explanation and awaits its commit (the edge sends nothing before), `onResult` writes the
+ * request log line and counts the metrics once the answer is sent. One place where the
+ * builder, the log, the request log and the metrics meet.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AwsCallEvent } from '../server/aws/edge.js';
+import type { CallContext } from '../server/aws/types.js';
+import type { AuditLog } from './log.js';
+import type { EdgeMetrics, Outcome } from './metrics.js';
+import { buildAuditEntry } from './record.js';
+import { principalText } from './render.js';
+import type { AuditEntry } from './types.js';
+import { callerIdentity } from './user-identity.js';
+
+export type LogFormat = 'text' | 'json' | 'none';
+
+export interface AuditTrailDeps {
+  log: AuditLog;
+  metrics?: EdgeMetrics | undefined;
+  /** where request log lines go (the terminal of `irsa up`) */
+  requestLog?: ((line: string) => void) | undefined;
+  logFormat?: LogFormat | undefined;
+  /** the account of calls whose account is unknown */
+  defaultAccount?: string | undefined;
+  eventId?: (() => string) | undefined;
+}
+
+/**
+ * A time-ordered UUID (version 7: 48 bits of Unix milliseconds, then random bits), so that
+ * event ids index at the end of the log instead of at random places.
+ *
+ * @example
+ * eventUuid(new Date('2026-01-01T00:00:00Z')) // → '019b76da-a800-7…'
+ */
+export function eventUuid(now: Date = new Date(), random: Buffer = randomBytes(10)): string {
+  const b = Buffer.alloc(16);
+  b.writeUIntBE(now.getTime(), 0, 6);
+  random.copy(b, 6, 0, 10);
+  b[6] = 0x70 | ((b[6] as number) & 0x0f);
+  b[8] = 0x80 | ((b[8] as number) & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A bounded action label: the operation, or `unknown` for what the caller made up. */
+function actionLabel(e: AwsCallEvent, entry: AuditEntry | undefined): string {
+  const code = e.error?.code ?? '';
+  if (/^(InvalidAction|MissingAction|UnknownOperation)/.test(code)) return 'unknown';
+  const name = entry?.record.eventName ?? e.route.operation ?? 'unknown';
+  return /^[A-Za-z0-9]{1,64}$/.test(name) ? name : 'unknown';
+}
+
+/** allowed, denied (a refusal of identity or permission) or error. */
+export function outcomeOf(e: AwsCallEvent, entry: AuditEntry | undefined): Outcome {
+  if (!e.error) return 'allowed';
+  if (entry) return entry.explanation.outcome;
+  return /AccessDenied|NotAuthorized|InvalidIdentityToken|Signature|ClientTokenId|ExpiredToken|MissingAuthentication/.test(
+    e.error.code,
+  )
+    ? 'denied'
+    : 'error';
+}
+
+function principalOf(e: AwsCallEvent, entry: AuditEntry | undefined): string {
+  if (entry) return principalText(entry.record.userIdentity);
+  return e.ctx.caller ? principalText(callerIdentity(e.ctx.caller)) : 'unsigned';
+}
+
+/**
+ * The request log line of a call: time, method, principal, service:action, outcome, ms.
+ *
+ * @example
+ * requestLine(event, entry, 'text')
+ * // → '10:50:10.123 POST s3-app-role/botocore-session-1 s3:GetObject AccessDenied 4.1ms'
+ */
+export function requestLine(
+  e: AwsCallEvent,
+  entry: AuditEntry | undefined,
+  format: 'text' | 'json',
+): string {
+  const outcome = outcomeOf(e, entry);
+  const action = entry?.record.eventName ?? e.route.operation ?? '-';
+  const principal = principalOf(e, entry);
+  if (format === 'json')
+    return JSON.stringify({
+      time: e.ctx.now.toISOString(),
+      requestId: e.requestId,
+      method: e.method,
+      path: e.path,
+      principal,
+      service: e.route.service,
+      action,
+      outcome,
+      status: e.status,
+      ...(e.error ? { errorCode: e.error.code } : {}),
+      ms: Math.round(e.ms * 10) / 10,
+    });
+  const decision = e.error
+    ? outcome === 'denied'
+      ? `denied ${e.error.code}`
+      : `error ${e.error.code}`
+    : 'allowed';
+  return `${e.ctx.now.toISOString().slice(11, 23)} ${e.method} ${principal} ${e.route.service}:${action} ${decision} ${e.ms.toFixed(1)}ms`;
+}
+
+/**
+ * Builds the edge's hooks.
+ *
+ * @example
+ * const trail = createAuditTrail({ log, metrics, requestLog: console.log });
+ * const aws = await wireAws({ …, record: trail.record, onResult: trail.onResult });
+ */
+export function createAuditTrail(deps: AuditTrailDeps): {
+  record: (e: AwsCallEvent) => Promise<void>;
+  onResult: (e: AwsCallEvent) => void;
+} {
+  const entries = new WeakMap<CallContext, AuditEntry>();
+  const newId = deps.eventId ?? (() => eventUuid());
+  return {
+    async record(e) {
+      const entry = buildAuditEntry(e, { eventId: newId(), defaultAccount: deps.defaultAccount });
+      entries.set(e.ctx, entry);
+      try {
+        await deps.log.append(entry);
+      } catch (err) {
+        deps.metrics?.writeError();
+        throw err;
+      }
+    },
+    onResult(e) {
+      const entry = entries.get(e.ctx);
+      deps.metrics?.request(
+        e.route.service,
+        actionLabel(e, entry),
+        outcomeOf(e, entry),
+        e.ms / 1000,
+      );
+      const format = deps.logFormat ?? 'text';
+      if (format !== 'none' && deps.requestLog) deps.requestLog(requestLine(e, entry, format));
+    },
+  };
+}

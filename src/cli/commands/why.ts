@@ -1,0 +1,50 @@
+/**
+ * `irsa why ID`: why a call was allowed or refused, in plain words, hop by hop from the pod
+ * to the decision (service account → token → OIDC provider → role trust policy → session →
+ * identity policies → boundary → session policy → resource policy), naming the deciding
+ * statement and the fix. ID is a request id (what the client saw, `irsa trail`'s last
+ * column) or an event id.
+ */
+import type { Command } from 'commander';
+import { whyText } from '../../audit/render.js';
+import type { StoredEvent } from '../../audit/types.js';
+import { adminClient } from '../client.js';
+import type { Output } from '../io.js';
+
+export function registerWhyCommand(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('why')
+    .description(
+      'explain one AWS call: which hop allowed or refused it, which statement, and the fix',
+    )
+    .argument('<id>', 'a request id (x-amzn-RequestId, `irsa trail`) or an audit event id')
+    .option('--json', 'the CloudTrail record with irsaExplanation')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .action(async (id: string, opts: { json?: boolean; endpoint?: string; data?: string }) => {
+      const r = await adminClient(opts).request<{
+        seq: number;
+        record: StoredEvent['record'];
+        irsaExplanation: StoredEvent['explanation'];
+      }>('GET', `/trail/${encodeURIComponent(id.trim())}`);
+      const e: StoredEvent = {
+        seq: r.body.seq,
+        record: r.body.record,
+        explanation: r.body.irsaExplanation,
+        index: { timeMs: Date.parse(r.body.record.eventTime) },
+      };
+      io.out(
+        opts.json
+          ? JSON.stringify({ ...e.record, irsaExplanation: e.explanation }, null, 2)
+          : whyText(e),
+      );
+      setExit(0);
+    });
+}
