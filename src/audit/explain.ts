@@ -634,10 +634,15 @@ function sigv4Refusal(f: SigV4Failure): Refusal {
             : SIGNATURE_FIXES[f.kind],
   };
   if (f.kind === 'SignatureDoesNotMatch') {
-    out.expected = [f.expected.stringToSign.replace(/\n/g, '\\n')];
-    facts.push(
-      `irsakit's canonical request: ${redact(f.expected.canonicalRequest).replace(/\n/g, '\\n')}`,
-    );
+    // SigV4 failures carry the canonical request; SigV2 ones (presigned S3 URLs) only the
+    // string to sign
+    const expected = f.expected as typeof f.expected | undefined;
+    const sts = expected?.stringToSign ?? (f as { stringToSign?: string }).stringToSign ?? '';
+    out.expected = [sts.replace(/\n/g, '\\n')];
+    if (expected)
+      facts.push(
+        `irsakit's canonical request: ${redact(expected.canonicalRequest).replace(/\n/g, '\\n')}`,
+      );
     if (f.missingSignedHeaders?.length)
       facts.push(`signed headers missing from the request: ${f.missingSignedHeaders.join(', ')}`);
   }
@@ -775,6 +780,15 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
       : undefined;
   const principal =
     input.caller?.principal.id ?? (webExchange ? (input.web?.sub ?? input.token?.sub) : undefined);
+  // every (action, resource) the call was authorized for: what `irsa policy generate` reads
+  const authorizations =
+    input.decisions.length > 0
+      ? input.decisions.map((d) => ({
+          action: d.action,
+          resource: d.resource,
+          allowed: d.decision === 'allowed',
+        }))
+      : undefined;
   if (!refusal)
     return {
       outcome: 'allowed',
@@ -785,6 +799,7 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
       resource: lastDecision?.resource ?? input.roleArn,
       principal,
       grantedBy: granted && granted.length > 0 ? granted : undefined,
+      authorizations,
       chain,
     };
   const denied = refusal.hop !== 'request' && refusal.hop !== 'service';
@@ -806,6 +821,7 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
     actual: refusal.actual,
     didYouMean: refusal.didYouMean,
     fix: refusal.fix,
+    authorizations,
     chain,
   };
 }

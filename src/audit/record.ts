@@ -7,6 +7,7 @@
  * Query services (STS, IAM) get their requestParameters from the form parameters, in
  * CloudTrail's camelCase, without the web-identity token or any other secret.
  */
+import type { AwsError } from '../common/aws-error.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import { explainCall, serviceAccountBehind } from './explain.js';
 import {
@@ -20,6 +21,7 @@ import type {
   AuditEntry,
   CloudTrailRecord,
   EntryIndex,
+  IrsaExplanation,
   RecordResource,
   UserIdentity,
 } from './types.js';
@@ -287,21 +289,25 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
     ...(ctx.secureTransport ? { tlsDetails: { clientProvidedHostHeader: host } } : {}),
   };
 
-  const explanation = explainCall({
-    service,
-    eventName,
-    caller: ctx.caller,
-    session,
-    decisions: ctx.decisions,
+  const explanation = safelyExplained(
+    () =>
+      explainCall({
+        service,
+        eventName,
+        caller: ctx.caller,
+        session,
+        decisions: ctx.decisions,
+        error,
+        token: claims,
+        web,
+        roleArn: targetRole,
+        responseElements,
+        accessKeyId:
+          ctx.caller?.accessKeyId ??
+          (typeof failure?.accessKeyId === 'string' ? failure.accessKeyId : undefined),
+      }),
     error,
-    token: claims,
-    web,
-    roleArn: targetRole,
-    responseElements,
-    accessKeyId:
-      ctx.caller?.accessKeyId ??
-      (typeof failure?.accessKeyId === 'string' ? failure.accessKeyId : undefined),
-  });
+  );
 
   const credentials = isObj(responseElements?.credentials)
     ? responseElements.credentials
@@ -321,4 +327,27 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
     serviceAccount: sa?.serviceAccount,
   };
   return { record, explanation, index };
+}
+
+/**
+ * The explanation, or — should explaining throw (a detail shape the explainer does not know)
+ * — a plain one: the record is still written and the client still gets its answer.
+ */
+function safelyExplained(
+  explain: () => IrsaExplanation,
+  error: AwsError | undefined,
+): IrsaExplanation {
+  try {
+    return explain();
+  } catch (e) {
+    process.stderr.write(
+      `irsa: could not explain a call: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    return {
+      outcome: error ? 'error' : 'allowed',
+      message: error ? `${error.code}: ${error.message}` : undefined,
+      summary: error ? `${error.code}: ${error.message}` : 'allowed',
+      chain: [],
+    };
+  }
 }

@@ -147,6 +147,8 @@ export interface IrsaExplanation {
   actual?: string | string[] | null | undefined;
   didYouMean?: string | undefined;
   fix?: string | undefined;
+  /** every authorization the call made, in order (a CopyObject makes two) */
+  authorizations?: { action: string; resource: string; allowed: boolean }[] | undefined;
   /** hop by hop, pod to decision */
   chain: HopTrace[];
 }

@@ -10,6 +10,7 @@ import { registerExecCommand } from './commands/exec.js';
 import { registerIssuerCommands } from './commands/issuer.js';
 import { lintCommand } from './commands/lint.js';
 import { simulateCommand } from './commands/simulate.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerTrailCommand } from './commands/trail.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerWebhookCommand } from './commands/webhook.js';
@@ -82,6 +83,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerIssuerRotate(registerIssuerCommands(program, io, setExit), io, setExit);
   registerTrailCommand(program, io, setExit);
   registerWhyCommand(program, io, setExit);
+  registerPolicyCommands(program, io, setExit);
 
   return program;
 }

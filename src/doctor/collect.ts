@@ -30,6 +30,8 @@ export interface DoctorQuery {
 /** What the admin API needs to answer a doctor request. */
 export interface DoctorOps {
   snapshot(cluster: ClusterRecord, query: DoctorQuery): Promise<DoctorSnapshot>;
+  /** a role with its trust policy and its inline, attached and boundary documents */
+  role(account: string, name: string): Promise<RoleView | null>;
 }
 
 export interface DoctorOpsDeps {
@@ -89,6 +91,7 @@ async function roleView(repo: IamRepo, account: string, name: string): Promise<R
 export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
   const aws = deps.awsPolicies ?? AWS_MANAGED_POLICIES;
   return {
+    role: (account, name) => roleView(new IamRepo(deps.store, aws), account, name),
     async snapshot(cluster, query) {
       const c = deps.clusters;
       const ns = query.namespace;

@@ -214,6 +214,13 @@ async function route(
       return sendJson(res, 200, trailItem(e));
     }
   }
+  // a role with its documents (trust, inline, attached, boundary): `irsa policy generate`
+  if (p[0] === 'roles' && p.length === 3 && deps.doctor) {
+    if (m !== 'GET') return notAllowed();
+    const role = await deps.doctor.role(p[1] as string, p[2] as string);
+    if (!role) throw new ClusterError('NotFound', 404, `no role ${p[2]} in account ${p[1]}`);
+    return sendJson(res, 200, role);
+  }
   if (p[0] !== 'clusters') {
     sendJson(res, 404, status('NotFound', 404, `no admin route ${url.pathname}`));
     return;

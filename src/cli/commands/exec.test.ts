@@ -270,7 +270,10 @@ describe('execPlan', () => {
       AWS_CONFIG_FILE: '/data/exec/empty-config',
     });
     expect(plan.env.PATH).toBe('/usr/bin');
-    expect(plan.env.HOME).toBe('/home/me');
+    // a home of the pod's own (the CLI's credential cache), the caller's Python tools kept
+    expect(plan.env.HOME).toBe('/data/exec/demo/production/s3-reader/home');
+    expect(plan.env.PYTHONUSERBASE).toBe('/home/me/.local');
+    expect(plan.env.PYENV_ROOT).toBe('/home/me/.pyenv');
     expect(plan.tokens).toEqual([
       {
         variable: 'AWS_WEB_IDENTITY_TOKEN_FILE',

@@ -182,6 +182,16 @@ export function execPlan(i: ExecPlanInput): ExecPlan {
     env[variable] = local;
   }
   env.AWS_ENDPOINT_URL = i.endpoint;
+  // a pod has a home of its own: the AWS CLI caches web-identity credentials under
+  // ~/.aws/cli/cache keyed by the role ARN alone, so pods of two ServiceAccounts annotated
+  // with one role would share them (the untrusted one would run with the other's
+  // credentials). The caller's Python user packages and pyenv stay reachable.
+  const callerHome = i.callerEnv.HOME;
+  env.HOME = join(i.podDir, 'home');
+  if (callerHome) {
+    env.PYTHONUSERBASE = i.callerEnv.PYTHONUSERBASE ?? join(callerHome, '.local');
+    env.PYENV_ROOT = i.callerEnv.PYENV_ROOT ?? join(callerHome, '.pyenv');
+  }
   env.AWS_SHARED_CREDENTIALS_FILE = i.emptyCredentials;
   env.AWS_CONFIG_FILE = i.emptyConfig;
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
@@ -233,6 +243,7 @@ function runChild(
     };
     const handlers = signals.map((s) => [s, () => forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
+    if (env.HOME) mkdirSync(env.HOME, { recursive: true, mode: 0o700 });
     const child = spawn(cmd, args, { stdio: 'inherit', env });
     const finish = (code: number) => {
       if (done) return;

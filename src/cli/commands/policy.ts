@@ -1,0 +1,186 @@
+/**
+ * `irsa policy generate`: the least-privilege identity policy for what a role's sessions
+ * actually did, read from the audit trail of the running server, checked by the policy
+ * engine, with the diff against the role's current policies (what nothing used, what was
+ * refused or is not allowed). The policy goes to standard output (or `--out`), the report
+ * to standard error, so `irsa policy generate --role r > policy.json` works.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parseSince } from '../../audit/log.js';
+import type { CloudTrailRecord, IrsaExplanation } from '../../audit/types.js';
+import type { RoleView } from '../../doctor/types.js';
+import { type GenerateResult, type Usage, generatePolicy } from '../../policy/generate.js';
+import { adminClient } from '../client.js';
+import { CliError, type Output } from '../io.js';
+
+interface GenerateOptions {
+  role: string;
+  account: string;
+  since?: string;
+  namespace?: string;
+  serviceAccount?: string;
+  out?: string;
+  includeDenied?: boolean;
+  prefixThreshold?: string;
+  json?: boolean;
+  endpoint?: string;
+  data?: string;
+}
+
+interface TrailItem {
+  seq: number;
+  record: CloudTrailRecord;
+  irsaExplanation: IrsaExplanation;
+}
+
+/** The role's name and account, from a name or an ARN. */
+export function roleRef(
+  role: string,
+  account: string,
+): { account: string; name: string; arn: string } {
+  const m = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role);
+  if (m) return { account: m[1] as string, name: m[2] as string, arn: role };
+  if (!/^[\w+=,.@-]{1,64}$/.test(role))
+    throw new CliError(`--role takes a role name or ARN, not \`${role}\``);
+  if (!/^\d{12}$/.test(account)) throw new CliError('--account takes a 12-digit account ID');
+  return { account, name: role, arn: `arn:aws:iam::${account}:role/${role}` };
+}
+
+/**
+ * What the role's sessions did, from trail items: one usage per (action, resource, outcome),
+ * counted. Only calls made with the role's own sessions count (not AssumeRole* calls for it).
+ */
+export function usageOf(items: readonly TrailItem[], roleName: string): Usage[] {
+  const byKey = new Map<string, Usage>();
+  for (const i of items) {
+    const issuer = i.record.userIdentity.sessionContext?.sessionIssuer;
+    if (i.record.userIdentity.type !== 'AssumedRole' || issuer?.userName !== roleName) continue;
+    for (const a of i.irsaExplanation.authorizations ?? []) {
+      const key = `${a.action}\u0000${a.resource}\u0000${a.allowed}`;
+      const u = byKey.get(key);
+      if (u) u.count += 1;
+      else byKey.set(key, { action: a.action, resource: a.resource, allowed: a.allowed, count: 1 });
+    }
+  }
+  return [...byKey.values()];
+}
+
+function report(r: GenerateResult, role: string, calls: number): string {
+  const lines = [
+    `irsa: a policy for ${role} from ${calls} call${calls === 1 ? '' : 's'} in the trail (${r.covered} granted by it)`,
+  ];
+  if (r.policy.Statement.length === 0)
+    lines.push('irsa: no call needed a permission: the role needs no identity policy for them');
+  if (r.unused.length > 0) {
+    lines.push('irsa: unused in the role’s current policies:');
+    for (const u of r.unused)
+      lines.push(
+        `  - ${u.policy} statement ${u.statement}${u.sid ? ` (${u.sid})` : ''}: ${u.wholeStatement ? 'the whole statement' : u.actions.join(', ')}`,
+      );
+  }
+  if (r.missing.length > 0) {
+    lines.push('irsa: done or tried but not allowed by the current policies:');
+    for (const m of r.missing)
+      lines.push(
+        `  - ${m.action} on ${m.resource}${m.refused ? ` (refused ${m.count} time${m.count === 1 ? '' : 's'})` : ''}`,
+      );
+  }
+  if (r.unused.length === 0 && r.missing.length === 0)
+    lines.push('irsa: the current policies grant exactly what was used');
+  return lines.join('\n');
+}
+
+export function registerPolicyCommands(
+  program: Command,
+  io: Output,
+  setExit: (code: number) => void,
+): void {
+  const policy = program.command('policy').description('policies from what workloads did');
+  policy
+    .command('generate')
+    .description(
+      'the least-privilege policy for what a role’s sessions did (from the audit trail), with the diff against its current policies',
+    )
+    .requiredOption('--role <role>', 'the role: a name (in --account) or an ARN')
+    .option('--account <id>', 'the role’s account, with a role name', '123456789012')
+    .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
+    .option('-n, --namespace <ns>', 'only calls from pods in this namespace')
+    .option('-s, --service-account <sa>', 'only calls from pods running as this service account')
+    .option('-o, --out <file>', 'write the policy to this file instead of standard output')
+    .option('--include-denied', 'also grant what was refused')
+    .option(
+      '--prefix-threshold <n>',
+      'distinct objects under one S3 folder from which folder/* is granted',
+      '5',
+    )
+    .option('--json', 'the policy, the diff and the usage as one JSON document')
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+    .action(async (opts: GenerateOptions) => {
+      if (opts.serviceAccount && !opts.namespace)
+        throw new CliError('--service-account needs --namespace');
+      const threshold = Number(opts.prefixThreshold);
+      if (!Number.isInteger(threshold) || threshold < 1)
+        throw new CliError('--prefix-threshold takes a whole number from 1');
+      const ref = roleRef(opts.role, opts.account);
+      const client = adminClient(opts);
+      const current = await client.request<RoleView>('GET', `/roles/${ref.account}/${ref.name}`);
+      const q = new URLSearchParams({ role: ref.name, account: ref.account, limit: '1000' });
+      if (opts.namespace) q.set('namespace', opts.namespace);
+      if (opts.serviceAccount) q.set('serviceAccount', opts.serviceAccount);
+      if (opts.since !== undefined) {
+        const since = parseSince(opts.since, new Date());
+        if (since === undefined)
+          throw new CliError(
+            `--since takes a duration (15m, 2h, 1d) or an ISO time, not \`${opts.since}\``,
+          );
+        q.set('since', String(since));
+      }
+      const items: TrailItem[] = [];
+      for (;;) {
+        const page = await client.request<{ items: TrailItem[] }>('GET', `/trail?${q.toString()}`);
+        items.push(...page.body.items);
+        const last = page.body.items[page.body.items.length - 1];
+        if (page.body.items.length < 1000 || !last) break;
+        q.set('before', String(last.seq));
+      }
+      const usage = usageOf(items, ref.name);
+      const calls = usage.reduce((n, u) => n + u.count, 0);
+      const role = current.body;
+      const documents = [...role.inline, ...role.attached].filter((p) => p.document !== undefined);
+      const result = generatePolicy(usage, {
+        roleArn: role.arn,
+        prefixThreshold: threshold,
+        includeDenied: opts.includeDenied,
+        current: documents.map((p) => ({
+          name: p.name.replace(/^arn:aws:iam::aws:policy\//, ''),
+          document: p.document,
+        })),
+      });
+      if (opts.json) {
+        io.out(
+          JSON.stringify(
+            {
+              role: role.arn,
+              policy: result.policy,
+              unused: result.unused,
+              missing: result.missing,
+              usage,
+            },
+            null,
+            2,
+          ),
+        );
+      } else {
+        if (opts.out) writeFileSync(opts.out, result.text);
+        else io.out(result.text.trimEnd());
+        io.err(report(result, role.arn, calls));
+        if (opts.out) io.err(`irsa: wrote ${opts.out}`);
+      }
+      setExit(0);
+    });
+}
