@@ -2,6 +2,7 @@
  * `irsa up`: starts the server in the foreground and says where everything is; stops cleanly
  * on SIGINT/SIGTERM.
  */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../common/data-dir.js';
 import { CliError, type Output } from '../io.js';
@@ -75,11 +76,12 @@ export function registerUpCommand(
         const clusters = await server.clusters.listClusters();
         // with JSON request logs, standard output carries nothing but JSON lines
         const say = (text: string) => (opts.logFormat === 'json' ? io.err(text) : io.out(text));
+        const demo = clusters.some((c) => c.name === 'demo');
         say(
           [
             'irsakit is up',
-            `  edge (admin API):  ${server.edge}`,
-            `  metrics:           ${server.edge}/metrics`,
+            `  AWS endpoint:      ${server.edge}   (AWS_ENDPOINT_URL; metrics at /metrics)`,
+            `  credentials:       ${join(dataDir, 'credentials')}   (the accounts' admins: eval "$(irsa env)")`,
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
@@ -88,10 +90,19 @@ export function registerUpCommand(
                 `  cluster ${c.name}:${' '.repeat(Math.max(1, 10 - c.name.length))}issuer ${c.issuer}`,
             ),
             '',
-            'try:',
-            '  irsa apply -f examples/k8s/namespace.yaml -f examples/k8s/s3-app-serviceaccount.yaml -f examples/k8s/s3-reader-pod.yaml',
-            '  irsa get pods -n production -o wide',
-            '  irsa token create -n production s3-app --audience sts.amazonaws.com',
+            ...(demo
+              ? [
+                  'try the demo (pods of production/s3-app may read my-bucket; production/web-app is not trusted):',
+                  '  irsa exec -n production -s s3-app -- aws sts get-caller-identity',
+                  '  irsa exec -n production -s s3-app -- aws s3 cp s3://my-bucket/hello.txt -',
+                  '  irsa exec -n production -s web-app -- aws s3 ls      # refused: see `irsa trail --errors`, `irsa why <request id>`',
+                ]
+              : [
+                  'try:',
+                  '  irsa cluster create demo',
+                  '  irsa apply -f examples/k8s/namespace.yaml -f examples/k8s/s3-app-serviceaccount.yaml',
+                  '  irsa token create -n production s3-app',
+                ]),
             '  irsa trail --follow        (every AWS call; `irsa why <request id>` explains one)',
           ].join('\n'),
         );
