@@ -99,7 +99,10 @@ function signedQuery(
 
 async function setupIrsakit() {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
+  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
+  const profile = process.env.BENCH_PROFILE_DIR;
   start(process.execPath, [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     join(root, 'dist/src/cli/main.js'),
     'up',
     '--port',
@@ -208,6 +211,7 @@ async function main() {
   step('irsakit ok');
   const motoPort = await freePort();
   const haveMoto = await new Promise<boolean>((resolve) => {
+    if (process.env.BENCH_MOTO === '0') return resolve(false);
     const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
     c.on('exit', (code) => resolve(code === 0));
     c.on('error', () => resolve(false));
