@@ -16,6 +16,7 @@ import {
   createStsOperations,
   credentialResolver,
   loadOrCreateServerKey,
+  snapshotDirectory,
 } from '../sts/index.js';
 import type { Store } from '../store/types.js';
 import { createAuthorizer } from './aws/authorize.js';
@@ -52,8 +53,10 @@ export async function wireAws(d: AwsWiringDeps) {
     random,
     authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
   });
-  const sts = createStsOperations({ directory, sealer, keys, clock: d.clock });
-  const resolve = credentialResolver({ directory, sealer });
+  // STS's per-call reads, kept while the store revision stands still
+  const stsDirectory = snapshotDirectory(directory, () => d.store.revision());
+  const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
+  const resolve = credentialResolver({ directory: stsDirectory, sealer });
 
   const adminKeys: AdminKey[] = [];
   const known = await directory.accounts();

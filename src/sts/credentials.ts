@@ -34,6 +34,8 @@ export const TEMPORARY_KEY_ID = /^ASIA[A-Z2-7]{16}$/;
 /** sealed tokens are far below this; a larger input is refused before decoding */
 const MAX_TOKEN_CHARS = 64 * 1024;
 
+/** sessions and secrets kept per sealer; a full map is cleared whole */
+const OPENED_MAX = 10_000;
 /** bytes of the random pool: one `randomFillSync` serves this many small draws */
 const POOL_BYTES = 8192;
 
@@ -121,6 +123,13 @@ export interface CredentialSealerOptions {
 export class CredentialSealer {
   readonly #sealKey: Buffer;
   readonly #secretKey: Buffer;
+  /**
+   * Sessions already opened, by key id and token, and secrets already derived, by key id: both
+   * pure functions of their inputs under this server key, kept bounded (the same credentials
+   * sign request after request). Expiry is checked on every `open`, never cached.
+   */
+  readonly #opened = new Map<string, StsSession>();
+  readonly #secrets = new Map<string, string>();
   private readonly clock: Clock;
   private readonly random: RandomSource;
 
@@ -145,6 +154,15 @@ export class CredentialSealer {
 
   /** The secret access key of an access key id (never log it). */
   secretFor(accessKeyId: string): string {
+    const known = this.#secrets.get(accessKeyId);
+    if (known !== undefined) return known;
+    const secret = this.deriveSecret(accessKeyId);
+    if (this.#secrets.size >= OPENED_MAX) this.#secrets.clear();
+    this.#secrets.set(accessKeyId, secret);
+    return secret;
+  }
+
+  private deriveSecret(accessKeyId: string): string {
     return createHmac('sha256', this.#secretKey)
       .update(accessKeyId, 'utf8')
       .digest('base64')
@@ -156,7 +174,7 @@ export class CredentialSealer {
     const accessKeyId = this.newAccessKeyId();
     return {
       AccessKeyId: accessKeyId,
-      SecretAccessKey: this.secretFor(accessKeyId),
+      SecretAccessKey: this.deriveSecret(accessKeyId),
       SessionToken: this.seal(accessKeyId, session),
       Expiration: isoSeconds(session.expiresAt),
     };
@@ -180,8 +198,15 @@ export class CredentialSealer {
    * once its expiry has passed.
    */
   open(accessKeyId: string, sessionToken: string): OpenResult {
-    const session = this.unseal(accessKeyId, sessionToken);
-    if (!session) return { ok: false, failure: 'InvalidToken' };
+    const id = `${accessKeyId}\n${sessionToken}`;
+    let session = this.#opened.get(id);
+    if (!session) {
+      session = this.unseal(accessKeyId, sessionToken);
+      if (!session) return { ok: false, failure: 'InvalidToken' };
+      deepFreeze(session);
+      if (this.#opened.size >= OPENED_MAX) this.#opened.clear();
+      this.#opened.set(id, session);
+    }
     if (this.clock().getTime() >= session.expiresAt * 1000)
       return { ok: false, failure: 'ExpiredToken' };
     return { ok: true, session };
@@ -217,6 +242,14 @@ export class CredentialSealer {
     }
     return looksLikeSession(parsed) ? parsed : undefined;
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 function aad(accessKeyId: string): Buffer {
