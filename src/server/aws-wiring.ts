@@ -4,14 +4,20 @@
  * keys. One place where the components meet; each keeps its own boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
+import { createPodIdentityAgent, isAgentRequest } from '../services/eks-auth/agent.js';
+import { handleEksAuth } from '../services/eks-auth/eks-auth.js';
+import { certificateThumbprint } from '../issuer/local-ca.js';
 import {
   CredentialSealer,
   OidcKeyFetcher,
+  PolicyCache,
+  type StsDeps,
   createSessionView,
   createStsOperations,
   credentialResolver,
@@ -57,6 +63,25 @@ export async function wireAws(d: AwsWiringDeps) {
   const stsDirectory = snapshotDirectory(directory, () => d.store.revision());
   const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
   const resolve = credentialResolver({ directory: stsDirectory, sealer });
+  // EKS Pod Identity: EKS Auth and the agent's credentials endpoint, over the STS core
+  const podIdentity = {
+    store: d.store,
+    clusters: d.clusters,
+    authorize,
+    sts: {
+      directory: stsDirectory,
+      sealer,
+      keys,
+      clock: d.clock,
+      policies: new PolicyCache(),
+    } satisfies StsDeps,
+    thumbprints: [certificateThumbprint(readFileSync(d.caCertPath, 'utf8'))],
+  };
+  const agent = createPodIdentityAgent({
+    ...podIdentity,
+    clock: d.clock,
+    defaultAccount: DEFAULT_ACCOUNT,
+  });
 
   const adminKeys: AdminKey[] = [];
   const known = await directory.accounts();
@@ -108,7 +133,7 @@ export async function wireAws(d: AwsWiringDeps) {
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
 
-  const edge = createAwsEdge({
+  const awsEdge = createAwsEdge({
     clock: d.clock,
     auth,
     query: { iam, sts },
@@ -120,6 +145,7 @@ export async function wireAws(d: AwsWiringDeps) {
             authorize,
             caCertPath: d.caCertPath,
             defaultAccount: DEFAULT_ACCOUNT,
+            store: d.store,
           },
           ctx,
           raw.method,
@@ -127,12 +153,16 @@ export async function wireAws(d: AwsWiringDeps) {
           new URLSearchParams(raw.rawQuery),
           raw.body,
         ),
+      'eks-auth': async (ctx, raw) => handleEksAuth(podIdentity, ctx, raw),
     },
     services,
     defaultRegion: 'us-east-1',
     record: d.record,
     onResult: d.onResult,
   });
+  // the Pod Identity agent's GET /v1/credentials (a bare JWT in Authorization), else AWS
+  const edge: typeof awsEdge = (req, res) =>
+    isAgentRequest(req) ? agent(req, res) : awsEdge(req, res);
   const createAccount = async (account: string): Promise<AdminKey> => {
     const existing = adminKeys.find((k) => k.account === account);
     if (existing) return existing;
