@@ -45,6 +45,15 @@ export interface AwsWiringDeps {
   onResult?: (e: AwsCallEvent) => void;
 }
 
+/** The local CA's thumbprint, to reach the clusters' issuers through; none without a CA. */
+function localCaThumbprints(caCertPath: string): string[] {
+  try {
+    return [certificateThumbprint(readFileSync(caCertPath, 'utf8'))];
+  } catch {
+    return [];
+  }
+}
+
 export async function wireAws(d: AwsWiringDeps) {
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const directory = createIamDirectory({ store: d.store });
@@ -75,7 +84,7 @@ export async function wireAws(d: AwsWiringDeps) {
       clock: d.clock,
       policies: new PolicyCache(),
     } satisfies StsDeps,
-    thumbprints: [certificateThumbprint(readFileSync(d.caCertPath, 'utf8'))],
+    thumbprints: localCaThumbprints(d.caCertPath),
   };
   const agent = createPodIdentityAgent({
     ...podIdentity,
