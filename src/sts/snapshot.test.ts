@@ -67,4 +67,21 @@ describe('RevisionSnapshot', () => {
     expect(await snapDir.getRole('123456789012', 'nope')).toBeUndefined();
     await store.close();
   });
+
+  it('sees the store revision stay put across a rolled-back write, and move on a committed one', async () => {
+    const store = new SqliteStore(':memory:');
+    const r0 = await store.revision();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('c', 'k', 1);
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    expect(await store.revision()).toBe(r0);
+    await store.put('c', 'k', 1);
+    expect(await store.revision()).toBe(r0 + 1);
+    await store.delete('c', 'k');
+    expect(await store.revision()).toBe(r0 + 2);
+    await store.close();
+  });
 });
