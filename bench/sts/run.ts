@@ -31,12 +31,12 @@ const children: ChildProcess[] = [];
  * CPU per request is what a shared machine's noise disturbs least: throughput drops when
  * other work takes the cores, the CPU a request costs does not.
  */
-function cpuSeconds(pid: number | undefined): number | undefined {
+function cpuSeconds(pid: number | undefined): { user: number; system: number } | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return undefined;
   }
@@ -294,10 +294,16 @@ async function main() {
       const cpuAfter = cpuSeconds(pid);
       const cpuUs =
         cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0
-          ? ((cpuAfter - cpuBefore) * 1e6) / r.requests
+          ? ((cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) * 1e6) /
+            r.requests
+          : undefined;
+      const systemShare =
+        cpuBefore !== undefined && cpuAfter !== undefined
+          ? (cpuAfter.system - cpuBefore.system) /
+            Math.max(1e-9, cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system)
           : undefined;
       console.log(
-        `${formatResult(name, r)}${cpuUs === undefined ? '' : `  server CPU ${Math.round(cpuUs)} µs/req`}`,
+        `${formatResult(name, r)}${cpuUs === undefined ? '' : `  server CPU ${Math.round(cpuUs)} µs/req (${Math.round((systemShare ?? 0) * 100)}% kernel)`}`,
       );
       results[name] ??= {};
       (results[name] as Record<number, Point>)[c] = { perSecond: r.perSecond, p99: r.p99, cpuUs };
