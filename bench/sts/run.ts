@@ -26,6 +26,22 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const children: ChildProcess[] = [];
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc; undefined elsewhere.
+ * CPU per request is what a shared machine's noise disturbs least: throughput drops when
+ * other work takes the cores, the CPU a request costs does not.
+ */
+function cpuSeconds(pid: number | undefined): { user: number; system: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -99,7 +115,10 @@ function signedQuery(
 
 async function setupIrsakit() {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  start(process.execPath, [
+  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const server = start(process.execPath, [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     join(root, 'dist/src/cli/main.js'),
     'up',
     '--port',
@@ -172,6 +191,7 @@ async function setupIrsakit() {
     },
   )) as { status: { token: string } };
   return {
+    pid: server.pid,
     edge,
     issuer,
     host,
@@ -208,13 +228,22 @@ async function main() {
   step('irsakit ok');
   const motoPort = await freePort();
   const haveMoto = await new Promise<boolean>((resolve) => {
+    if (process.env.BENCH_MOTO === '0') return resolve(false);
     const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
     c.on('exit', (code) => resolve(code === 0));
     c.on('error', () => resolve(false));
   });
   const moto = `http://127.0.0.1:${motoPort}`;
+  let motoPid: number | undefined;
   if (haveMoto) {
-    start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
+    motoPid = start('python3', [
+      '-m',
+      'moto.server',
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(motoPort),
+    ]).pid;
     await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
   }
 
@@ -236,33 +265,48 @@ async function main() {
   const trivial: LoadRequest = { method: 'GET', path: '/', headers: {} };
 
   step('moto ok');
-  const results: Record<string, Record<number, { perSecond: number; p99: number }>> = {};
+  type Point = { perSecond: number; p99: number; cpuUs?: number | undefined };
+  const results: Record<string, Record<number, Point>> = {};
   for (const c of [1, 16, 64]) {
     const t = await measure(`http://127.0.0.1:${trivialPort}`, () => trivial, c);
     console.log(formatResult('generator ceiling (trivial server)', t));
   }
   // both servers with keep-alive connections, as the SDKs connect
-  type Point = [string, string, () => LoadRequest, boolean];
-  const points: Point[] = [
-    ['irsakit AssumeRoleWithWebIdentity', irsa.edge, () => arwwi, true],
-    ...(haveMoto ? ([['moto AssumeRoleWithWebIdentity', moto, () => arwwi, true]] as Point[]) : []),
-    ['irsakit GetCallerIdentity (SigV4)', irsa.edge, () => gci(irsa.host), true],
+  type Series = [string, string, () => LoadRequest, number | undefined];
+  const series: Series[] = [
+    ['irsakit AssumeRoleWithWebIdentity', irsa.edge, () => arwwi, irsa.pid],
+    ...(haveMoto
+      ? ([['moto AssumeRoleWithWebIdentity', moto, () => arwwi, motoPid]] as Series[])
+      : []),
+    ['irsakit GetCallerIdentity (SigV4)', irsa.edge, () => gci(irsa.host), irsa.pid],
     ...(haveMoto
       ? ([
-          ['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), true],
-        ] as Point[])
+          ['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), motoPid],
+        ] as Series[])
       : []),
   ];
-  for (const [name, base, make] of points) {
+  // BENCH_ONLY=GetCallerIdentity: only the series whose name contains it
+  const only = process.env.BENCH_ONLY;
+  for (const [name, base, make, pid] of series.filter(([n]) => !only || n.includes(only))) {
     for (const c of [1, 16, 64]) {
+      const cpuBefore = cpuSeconds(pid);
       const r = await measure(base, make, c);
-      const label = name;
-      console.log(formatResult(label, r));
-      results[label] ??= {};
-      (results[label] as Record<number, { perSecond: number; p99: number }>)[c] = {
-        perSecond: r.perSecond,
-        p99: r.p99,
-      };
+      const cpuAfter = cpuSeconds(pid);
+      const cpuUs =
+        cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0
+          ? ((cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) * 1e6) /
+            r.requests
+          : undefined;
+      const systemShare =
+        cpuBefore !== undefined && cpuAfter !== undefined
+          ? (cpuAfter.system - cpuBefore.system) /
+            Math.max(1e-9, cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system)
+          : undefined;
+      console.log(
+        `${formatResult(name, r)}${cpuUs === undefined ? '' : `  server CPU ${Math.round(cpuUs)} µs/req (${Math.round((systemShare ?? 0) * 100)}% kernel)`}`,
+      );
+      results[name] ??= {};
+      (results[name] as Record<number, Point>)[c] = { perSecond: r.perSecond, p99: r.p99, cpuUs };
     }
   }
   if (haveMoto) {
@@ -272,12 +316,23 @@ async function main() {
       const m = results[`moto ${op}`];
       for (const c of [1, 16, 64]) {
         const ratio = (i?.[c]?.perSecond ?? 0) / (m?.[c]?.perSecond ?? 1);
+        const mc = m?.[c]?.cpuUs;
+        const ic = i?.[c]?.cpuUs;
+        const cpu =
+          mc !== undefined && ic !== undefined
+            ? `; CPU per request ${(mc / ic).toFixed(1)}× less`
+            : '';
         console.log(
-          `${op.padEnd(28)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.[c]?.p99.toFixed(2)} ms, target < 10 ms)` : ''}`,
+          `${op.padEnd(28)} c=${String(c).padStart(2)}  irsakit/moto throughput ${ratio.toFixed(1)}×${cpu}${c === 16 ? `  (target ≥ 20×; irsakit p99 ${i?.[c]?.p99.toFixed(2)} ms, target < 10 ms)` : ''}`,
         );
       }
     }
-  } else console.log('\nmoto is not installed for python3: no comparison');
+  } else
+    console.log(
+      process.env.BENCH_MOTO === '0'
+        ? '\nBENCH_MOTO=0: no comparison'
+        : '\nmoto is not installed for python3: no comparison',
+    );
   irsa.cleanup();
 }
 

@@ -4,6 +4,7 @@
  * keys. One place where the components meet; each keeps its own boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type AuditLog, lookupEventsHandler } from '../audit/index.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
@@ -11,16 +12,22 @@ import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/i
 import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
+import { createPodIdentityAgent, isAgentRequest } from '../services/eks-auth/agent.js';
+import { handleEksAuth } from '../services/eks-auth/eks-auth.js';
+import { certificateThumbprint } from '../issuer/local-ca.js';
 import { createSecretsManagerService } from '../services/secretsmanager/index.js';
 import { createSqsService } from '../services/sqs/index.js';
 import { createS3Service, verifyS3SigV2 } from '../services/s3/index.js';
 import {
   CredentialSealer,
   OidcKeyFetcher,
+  PolicyCache,
+  type StsDeps,
   createSessionView,
   createStsOperations,
   credentialResolver,
   loadOrCreateServerKey,
+  snapshotDirectory,
 } from '../sts/index.js';
 import type { Store } from '../store/types.js';
 import { createAuthorizer } from './aws/authorize.js';
@@ -45,6 +52,15 @@ export interface AwsWiringDeps {
   onResult?: (e: AwsCallEvent) => void;
 }
 
+/** The local CA's thumbprint, to reach the clusters' issuers through; none without a CA. */
+function localCaThumbprints(caCertPath: string): string[] {
+  try {
+    return [certificateThumbprint(readFileSync(caCertPath, 'utf8'))];
+  } catch {
+    return [];
+  }
+}
+
 export async function wireAws(d: AwsWiringDeps) {
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const directory = createIamDirectory({ store: d.store });
@@ -59,8 +75,29 @@ export async function wireAws(d: AwsWiringDeps) {
     random,
     authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
   });
-  const sts = createStsOperations({ directory, sealer, keys, clock: d.clock });
-  const resolve = credentialResolver({ directory, sealer });
+  // STS's per-call reads, kept while the store revision stands still
+  const stsDirectory = snapshotDirectory(directory, () => d.store.revision());
+  const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
+  const resolve = credentialResolver({ directory: stsDirectory, sealer });
+  // EKS Pod Identity: EKS Auth and the agent's credentials endpoint, over the STS core
+  const podIdentity = {
+    store: d.store,
+    clusters: d.clusters,
+    authorize,
+    sts: {
+      directory: stsDirectory,
+      sealer,
+      keys,
+      clock: d.clock,
+      policies: new PolicyCache(),
+    } satisfies StsDeps,
+    thumbprints: localCaThumbprints(d.caCertPath),
+  };
+  const agent = createPodIdentityAgent({
+    ...podIdentity,
+    clock: d.clock,
+    defaultAccount: DEFAULT_ACCOUNT,
+  });
 
   const adminKeys: AdminKey[] = [];
   const known = await directory.accounts();
@@ -127,7 +164,7 @@ export async function wireAws(d: AwsWiringDeps) {
   if (d.audit)
     services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize, clock: d.clock });
 
-  const edge = createAwsEdge({
+  const awsEdge = createAwsEdge({
     clock: d.clock,
     auth,
     query: { iam, sts },
@@ -139,6 +176,7 @@ export async function wireAws(d: AwsWiringDeps) {
             authorize,
             caCertPath: d.caCertPath,
             defaultAccount: DEFAULT_ACCOUNT,
+            store: d.store,
           },
           ctx,
           raw.method,
@@ -146,12 +184,16 @@ export async function wireAws(d: AwsWiringDeps) {
           new URLSearchParams(raw.rawQuery),
           raw.body,
         ),
+      'eks-auth': async (ctx, raw) => handleEksAuth(podIdentity, ctx, raw),
     },
     services,
     defaultRegion: 'us-east-1',
     record: d.record,
     onResult: d.onResult,
   });
+  // the Pod Identity agent's GET /v1/credentials (a bare JWT in Authorization), else AWS
+  const edge: typeof awsEdge = (req, res) =>
+    isAgentRequest(req) ? agent(req, res) : awsEdge(req, res);
   const createAccount = async (account: string): Promise<AdminKey> => {
     const existing = adminKeys.find((k) => k.account === account);
     if (existing) return existing;

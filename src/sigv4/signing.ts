@@ -3,13 +3,19 @@
  * key chain kDate → kRegion → kService → kSigning, the signature, and a constant-time
  * comparison. HMAC-SHA256 and SHA-256 come from node:crypto.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ALGORITHM, KEY_PREFIX, SCOPE_TERMINATOR } from './constants.js';
 import type { CredentialScope } from './types.js';
 
+/** node ≥ 20.12's one-shot `crypto.hash` (no Hash object per call), when there */
+const oneShot = (
+  nodeCrypto as { hash?: (alg: string, data: Uint8Array | string, enc: 'hex') => string }
+).hash;
+
 /** Hex SHA-256 of bytes or of a string's UTF-8 encoding. */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 export function hmacSha256(key: Uint8Array | string, data: Uint8Array | string): Buffer {
@@ -54,6 +60,21 @@ export function stringToSign(
  * const key = deriveSigningKey(secret, { date: '20150830', region: 'us-east-1', service: 'iam' });
  */
 export function deriveSigningKey(secretAccessKey: string, scope: CredentialScope): Buffer {
+  // the chain is a pure function of the secret and the scope, and a client signs every request
+  // of a day with the same one: kept in memory only, bounded
+  const id = `${secretAccessKey}\n${scope.date}\n${scope.region}\n${scope.service}`;
+  const known = signingKeys.get(id);
+  if (known) return Buffer.from(known);
+  const key = deriveUncached(secretAccessKey, scope);
+  if (signingKeys.size >= SIGNING_KEYS_MAX) signingKeys.clear();
+  signingKeys.set(id, Buffer.from(key));
+  return key;
+}
+
+const SIGNING_KEYS_MAX = 10_000;
+const signingKeys = new Map<string, Buffer>();
+
+function deriveUncached(secretAccessKey: string, scope: CredentialScope): Buffer {
   const kDate = hmacSha256(`${KEY_PREFIX}${secretAccessKey}`, scope.date);
   const kRegion = hmacSha256(kDate, scope.region);
   const kService = hmacSha256(kRegion, scope.service);

@@ -35,6 +35,8 @@ export class SqliteStore implements Store {
    * (every command goes through the server), and every write drops the row it touches.
    */
   private readonly rows = new Map<string, { value: string; revision: number } | null>();
+  /** the committed revision, read once and then kept (same INVARIANT as `rows`) */
+  private committed: number | undefined;
   private readonly stmts: {
     get: Database.Statement<[string, string], { value: string; revision: number }>;
     list: Database.Statement<[string], { key: string; value: string; revision: number }>;
@@ -132,6 +134,7 @@ export class SqliteStore implements Store {
       if (text === undefined)
         throw new StoreError(`cannot store undefined at ${collection}/${key}`);
       const { revision } = this.stmts.bump.get() as { revision: number };
+      this.committed = undefined;
       this.stmts.put.run(collection, key, text, revision);
       this.rows.delete(`${collection}\u0000${key}`);
       return revision;
@@ -141,6 +144,7 @@ export class SqliteStore implements Store {
       const r = this.stmts.del.run(collection, key);
       this.rows.delete(`${collection}\u0000${key}`);
       if (r.changes > 0) this.stmts.bump.get();
+      this.committed = undefined;
       return r.changes > 0;
     },
   };
@@ -178,6 +182,7 @@ export class SqliteStore implements Store {
         this.db.exec('ROLLBACK');
         // rows read or written by the failed transaction may be cached wrongly: forget all
         this.rows.clear();
+        this.committed = undefined;
         throw e;
       } finally {
         this.inTransaction = false;
@@ -188,7 +193,9 @@ export class SqliteStore implements Store {
   revision(): Promise<number> {
     return this.enqueue(async () => {
       this.check();
-      return (this.stmts.revision.get() as { revision: number }).revision;
+      // queued behind every earlier write, so a write in flight is committed (or rolled back)
+      this.committed ??= (this.stmts.revision.get() as { revision: number }).revision;
+      return this.committed;
     });
   }
 

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../common/clock.js';
 import { SqliteStore } from '../store/index.js';
-import { CredentialSealer, isoSeconds, TEMPORARY_KEY_ID } from './credentials.js';
+import { CredentialSealer, isoSeconds, pooledRandom, TEMPORARY_KEY_ID } from './credentials.js';
 import { loadOrCreateServerKey, ServerKey } from './server-key.js';
 import type { StsSession } from './types.js';
 
@@ -187,5 +187,48 @@ describe('the server key', () => {
     expect(String(key)).toBe('[ServerKey]');
     expect(inspect(key)).toBe('[ServerKey]');
     expect(() => ServerKey.from(new Uint8Array(16))).toThrow(TypeError);
+  });
+});
+
+describe('the sealer’s pools and caches', () => {
+  it('draws random bytes from a pool: each byte once, refilled when spent', () => {
+    const random = pooledRandom(32);
+    const draws = Array.from({ length: 10 }, () => Buffer.from(random(10)).toString('hex'));
+    expect(new Set(draws).size).toBe(10);
+    expect(random(100)).toHaveLength(100);
+    expect(() => random(0)).not.toThrow();
+  });
+
+  it('keys ids and nonces differ without an injected random source', () => {
+    const s = new CredentialSealer({
+      key: ServerKey.from(new Uint8Array(32).fill(3)),
+      clock: fixedClock(START),
+    });
+    const ids = new Set(Array.from({ length: 200 }, () => s.issue(session()).AccessKeyId));
+    expect(ids.size).toBe(200);
+  });
+
+  it('opens a token again from its cache, still checking expiry each time', () => {
+    let now = START;
+    const clock = () => new Date(now);
+    const s = new CredentialSealer({
+      key: ServerKey.from(new Uint8Array(32).fill(4)),
+      clock,
+      random: counter(),
+    });
+    const c = s.issue(session());
+    const a = s.open(c.AccessKeyId, c.SessionToken);
+    const b = s.open(c.AccessKeyId, c.SessionToken);
+    expect(a.ok && b.ok && a.session === b.session).toBe(true);
+    if (a.ok) expect(Object.isFrozen(a.session)).toBe(true);
+    // the cached session is still bound to its key id
+    const other = s.issue(session());
+    expect(s.open(other.AccessKeyId, c.SessionToken)).toEqual({
+      ok: false,
+      failure: 'InvalidToken',
+    });
+    now = '2025-01-01T01:00:00Z';
+    expect(s.open(c.AccessKeyId, c.SessionToken)).toEqual({ ok: false, failure: 'ExpiredToken' });
+    expect(s.secretFor(c.AccessKeyId)).toBe(c.SecretAccessKey);
   });
 });

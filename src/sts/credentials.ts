@@ -14,7 +14,13 @@
  * labels, so the two uses never share a key. Revocation is AWS's: a deny on
  * `aws:TokenIssueTime`, evaluated by the policy engine.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomFillSync,
+} from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import type { ServerKey } from './server-key.js';
 import type { IssuedCredentials, OpenResult, RandomSource, StsSession } from './types.js';
@@ -27,6 +33,35 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const TEMPORARY_KEY_ID = /^ASIA[A-Z2-7]{16}$/;
 /** sealed tokens are far below this; a larger input is refused before decoding */
 const MAX_TOKEN_CHARS = 64 * 1024;
+
+/** sessions and secrets kept per sealer; a full map is cleared whole */
+const OPENED_MAX = 10_000;
+/** bytes of the random pool: one `randomFillSync` serves this many small draws */
+const POOL_BYTES = 8192;
+
+/**
+ * Node's CSPRNG drawn in blocks: a key id and a nonce cost a slice of a pooled buffer instead
+ * of a `randomBytes` call each. Every byte is handed out once, as a copy.
+ *
+ * @example
+ * const random = pooledRandom();
+ * random(12).length // → 12
+ */
+export function pooledRandom(poolBytes = POOL_BYTES): RandomSource {
+  const pool = Buffer.allocUnsafe(poolBytes);
+  let used = poolBytes;
+  return (n) => {
+    if (n > poolBytes) return randomFillSync(new Uint8Array(n));
+    if (used + n > poolBytes) {
+      randomFillSync(pool);
+      used = 0;
+    }
+    const out = new Uint8Array(n);
+    out.set(pool.subarray(used, used + n));
+    used += n;
+    return out;
+  };
+}
 
 function subKey(key: Uint8Array, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', key, new Uint8Array(0), `irsakit sts ${label}`, 32));
@@ -88,6 +123,13 @@ export interface CredentialSealerOptions {
 export class CredentialSealer {
   readonly #sealKey: Buffer;
   readonly #secretKey: Buffer;
+  /**
+   * Sessions already opened, by key id and token, and secrets already derived, by key id: both
+   * pure functions of their inputs under this server key, kept bounded (the same credentials
+   * sign request after request). Expiry is checked on every `open`, never cached.
+   */
+  readonly #opened = new Map<string, StsSession>();
+  readonly #secrets = new Map<string, string>();
   private readonly clock: Clock;
   private readonly random: RandomSource;
 
@@ -96,7 +138,7 @@ export class CredentialSealer {
     this.#sealKey = subKey(bytes, 'session seal v1');
     this.#secretKey = subKey(bytes, 'secret access key v1');
     this.clock = opts.clock;
-    this.random = opts.random ?? randomBytes;
+    this.random = opts.random ?? pooledRandom();
   }
 
   private bytes(n: number): Uint8Array {
@@ -112,6 +154,15 @@ export class CredentialSealer {
 
   /** The secret access key of an access key id (never log it). */
   secretFor(accessKeyId: string): string {
+    const known = this.#secrets.get(accessKeyId);
+    if (known !== undefined) return known;
+    const secret = this.deriveSecret(accessKeyId);
+    if (this.#secrets.size >= OPENED_MAX) this.#secrets.clear();
+    this.#secrets.set(accessKeyId, secret);
+    return secret;
+  }
+
+  private deriveSecret(accessKeyId: string): string {
     return createHmac('sha256', this.#secretKey)
       .update(accessKeyId, 'utf8')
       .digest('base64')
@@ -123,7 +174,7 @@ export class CredentialSealer {
     const accessKeyId = this.newAccessKeyId();
     return {
       AccessKeyId: accessKeyId,
-      SecretAccessKey: this.secretFor(accessKeyId),
+      SecretAccessKey: this.deriveSecret(accessKeyId),
       SessionToken: this.seal(accessKeyId, session),
       Expiration: isoSeconds(session.expiresAt),
     };
@@ -147,8 +198,15 @@ export class CredentialSealer {
    * once its expiry has passed.
    */
   open(accessKeyId: string, sessionToken: string): OpenResult {
-    const session = this.unseal(accessKeyId, sessionToken);
-    if (!session) return { ok: false, failure: 'InvalidToken' };
+    const id = `${accessKeyId}\n${sessionToken}`;
+    let session = this.#opened.get(id);
+    if (!session) {
+      session = this.unseal(accessKeyId, sessionToken);
+      if (!session) return { ok: false, failure: 'InvalidToken' };
+      deepFreeze(session);
+      if (this.#opened.size >= OPENED_MAX) this.#opened.clear();
+      this.#opened.set(id, session);
+    }
     if (this.clock().getTime() >= session.expiresAt * 1000)
       return { ok: false, failure: 'ExpiredToken' };
     return { ok: true, session };
@@ -184,6 +242,14 @@ export class CredentialSealer {
     }
     return looksLikeSession(parsed) ? parsed : undefined;
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 function aad(accessKeyId: string): Buffer {

@@ -80,10 +80,17 @@ export async function authorizeOrThrow(
   });
 }
 
+/** compiled trust policies by (frozen, shared) role record, from the directory's snapshot */
+const trustByRecord = new WeakMap<RoleRecord, CompiledPolicy | undefined>();
+
 /** The role's trust policy, compiled; undefined when IAM holds one that cannot be read. */
 export function trustPolicyOf(role: RoleRecord, cache: PolicyCache): CompiledPolicy | undefined {
+  const frozen = Object.isFrozen(role);
+  if (frozen && trustByRecord.has(role)) return trustByRecord.get(role);
   const r = cache.load(role.assumeRolePolicyDocument, 'trust', `${role.arn} trust policy`);
-  return r.ok ? r.policy : undefined;
+  const policy = r.ok ? r.policy : undefined;
+  if (frozen) trustByRecord.set(role, policy);
+  return policy;
 }
 
 /** `{ Key, Value }` tags as `aws:RequestTag/*`, `aws:TagKeys`, `sts:TransitiveTagKeys`. */

@@ -25,5 +25,6 @@ export * from './session-context.js';
 export * from './session-policy.js';
 export * from './session-tags.js';
 export * from './session-view.js';
+export * from './snapshot.js';
 export * from './types.js';
 export * from './web-identity-token.js';

@@ -1,39 +1,78 @@
 /**
  * The JOSE pieces both token checks share (web identity for STS, pod identity for EKS Auth):
  * decoding a compact JWS without trusting it, and verifying its signature with candidate
- * JWKs for one of the accepted algorithms. jose does the cryptography; only the public
+ * JWKs for one of the accepted algorithms. node:crypto does the cryptography (a `KeyObject`
+ * per JWK, verified synchronously: no WebCrypto round trip per token); only the public
  * members of a JWK are ever imported, and nothing here reads `jku`, `x5u` or `jwk` headers.
+ *
+ * Both results are pure functions of their inputs and are kept, bounded: a decoded token by
+ * its text (frozen, so no reader changes another's copy), a verified signature by its token
+ * and the very JWK object that verified it, which must still be in the issuer's current key
+ * set for the hit to count.
  */
-import {
-  compactVerify,
-  type CryptoKey,
-  decodeJwt,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { JWK } from 'jose';
 import type { WebIdentityAlg } from './oidc-keys.js';
 
 export type Claims = Record<string, unknown>;
 
-/** Header and claims of a compact JWS, unverified; undefined when it is not a JWT. */
-export function decodeToken(token: string): { header: Claims; claims: Claims } | { error: string } {
-  const parts = token.split('.');
-  if (
-    parts.length !== 3 ||
-    !parts[0] ||
-    !parts[1] ||
-    parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))
-  )
-    return { error: 'not three base64url segments' };
+export interface DecodedToken {
+  header: Claims;
+  claims: Claims;
+}
+
+/** entries kept per cache; a full cache is cleared whole */
+const CACHE_MAX = 10_000;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+const decoded = new Map<string, DecodedToken>();
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+function jsonObject(segment: string, what: string): Claims {
+  let v: unknown;
   try {
-    return {
-      header: decodeProtectedHeader(token) as Claims,
-      claims: decodeJwt(token) as Claims,
-    };
+    v = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new Error(`${what} is not base64url-encoded JSON`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${what} is not a JSON object`);
+  return v as Claims;
+}
+
+/**
+ * Header and claims of a compact JWS, unverified (and frozen); `{ error }` when it is not a
+ * JWT.
+ *
+ * @example
+ * const d = decodeToken(token);
+ * if (!('error' in d)) d.claims.iss // → 'https://127.0.0.1:4578/id/…'
+ */
+export function decodeToken(token: string): DecodedToken | { error: string } {
+  const hit = decoded.get(token);
+  if (hit) return hit;
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[0] || !parts[1] || parts.some((p) => !BASE64URL.test(p)))
+    return { error: 'not three base64url segments' };
+  let d: DecodedToken;
+  try {
+    d = deepFreeze({
+      header: jsonObject(parts[0], 'the JOSE header'),
+      claims: jsonObject(parts[1], 'the claims set'),
+    });
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
+  if (decoded.size >= CACHE_MAX) decoded.clear();
+  decoded.set(token, d);
+  return d;
 }
 
 /**
@@ -41,30 +80,57 @@ export function decodeToken(token: string): { header: Claims; claims: Claims } |
  * INVARIANT: only successful verifications are kept, and a hit still needs the same key object
  * in the current key set, so a key removed from the JWKS (or a refetched set) verifies afresh.
  */
-const VERIFIED_MAX = 10_000;
 const verified = new Map<string, { jwk: JWK; alg: WebIdentityAlg }>();
 
-/** Imported public keys, per JWK object and algorithm (JWKS entries are cached objects). */
-const imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
+/** Imported public keys, per JWK object (JWKS entries are cached objects). */
+const imported = new WeakMap<JWK, KeyObject>();
 
-function importPublic(jwk: JWK, alg: WebIdentityAlg): Promise<CryptoKey | Uint8Array> {
-  let byAlg = imported.get(jwk);
-  if (!byAlg) {
-    byAlg = new Map();
-    imported.set(jwk, byAlg);
-  }
-  let p = byAlg.get(alg);
-  if (!p) {
+const HASH: Record<WebIdentityAlg, string> = {
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
+};
+/** RFC 7518 §3.3: RSA keys of at least 2048 bits */
+const MIN_RSA_BITS = 2048;
+
+function importPublic(jwk: JWK): KeyObject {
+  let key = imported.get(jwk);
+  if (!key) {
     // only the public members: a JWKS that leaks `d` must not turn into a private key here
     const { kty, n, e, crv, x, y } = jwk;
-    p = importJWK({ kty, n, e, crv, x, y }, alg);
-    byAlg.set(alg, p);
+    const members = Object.fromEntries(
+      Object.entries({ kty, n, e, crv, x, y }).filter(([, v]) => v !== undefined),
+    );
+    key = createPublicKey({ key: members as never, format: 'jwk' });
+    imported.set(jwk, key);
   }
-  return p;
+  return key;
+}
+
+/** Verifies one signature; throws with the reason when it does not. */
+function verifyWith(jwk: JWK, alg: WebIdentityAlg, signed: Buffer, signature: Buffer): void {
+  const key = importPublic(jwk);
+  if (alg.startsWith('RS')) {
+    if (key.asymmetricKeyType !== 'rsa') throw new Error(`${alg} needs an RSA key`);
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS)
+      throw new Error(`${alg} requires key modulusLength to be ${MIN_RSA_BITS} bits or larger`);
+  } else if (key.asymmetricKeyType !== 'ec') throw new Error(`${alg} needs an EC key`);
+  const ok = verify(
+    HASH[alg],
+    signed,
+    alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' } : key,
+    signature,
+  );
+  if (!ok) throw new Error('signature verification failed');
 }
 
 /**
- * Whether one of `keys` verifies the token's signature with `alg` (and only `alg`).
+ * Whether one of `keys` verifies the token's signature with `alg` (and only `alg`: the
+ * token's header must name it).
  *
  * @example
  * const r = await verifySignature(token, candidates, 'RS256');
@@ -80,11 +146,18 @@ export async function verifySignature(
   const known = verified.get(token);
   if (known && known.alg === alg && keys.includes(known.jwk))
     return { ok: true, kid: known.jwk.kid };
+  const d = decodeToken(token);
+  if ('error' in d) return { ok: false, reasons: [d.error] };
+  if (d.header.alg !== alg)
+    return { ok: false, reasons: [`the token's header names alg ${String(d.header.alg)}`] };
+  const dot = token.lastIndexOf('.');
+  const signed = Buffer.from(token.slice(0, dot), 'latin1');
+  const signature = Buffer.from(token.slice(dot + 1), 'base64url');
   const reasons: string[] = [];
   for (const jwk of keys) {
     try {
-      await compactVerify(token, await importPublic(jwk, alg), { algorithms: [alg] });
-      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verifyWith(jwk, alg, signed, signature);
+      if (verified.size >= CACHE_MAX) verified.clear();
       verified.set(token, { jwk, alg });
       return { ok: true, kid: jwk.kid };
     } catch (e) {

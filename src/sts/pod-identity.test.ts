@@ -198,14 +198,14 @@ describe('assumeRoleForPodIdentity', () => {
       name: 'a role whose trust policy lacks sts:TagSession',
       association: () => association('untagged-role'),
       code: 'AccessDeniedException',
-      status: 403,
+      status: 400,
       message: POD_IDENTITY_MSG.accessDenied(`arn:aws:iam::${ACCOUNT}:role/untagged-role`),
     },
     {
       name: 'a role that does not exist',
       association: () => association('no-such-role'),
       code: 'AccessDeniedException',
-      status: 403,
+      status: 400,
       message: POD_IDENTITY_MSG.accessDenied(`arn:aws:iam::${ACCOUNT}:role/no-such-role`),
     },
     {

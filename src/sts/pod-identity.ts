@@ -235,7 +235,8 @@ export async function assumeRoleForPodIdentity(
     partition: 'aws',
   };
   const deny = (detail: Partial<DenialDetail> & { summary: string }) =>
-    new AwsError('AccessDeniedException', 403, POD_IDENTITY_MSG.accessDenied(roleArn), {
+    // 400, as the EKS Auth service model declares AccessDeniedException
+    new AwsError('AccessDeniedException', 400, POD_IDENTITY_MSG.accessDenied(roleArn), {
       detail: {
         check: 'trust',
         action: 'sts:AssumeRole',

@@ -106,9 +106,10 @@ function send(
   body: string | Buffer,
   head: boolean,
 ): void {
-  const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  res.writeHead(status, { ...headers, 'Content-Length': String(buf.length) });
-  res.end(head ? undefined : buf);
+  // a string body goes out with the head in one write, without a Buffer copy
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(status, { ...headers, 'Content-Length': String(length) });
+  res.end(head ? undefined : body);
 }
 
 /** AccessDenied as the JSON protocols name it (AccessDeniedException; 400, or 403 for REST-JSON). */
@@ -127,7 +128,7 @@ function renderError(
   requestId: string,
 ): { status: number; headers: Record<string, string>; body: string } {
   const err = forProtocol(route?.protocol ?? 'query', original);
-  const base = { 'x-amzn-RequestId': requestId, Date: new Date().toUTCString(), ...err.headers };
+  const base = { 'x-amzn-RequestId': requestId, Date: httpDate(), ...err.headers };
   const protocol = route?.protocol ?? 'query';
   const service = route?.service ?? 'sts';
   switch (protocol) {
@@ -183,9 +184,22 @@ function escape(s: string): string {
   );
 }
 
+/** `Date` to the second, as HTTP writes it: formatted once a second, not once a request */
+let dateSecond = -1;
+let dateText = '';
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
 /** The request-id headers and Date every answer carries (spec/aws-wire.md §7.7). */
 function idHeaders(protocol: string, requestId: string): Record<string, string> {
-  const date = new Date().toUTCString();
+  const date = httpDate();
   return protocol === 'rest-xml'
     ? { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId, Date: date }
     : { 'x-amzn-RequestId': requestId, Date: date };

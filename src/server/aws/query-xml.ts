@@ -21,7 +21,11 @@ export class XmlMap {
   }
 }
 
+const XML_SPECIAL = /[&<>"']/;
+
 export function escapeXml(s: string): string {
+  // most values (ids, ARNs, base64 tokens) have nothing to escape
+  if (!XML_SPECIAL.test(s)) return s;
   return s.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,

@@ -80,13 +80,41 @@ const TARGETS: [RegExp, string][] = [
 
 const QUERY_SERVICES = new Set(['sts', 'iam']);
 
+/**
+ * `application/x-www-form-urlencoded` pairs into `params` (later ones win), exactly as
+ * `URLSearchParams` reads them; `decodeURIComponent` per pair is the fast way, and a pair it
+ * refuses (a stray `%`, bytes that are not UTF-8) sends the whole text to `URLSearchParams`.
+ */
+function addForm(params: Map<string, string>, text: string): void {
+  if (text === '') return;
+  const pairs: [string, string][] = [];
+  try {
+    for (const pair of text.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const k = eq < 0 ? pair : pair.slice(0, eq);
+      const v = eq < 0 ? '' : pair.slice(eq + 1);
+      pairs.push([formDecode(k), formDecode(v)]);
+    }
+  } catch {
+    for (const [k, v] of new URLSearchParams(text)) params.set(k, v);
+    return;
+  }
+  for (const [k, v] of pairs) params.set(k, v);
+}
+
+function formDecode(s: string): string {
+  const plain = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  return plain.includes('%') ? decodeURIComponent(plain) : plain;
+}
+
 /** Query parameters from the URL and, for a form POST, the body. */
 function queryParams(r: RawRequest): Map<string, string> {
   const params = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(r.rawQuery)) params.set(k, v);
+  addForm(params, r.rawQuery);
   const type = (header(r, 'content-type') ?? '').toLowerCase();
   if (r.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')) {
-    for (const [k, v] of new URLSearchParams(r.body.toString('utf8'))) params.set(k, v);
+    addForm(params, r.body.toString('utf8'));
   }
   return params;
 }

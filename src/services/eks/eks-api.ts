@@ -1,8 +1,9 @@
 /**
  * The part of the EKS API (REST-JSON, signing name `eks`) IRSA users touch: ListClusters,
  * DescribeCluster (its `identity.oidc.issuer` is the seeds' first step), CreateCluster and
- * DeleteCluster, over irsakit's local clusters. Each call is authorized like AWS's
- * (`eks:<Action>` on `arn:aws:eks:<region>:<account>:cluster/<name>`).
+ * DeleteCluster, over irsakit's local clusters, and the pod identity associations
+ * (pod-identity-associations.ts). Each call is authorized like AWS's (`eks:<Action>` on
+ * `arn:aws:eks:<region>:<account>:cluster/<name>`).
  */
 import { readFileSync } from 'node:fs';
 import type { ClusterService } from '../../cluster/cluster-service.js';
@@ -10,6 +11,8 @@ import { ClusterError, type ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
+import type { Store } from '../../store/types.js';
+import { handleAssociations } from './pod-identity-associations.js';
 
 export interface EksDeps {
   clusters: ClusterService;
@@ -19,6 +22,8 @@ export interface EksDeps {
   caCertPath: string;
   /** the account clusters belong to when the caller has none */
   defaultAccount: string;
+  /** where pod identity associations live (without it, their routes are not served) */
+  store?: Store | undefined;
 }
 
 export interface RestJsonResponse {
@@ -88,9 +93,27 @@ export async function handleEks(
 ): Promise<RestJsonResponse | undefined> {
   const account = ctx.caller?.account ?? deps.defaultAccount;
   const arn = (name: string) => `arn:aws:eks:${ctx.region}:${account}:cluster/${name}`;
-  const caData = Buffer.from(readFileSync(deps.caCertPath)).toString('base64');
+  if (deps.store) {
+    const store = deps.store;
+    const answer = await handleAssociations(
+      {
+        store,
+        authorize: deps.authorize,
+        defaultAccount: deps.defaultAccount,
+        clusterExists: async (name) =>
+          (await deps.clusters.listClusters()).some((c) => c.name === name),
+      },
+      ctx,
+      method,
+      path,
+      query,
+      body,
+    );
+    if (answer) return answer;
+  }
   const m = /^\/clusters(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
+  const caData = Buffer.from(readFileSync(deps.caCertPath)).toString('base64');
   const name = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
   try {
     if (name === undefined && method === 'GET') {

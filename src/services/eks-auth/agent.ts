@@ -1,0 +1,196 @@
+/**
+ * The EKS Pod Identity agent's credentials endpoint on the edge (spec/webhook.md §13.2,
+ * spec/aws-wire.md §10.2): `GET /v1/credentials` with the pod's raw token in `Authorization`
+ * (no `Bearer`), as the SDKs' container credential providers send it when
+ * `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:4577/v1/credentials` and
+ * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` point at irsakit. It answers
+ * `{AccessKeyId, SecretAccessKey, Token, AccountId, Expiration}` from the same core as EKS
+ * Auth (src/sts/pod-identity.ts), for the cluster whose issuer signed the token.
+ *
+ * Where it lives: the edge's port also serves S3 path-style, where `GET /v1/credentials` is
+ * object `credentials` of bucket `v1`. A request is the agent's only when it is a GET of exactly
+ * `/v1/credentials` whose `Authorization` header is a bare JWT (three base64url segments) and
+ * that carries no SigV4 query authentication; an S3 request is either signed (`AWS4-HMAC-SHA256
+ * …` or `X-Amz-Signature`) or anonymous (no `Authorization`), so it never matches.
+ *
+ * As the agent does: the Host must be the agent's address (169.254.170.23, fd00:ec2::23) or a
+ * loopback one (else 403); the token must parse and pass the time checks before anything else
+ * (else 400; its signature is checked by the core); credentials are cached per exact token
+ * string (2000 entries), served while they have more than 15 s left and are less than 3 h old;
+ * upstream errors come back with their status and the text
+ * `[<request-id>]: (<Code>): <message>, fault: client|server`. The agent's own call to EKS
+ * Auth is signed with the node role; here the core is called directly (no node role).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterRecord } from '../../cluster/types.js';
+import { AwsError } from '../../common/aws-error.js';
+import type { Clock } from '../../common/clock.js';
+import { decodeToken, integerClaim } from '../../sts/jwt.js';
+import { findAssociation } from '../eks/pod-identity-associations.js';
+import { type EksAuthDeps, podIdentityCredentials } from './eks-auth.js';
+
+export const AGENT_PATH = '/v1/credentials';
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const CACHE_MAX = 2000;
+const REFRESH_MS = 3 * 3600 * 1000;
+const MIN_LEFT_MS = 15_000;
+
+export interface AgentDeps extends Pick<EksAuthDeps, 'store' | 'sts' | 'thumbprints' | 'clusters'> {
+  clock: Clock;
+  /** the account clusters belong to when no association names one */
+  defaultAccount: string;
+}
+
+export interface AgentCredentials {
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  Token: string;
+  AccountId: string;
+  Expiration: string;
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * Whether a request is for the agent endpoint rather than S3 path-style `v1/credentials`.
+ *
+ * @example
+ * isAgentRequest(req) // → true for GET /v1/credentials with `Authorization: eyJ…`
+ */
+export function isAgentRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'GET') return false;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  if ((q < 0 ? url : url.slice(0, q)) !== AGENT_PATH) return false;
+  if (q >= 0 && /(^|&)X-Amz-(Signature|Credential)=/i.test(url.slice(q + 1))) return false;
+  const auth = headerOf(req, 'authorization');
+  return auth !== undefined && JWT.test(auth.trim());
+}
+
+/** The Host without port or IPv6 brackets, when it is one the agent answers on. */
+function hostAllowed(host: string | undefined): boolean {
+  if (!host) return false;
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));
+  else if (h.includes(':') && h.indexOf(':') === h.lastIndexOf(':')) h = h.slice(0, h.indexOf(':'));
+  return (
+    h === '169.254.170.23' ||
+    h === 'fd00:ec2::23' ||
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  );
+}
+
+/** RFC 3339 with nanoseconds, as the agent writes `Expiration`. */
+function rfc3339Nanos(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
+/**
+ * The agent endpoint: answers one request.
+ *
+ * @example
+ * const agent = createPodIdentityAgent(deps);
+ * if (isAgentRequest(req)) await agent(req, res);
+ */
+export function createPodIdentityAgent(
+  deps: AgentDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const cache = new Map<string, { creds: AgentCredentials; expiresAt: number; at: number }>();
+
+  const send = (res: ServerResponse, status: number, type: string, body: string) => {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  async function credentials(token: string, iss: string): Promise<AgentCredentials> {
+    const now = deps.clock().getTime();
+    const hit = cache.get(token);
+    if (hit && hit.expiresAt - now > MIN_LEFT_MS && now - hit.at < REFRESH_MS) {
+      cache.delete(token);
+      cache.set(token, hit);
+      return hit.creds;
+    }
+    cache.delete(token);
+    const cluster: ClusterRecord | undefined = (await deps.clusters.listClusters()).find(
+      (c) => c.issuer === iss,
+    );
+    if (!cluster)
+      throw new AwsError('InvalidTokenException', 400, 'The provided token is invalid', {
+        detail: { check: 'issuer', reason: `no cluster has issuer ${iss}` },
+      });
+    // the cluster's account: the one its association was created in
+    const claims = decodeToken(token);
+    const sub = 'error' in claims ? undefined : claims.claims.sub;
+    const m = typeof sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub) : null;
+    const association = m
+      ? await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)
+      : undefined;
+    const out = await podIdentityCredentials(
+      deps,
+      cluster,
+      association?.account ?? deps.defaultAccount,
+      association?.region ?? cluster.region,
+      token,
+    );
+    const creds: AgentCredentials = {
+      AccessKeyId: out.credentials.accessKeyId,
+      SecretAccessKey: out.credentials.secretAccessKey,
+      Token: out.credentials.sessionToken,
+      AccountId: /^arn:[^:]+:sts::(\d{12}):/.exec(out.assumedRoleUser.arn)?.[1] ?? '',
+      Expiration: rfc3339Nanos(out.credentials.expiration),
+    };
+    const expiresAt = out.credentials.expiration * 1000;
+    if (expiresAt - deps.clock().getTime() > MIN_LEFT_MS) {
+      if (cache.size >= CACHE_MAX) {
+        const oldest = cache.keys().next();
+        if (!oldest.done) cache.delete(oldest.value);
+      }
+      cache.set(token, { creds, expiresAt, at: deps.clock().getTime() });
+    }
+    return creds;
+  }
+
+  return async (req, res) => {
+    req.resume();
+    const requestId = randomUUID();
+    if (!hostAllowed(headerOf(req, 'host'))) {
+      send(
+        res,
+        403,
+        'text/plain; charset=utf-8',
+        'Access Denied. Called agent through invalid address, use 169.254.170.23 or [fd00:ec2::23]', // [inferred] tail
+      );
+      return;
+    }
+    const token = (headerOf(req, 'authorization') ?? '').trim();
+    const decoded = decodeToken(token);
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    const bad = (why: string) => send(res, 400, 'text/plain; charset=utf-8', why);
+    if ('error' in decoded) return bad('Invalid token: the token is not a JWT'); // [inferred]
+    const exp = integerClaim(decoded.claims, 'exp');
+    const nbf = integerClaim(decoded.claims, 'nbf');
+    if (typeof exp !== 'number' || now >= exp) return bad('Invalid token: the token has expired'); // [inferred]
+    if (nbf === null || (typeof nbf === 'number' && nbf > now))
+      return bad('Invalid token: the token is not valid yet'); // [inferred]
+    const iss = decoded.claims.iss;
+    try {
+      const creds = await credentials(token, typeof iss === 'string' ? iss : '');
+      send(res, 200, 'application/json', JSON.stringify(creds));
+    } catch (e) {
+      if (!(e instanceof AwsError)) throw e;
+      const fault = e.httpStatus >= 500 ? 'server' : 'client';
+      send(
+        res,
+        e.httpStatus,
+        'text/plain; charset=utf-8',
+        `[${requestId}]: (${e.code}): ${e.message}, fault: ${fault}`,
+      );
+    }
+  };
+}

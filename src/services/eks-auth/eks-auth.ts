@@ -1,0 +1,148 @@
+/**
+ * EKS Auth on the edge (spec/aws-wire.md §4): `POST /clusters/{clusterName}/assume-role-for-pod-identity`
+ * (REST-JSON, signing name `eks-auth`, API 2023-11-26), signed by the caller — the Pod
+ * Identity agent signs with the node's role — and authorized as `eks-auth:AssumeRoleForPodIdentity`
+ * on the cluster ARN. The token is verified against the cluster's own issuer (audience
+ * `pods.eks.amazonaws.com`), the association of its namespace and service account picks the
+ * role, and the role is assumed for the service principal `pods.eks.amazonaws.com` with the six
+ * session tags (src/sts/pod-identity.ts does all of that). Errors are EKS Auth's:
+ * `InvalidTokenException`, `ExpiredTokenException`, `ResourceNotFoundException`,
+ * `AccessDeniedException` (400, as the service model has it), `InvalidParameterException`.
+ */
+import type { ClusterRecord } from '../../cluster/types.js';
+import { AwsError } from '../../common/aws-error.js';
+import type { Authorize } from '../../server/aws/authorize.js';
+import type { RawRequest } from '../../server/aws/request.js';
+import type { CallContext } from '../../server/aws/types.js';
+import type { Store } from '../../store/types.js';
+import {
+  assumeRoleForPodIdentity,
+  type PodIdentityResponse,
+  type StsDeps,
+} from '../../sts/index.js';
+import { associationForCore, findAssociation } from '../eks/pod-identity-associations.js';
+
+export interface EksAuthDeps {
+  store: Store;
+  /** the clusters irsakit runs */
+  clusters: { listClusters(): Promise<ClusterRecord[]> };
+  authorize: Authorize;
+  /** STS's dependencies (directory, sealer, OIDC keys, clock) */
+  sts: StsDeps;
+  /** thumbprints to reach the clusters' issuers through (the local CA's) */
+  thumbprints: readonly string[];
+}
+
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
+/** the service model's JwtToken pattern */
+const JWT_TOKEN = /^[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+$/;
+
+function invalidParameter(message: string): AwsError {
+  return new AwsError('InvalidParameterException', 400, message);
+}
+
+/**
+ * Assumes a pod's association role for a cluster: what EKS Auth and the agent endpoint share.
+ * `account` is the cluster's account (its ARN's).
+ *
+ * @example
+ * const body = await podIdentityCredentials(deps, cluster, '123456789012', 'us-east-1', token);
+ */
+export async function podIdentityCredentials(
+  deps: Pick<EksAuthDeps, 'store' | 'sts' | 'thumbprints'>,
+  cluster: ClusterRecord,
+  account: string,
+  region: string,
+  token: string,
+): Promise<PodIdentityResponse> {
+  return assumeRoleForPodIdentity(
+    {
+      cluster: {
+        name: cluster.name,
+        arn: `arn:aws:eks:${region}:${account}:cluster/${cluster.name}`,
+        issuer: cluster.issuer,
+        thumbprints: deps.thumbprints,
+      },
+      token,
+      association: async (namespace, serviceAccount) => {
+        const a = await findAssociation(deps.store, cluster.name, namespace, serviceAccount);
+        return a && associationForCore(a);
+      },
+    },
+    deps.sts,
+  );
+}
+
+/**
+ * Handles an EKS Auth REST-JSON request; undefined when the path is not an EKS Auth route.
+ *
+ * @example
+ * await handleEksAuth(deps, ctx, raw) // → { status: 200, body: { subject, audience, podIdentityAssociation, assumedRoleUser, credentials } }
+ */
+export async function handleEksAuth(
+  deps: EksAuthDeps,
+  ctx: CallContext,
+  raw: RawRequest,
+): Promise<{ status: number; body: unknown } | undefined> {
+  const m = /^\/clusters\/([^/]+)\/assume-role-for-pod-identity\/?$/.exec(raw.path);
+  if (!m) return undefined;
+  if (raw.method !== 'POST')
+    throw new AwsError(
+      'UnknownOperationException',
+      404,
+      `No operation for ${raw.method} ${raw.path}`,
+    );
+  ctx.audit.eventName = 'AssumeRoleForPodIdentity';
+  ctx.audit.eventSource = 'eks-auth.amazonaws.com';
+  ctx.audit.readOnly = true;
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1] as string);
+  } catch {
+    throw invalidParameter('clusterName is not a valid cluster name.');
+  }
+  ctx.audit.requestParameters = { clusterName: name };
+  if (!CLUSTER_NAME.test(name) || name.length > 100)
+    // [inferred] EKS Auth's wording
+    throw invalidParameter(
+      'clusterName must be 1–100 characters: letters, digits, hyphens and underscores, starting with a letter or digit.',
+    );
+  let body: unknown;
+  try {
+    body = raw.body.length === 0 ? {} : JSON.parse(raw.body.toString('utf8'));
+  } catch {
+    throw invalidParameter('The request body is not valid JSON.'); // [inferred]
+  }
+  const token =
+    body && typeof body === 'object' && !Array.isArray(body)
+      ? (body as { token?: unknown }).token
+      : undefined;
+  if (typeof token !== 'string' || token === '') throw invalidParameter('token is required.'); // [inferred]
+  if (!JWT_TOKEN.test(token))
+    throw new AwsError('InvalidTokenException', 400, 'The provided token is invalid'); // [inferred]
+
+  const account = ctx.caller?.account;
+  if (!account) throw new AwsError('AccessDeniedException', 400, 'Missing Authentication Token');
+  const clusterArn = `arn:aws:eks:${ctx.region}:${account}:cluster/${name}`;
+  await deps.authorize(ctx, {
+    action: 'eks-auth:AssumeRoleForPodIdentity',
+    resource: clusterArn,
+    deniedCode: { code: 'AccessDeniedException', status: 400 },
+  });
+  const cluster = (await deps.clusters.listClusters()).find((c) => c.name === name);
+  if (!cluster)
+    throw new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
+  const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);
+  ctx.audit.responseElements = {
+    subject: out.subject,
+    audience: out.audience,
+    podIdentityAssociation: out.podIdentityAssociation,
+    assumedRoleUser: out.assumedRoleUser,
+    credentials: {
+      accessKeyId: out.credentials.accessKeyId,
+      expiration: out.credentials.expiration,
+    },
+  };
+  ctx.audit.resources = [{ ARN: clusterArn, accountId: account, type: 'AWS::EKS::Cluster' }];
+  return { status: 200, body: out };
+}
