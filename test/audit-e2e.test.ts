@@ -832,9 +832,9 @@ describe('the request log of `irsa up`', () => {
     });
     try {
       // with JSON logs the banner goes to standard error
-      for (let i = 0; i < 200 && !/edge \(admin API\):\s+(\S+)/.test(err); i++)
+      for (let i = 0; i < 200 && !/AWS endpoint:\s+(\S+)/.test(err); i++)
         await new Promise((r) => setTimeout(r, 50));
-      const edge = /edge \(admin API\):\s+(\S+)/.exec(err)?.[1] as string;
+      const edge = /AWS endpoint:\s+(\S+)/.exec(err)?.[1] as string;
       const cred = readFileSync(join(data, 'credentials'), 'utf8');
       const creds = {
         accessKeyId: /aws_access_key_id = (\S+)/.exec(cred)?.[1] as string,

@@ -1,13 +1,16 @@
 /**
- * S3 throughput and latency, irsakit against moto_server, in the same run: 1 KiB GetObject and
- * PutObject, SigV4-signed with a role session's credentials, at 1, 16 and 64 keep-alive
- * connections. Each server runs in its own process; the load comes from wrk when installed.
+ * The services' throughput and latency, irsakit against moto_server, in the same run: S3
+ * GetObject and PutObject of 1 KiB and DynamoDB GetItem, SigV4-signed with a role session's
+ * credentials, at 1, 16 and 64 keep-alive connections. Each server runs in its own process;
+ * the load comes from wrk when installed. Besides req/s and latency it prints each server's
+ * CPU per request (from /proc), which noise on a shared machine disturbs least.
  *
  * irsakit does on each call what it does in production: it verifies the signature and the
- * body's SHA-256, opens the sealed session, evaluates the role's policies and the bucket
- * policy, and reads or writes the body file and its record. moto checks none of it.
+ * body's SHA-256, opens the sealed session, evaluates the role's policies (and the bucket
+ * policy), reads or writes the record and body, and commits the call's audit record before
+ * answering. moto checks none of it.
  *
- * Run: npm run build && node dist/bench/s3/run.js   (moto_server for the comparison)
+ * Run: npm run bench:services   (moto_server for the comparison)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +27,31 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const children: ChildProcess[] = [];
 const BUCKET = 'bench-bucket';
 const BODY = 'a'.repeat(1024);
+const TABLE = {
+  TableName: 'bench',
+  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  BillingMode: 'PAY_PER_REQUEST',
+};
+const ITEM = {
+  TableName: 'bench',
+  Item: { pk: { S: 'user#1' }, name: { S: 'Ana' }, n: { N: '42' } },
+};
+const GET_ITEM = JSON.stringify({ TableName: 'bench', Key: { pk: { S: 'user#1' } } });
+const ddb = (target: string): [string, string][] => [
+  ['Content-Type', 'application/x-amz-json-1.0'],
+  ['X-Amz-Target', `DynamoDB_20120810.${target}`],
+];
+
+/** CPU seconds (user + system) a process has used, from /proc; NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 interface Creds {
   accessKeyId: string;
@@ -95,7 +123,7 @@ async function send(base: string, r: LoadRequest): Promise<string> {
 
 async function setupIrsakit() {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  start(process.execPath, [
+  const proc = start(process.execPath, [
     join(root, 'dist/src/cli/main.js'),
     'up',
     '--port',
@@ -150,6 +178,12 @@ async function setupIrsakit() {
           Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
           Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
         },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+          Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/bench',
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['user#*'] } },
+        },
       ],
     }),
   });
@@ -165,14 +199,28 @@ async function setupIrsakit() {
     sessionToken: /<SessionToken>([^<]+)</.exec(assumed)?.[1] as string,
   };
   await send(edge, signed(host, admin, 'PUT', `/${BUCKET}`, 's3'));
-  return { edge, host, role, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  await send(
+    edge,
+    signed(host, admin, 'POST', '/', 'dynamodb', JSON.stringify(TABLE), ddb('CreateTable')),
+  );
+  await send(
+    edge,
+    signed(host, admin, 'POST', '/', 'dynamodb', JSON.stringify(ITEM), ddb('PutItem')),
+  );
+  return {
+    edge,
+    host,
+    role,
+    pid: proc.pid,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 async function main() {
   const load = cpus();
   const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
   console.log(
-    `irsakit S3 benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process; 1 KiB objects`,
+    `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process; 1 KiB objects; audit trail on`,
   );
   const measure = (base: string, r: LoadRequest, connections: number): Promise<LoadResult> =>
     wrk
@@ -189,10 +237,26 @@ async function main() {
   const moto = `http://127.0.0.1:${motoPort}`;
   const motoHost = `127.0.0.1:${motoPort}`;
   const motoCreds: Creds = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
+  let motoPid: number | undefined;
   if (haveMoto) {
-    start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)]);
+    motoPid = start('python3', [
+      '-m',
+      'moto.server',
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(motoPort),
+    ]).pid;
     await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
     await send(moto, signed(motoHost, motoCreds, 'PUT', `/${BUCKET}`, 's3'));
+    for (const [t, b] of [
+      ['CreateTable', TABLE],
+      ['PutItem', ITEM],
+    ] as const)
+      await send(
+        moto,
+        signed(motoHost, motoCreds, 'POST', '/', 'dynamodb', JSON.stringify(b), ddb(t)),
+      );
   }
   const put = (host: string, creds: Creds) =>
     signed(host, creds, 'PUT', `/${BUCKET}/bench/object.bin`, 's3', BODY, [
@@ -200,30 +264,34 @@ async function main() {
     ]);
   const get = (host: string, creds: Creds) =>
     signed(host, creds, 'GET', `/${BUCKET}/bench/object.bin`, 's3');
+  const getItem = (host: string, creds: Creds) =>
+    signed(host, creds, 'POST', '/', 'dynamodb', GET_ITEM, ddb('GetItem'));
   await send(irsa.edge, put(irsa.host, irsa.role));
   if (haveMoto) await send(moto, put(motoHost, motoCreds));
 
   const results: Record<string, Record<number, LoadResult>> = {};
-  const points: [string, string, LoadRequest][] = [
-    ['irsakit GetObject 1 KiB', irsa.edge, get(irsa.host, irsa.role)],
-    ['irsakit PutObject 1 KiB', irsa.edge, put(irsa.host, irsa.role)],
-    ...(haveMoto
-      ? ([
-          ['moto GetObject 1 KiB', moto, get(motoHost, motoCreds)],
-          ['moto PutObject 1 KiB', moto, put(motoHost, motoCreds)],
-        ] as [string, string, LoadRequest][])
-      : []),
+  const ops: [string, (h: string, c: Creds) => LoadRequest][] = [
+    ['GetObject 1 KiB', get],
+    ['PutObject 1 KiB', put],
+    ['GetItem', getItem],
   ];
-  for (const [name, base, r] of points) {
+  const points: [string, string, LoadRequest, number | undefined][] = [];
+  for (const [op, make] of ops) {
+    points.push([`irsakit ${op}`, irsa.edge, make(irsa.host, irsa.role), irsa.pid]);
+    if (haveMoto) points.push([`moto ${op}`, moto, make(motoHost, motoCreds), motoPid]);
+  }
+  for (const [name, base, r, pid] of points) {
     for (const c of [1, 16, 64]) {
+      const before = cpuSeconds(pid);
       const res = await measure(base, r, c);
-      console.log(formatResult(name, res));
+      const cpu = ((cpuSeconds(pid) - before) / Math.max(1, res.requests)) * 1000;
+      console.log(`${formatResult(name, res)}  cpu ${cpu.toFixed(3)} ms/req`);
       (results[name] ??= {})[c] = res;
     }
   }
   if (haveMoto) {
     console.log('');
-    for (const op of ['GetObject 1 KiB', 'PutObject 1 KiB']) {
+    for (const op of ops.map(([o]) => o)) {
       for (const c of [1, 16, 64]) {
         const i = results[`irsakit ${op}`]?.[c];
         const m = results[`moto ${op}`]?.[c];
