@@ -127,6 +127,8 @@ async function setupIrsakit() {
     '0',
     '--data',
     dataDir,
+    // the seed's steps below make the provider and the role: no demo
+    '--no-demo',
   ]);
   await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
   const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
@@ -134,7 +136,9 @@ async function setupIrsakit() {
     issuer: string;
   };
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-  const cluster = (await admin(edge, token, 'GET', '/clusters/demo')) as { issuer: string };
+  const cluster = (await admin(edge, token, 'POST', '/clusters', { name: 'demo' })) as {
+    issuer: string;
+  };
   const describe = (await admin(edge, token, 'GET', '/clusters/demo/issuer')) as {
     thumbprint: string;
   };
