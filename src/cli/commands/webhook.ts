@@ -22,7 +22,6 @@ import {
 } from '../../webhook/server.js';
 import { watchIdentitiesFile } from '../../webhook/sources/identities-file.js';
 import { createIrsaSource } from '../../webhook/sources/irsa-server.js';
-import { kubeConfigFor, startKubeSources } from '../../webhook/sources/kube.js';
 import { watchServiceAccountFile } from '../../webhook/sources/manifest-file.js';
 import { parseCipherSuites, parseTlsMinVersion } from '../../webhook/tls.js';
 import { CONFIG_MAP_NAME } from '../../webhook/options.js';
@@ -267,6 +266,9 @@ export async function startServe(
       stops.push(() => h.close());
     }
     if (plan.kube) {
+      // loaded on demand: @kubernetes/client-node takes ~0.4 s to load, which every other
+      // command would pay
+      const { kubeConfigFor, startKubeSources } = await import('../../webhook/sources/kube.js');
       const kc = kubeConfigFor(plan.kube);
       if (typeof kc === 'string') throw new CliError(kc);
       log(`kubernetes: watching service accounts at ${kc.getCurrentCluster()?.server ?? '?'}`);
