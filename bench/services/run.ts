@@ -12,19 +12,18 @@
  *
  * Run: npm run bench:services   (moto_server for the comparison)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
+import { cpuSeconds, freePort, start, stopAll, waitFor } from '../lib/proc.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const children: ChildProcess[] = [];
 const BUCKET = 'bench-bucket';
 const BODY = 'a'.repeat(1024);
 const TABLE = {
@@ -43,44 +42,10 @@ const ddb = (target: string): [string, string][] => [
   ['X-Amz-Target', `DynamoDB_20120810.${target}`],
 ];
 
-/** CPU seconds (user + system) a process has used, from /proc; NaN elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 interface Creds {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string | undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start`);
-}
-
-function start(cmd: string, args: string[]): ChildProcess {
-  const c = spawn(cmd, args, { stdio: 'ignore' });
-  children.push(c);
-  return c;
 }
 
 function signed(
@@ -282,9 +247,13 @@ async function main() {
   }
   for (const [name, base, r, pid] of points) {
     for (const c of [1, 16, 64]) {
-      const before = cpuSeconds(pid);
+      const total = () => {
+        const t = cpuSeconds(pid);
+        return t ? t.user + t.system : Number.NaN;
+      };
+      const before = total();
       const res = await measure(base, r, c);
-      const cpu = ((cpuSeconds(pid) - before) / Math.max(1, res.requests)) * 1000;
+      const cpu = ((total() - before) / Math.max(1, res.requests)) * 1000;
       console.log(`${formatResult(name, res)}  cpu ${cpu.toFixed(3)} ms/req`);
       (results[name] ??= {})[c] = res;
     }
@@ -311,6 +280,6 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const c of children) c.kill('SIGTERM');
+    stopAll();
     setTimeout(() => process.exit(), 500).unref();
   });

@@ -12,60 +12,18 @@
  *
  * Run: npm run bench:sts   (needs python3 with moto installed for the comparison)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
+import { cpuSeconds, freePort, start, stopAll, waitFor } from '../lib/proc.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const children: ChildProcess[] = [];
-
-/**
- * CPU seconds (user + system) a process has used so far, from /proc; undefined elsewhere.
- * CPU per request is what a shared machine's noise disturbs least: throughput drops when
- * other work takes the cores, the CPU a request costs does not.
- */
-function cpuSeconds(pid: number | undefined): { user: number; system: number } | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-  } catch {
-    return undefined;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start`);
-}
-
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  // never a pipe nobody reads: a chatty server (moto logs every request) would block on it
-  const c = spawn(cmd, args, { env, stdio: 'ignore' });
-  children.push(c);
-  return c;
-}
 
 async function admin(
   edge: string,
@@ -346,6 +304,6 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const c of children) c.kill('SIGTERM');
+    stopAll();
     setTimeout(() => process.exit(), 500).unref();
   });

@@ -8,6 +8,7 @@ import type { RawRequest, Route } from '../../server/aws/request.js';
 import type { CallContext, ServiceHandler } from '../../server/aws/types.js';
 import { type Input, type SmOperation, secretsManagerOperations } from './operations.js';
 import type { SecretsManagerDeps } from './types.js';
+import { parseJsonBody } from '../../server/aws/json-body.js';
 
 export type { SecretsManagerDeps } from './types.js';
 
@@ -24,27 +25,9 @@ export function createSecretsManagerOperations(
   return secretsManagerOperations(deps);
 }
 
-/** Parses a JSON 1.1 body; garbage is Coral's SerializationException [inferred text]. */
+/** The request's input: see `parseJsonBody`. */
 export function parseBody(body: Buffer): Input {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new AwsError(
-      'SerializationException',
-      400,
-      'Start of structure or map found where not expected.',
-    );
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new AwsError(
-      'SerializationException',
-      400,
-      'Start of structure or map found where not expected.',
-    );
-  return v as Input;
+  return parseJsonBody(body) as Input;
 }
 
 /**

@@ -6,31 +6,13 @@
  * `<Attribute><Name/><Value/></Attribute>`), unlike IAM's `<member>` lists. Both are turned
  * into the JSON input shape the operations read.
  */
-import { AwsError } from '../../common/aws-error.js';
 import { QUERY_NAMESPACES, escapeXml } from '../../server/aws/query-xml.js';
 import type { Input } from './params.js';
+import { parseJsonBody } from '../../server/aws/json-body.js';
 
-/** Parses a JSON request body; garbage is Coral's SerializationException [inferred]. */
+/** The request's input: see `parseJsonBody`. */
 export function parseJsonInput(body: Buffer): Input {
-  const text = body.toString('utf8').trim();
-  if (text === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new AwsError(
-      'SerializationException',
-      400,
-      'Start of structure or map found where not expected.',
-    );
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new AwsError(
-      'SerializationException',
-      400,
-      'Start of structure or map found where not expected.',
-    );
-  return v as Input;
+  return parseJsonBody(body) as Input;
 }
 
 const LISTS: Readonly<Record<string, string>> = {

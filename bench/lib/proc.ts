@@ -1,0 +1,62 @@
+/**
+ * The processes a benchmark runs (irsakit, moto_server, a trivial server): started without a
+ * pipe nobody reads, waited for, measured from /proc, and stopped at the end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const children: ChildProcess[] = [];
+
+/**
+ * CPU seconds (user, system) a process has used so far, from /proc; undefined elsewhere.
+ * CPU per request is what a shared machine's noise disturbs least: throughput drops when
+ * other work takes the cores, the CPU a request costs does not.
+ */
+export function cpuSeconds(pid: number | undefined): { user: number; system: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` every 100 ms for up to 20 s. */
+export async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+/** Starts a process the benchmark stops at the end (`stopAll`). */
+export function start(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
+  // never a pipe nobody reads: a chatty server (moto logs every request) would block on it
+  const c = spawn(cmd, args, { env, stdio: 'ignore' });
+  children.push(c);
+  return c;
+}
+
+/** Stops every process `start` started. */
+export function stopAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+}
