@@ -18,7 +18,6 @@ import { ACCOUNT, type Harness, ROOT, type Run, startHarness } from './support/h
 vi.setConfig({ testTimeout: 180_000 });
 
 let h: Harness;
-let issuer = '';
 let hostPath = '';
 const example = (f: string) => join(ROOT, 'examples/k8s', f);
 const testdata = (f: string) => join(ROOT, 'src/doctor/testdata', f);
@@ -98,65 +97,7 @@ const sa = (name: string, roleName: string, extra = '') =>
 
 beforeAll(async () => {
   h = await startHarness();
-  issuer = (
-    await h.aws([
-      'eks',
-      'describe-cluster',
-      '--name',
-      'demo',
-      '--query',
-      'cluster.identity.oidc.issuer',
-      '--output',
-      'text',
-    ])
-  ).stdout.trim();
-  hostPath = issuer.replace('https://', '');
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'create-open-id-connect-provider',
-        '--url',
-        issuer,
-        '--client-id-list',
-        'sts.amazonaws.com',
-        '--thumbprint-list',
-        h.server.thumbprint,
-      ])
-    ).code,
-  ).toBe(0);
-  // the seed's role: exactly production/s3-app, with AmazonS3ReadOnlyAccess
-  writeFileSync(
-    join(h.home, 'trust-policy.json'),
-    readFileSync(join(ROOT, 'examples/trust-policy.json'), 'utf8').replaceAll(
-      'oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
-      hostPath,
-    ),
-  );
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'create-role',
-        '--role-name',
-        's3-app-role',
-        '--assume-role-policy-document',
-        `file://${join(h.home, 'trust-policy.json')}`,
-      ])
-    ).code,
-  ).toBe(0);
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'attach-role-policy',
-        '--role-name',
-        's3-app-role',
-        '--policy-arn',
-        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-      ])
-    ).code,
-  ).toBe(0);
+  ({ hostPath } = await h.seedRole());
   const r = await h.irsa([
     'apply',
     '-f',

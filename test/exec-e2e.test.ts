@@ -42,63 +42,7 @@ const inPod = (cmd: string[], extra?: Record<string, string>) =>
 
 beforeAll(async () => {
   h = await startHarness();
-  const issuer = (
-    await h.aws([
-      'eks',
-      'describe-cluster',
-      '--name',
-      'demo',
-      '--query',
-      'cluster.identity.oidc.issuer',
-      '--output',
-      'text',
-    ])
-  ).stdout.trim();
-  const hostPath = issuer.replace('https://', '');
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'create-open-id-connect-provider',
-        '--url',
-        issuer,
-        '--client-id-list',
-        'sts.amazonaws.com',
-        '--thumbprint-list',
-        h.server.thumbprint,
-      ])
-    ).code,
-  ).toBe(0);
-  const s = seed('001_fc2ddaed615f7002.txt');
-  const start = s.indexOf('cat > trust-policy.json <<EOF') + 'cat > trust-policy.json <<EOF'.length;
-  const trust = s
-    .slice(start, s.indexOf('\nEOF', start))
-    .replaceAll('oidc.eks.us-east-1.amazonaws.com/id/$OIDC_ID', hostPath);
-  writeFileSync(join(h.home, 'trust-policy.json'), trust);
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'create-role',
-        '--role-name',
-        's3-app-role',
-        '--assume-role-policy-document',
-        `file://${join(h.home, 'trust-policy.json')}`,
-      ])
-    ).code,
-  ).toBe(0);
-  expect(
-    (
-      await h.aws([
-        'iam',
-        'attach-role-policy',
-        '--role-name',
-        's3-app-role',
-        '--policy-arn',
-        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-      ])
-    ).code,
-  ).toBe(0);
+  await h.seedRole();
   const applied = await h.irsa([
     'apply',
     '-f',

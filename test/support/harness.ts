@@ -5,7 +5,7 @@
  * Each test file starts its own server on free ports.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,12 @@ export interface Harness {
   };
   /** creates a role with the given policies and returns an AssumeRole session of it */
   roleSession(spec: RoleSpec): Promise<Creds>;
+  /**
+   * The seed's IRSA setup with the AWS CLI: cluster demo's issuer registered as an OIDC
+   * provider, and `s3-app-role` with the seed's trust policy (production/s3-app) and
+   * AmazonS3ReadOnlyAccess.
+   */
+  seedRole(): Promise<{ issuer: string; hostPath: string }>;
   close(): Promise<void>;
 }
 
@@ -230,6 +236,58 @@ export async function startHarness(
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
       };
+    },
+    async seedRole() {
+      const ok = async (args: string[]) => {
+        const r = await h.aws(args);
+        if (r.code !== 0) throw new Error(`aws ${args.slice(0, 2).join(' ')}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      const issuer = await ok([
+        'eks',
+        'describe-cluster',
+        '--name',
+        'demo',
+        '--query',
+        'cluster.identity.oidc.issuer',
+        '--output',
+        'text',
+      ]);
+      const hostPath = issuer.replace('https://', '');
+      await ok([
+        'iam',
+        'create-open-id-connect-provider',
+        '--url',
+        issuer,
+        '--client-id-list',
+        'sts.amazonaws.com',
+        '--thumbprint-list',
+        server.thumbprint,
+      ]);
+      const seed = readFileSync(join(ROOT, '../shared/seeds/001_fc2ddaed615f7002.txt'), 'utf8');
+      const from =
+        seed.indexOf('cat > trust-policy.json <<EOF') + 'cat > trust-policy.json <<EOF'.length;
+      const trust = seed
+        .slice(from, seed.indexOf('\nEOF', from))
+        .replaceAll('oidc.eks.us-east-1.amazonaws.com/id/$OIDC_ID', hostPath);
+      writeFileSync(join(home, 'trust-policy.json'), trust);
+      await ok([
+        'iam',
+        'create-role',
+        '--role-name',
+        's3-app-role',
+        '--assume-role-policy-document',
+        `file://${join(home, 'trust-policy.json')}`,
+      ]);
+      await ok([
+        'iam',
+        'attach-role-policy',
+        '--role-name',
+        's3-app-role',
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      ]);
+      return { issuer, hostPath };
     },
     async close() {
       await server.close();
