@@ -21,7 +21,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT, type Creds, type Harness, startHarness } from './support/harness.js';
+import { ACCOUNT, type Creds, type Harness, allow, startHarness } from './support/harness.js';
 
 const OTHER = '111122223333';
 let h: Harness;
@@ -30,11 +30,6 @@ let none: Creds;
 let tagged: Creds;
 let foreign: Creds;
 let foreignNoIdentity: Creds;
-
-const allow = (action: string | string[], resource: string | string[] = '*', extra = {}) => ({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: action, Resource: resource, ...extra }],
-});
 
 beforeAll(async () => {
   h = await startHarness();

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT, type Creds, type Harness, startHarness } from './support/harness.js';
+import { ACCOUNT, type Creds, type Harness, allow, startHarness } from './support/harness.js';
 
 const OTHER = '111122223333';
 let h: Harness;
@@ -36,11 +36,6 @@ let none: Creds;
 let tagged: Creds;
 let foreign: Creds;
 let foreignNoIdentity: Creds;
-
-const allow = (action: string | string[], resource: string | string[] = '*', extra = {}) => ({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: action, Resource: resource, ...extra }],
-});
 
 beforeAll(async () => {
   h = await startHarness();

@@ -23,6 +23,16 @@ import { type RunningServer, startServer } from '../../src/server/up.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ACCOUNT = '123456789012';
 
+/** An identity policy of one Allow statement. */
+export const allow = (
+  action: string | string[],
+  resource: string | string[] = '*',
+  extra = {},
+) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: action, Resource: resource, ...extra }],
+});
+
 export interface Creds {
   accessKeyId: string;
   secretAccessKey: string;
