@@ -60,3 +60,21 @@ export function start(
 export function stopAll(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
 }
+
+/** moto_server on a free port, or undefined when python3 has no moto (or BENCH_MOTO=0). */
+export async function startMoto(): Promise<
+  { base: string; host: string; pid?: number } | undefined
+> {
+  if (process.env.BENCH_MOTO === '0') return undefined;
+  const have = await new Promise<boolean>((resolve) => {
+    const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
+    c.on('exit', (code) => resolve(code === 0));
+    c.on('error', () => resolve(false));
+  });
+  if (!have) return undefined;
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const pid = start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]).pid;
+  await waitFor(async () => (await fetch(`http://${host}/moto-api/`)).status < 500, 'moto_server');
+  return { base: `http://${host}`, host, pid };
+}

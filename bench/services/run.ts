@@ -12,7 +12,6 @@
  *
  * Run: npm run bench:services   (moto_server for the comparison)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { cpuSeconds, freePort, start, stopAll, waitFor } from '../lib/proc.js';
+import { cpuSeconds, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -193,26 +192,13 @@ async function main() {
       : runLoad(base, () => r, { connections, seconds });
 
   const irsa = await setupIrsakit();
-  const motoPort = await freePort();
-  const haveMoto = await new Promise<boolean>((resolve) => {
-    const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-    c.on('exit', (code) => resolve(code === 0));
-    c.on('error', () => resolve(false));
-  });
-  const moto = `http://127.0.0.1:${motoPort}`;
-  const motoHost = `127.0.0.1:${motoPort}`;
+  const motoServer = await startMoto();
+  const haveMoto = motoServer !== undefined;
+  const moto = motoServer?.base ?? '';
+  const motoHost = motoServer?.host ?? '';
   const motoCreds: Creds = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
-  let motoPid: number | undefined;
+  const motoPid = motoServer?.pid;
   if (haveMoto) {
-    motoPid = start('python3', [
-      '-m',
-      'moto.server',
-      '-H',
-      '127.0.0.1',
-      '-p',
-      String(motoPort),
-    ]).pid;
-    await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
     await send(moto, signed(motoHost, motoCreds, 'PUT', `/${BUCKET}`, 's3'));
     for (const [t, b] of [
       ['CreateTable', TABLE],

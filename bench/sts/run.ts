@@ -12,7 +12,6 @@
  *
  * Run: npm run bench:sts   (needs python3 with moto installed for the comparison)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { cpuSeconds, freePort, start, stopAll, waitFor } from '../lib/proc.js';
+import { cpuSeconds, freePort, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -188,26 +187,10 @@ async function main() {
   step('trivial ok');
   const irsa = await setupIrsakit();
   step('irsakit ok');
-  const motoPort = await freePort();
-  const haveMoto = await new Promise<boolean>((resolve) => {
-    if (process.env.BENCH_MOTO === '0') return resolve(false);
-    const c = spawn('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-    c.on('exit', (code) => resolve(code === 0));
-    c.on('error', () => resolve(false));
-  });
-  const moto = `http://127.0.0.1:${motoPort}`;
-  let motoPid: number | undefined;
-  if (haveMoto) {
-    motoPid = start('python3', [
-      '-m',
-      'moto.server',
-      '-H',
-      '127.0.0.1',
-      '-p',
-      String(motoPort),
-    ]).pid;
-    await waitFor(async () => (await fetch(`${moto}/moto-api/`)).status < 500, 'moto_server');
-  }
+  const motoServer = await startMoto();
+  const haveMoto = motoServer !== undefined;
+  const moto = motoServer?.base ?? '';
+  const motoPid = motoServer?.pid;
 
   const arwwiBody = new URLSearchParams({
     Action: 'AssumeRoleWithWebIdentity',
@@ -243,7 +226,7 @@ async function main() {
     ['irsakit GetCallerIdentity (SigV4)', irsa.edge, () => gci(irsa.host), irsa.pid],
     ...(haveMoto
       ? ([
-          ['moto GetCallerIdentity (SigV4)', moto, () => gci(`127.0.0.1:${motoPort}`), motoPid],
+          ['moto GetCallerIdentity (SigV4)', moto, () => gci(motoServer?.host ?? ''), motoPid],
         ] as Series[])
       : []),
   ];

@@ -303,7 +303,11 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     };
   }
 
-  function listEntry(s: SecretRecord): Record<string, unknown> {
+  /**
+   * A secret as DescribeSecret and ListSecrets show it; they name the version map differently
+   * (`VersionIdsToStages`, `SecretVersionsToStages`).
+   */
+  function described(s: SecretRecord, versionsKey: string): Record<string, unknown> {
     return {
       ARN: s.arn,
       Name: s.name,
@@ -313,7 +317,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       ...(s.lastAccessedAt !== undefined ? { LastAccessedDate: seconds(s.lastAccessedAt) } : {}),
       ...(s.deletedAt !== undefined ? { DeletedDate: seconds(s.deletedAt) } : {}),
       ...(s.tags.length ? { Tags: s.tags } : {}),
-      SecretVersionsToStages: versionStagesOf(s),
+      [versionsKey]: versionStagesOf(s),
       CreatedDate: seconds(s.createdAt),
     };
   }
@@ -522,18 +526,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
 
     async DescribeSecret(ctx, input) {
       const { secret: s } = await open(ctx, input, 'DescribeSecret', true);
-      return {
-        ARN: s.arn,
-        Name: s.name,
-        ...(s.description !== undefined ? { Description: s.description } : {}),
-        ...(s.kmsKeyId !== undefined ? { KmsKeyId: s.kmsKeyId } : {}),
-        LastChangedDate: seconds(s.lastChangedAt),
-        ...(s.lastAccessedAt !== undefined ? { LastAccessedDate: seconds(s.lastAccessedAt) } : {}),
-        ...(s.deletedAt !== undefined ? { DeletedDate: seconds(s.deletedAt) } : {}),
-        ...(s.tags.length ? { Tags: s.tags } : {}),
-        VersionIdsToStages: versionStagesOf(s),
-        CreatedDate: seconds(s.createdAt),
-      };
+      return described(s, 'VersionIdsToStages');
     },
 
     async ListSecrets(ctx, input) {
@@ -645,7 +638,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       const size = max ?? 100;
       const page = all.slice(start, start + size);
       return {
-        SecretList: page.map(listEntry),
+        SecretList: page.map((x) => described(x, 'SecretVersionsToStages')),
         ...(start + size < all.length
           ? { NextToken: Buffer.from(String(start + size)).toString('base64url') }
           : {}),
