@@ -3,6 +3,7 @@
  * actions and targets, unsigned calls — each in the protocol's own error shape, never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../src/sigv4/testing/sign.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -29,26 +30,53 @@ describe('the edge', () => {
     expect(await form.text()).toContain('<Code>RequestEntityTooLarge</Code>');
   });
 
-  it('answers unknown query actions and JSON targets with AWS’s codes', async () => {
-    const query = await h.aws(['sts', 'get-caller-identity']);
-    expect(query.code).toBe(0);
-    const unknown = await fetch(`${h.server.edge}/`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'Action=NoSuchThing&Version=2011-06-15',
-    });
-    expect(unknown.status).toBe(403);
-    expect(await unknown.text()).toContain('<Code>MissingAuthenticationToken</Code>');
-    const json = await fetch(`${h.server.edge}/`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'X-Amz-Target': 'DynamoDB_20120810.ListTables',
-      },
-      body: '{',
-    });
-    expect(json.status).toBe(400);
-    expect(await json.json()).toEqual({
+  it('answers unknown query actions and JSON targets with AWS’s codes, signed or not', async () => {
+    const host = new URL(h.server.edge).host;
+    const signed = (headers: [string, string][], body: string, service: string) =>
+      signRequest({
+        method: 'POST',
+        target: '/',
+        headers: [['Host', host], ...headers],
+        body,
+        credentials: h.admin(),
+        region: 'us-east-1',
+        service,
+        now: new Date(),
+      });
+    const post = (headers: [string, string][], body: string) =>
+      fetch(`${h.server.edge}/`, { method: 'POST', headers, body });
+    const form: [string, string][] = [['Content-Type', 'application/x-www-form-urlencoded']];
+    const action = 'Action=NoSuchThing&Version=2011-06-15';
+    const unknown = await post(signed(form, action, 'sts').headers, action);
+    expect(unknown.status).toBe(400);
+    const xml = await unknown.text();
+    expect(xml).toContain('<Code>InvalidAction</Code>');
+    expect(xml).toContain(
+      '<Message>Could not find operation NoSuchThing for version 2011-06-15</Message>',
+    );
+    const unsigned = await post(form, action);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+
+    const json = (target: string): [string, string][] => [
+      ['Content-Type', 'application/x-amz-json-1.0'],
+      ['X-Amz-Target', target],
+    ];
+    const noSuchOp = await post(
+      signed(json('DynamoDB_20120810.NoSuchThing'), '{}', 'dynamodb').headers,
+      '{}',
+    );
+    expect(noSuchOp.status).toBe(400);
+    expect(noSuchOp.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    const garbage = await post(
+      signed(json('DynamoDB_20120810.ListTables'), '{', 'dynamodb').headers,
+      '{',
+    );
+    expect(garbage.status).toBe(400);
+    expect(garbage.headers.get('x-amzn-errortype')).toBe('SerializationException');
+    const unsignedJson = await post(json('DynamoDB_20120810.ListTables'), '{');
+    expect(unsignedJson.status).toBe(400);
+    expect(await unsignedJson.json()).toEqual({
       __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
       message: 'Request is missing Authentication Token',
     });

@@ -41,8 +41,3 @@ process.on('SIGUSR2', () => {
   const u = process.cpuUsage();
   process.stdout.write(`${JSON.stringify({ cpu: u.user + u.system })}\n`);
 });
-
-process.on('SIGUSR2', () => {
-  const u = process.cpuUsage();
-  process.stdout.write(`${JSON.stringify({ cpu: u.user + u.system })}\n`);
-});

@@ -128,6 +128,7 @@ function eventOf(route: Route, ctx: CallContext, error?: unknown): AwsCallEvent 
     status: error instanceof AwsError ? error.httpStatus : 200,
     error: error instanceof AwsError ? error : undefined,
     ms: 1,
+    known: true,
   };
 }
 

@@ -53,6 +53,7 @@ function event(route: Route, c: CallContext, error?: AwsError): AwsCallEvent {
     status: error ? error.httpStatus : 200,
     error,
     ms: 2,
+    known: true,
   };
 }
 

@@ -52,6 +52,7 @@ function event(operation: string, error?: AwsError): AwsCallEvent {
     status: error?.httpStatus ?? 200,
     error,
     ms: 4.26,
+    known: true,
   };
 }
 
@@ -117,6 +118,27 @@ describe('createAuditTrail', () => {
     expect(text).toContain('irsa_requests_total{service="iam",action="unknown",outcome="error"} 1');
     expect(text).toContain('irsa_request_duration_seconds_bucket{service="iam",le="0.005"} 3');
     expect(text).toContain('irsa_request_duration_seconds_count{service="iam"} 3');
+  });
+
+  it('labels what never reached a served service `unknown`, so callers cannot grow the labels', () => {
+    const metrics = new EdgeMetrics();
+    const t = createAuditTrail({ log: memoryLog(), metrics });
+    const made = event('Whatever-they-sent');
+    t.onResult({
+      ...made,
+      route: { ...made.route, service: 'made-up-service' },
+      error: new AwsError(
+        'MissingAuthenticationToken',
+        403,
+        'Request is missing Authentication Token',
+      ),
+      known: false,
+    });
+    const text = metrics.render();
+    expect(text).toContain(
+      'irsa_requests_total{service="unknown",action="unknown",outcome="denied"} 1',
+    );
+    expect(text).not.toContain('made-up-service');
   });
 
   it('a failed append fails the request and is counted', async () => {

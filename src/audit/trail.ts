@@ -46,6 +46,7 @@ export function eventUuid(now: Date = new Date(), random: Buffer = randomBytes(1
 
 /** A bounded action label: the operation, or `unknown` for what the caller made up. */
 function actionLabel(e: AwsCallEvent, entry: AuditEntry | undefined): string {
+  if (!e.known) return 'unknown';
   const code = e.error?.code ?? '';
   if (/^(InvalidAction|MissingAction|UnknownOperation)/.test(code)) return 'unknown';
   const name = entry?.record.eventName ?? e.route.operation ?? 'unknown';
@@ -132,7 +133,7 @@ export function createAuditTrail(deps: AuditTrailDeps): {
     onResult(e) {
       const entry = entries.get(e.ctx);
       deps.metrics?.request(
-        e.route.service,
+        e.known ? e.route.service : 'unknown',
         actionLabel(e, entry),
         outcomeOf(e, entry),
         e.ms / 1000,

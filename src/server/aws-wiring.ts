@@ -9,7 +9,7 @@ import { type AuditLog, lookupEventsHandler } from '../audit/index.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
-import { detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
+import { type CredentialLookup, detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
 import { createPodIdentityAgent, isAgentRequest } from '../services/eks-auth/agent.js';
@@ -110,25 +110,23 @@ export async function wireAws(d: AwsWiringDeps) {
     });
   }
 
+  // the SigV4 verifier's secret lookup, over STS's and IAM's credentials
+  const lookup: CredentialLookup<Caller> = async (akid, token) => {
+    const c = await resolve(akid, token);
+    return c.ok
+      ? { ok: true, secretAccessKey: c.secretAccessKey, identity: c.caller }
+      : { ok: false, failure: c.failure };
+  };
   const auth: Authenticator = {
     scope(raw) {
       const a = detectAuth({ target: raw.target, headers: raw.rawHeaders });
       return { kind: a.kind, service: a.scope?.service, region: a.scope?.region };
     },
-    async verify(raw, route, now) {
-      if (this.scope(raw).kind === 'sigv2-query') return verifyS3SigV2(raw, route, now, resolve);
+    async verify(raw, route, now, scope) {
+      if (scope.kind === 'sigv2-query') return verifyS3SigV2(raw, route, now, resolve);
       const r = await verifySigV4<Caller>(
         { method: raw.method, target: raw.target, headers: raw.rawHeaders, body: raw.body },
-        {
-          now,
-          service: route.service,
-          lookup: async (akid, token) => {
-            const c = await resolve(akid, token);
-            return c.ok
-              ? { ok: true, secretAccessKey: c.secretAccessKey, identity: c.caller }
-              : { ok: false, failure: c.failure };
-          },
-        },
+        { now, service: route.service, lookup },
       );
       if (!r.ok) return { ok: false, error: sigv4Error(route.service, r.failure) };
       if (!r.identity) throw new TypeError('verified request without a caller');
@@ -157,7 +155,8 @@ export async function wireAws(d: AwsWiringDeps) {
     authorize,
     serverKey: serverKey.bytes(),
   });
-  services.s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
+  const s3 = createS3Service({ store: d.store, dataDir: d.dataDir, authorize, directory });
+  services.s3 = s3;
 
   services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
   // CloudTrail's LookupEvents reads the audit trail
@@ -206,5 +205,5 @@ export async function wireAws(d: AwsWiringDeps) {
     adminKeys.push(key);
     return key;
   };
-  return { edge, adminKeys, directory, createAccount, iam, services };
+  return { edge, adminKeys, directory, createAccount, iam, services, s3 };
 }

@@ -9,6 +9,8 @@
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
 import type { IamDirectory } from '../iam/directory.js';
+import { providerArn } from '../iam/names.js';
+import { providerKeyPrefix } from '../policy/web-identity.js';
 import type { RawRequest, Route } from './aws/request.js';
 import type { CallContext, QueryOperation, ServiceHandler } from './aws/types.js';
 
@@ -28,7 +30,7 @@ export interface DemoDeps {
   clusters: ClusterService;
   directory: IamDirectory;
   iam: Readonly<Record<string, QueryOperation>>;
-  s3?: ServiceHandler | undefined;
+  s3: ServiceHandler;
   /** the local CA's SHA-1 thumbprint, as create-open-id-connect-provider takes it */
   thumbprint: string;
   clock: Clock;
@@ -38,14 +40,14 @@ export interface DemoDeps {
 
 /** The seed's trust policy (seeds/001), for an issuer. */
 export function seedTrustPolicy(issuer: string, account: string = DEMO.account): string {
-  const hostPath = issuer.replace(/^https:\/\//, '');
+  const hostPath = providerKeyPrefix(issuer);
   return JSON.stringify(
     {
       Version: '2012-10-17',
       Statement: [
         {
           Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::${account}:oidc-provider/${hostPath}` },
+          Principal: { Federated: providerArn(account, hostPath) },
           Action: 'sts:AssumeRoleWithWebIdentity',
           Condition: {
             StringEquals: {
@@ -118,7 +120,6 @@ async function iamCall(
 }
 
 async function s3Put(deps: DemoDeps, ctx: CallContext, path: string, body: string): Promise<void> {
-  if (!deps.s3) return;
   const buf = Buffer.from(body);
   const raw: RawRequest = {
     method: 'PUT',

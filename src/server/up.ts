@@ -28,6 +28,7 @@ import { issuerOps } from './issuer-ops.js';
 import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
 import { writeCredentialsFile } from './credentials-file.js';
 import { createDemo } from './demo.js';
+import { detectAuth, pairRawHeaders } from '../sigv4/index.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -190,12 +191,13 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
         sendJson(res, 200, { status: 'ok', issuer: issuerBase });
         return;
       }
-      // an unsigned GET /metrics; a signed one is S3's (a bucket named metrics)
+      // an unauthenticated GET /metrics; one with any AWS authentication (SigV4 header or
+      // query, SigV2 query) is S3's, for a bucket named metrics
       if (
         url.pathname === '/metrics' &&
         req.method === 'GET' &&
-        !req.headers.authorization &&
-        !url.searchParams.has('X-Amz-Signature')
+        detectAuth({ target: req.url ?? '/', headers: pairRawHeaders(req.rawHeaders) }).kind ===
+          'none'
       ) {
         const text = metrics.render();
         res.writeHead(200, {
@@ -228,7 +230,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
       clusters,
       directory: aws.directory,
       iam: aws.iam,
-      s3: aws.services.s3,
+      s3: aws.s3,
       thumbprint: ca.thumbprint,
       clock,
       ensureKey: (c) => keyRing.ensure(c),

@@ -62,7 +62,8 @@ export function errorFamily(service: string): ErrorFamily {
   return FAMILIES[service] ?? 'json';
 }
 
-function spaced(bytes: string): string {
+/** Bytes as S3's `…Bytes` error elements show them: hex pairs separated by spaces. */
+export function spaced(bytes: string): string {
   return Buffer.from(bytes, 'utf8')
     .toString('hex')
     .replace(/(..)(?!$)/g, '$1 ');

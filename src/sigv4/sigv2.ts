@@ -17,6 +17,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../common/aws-error.js';
+import { spaced } from './errors.js';
 import { REDACTED_TOKEN } from './verify.js';
 import { SIGV2_QUERY } from './constants.js';
 import { isoSeconds } from './dates.js';
@@ -312,12 +313,6 @@ export async function verifySigV2Query<I = unknown>(
     };
   }
   return { ok: true, accessKeyId, sessionToken, expiresAt, identity: found.identity };
-}
-
-function spaced(text: string): string {
-  return Buffer.from(text, 'utf8')
-    .toString('hex')
-    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 /** S3's texts for SigV2 query authentication (word for word where known). */

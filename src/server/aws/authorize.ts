@@ -56,7 +56,7 @@ export function resourceText(resource: string): string {
   return resource;
 }
 
-/** The global condition keys of an anonymous call: no principal keys. */
+/** The global condition keys of the request itself; an anonymous call has only these. */
 export function anonymousKeys(ctx: CallContext): Record<string, string> {
   return {
     'aws:CurrentTime': ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -69,17 +69,11 @@ export function anonymousKeys(ctx: CallContext): Record<string, string> {
   };
 }
 
-/** The global condition keys of a call (spec/iam-policy.md §10). */
+/** The global condition keys of a call (spec/iam-policy.md §10): the request's, and the caller's. */
 export function globalKeys(ctx: CallContext, caller: Caller): Record<string, string | string[]> {
-  const now = ctx.now;
   const p = caller.principal;
   const keys: Record<string, string | string[]> = {
-    'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    'aws:SourceIp': ctx.sourceIp,
-    'aws:SecureTransport': ctx.secureTransport ? 'true' : 'false',
-    'aws:RequestedRegion': ctx.region,
-    'aws:UserAgent': ctx.userAgent,
+    ...anonymousKeys(ctx),
     'aws:PrincipalAccount': caller.account,
     'aws:userid': caller.userId,
     'aws:PrincipalType':
@@ -108,13 +102,9 @@ export function createAuthorizer(deps: {
   session?: SessionView | undefined;
 }): Authorize {
   return async (ctx, req) => {
+    // an anonymous caller (only S3 lets one through the edge) has no identity side: the
+    // resource policy alone can allow
     const caller = ctx.caller;
-    if (!caller && !req.resourcePolicy && !req.deniedMessage)
-      throw new AwsError(
-        'MissingAuthenticationToken',
-        403,
-        'Request is missing Authentication Token',
-      );
     const p: RequestPrincipal = caller?.principal ?? {
       type: 'Anonymous',
       id: '*',
@@ -142,7 +132,7 @@ export function createAuthorizer(deps: {
       });
       sets.identity = pol.identity;
       sets.boundary = pol.boundary;
-      if (deps.session && caller) {
+      if (deps.session) {
         sets.session = await deps.session.policies(caller);
         sessionKeys = deps.session.contextKeys(caller);
       }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
 import { BodyTooLarge } from '../http.js';
-import { renderQueryError, renderQueryResponse } from './query-xml.js';
+import { escapeXml, renderQueryError, renderQueryResponse } from './query-xml.js';
 import { type RawRequest, type Route, header, readRawRequest, routeRequest } from './request.js';
 import type {
   AuthInfo,
@@ -33,10 +33,12 @@ export interface AuthScope {
 /** SigV4 as the edge uses it (implemented over src/sigv4 and STS/IAM's credentials). */
 export interface Authenticator {
   scope(raw: RawRequest): AuthScope;
+  /** `scope` is what `scope(raw)` answered for this request (detected once) */
   verify(
     raw: RawRequest,
     route: Route,
     now: Date,
+    scope: AuthScope,
   ): Promise<
     { ok: true; caller: Caller; region: string; auth: AuthInfo } | { ok: false; error: AwsError }
   >;
@@ -78,6 +80,12 @@ export interface AwsCallEvent {
   status: number;
   error?: AwsError | undefined;
   ms: number;
+  /**
+   * The request reached a service irsakit serves (authenticated, routed to a handler): only
+   * then are `route.service` and `route.operation` names rather than whatever the caller sent
+   * (metrics label by them, and must stay bounded).
+   */
+  known: boolean;
 }
 
 const UNSIGNED_STS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
@@ -106,9 +114,11 @@ function send(
   body: string | Buffer,
   head: boolean,
 ): void {
-  // a string body goes out with the head in one write, without a Buffer copy
+  // a string body goes out with the head in one write, without a Buffer copy. A HEAD answer
+  // keeps the Content-Length its handler gives (the size of what a GET would send).
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  res.writeHead(status, { ...headers, 'Content-Length': String(length) });
+  const given = head ? headers['Content-Length'] : undefined;
+  res.writeHead(status, { ...headers, 'Content-Length': given ?? String(length) });
   res.end(head ? undefined : body);
 }
 
@@ -162,10 +172,10 @@ function renderError(
           'Content-Type': 'application/xml',
           ...err.headers,
         },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escape(err.message)}</Message>${Object.entries(
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${Object.entries(
           err.elements,
         )
-          .map(([k, v]) => `<${k}>${escape(v)}</${k}>`)
+          .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
           .join('')}<RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`,
       };
     default:
@@ -175,13 +185,6 @@ function renderError(
         body: renderQueryError(service, err, requestId),
       };
   }
-}
-
-function escape(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
-  );
 }
 
 /** `Date` to the second, as HTTP writes it: formatted once a second, not once a request */
@@ -273,6 +276,7 @@ export function createAwsEdge(
     let ctx: CallContext | undefined;
     let out: ServiceResponse;
     let error: AwsError | undefined;
+    let known = false;
     try {
       let raw: RawRequest;
       try {
@@ -354,12 +358,15 @@ export function createAwsEdge(
           );
         }
       } else {
-        const v = await deps.auth.verify(raw, route, now);
+        const v = await deps.auth.verify(raw, route, now, scope);
         if (!v.ok) throw v.error;
         ctx.caller = v.caller;
         ctx.region = v.region;
         ctx.auth = v.auth;
       }
+      known = Boolean(
+        deps.query[route.service] || services[route.service] || deps.restJson[route.service],
+      );
       out = await dispatch(route, ctx, raw);
     } catch (e) {
       error = e instanceof AwsError ? e : internal(e);
@@ -376,6 +383,7 @@ export function createAwsEdge(
             status,
             error,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
+            known,
           }
         : undefined;
     const recorded = event(out.status);
