@@ -37,7 +37,7 @@ export async function checkPolicy(
   const parsed = parsePolicy(text, { type, parameter: opts.parameter });
   if (!parsed.ok) throw policyProblem(parsed.error);
   const doc = parsed.document;
-  const exists = opts.repo ? await principalsExisting(doc, opts.repo) : undefined;
+  const exists = opts.repo ? await principalsExisting(doc, repoLookup(opts.repo)) : undefined;
   const problem = validatePolicy(doc, type, {
     mode: 'save',
     sizeLimit: opts.sizeLimit,
@@ -52,16 +52,43 @@ export function quotaSize(text: string): number {
   return policySize(text, false);
 }
 
-async function principalsExisting(
+/** What checking a policy's principals reads: IAM's repo, or another component's directory. */
+export interface PrincipalLookup {
+  /** the accounts irsakit knows (principals of other accounts cannot be checked) */
+  accounts(): Promise<string[]>;
+  role(account: string, name: string): Promise<{ path: string } | undefined>;
+  user(account: string, name: string): Promise<{ path: string } | undefined>;
+  /** the provider whose URL, without `https://`, is `url` */
+  oidcProvider(account: string, url: string): Promise<unknown>;
+}
+
+function repoLookup(repo: IamRepo): PrincipalLookup {
+  return {
+    accounts: async () => (await repo.accounts()).map((a) => a.account),
+    role: (account, name) => repo.role(account, name),
+    user: (account, name) => repo.user(account, name),
+    oidcProvider: (account, url) => repo.oidcProvider(account, url),
+  };
+}
+
+/**
+ * Whether each principal a document names exists, keyed `<kind>\u0000<value>`; principals
+ * irsakit cannot check (other accounts, services, well-known providers) count as existing.
+ *
+ * @example
+ * const exists = await principalsExisting(doc, lookup);
+ * exists.get(`AWS\u0000arn:aws:iam::123456789012:role/ghost`) // → false (a known account, no such role)
+ */
+export async function principalsExisting(
   doc: PolicyDocument,
-  repo: IamRepo,
+  lookup: PrincipalLookup,
 ): Promise<Map<string, boolean>> {
-  const known = new Set((await repo.accounts()).map((a) => a.account));
+  const known = new Set(await lookup.accounts());
   const out = new Map<string, boolean>();
   for (const s of doc.statements) {
     for (const e of [...(s.principal?.entries ?? []), ...(s.notPrincipal?.entries ?? [])]) {
       const key = `${e.kind}\u0000${e.value}`;
-      if (!out.has(key)) out.set(key, await principalExists(e.kind, e.value, known, repo));
+      if (!out.has(key)) out.set(key, await principalExists(e.kind, e.value, known, lookup));
     }
   }
   return out;
@@ -71,7 +98,7 @@ async function principalExists(
   kind: PrincipalKind,
   value: string,
   known: ReadonlySet<string>,
-  repo: IamRepo,
+  lookup: PrincipalLookup,
 ): Promise<boolean> {
   if (kind === 'Federated' && WELL_KNOWN_FEDERATED.has(value)) return true;
   if (kind !== 'AWS' && kind !== 'Federated') return true;
@@ -87,11 +114,13 @@ async function principalExists(
       const path = `/${rest.slice(0, slash + 1)}`;
       const name = rest.slice(slash + 1);
       const entity =
-        m[1] === 'role' ? await repo.role(arn.account, name) : await repo.user(arn.account, name);
+        m[1] === 'role'
+          ? await lookup.role(arn.account, name)
+          : await lookup.user(arn.account, name);
       return entity !== undefined && entity.path === path;
     }
     case 'oidc-provider':
-      return (await repo.oidcProvider(arn.account, rest)) !== undefined;
+      return (await lookup.oidcProvider(arn.account, rest)) !== undefined;
     default:
       // irsakit has no SAML providers
       return false;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { computeChecksum, crc32, crc32c, crc64nvme } from './checksums.js';
+import {
+  CHECKSUM_HEADER_ALGORITHMS,
+  checksumAlgorithmNamed,
+  checksumHeader,
+  computeChecksum,
+  crc32,
+  crc32c,
+  crc64nvme,
+} from './checksums.js';
 
 const CHECK = Buffer.from('123456789');
 
@@ -39,4 +47,25 @@ describe('checksums', () => {
     expect(crc32(data)).toBe(bitwise(data, 0xedb88320));
     expect(crc32c(data)).toBe(bitwise(data, 0x82f63b78));
   });
+});
+
+describe('checksum names', () => {
+  it.each([
+    ['crc32', 'CRC32'],
+    ['CRC32C', 'CRC32C'],
+    ['Crc64Nvme', 'CRC64NVME'],
+    ['sha1', 'SHA1'],
+    ['SHA256', 'SHA256'],
+  ] as const)('%s names %s', (name, algorithm) => {
+    expect(checksumAlgorithmNamed(name)).toBe(algorithm);
+    expect(checksumHeader(algorithm)).toBe(`x-amz-checksum-${algorithm.toLowerCase()}`);
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'md5', ''])(
+    '%j names nothing, in the table either',
+    (name) => {
+      expect(checksumAlgorithmNamed(name)).toBeUndefined();
+      expect(CHECKSUM_HEADER_ALGORITHMS[name]).toBeUndefined();
+    },
+  );
 });

@@ -97,14 +97,49 @@ function be32(n: number): Buffer {
   return b;
 }
 
-/** The algorithms by their `x-amz-checksum-<name>` suffix. */
-export const CHECKSUM_HEADER_ALGORITHMS: Readonly<Record<string, ChecksumAlgorithm>> = {
-  crc32: 'CRC32',
-  crc32c: 'CRC32C',
-  crc64nvme: 'CRC64NVME',
-  sha1: 'SHA1',
-  sha256: 'SHA256',
-};
+/**
+ * The algorithms by their `x-amz-checksum-<name>` suffix. The table has no prototype, so a
+ * name taken from a request (`constructor`, `__proto__`) finds nothing; look names up with
+ * checksumAlgorithmNamed.
+ */
+export const CHECKSUM_HEADER_ALGORITHMS: Readonly<Record<string, ChecksumAlgorithm>> =
+  Object.freeze(
+    Object.assign(
+      Object.create(null) as Record<string, ChecksumAlgorithm>,
+      {
+        crc32: 'CRC32',
+        crc32c: 'CRC32C',
+        crc64nvme: 'CRC64NVME',
+        sha1: 'SHA1',
+        sha256: 'SHA256',
+      } as const,
+    ),
+  );
+
+/**
+ * The algorithm a request names, in any case (`x-amz-checksum-algorithm: crc32`, `CRC32`), or
+ * undefined for a name S3 does not know.
+ *
+ * @example
+ * checksumAlgorithmNamed('crc64nvme') // → 'CRC64NVME'
+ * checksumAlgorithmNamed('constructor') // → undefined
+ */
+export function checksumAlgorithmNamed(name: string): ChecksumAlgorithm | undefined {
+  const lower = name.toLowerCase();
+  return Object.hasOwn(CHECKSUM_HEADER_ALGORITHMS, lower)
+    ? CHECKSUM_HEADER_ALGORITHMS[lower]
+    : undefined;
+}
+
+/**
+ * The header that carries an algorithm's checksum.
+ *
+ * @example
+ * checksumHeader('CRC64NVME') // → 'x-amz-checksum-crc64nvme'
+ */
+export function checksumHeader(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm.toLowerCase()}`;
+}
 
 /**
  * The checksum as S3 sends it: base64 of the big-endian value (or digest).

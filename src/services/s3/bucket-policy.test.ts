@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../common/aws-error.js';
+import type { PrincipalLookup } from '../../iam/policy-docs.js';
 import { checkBucketPolicy, compileBucketPolicy } from './bucket-policy.js';
 
 const B = 'my-bucket';
@@ -17,9 +18,25 @@ const stmt = (s: Record<string, unknown>) =>
     ],
   });
 
-async function problem(text: string, exists?: (k: string, v: string) => Promise<boolean>) {
+/** IAM with account 123456789012 holding role `app`, user `/ops/alice` and one OIDC provider. */
+function iam(): PrincipalLookup & { accountLookups: number } {
+  const lookup = {
+    accountLookups: 0,
+    accounts: async () => {
+      lookup.accountLookups++;
+      return ['123456789012'];
+    },
+    role: async (_a: string, name: string) => (name === 'app' ? { path: '/' } : undefined),
+    user: async (_a: string, name: string) => (name === 'alice' ? { path: '/ops/' } : undefined),
+    oidcProvider: async (_a: string, url: string) =>
+      url === 'oidc.example.com/id/ABC' ? { url } : undefined,
+  };
+  return lookup;
+}
+
+async function problem(text: string, principals?: PrincipalLookup) {
   try {
-    await checkBucketPolicy(text, B, exists);
+    await checkBucketPolicy(text, B, principals);
   } catch (e) {
     if (!(e instanceof AwsError)) throw e;
     return `${e.code} ${e.httpStatus}: ${e.message}`;
@@ -127,12 +144,45 @@ describe('PutBucketPolicy checks, in S3’s words', () => {
     expect(await problem(text)).toBe(expected);
   });
 
-  it('a principal that does not exist is refused', async () => {
-    const text = stmt({ Principal: { AWS: 'arn:aws:iam::123456789012:role/ghost' } });
-    expect(await problem(text, async () => false)).toBe(
-      'MalformedPolicy 400: Invalid principal in policy',
+  it.each([
+    ['a role', { AWS: 'arn:aws:iam::123456789012:role/app' }, 'ok'],
+    ['a user on its path', { AWS: 'arn:aws:iam::123456789012:user/ops/alice' }, 'ok'],
+    ['an account root', { AWS: 'arn:aws:iam::123456789012:root' }, 'ok'],
+    ['another account’s role', { AWS: 'arn:aws:iam::111122223333:role/ghost' }, 'ok'],
+    [
+      'an OIDC provider',
+      { Federated: 'arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/ABC' },
+      'ok',
+    ],
+    ['a missing role', { AWS: 'arn:aws:iam::123456789012:role/ghost' }, 'bad'],
+    ['a user off its path', { AWS: 'arn:aws:iam::123456789012:user/alice' }, 'bad'],
+    [
+      'a missing OIDC provider',
+      { Federated: 'arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/XYZ' },
+      'bad',
+    ],
+  ])('principals must exist as IAM checks them: %s', async (_name, principal, expected) => {
+    const text = stmt({ Principal: principal });
+    expect(await problem(text, iam())).toBe(
+      expected === 'ok' ? 'ok' : 'MalformedPolicy 400: Invalid principal in policy',
     );
-    expect(await problem(text, async () => true)).toBe('ok');
+    // without IAM to ask, every well-formed principal is accepted
+    expect(await problem(text)).toBe('ok');
+  });
+
+  it('reads the accounts once for all the principals', async () => {
+    const lookup = iam();
+    const text = stmt({
+      Principal: {
+        AWS: [
+          'arn:aws:iam::123456789012:role/app',
+          'arn:aws:iam::123456789012:user/ops/alice',
+          'arn:aws:iam::123456789012:root',
+        ],
+      },
+    });
+    expect(await problem(text, lookup)).toBe('ok');
+    expect(lookup.accountLookups).toBe(1);
   });
 
   it('compiles as the bucket’s resource policy', () => {

@@ -5,7 +5,7 @@
  * language (conditions, principals' forms) is the policy engine's, validated as a resource
  * policy. Then compiled once per stored revision for evaluation.
  */
-import type { PrincipalKind } from '../../policy/types.js';
+import { type PrincipalLookup, principalsExisting } from '../../iam/policy-docs.js';
 import { type CompiledPolicy, compilePolicy } from '../../policy/compile-policy.js';
 import { compileGlob, matchGlob } from '../../policy/glob.js';
 import { parsePolicy, parsePolicyValue, VERSIONS } from '../../policy/parse-policy.js';
@@ -46,9 +46,6 @@ const STATEMENT = new Set([
   'NotResource',
   'Condition',
 ]);
-
-/** Whether a named principal exists (IAM stores principals as unique ids, so it must). */
-export type PrincipalExists = (kind: PrincipalKind, value: string) => Promise<boolean>;
 
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : v === undefined ? [] : [v];
@@ -110,24 +107,10 @@ function statementProblem(s: unknown, bucket: string): string | undefined {
   return undefined;
 }
 
-function principalValues(doc: Record<string, unknown>): [PrincipalKind, string][] {
-  const out: [PrincipalKind, string][] = [];
-  for (const s of list(doc.Statement)) {
-    if (typeof s !== 'object' || s === null) continue;
-    const st = s as Record<string, unknown>;
-    for (const p of [st.Principal, st.NotPrincipal]) {
-      if (typeof p !== 'object' || p === null) continue;
-      for (const [kind, values] of Object.entries(p as Record<string, unknown>)) {
-        for (const v of list(values))
-          if (typeof v === 'string') out.push([kind as PrincipalKind, v]);
-      }
-    }
-  }
-  return out;
-}
-
 /**
  * Checks a bucket policy as PutBucketPolicy does; throws S3's error for the first problem.
+ * With `principals`, the principals it names must exist as IAM checks them (IAM stores
+ * principals as unique ids, so S3 refuses one that does not).
  *
  * @example
  * await checkBucketPolicy('{"Statement":[]}', 'b') // throws MalformedPolicy "Could not parse the policy: Statement is empty!"
@@ -135,7 +118,7 @@ function principalValues(doc: Record<string, unknown>): [PrincipalKind, string][
 export async function checkBucketPolicy(
   text: string,
   bucket: string,
-  exists?: PrincipalExists,
+  principals?: PrincipalLookup,
 ): Promise<void> {
   if (!text.trimStart().startsWith('{')) throw malformedPolicy(POLICY_MSG.firstByte);
   let value: unknown;
@@ -161,17 +144,11 @@ export async function checkBucketPolicy(
 
   const parsed = parsePolicyValue(value, { type: 'resource' });
   if (!parsed.ok) throw malformedPolicy(POLICY_MSG.syntax, parsed.error.detail);
-  const known = new Map<string, boolean>();
-  if (exists) {
-    for (const [kind, v] of principalValues(doc)) {
-      const key = `${kind}\u0000${v}`;
-      if (!known.has(key)) known.set(key, await exists(kind, v));
-    }
-  }
+  const known = principals ? await principalsExisting(parsed.document, principals) : undefined;
   const problem = validatePolicy(parsed.document, 'resource', {
     mode: 'save',
     sizeLimit: null,
-    principalExists: (kind, v) => known.get(`${kind}\u0000${v}`) ?? true,
+    principalExists: (kind, v) => known?.get(`${kind}\u0000${v}`) ?? true,
   })[0];
   if (problem) {
     throw malformedPolicy(

@@ -16,7 +16,8 @@ import type { Store } from '../../store/types.js';
 import type { S3Address } from './addressing.js';
 import type { BlobStore } from './blobs.js';
 import type { Bodies } from './bodies.js';
-import { compileBucketPolicy, type PrincipalExists } from './bucket-policy.js';
+import type { PrincipalLookup } from '../../iam/policy-docs.js';
+import { compileBucketPolicy } from './bucket-policy.js';
 import { S3_MSG, noSuchBucket } from './errors.js';
 import { type Bucket, getBucket } from './repo.js';
 import type { HeaderMap } from './upload.js';
@@ -28,8 +29,8 @@ export interface S3Internals {
   /** object bodies, inline or in files */
   bodies: Bodies;
   authorize: Authorize;
-  /** whether a principal a bucket policy names exists */
-  principalExists: PrincipalExists;
+  /** IAM, to check that the principals a bucket policy names exist */
+  principals: PrincipalLookup;
   policies: BucketPolicyCache;
 }
 

@@ -15,7 +15,7 @@ import {
   requireBucket,
 } from './call.js';
 import { S3_MSG, invalidRequest, malformedXml } from './errors.js';
-import { MAX_KEY_BYTES } from './names.js';
+import { checkKey } from './names.js';
 import { type ObjectRecord, objectsOf } from './repo.js';
 import { readUpload } from './upload.js';
 import { el, parseXmlBody, wrap, xmlDocument } from './xml.js';
@@ -83,8 +83,7 @@ export async function deleteObjects(call: S3Call, bucketName: string): Promise<S
       continue;
     }
     try {
-      if (Buffer.byteLength(e.key) > MAX_KEY_BYTES)
-        throw new AwsError('KeyTooLongError', 400, S3_MSG.keyTooLong);
+      checkKey(e.key);
       await authorizeS3(call, 's3:DeleteObject', objectArn(bucketName, e.key), bucket);
       permitted.push(e.key);
     } catch (err) {

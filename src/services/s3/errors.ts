@@ -27,6 +27,7 @@ export const S3_MSG = {
   invalidMd5: 'The Content-MD5 you specified is not valid.',
   badChecksum: (alg: string) => `The ${alg} you specified did not match the calculated checksum.`,
   invalidChecksum: (header: string) => `Value for ${header} header is invalid.`,
+  unsupportedChecksumAlgorithm: 'Checksum algorithm provided is unsupported.',
   multipleChecksums:
     'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
   // [inferred] the wording S3 gives when the SDK announces an algorithm but sends no checksum

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
-import { CHECKSUM_HEADER_ALGORITHMS, computeChecksum } from '../../sigv4/checksums.js';
+import { checksumHeader, computeChecksum } from '../../sigv4/checksums.js';
 import type { ChecksumAlgorithm } from '../../sigv4/types.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import {
@@ -25,7 +25,13 @@ import {
 import { invalidArgument, malformedXml, noSuchBucket } from './errors.js';
 import { checkKey } from './names.js';
 import { BUCKETS, type ObjectRecord, objectsOf } from './repo.js';
-import { DEFAULT_CHECKSUM, checkCannedAcl, describeUpload, readUpload } from './upload.js';
+import {
+  DEFAULT_CHECKSUM,
+  checkCannedAcl,
+  checksumAlgorithmOf,
+  describeUpload,
+  readUpload,
+} from './upload.js';
 import { el, parseXmlBody, xmlDocument } from './xml.js';
 
 /** The collection of a bucket's uploads in progress. */
@@ -36,6 +42,13 @@ export function uploadsOf(bucket: string): string {
 /** Every part but the last must be at least this large. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
+
+/**
+ * The largest object a completion assembles. A deviation: S3 allows 5 TiB, but irsakit joins
+ * the parts in memory to write the object's body, so it refuses (S3's EntityTooLarge) what
+ * would not fit comfortably in a local emulator's memory.
+ */
+export const MAX_COMPLETED_BYTES = 1024 * 1024 * 1024;
 
 export interface PartRecord {
   etag: string;
@@ -52,7 +65,6 @@ export interface UploadRecord {
   headers?: Record<string, string> | undefined;
   meta?: Record<string, string> | undefined;
   storageClass?: string | undefined;
-  checksumAlgorithm?: ChecksumAlgorithm | undefined;
   /** part number → part */
   parts: Record<string, PartRecord>;
 }
@@ -65,6 +77,7 @@ export const MULTIPART_MSG = {
   invalidPartOrder:
     'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
   entityTooSmall: 'Your proposed upload is smaller than the minimum allowed object size.',
+  entityTooLarge: 'Your proposed upload exceeds the maximum allowed object size.',
   partNumber: 'Part number must be an integer between 1 and 10000, inclusive',
 } as const;
 
@@ -72,10 +85,6 @@ function noSuchUpload(uploadId: string): AwsError {
   return new AwsError('NoSuchUpload', 404, MULTIPART_MSG.noSuchUpload, {
     elements: { UploadId: uploadId },
   });
-}
-
-function checksumName(a: ChecksumAlgorithm): string {
-  return `x-amz-checksum-${a.toLowerCase()}`;
 }
 
 /** CreateMultipartUpload (`POST /bucket/key?uploads`). */
@@ -100,15 +109,8 @@ export async function createMultipartUpload(
   });
   checkCannedAcl(call.headers);
   const desc = describeUpload(call.headers);
-  const wanted = call.headers.get('x-amz-checksum-algorithm');
-  const checksumAlgorithm =
-    wanted === undefined ? undefined : CHECKSUM_HEADER_ALGORITHMS[wanted.toLowerCase()];
-  if (wanted !== undefined && !checksumAlgorithm)
-    throw invalidArgument(
-      'Checksum algorithm provided is unsupported.',
-      'x-amz-checksum-algorithm',
-      wanted,
-    );
+  // checked and echoed only: completion takes the object's checksum from the parts'
+  const checksumAlgorithm = checksumAlgorithmOf(call.headers);
   const uploadId = randomBytes(24).toString('base64url');
   await call.deps.store.transaction(async (tx) => {
     if (!(await tx.get(BUCKETS, bucketName))) throw noSuchBucket(bucketName);
@@ -119,7 +121,6 @@ export async function createMultipartUpload(
       headers: Object.keys(desc.headers).length > 0 ? desc.headers : undefined,
       meta: Object.keys(desc.meta).length > 0 ? desc.meta : undefined,
       storageClass: desc.storageClass,
-      checksumAlgorithm,
       parts: {},
     });
   });
@@ -205,7 +206,7 @@ export async function uploadPart(
       ETag: `"${body.md5}"`,
       'x-amz-server-side-encryption': 'AES256',
       ...(body.checksumSent
-        ? { [checksumName(body.checksum.algorithm)]: body.checksum.value }
+        ? { [checksumHeader(body.checksum.algorithm)]: body.checksum.value }
         : {}),
     },
   };
@@ -275,15 +276,20 @@ export async function completeMultipartUpload(
         },
       });
   }
+  const total = chosen.reduce((sum, p) => sum + p.size, 0);
+  if (total > MAX_COMPLETED_BYTES)
+    throw new AwsError('EntityTooLarge', 400, MULTIPART_MSG.entityTooLarge, {
+      elements: { ProposedSize: String(total), MaxSizeAllowed: String(MAX_COMPLETED_BYTES) },
+      detail: `irsakit assembles objects of at most ${MAX_COMPLETED_BYTES} bytes`,
+    });
 
   const blobs = call.deps.blobs;
   const data = await blobs.concat(chosen.map((p) => ({ file: p.file, size: p.size })));
   if (!data) throw noSuchUpload(uploadId);
   const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')));
   const etag = `${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`;
-  const algorithm = chosen.every((p) => p.checksum)
-    ? (chosen[0]?.checksum?.algorithm as ChecksumAlgorithm)
-    : undefined;
+  // composite when every part carried a checksum of one algorithm, else S3's full-object default
+  const algorithm = chosen[0]?.checksum?.algorithm;
   const checksum =
     algorithm && chosen.every((p) => p.checksum?.algorithm === algorithm)
       ? {

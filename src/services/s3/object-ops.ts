@@ -1,12 +1,11 @@
 /**
  * Object operations: PutObject, GetObject, HeadObject, DeleteObject and CopyObject, authorized
  * as S3 maps them (HeadObject is `s3:GetObject`; CopyObject is `s3:GetObject` on the source
- * and `s3:PutObject` on the target). A missing key is NoSuchKey only to callers who may list
- * the bucket, else AccessDenied, as S3 answers.
+ * and `s3:PutObject` on the target). A missing key (a copy's source too) is NoSuchKey only to
+ * callers who may list the bucket, else AccessDenied, as S3 answers.
  */
 import { AwsError } from '../../common/aws-error.js';
-import { CHECKSUM_HEADER_ALGORITHMS, computeChecksum } from '../../sigv4/checksums.js';
-import type { ChecksumAlgorithm } from '../../sigv4/types.js';
+import { checksumHeader, computeChecksum } from '../../sigv4/checksums.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import {
   type S3Call,
@@ -29,17 +28,19 @@ import {
   objectsOf,
   BUCKETS,
 } from './repo.js';
-import { checkCannedAcl, describeUpload, readUpload } from './upload.js';
+import {
+  checkCannedAcl,
+  checksumAlgorithmOf,
+  describeUpload,
+  readUpload,
+  storageClassOf,
+} from './upload.js';
 import { el, xmlDocument } from './xml.js';
 
 const SSE = { 'x-amz-server-side-encryption': 'AES256' };
 
 function httpDate(iso: string): string {
   return new Date(iso).toUTCString();
-}
-
-function checksumHeader(algorithm: ChecksumAlgorithm): string {
-  return `x-amz-checksum-${algorithm.toLowerCase()}`;
 }
 
 /** `versionId` on an unversioned bucket: only `null` names the one version there is. */
@@ -179,7 +180,10 @@ function objectHeaders(record: ObjectRecord): Record<string, string> {
   return out;
 }
 
-/** GetObject and HeadObject (the edge sends no body for HEAD). */
+/**
+ * GetObject and HeadObject. HEAD reads no body: its answer is empty, with the Content-Length a
+ * GET would have (the edge keeps a HEAD answer's Content-Length).
+ */
 export async function getObjectOp(
   call: S3Call,
   bucketName: string,
@@ -229,20 +233,19 @@ export async function getObjectOp(
       elements: { RangeRequested: h.get('range') ?? '', ActualObjectSize: String(record.size) },
       headers: { 'Content-Range': `bytes */${record.size}` },
     });
-  let data: Buffer;
-  if (head) {
-    // never sent: the edge drops HEAD bodies, but takes Content-Length from this one
-    data = Buffer.allocUnsafe(range.kind === 'partial' ? range.end - range.start + 1 : record.size);
-  } else {
+  let data: Buffer | undefined;
+  if (!head) {
     const read = await readBody(call, bucketName, key, record);
     record = read.record;
     data = read.data;
   }
   const headers = objectHeaders(record);
   let status = 200;
+  let length = record.size;
   if (range.kind === 'partial') {
     status = 206;
-    if (!head) data = data.subarray(range.start, range.end + 1);
+    length = range.end - range.start + 1;
+    data = data?.subarray(range.start, range.end + 1);
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
   } else if (h.get('x-amz-checksum-mode') === 'ENABLED' && record.checksum) {
     headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
@@ -250,7 +253,11 @@ export async function getObjectOp(
   }
   for (const q of overrides)
     headers[OVERRIDES[q] as string] = headerValue(q, call.query.get(q) as string);
-  noteBytes(call, 0, head ? 0 : data.length);
+  if (head) {
+    headers['Content-Length'] = String(length);
+    return { status, headers };
+  }
+  noteBytes(call, 0, length);
   return { status, headers, body: data };
 }
 
@@ -335,8 +342,9 @@ export async function copyObject(
     ...(acl !== undefined ? { 's3:x-amz-acl': acl } : {}),
   });
   checkCannedAcl(h);
-  const src = await getObject(call.deps.store, source.bucket, source.key);
-  if (!src) throw noSuchKey(source.key);
+  const storage = storageClassOf(h);
+  const wanted = checksumAlgorithmOf(h);
+  const src = await requireObject(call, sourceBucket, source.key);
   const pre = checkPreconditions(
     {
       ifMatch: h.get('x-amz-copy-source-if-match'),
@@ -358,7 +366,6 @@ export async function copyObject(
               : 'x-amz-copy-source-if-modified-since',
       },
     });
-  const storage = h.get('x-amz-storage-class');
   if (
     source.bucket === bucketName &&
     source.key === key &&
@@ -368,18 +375,9 @@ export async function copyObject(
     throw invalidRequest(S3_MSG.copyToItself);
   const read = await readBody(call, source.bucket, source.key, src);
   const described = directive === 'REPLACE' ? describeUpload(h) : undefined;
-  const wanted = h.get('x-amz-checksum-algorithm')?.toUpperCase();
-  let checksum = read.record.checksum;
-  if (wanted !== undefined) {
-    const algorithm = CHECKSUM_HEADER_ALGORITHMS[wanted.toLowerCase()];
-    if (!algorithm)
-      throw invalidArgument(
-        'Checksum algorithm provided is unsupported.',
-        'x-amz-checksum-algorithm',
-        wanted,
-      );
-    checksum = { algorithm, value: computeChecksum(algorithm, read.data) };
-  }
+  const checksum = wanted
+    ? { algorithm: wanted, value: computeChecksum(wanted, read.data) }
+    : read.record.checksum;
   const now = call.ctx.now.toISOString();
   await commitObject(call, bucketName, key, read.data, {
     size: read.data.length,

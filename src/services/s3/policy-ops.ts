@@ -41,7 +41,7 @@ export async function putBucketPolicy(call: S3Call, name: string): Promise<Servi
       bucketPolicy: parsedOrText(text),
       policy: '',
     };
-  await checkBucketPolicy(text, name, call.deps.principalExists);
+  await checkBucketPolicy(text, name, call.deps.principals);
   await call.deps.store.transaction(async (tx) => {
     const current = await tx.get<BucketRecord>(BUCKETS, name);
     if (!current) throw noSuchBucket(name);

@@ -3,15 +3,18 @@
  * authorizer: what a request leaves behind (records and body files) when it succeeds, fails
  * or is refused; the answers to what irsakit does not implement; the audit notes.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../common/aws-error.js';
 import type { Authorize } from '../../server/aws/authorize.js';
+import { computeChecksum } from '../../sigv4/checksums.js';
 import type { RawRequest } from '../../server/aws/request.js';
 import type { CallContext, ServiceResponse } from '../../server/aws/types.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { MAX_COMPLETED_BYTES, type UploadRecord, uploadsOf } from './multipart.js';
 import { createS3Service } from './service.js';
 
 const ACCOUNT = '123456789012';
@@ -127,6 +130,7 @@ function makeHandler(inlineBodyBytes?: number) {
       accounts: async () => [ACCOUNT],
       getRole: async () => undefined,
       getUser: async () => undefined,
+      findOidcProvider: async () => undefined,
     },
   });
 }
@@ -228,11 +232,19 @@ describe('where bodies live', () => {
 });
 
 describe('answers', () => {
-  it('HEAD has the object’s Content-Length (the edge drops the body)', async () => {
+  it('HEAD reads no body: empty, with the Content-Length a GET would have', async () => {
     await call('PUT', '/bk1/k', 'hello world');
     const r = (await call('HEAD', '/bk1/k')) as ServiceResponse;
-    expect((r.body as Buffer).length).toBe(11);
+    expect(r.body).toBeUndefined();
+    expect(r.headers?.['Content-Length']).toBe('11');
     expect(r.headers?.ETag).toBe('"5eb63bbbe01eeed093cb22bb8f5acdc3"');
+    const part = (await call('HEAD', '/bk1/k', '', [['Range', 'bytes=2-5']])) as ServiceResponse;
+    expect([part.status, part.body, part.headers?.['Content-Length']]).toEqual([
+      206,
+      undefined,
+      '4',
+    ]);
+    expect(part.headers?.['Content-Range']).toBe('bytes 2-5/11');
   });
 
   it('a missing key is AccessDenied without s3:ListBucket', async () => {
@@ -282,17 +294,74 @@ describe('answers', () => {
       '',
       '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>',
     ]) {
-      const e = await call('POST', '/bk1?delete', body, [
-        ['Content-MD5', '1B2M2Y8AsgTpgAmY7PhCfg=='],
-      ]);
-      expect(e, body).toMatchObject({ httpStatus: 400 });
-      expect(['MalformedXML', 'BadDigest']).toContain((e as AwsError).code);
+      const md5 = createHash('md5').update(body).digest('base64');
+      const e = await call('POST', '/bk1?delete', body, [['Content-MD5', md5]]);
+      expect(e, body).toMatchObject({ code: 'MalformedXML', httpStatus: 400 });
     }
     expect(
       await call('PUT', '/bk2', '<CreateBucketConfiguration><LocationConstraint>'),
     ).toMatchObject({
       code: 'MalformedXML',
     });
+  });
+});
+
+describe('CopyObject', () => {
+  beforeEach(async () => {
+    await call('PUT', '/bk1/src', 'source body', [['x-amz-meta-team', 'irsa']]);
+  });
+
+  it('a missing source is NoSuchKey only with s3:ListBucket, as GetObject answers', async () => {
+    const copy = () => call('PUT', '/bk1/dst', '', [['x-amz-copy-source', '/bk1/nope']]);
+    expect(await copy()).toMatchObject({ code: 'NoSuchKey', httpStatus: 404 });
+    denied.add('s3:ListBucket');
+    expect(await copy()).toMatchObject({
+      code: 'AccessDenied',
+      httpStatus: 403,
+      message: expect.stringContaining('s3:ListBucket'),
+    });
+    denied.clear();
+    expect(await call('GET', '/bk1/dst')).toMatchObject({ code: 'NoSuchKey' });
+  });
+
+  it('x-amz-storage-class is checked under the default COPY directive too', async () => {
+    expect(
+      await call('PUT', '/bk1/dst', '', [
+        ['x-amz-copy-source', '/bk1/src'],
+        ['x-amz-storage-class', 'CHEAP'],
+      ]),
+    ).toMatchObject({ code: 'InvalidStorageClass', httpStatus: 400 });
+    expect(
+      await call('PUT', '/bk1/dst', '', [
+        ['x-amz-copy-source', '/bk1/src'],
+        ['x-amz-storage-class', 'GLACIER'],
+      ]),
+    ).toMatchObject({ status: 200 });
+    const got = (await call('GET', '/bk1/dst')) as ServiceResponse;
+    expect(got.headers?.['x-amz-storage-class']).toBe('GLACIER');
+    expect(got.headers?.['x-amz-meta-team']).toBe('irsa');
+  });
+
+  it('x-amz-checksum-algorithm: a known one is computed, any other name is InvalidArgument', async () => {
+    const ok = (await call('PUT', '/bk1/dst', '', [
+      ['x-amz-copy-source', '/bk1/src'],
+      ['x-amz-checksum-algorithm', 'crc32'],
+    ])) as ServiceResponse;
+    expect(String(ok.body)).toContain('<ChecksumCRC32>');
+    for (const name of ['constructor', '__proto__', 'md5']) {
+      expect(
+        await call('PUT', '/bk1/dst', '', [
+          ['x-amz-copy-source', '/bk1/src'],
+          ['x-amz-checksum-algorithm', name],
+        ]),
+        name,
+      ).toMatchObject({
+        code: 'InvalidArgument',
+        httpStatus: 400,
+        message: 'Checksum algorithm provided is unsupported.',
+        elements: { ArgumentName: 'x-amz-checksum-algorithm', ArgumentValue: name },
+      });
+    }
   });
 });
 
@@ -420,6 +489,80 @@ describe('multipart uploads', () => {
     expect(await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x')).toMatchObject({
       code: 'NoSuchUpload',
     });
+  });
+
+  it('x-amz-checksum-algorithm names a known algorithm, never `constructor` or `__proto__`', async () => {
+    const ok = (await call('POST', '/bk1/big?uploads', '', [
+      ['x-amz-checksum-algorithm', 'CRC32'],
+    ])) as ServiceResponse;
+    expect(ok.headers?.['x-amz-checksum-algorithm']).toBe('CRC32');
+    for (const name of ['constructor', '__proto__']) {
+      expect(
+        await call('POST', '/bk1/big?uploads', '', [['x-amz-checksum-algorithm', name]]),
+        name,
+      ).toMatchObject({
+        code: 'InvalidArgument',
+        httpStatus: 400,
+        message: 'Checksum algorithm provided is unsupported.',
+      });
+    }
+    expect(await store.list(uploadsOf('bk1'))).toHaveLength(1);
+  });
+
+  it('parts with one algorithm’s checksums make a composite checksum', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    const crc = (b: string) => computeChecksum('CRC32', Buffer.from(b));
+    const p1 = (await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, BIG.toString(), [
+      ['x-amz-checksum-crc32', crc(BIG.toString())],
+    ])) as ServiceResponse;
+    const p2 = (await call('PUT', `/bk1/big?partNumber=2&uploadId=${id}`, 'tail', [
+      ['x-amz-checksum-crc32', crc('tail')],
+    ])) as ServiceResponse;
+    const done = (await call(
+      'POST',
+      `/bk1/big?uploadId=${id}`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p1.headers?.ETag}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>${p2.headers?.ETag}</ETag></Part></CompleteMultipartUpload>`,
+    )) as ServiceResponse;
+    const composite = computeChecksum(
+      'CRC32',
+      Buffer.concat([crc(BIG.toString()), crc('tail')].map((c) => Buffer.from(c, 'base64'))),
+    );
+    expect(String(done.body)).toContain(
+      `<ChecksumCRC32>${composite}-2</ChecksumCRC32><ChecksumType>COMPOSITE</ChecksumType>`,
+    );
+  });
+
+  it('a completion over irsakit’s cap is EntityTooLarge, before any part is read', async () => {
+    const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
+    const p1 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=1&uploadId=${id}`,
+      'one part',
+    )) as ServiceResponse;
+    // the part's record claims what no test should allocate
+    const upload = (await store.get<UploadRecord>(uploadsOf('bk1'), id))?.value as UploadRecord;
+    const part = upload.parts['1'] as UploadRecord['parts'][string];
+    await store.put<UploadRecord>(uploadsOf('bk1'), id, {
+      ...upload,
+      parts: { '1': { ...part, size: MAX_COMPLETED_BYTES + 1 } },
+    });
+    expect(
+      await call(
+        'POST',
+        `/bk1/big?uploadId=${id}`,
+        `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p1.headers?.ETag}</ETag></Part></CompleteMultipartUpload>`,
+      ),
+    ).toMatchObject({
+      code: 'EntityTooLarge',
+      httpStatus: 400,
+      message: 'Your proposed upload exceeds the maximum allowed object size.',
+      elements: {
+        ProposedSize: String(MAX_COMPLETED_BYTES + 1),
+        MaxSizeAllowed: String(MAX_COMPLETED_BYTES),
+      },
+    });
+    expect(files()).toHaveLength(1);
+    expect(await call('GET', '/bk1/big')).toMatchObject({ code: 'NoSuchKey' });
   });
 
   it('DeleteBucket takes unfinished uploads with it', async () => {

@@ -6,14 +6,13 @@
  */
 import { join } from 'node:path';
 import type { IamDirectory } from '../../iam/directory.js';
-import { parseArn } from '../../policy/arn.js';
-import type { PrincipalKind } from '../../policy/types.js';
+import type { PrincipalLookup } from '../../iam/policy-docs.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import { header } from '../../server/aws/request.js';
 import type { ServiceHandler } from '../../server/aws/types.js';
 import { byteStringToText, parseQuery, toByteString } from '../../sigv4/encoding.js';
 import type { Store } from '../../store/types.js';
-import { DEFAULT_VIRTUAL_HOST_BASES, parseAddress } from './addressing.js';
+import { parseAddress } from './addressing.js';
 import { BlobStore, type BlobStoreOptions } from './blobs.js';
 import { Bodies } from './bodies.js';
 import {
@@ -42,12 +41,7 @@ export interface S3ServiceDeps {
   dataDir: string;
   authorize: Authorize;
   /** IAM, to check that the principals a bucket policy names exist */
-  directory: Pick<IamDirectory, 'accounts' | 'getRole' | 'getUser'>;
-  /**
-   * Host names that stand for the endpoint itself, so that `<bucket>.<name>` is virtual-host
-   * style (default: localhost, s3.localhost and LocalStack's wildcard names).
-   */
-  virtualHostBases?: readonly string[] | undefined;
+  directory: Pick<IamDirectory, 'accounts' | 'getRole' | 'getUser' | 'findOidcProvider'>;
   blobs?: BlobStoreOptions | undefined;
   /** bodies up to this size live in the store instead of a file (default 4096; 0: never) */
   inlineBodyBytes?: number | undefined;
@@ -109,26 +103,13 @@ function headerMap(raw: readonly [string, string][]): Map<string, string> {
   return out;
 }
 
-/** The principals a bucket policy may name must exist where irsakit knows the account. */
-function principalExistence(
-  directory: S3ServiceDeps['directory'],
-): (kind: PrincipalKind, value: string) => Promise<boolean> {
-  return async (kind, value) => {
-    if (kind !== 'AWS') return true;
-    const arn = parseArn(value);
-    if (!arn || arn.service !== 'iam') return true;
-    if (!(await directory.accounts()).includes(arn.account)) return true;
-    const m = /^(role|user)\/(.*)$/.exec(arn.resource);
-    if (!m) return true;
-    const rest = m[2] as string;
-    const slash = rest.lastIndexOf('/');
-    const path = `/${rest.slice(0, slash + 1)}`;
-    const name = rest.slice(slash + 1);
-    const entity =
-      m[1] === 'role'
-        ? await directory.getRole(arn.account, name)
-        : await directory.getUser(arn.account, name);
-    return entity !== undefined && entity.path === path;
+/** IAM's directory as bucket policy checks read it. */
+function principalLookup(directory: S3ServiceDeps['directory']): PrincipalLookup {
+  return {
+    accounts: () => directory.accounts(),
+    role: (account, name) => directory.getRole(account, name),
+    user: (account, name) => directory.getUser(account, name),
+    oidcProvider: (account, url) => directory.findOidcProvider(account, url),
   };
 }
 
@@ -220,10 +201,9 @@ export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
     blobs,
     bodies: new Bodies(blobs, deps.store, deps.inlineBodyBytes),
     authorize: deps.authorize,
-    principalExists: principalExistence(deps.directory),
+    principals: principalLookup(deps.directory),
     policies: new BucketPolicyCache(),
   };
-  const bases = deps.virtualHostBases ?? DEFAULT_VIRTUAL_HOST_BASES;
   return async (ctx, raw) => {
     const host = header(raw, 'host') ?? '';
     const call: S3Call = {
@@ -236,7 +216,7 @@ export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
       host,
     };
     ctx.audit.eventSource = 's3.amazonaws.com';
-    call.addr = parseAddress(raw.path, host, bases);
+    call.addr = parseAddress(raw.path, host);
     return dispatch(call);
   };
 }

@@ -9,8 +9,14 @@ import type { RawRequest, Route } from '../../server/aws/request.js';
 import type { AuthInfo, Caller } from '../../server/aws/types.js';
 import { sigv4Error } from '../../sigv4/errors.js';
 import { sigv2Error, verifySigV2Query } from '../../sigv4/sigv2.js';
-import type { LookupFailure } from '../../sigv4/types.js';
+import type { LookupFailure, PayloadInfo } from '../../sigv4/types.js';
 import { virtualHostBucket } from './addressing.js';
+
+/**
+ * The payload of every SigV2 request: its signature covers no body, so S3 reads aws-chunked
+ * framing from the headers, as for an anonymous request.
+ */
+export const SIGV2_PAYLOAD: PayloadInfo = { kind: 'unsigned' };
 
 /** The region a SigV2 request is served in (SigV2 names none). */
 export const SIGV2_REGION = 'us-east-1';
@@ -67,7 +73,7 @@ export async function verifyS3SigV2(
       kind: 'sigv2-query',
       accessKeyId: r.accessKeyId,
       presigned: true,
-      payload: { kind: 'unsigned' },
+      payload: SIGV2_PAYLOAD,
       expiresAt: r.expiresAt,
     },
   };

@@ -5,7 +5,14 @@ import { computeChecksum } from '../../sigv4/checksums.js';
 import { STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER } from '../../sigv4/constants.js';
 import { buildAwsChunked, signRequest } from '../../sigv4/testing/sign.js';
 import type { AwsChunkedContext, PayloadInfo } from '../../sigv4/types.js';
-import { checkCannedAcl, describeUpload, readUpload } from './upload.js';
+import { SIGV2_PAYLOAD } from './sigv2-auth.js';
+import {
+  checkCannedAcl,
+  checksumAlgorithmOf,
+  describeUpload,
+  readUpload,
+  storageClassOf,
+} from './upload.js';
 
 const DATA = Buffer.from('hello\n');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
@@ -88,11 +95,14 @@ describe('aws-chunked bodies', () => {
     expect(u.checksum).toEqual({ algorithm: 'CRC32', value: 'NjowIA==' });
   });
 
-  it('an anonymous or SigV2 upload in the unsigned trailer mode is decoded too', () => {
+  it.each([
+    ['anonymous', undefined],
+    ['SigV2', SIGV2_PAYLOAD],
+  ])('an %s upload in the unsigned trailer mode is decoded too', (_who, payload) => {
     const { body } = buildAwsChunked(DATA, { chunkSize: 4, trailers });
     const u = readUpload(
       body,
-      undefined,
+      payload,
       headers({
         'x-amz-content-sha256': STREAMING_UNSIGNED_TRAILER,
         'x-amz-decoded-content-length': '6',
@@ -100,7 +110,23 @@ describe('aws-chunked bodies', () => {
       }),
     );
     expect(u.data.toString()).toBe('hello\n');
+    expect(u.checksum).toEqual({ algorithm: 'CRC32', value: 'NjowIA==' });
   });
+
+  it.each(['x-amz-checksum-constructor', 'x-amz-checksum-__proto__'])(
+    'a trailer named %s is MalformedTrailerError, not a checksum',
+    (name) => {
+      const { body } = buildAwsChunked(DATA, { chunkSize: 4, trailers: [[name, 'NjowIA==']] });
+      const chunked: AwsChunkedContext = {
+        mode: STREAMING_UNSIGNED_TRAILER,
+        decodedContentLength: 6,
+        trailers: [name],
+      };
+      expect(errorOf(() => readUpload(body, { kind: 'aws-chunked', chunked }, headers({})))).toBe(
+        'MalformedTrailerError 400: The request contained trailing data that was not well-formed or did not conform to our published schema.',
+      );
+    },
+  );
 
   it('a wrong trailing checksum is BadDigest', () => {
     const { body } = buildAwsChunked(DATA, {
@@ -199,6 +225,31 @@ describe('what an upload says about the object', () => {
       'InvalidStorageClass 400: The storage class you specified is not valid',
     );
   });
+
+  it('the storage class is checked on its own too (CopyObject keeps the source’s metadata)', () => {
+    expect(storageClassOf(headers({ 'x-amz-storage-class': 'GLACIER' }))).toBe('GLACIER');
+    expect(storageClassOf(headers({ 'x-amz-storage-class': 'STANDARD' }))).toBe('STANDARD');
+    expect(storageClassOf(headers({}))).toBeUndefined();
+    expect(errorOf(() => storageClassOf(headers({ 'x-amz-storage-class': 'constructor' })))).toBe(
+      'InvalidStorageClass 400: The storage class you specified is not valid',
+    );
+  });
+
+  it.each([
+    ['crc32', 'CRC32'],
+    ['SHA256', 'SHA256'],
+  ])('x-amz-checksum-algorithm: %s asks for %s', (value, algorithm) => {
+    expect(checksumAlgorithmOf(headers({ 'x-amz-checksum-algorithm': value }))).toBe(algorithm);
+  });
+
+  it.each(['constructor', '__proto__', 'md5'])(
+    'x-amz-checksum-algorithm: %s is InvalidArgument',
+    (value) => {
+      expect(
+        errorOf(() => checksumAlgorithmOf(headers({ 'x-amz-checksum-algorithm': value }))),
+      ).toBe('InvalidArgument 400: Checksum algorithm provided is unsupported.');
+    },
+  );
 
   it('ACLs are disabled on the bucket', () => {
     expect(

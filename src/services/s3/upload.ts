@@ -7,7 +7,12 @@
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
 import { decodeAwsChunked } from '../../sigv4/aws-chunked.js';
-import { CHECKSUM_HEADER_ALGORITHMS, computeChecksum } from '../../sigv4/checksums.js';
+import {
+  CHECKSUM_HEADER_ALGORITHMS,
+  checksumAlgorithmNamed,
+  checksumHeader,
+  computeChecksum,
+} from '../../sigv4/checksums.js';
 import { STREAMING_MODES, STREAMING_UNSIGNED_TRAILER } from '../../sigv4/constants.js';
 import { sigv4Error } from '../../sigv4/errors.js';
 import type { AwsChunkedContext, ChecksumAlgorithm, PayloadInfo } from '../../sigv4/types.js';
@@ -80,12 +85,9 @@ export function readUpload(
 ): UploadBody {
   let data = body;
   let trailer: { algorithm: ChecksumAlgorithm; value: string } | undefined;
-  const chunked =
-    payload?.kind === 'aws-chunked'
-      ? payload.chunked
-      : payload
-        ? undefined
-        : unsignedChunked(headers);
+  // a SigV4 streaming upload arrives with its context; any other request (anonymous, SigV2,
+  // presigned) names aws-chunked framing in its headers only
+  const chunked = payload?.kind === 'aws-chunked' ? payload.chunked : unsignedChunked(headers);
   if (chunked) {
     const d = decodeAwsChunked(body, chunked);
     if (!d.ok) throw sigv4Error('s3', d.failure);
@@ -94,9 +96,10 @@ export function readUpload(
   }
 
   const sent: [ChecksumAlgorithm, string, string][] = [];
-  for (const [name, alg] of Object.entries(CHECKSUM_HEADER_ALGORITHMS)) {
-    const value = headers.get(`x-amz-checksum-${name}`);
-    if (value !== undefined) sent.push([alg, value, `x-amz-checksum-${name}`]);
+  for (const alg of Object.values(CHECKSUM_HEADER_ALGORITHMS)) {
+    const header = checksumHeader(alg);
+    const value = headers.get(header);
+    if (value !== undefined) sent.push([alg, value, header]);
   }
   if (sent.length + (trailer ? 1 : 0) > 1) throw invalidRequest(S3_MSG.multipleChecksums);
   let checksum = trailer;
@@ -197,6 +200,38 @@ export function checkCannedAcl(headers: HeaderMap): void {
       throw new AwsError('AccessControlListNotSupported', 400, S3_MSG.aclNotSupported);
 }
 
+/**
+ * `x-amz-storage-class` as sent (`STANDARD` included), or undefined when absent; S3's
+ * InvalidStorageClass for a class it does not know.
+ *
+ * @example
+ * storageClassOf(new Map([['x-amz-storage-class', 'GLACIER']])) // → 'GLACIER'
+ */
+export function storageClassOf(headers: HeaderMap): string | undefined {
+  const storageClass = headers.get('x-amz-storage-class');
+  if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass))
+    throw new AwsError('InvalidStorageClass', 400, S3_MSG.invalidStorageClass, {
+      elements: { StorageClassRequested: storageClass },
+    });
+  return storageClass;
+}
+
+/**
+ * The algorithm `x-amz-checksum-algorithm` asks for (CopyObject, CreateMultipartUpload), in
+ * any case, or undefined when absent; S3's InvalidArgument for a name it does not know.
+ *
+ * @example
+ * checksumAlgorithmOf(new Map([['x-amz-checksum-algorithm', 'crc32']])) // → 'CRC32'
+ */
+export function checksumAlgorithmOf(headers: HeaderMap): ChecksumAlgorithm | undefined {
+  const wanted = headers.get('x-amz-checksum-algorithm');
+  if (wanted === undefined) return undefined;
+  const algorithm = checksumAlgorithmNamed(wanted);
+  if (!algorithm)
+    throw invalidArgument(S3_MSG.unsupportedChecksumAlgorithm, 'x-amz-checksum-algorithm', wanted);
+  return algorithm;
+}
+
 export interface ObjectDescription {
   contentType: string;
   headers: Record<string, string>;
@@ -239,11 +274,7 @@ export function describeUpload(headers: HeaderMap): ObjectDescription {
     throw new AwsError('MetadataTooLarge', 400, S3_MSG.metadataTooLarge, {
       elements: { Size: String(size), MaxSizeAllowed: String(MAX_METADATA_BYTES) },
     });
-  const storageClass = headers.get('x-amz-storage-class');
-  if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass))
-    throw new AwsError('InvalidStorageClass', 400, S3_MSG.invalidStorageClass, {
-      elements: { StorageClassRequested: storageClass },
-    });
+  const storageClass = storageClassOf(headers);
   return {
     contentType: headers.get('content-type') ?? 'binary/octet-stream',
     headers: stored,

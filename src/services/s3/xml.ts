@@ -5,21 +5,17 @@
  * MalformedXML and never a crash.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { escapeXml as escapeQueryXml } from '../../server/aws/query-xml.js';
 import { malformedXml } from './errors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  '\r': '&#13;',
-};
-
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] as string);
+/**
+ * Text as S3 escapes it: the Query protocol's five entities, and a carriage return as `&#13;`
+ * (a literal one would reach the client as a line feed, changing a key that contains it).
+ */
+function escapeXml(s: string): string {
+  return escapeQueryXml(s).replace(/\r/g, '&#13;');
 }
 
 /**
@@ -40,11 +36,6 @@ export function wrap(name: string, children: string): string {
 /** A complete response document. */
 export function xmlDocument(root: string, children: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${S3_XMLNS}">${children}</${root}>`;
-}
-
-/** S3's timestamps in XML: ISO 8601 with milliseconds. */
-export function xmlTime(d: Date | string): string {
-  return typeof d === 'string' ? d : d.toISOString();
 }
 
 const parser = new XMLParser({
