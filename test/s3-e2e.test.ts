@@ -6,7 +6,7 @@
  * identity policy, bucket policy, permissions boundary, session policy, explicit denies,
  * `s3:prefix`, `aws:SourceIp`, anonymous callers and another account.
  */
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,7 +36,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsChunked, signRequest } from '../src/sigv4/testing/sign.js';
-import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
+import { ACCOUNT, type Creds, type Harness, ROOT, allow, startHarness } from './support/harness.js';
 
 const PARTNER = '111122223333';
 const BUCKET = 'irsa-e2e';
@@ -67,6 +67,40 @@ function s3(creds: Creds, opts: { virtualHost?: boolean } = {}): S3Client {
     ...h.sdk(creds),
     endpoint: `http://localhost:${port}`,
     requestHandler: { httpAgent: new Agent({ lookup } as never) },
+  });
+}
+
+/**
+ * A request for a virtual-host URL (`<bucket>.localhost:<port>`), sent to 127.0.0.1 with the
+ * URL's Host: fetch can neither set Host nor count on `*.localhost` resolving.
+ */
+function hostRequest(
+  url: string,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: u.port,
+        method,
+        path: u.pathname + u.search,
+        headers: {
+          Host: u.host,
+          ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -106,10 +140,6 @@ def out(x):
     .map((l) => JSON.parse(l) as unknown);
 }
 
-async function cli(args: string[], creds: Creds, extra?: Record<string, string>) {
-  return h.aws(args, creds, extra);
-}
-
 beforeAll(async () => {
   h = await startHarness();
   admin = h.admin();
@@ -117,10 +147,7 @@ beforeAll(async () => {
   const boundary = await iam.send(
     new CreatePolicyCommand({
       PolicyName: 's3-read-boundary',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }],
-      }),
+      PolicyDocument: JSON.stringify(allow(['s3:GetObject', 's3:ListBucket'])),
     }),
   );
   const all = (extra: object[] = []) => [
@@ -149,12 +176,7 @@ beforeAll(async () => {
   });
   roles.none = await h.roleSession({
     roleName: 's3-none-role',
-    policies: [
-      {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }],
-      },
-    ],
+    policies: [allow('sqs:ListQueues')],
   });
   roles.readonly = await h.roleSession({
     roleName: 's3-readonly-role',
@@ -163,33 +185,17 @@ beforeAll(async () => {
   roles.prefix = await h.roleSession({
     roleName: 's3-prefix-role',
     policies: [
-      {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 's3:ListBucket',
-            Resource: `arn:aws:s3:::${BUCKET}`,
-            Condition: { StringLike: { 's3:prefix': ['home/alice/', 'home/alice/*'] } },
-          },
-        ],
-      },
+      allow('s3:ListBucket', `arn:aws:s3:::${BUCKET}`, {
+        Condition: { StringLike: { 's3:prefix': ['home/alice/', 'home/alice/*'] } },
+      }),
     ],
   });
   roles.ip = await h.roleSession({
     roleName: 's3-ip-role',
     policies: [
-      {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            Resource: `arn:aws:s3:::${BUCKET}/*`,
-            Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
-          },
-        ],
-      },
+      allow('s3:GetObject', `arn:aws:s3:::${BUCKET}/*`, {
+        Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      }),
     ],
   });
   roles.boundary = await h.roleSession({
@@ -200,10 +206,7 @@ beforeAll(async () => {
   roles.session = await h.roleSession({
     roleName: 's3-session-role',
     policies: all(),
-    sessionPolicy: {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
-    },
+    sessionPolicy: allow('s3:GetObject'),
   });
 
   const a = s3(admin);
@@ -267,7 +270,7 @@ describe('the AWS CLI', () => {
       [['s3', 'rb', 's3://irsa-app-cli'], /remove_bucket: irsa-app-cli/],
     ];
     for (const [args, expected] of steps) {
-      const r = await cli(args, app);
+      const r = await h.aws(args, app);
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.stdout, args.join(' ')).toMatch(expected);
     }
@@ -280,11 +283,11 @@ describe('the AWS CLI', () => {
     const file = join(h.home, 'big.bin');
     writeFileSync(file, big);
     const app = roles.app as Creds;
-    const up = await cli(['s3', 'cp', file, `s3://${BUCKET}/big/big.bin`], app);
+    const up = await h.aws(['s3', 'cp', file, `s3://${BUCKET}/big/big.bin`], app);
     expect(up.stderr).toBe('');
     const head = JSON.parse(
       (
-        await cli(
+        await h.aws(
           [
             's3api',
             'head-object',
@@ -301,7 +304,7 @@ describe('the AWS CLI', () => {
     ) as { ETag: string; ContentLength: number };
     expect(head.ContentLength).toBe(big.length);
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
-    const down = await cli(
+    const down = await h.aws(
       ['s3', 'cp', `s3://${BUCKET}/big/big.bin`, join(h.home, 'big-back.bin')],
       app,
     );
@@ -323,16 +326,16 @@ describe('the AWS CLI', () => {
         status: 403,
       },
     ]);
-    await cli(['s3', 'rm', `s3://${BUCKET}/big/big.bin`], app);
+    await h.aws(['s3', 'rm', `s3://${BUCKET}/big/big.bin`], app);
   });
 
   it('aws s3 ls refused: ListAllMyBuckets and ListBucket in AWS’s words', async () => {
-    const r = await cli(['s3', 'ls'], roles.none as Creds);
+    const r = await h.aws(['s3', 'ls'], roles.none as Creds);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
       `An error occurred (AccessDenied) when calling the ListBuckets operation: User: ${arnOf('s3-none-role')} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action`,
     );
-    const l = await cli(['s3', 'ls', `s3://${BUCKET}/`], roles.none as Creds);
+    const l = await h.aws(['s3', 'ls', `s3://${BUCKET}/`], roles.none as Creds);
     expect(l.stderr).toContain(
       `An error occurred (AccessDenied) when calling the ListObjectsV2 operation: ${denied('s3-none-role', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`)}`,
     );
@@ -341,11 +344,11 @@ describe('the AWS CLI', () => {
   it('aws s3 cp up refused by the permissions boundary; down refused by the bucket policy', async () => {
     const file = join(h.home, 'b.txt');
     writeFileSync(file, 'x');
-    const up = await cli(['s3', 'cp', file, `s3://${BUCKET}/b.txt`], roles.boundary as Creds);
+    const up = await h.aws(['s3', 'cp', file, `s3://${BUCKET}/b.txt`], roles.boundary as Creds);
     expect(up.stderr).toContain(
       `An error occurred (AccessDenied) when calling the PutObject operation: ${denied('s3-boundary-role', 's3:PutObject', `arn:aws:s3:::${BUCKET}/b.txt`, 'because no permissions boundary allows the')}`,
     );
-    const down = await cli(
+    const down = await h.aws(
       ['s3', 'cp', `s3://${BUCKET}/secret/plans.txt`, join(h.home, 'plans.txt')],
       roles.app as Creds,
     );
@@ -357,7 +360,7 @@ describe('the AWS CLI', () => {
   it('aws s3api: put / head / get / copy / delete objects, and their refusals', async () => {
     const app = roles.app as Creds;
     writeFileSync(join(h.home, 'upload.txt'), 'uploaded by the CLI\n');
-    const put = await cli(
+    const put = await h.aws(
       [
         's3api',
         'put-object',
@@ -376,7 +379,7 @@ describe('the AWS CLI', () => {
       ETag: '"5a7a8ce74dae353ad83ac21fdc012b4d"',
       ServerSideEncryption: 'AES256',
     });
-    const head = await cli(
+    const head = await h.aws(
       ['s3api', 'head-object', '--bucket', BUCKET, '--key', 'api/one.txt'],
       app,
     );
@@ -384,7 +387,7 @@ describe('the AWS CLI', () => {
       ContentLength: 20,
       Metadata: { team: 'irsa' },
     });
-    const copy = await cli(
+    const copy = await h.aws(
       [
         's3api',
         'copy-object',
@@ -404,7 +407,7 @@ describe('the AWS CLI', () => {
     expect(JSON.parse(copy.stdout)).toMatchObject({
       CopyObjectResult: { ETag: '"5a7a8ce74dae353ad83ac21fdc012b4d"' },
     });
-    const got = await cli(
+    const got = await h.aws(
       ['s3api', 'get-object', '--bucket', BUCKET, '--key', 'api/two.txt', join(h.home, 'two.txt')],
       app,
     );
@@ -412,26 +415,26 @@ describe('the AWS CLI', () => {
       Metadata: { team: 'copied' },
       ContentLength: 20,
     });
-    const del = await cli(
+    const del = await h.aws(
       ['s3api', 'delete-object', '--bucket', BUCKET, '--key', 'api/two.txt'],
       app,
     );
     expect(del.code).toBe(0);
-    const missing = await cli(
+    const missing = await h.aws(
       ['s3api', 'get-object', '--bucket', BUCKET, '--key', 'api/two.txt', join(h.home, 'x')],
       app,
     );
     expect(missing.stderr).toContain(
       'An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.',
     );
-    const refused = await cli(
+    const refused = await h.aws(
       ['s3api', 'delete-object', '--bucket', BUCKET, '--key', 'protected/keep.txt'],
       app,
     );
     expect(refused.stderr).toContain(
       `An error occurred (AccessDenied) when calling the DeleteObject operation: ${denied('s3-app-role', 's3:DeleteObject', `arn:aws:s3:::${BUCKET}/protected/keep.txt`, 'with an explicit deny in an identity-based policy')}`,
     );
-    const noBucket = await cli(['s3api', 'list-objects-v2', '--bucket', 'irsa-app-nowhere'], app);
+    const noBucket = await h.aws(['s3api', 'list-objects-v2', '--bucket', 'irsa-app-nowhere'], app);
     expect(noBucket.stderr).toContain(
       'An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist',
     );
@@ -439,7 +442,7 @@ describe('the AWS CLI', () => {
 
   it('aws s3api bucket policy: put / get / delete, MalformedPolicy, NoSuchBucketPolicy, refusal', async () => {
     const app = roles.app as Creds;
-    expect((await cli(['s3api', 'create-bucket', '--bucket', 'irsa-app-policy'], app)).code).toBe(
+    expect((await h.aws(['s3api', 'create-bucket', '--bucket', 'irsa-app-policy'], app)).code).toBe(
       0,
     );
     const policy = JSON.stringify({
@@ -455,17 +458,17 @@ describe('the AWS CLI', () => {
     });
     expect(
       (
-        await cli(
+        await h.aws(
           ['s3api', 'put-bucket-policy', '--bucket', 'irsa-app-policy', '--policy', policy],
           app,
         )
       ).stderr,
     ).toBe('');
-    const got = await cli(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
+    const got = await h.aws(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
     expect(JSON.parse((JSON.parse(got.stdout) as { Policy: string }).Policy)).toEqual(
       JSON.parse(policy),
     );
-    const bad = await cli(
+    const bad = await h.aws(
       [
         's3api',
         'put-bucket-policy',
@@ -479,7 +482,7 @@ describe('the AWS CLI', () => {
     expect(bad.stderr).toContain(
       'An error occurred (MalformedPolicy) when calling the PutBucketPolicy operation: Action does not apply to any resource(s) in statement',
     );
-    const readonly = await cli(
+    const readonly = await h.aws(
       ['s3api', 'delete-bucket-policy', '--bucket', 'irsa-app-policy'],
       roles.readonly as Creds,
     );
@@ -487,16 +490,16 @@ describe('the AWS CLI', () => {
       `An error occurred (AccessDenied) when calling the DeleteBucketPolicy operation: ${denied('s3-readonly-role', 's3:DeleteBucketPolicy', 'arn:aws:s3:::irsa-app-policy')}`,
     );
     expect(
-      (await cli(['s3api', 'delete-bucket-policy', '--bucket', 'irsa-app-policy'], app)).code,
+      (await h.aws(['s3api', 'delete-bucket-policy', '--bucket', 'irsa-app-policy'], app)).code,
     ).toBe(0);
-    const none = await cli(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
+    const none = await h.aws(['s3api', 'get-bucket-policy', '--bucket', 'irsa-app-policy'], app);
     expect(none.stderr).toContain(
       'An error occurred (NoSuchBucketPolicy) when calling the GetBucketPolicy operation: The bucket policy does not exist',
     );
   });
 
   it('aws s3 presign (SigV2) fetched with node’s fetch; expired and tampered URLs are refused', async () => {
-    const r = await cli(
+    const r = await h.aws(
       ['s3', 'presign', `s3://${BUCKET}/hello.txt`, '--expires-in', '300'],
       roles.readonly as Creds,
     );
@@ -520,7 +523,7 @@ describe('the AWS CLI', () => {
       '<Code>AccessDenied</Code><Message>Request has expired</Message><Expires>2001-09-09T01:46:40Z</Expires><ServerTime>',
     );
     // a role that may not read gets AccessDenied through the presigned URL too
-    const none = await cli(['s3', 'presign', `s3://${BUCKET}/hello.txt`], roles.none as Creds);
+    const none = await h.aws(['s3', 'presign', `s3://${BUCKET}/hello.txt`], roles.none as Creds);
     const refused = await fetch(none.stdout.trim());
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain(
@@ -761,22 +764,9 @@ out(v.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key':
         status: 403,
       },
     ]);
-    const url = new URL(out[3] as string);
-    expect(url.host).toBe(`${BUCKET}.localhost:${port}`);
-    const { request } = await import('node:http');
-    const got = await new Promise<string>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port, path: url.pathname + url.search, headers: { Host: url.host } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(`${res.statusCode} ${text}`));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-    expect(got).toBe('200 boto3 virtual host');
+    const url = out[3] as string;
+    expect(new URL(url).host).toBe(`${BUCKET}.localhost:${port}`);
+    expect(await hostRequest(url)).toEqual({ status: 200, text: 'boto3 virtual host' });
   });
 });
 
@@ -809,17 +799,18 @@ describe('the JS SDK', () => {
       expect(await got.Body?.transformToString()).toBe(body);
       expect(got.ChecksumCRC32).toBeDefined();
     }
+    // one key a page: the second page is asked for with the first one's continuation token
     const keys: string[] = [];
     let pages = 0;
     for await (const page of paginateListObjectsV2(
-      { client: c, pageSize: 2 },
+      { client: c, pageSize: 1 },
       { Bucket: BUCKET, Prefix: 'js/' },
     )) {
       pages++;
       keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
     }
     expect(keys).toEqual(['js/buffer.txt', 'js/stream.txt']);
-    expect(pages).toBe(1);
+    expect(pages).toBe(2);
     const two = await c.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 2 }));
     expect([two.KeyCount, two.IsTruncated, typeof two.NextContinuationToken]).toEqual([
       2,
@@ -951,48 +942,24 @@ describe('the JS SDK', () => {
         },
       );
       expect(putUrl).toContain('X-Amz-Signature=');
-      const target = virtualHost ? putUrl.replace(`${BUCKET}.localhost`, '127.0.0.1') : putUrl;
-      const headers: Record<string, string> = virtualHost ? { Host: new URL(putUrl).host } : {};
-      if (virtualHost) {
-        // fetch cannot set Host: go through a raw request instead
-        const { request } = await import('node:http');
-        const u = new URL(target);
-        const status = await new Promise<number>((resolve, reject) => {
-          const req = request(
-            {
-              host: '127.0.0.1',
-              port: u.port,
-              method: 'PUT',
-              path: u.pathname + u.search,
-              headers: { ...headers, 'Content-Length': '8' },
-            },
-            (res) => {
-              res.resume();
-              resolve(res.statusCode ?? 0);
-            },
-          );
-          req.on('error', reject);
-          req.end('v4 vhost');
-        });
-        expect(status).toBe(200);
-      } else {
-        const put = await fetch(putUrl, { method: 'PUT', body: 'v4 path' });
-        expect(put.status).toBe(200);
-      }
+      const body = virtualHost ? 'v4 vhost' : 'v4 path';
+      const send = async (url: string, method = 'GET', data?: string) => {
+        if (virtualHost) return hostRequest(url, method, data);
+        const res = await fetch(url, { method, body: data });
+        return { status: res.status, text: await res.text() };
+      };
+      if (virtualHost)
+        expect(new URL(putUrl).host).toBe(`${BUCKET}.localhost:${new URL(h.server.edge).port}`);
+      expect((await send(putUrl, 'PUT', body)).status).toBe(200);
       const getUrl = await getSignedUrl(
         c,
         new GetObjectCommand({ Bucket: BUCKET, Key: 'presigned/v4.txt' }),
-        {
-          expiresIn: 300,
-        },
+        { expiresIn: 300 },
       );
-      if (!virtualHost) {
-        const got = await fetch(getUrl);
-        expect(await got.text()).toBe('v4 path');
-        const tampered = await fetch(getUrl.replace('v4.txt', 'v5.txt'));
-        expect(tampered.status).toBe(403);
-        expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
-      }
+      expect(await send(getUrl)).toEqual({ status: 200, text: body });
+      const tampered = await send(getUrl.replace('v4.txt', 'v5.txt'));
+      expect(tampered.status).toBe(403);
+      expect(tampered.text).toContain('<Code>SignatureDoesNotMatch</Code>');
     }
   });
 });
@@ -1023,27 +990,16 @@ describe('anonymous callers and another account', () => {
       roleName: 'partner-reader',
       account: PARTNER,
       policies: [
-        {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:GetObject', 's3:ListBucket'],
-              Resource: [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
-            },
-          ],
-        },
+        allow(
+          ['s3:GetObject', 's3:ListBucket'],
+          [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
+        ),
       ],
     });
     const bystander = await h.roleSession({
       roleName: 'partner-bystander',
       account: PARTNER,
-      policies: [
-        {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }],
-        },
-      ],
+      policies: [allow('sqs:ListQueues')],
     });
     const owner = s3(admin);
     await owner.send(new CreateBucketCommand({ Bucket: SHARED }));
@@ -1210,7 +1166,7 @@ describe('raw requests', () => {
     expect(await v2.text()).toContain(
       '<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>',
     );
-    const tagging = await cli(
+    const tagging = await h.aws(
       ['s3api', 'get-bucket-tagging', '--bucket', BUCKET],
       roles.app as Creds,
     );
@@ -1357,16 +1313,12 @@ describe('the seed: a pod with IRSA credentials', () => {
       new PutRolePolicyCommand({
         RoleName: 's3-app-role-irsa',
         PolicyName: 'app-policy',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:GetObject', 's3:ListBucket'],
-              Resource: ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
-            },
-          ],
-        }),
+        PolicyDocument: JSON.stringify(
+          allow(
+            ['s3:GetObject', 's3:ListBucket'],
+            ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
+          ),
+        ),
       }),
     );
     const client = new S3Client({
