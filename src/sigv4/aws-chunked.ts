@@ -13,7 +13,7 @@
  * Every chunk signature, the trailer signature, the decoded length and the
  * `x-amz-checksum-*` trailer are checked. Pure.
  */
-import { CHECKSUM_HEADER_ALGORITHMS, computeChecksum } from './checksums.js';
+import { checksumAlgorithmNamed, computeChecksum } from './checksums.js';
 import {
   CHUNK_ALGORITHM,
   EMPTY_SHA256,
@@ -248,7 +248,7 @@ export function decodeAwsChunked(body: Uint8Array, ctx: AwsChunkedContext): Deco
     let checksum: { algorithm: ChecksumAlgorithm; value: string } | undefined;
     for (const [name, value] of trailers) {
       if (!name.startsWith(CHECKSUM_PREFIX)) continue;
-      const algorithm = CHECKSUM_HEADER_ALGORITHMS[name.slice(CHECKSUM_PREFIX.length)];
+      const algorithm = checksumAlgorithmNamed(name.slice(CHECKSUM_PREFIX.length));
       if (!algorithm) {
         return {
           ok: false,
