@@ -15,8 +15,9 @@ import { editDistance, nearest } from '../policy/nearest.js';
 import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
 import type { AuthzRecord, Caller } from '../server/aws/types.js';
 import type { SigV4Failure } from '../sigv4/types.js';
+import { redactToken } from '../sigv4/verify.js';
+import { isoSeconds } from '../sts/credentials.js';
 import type { StsSession } from '../sts/types.js';
-import { isoSeconds } from './parameters.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
 
@@ -351,7 +352,7 @@ function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] 
     if (t.iss !== undefined) facts.push(`iss ${t.iss}`);
     if (t.sub !== undefined) facts.push(`sub ${t.sub}`);
     if (t.aud.length > 0) facts.push(`aud ${t.aud.join(', ')}`);
-    if (t.exp !== undefined) facts.push(`exp ${isoSeconds(t.exp * 1000)}`);
+    if (t.exp !== undefined) facts.push(`exp ${isoSeconds(t.exp)}`);
     if (t.kid !== undefined) facts.push(`kid ${t.kid}`);
     if (t.jti !== undefined) facts.push(`jti ${t.jti}`);
   } else facts.push('not a JWT');
@@ -407,7 +408,7 @@ function sessionHops(s: StsSession): HopTrace[] {
         `aud ${w.aud}`,
         ...(w.kid !== undefined ? [`kid ${w.kid}`] : []),
         ...(w.jti !== undefined ? [`jti ${w.jti}`] : []),
-        `exchanged ${isoSeconds(s.issuedAt * 1000)}`,
+        `exchanged ${isoSeconds(s.issuedAt)}`,
       ],
     });
     hops.push({ hop: 'provider', status: 'ok', subject: w.providerArn });
@@ -416,14 +417,14 @@ function sessionHops(s: StsSession): HopTrace[] {
     hop: 'trust',
     status: 'ok',
     subject: `${s.roleArn} trust policy`,
-    facts: [`${s.via} allowed at ${isoSeconds(s.issuedAt * 1000)}`],
+    facts: [`${s.via} allowed at ${isoSeconds(s.issuedAt)}`],
   });
   hops.push({
     hop: 'session',
     status: 'ok',
     subject: `arn:${s.partition}:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`,
     facts: [
-      `issued ${isoSeconds(s.issuedAt * 1000)}, expires ${isoSeconds(s.expiresAt * 1000)}`,
+      `issued ${isoSeconds(s.issuedAt)}, expires ${isoSeconds(s.expiresAt)}`,
       ...(s.policy !== undefined || (s.policyArns?.length ?? 0) > 0
         ? ['carries a session policy']
         : []),
@@ -536,9 +537,9 @@ function stsRefusal(
     return {
       hop: 'token',
       claim: 'exp',
-      summary: `the web identity token expired at ${d.exp !== undefined ? isoSeconds(d.exp * 1000) : '(unknown)'}`,
-      expected: d.now !== undefined ? [`exp after ${isoSeconds(d.now * 1000)}`] : undefined,
-      actual: d.exp !== undefined ? isoSeconds(d.exp * 1000) : undefined,
+      summary: `the web identity token expired at ${d.exp !== undefined ? isoSeconds(d.exp) : '(unknown)'}`,
+      expected: d.now !== undefined ? [`exp after ${isoSeconds(d.now)}`] : undefined,
+      actual: d.exp !== undefined ? isoSeconds(d.exp) : undefined,
       fix: 'read the token file again before each exchange (the kubelet rotates it); mint a fresh token with `irsa token create`',
     };
   if (check === 'issuer')
@@ -641,7 +642,7 @@ function sigv4Refusal(f: SigV4Failure): Refusal {
     out.expected = [sts.replace(/\n/g, '\\n')];
     if (expected)
       facts.push(
-        `irsakit's canonical request: ${redact(expected.canonicalRequest).replace(/\n/g, '\\n')}`,
+        `irsakit's canonical request: ${redactToken(expected.canonicalRequest).replace(/\n/g, '\\n')}`,
       );
     if (f.missingSignedHeaders?.length)
       facts.push(`signed headers missing from the request: ${f.missingSignedHeaders.join(', ')}`);
@@ -656,18 +657,6 @@ function sigv4Refusal(f: SigV4Failure): Refusal {
   }
   (out as Refusal & { facts?: string[] }).facts = facts;
   return out;
-}
-
-/** Belt and braces: a session token never leaves in a canonical request. */
-function redact(canonical: string): string {
-  return canonical
-    .split('\n')
-    .map((l) =>
-      /^x-amz-security-token:/i.test(l)
-        ? 'x-amz-security-token:<session token redacted>'
-        : l.replace(/(^|&)(X-Amz-Security-Token=)[^&]*/g, '$1$2<session token redacted>'),
-    )
-    .join('\n');
 }
 
 const REQUEST_CODE =

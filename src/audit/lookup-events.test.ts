@@ -71,7 +71,6 @@ beforeAll(async () => {
   await log.append(entry(8, { name: 'GetRole', account: '111122223333' }));
   handler = lookupEventsHandler({
     log,
-    clock: () => new Date('2026-01-01T01:00:00Z'),
     authorize: async (_ctx, r) => {
       authorized.push(`${r.action} ${r.resource}`);
     },

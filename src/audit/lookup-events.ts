@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { AwsError } from '../common/aws-error.js';
 import type { Authorize } from '../server/aws/authorize.js';
+import { parseJsonBody } from '../server/aws/json-body.js';
 import type { ServiceHandler } from '../server/aws/types.js';
 import type { AuditLog, EventFilter } from './log.js';
 import type { StoredEvent } from './types.js';
@@ -212,30 +213,23 @@ export function lookupEventOf(e: StoredEvent): Record<string, unknown> {
  * The CloudTrail service of the edge (signing name `cloudtrail`).
  *
  * @example
- * services.cloudtrail = lookupEventsHandler({ log, authorize, clock });
+ * services.cloudtrail = lookupEventsHandler({ log, authorize });
  */
 export function lookupEventsHandler(deps: {
   log: AuditLog;
   authorize: Authorize;
-  clock: () => Date;
+  /**
+   * unused: the lookup's "now" is the call's own (`ctx.now`); accepted until the wiring
+   * (server/aws-wiring.ts) stops passing it
+   */
+  clock?: (() => Date) | undefined;
 }): ServiceHandler {
   return async (ctx, raw, route) => {
     const op = route.operation ?? '';
     ctx.audit = { eventName: op, eventSource: 'cloudtrail.amazonaws.com' };
     if (op !== 'LookupEvents')
       throw new AwsError('UnknownOperationException', 400, CLOUDTRAIL_MSG.unknownOperation(op));
-    let body: Record<string, unknown>;
-    try {
-      const text = raw.body.toString('utf8').trim();
-      const v = text === '' ? {} : (JSON.parse(text) as unknown);
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-      body = v as Record<string, unknown>;
-    } catch {
-      throw bad(
-        'SerializationException',
-        CLOUDTRAIL_MSG.serialization('the body is not a JSON object'),
-      );
-    }
+    const body = parseJsonBody(raw.body);
     ctx.audit = {
       ...ctx.audit,
       readOnly: true,
@@ -249,7 +243,7 @@ export function lookupEventsHandler(deps: {
     };
     await deps.authorize(ctx, { action: 'cloudtrail:LookupEvents', resource: '*' });
     const account = ctx.caller?.account ?? '';
-    const l = readRequest(body, deps.clock().getTime());
+    const l = readRequest(body, ctx.now.getTime());
     const fp = fingerprint(account, body);
     const before = l.nextToken !== undefined ? decodeToken(l.nextToken, fp) : undefined;
     let events: StoredEvent[] = [];

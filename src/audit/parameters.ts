@@ -139,9 +139,3 @@ export function javaDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
 }
-
-/** ISO 8601 to the second, as CloudTrail writes `eventTime` and `creationDate`. */
-export function isoSeconds(d: Date | number): string {
-  const date = typeof d === 'number' ? new Date(d) : d;
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -5,7 +5,7 @@
  * defaults for a service that noted nothing, and the Query parameters in CloudTrail's shape.
  * Deviations from the examples are deliberate and named where they are applied.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AwsError } from '../common/aws-error.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import type { Route } from '../server/aws/request.js';
@@ -516,6 +516,36 @@ describe('identities and defaults', () => {
     expect(r.userIdentity).toEqual({ type: 'Unknown', accessKeyId: 'AKIANOSUCHKEY1234567' });
     expect(r.recipientAccountId).toBe('123456789012');
     expect(r.errorCode).toBe('InvalidClientTokenId');
+  });
+
+  it('a call the explainer cannot explain: still recorded, the failure handed back, nothing printed', () => {
+    const odd = new AwsError('SignatureDoesNotMatch', 403, 'The request signature …', {
+      // a failure shape no verifier makes: explaining it throws
+      detail: { kind: 'SignatureDoesNotMatch', reason: 'r', expected: { canonicalRequest: 42 } },
+    });
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const failures: unknown[] = [];
+    try {
+      const e = buildAuditEntry(
+        event(
+          { service: 'sts', protocol: 'query', operation: 'GetCallerIdentity', params: new Map() },
+          ctx(),
+          odd,
+        ),
+        { eventId: EVENT_ID, onExplainError: (err) => failures.push(err) },
+      );
+      expect(e.record.errorCode).toBe('SignatureDoesNotMatch');
+      expect(e.explanation).toEqual({
+        outcome: 'error',
+        message: 'SignatureDoesNotMatch: The request signature …',
+        summary: 'SignatureDoesNotMatch: The request signature …',
+        chain: [],
+      });
+      expect(failures).toEqual([expect.any(TypeError)]);
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
 

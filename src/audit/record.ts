@@ -8,11 +8,14 @@
  * CloudTrail's camelCase, without the web-identity token or any other secret.
  */
 import type { AwsError } from '../common/aws-error.js';
+import { isoSeconds } from '../iam/ids.js';
+import { providerArn as oidcProviderArn } from '../iam/names.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
+import { sessionOfCaller } from '../sts/session-context.js';
+import { providerUrlOf } from '../sts/web-identity-token.js';
 import { explainCall, serviceAccountBehind } from './explain.js';
 import {
   cloudTrailElements,
-  isoSeconds,
   javaDate,
   queryRequestParameters,
   withoutSecrets,
@@ -28,8 +31,6 @@ import type {
 import {
   ANONYMOUS,
   callerIdentity,
-  providerArnFor,
-  sessionOf,
   type TokenClaims,
   tokenClaims,
   type WebIdentityFacts,
@@ -41,6 +42,11 @@ export interface BuildOptions {
   eventId: string;
   /** the account of calls whose account is unknown (a refused signature) */
   defaultAccount?: string | undefined;
+  /**
+   * told when explaining the call threw (a detail shape the explainer does not know); the
+   * entry then carries a plain explanation. The builder itself writes nothing anywhere.
+   */
+  onExplainError?: ((error: unknown) => void) | undefined;
 }
 
 const SOURCES: Record<string, string> = {
@@ -123,6 +129,15 @@ export function usernameOf(u: UserIdentity): string | undefined {
   }
 }
 
+/** The provider ARN a token's issuer names in the role's account, as STS maps it. */
+function providerOfIssuer(
+  account: string | undefined,
+  iss: string | undefined,
+): string | undefined {
+  const url = iss === undefined ? undefined : providerUrlOf(iss);
+  return account && url ? oidcProviderArn(account, url) : undefined;
+}
+
 /** What AssumeRoleWithWebIdentity presented: verified facts first, the token's claims else. */
 function webFacts(
   e: AwsCallEvent,
@@ -139,7 +154,7 @@ function webFacts(
     (typeof response?.provider === 'string' ? response.provider : undefined) ??
     principal ??
     (typeof d.providerArn === 'string' ? d.providerArn : undefined) ??
-    (claims?.iss && roleAccount ? providerArnFor(roleAccount, claims.iss) : undefined);
+    providerOfIssuer(roleAccount, claims?.iss);
   const url = providerArn?.slice(providerArn.indexOf(':oidc-provider/') + ':oidc-provider/'.length);
   const ctxAud = isObj(d.context) && url ? d.context[`${url}:aud`] : undefined;
   return {
@@ -191,7 +206,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
   const eventSource = notes.eventSource ?? SOURCES[service] ?? `${service}.amazonaws.com`;
   const category = notes.eventCategory ?? 'Management';
   const query = route.protocol === 'query';
-  const session = sessionOf(ctx.caller);
+  const session = ctx.caller ? sessionOfCaller(ctx.caller) : undefined;
 
   const requestParameters =
     notes.requestParameters !== undefined
@@ -307,6 +322,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
           (typeof failure?.accessKeyId === 'string' ? failure.accessKeyId : undefined),
       }),
     error,
+    o.onExplainError,
   );
 
   const credentials = isObj(responseElements?.credentials)
@@ -331,18 +347,18 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
 
 /**
  * The explanation, or — should explaining throw (a detail shape the explainer does not know)
- * — a plain one: the record is still written and the client still gets its answer.
+ * — a plain one, the failure handed to `onError`: the record is still written and the client
+ * still gets its answer.
  */
 function safelyExplained(
   explain: () => IrsaExplanation,
   error: AwsError | undefined,
+  onError: ((e: unknown) => void) | undefined,
 ): IrsaExplanation {
   try {
     return explain();
   } catch (e) {
-    process.stderr.write(
-      `irsa: could not explain a call: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
+    onError?.(e);
     return {
       outcome: error ? 'error' : 'allowed',
       message: error ? `${error.code}: ${error.message}` : undefined,

@@ -1,9 +1,12 @@
 /**
  * The audit trail in words: one line per event for `irsa trail`, and `irsa why`'s account of
  * one call, hop by hop from the pod to the decision, naming the deciding statement and the
- * fix. Pure text functions over stored events.
+ * fix. Pure text functions over an event's record and explanation.
  */
 import type { Hop, HopTrace, StoredEvent, UserIdentity } from './types.js';
+
+/** What the text functions read of an event: its record and irsakit's explanation. */
+export type RenderedEvent = Pick<StoredEvent, 'record' | 'explanation'>;
 
 /** Who called, short: `role/session`, `user/name`, `root`, a service account, or a key id. */
 export function principalText(u: UserIdentity): string {
@@ -40,7 +43,7 @@ function shortSource(source: string): string {
  * trailLine(e)
  * // → '2026-11-22T10:50:10Z  sa/production/s3-app  sts:AssumeRoleWithWebIdentity  arn:aws:iam::123456789012:role/s3-app-role  allowed  4d1b…'
  */
-export function trailLine(e: StoredEvent): string {
+export function trailLine(e: RenderedEvent): string {
   const r = e.record;
   const res = r.resources?.[0];
   const resource = res?.ARN ?? res?.ARNPrefix ?? '-';
@@ -56,7 +59,7 @@ export function trailLine(e: StoredEvent): string {
 }
 
 /** One line of `irsa trail --json`: the CloudTrail record with irsakit's explanation beside it. */
-export function trailJson(e: StoredEvent): string {
+export function trailJson(e: RenderedEvent): string {
   return JSON.stringify({ ...e.record, irsaExplanation: e.explanation });
 }
 
@@ -97,7 +100,7 @@ export function hopLabel(h: Hop): string {
  * @example
  * whyText(stored).split('\n')[0] // → 'request 4d1b… (event 9f3c…)'
  */
-export function whyText(e: StoredEvent): string {
+export function whyText(e: RenderedEvent): string {
   const r = e.record;
   const x = e.explanation;
   const lines: string[] = [];

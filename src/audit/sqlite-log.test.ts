@@ -119,6 +119,26 @@ describe('group commit', () => {
     expect((await log.get(next.record.eventID))?.seq).toBe(next.seq);
   });
 
+  it('close returns when the writer cannot be restarted: the waiting appends fail', async () => {
+    const inside = log as unknown as { worker: unknown; start: () => Promise<void> };
+    const writer = inside.worker as { terminate(): Promise<number> };
+    await writer.terminate();
+    for (let i = 0; i < 100 && inside.worker !== undefined; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(inside.worker).toBeUndefined();
+    inside.start = () => {
+      throw new Error('no writer');
+    };
+    const held = log.append(entry()).then(
+      () => 'committed',
+      (e: Error) => `failed: ${e.message}`,
+    );
+    const closed = log.close().then(() => 'closed');
+    const late = new Promise((r) => setTimeout(() => r('close hangs'), 2000));
+    expect(await Promise.race([closed, late])).toBe('closed');
+    expect(await held).toBe('failed: no writer');
+  });
+
   it('close waits for appends in flight', async () => {
     const pending = Array.from({ length: 50 }, () => log.append(entry()));
     await log.close();

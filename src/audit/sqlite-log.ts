@@ -306,12 +306,15 @@ export class SqliteAuditLog implements AuditLog {
     }
     if (!this.worker) {
       if (this.closed) return;
-      void this.start().then(
+      // a Worker that cannot even be constructed fails the same way as one that errors
+      void new Promise<void>((resolve) => resolve(this.start())).then(
         () => this.kick(),
         (e: unknown) => {
           const lost = this.pending;
           this.pending = [];
           for (const w of lost) w.reject(e instanceof Error ? e : new Error(String(e)));
+          // a close() waiting for these appends goes on
+          this.drained?.();
         },
       );
       return;

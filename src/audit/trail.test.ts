@@ -141,6 +141,32 @@ describe('createAuditTrail', () => {
     expect(text).not.toContain('made-up-service');
   });
 
+  it('a call that cannot be explained is recorded, and reported apart from the request log', async () => {
+    const log = memoryLog();
+    const lines: string[] = [];
+    const reported: string[] = [];
+    const t = createAuditTrail({
+      log,
+      requestLog: (l) => lines.push(l),
+      explainErrors: (l) => reported.push(l),
+    });
+    const odd = event(
+      'GetUser',
+      new AwsError('SignatureDoesNotMatch', 403, 'The request signature …', {
+        detail: { kind: 'SignatureDoesNotMatch', reason: 'r', expected: { canonicalRequest: 42 } },
+      }),
+    );
+    await t.record(odd);
+    t.onResult(odd);
+    expect(log.entries.map((e) => e.explanation.outcome)).toEqual(['error']);
+    expect(reported).toEqual([
+      expect.stringMatching(
+        /^irsa: could not explain request 11111111-2222-4333-8444-555555555555: TypeError/,
+      ),
+    ]);
+    expect(lines).toEqual([expect.stringContaining('iam:GetUser error SignatureDoesNotMatch')]);
+  });
+
   it('a failed append fails the request and is counted', async () => {
     const metrics = new EdgeMetrics();
     const t = createAuditTrail({ log: memoryLog(true), metrics });

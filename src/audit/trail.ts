@@ -25,6 +25,11 @@ export interface AuditTrailDeps {
   /** the account of calls whose account is unknown */
   defaultAccount?: string | undefined;
   eventId?: (() => string) | undefined;
+  /**
+   * where a call that could not be explained is reported (its record is still written, with
+   * a plain explanation); default: a line on standard error, apart from the request log
+   */
+  explainErrors?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -119,9 +124,17 @@ export function createAuditTrail(deps: AuditTrailDeps): {
 } {
   const entries = new WeakMap<CallContext, AuditEntry>();
   const newId = deps.eventId ?? (() => eventUuid());
+  const report = deps.explainErrors ?? ((line: string) => process.stderr.write(`${line}\n`));
   return {
     async record(e) {
-      const entry = buildAuditEntry(e, { eventId: newId(), defaultAccount: deps.defaultAccount });
+      const entry = buildAuditEntry(e, {
+        eventId: newId(),
+        defaultAccount: deps.defaultAccount,
+        onExplainError: (err) =>
+          report(
+            `irsa: could not explain request ${e.requestId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+          ),
+      });
       entries.set(e.ctx, entry);
       try {
         await deps.log.append(entry);

@@ -183,3 +183,13 @@ export interface StoredEvent extends AuditEntry {
   /** the log's sequence number: grows with every append */
   seq: number;
 }
+
+/**
+ * An event as the admin API's `/trail` answers it (`irsa trail`, `irsa why`, `irsa policy
+ * generate`): the record with irsakit's explanation beside it, and its position in the log.
+ */
+export interface TrailItem {
+  seq: number;
+  record: CloudTrailRecord;
+  irsaExplanation: IrsaExplanation;
+}

@@ -8,8 +8,8 @@
  * the identity a refused call claimed. The token itself is never kept.
  */
 import type { Caller } from '../server/aws/types.js';
-import type { StsSession } from '../sts/types.js';
-import { isoSeconds } from './parameters.js';
+import { isoSeconds } from '../sts/credentials.js';
+import { sessionOfCaller } from '../sts/session-context.js';
 import type { UserIdentity } from './types.js';
 
 /** The claims of a web-identity token worth recording (never the token). */
@@ -70,17 +70,6 @@ export function tokenClaims(token: string | undefined): TokenClaims | undefined 
   };
 }
 
-/** The session STS sealed behind a caller, when the caller is a role session. */
-export function sessionOf(caller: Caller | undefined): StsSession | undefined {
-  const s = caller?.session as Partial<StsSession> | undefined;
-  return s && s.v === 1 && typeof s.roleArn === 'string' ? (s as StsSession) : undefined;
-}
-
-/** `arn:aws:iam::ACCT:oidc-provider/<host/path>` for an issuer URL. */
-export function providerArnFor(account: string, iss: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${account}:oidc-provider/${iss.replace(/^https?:\/\//, '')}`;
-}
-
 /**
  * The `userIdentity` of a signed call.
  *
@@ -88,7 +77,7 @@ export function providerArnFor(account: string, iss: string, partition = 'aws'):
  * callerIdentity(ctx.caller).type // → 'AssumedRole'
  */
 export function callerIdentity(caller: Caller): UserIdentity {
-  const session = sessionOf(caller);
+  const session = sessionOfCaller(caller);
   const p = caller.principal;
   if (session) {
     const w = session.webIdentity;
@@ -108,7 +97,7 @@ export function callerIdentity(caller: Caller): UserIdentity {
         },
         webIdFederationData: w ? { federatedProvider: w.providerArn, attributes: {} } : {},
         attributes: {
-          creationDate: isoSeconds(session.issuedAt * 1000),
+          creationDate: isoSeconds(session.issuedAt),
           mfaAuthenticated: 'false',
         },
         ...(session.sourceIdentity !== undefined ? { sourceIdentity: session.sourceIdentity } : {}),

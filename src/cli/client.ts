@@ -18,6 +18,11 @@ export interface AdminResponse<T> {
   warnings: string[];
 }
 
+export interface RequestOptions {
+  /** aborts the request (`irsa trail --follow` on SIGINT): the abort error is thrown as is */
+  signal?: AbortSignal | undefined;
+}
+
 export class AdminClient {
   readonly endpoint: string;
   private readonly token: string;
@@ -30,11 +35,14 @@ export class AdminClient {
     method: string,
     path: string,
     body?: string | object,
+    opts: RequestOptions = {},
   ): Promise<AdminResponse<T>> {
     let res: Response;
+    let text: string;
     try {
       res = await fetch(`${this.endpoint}/_irsa/v1${path}`, {
         method,
+        signal: opts.signal,
         headers: {
           Authorization: `Bearer ${this.token}`,
           ...(body === undefined
@@ -46,14 +54,15 @@ export class AdminClient {
         body:
           body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
+      text = await res.text();
     } catch (e) {
+      if (opts.signal?.aborted) throw e;
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
       throw new CliError(
         `cannot reach irsakit at ${this.endpoint} (${cause}): is \`irsa up\` running? (--endpoint / IRSA_ENDPOINT)`,
         1,
       );
     }
-    const text = await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

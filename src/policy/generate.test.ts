@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { S3_READ_ONLY } from './testdata/generate-fixtures.js';
-import { type Usage, generatePolicy } from './generate.js';
+import { compilePolicy } from './compile-policy.js';
+import { createContext } from './context.js';
+import { evaluateRequest } from './evaluate.js';
+import { type Usage, generatePolicy, policyResource } from './generate.js';
+import { parsePolicyValue } from './parse-policy.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/s3-app-role';
 const use = (action: string, resource: string, count = 1, allowed = true): Usage => ({
@@ -78,7 +82,7 @@ describe('generatePolicy', () => {
     const r = generatePolicy(usage, { roleArn: ROLE, current: [S3_READ_ONLY] });
     expect(r.policy.Statement.map((s) => s.Action)).toEqual([['s3:GetObject']]);
     expect(r.missing).toEqual([
-      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k', count: 3, refused: true },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k', count: 3 },
     ]);
     const all = generatePolicy(usage, { roleArn: ROLE, includeDenied: true });
     expect(all.policy.Statement.map((s) => s.Action)).toEqual([['s3:GetObject', 's3:PutObject']]);
@@ -115,5 +119,134 @@ describe('generatePolicy', () => {
     const r = generatePolicy([use('sts:GetCallerIdentity', '*')], { roleArn: ROLE });
     expect(r.policy.Statement).toEqual([]);
     expect(r.covered).toBe(0);
+  });
+
+  it('escapes IAM’s special characters in resources, so that a key names only itself', () => {
+    const odd = [
+      'arn:aws:s3:::b/a${aws:username}b',
+      'arn:aws:s3:::b/x*y',
+      'arn:aws:s3:::b/what?',
+      'arn:aws:s3:::b/$HOME',
+    ];
+    const r = generatePolicy(
+      [...odd.map((k) => use('s3:GetObject', k)), use('iam:ListRoles', '*')],
+      { roleArn: ROLE },
+    );
+    expect(r.policy.Statement).toEqual([
+      { Sid: 'Iam', Effect: 'Allow', Action: ['iam:ListRoles'], Resource: ['*'] },
+      {
+        Sid: 'S3',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [
+          'arn:aws:s3:::b/${$}HOME',
+          'arn:aws:s3:::b/a${$}{aws:username}b',
+          'arn:aws:s3:::b/what${?}',
+          'arn:aws:s3:::b/x${*}y',
+        ],
+      },
+    ]);
+    const parsed = parsePolicyValue(r.text, { type: 'identity' });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const generated = compilePolicy(parsed.document, { id: 'generated', kind: 'identity' });
+    const allows = (resource: string) =>
+      evaluateRequest(
+        {
+          principal: {
+            type: 'AssumedRole',
+            id: 'arn:aws:sts::123456789012:assumed-role/s3-app-role/s',
+            account: '123456789012',
+            partition: 'aws',
+            roleArn: ROLE,
+          },
+          action: 's3:GetObject',
+          resource,
+          context: createContext({ 'aws:username': 'someone' }),
+        },
+        { identity: [generated] },
+      ).decision === 'allowed';
+    for (const k of odd) expect(allows(k), k).toBe(true);
+    for (const k of ['arn:aws:s3:::b/xZZy', 'arn:aws:s3:::b/whatX', 'arn:aws:s3:::b/asomeoneb'])
+      expect(allows(k), k).toBe(false);
+  });
+
+  it('a folded folder keeps its trailing wildcard, its own characters escaped', () => {
+    const keys = ['a', 'b', 'c', 'd', 'e'].map((k) =>
+      use('s3:GetObject', `arn:aws:s3:::b/we*rd/${k}`),
+    );
+    const r = generatePolicy(keys, { roleArn: ROLE });
+    expect(r.policy.Statement[0]?.Resource).toEqual(['arn:aws:s3:::b/we${*}rd/*']);
+    expect(policyResource('*')).toBe('*');
+    expect(policyResource('arn:aws:s3:::b/${?}')).toBe('arn:aws:s3:::b/${$}{${?}}');
+  });
+
+  it('does not report allowed calls as missing: a condition or a resource policy may have allowed them', () => {
+    const conditioned = {
+      name: 'from-the-office',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::my-bucket/*',
+            Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+          },
+        ],
+      },
+    };
+    const r = generatePolicy(
+      [
+        use('s3:GetObject', 'arn:aws:s3:::my-bucket/k', 2),
+        // allowed by the other account's bucket policy, not by the role's policies
+        use('s3:GetObject', 'arn:aws:s3:::their-bucket/k'),
+        use('s3:PutObject', 'arn:aws:s3:::my-bucket/k', 1, false),
+        use('s3:PutObject', 'arn:aws:s3:::my-bucket/k', 2, false),
+      ],
+      { roleArn: ROLE, current: [conditioned] },
+    );
+    expect(r.missing).toEqual([
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k', count: 3 },
+    ]);
+  });
+
+  it('a refused call the current policies now allow is not missing', () => {
+    const r = generatePolicy([use('s3:GetObject', 'arn:aws:s3:::my-bucket/k', 1, false)], {
+      roleArn: ROLE,
+      current: [S3_READ_ONLY],
+    });
+    expect(r.missing).toEqual([]);
+    expect(r.unused.map((u) => u.wholeStatement)).toEqual([true]);
+  });
+
+  it('a call on another account’s resource: granted, and a use of the statement that names it', () => {
+    const table = 'arn:aws:dynamodb:us-east-1:111122223333:table/theirs';
+    const r = generatePolicy([use('dynamodb:GetItem', table)], {
+      roleArn: ROLE,
+      current: [
+        {
+          name: 'theirs',
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table },
+              { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table },
+            ],
+          },
+        },
+      ],
+    });
+    expect(r.policy.Statement).toEqual([
+      { Sid: 'Dynamodb', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [table] },
+    ]);
+    expect(r.unused).toEqual([
+      {
+        policy: 'theirs',
+        statement: 1,
+        sid: undefined,
+        actions: ['dynamodb:PutItem'],
+        wholeStatement: true,
+      },
+    ]);
   });
 });

@@ -6,12 +6,18 @@
  *
  * "Smallest" here means: exact resource ARNs, one statement per group of resources that need
  * the same actions, actions listed (never `service:*`), and an object prefix (`bucket/dir/*`)
- * only where many distinct objects under one folder were used.
+ * only where many distinct objects under one folder were used. Resource ARNs are written with
+ * IAM's escapes (`${*}`, `${?}`, `${$}`), so that a key holding `*` or `${…}` names itself.
  */
-import { parseArn, splitSegments } from './arn.js';
+import { parseArn } from './arn.js';
 import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
 import { createContext } from './context.js';
-import { evaluateRequest } from './evaluate.js';
+import {
+  type AuthorizationRequest,
+  evaluateRequest,
+  prepareRequest,
+  statementApplies,
+} from './evaluate.js';
 import { matchGlob } from './glob.js';
 import { parsePolicyValue } from './parse-policy.js';
 import type { RequestPrincipal } from './types.js';
@@ -64,8 +70,8 @@ export interface GenerateResult {
   policy: GeneratedPolicy;
   /** the policy's text, as written to the file */
   text: string;
-  /** calls the current policies do not allow (refused, or would be refused) */
-  missing: { action: string; resource: string; count: number; refused: boolean }[];
+  /** refused calls that the current policies still do not allow */
+  missing: { action: string; resource: string; count: number }[];
   /** grants in the current policies that nothing used */
   unused: UnusedGrant[];
   /** calls the generated policy covers */
@@ -87,7 +93,22 @@ function sessionPrincipal(roleArn: string): RequestPrincipal {
   };
 }
 
-/** The object ARNs of one bucket, folded into `folder/*` where a folder has many objects. */
+/**
+ * A resource ARN as a policy names it: IAM's special characters escaped (`*` → `${*}`,
+ * `?` → `${?}`, `$` → `${$}`), so that they match only themselves. `*` alone (a call on no
+ * particular resource) stays the wildcard.
+ *
+ * @example
+ * policyResource('arn:aws:s3:::b/x*y') // → 'arn:aws:s3:::b/x${*}y'
+ */
+export function policyResource(arn: string): string {
+  return arn === '*' ? arn : arn.replace(/[$*?]/g, (c) => `\${${c}}`);
+}
+
+/**
+ * The object ARNs of one bucket, folded into `folder/*` where a folder has many objects;
+ * written as policy resources (escaped, but for the fold's own `*`).
+ */
 function foldObjects(bucketArn: string, keys: readonly string[], threshold: number): string[] {
   const byFolder = new Map<string, Set<string>>();
   for (const k of keys) {
@@ -99,13 +120,13 @@ function foldObjects(bucketArn: string, keys: readonly string[], threshold: numb
   }
   const out: string[] = [];
   for (const [folder, set] of byFolder) {
-    if (set.size >= threshold) out.push(`${bucketArn}/${folder}*`);
-    else for (const k of set) out.push(`${bucketArn}/${k}`);
+    if (set.size >= threshold) out.push(`${policyResource(`${bucketArn}/${folder}`)}*`);
+    else for (const k of set) out.push(policyResource(`${bucketArn}/${k}`));
   }
   return out;
 }
 
-/** Folds S3 object resources per (action, bucket); other resources pass through. */
+/** Folds S3 object resources per (action, bucket); other resources pass through (escaped). */
 function foldResources(
   byAction: ReadonlyMap<string, ReadonlySet<string>>,
   threshold: number,
@@ -117,7 +138,7 @@ function foldResources(
     for (const r of resources) {
       const m = /^(arn:[^:]+:s3:::[^/]+)\/(.+)$/.exec(r);
       if (m) objects.set(m[1] as string, [...(objects.get(m[1] as string) ?? []), m[2] as string]);
-      else rest.add(r);
+      else rest.add(policyResource(r));
     }
     for (const [bucket, keys] of objects)
       for (const r of foldObjects(bucket, keys, threshold)) rest.add(r);
@@ -209,6 +230,15 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
 
   // the result must be a valid identity policy that allows every call it claims to cover
   const principal = sessionPrincipal(opts.roleArn);
+  // what the role's identity policies grant: the resource taken as the role's account's, so
+  // that a call on another account's resource is not refused for want of its resource policy
+  const request = (action: string, resource: string): AuthorizationRequest => ({
+    principal,
+    action,
+    resource,
+    resourceAccount: principal.account,
+    context: createContext({}),
+  });
   if (policy.Statement.length > 0) {
     const parsed = parsePolicyValue(text, { type: 'identity' });
     if (!parsed.ok) throw new Error(`generated policy does not parse: ${parsed.error.message}`);
@@ -217,52 +247,43 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
     const generated = compilePolicy(parsed.document, { id: 'generated', kind: 'identity' });
     for (const [action, resources] of wanted)
       for (const resource of resources) {
-        const d = evaluateRequest(
-          { principal, action, resource, context: createContext({}) },
-          { identity: [generated] },
-        );
+        const d = evaluateRequest(request(action, resource), { identity: [generated] });
         if (d.decision !== 'allowed')
           throw new Error(`generated policy does not allow ${action} on ${resource}`);
       }
   }
 
   const current = compileCurrent(opts.current ?? []);
+  const identity = current.map((c) => c.policy);
+  // only refused calls are checked again: an allowed call may have been allowed by a
+  // condition or a resource policy that an empty context here cannot show
   const missing: GenerateResult['missing'] = [];
   const merged = new Map<string, GenerateResult['missing'][number]>();
   for (const u of usage) {
-    if (FREE_ACTIONS.has(u.action.toLowerCase())) continue;
-    const d = evaluateRequest(
-      { principal, action: u.action, resource: u.resource, context: createContext({}) },
-      { identity: current.map((c) => c.policy) },
-    );
-    if (d.decision === 'allowed' && u.allowed) continue;
+    if (u.allowed || FREE_ACTIONS.has(u.action.toLowerCase())) continue;
+    const d = evaluateRequest(request(u.action, u.resource), { identity });
+    if (d.decision === 'allowed') continue;
     const key = `${u.action} ${u.resource}`;
     const m = merged.get(key);
-    if (m) {
-      m.count += u.count;
-      m.refused ||= !u.allowed;
-    } else {
-      const entry = { action: u.action, resource: u.resource, count: u.count, refused: !u.allowed };
+    if (m) m.count += u.count;
+    else {
+      const entry = { action: u.action, resource: u.resource, count: u.count };
       merged.set(key, entry);
       missing.push(entry);
     }
   }
 
-  const used = usage.filter((u) => u.allowed);
+  const used = usage
+    .filter((u) => u.allowed)
+    .map((u) => ({
+      action: u.action.toLowerCase(),
+      prepared: prepareRequest(request(u.action, u.resource), { identity }),
+    }));
   const unused: UnusedGrant[] = [];
   for (const { name, policy: p } of current) {
     for (const st of p.statements) {
       if (st.effect !== 'Allow' || st.actions === null) continue;
-      const hits = used.filter((u) => {
-        const action = u.action.toLowerCase();
-        const actionHit = (st.actions ?? []).some((g) => matchGlob(g, action)) !== st.notAction;
-        if (!actionHit) return false;
-        const d = evaluateRequest(
-          { principal, action: u.action, resource: u.resource, context: createContext({}) },
-          { identity: [{ ...p, statements: [st], byService: new Map(), anyService: [st] }] },
-        );
-        return d.decision === 'allowed';
-      });
+      const hits = used.filter((u) => statementApplies(st, u.prepared) !== null);
       const patterns = (st.source.action ?? st.source.notAction ?? []).map((a) => a.value);
       if (st.notAction) {
         if (hits.length === 0)
@@ -277,7 +298,7 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
       }
       const idle = patterns.filter((pat, i) => {
         const g = st.actions?.[i];
-        return g !== undefined && !hits.some((u) => matchGlob(g, u.action.toLowerCase()));
+        return g !== undefined && !hits.some((u) => matchGlob(g, u.action));
       });
       if (idle.length > 0)
         unused.push({
@@ -290,9 +311,4 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
     }
   }
   return { policy, text, missing, unused, covered };
-}
-
-/** Whether a string is an ARN the generator can name as a resource (else the call used `*`). */
-export function isResourceArn(s: string): boolean {
-  return s === '*' || splitSegments(s).parts.length === 6;
 }

@@ -2,21 +2,22 @@
  * `irsa policy generate`: the least-privilege identity policy for what a role's sessions
  * actually did, read from the audit trail of the running server, checked by the policy
  * engine, with the diff against the role's current policies (what nothing used, what was
- * refused or is not allowed). The policy goes to standard output (or `--out`), the report
- * to standard error, so `irsa policy generate --role r > policy.json` works.
+ * refused and is still not allowed). The policy goes to standard output (or `--out`), the
+ * report to standard error, so `irsa policy generate --role r > policy.json` works. The role's
+ * calls are found by its ARN, on whichever account's resources they were made.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseSince } from '../../audit/log.js';
-import type { CloudTrailRecord, IrsaExplanation } from '../../audit/types.js';
+import type { TrailItem } from '../../audit/types.js';
 import type { RoleView } from '../../doctor/types.js';
 import { type GenerateResult, type Usage, generatePolicy } from '../../policy/generate.js';
 import { adminClient } from '../client.js';
 import { CliError, type Output } from '../io.js';
+import { trailQuery } from './trail.js';
 
 interface GenerateOptions {
   role: string;
-  account: string;
+  account?: string;
   since?: string;
   namespace?: string;
   serviceAccount?: string;
@@ -26,12 +27,6 @@ interface GenerateOptions {
   json?: boolean;
   endpoint?: string;
   data?: string;
-}
-
-interface TrailItem {
-  seq: number;
-  record: CloudTrailRecord;
-  irsaExplanation: IrsaExplanation;
 }
 
 /** The role's name and account, from a name or an ARN. */
@@ -47,15 +42,22 @@ export function roleRef(
   return { account, name: role, arn: `arn:aws:iam::${account}:role/${role}` };
 }
 
+/** The account of a role given by name without --account: irsakit's default account. */
+async function defaultAccount(): Promise<string> {
+  // the constant lives with the server's wiring, whose modules load only on this path
+  return (await import('../../server/aws-wiring.js')).DEFAULT_ACCOUNT;
+}
+
 /**
  * What the role's sessions did, from trail items: one usage per (action, resource, outcome),
- * counted. Only calls made with the role's own sessions count (not AssumeRole* calls for it).
+ * counted. Only calls made with the role's own sessions count (not AssumeRole* calls for it),
+ * on whichever account's resources.
  */
-export function usageOf(items: readonly TrailItem[], roleName: string): Usage[] {
+export function usageOf(items: readonly TrailItem[], roleArn: string): Usage[] {
   const byKey = new Map<string, Usage>();
   for (const i of items) {
     const issuer = i.record.userIdentity.sessionContext?.sessionIssuer;
-    if (i.record.userIdentity.type !== 'AssumedRole' || issuer?.userName !== roleName) continue;
+    if (i.record.userIdentity.type !== 'AssumedRole' || issuer?.arn !== roleArn) continue;
     for (const a of i.irsaExplanation.authorizations ?? []) {
       const key = `${a.action}\u0000${a.resource}\u0000${a.allowed}`;
       const u = byKey.get(key);
@@ -83,7 +85,7 @@ function report(r: GenerateResult, role: string, calls: number): string {
     lines.push('irsa: done or tried but not allowed by the current policies:');
     for (const m of r.missing)
       lines.push(
-        `  - ${m.action} on ${m.resource}${m.refused ? ` (refused ${m.count} time${m.count === 1 ? '' : 's'})` : ''}`,
+        `  - ${m.action} on ${m.resource} (refused ${m.count} time${m.count === 1 ? '' : 's'})`,
       );
   }
   if (r.unused.length === 0 && r.missing.length === 0)
@@ -103,7 +105,7 @@ export function registerPolicyCommands(
       'the least-privilege policy for what a role’s sessions did (from the audit trail), with the diff against its current policies',
     )
     .requiredOption('--role <role>', 'the role: a name (in --account) or an ARN')
-    .option('--account <id>', 'the role’s account, with a role name', '123456789012')
+    .option('--account <id>', 'the role’s account, with a role name (default: irsakit’s own)')
     .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
     .option('-n, --namespace <ns>', 'only calls from pods in this namespace')
     .option('-s, --service-account <sa>', 'only calls from pods running as this service account')
@@ -126,20 +128,24 @@ export function registerPolicyCommands(
       const threshold = Number(opts.prefixThreshold);
       if (!Number.isInteger(threshold) || threshold < 1)
         throw new CliError('--prefix-threshold takes a whole number from 1');
-      const ref = roleRef(opts.role, opts.account);
+      const q = trailQuery(
+        { namespace: opts.namespace, serviceAccount: opts.serviceAccount, since: opts.since },
+        new Date(),
+      );
+      // an ARN names its own account
+      const ref = roleRef(
+        opts.role,
+        opts.account ?? (opts.role.startsWith('arn:') ? '' : await defaultAccount()),
+      );
       const client = adminClient(opts);
-      const current = await client.request<RoleView>('GET', `/roles/${ref.account}/${ref.name}`);
-      const q = new URLSearchParams({ role: ref.name, account: ref.account, limit: '1000' });
-      if (opts.namespace) q.set('namespace', opts.namespace);
-      if (opts.serviceAccount) q.set('serviceAccount', opts.serviceAccount);
-      if (opts.since !== undefined) {
-        const since = parseSince(opts.since, new Date());
-        if (since === undefined)
-          throw new CliError(
-            `--since takes a duration (15m, 2h, 1d) or an ISO time, not \`${opts.since}\``,
-          );
-        q.set('since', String(since));
-      }
+      const { body: role } = await client.request<RoleView>(
+        'GET',
+        `/roles/${ref.account}/${encodeURIComponent(ref.name)}`,
+      );
+      // by the role's exact ARN: its sessions' calls on any account's resources (a
+      // cross-account call's record is in the resource owner's account)
+      q.set('role', role.arn);
+      q.set('limit', '1000');
       const items: TrailItem[] = [];
       for (;;) {
         const page = await client.request<{ items: TrailItem[] }>('GET', `/trail?${q.toString()}`);
@@ -148,9 +154,8 @@ export function registerPolicyCommands(
         if (page.body.items.length < 1000 || !last) break;
         q.set('before', String(last.seq));
       }
-      const usage = usageOf(items, ref.name);
+      const usage = usageOf(items, role.arn);
       const calls = usage.reduce((n, u) => n + u.count, 0);
-      const role = current.body;
       const documents = [...role.inline, ...role.attached].filter((p) => p.document !== undefined);
       const result = generatePolicy(usage, {
         roleArn: role.arn,

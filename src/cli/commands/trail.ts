@@ -6,29 +6,26 @@
  */
 import type { Command } from 'commander';
 import { parseSince } from '../../audit/log.js';
-import { trailJson, trailLine } from '../../audit/render.js';
-import type { StoredEvent } from '../../audit/types.js';
-import { readAdminToken, resolveDataDir, resolveEndpoint } from '../../common/data-dir.js';
-import { adminClient } from '../client.js';
+import { type RenderedEvent, trailJson, trailLine } from '../../audit/render.js';
+import type { TrailItem } from '../../audit/types.js';
+import { type AdminClient, adminClient } from '../client.js';
 import { CliError, type Output } from '../io.js';
 
-interface TrailOptions {
+/** The filters of the admin API's `/trail`, as the options give them (`since` unparsed). */
+export interface TrailFilters {
+  role?: string | undefined;
+  namespace?: string | undefined;
+  serviceAccount?: string | undefined;
+  errors?: boolean | undefined;
+  since?: string | undefined;
+}
+
+interface TrailOptions extends TrailFilters {
   follow?: boolean;
-  role?: string;
-  namespace?: string;
-  serviceAccount?: string;
-  errors?: boolean;
-  since?: string;
   limit?: string;
   json?: boolean;
   endpoint?: string;
   data?: string;
-}
-
-interface TrailItem {
-  seq: number;
-  record: StoredEvent['record'];
-  irsaExplanation: StoredEvent['explanation'];
 }
 
 interface TrailPage {
@@ -39,17 +36,15 @@ interface TrailPage {
 /** How long one follow request waits on the server for new events. */
 const FOLLOW_WAIT_SECONDS = 25;
 
-function stored(i: TrailItem): StoredEvent {
-  return {
-    seq: i.seq,
-    record: i.record,
-    explanation: i.irsaExplanation,
-    index: { timeMs: Date.parse(i.record.eventTime) },
-  };
+function rendered(i: TrailItem): RenderedEvent {
+  return { record: i.record, explanation: i.irsaExplanation };
 }
 
-/** The admin API query of the filters. */
-export function trailQuery(opts: TrailOptions, now: Date): URLSearchParams {
+/**
+ * The admin API query of the filters (`irsa trail`, `irsa policy generate`); `--since` that
+ * is neither a duration nor an ISO time is a usage error.
+ */
+export function trailQuery(opts: TrailFilters, now: Date): URLSearchParams {
   const q = new URLSearchParams();
   if (opts.role) q.set('role', opts.role);
   if (opts.namespace) q.set('namespace', opts.namespace);
@@ -108,7 +103,7 @@ export function registerTrailCommand(
       const client = adminClient(opts);
       const q = trailQuery(opts, new Date());
       const print = (i: TrailItem) =>
-        io.out(opts.json ? trailJson(stored(i)) : trailLine(stored(i)));
+        io.out(opts.json ? trailJson(rendered(i)) : trailLine(rendered(i)));
       q.set('limit', String(limitOf(opts.limit, opts.follow ? 20 : 100)));
       const first = await client.request<TrailPage>('GET', `/trail?${q.toString()}`);
       for (const i of [...first.body.items].reverse()) print(i);
@@ -116,21 +111,18 @@ export function registerTrailCommand(
         setExit(0);
         return;
       }
-      await follow(opts, q, first.body.latest, print);
+      await follow(client, q, first.body.latest, print);
       setExit(0);
     });
 }
 
 /** Long-polls for new events until SIGINT/SIGTERM. */
 async function follow(
-  opts: TrailOptions,
+  client: AdminClient,
   q: URLSearchParams,
   start: number,
   print: (i: TrailItem) => void,
 ): Promise<void> {
-  const dir = resolveDataDir(opts.data);
-  const token = readAdminToken(dir) ?? '';
-  const endpoint = resolveEndpoint(opts.endpoint, dir);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -143,16 +135,14 @@ async function follow(
       q.set('after', String(after));
       let page: TrailPage;
       try {
-        const res = await fetch(`${endpoint}/_irsa/v1/trail?${q.toString()}`, {
-          headers: { Authorization: `Bearer ${token}` },
-          signal: stop.signal,
-        });
-        if (!res.ok) throw new CliError(`the server answered HTTP ${res.status}`, 1);
-        page = (await res.json()) as TrailPage;
+        page = (
+          await client.request<TrailPage>('GET', `/trail?${q.toString()}`, undefined, {
+            signal: stop.signal,
+          })
+        ).body;
       } catch (e) {
         if (stop.signal.aborted) return;
-        if (e instanceof CliError) throw e;
-        throw new CliError(`lost irsakit at ${endpoint}: ${(e as Error).message}`, 1);
+        throw e;
       }
       for (const i of page.items) {
         print(i);

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { whyText } from '../../audit/render.js';
-import type { StoredEvent } from '../../audit/types.js';
+import type { TrailItem } from '../../audit/types.js';
 import { adminClient } from '../client.js';
 import type { Output } from '../io.js';
 
@@ -29,21 +29,14 @@ export function registerWhyCommand(
     )
     .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
     .action(async (id: string, opts: { json?: boolean; endpoint?: string; data?: string }) => {
-      const r = await adminClient(opts).request<{
-        seq: number;
-        record: StoredEvent['record'];
-        irsaExplanation: StoredEvent['explanation'];
-      }>('GET', `/trail/${encodeURIComponent(id.trim())}`);
-      const e: StoredEvent = {
-        seq: r.body.seq,
-        record: r.body.record,
-        explanation: r.body.irsaExplanation,
-        index: { timeMs: Date.parse(r.body.record.eventTime) },
-      };
+      const { body: item } = await adminClient(opts).request<TrailItem>(
+        'GET',
+        `/trail/${encodeURIComponent(id.trim())}`,
+      );
       io.out(
         opts.json
-          ? JSON.stringify({ ...e.record, irsaExplanation: e.explanation }, null, 2)
-          : whyText(e),
+          ? JSON.stringify({ ...item.record, irsaExplanation: item.irsaExplanation }, null, 2)
+          : whyText({ record: item.record, explanation: item.irsaExplanation }),
       );
       setExit(0);
     });
