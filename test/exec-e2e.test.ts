@@ -3,13 +3,13 @@
  * the seed's role and provider made with the AWS CLI, then the seeds' programs run unmodified
  * as a container of the pod — `aws sts get-caller-identity`, the boto3 script, a Node program
  * on the JS SDK's default chain — with the caller's own AWS credentials in the shell, which
- * must not reach them. Exit codes, signals, the token file, and pods without IRSA env.
- * The S3 variants run once the edge serves S3 (skipped while ListBuckets says NotImplemented).
+ * must not reach them, and S3 answers them as the role (a bucket the admin made is listed, a
+ * bucket the role may not make is refused with the role's ARN). Exit codes, signals, the
+ * token file, and pods without IRSA env.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT, type Harness, ROOT, type Run, startHarness } from './support/harness.js';
@@ -18,8 +18,8 @@ import { ACCOUNT, type Harness, ROOT, type Run, startHarness } from './support/h
 vi.setConfig({ testTimeout: 180_000 });
 
 let h: Harness;
-let s3 = false;
-const NO_S3 = 'the edge serves no S3 yet (ListBuckets answers NotImplemented)';
+/** a bucket the admin makes, for the role's listings to show */
+const BUCKET = 'irsa-exec-seen';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-app-role`;
 const ASSUMED = /^arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+$/;
 const seed = (n: string) => readFileSync(join(ROOT, '../shared/seeds', n), 'utf8');
@@ -53,12 +53,9 @@ beforeAll(async () => {
     example('s3-reader-pod.yaml'),
   ]);
   expect(applied.stderr).toBe('');
-  try {
-    await new S3Client({ ...h.sdk(), forcePathStyle: true }).send(new ListBucketsCommand({}));
-    s3 = true;
-  } catch (e) {
-    s3 = (e as { name?: string }).name !== 'NotImplemented';
-  }
+  const mb = await h.aws(['s3', 'mb', `s3://${BUCKET}`]);
+  expect(mb.stderr).toBe('');
+  expect(mb.code).toBe(0);
 }, 120_000);
 
 afterAll(() => h?.close());
@@ -131,15 +128,22 @@ describe('the seeds’ programs under irsa exec', () => {
     );
   });
 
-  it('aws s3 ls (the seed pod’s command)', async (ctx) => {
-    ctx.skip(!s3, NO_S3);
-    const r = await inPod(['aws', 's3', 'ls']);
-    expect(r.stderr).toBe('');
+  it('aws s3 ls (the seed pod’s command), as the role: a bucket it may not make is refused', async () => {
+    // the caller's admin may make buckets; AmazonS3ReadOnlyAccess may not, and S3 names the
+    // principal it refused
+    const r = await inPod([
+      'sh',
+      '-c',
+      'aws s3 ls && echo listed; aws s3 mb s3://irsa-exec-refused; echo "mb $?"',
+    ]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^\\S+ \\S+ ${BUCKET}\\nlisted\\nmb 1\\n$`));
+    expect(r.stderr).toMatch(
+      /^make_bucket failed: s3:\/\/irsa-exec-refused An error occurred \(AccessDenied\) when calling the CreateBucket operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+ is not authorized to perform: s3:CreateBucket on resource: "arn:aws:s3:::irsa-exec-refused" because no identity-based policy allows the s3:CreateBucket action\n$/,
+    );
   });
 
-  it('the seed’s s3_reader.py, verbatim', async (ctx) => {
-    ctx.skip(!s3, NO_S3);
+  it('the seed’s s3_reader.py, verbatim', async () => {
     const s = seed('001_fc2ddaed615f7002.txt');
     const start = s.indexOf('# s3_reader.py');
     const script = s.slice(start, s.indexOf('```', start));
@@ -147,12 +151,13 @@ describe('the seeds’ programs under irsa exec', () => {
     const r = await inPod(['python3', join(h.home, 's3_reader.py')]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(
-      /^Account: 123456789012\nUser ARN: arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+\n\nS3 Buckets:\n/,
+      new RegExp(
+        `^Account: 123456789012\\nUser ARN: ${ASSUMED.source.slice(1, -1)}\\n\\nS3 Buckets:\\n  - ${BUCKET}\\n$`,
+      ),
     );
   });
 
-  it('client-s3 ListBuckets on the default chain', async (ctx) => {
-    ctx.skip(!s3, NO_S3);
+  it('client-s3 ListBuckets on the default chain', async () => {
     const program = [
       "import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';",
       'const out = await new S3Client({ forcePathStyle: true }).send(new ListBucketsCommand({}));',
@@ -160,7 +165,8 @@ describe('the seeds’ programs under irsa exec', () => {
     ].join('\n');
     const r = await inPod([process.execPath, '--input-type=module', '-e', program]);
     expect(r.stderr).not.toMatch(/Error/);
-    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).map((b: { Name: string }) => b.Name)).toEqual([BUCKET]);
   });
 });
 
@@ -329,7 +335,7 @@ describe('pods without IRSA env still run, with the reason and the fix', () => {
     const r = await exec(['-n', 'production', '--pod', 'late-pod', '--', 'true']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
-      /it was admitted at \S+, before ServiceAccount production\/late had its eks\.amazonaws\.com\/role-arn annotation, and the webhook never changes a running pod; re-create it: irsa delete pod late-pod -n production, then apply it again/,
+      /it was admitted at \S+, before ServiceAccount production\/late had its eks\.amazonaws\.com\/role-arn annotation, and the webhook never changes a running pod; fix: re-create the pod: irsa delete pod late-pod -n production, then irsa apply -f <its manifest>;/,
     );
   });
 });

@@ -550,3 +550,83 @@ except botocore.exceptions.ClientError as e:
     expect(fresh.stdout.trim()).toBe('production-reports');
   }, 180_000);
 });
+
+describe('irsa exec with a Pod Identity pod', () => {
+  it('points the pod’s agent URI at the edge: the AWS CLI gets the association’s role', async () => {
+    // the env and volume the webhook's Pod Identity mode injects (the local cluster's
+    // admission does IRSA only, so the manifest carries them)
+    const pod = `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: pi-app, namespace: production}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pi-pod, namespace: production}
+spec:
+  serviceAccountName: pi-app
+  containers:
+  - name: app
+    image: amazon/aws-cli
+    env:
+    - {name: AWS_STS_REGIONAL_ENDPOINTS, value: regional}
+    - {name: AWS_DEFAULT_REGION, value: us-east-1}
+    - {name: AWS_REGION, value: us-east-1}
+    - {name: AWS_CONTAINER_CREDENTIALS_FULL_URI, value: "http://169.254.170.23/v1/credentials"}
+    - {name: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, value: /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token}
+    volumeMounts:
+    - {name: eks-pod-identity-token, mountPath: /var/run/secrets/pods.eks.amazonaws.com/serviceaccount, readOnly: true}
+  volumes:
+  - name: eks-pod-identity-token
+    projected:
+      sources:
+      - serviceAccountToken: {audience: pods.eks.amazonaws.com, expirationSeconds: 86400, path: eks-pod-identity-token}
+`;
+    const file = join(h.home, 'pi-pod.yaml');
+    writeFileSync(file, pod);
+    const applied = await h.irsa(['apply', '-f', file]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const mk = await h.aws([
+      'iam',
+      'create-role',
+      '--role-name',
+      'exec-pod-role',
+      '--assume-role-policy-document',
+      podTrust(['sts:AssumeRole', 'sts:TagSession']),
+    ]);
+    expect(mk.code, mk.stderr).toBe(0);
+    const assoc = await h.aws([
+      'eks',
+      'create-pod-identity-association',
+      '--cluster-name',
+      'demo',
+      '--namespace',
+      'production',
+      '--service-account',
+      'pi-app',
+      '--role-arn',
+      role('exec-pod-role'),
+    ]);
+    expect(assoc.code, assoc.stderr).toBe(0);
+    const r = await h.irsa([
+      'exec',
+      '-n',
+      'production',
+      '--pod',
+      'pi-pod',
+      '--',
+      'sh',
+      '-c',
+      'echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"; aws sts get-caller-identity --query Arn --output text',
+    ]);
+    // no warning: the edge serves the agent's endpoint
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [uri, arn] = r.stdout.trim().split('\n');
+    expect(uri).toBe(`${h.server.edge.replace(/\/+$/, '')}/v1/credentials`);
+    expect(arn).toMatch(
+      new RegExp(
+        `^arn:aws:sts::${ACCOUNT}:assumed-role/exec-pod-role/eks-demo-pi-pod-[0-9a-f]{16}$`,
+      ),
+    );
+  }, 180_000);
+});

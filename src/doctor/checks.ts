@@ -7,6 +7,7 @@
  */
 import { lintPolicy } from '../policy/lint/index.js';
 import { nearest } from '../policy/nearest.js';
+import { IRSA_VOLUME_NAME } from '../webhook/options.js';
 import {
   TITLES,
   check,
@@ -19,11 +20,11 @@ import {
 } from './checks-iam.js';
 import {
   type Derived,
-  IRSA_VOLUME,
   ROLE_ARN_ANNOTATION,
   containersOf,
   derive,
   podServiceAccount,
+  recreateFix,
   tokenVolume,
 } from './derive.js';
 import { simulatePermission } from './permissions.js';
@@ -48,12 +49,6 @@ const label = (p: PodView) =>
     : `pod ${podName(p)}`;
 
 const runs = (p: PodView) => (p.manifest && p.deployment ? 'run' : 'runs');
-
-/** How to get a pod admitted afresh: a Deployment restarts, a bare pod is re-created. */
-export function recreateFix(p: PodView, ns: string): string {
-  if (p.deployment) return `irsa rollout restart deployment/${p.deployment} -n ${ns}`;
-  return `re-create the pod: irsa delete pod ${podName(p)} -n ${ns}, then irsa apply -f <its manifest>`;
-}
 
 function checkPodServiceAccount(d: Derived): CheckResult {
   const id = 'pod-service-account';
@@ -164,7 +159,7 @@ function checkPodEnv(d: Derived): CheckResult {
       goods.push(`${label(p)} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI)`);
       continue;
     }
-    const volume = tokenVolume(p.object, IRSA_VOLUME);
+    const volume = tokenVolume(p.object, IRSA_VOLUME_NAME);
     const missing: string[] = [];
     for (const c of containers) {
       const need = ['AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'].filter((n) => !c.env.get(n));
@@ -175,21 +170,21 @@ function checkPodEnv(d: Derived): CheckResult {
           warns.push(
             `container ${q(c.name)} of ${label(p)} has AWS_ROLE_ARN=${roleEnv}, not the annotation's ${d.roleArn}`,
           );
-        if (!c.mounts.some((m) => m.name === IRSA_VOLUME))
-          missing.push(`container ${q(c.name)} does not mount volume ${IRSA_VOLUME}`);
+        if (!c.mounts.some((m) => m.name === IRSA_VOLUME_NAME))
+          missing.push(`container ${q(c.name)} does not mount volume ${IRSA_VOLUME_NAME}`);
       }
       if (!c.env.get('AWS_REGION') && !c.env.get('AWS_DEFAULT_REGION'))
         warns.push(
           `container ${q(c.name)} has no AWS_REGION (the SDKs then need one from elsewhere)`,
         );
     }
-    if (!volume) missing.push(`no projected volume ${IRSA_VOLUME} with a serviceAccountToken`);
+    if (!volume) missing.push(`no projected volume ${IRSA_VOLUME_NAME} with a serviceAccountToken`);
     else if (volume.expirationSeconds !== undefined && volume.expirationSeconds < 600)
       missing.push(`the token's expirationSeconds ${volume.expirationSeconds} is under 600`);
     if (missing.length > 0) problems.push(`${label(p)}: ${missing.join('; ')}`);
     else
       goods.push(
-        `${label(p)}: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume ${IRSA_VOLUME} (audience ${volume?.audience ?? 'the API server’s'}, ${volume?.expirationSeconds ?? 3600}s)${p.manifest ? ' once admitted' : ''}`,
+        `${label(p)}: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume ${IRSA_VOLUME_NAME} (audience ${volume?.audience ?? 'the API server’s'}, ${volume?.expirationSeconds ?? 3600}s)${p.manifest ? ' once admitted' : ''}`,
       );
   }
   if (problems.length > 0) {

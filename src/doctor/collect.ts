@@ -14,10 +14,7 @@ import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from '../iam/aws-managed/
 import { IamRepo } from '../iam/repo.js';
 import type { ManagedPolicyDoc } from '../iam/types.js';
 import type { Store } from '../store/types.js';
-import { serviceAccountSettings } from '../webhook/mutate.js';
-import { defaultWebhookOptions } from '../webhook/options.js';
-import type { ServiceAccount } from '../webhook/types.js';
-import { containersOf, parseRoleArnParts, podServiceAccount } from './derive.js';
+import { parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
 import type { DoctorSnapshot, PodView, PolicyView, RoleView } from './types.js';
 
 export interface DoctorQuery {
@@ -118,20 +115,8 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
       const sa = saName
         ? await found(c.get(cluster.name, 'ServiceAccount', ns, saName))
         : undefined;
-      let roleArn = '';
-      if (sa) {
-        roleArn = serviceAccountSettings(
-          { ...(sa as ServiceAccount), metadata: { ...sa.metadata, name: saName as string } },
-          defaultWebhookOptions(),
-        ).roleArn;
-      }
-      if (!roleArn)
-        roleArn =
-          pods
-            .flatMap((p) => containersOf(p.object))
-            .find((x) => x.env.get('AWS_ROLE_ARN'))
-            ?.env.get('AWS_ROLE_ARN') ?? '';
-      const role = parseRoleArnParts(roleArn);
+      const roleArn = roleArnOf(sa, pods)?.arn;
+      const role = roleArn ? parseRoleArnParts(roleArn) : undefined;
       const iam: DoctorSnapshot['iam'] = {};
       if (role) {
         const repo = new IamRepo(deps.store, aws);

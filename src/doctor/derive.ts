@@ -6,14 +6,18 @@
 import type { KubeObject } from '../cluster/manifests.js';
 import { providerKeyPrefix } from '../policy/web-identity.js';
 import { type ServiceAccountSettings, serviceAccountSettings } from '../webhook/mutate.js';
-import { defaultWebhookOptions } from '../webhook/options.js';
+import {
+  DEFAULT_ANNOTATION_PREFIX,
+  DEFAULT_TOKEN_AUDIENCE,
+  IRSA_VOLUME_NAME,
+  defaultWebhookOptions,
+} from '../webhook/options.js';
 import type { ServiceAccount } from '../webhook/types.js';
 import { type TrustAnalysis, analyzeTrust } from './trust.js';
 import type { DoctorSnapshot, PodView, ProviderView } from './types.js';
 
-export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
-export const IRSA_VOLUME = 'aws-iam-token';
-export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
+/** the annotation naming a ServiceAccount's role (the webhook's default prefix) */
+export const ROLE_ARN_ANNOTATION = `${DEFAULT_ANNOTATION_PREFIX}/role-arn`;
 
 export interface ParsedRoleArn {
   partition: string;
@@ -90,6 +94,20 @@ export function tokenVolume(
   return undefined;
 }
 
+/**
+ * How to get a pod admitted afresh: a Deployment restarts, a bare pod is re-created. (Doctor's
+ * fix, and `irsa exec`'s for a pod admitted before its ServiceAccount's annotation.)
+ *
+ * @example
+ * recreateFix({ object: pod }, 'production')
+ * // → 're-create the pod: irsa delete pod s3-reader -n production, then irsa apply -f <its manifest>'
+ */
+export function recreateFix(p: Pick<PodView, 'object' | 'deployment'>, ns: string): string {
+  if (p.deployment) return `irsa rollout restart deployment/${p.deployment} -n ${ns}`;
+  const name = p.object.metadata?.name ?? '?';
+  return `re-create the pod: irsa delete pod ${name} -n ${ns}, then irsa apply -f <its manifest>`;
+}
+
 /** The ServiceAccount a pod runs as (the admission plugin's default: `default`). */
 export function podServiceAccount(pod: KubeObject): string {
   const spec = pod.spec ?? {};
@@ -120,11 +138,29 @@ export interface Derived {
   trust?: TrustAnalysis | undefined;
 }
 
-function podRoleArn(pods: PodView[]): string | undefined {
+/**
+ * The role a ServiceAccount's pods get: its role-arn annotation as the webhook reads it, else
+ * the first `AWS_ROLE_ARN` a container of its pods sets (a pod admitted with an older
+ * annotation, or one that names its role itself). Undefined when neither says.
+ *
+ * @example
+ * roleArnOf(sa, pods) // → { arn: 'arn:aws:iam::123456789012:role/s3-app-role', source: 'annotation' }
+ */
+export function roleArnOf(
+  sa: KubeObject | null | undefined,
+  pods: readonly Pick<PodView, 'object'>[],
+): { arn: string; source: 'annotation' | 'pod' } | undefined {
+  const annotated = sa
+    ? serviceAccountSettings(
+        { ...(sa as ServiceAccount), metadata: { ...sa.metadata, name: sa.metadata?.name ?? '' } },
+        defaultWebhookOptions(),
+      ).roleArn
+    : '';
+  if (annotated) return { arn: annotated, source: 'annotation' };
   for (const p of pods)
     for (const c of containersOf(p.object)) {
       const v = c.env.get('AWS_ROLE_ARN');
-      if (v) return v;
+      if (v) return { arn: v, source: 'pod' };
     }
   return undefined;
 }
@@ -182,18 +218,15 @@ export function derive(s: DoctorSnapshot): Derived {
         annotationWarnings,
       )
     : undefined;
-  let roleArn: string | undefined = settings?.roleArn || undefined;
-  let roleArnSource: Derived['roleArnSource'] = roleArn ? 'annotation' : undefined;
-  if (!roleArn) {
-    roleArn = podRoleArn(s.pods);
-    if (roleArn) roleArnSource = 'pod';
-  }
+  const found = roleArnOf(sa, s.pods);
+  const roleArn = found?.arn;
+  const roleArnSource: Derived['roleArnSource'] = found?.source;
   const role = roleArn ? parseRoleArnParts(roleArn) : undefined;
   const issuerInfo = s.issuer ?? guessIssuer(s);
   const issuer = issuerInfo?.url;
-  let audience = settings?.audience || DEFAULT_AUDIENCE;
+  let audience = settings?.audience || DEFAULT_TOKEN_AUDIENCE;
   for (const p of s.pods) {
-    const v = tokenVolume(p.object, IRSA_VOLUME);
+    const v = tokenVolume(p.object, IRSA_VOLUME_NAME);
     if (v?.audience) {
       audience = v.audience;
       break;

@@ -6,12 +6,11 @@
  * spec/iam-policy.md §10), with the deciding or the nearest statement named. Pure.
  */
 import { parseArn } from '../policy/arn.js';
-import { type CompiledPolicy, compilePolicy } from '../policy/compile-policy.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { createContext } from '../policy/context.js';
 import { explainRequest } from '../policy/explain.js';
-import { parsePolicy } from '../policy/parse-policy.js';
-import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
-import { validatePolicy } from '../policy/validate-policy.js';
+import { loadPolicy } from '../policy/index.js';
+import type { MatchedStatement } from '../policy/types.js';
 import type { PolicyView, RoleView } from './types.js';
 
 export const DOCTOR_SESSION_NAME = 'irsa-doctor';
@@ -36,18 +35,14 @@ export type PermissionVerdict =
 
 function load(
   p: PolicyView,
-  kind: PolicySetKind,
+  kind: 'identity' | 'boundary',
   label: string,
 ): { policy?: CompiledPolicy; problem?: string } {
   if (p.document === undefined)
     return { problem: `${label} \`${p.name}\` is unknown${p.unknown ? ` (${p.unknown})` : ''}` };
-  const parsed = parsePolicy(p.document, { type: kind === 'boundary' ? 'boundary' : 'identity' });
-  if (!parsed.ok) return { problem: `${label} \`${p.name}\`: ${parsed.error.message}` };
-  const bad = validatePolicy(parsed.document, kind === 'boundary' ? 'boundary' : 'identity', {
-    mode: 'evaluate',
-  })[0];
-  if (bad) return { problem: `${label} \`${p.name}\`: ${bad.message}` };
-  return { policy: compilePolicy(parsed.document, { id: p.name, kind }) };
+  const r = loadPolicy(p.document, kind, { id: p.name, mode: 'evaluate' });
+  if (!r.ok) return { problem: `${label} \`${p.name}\`: ${r.error.message}` };
+  return { policy: r.policy };
 }
 
 function name(m: MatchedStatement): string {

@@ -209,6 +209,30 @@ describe('static doctor', () => {
     expect(by.permissions.detail).toMatch(/allowed by `permissions\.json`/);
   });
 
+  it('takes the role a pod names itself when the ServiceAccount names none, as live doctor does', () => {
+    const unannotated = (t: string) =>
+      t
+        .replace(
+          '  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n',
+          '',
+        )
+        .replace(
+          '            - name: AWS_REGION\n',
+          '            - name: AWS_ROLE_ARN\n              value: arn:aws:iam::123456789012:role/s3-app-role\n            - name: AWS_REGION\n',
+        );
+    const snap = staticSnapshot(
+      [file('s3-app.yaml', unannotated), file('trust-policy.json')],
+      { now: NOW },
+      AWS_MANAGED_POLICIES,
+    );
+    expect(snap.serviceAccount?.metadata?.annotations).toBeUndefined();
+    expect(snap.iam.role).toMatchObject({
+      arn: 'arn:aws:iam::123456789012:role/s3-app-role',
+      name: 's3-app-role',
+      source: 'trust-policy.json',
+    });
+  });
+
   it('reads the role from a state whose role sits in a module', () => {
     const { r, by } = statuses([file('s3-app.yaml'), file('terraform-state.json')], {
       now: NOW,

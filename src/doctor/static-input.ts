@@ -14,7 +14,7 @@ import { applyJsonPatch } from '../webhook/json-patch.js';
 import { mutatePod } from '../webhook/mutate.js';
 import { defaultWebhookOptions } from '../webhook/options.js';
 import type { Pod, ServiceAccount } from '../webhook/types.js';
-import { ROLE_ARN_ANNOTATION, parseRoleArnParts, podServiceAccount } from './derive.js';
+import { ROLE_ARN_ANNOTATION, parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
 import { readTerraform, terraformIam, type TfIam } from './terraform.js';
 import type { DoctorSnapshot, PodView, RoleView } from './types.js';
 
@@ -204,9 +204,6 @@ export function staticSnapshot(
     (saName === 'default'
       ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } }
       : undefined);
-  const roleArn = saObject?.metadata?.annotations?.[ROLE_ARN_ANNOTATION];
-  const parsedRole = roleArn ? parseRoleArnParts(roleArn) : undefined;
-
   const providers = inputs.terraform.flatMap((t) => t.providers);
   const issuer = opts.issuer
     ? { url: opts.issuer.replace(/\/+$/, ''), source: '--issuer' }
@@ -257,6 +254,8 @@ export function staticSnapshot(
   }
 
   // the role: Terraform's, else the policy files
+  const roleArn = roleArnOf(saObject, pods)?.arn;
+  const parsedRole = roleArn ? parseRoleArnParts(roleArn) : undefined;
   let role: RoleView | undefined;
   const tfRoles = inputs.terraform.flatMap((t) => t.roles);
   if (parsedRole) {

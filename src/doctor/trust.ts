@@ -8,20 +8,15 @@
  * near misses get a "did you mean". Pure.
  */
 import { conditionHolds } from '../policy/conditions.js';
-import {
-  type CompiledPolicy,
-  type CompiledStatement,
-  compilePolicy,
-} from '../policy/compile-policy.js';
+import type { CompiledPolicy, CompiledStatement } from '../policy/compile-policy.js';
 import { createContext } from '../policy/context.js';
 import { prepareRequest } from '../policy/evaluate.js';
 import { type Explanation, explainRequest } from '../policy/explain.js';
 import { matchGlob } from '../policy/glob.js';
+import { loadPolicy } from '../policy/index.js';
 import { nearest } from '../policy/nearest.js';
-import { parsePolicy } from '../policy/parse-policy.js';
 import { principalGrant } from '../policy/principal.js';
 import type { ConditionClause } from '../policy/types.js';
-import { validatePolicy } from '../policy/validate-policy.js';
 import {
   providerKeyPrefix,
   webIdentityKeys,
@@ -90,19 +85,12 @@ export function statementLabel(st: { index: number; sid?: string | undefined }):
  * if (t.ok) t.explanation.decision; // 'allowed'
  */
 export function analyzeTrust(q: TrustQuery): TrustAnalysis {
-  const parsed = parsePolicy(q.policy, { type: 'trust' });
-  if (!parsed.ok) {
-    const e = parsed.error;
+  const loaded = loadPolicy(q.policy, 'trust', { id: 'trust policy', mode: 'evaluate' });
+  if (!loaded.ok) {
+    const e = loaded.error;
     return { ok: false, error: `${e.code}: ${e.message}${e.detail ? ` (${e.detail})` : ''}` };
   }
-  const problem = validatePolicy(parsed.document, 'trust', { mode: 'evaluate' })[0];
-  if (problem) {
-    return {
-      ok: false,
-      error: `${problem.code}: ${problem.message}${problem.detail ? ` (${problem.detail})` : ''}`,
-    };
-  }
-  const policy = compilePolicy(parsed.document, { id: 'trust policy', kind: 'resource' });
+  const policy = loaded.policy;
   const request = {
     principal: webIdentityPrincipal(q.providerArn),
     action: WEB_IDENTITY_ACTION,

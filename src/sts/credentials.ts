@@ -22,6 +22,7 @@ import {
   randomFillSync,
 } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
+import { deepFreeze } from './freeze.js';
 import type { ServerKey } from './server-key.js';
 import type { IssuedCredentials, OpenResult, RandomSource, StsSession } from './types.js';
 
@@ -242,14 +243,6 @@ export class CredentialSealer {
     }
     return looksLikeSession(parsed) ? parsed : undefined;
   }
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }
 
 function aad(accessKeyId: string): Buffer {

@@ -80,16 +80,23 @@ export async function authorizeOrThrow(
   });
 }
 
-/** compiled trust policies by (frozen, shared) role record, from the directory's snapshot */
-const trustByRecord = new WeakMap<RoleRecord, CompiledPolicy | undefined>();
+/**
+ * compiled trust policies per cache, by (frozen, shared) role record from the directory's
+ * snapshot: a record skips the text lookup, and each cache keeps what it compiled itself
+ */
+const trustByRecord = new WeakMap<PolicyCache, WeakMap<RoleRecord, CompiledPolicy | undefined>>();
 
 /** The role's trust policy, compiled; undefined when IAM holds one that cannot be read. */
 export function trustPolicyOf(role: RoleRecord, cache: PolicyCache): CompiledPolicy | undefined {
   const frozen = Object.isFrozen(role);
-  if (frozen && trustByRecord.has(role)) return trustByRecord.get(role);
+  let byRecord = trustByRecord.get(cache);
+  if (frozen && byRecord?.has(role)) return byRecord.get(role);
   const r = cache.load(role.assumeRolePolicyDocument, 'trust', `${role.arn} trust policy`);
   const policy = r.ok ? r.policy : undefined;
-  if (frozen) trustByRecord.set(role, policy);
+  if (frozen) {
+    if (!byRecord) trustByRecord.set(cache, (byRecord = new WeakMap()));
+    byRecord.set(role, policy);
+  }
   return policy;
 }
 

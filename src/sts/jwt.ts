@@ -2,8 +2,9 @@
  * The JOSE pieces both token checks share (web identity for STS, pod identity for EKS Auth):
  * decoding a compact JWS without trusting it, and verifying its signature with candidate
  * JWKs for one of the accepted algorithms. node:crypto does the cryptography (a `KeyObject`
- * per JWK, verified synchronously: no WebCrypto round trip per token); only the public
- * members of a JWK are ever imported, and nothing here reads `jku`, `x5u` or `jwk` headers.
+ * per JWK, verified synchronously: no WebCrypto round trip per token); a JWK is imported as a
+ * public key only, an ES key must be on its algorithm's curve, and nothing here reads `jku`,
+ * `x5u` or `jwk` headers.
  *
  * Both results are pure functions of their inputs and are kept, bounded: a decoded token by
  * its text (frozen, so no reader changes another's copy), a verified signature by its token
@@ -12,6 +13,7 @@
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { JWK } from 'jose';
+import { deepFreeze } from './freeze.js';
 import type { WebIdentityAlg } from './oidc-keys.js';
 
 export type Claims = Record<string, unknown>;
@@ -26,14 +28,6 @@ const CACHE_MAX = 10_000;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 const decoded = new Map<string, DecodedToken>();
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 function jsonObject(segment: string, what: string): Claims {
   let v: unknown;
@@ -93,18 +87,21 @@ const HASH: Record<WebIdentityAlg, string> = {
   ES384: 'sha384',
   ES512: 'sha512',
 };
+/** RFC 7518 §3.4: each ES algorithm has its one curve (node:crypto's names) */
+const CURVE: Partial<Record<WebIdentityAlg, string>> = {
+  ES256: 'prime256v1',
+  ES384: 'secp384r1',
+  ES512: 'secp521r1',
+};
 /** RFC 7518 §3.3: RSA keys of at least 2048 bits */
 const MIN_RSA_BITS = 2048;
 
 function importPublic(jwk: JWK): KeyObject {
   let key = imported.get(jwk);
   if (!key) {
-    // only the public members: a JWKS that leaks `d` must not turn into a private key here
-    const { kty, n, e, crv, x, y } = jwk;
-    const members = Object.fromEntries(
-      Object.entries({ kty, n, e, crv, x, y }).filter(([, v]) => v !== undefined),
-    );
-    key = createPublicKey({ key: members as never, format: 'jwk' });
+    // a public KeyObject whatever the JWK holds: createPublicKey reads the public members
+    // only, so a JWKS that leaks `d` never turns into a private key here
+    key = createPublicKey({ key: jwk as never, format: 'jwk' });
     imported.set(jwk, key);
   }
   return key;
@@ -118,7 +115,15 @@ function verifyWith(jwk: JWK, alg: WebIdentityAlg, signed: Buffer, signature: Bu
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS)
       throw new Error(`${alg} requires key modulusLength to be ${MIN_RSA_BITS} bits or larger`);
-  } else if (key.asymmetricKeyType !== 'ec') throw new Error(`${alg} needs an EC key`);
+  } else {
+    if (key.asymmetricKeyType !== 'ec') throw new Error(`${alg} needs an EC key`);
+    // a P-384 key must not verify a token that says ES256 (nor any other pairing)
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve !== CURVE[alg])
+      throw new Error(
+        `${alg} needs a key on curve ${CURVE[alg]}, not ${curve ?? 'an unnamed curve'}`,
+      );
+  }
   const ok = verify(
     HASH[alg],
     signed,

@@ -7,20 +7,13 @@
  * Entries are frozen: callers share them.
  */
 import type { IamDirectory } from '../iam/directory.js';
+import { deepFreeze } from './freeze.js';
 
 /** The store's revision, as `Store.revision()` gives it. */
 export type RevisionSource = () => Promise<number>;
 
 /** entries kept at one revision; a full snapshot is cleared whole */
 const SNAPSHOT_MAX = 10_000;
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 /**
  * Values by key, valid for one store revision. Without a revision source every read goes to

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import type * as DoctorModule from '../../doctor/index.js';
 import type { DoctorSnapshot } from '../../doctor/index.js';
+import { IRSA_VOLUME_NAME } from '../../webhook/options.js';
 import { type AdminClient, type ServerOptions, adminClient, clusterOf } from '../client.js';
 import { CliError, type Output, readInput } from '../io.js';
 
@@ -52,10 +53,10 @@ async function exchange(
   cluster: string,
   snap: DoctorSnapshot,
 ): Promise<void> {
-  const { IRSA_VOLUME, containersOf, derive, exchangeToken, tokenVolume } = doctor;
+  const { containersOf, derive, exchangeToken, tokenVolume } = doctor;
   const d = derive(snap);
   const ns = snap.target.namespace;
-  const withVolume = snap.pods.find((p) => tokenVolume(p.object, IRSA_VOLUME));
+  const withVolume = snap.pods.find((p) => tokenVolume(p.object, IRSA_VOLUME_NAME));
   const envRole = withVolume
     ? containersOf(withVolume.object)
         .filter((c) => !snap.target.container || c.name === snap.target.container)
@@ -69,7 +70,7 @@ async function exchange(
   // a pod admitted with another role than the annotation's is stale (pod-admission says so):
   // the exchange then tries what a re-created pod would get
   if (withVolume && envRole && (!annotated || envRole === annotated)) {
-    const v = tokenVolume(withVolume.object, IRSA_VOLUME);
+    const v = tokenVolume(withVolume.object, IRSA_VOLUME_NAME);
     roleArn = envRole;
     info = {
       audience: v?.audience ?? 'the API server audiences',

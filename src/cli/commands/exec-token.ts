@@ -9,6 +9,10 @@
  * The clock and the timers are injected: a test drives time instead of sleeping. The
  * scheduler wakes at least every `maxSleepMs` and compares wall-clock time, so a laptop that
  * slept past the refresh time (monotonic timers stand still meanwhile) refreshes on waking.
+ *
+ * INVARIANT: once `stop()` has resolved, nothing is written any more: a token that arrives
+ * after it is dropped, and a write under way is waited for, so the caller may remove the
+ * token's folder without it coming back.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -90,7 +94,9 @@ export class TokenRefresher {
     return t;
   }
 
+  /** Writes a token; nothing once stopped (the caller may be removing the folder). */
   private async store(t: IssuedToken): Promise<void> {
+    if (this.stopped) return;
     await this.d.write(t.token);
     this.writes++;
     this.refreshAt = refreshTime(t);
@@ -111,9 +117,11 @@ export class TokenRefresher {
     if (this.d.now() < at) return this.schedule(at);
     try {
       await this.store(await this.d.request());
+      if (this.stopped) return;
       this.d.log?.(`token refreshed; next refresh at ${new Date(this.refreshAt).toISOString()}`);
       this.schedule();
     } catch (e) {
+      if (this.stopped) return;
       const expired = this.d.now() >= this.expiresAt;
       this.d.log?.(
         `token refresh failed (${(e as Error).message}); ${expired ? 'the token has expired' : `keeping the current token until ${new Date(this.expiresAt).toISOString()}`}; retrying in ${Math.round(this.retry / 1000)}s`,
@@ -129,9 +137,14 @@ export class TokenRefresher {
     await this.running;
   }
 
-  stop(): void {
+  /**
+   * Stops the upkeep; resolves once a refresh in flight has finished (its token dropped if it
+   * had not been written yet), after which no token file is written again.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.handle !== undefined) this.d.timers.clear(this.handle);
+    return this.running ?? Promise.resolve();
   }
 }
 

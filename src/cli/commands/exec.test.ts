@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../cluster/manifests.js';
+import { recreateFix } from '../../doctor/derive.js';
 import { admittedPod, serviceAccount } from '../../doctor/testing.js';
 import { applyJsonPatch } from '../../webhook/json-patch.js';
 import { mutatePod } from '../../webhook/mutate.js';
@@ -126,7 +127,7 @@ describe('TokenRefresher, with a driven clock', () => {
       expect(time.now()).toBeLessThan(r.expiresAt);
     }
     expect(written.length).toBe(4);
-    r.stop();
+    await r.stop();
     expect(time.pending()).toBe(0);
   });
 
@@ -159,7 +160,7 @@ describe('TokenRefresher, with a driven clock', () => {
     expect(written).toEqual(['token-1', 'token-2']);
     expect(logs[2]).toMatch(/^token refreshed; next refresh at /);
     expect(logs.join('\n')).not.toContain('token-');
-    r.stop();
+    await r.stop();
   });
 
   it('refreshes on waking when the machine slept past the refresh time', async () => {
@@ -179,7 +180,101 @@ describe('TokenRefresher, with a driven clock', () => {
     time.jump(50 * 60_000); // asleep for 50 minutes; the timer did not move
     await time.advanceTo(time.now() + 30_000, () => r.idle());
     expect(written).toEqual(['token-1', 'token-2']);
-    r.stop();
+    await r.stop();
+  });
+});
+
+describe('TokenRefresher.stop, during a refresh', () => {
+  /** a refresher whose TokenRequest and write answer when the test says */
+  function gated() {
+    const time = drivenTime(T0);
+    const iss = issuer(time, 600);
+    const written: string[] = [];
+    const gates: { request?: () => void; write?: () => void } = {};
+    let holdRequest = false;
+    let holdWrite = false;
+    const r = new TokenRefresher({
+      now: time.now,
+      timers: time.timers,
+      request: async () => {
+        if (holdRequest) await new Promise<void>((go) => (gates.request = go));
+        return iss.request();
+      },
+      write: async (t) => {
+        if (holdWrite) await new Promise<void>((go) => (gates.write = go));
+        written.push(t);
+      },
+    });
+    const hold = (what: 'request' | 'write') => {
+      if (what === 'request') holdRequest = true;
+      else holdWrite = true;
+    };
+    return { time, r, written, gates, hold };
+  }
+  const tick = () => new Promise<void>((go) => setImmediate(go));
+
+  it('drops a token that arrives after stop(), and resolves once that refresh is over', async () => {
+    const g = gated();
+    await g.r.start();
+    g.hold('request');
+    await g.time.advanceTo(T0 + 480_000, tick);
+    expect(g.gates.request).toBeDefined();
+    let stopped = false;
+    const stopping = g.r.stop().then(() => {
+      stopped = true;
+    });
+    await tick();
+    expect(stopped).toBe(false);
+    g.gates.request?.();
+    await stopping;
+    expect(g.written).toEqual(['token-1']);
+    expect(g.time.pending()).toBe(0);
+  });
+
+  it('waits for a write under way before it resolves, then writes no more', async () => {
+    const g = gated();
+    await g.r.start();
+    g.hold('write');
+    await g.time.advanceTo(T0 + 480_000, tick);
+    expect(g.gates.write).toBeDefined();
+    let stopped = false;
+    const stopping = g.r.stop().then(() => {
+      stopped = true;
+    });
+    await tick();
+    expect(stopped).toBe(false);
+    g.gates.write?.();
+    await stopping;
+    expect(g.written).toEqual(['token-1', 'token-2']);
+    expect(g.time.pending()).toBe(0);
+  });
+
+  it('leaves no token file behind when the folder is removed after stop()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-exec-stop-'));
+    const path = join(dir, 'pod', 'aws-iam-token', 'token');
+    const time = drivenTime(T0);
+    const iss = issuer(time, 600);
+    let release: (() => void) | undefined;
+    let hold = false;
+    const r = new TokenRefresher({
+      now: time.now,
+      timers: time.timers,
+      request: async () => {
+        if (hold) await new Promise<void>((go) => (release = go));
+        return iss.request();
+      },
+      write: (t) => writeTokenFile(path, t),
+    });
+    await r.start();
+    hold = true;
+    await time.advanceTo(T0 + 480_000, tick);
+    const stopping = r.stop();
+    release?.();
+    await stopping;
+    rmSync(join(dir, 'pod'), { recursive: true, force: true });
+    await tick();
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -250,7 +345,7 @@ describe('execPlan', () => {
       podDir: '/data/exec/demo/production/s3-reader',
       emptyCredentials: '/data/exec/empty-credentials',
       emptyConfig: '/data/exec/empty-config',
-      recreate: 'irsa delete pod s3-reader -n production, then apply it again',
+      recreate: recreateFix(p, 'production'),
       ...over,
     };
   };
@@ -315,7 +410,7 @@ describe('execPlan', () => {
     expect(plan.env.AWS_WEB_IDENTITY_TOKEN_FILE).toBeUndefined();
     expect(plan.tokens).toEqual([]);
     expect(plan.warnings).toEqual([
-      'pod production/s3-reader (container app) has no IRSA environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE): it was admitted at 2025-03-04T10:00:00Z, before ServiceAccount production/s3-app had its eks.amazonaws.com/role-arn annotation, and the webhook never changes a running pod; re-create it: irsa delete pod s3-reader -n production, then apply it again; running anyway: AWS SDKs will find no credentials',
+      'pod production/s3-reader (container app) has no IRSA environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE): it was admitted at 2025-03-04T10:00:00Z, before ServiceAccount production/s3-app had its eks.amazonaws.com/role-arn annotation, and the webhook never changes a running pod; fix: re-create the pod: irsa delete pod s3-reader -n production, then irsa apply -f <its manifest>; running anyway: AWS SDKs will find no credentials',
     ]);
   });
 
@@ -328,7 +423,8 @@ describe('execPlan', () => {
     );
   });
 
-  it('a Pod Identity pod: its two variables, the token under the data folder, and a word on the agent', () => {
+  /** a pod admitted in Pod Identity mode, its agent URI the webhook's flag (default: the agent's) */
+  const podIdentityPod = (fullUri?: string): KubeObject => {
     const pod: Pod = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -340,15 +436,22 @@ describe('execPlan', () => {
       {
         ...defaultWebhookOptions(),
         awsDefaultRegion: 'us-east-1',
-        containerCredentials: defaultContainerCredentials(),
+        containerCredentials: {
+          ...defaultContainerCredentials(),
+          ...(fullUri ? { fullUri } : {}),
+        },
       },
       (min) => min,
     );
-    const plan = execPlan(
-      base({ pod: applyJsonPatch(pod, r.patch) as KubeObject, admission: undefined }),
-    );
+    return applyJsonPatch(pod, r.patch) as KubeObject;
+  };
+
+  it('a Pod Identity pod: the agent URI at the edge, the token under the data folder', () => {
+    expect(defaultContainerCredentials().fullUri).toBe('http://169.254.170.23/v1/credentials');
+    const plan = execPlan(base({ pod: podIdentityPod(), admission: undefined }));
+    // the edge serves the agent's GET /v1/credentials (src/services/eks-auth/agent.ts)
     expect(plan.env.AWS_CONTAINER_CREDENTIALS_FULL_URI).toBe(
-      'http://169.254.170.23/v1/credentials',
+      'http://127.0.0.1:4577/v1/credentials',
     );
     expect(plan.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).toBe(
       '/data/exec/demo/production/s3-reader/eks-pod-identity-token/eks-pod-identity-token',
@@ -363,8 +466,41 @@ describe('execPlan', () => {
         expirationSeconds: 79200,
       },
     ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it.each([
+    [
+      'the agent’s IPv6 address',
+      'http://[fd00:ec2::23]/v1/credentials',
+      'http://localhost:4577/',
+      'http://localhost:4577/v1/credentials',
+    ],
+    [
+      'another URI',
+      'http://10.0.0.9:2703/v1/credentials',
+      'http://127.0.0.1:4577',
+      'http://10.0.0.9:2703/v1/credentials',
+    ],
+    [
+      'the agent’s address on another path',
+      'http://169.254.170.23/v2/credentials',
+      'http://127.0.0.1:4577',
+      'http://169.254.170.23/v2/credentials',
+    ],
+  ])('a Pod Identity pod with %s', (_, fullUri, endpoint, expected) => {
+    const plan = execPlan(base({ pod: podIdentityPod(fullUri), admission: undefined, endpoint }));
+    expect(plan.env.AWS_CONTAINER_CREDENTIALS_FULL_URI).toBe(expected);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('a Pod Identity pod, with an edge that is not on a loopback address: a warning', () => {
+    const plan = execPlan(
+      base({ pod: podIdentityPod(), admission: undefined, endpoint: 'http://10.1.2.3:4577' }),
+    );
+    expect(plan.env.AWS_CONTAINER_CREDENTIALS_FULL_URI).toBe('http://10.1.2.3:4577/v1/credentials');
     expect(plan.warnings).toEqual([
-      "the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/v1/credentials is the node agent's address, which this machine does not serve",
+      'the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=http://10.1.2.3:4577/v1/credentials, but the agent endpoint answers on a loopback address only (and AWS SDKs take http credentials from one only)',
     ]);
   });
 

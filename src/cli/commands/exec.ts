@@ -2,7 +2,8 @@
  * `irsa exec [-n NS] (--pod P | -s SA) -- CMD ARGS…`: runs a local program as a container
  * of a pod of the local cluster (DESIGN.md "irsa exec"). The child gets exactly the env the
  * webhook injected into that container at admission (plus the container's own env), with
- * the token files moved under the data folder, `AWS_ENDPOINT_URL` pointing at the edge, and
+ * the token files moved under the data folder, `AWS_ENDPOINT_URL` pointing at the edge (and a
+ * Pod Identity pod's `AWS_CONTAINER_CREDENTIALS_FULL_URI` at the edge's agent endpoint), and
  * nothing of the caller's AWS identity: every `AWS_*` variable of the shell is dropped (but
  * a few output settings) and the shared credentials and config files point at empty files,
  * as in a pod. The pod's projected tokens are requested from the server bound to the pod
@@ -21,7 +22,13 @@ import type { Command } from 'commander';
 import type { KubeObject } from '../../cluster/manifests.js';
 import type { AdmissionRecord } from '../../cluster/types.js';
 import { resolveDataDir } from '../../common/data-dir.js';
-import { containersOf, podServiceAccount, tokenVolume } from '../../doctor/derive.js';
+import {
+  ROLE_ARN_ANNOTATION,
+  containersOf,
+  podServiceAccount,
+  recreateFix,
+  tokenVolume,
+} from '../../doctor/derive.js';
 import { type ServerOptions, adminClient, clusterOf } from '../client.js';
 import { CliError, type Output } from '../io.js';
 import { type IssuedToken, TokenRefresher, nodeTimers, writeTokenFile } from './exec-token.js';
@@ -42,7 +49,13 @@ const TOKEN_FILE_VARIABLES = [
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
 ];
-const ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+/**
+ * The EKS Pod Identity agent's credentials endpoint as the webhook injects it (its
+ * `--container-credentials-full-uri`): the node-local addresses of the agent, which the edge
+ * serves at the same path (src/services/eks-auth/agent.ts).
+ */
+const AGENT_HOSTS = new Set(['169.254.170.23', '[fd00:ec2::23]']);
+const AGENT_PATH = '/v1/credentials';
 
 export interface TokenFile {
   /** the env variable that names it */
@@ -74,7 +87,7 @@ export interface ExecPlanInput {
   /** empty shared credentials and config files */
   emptyCredentials: string;
   emptyConfig: string;
-  /** how to re-create the pod, for the warning */
+  /** how to get the pod admitted afresh (doctor's `recreateFix`), for the warning */
   recreate: string;
 }
 
@@ -195,26 +208,56 @@ export function execPlan(i: ExecPlanInput): ExecPlan {
   env.AWS_SHARED_CREDENTIALS_FILE = i.emptyCredentials;
   env.AWS_CONFIG_FILE = i.emptyConfig;
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
-  if (full?.includes('169.254.170.23'))
-    warnings.push(
-      `the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=${full} is the node agent's address, which this machine does not serve`,
-    );
+  if (full !== undefined && isAgentUri(full)) {
+    // EKS Pod Identity: the edge is the node's agent
+    const local = `${i.endpoint.replace(/\/+$/, '')}${AGENT_PATH}`;
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI = local;
+    if (!isLoopback(i.endpoint))
+      warnings.push(
+        `the pod uses EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI=${local}, but the agent endpoint answers on a loopback address only (and AWS SDKs take http credentials from one only)`,
+      );
+  }
   if (!env.AWS_ROLE_ARN && !full) warnings.push(noIdentityWarning(i, name));
   return { env, tokens, warnings, container: name };
+}
+
+/** Whether `uri` is the agent's own endpoint, as the webhook writes it. */
+function isAgentUri(uri: string): boolean {
+  try {
+    const u = new URL(uri);
+    return (
+      u.protocol === 'http:' &&
+      u.port === '' &&
+      AGENT_HOSTS.has(u.hostname) &&
+      u.pathname === AGENT_PATH
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `url`'s host is a loopback one (as the agent endpoint and the SDKs require). */
+function isLoopback(url: string): boolean {
+  try {
+    const h = new URL(url).hostname;
+    return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  } catch {
+    return false;
+  }
 }
 
 function noIdentityWarning(i: ExecPlanInput, container: string): string {
   const ns = i.pod.metadata?.namespace ?? 'default';
   const pod = `${ns}/${i.pod.metadata?.name}`;
   const sa = `${ns}/${podServiceAccount(i.pod)}`;
-  const role = i.serviceAccount?.metadata?.annotations?.[ROLE_ANNOTATION];
+  const role = i.serviceAccount?.metadata?.annotations?.[ROLE_ARN_ANNOTATION];
   const head = `pod ${pod} (container ${container}) has no IRSA environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)`;
   const tail = 'running anyway: AWS SDKs will find no credentials';
   if (role && i.admission && i.admission.mode === 'none')
-    return `${head}: it was admitted at ${i.admission.at}, before ServiceAccount ${sa} had its ${ROLE_ANNOTATION} annotation, and the webhook never changes a running pod; re-create it: ${i.recreate}; ${tail}`;
+    return `${head}: it was admitted at ${i.admission.at}, before ServiceAccount ${sa} had its ${ROLE_ARN_ANNOTATION} annotation, and the webhook never changes a running pod; fix: ${i.recreate}; ${tail}`;
   if (role)
     return `${head}: the webhook left this container out (eks.amazonaws.com/skip-containers, or its own AWS_* env); ${tail}`;
-  return `${head}: ServiceAccount ${sa} has no ${ROLE_ANNOTATION} annotation; annotate it (${ROLE_ANNOTATION}: arn:aws:iam::<account>:role/<role>), then re-create the pod; ${tail}`;
+  return `${head}: ServiceAccount ${sa} has no ${ROLE_ARN_ANNOTATION} annotation; annotate it (${ROLE_ARN_ANNOTATION}: arn:aws:iam::<account>:role/<role>), then re-create the pod; ${tail}`;
 }
 
 export interface ExecOptions extends ServerOptions {
@@ -305,7 +348,9 @@ export async function execCommand(
   const podDir = () => join(execDir, cluster, ns, podName);
   const refreshers: TokenRefresher[] = [];
   const cleanup = async () => {
-    for (const r of refreshers) r.stop();
+    // INVARIANT: every refresh in flight has ended before the pod's folder goes, or its
+    // write would bring the token file back
+    await Promise.all(refreshers.map((r) => r.stop()));
     if (created && !opts.keep) {
       await client
         .request('DELETE', `${base}/pods/${encodeURIComponent(podName)}`)
@@ -365,9 +410,7 @@ export async function execCommand(
       podDir: podDir(),
       emptyCredentials: files.credentials,
       emptyConfig: files.config,
-      recreate: deployment
-        ? `irsa rollout restart deployment/${deployment} -n ${ns}`
-        : `irsa delete pod ${podName} -n ${ns}, then apply it again`,
+      recreate: recreateFix({ object: pod, deployment }, ns),
     });
     for (const w of plan.warnings) io.err(`irsa: warning: ${w}`);
     for (const t of plan.tokens) {

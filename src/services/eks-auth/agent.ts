@@ -124,12 +124,14 @@ export function createPodIdentityAgent(
       throw new AwsError('InvalidTokenException', 400, 'The provided token is invalid', {
         detail: { check: 'issuer', reason: `no cluster has issuer ${iss}` },
       });
-    // the cluster's account: the one its association was created in
+    // the cluster's account: the one its association was created in. Looked up by the
+    // unverified `sub`, and handed on (not read again): the core verifies the token and
+    // takes the association only if it is the verified service account's
     const claims = decodeToken(token);
     const sub = 'error' in claims ? undefined : claims.claims.sub;
     const m = typeof sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub) : null;
     const association = m
-      ? await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)
+      ? ((await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)) ?? null)
       : undefined;
     const out = await podIdentityCredentials(
       deps,
@@ -137,6 +139,7 @@ export function createPodIdentityAgent(
       association?.account ?? deps.defaultAccount,
       association?.region ?? cluster.region,
       token,
+      association,
     );
     const creds: AgentCredentials = {
       AccessKeyId: out.credentials.accessKeyId,

@@ -20,7 +20,12 @@ import {
   type PodIdentityResponse,
   type StsDeps,
 } from '../../sts/index.js';
-import { associationForCore, findAssociation } from '../eks/pod-identity-associations.js';
+import { pathSegment } from '../eks/path-segment.js';
+import {
+  type AssociationDoc,
+  associationForCore,
+  findAssociation,
+} from '../eks/pod-identity-associations.js';
 
 export interface EksAuthDeps {
   store: Store;
@@ -43,7 +48,10 @@ function invalidParameter(message: string): AwsError {
 
 /**
  * Assumes a pod's association role for a cluster: what EKS Auth and the agent endpoint share.
- * `account` is the cluster's account (its ARN's).
+ * `account` is the cluster's account (its ARN's). `found` is the association the caller has
+ * already looked up for the token's service account (`null`: it has none), so it is not read
+ * twice; without it, the association is looked up once the token has verified. Either way the
+ * core checks that it is the verified token's namespace and service account.
  *
  * @example
  * const body = await podIdentityCredentials(deps, cluster, '123456789012', 'us-east-1', token);
@@ -54,6 +62,7 @@ export async function podIdentityCredentials(
   account: string,
   region: string,
   token: string,
+  found?: AssociationDoc | null,
 ): Promise<PodIdentityResponse> {
   return assumeRoleForPodIdentity(
     {
@@ -65,8 +74,11 @@ export async function podIdentityCredentials(
       },
       token,
       association: async (namespace, serviceAccount) => {
-        const a = await findAssociation(deps.store, cluster.name, namespace, serviceAccount);
-        return a && associationForCore(a);
+        const a =
+          found === undefined
+            ? await findAssociation(deps.store, cluster.name, namespace, serviceAccount)
+            : found;
+        return a ? associationForCore(a) : undefined;
       },
     },
     deps.sts,
@@ -95,12 +107,7 @@ export async function handleEksAuth(
   ctx.audit.eventName = 'AssumeRoleForPodIdentity';
   ctx.audit.eventSource = 'eks-auth.amazonaws.com';
   ctx.audit.readOnly = true;
-  let name: string;
-  try {
-    name = decodeURIComponent(m[1] as string);
-  } catch {
-    throw invalidParameter('clusterName is not a valid cluster name.');
-  }
+  const name = pathSegment(m[1] as string, 'clusterName', 'cluster name');
   ctx.audit.requestParameters = { clusterName: name };
   if (!CLUSTER_NAME.test(name) || name.length > 100)
     // [inferred] EKS Auth's wording

@@ -12,6 +12,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
+import { pathSegment } from './path-segment.js';
 import { handleAssociations } from './pod-identity-associations.js';
 
 export interface EksDeps {
@@ -114,7 +115,7 @@ export async function handleEks(
   const m = /^\/clusters(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
   const caData = Buffer.from(readFileSync(deps.caCertPath)).toString('base64');
-  const name = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
+  const name = m[1] === undefined ? undefined : pathSegment(m[1], 'clusterName', 'cluster name');
   try {
     if (name === undefined && method === 'GET') {
       await deps.authorize(ctx, {

@@ -15,6 +15,7 @@ import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
 import type { PodIdentityAssociation } from '../../sts/pod-identity.js';
+import { pathSegment } from './path-segment.js';
 
 export const ASSOCIATIONS = 'eks-pod-identity-associations';
 
@@ -202,8 +203,8 @@ export async function handleAssociations(
 ): Promise<{ status: number; body: unknown } | undefined> {
   const m = /^\/clusters\/([^/]+)\/pod-identity-associations(?:\/([^/]+))?\/?$/.exec(path);
   if (!m) return undefined;
-  const cluster = decodeURIComponent(m[1] as string);
-  const id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+  const cluster = pathSegment(m[1] as string, 'clusterName', 'cluster name');
+  const id = m[2] === undefined ? undefined : pathSegment(m[2], 'associationId', 'association ID');
   const account = ctx.caller?.account ?? deps.defaultAccount;
   const clusterArn = `arn:aws:eks:${ctx.region}:${account}:cluster/${cluster}`;
   const associationArn = (assocId: string) =>
