@@ -218,11 +218,6 @@ export function lookupEventOf(e: StoredEvent): Record<string, unknown> {
 export function lookupEventsHandler(deps: {
   log: AuditLog;
   authorize: Authorize;
-  /**
-   * unused: the lookup's "now" is the call's own (`ctx.now`); accepted until the wiring
-   * (server/aws-wiring.ts) stops passing it
-   */
-  clock?: (() => Date) | undefined;
 }): ServiceHandler {
   return async (ctx, raw, route) => {
     const op = route.operation ?? '';

@@ -34,8 +34,9 @@ import { createAuthorizer } from './aws/authorize.js';
 import { type Authenticator, type AwsCallEvent, createAwsEdge } from './aws/edge.js';
 import type { Caller, ServiceHandler } from './aws/types.js';
 import type { AdminKey } from './credentials-file.js';
+import { DEFAULT_ACCOUNT } from '../common/accounts.js';
 
-export const DEFAULT_ACCOUNT = '123456789012';
+export { DEFAULT_ACCOUNT };
 
 export interface AwsWiringDeps {
   store: Store;
@@ -160,8 +161,7 @@ export async function wireAws(d: AwsWiringDeps) {
 
   services.dynamodb = createDynamoDbService({ store: d.store, authorize, clock: d.clock });
   // CloudTrail's LookupEvents reads the audit trail
-  if (d.audit)
-    services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize, clock: d.clock });
+  if (d.audit) services.cloudtrail = lookupEventsHandler({ log: d.audit, authorize });
 
   const awsEdge = createAwsEdge({
     clock: d.clock,

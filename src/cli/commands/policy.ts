@@ -14,6 +14,7 @@ import { type GenerateResult, type Usage, generatePolicy } from '../../policy/ge
 import { adminClient } from '../client.js';
 import { CliError, type Output } from '../io.js';
 import { trailQuery } from './trail.js';
+import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
 
 interface GenerateOptions {
   role: string;
@@ -40,12 +41,6 @@ export function roleRef(
     throw new CliError(`--role takes a role name or ARN, not \`${role}\``);
   if (!/^\d{12}$/.test(account)) throw new CliError('--account takes a 12-digit account ID');
   return { account, name: role, arn: `arn:aws:iam::${account}:role/${role}` };
-}
-
-/** The account of a role given by name without --account: irsakit's default account. */
-async function defaultAccount(): Promise<string> {
-  // the constant lives with the server's wiring, whose modules load only on this path
-  return (await import('../../server/aws-wiring.js')).DEFAULT_ACCOUNT;
 }
 
 /**
@@ -135,7 +130,7 @@ export function registerPolicyCommands(
       // an ARN names its own account
       const ref = roleRef(
         opts.role,
-        opts.account ?? (opts.role.startsWith('arn:') ? '' : await defaultAccount()),
+        opts.account ?? (opts.role.startsWith('arn:') ? '' : DEFAULT_ACCOUNT),
       );
       const client = adminClient(opts);
       const { body: role } = await client.request<RoleView>(
