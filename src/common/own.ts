@@ -1,7 +1,8 @@
 /**
- * Attribute names are user data: `__proto__`, `constructor` or `toString` are valid names.
- * Items and maps are plain objects, so every lookup by name must see own properties only,
- * and every write must define a property (assigning `__proto__` would replace the prototype).
+ * Names that are user data (DynamoDB attribute names, SQS message attribute names, secret
+ * version ids, …) may be `__proto__`, `constructor` or `toString`. Maps keyed by them are
+ * plain objects, so every lookup by such a name must see own properties only, and every
+ * write must define a property (assigning `__proto__` would replace the prototype).
  */
 
 /** The own property `key` of `obj`, or undefined. */

@@ -13,7 +13,7 @@ import {
   parseDecimal,
 } from './decimal.js';
 import { serialization, validation } from './errors.js';
-import { own, put } from './own.js';
+import { own, put } from '../../common/own.js';
 
 export type AttributeValue =
   | { S: string }

@@ -12,6 +12,7 @@ import {
   authorizeTable,
   consumed,
   existing,
+  leadingKeys,
   readConsumedMode,
   readUnits,
   storeKeyOfItem,
@@ -22,21 +23,12 @@ import { MSG, constraint, constraints, resourceNotFound, validation } from './er
 import { project } from './expression/evaluate.js';
 import { readExpressions, topLevelNames } from './expressions.js';
 import { Input, type TableRef, readTableName } from './input.js';
-import { home } from './items.js';
-import { keyInfo } from './tables.js';
+import { checkSize, home } from './items.js';
 import { ITEMS, type TableRecord } from './types.js';
-import { own } from './own.js';
 import type { CallContext } from '../../server/aws/types.js';
 
 const MAX_GET = 100;
 const MAX_WRITE = 25;
-
-function scalarOf(table: TableRecord | undefined, key: Item): string | undefined {
-  if (!table) return undefined;
-  const v = own(key, keyInfo(table).hash);
-  if (!v) return undefined;
-  return 'S' in v ? v.S : 'N' in v ? v.N : 'B' in v ? v.B : undefined;
-}
 
 function requestItems(input: Input): Record<string, unknown> {
   const raw = input.map('RequestItems');
@@ -116,7 +108,7 @@ export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
   for (const r of requests) {
     const table = await env.tables.get(r.ref);
     await authorizeTable(env, ctx, 'BatchGetItem', r.ref, table, {
-      'dynamodb:LeadingKeys': r.keys.flatMap((k) => scalarOf(table, k) ?? []),
+      'dynamodb:LeadingKeys': r.keys.flatMap((k) => leadingKeys(table, k) ?? []),
       'dynamodb:Attributes': r.ex.projection ? topLevelNames(r.ex.projection) : undefined,
       'dynamodb:Select': r.ex.projection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES',
       'dynamodb:ReturnConsumedCapacity': mode,
@@ -221,7 +213,7 @@ export const batchWriteItem: Operation = async (env, ctx, input) => {
       if (w.kind === 'put') for (const a of Object.keys(w.item)) attrs.add(a);
     await authorizeTable(env, ctx, 'BatchWriteItem', r.ref, table, {
       'dynamodb:LeadingKeys': r.writes.flatMap(
-        (w) => scalarOf(table, w.kind === 'put' ? w.item : w.key) ?? [],
+        (w) => leadingKeys(table, w.kind === 'put' ? w.item : w.key) ?? [],
       ),
       'dynamodb:Attributes': attrs.size > 0 ? [...attrs] : undefined,
       'dynamodb:ReturnConsumedCapacity': mode,
@@ -233,7 +225,7 @@ export const batchWriteItem: Operation = async (env, ctx, input) => {
     const ops = r.writes.map((w) => {
       if (w.kind === 'put') {
         const { storeKey } = storeKeyOfItem(table, w.item);
-        if (itemSize(w.item) > 400 * 1024) throw validation(MSG.itemTooLarge);
+        checkSize(w.item, MSG.itemTooLarge);
         return { storeKey, item: w.item as Item | undefined };
       }
       return { storeKey: storeKeyOfKey(table, w.key), item: undefined };

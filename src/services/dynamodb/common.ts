@@ -10,7 +10,7 @@ import { type AttributeValue, type Item, scalarText, typeOf } from './attribute-
 import { MSG, resourceNotFound, validation } from './errors.js';
 import type { Input, TableRef } from './input.js';
 import { itemStoreKey } from './key-codec.js';
-import { own, put } from './own.js';
+import { own, put } from '../../common/own.js';
 import { type TableRepository, keyInfo } from './tables.js';
 import type { DynamoDeps, KeyInfo, TableRecord } from './types.js';
 

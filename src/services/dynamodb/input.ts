@@ -16,11 +16,35 @@ import { constraint, constraints, serialization, validation } from './errors.js'
 import { AwsError } from '../../common/aws-error.js';
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]+$/;
-const TABLE_ARN =
+/** A table's ARN: region, account and name. */
+export const TABLE_ARN =
   /^arn:aws[a-zA-Z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/;
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** A JSON value that must be a string (or absent). */
+export function readString(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw serialization(scalarMismatch(v, 'String'));
+  return v;
+}
+
+/** A JSON value that must be a number (or absent), as Coral reads an Integer or a Long. */
+export function readInteger(v: unknown, type: 'Integer' | 'Long' = 'Integer'): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') throw serialization(scalarMismatch(v, type));
+  return Math.floor(v);
+}
+
+/** A JSON value that must be a list (or absent). */
+export function readList(v: unknown): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v;
+  if (jsonKind(v) === 'map')
+    throw serialization('Start of structure or map found where not expected.');
+  throw serialization('Expected list or null');
 }
 
 /** A request body being read: typed accessors, and the constraint failures found so far. */
@@ -38,10 +62,7 @@ export class Input {
   }
 
   str(name: string): string | undefined {
-    const v = this.body[name];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw serialization(scalarMismatch(v, 'String'));
-    return v;
+    return readString(this.body[name]);
   }
 
   bool(name: string): boolean | undefined {
@@ -52,10 +73,7 @@ export class Input {
   }
 
   int(name: string, type: 'Integer' | 'Long' = 'Integer'): number | undefined {
-    const v = this.body[name];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw serialization(scalarMismatch(v, type));
-    return Math.floor(v);
+    return readInteger(this.body[name], type);
   }
 
   map(name: string): Record<string, unknown> | undefined {
@@ -65,12 +83,7 @@ export class Input {
   }
 
   list(name: string): unknown[] | undefined {
-    const v = this.body[name];
-    if (v === undefined || v === null) return undefined;
-    if (Array.isArray(v)) return v;
-    if (jsonKind(v) === 'map')
-      throw serialization('Start of structure or map found where not expected.');
-    throw serialization('Expected list or null');
+    return readList(this.body[name]);
   }
 
   /** a list of strings (AttributesToGet, TagKeys) */

@@ -5,7 +5,6 @@
  * `dynamodb:ReturnValues` as DynamoDB's fine-grained access control defines them.
  */
 import type { CallContext } from '../../server/aws/types.js';
-import { AwsError } from '../../common/aws-error.js';
 import { type Item, itemSize } from './attribute-value.js';
 import {
   type OpEnv,
@@ -65,13 +64,16 @@ function readCommon(input: Input, ctx: CallContext, withReturnValues: boolean) {
   return { ref, returnValues, mode };
 }
 
-type WriteOutcome =
-  | { ok: true; old: Item | undefined; item: Item | undefined; paths?: ResolvedPath[] }
-  | { ok: false; error: AwsError };
+interface WriteOutcome {
+  old: Item | undefined;
+  item: Item | undefined;
+  paths?: ResolvedPath[] | undefined;
+}
 
 /**
  * One write in one transaction: the table must still be the one authorized, the condition
- * must hold on the old item, then `write` gives the new item (undefined: delete).
+ * must hold on the old item, then `write` gives the new item (undefined: delete). A refusal
+ * is thrown from inside, so nothing is written.
  */
 async function writeItem(
   env: OpEnv,
@@ -81,20 +83,13 @@ async function writeItem(
   write: (old: Item | undefined) => { item: Item | undefined; paths?: ResolvedPath[] },
 ): Promise<WriteOutcome> {
   return env.deps.store.transaction(async (tx): Promise<WriteOutcome> => {
-    if (!(await env.tables.current(tx, table))) return { ok: false, error: resourceNotFound() };
+    if (!(await env.tables.current(tx, table))) throw resourceNotFound();
     const old = (await tx.get<Item>(ITEMS, storeKey))?.value;
-    if (condition && !conditionHolds(condition, old))
-      return { ok: false, error: conditionalCheckFailed() };
-    let next: { item: Item | undefined; paths?: ResolvedPath[] };
-    try {
-      next = write(old);
-    } catch (e) {
-      if (e instanceof AwsError) return { ok: false, error: e };
-      throw e;
-    }
+    if (condition && !conditionHolds(condition, old)) throw conditionalCheckFailed();
+    const next = write(old);
     if (next.item) await tx.put(ITEMS, storeKey, next.item);
     else if (old) await tx.delete(ITEMS, storeKey);
-    return { ok: true, old, item: next.item, paths: next.paths };
+    return { old, item: next.item, paths: next.paths };
   });
 }
 
@@ -136,7 +131,8 @@ export const getItem: Operation = async (env, ctx, input) => {
   return { Item: ex.projection ? project(got, ex.projection) : got, ...consumed(tb, mode, units) };
 };
 
-function checkSize(item: Item, message: string): void {
+/** Refuses an item over DynamoDB's 400 KB limit with `message`. */
+export function checkSize(item: Item, message: string): void {
   if (itemSize(item) > MAX_ITEM) throw validation(message);
 }
 
@@ -186,21 +182,21 @@ export const putItem: Operation = async (env, ctx, input) => {
   refuseLegacy(input, ['Expected', 'ConditionalOperator']);
   onlyOld(returnValues);
   const t = must(ref);
-  const params = {
-    tableName: t.name,
-    key: undefined as Record<string, string> | undefined,
-    item: Object.keys(item),
-    conditionExpression: input.str('ConditionExpression'),
-    expressionAttributeNames: ex.params.names,
-    returnValues,
-    returnConsumedCapacity: mode,
-  };
-  auditTable(ctx, 'PutItem', t, { readOnly: false, data: true, params });
   const table = await env.tables.get(t);
-  if (table) {
-    params.key = auditKey(keyOf(table, item));
-    auditTable(ctx, 'PutItem', t, { readOnly: false, data: true, params });
-  }
+  auditTable(ctx, 'PutItem', t, {
+    readOnly: false,
+    data: true,
+    params: {
+      tableName: t.name,
+      // the key's names come from the table's schema
+      key: table ? auditKey(keyOf(table, item)) : undefined,
+      item: Object.keys(item),
+      conditionExpression: input.str('ConditionExpression'),
+      expressionAttributeNames: ex.params.names,
+      returnValues,
+      returnConsumedCapacity: mode,
+    },
+  });
   await authorizeTable(env, ctx, 'PutItem', t, table, {
     'dynamodb:LeadingKeys': leadingKeys(table, item),
     'dynamodb:Attributes': Object.keys(item),
@@ -210,7 +206,6 @@ export const putItem: Operation = async (env, ctx, input) => {
   const { storeKey } = storeKeyOfItem(tb, item);
   checkSize(item, MSG.itemTooLarge);
   const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item }));
-  if (!r.ok) throw r.error;
   const units = writeUnits(Math.max(itemSize(item), r.old ? itemSize(r.old) : 0));
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };
@@ -259,7 +254,6 @@ export const updateItem: Operation = async (env, ctx, input) => {
     checkSize(next.item, MSG.updateTooLarge);
     return next;
   });
-  if (!r.ok) throw r.error;
   const units = writeUnits(Math.max(r.item ? itemSize(r.item) : 0, r.old ? itemSize(r.old) : 0));
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };
@@ -293,7 +287,6 @@ export const deleteItem: Operation = async (env, ctx, input) => {
   const tb = existing(table);
   const storeKey = storeKeyOfKey(tb, key);
   const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item: undefined }));
-  if (!r.ok) throw r.error;
   const units = writeUnits(r.old ? itemSize(r.old) : 0);
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };

@@ -7,9 +7,10 @@
  */
 import { crc32 } from './crc32.js';
 import { AwsError } from '../../common/aws-error.js';
-import { type AttributeValue, type Item, itemSize, typeOf } from './attribute-value.js';
+import { type Item, itemSize, scalarText, typeOf } from './attribute-value.js';
 import {
   type Operation,
+  auditKey,
   auditTable,
   authorizeTable,
   consumed,
@@ -27,7 +28,7 @@ import { type Input, readTableName } from './input.js';
 import { home, must } from './items.js';
 import { encodeKeyValue, itemStoreKey, partitionPrefix, tablePrefix } from './key-codec.js';
 import { type KeyCondition, keyCondition, rangeHolds } from './key-condition.js';
-import { own, put } from './own.js';
+import { own, put } from '../../common/own.js';
 import { keyInfo } from './tables.js';
 import { ITEMS, type IndexRecord, type KeyInfo, type TableRecord } from './types.js';
 
@@ -296,9 +297,7 @@ export const query: Operation = async (env, ctx, input) => {
       limit,
       scanIndexForward: input.bool('ScanIndexForward'),
       consistentRead: input.bool('ConsistentRead'),
-      exclusiveStartKey: start
-        ? Object.fromEntries(Object.keys(start).map((k) => [k, 'HIDDEN_DUE_TO_SECURITY_REASONS']))
-        : undefined,
+      exclusiveStartKey: auditKey(start),
       returnConsumedCapacity: mode,
     },
   });
@@ -325,7 +324,7 @@ export const query: Operation = async (env, ctx, input) => {
     t,
     table,
     {
-      'dynamodb:LeadingKeys': kc ? [scalar(kc.hash)] : undefined,
+      'dynamodb:LeadingKeys': kc ? [scalarText(kc.hash)] : undefined,
       'dynamodb:Attributes': ex.projection ? topLevelNames(ex.projection) : undefined,
       'dynamodb:Select': sel,
       'dynamodb:ReturnConsumedCapacity': mode,
@@ -396,10 +395,6 @@ function conditionNames(c: Condition): string[] {
   };
   walk(c);
   return out;
-}
-
-function scalar(v: AttributeValue): string {
-  return 'S' in v ? v.S : 'N' in v ? v.N : 'B' in v ? v.B : '';
 }
 
 export const scan: Operation = async (env, ctx, input) => {

@@ -5,10 +5,18 @@
  * ListTagsOfResource (the tags feed `aws:ResourceTag/*`).
  */
 import { randomUUID } from 'node:crypto';
-import { expectMap, scalarMismatch } from './attribute-value.js';
+import { expectMap } from './attribute-value.js';
 import { type Operation, auditTable, authorizeTable, existing } from './common.js';
-import { constraint, resourceNotFound, serialization, validation } from './errors.js';
-import { type Input, type TableRef, readTableName } from './input.js';
+import { constraint, resourceNotFound, validation } from './errors.js';
+import {
+  type Input,
+  TABLE_ARN,
+  type TableRef,
+  readInteger,
+  readList,
+  readString,
+  readTableName,
+} from './input.js';
 import { home, must } from './items.js';
 import { describeTable } from './tables.js';
 import type {
@@ -23,38 +31,18 @@ import type {
 
 const ONE_OR_MORE = 'One or more parameter values were invalid: ';
 
-function str(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw serialization(scalarMismatch(v, 'String'));
-  return v;
-}
-
-function num(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number') throw serialization(scalarMismatch(v, 'Long'));
-  return Math.floor(v);
-}
-
-function list(v: unknown): unknown[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v;
-  throw serialization(
-    typeof v === 'object'
-      ? 'Start of structure or map found where not expected.'
-      : 'Expected list or null',
-  );
-}
+const readLong = (v: unknown) => readInteger(v, 'Long');
 
 function readKeySchema(input: Input, raw: unknown, at: string): KeySchemaElement[] | undefined {
-  const l = list(raw);
+  const l = readList(raw);
   if (l === undefined) {
     input.problems.push(constraint(null, at, 'Member must not be null'));
     return undefined;
   }
   const out = l.map((e, i) => {
     const m = expectMap(e, true);
-    const name = str(m.AttributeName);
-    const type = str(m.KeyType);
+    const name = readString(m.AttributeName);
+    const type = readString(m.KeyType);
     if (name === undefined)
       input.problems.push(
         constraint(null, `${at}.${i + 1}.member.attributeName`, 'Member must not be null'),
@@ -93,8 +81,8 @@ function readThroughput(
 ): { read: number; write: number } | undefined {
   if (raw === undefined || raw === null) return undefined;
   const m = expectMap(raw, true);
-  const read = num(m.ReadCapacityUnits);
-  const write = num(m.WriteCapacityUnits);
+  const read = readLong(m.ReadCapacityUnits);
+  const write = readLong(m.WriteCapacityUnits);
   for (const [v, name] of [
     [read, 'readCapacityUnits'],
     [write, 'writeCapacityUnits'],
@@ -111,8 +99,8 @@ function readThroughput(
 
 function readProjection(raw: unknown): Projection {
   const m = expectMap(raw ?? {}, true);
-  const type = str(m.ProjectionType);
-  const nonKey = list(m.NonKeyAttributes)?.map((x) => str(x) ?? '');
+  const type = readString(m.ProjectionType);
+  const nonKey = readList(m.NonKeyAttributes)?.map((x) => readString(x) ?? '');
   if (type === undefined) throw validation(`${ONE_OR_MORE}Unknown ProjectionType: null`);
   if (type !== 'ALL' && type !== 'KEYS_ONLY' && type !== 'INCLUDE')
     throw validation(`${ONE_OR_MORE}Unknown ProjectionType: ${type}`);
@@ -122,11 +110,11 @@ function readProjection(raw: unknown): Projection {
 }
 
 function readTags(input: Input, raw: unknown, at = 'tags'): Tag[] {
-  const l = list(raw) ?? [];
+  const l = readList(raw) ?? [];
   return l.map((e, i) => {
     const m = expectMap(e, true);
-    const key = str(m.Key);
-    const value = str(m.Value);
+    const key = readString(m.Key);
+    const value = readString(m.Value);
     if (key === undefined)
       input.problems.push(constraint(null, `${at}.${i + 1}.member.key`, 'Member must not be null'));
     else if (key.length < 1 || key.length > 128)
@@ -183,13 +171,13 @@ function readIndexes(
   global: boolean,
   billing: string,
 ): { indexes: IndexRecord[]; given: boolean } {
-  const l = list(raw);
+  const l = readList(raw);
   if (l === undefined) return { indexes: [], given: false };
   const what = global ? 'GlobalSecondaryIndexes' : 'LocalSecondaryIndexes';
   const at = global ? 'globalSecondaryIndexes' : 'localSecondaryIndexes';
   const indexes = l.map((e, i) => {
     const m = expectMap(e, true);
-    const name = str(m.IndexName);
+    const name = readString(m.IndexName);
     if (name === undefined)
       input.problems.push(
         constraint(null, `${at}.${i + 1}.member.indexName`, 'Member must not be null'),
@@ -243,12 +231,12 @@ function camel(v: unknown): unknown {
 
 export const createTable: Operation = async (env, ctx, input) => {
   const ref = readTableName(input, home(ctx), true);
-  const defsRaw = list(input.body.AttributeDefinitions);
+  const defsRaw = readList(input.body.AttributeDefinitions);
   if (defsRaw === undefined) input.notNull('AttributeDefinitions', defsRaw);
   const defs: AttributeDefinition[] = (defsRaw ?? []).map((e, i) => {
     const m = expectMap(e, true);
-    const name = str(m.AttributeName);
-    const type = str(m.AttributeType);
+    const name = readString(m.AttributeName);
+    const type = readString(m.AttributeType);
     const at = `attributeDefinitions.${i + 1}.member`;
     if (name === undefined)
       input.problems.push(constraint(null, `${at}.attributeName`, 'Member must not be null'));
@@ -467,9 +455,6 @@ export const listTables: Operation = async (env, ctx, input) => {
     ? { TableNames: names, LastEvaluatedTableName: last }
     : { TableNames: names };
 };
-
-const TABLE_ARN =
-  /^arn:aws[a-zA-Z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/;
 
 function resourceRef(input: Input): TableRef {
   const arn = input.str('ResourceArn');

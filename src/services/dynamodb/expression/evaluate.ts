@@ -10,7 +10,7 @@ import {
   typeOf,
   valuesEqual,
 } from '../attribute-value.js';
-import { own, put } from '../own.js';
+import { own, put } from '../../../common/own.js';
 import type { Condition, Operand, PathOperand, ResolvedPath } from './ast.js';
 
 /** The value at a document path, or undefined. */

@@ -9,7 +9,7 @@ import { DECIMAL_TEXT, addDecimal, decimalProblem, formatDecimal } from '../deci
 import { MSG, validation } from '../errors.js';
 import type { Operand, ResolvedPath, UpdateExpression } from './ast.js';
 import { valueAt } from './evaluate.js';
-import { put } from '../own.js';
+import { put } from '../../../common/own.js';
 
 function pathOf(p: { resolved?: ResolvedPath | undefined }): ResolvedPath {
   if (!p.resolved) throw new TypeError('update expression used before it was checked');
