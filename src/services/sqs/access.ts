@@ -5,18 +5,17 @@
  * it — the action in lower case ("…is not authorized to perform: sqs:sendmessage on resource:
  * arn:aws:sqs:…").
  */
-import type { AwsError } from '../../common/aws-error.js';
+import { AwsError } from '../../common/aws-error.js';
+import { boundedCache } from '../../common/bounded-cache.js';
 import { loadPolicy } from '../../policy/index.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
 import type { ContextInput } from '../../policy/context.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
-import { sqsError } from './errors.js';
 import { queueArn } from './queues.js';
 import type { QueueRecord } from './types.js';
 
-const cache = new Map<string, CompiledPolicy>();
-const CACHE_MAX = 512;
+const compiled = boundedCache<CompiledPolicy>(512);
 
 /**
  * Checks a queue policy as SetQueueAttributes does (a resource policy, engine-validated) and
@@ -26,21 +25,14 @@ const CACHE_MAX = 512;
  * compileQueuePolicy(text, 'arn:aws:sqs:us-east-1:123456789012:orders')
  */
 export function compileQueuePolicy(text: string, arn: string, mode: 'save' | 'evaluate' = 'save') {
-  const key = `${mode}\u0000${arn}\u0000${text}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: null });
-  if (!r.ok) {
-    const e: AwsError = sqsError(
-      'InvalidAttributeValue',
-      'Invalid value for the parameter Policy.',
-    );
-    (e as { detail: unknown }).detail = r.error;
-    throw e;
-  }
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-  cache.set(key, r.policy);
-  return r.policy;
+  return compiled.get(`${mode}\u0000${arn}\u0000${text}`, () => {
+    const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: null });
+    if (!r.ok)
+      throw new AwsError('InvalidAttributeValue', 400, 'Invalid value for the parameter Policy.', {
+        detail: r.error,
+      });
+    return r.policy;
+  });
 }
 
 export interface QueueTarget {

@@ -4,6 +4,7 @@
  * protocol with the query-compatible `x-amzn-query-error` header for JSON.
  */
 import { AwsError } from '../../common/aws-error.js';
+import { parseJsonBody } from '../../server/aws/json-body.js';
 import type { RawRequest, Route } from '../../server/aws/request.js';
 import type { CallContext, ServiceHandler } from '../../server/aws/types.js';
 import { forProtocol } from './errors.js';
@@ -11,7 +12,7 @@ import { messageOperations } from './message-ops.js';
 import { QueueNotifier } from './notifier.js';
 import { type SqsOperation, queueOperations } from './queue-ops.js';
 import type { SqsDeps } from './types.js';
-import { parseJsonInput, queryInput, renderSqsQuery } from './wire.js';
+import { queryInput, renderSqsQuery } from './wire.js';
 
 export type { SqsDeps } from './types.js';
 export { QueueNotifier } from './notifier.js';
@@ -59,7 +60,7 @@ export function createSqsService(deps: SqsDeps): ServiceHandler {
         };
       }
       if (!op) throw new AwsError('UnknownOperationException', 400, `Unknown operation ${name}`);
-      const out = await op(ctx, parseJsonInput(raw.body));
+      const out = await op(ctx, parseJsonBody(raw.body));
       return {
         status: 200,
         headers: { 'Content-Type': 'application/x-amz-json-1.0' },

@@ -7,7 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
+import { own, put } from '../../common/own.js';
+import { uuidV4 } from '../../common/uuid.js';
 import type { CallContext } from '../../server/aws/types.js';
+import type { StoreOps } from '../../store/types.js';
 import { authorizeQueue } from './access.js';
 import { invalidParameter, missingParameter, noSuchQueue, sqsError } from './errors.js';
 import { md5OfAttributes, md5OfBody } from './md5.js';
@@ -37,14 +40,6 @@ const SYSTEM_ATTRIBUTES = [
   'MessageDeduplicationId',
   'MessageGroupId',
 ];
-
-function uuid(random: (n: number) => Uint8Array): string {
-  const b = Buffer.from(random(16));
-  b[6] = ((b[6] as number) & 0x0f) | 0x40;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** A receipt handle: the message's store key and the nonce of this receive. */
 function receiptHandle(messageKey: string, nonce: string): string {
@@ -98,7 +93,7 @@ function messageAttributes(input: Input): Record<string, MessageAttribute> | und
         throw invalidParameter(
           `The message attribute '${name}' with type 'Binary' must use field 'Binary'.`,
         );
-      out[name] = { DataType: type, BinaryValue: a.BinaryValue };
+      put(out, name, { DataType: type, BinaryValue: a.BinaryValue });
     } else {
       if (typeof a.StringValue !== 'string' || a.StringValue === '')
         throw invalidParameter(
@@ -108,7 +103,7 @@ function messageAttributes(input: Input): Record<string, MessageAttribute> | und
         throw invalidParameter(
           `Can't cast the value of message (user) attribute '${name}' to a number.`,
         );
-      out[name] = { DataType: type, StringValue: a.StringValue };
+      put(out, name, { DataType: type, StringValue: a.StringValue });
     }
   }
   return entries.length ? out : undefined;
@@ -138,7 +133,7 @@ function pick(
       (n) =>
         n === 'All' || n === '.*' || n === k || (n.endsWith('.*') && k.startsWith(n.slice(0, -1))),
     );
-    if (hit) out[k] = v;
+    if (hit) put(out, k, v);
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -160,6 +155,24 @@ function sendRequest(input: Input): SendRequest {
     attributes: messageAttributes(input),
     groupId: str(input, 'MessageGroupId'),
     dedupId: str(input, 'MessageDeduplicationId'),
+  };
+}
+
+type Redrive = NonNullable<ReturnType<typeof redrivePolicy>>;
+
+/**
+ * `redrivePolicy` for the passes of one ReceiveMessage: the policy's JSON is parsed again
+ * only when the queue's RedrivePolicy text changed since the last pass.
+ */
+function redriveReader(): (q: QueueRecord) => Redrive | undefined {
+  let text: string | undefined;
+  let policy: Redrive | undefined;
+  return (q) => {
+    if (q.attributes.RedrivePolicy !== text) {
+      text = q.attributes.RedrivePolicy;
+      policy = redrivePolicy(q);
+    }
+    return policy;
   };
 }
 
@@ -213,6 +226,7 @@ export function messageOperations(
       if (!q) throw noSuchQueue();
       const now = clock().getTime();
       const fifo = isFifoName(q.name);
+      const dedupByGroup = effectiveAttributes(q).DeduplicationScope === 'messageGroup';
       const dedup = Object.fromEntries(
         Object.entries(q.dedup ?? {}).filter(([, d]) => now - d.at < DEDUP_WINDOW_MS),
       );
@@ -229,12 +243,8 @@ export function messageOperations(
         const dedupId = fifo
           ? (m.dedupId ?? createHash('sha256').update(m.body).digest('hex'))
           : undefined;
-        const dedupKey =
-          dedupId &&
-          (effectiveAttributes(q).DeduplicationScope === 'messageGroup'
-            ? `${m.groupId}\u0000${dedupId}`
-            : dedupId);
-        const seen = dedupKey ? dedup[dedupKey] : undefined;
+        const dedupKey = dedupId && (dedupByGroup ? `${m.groupId}\u0000${dedupId}` : dedupId);
+        const seen = dedupKey ? own(dedup, dedupKey) : undefined;
         if (seen) {
           out.push({
             messageId: seen.messageId,
@@ -245,7 +255,7 @@ export function messageOperations(
           continue;
         }
         const seq = nextSeq++;
-        const messageId = uuid(random);
+        const messageId = uuidV4(random);
         const sequenceNumber = fifo ? String(10n ** 19n + BigInt(seq)) : undefined;
         const delay = m.delay ?? intAttribute(q, 'DelaySeconds');
         await tx.put<MessageRecord>(MESSAGES, `${key}:${String(seq).padStart(16, '0')}`, {
@@ -263,7 +273,7 @@ export function messageOperations(
           sequenceNumber,
         });
         if (dedupKey && sequenceNumber)
-          dedup[dedupKey] = { at: now, messageId, seq: sequenceNumber };
+          put(dedup, dedupKey, { at: now, messageId, seq: sequenceNumber });
         out.push({ messageId, md5OfBody: md5, md5OfAttributes: md5a, seq: sequenceNumber });
       }
       await tx.put<QueueRecord>(QUEUES, key, { ...q, nextSeq, ...(fifo ? { dedup } : {}) });
@@ -287,8 +297,16 @@ export function messageOperations(
     };
   }
 
-  /** One pass over the queue: takes up to `max` receivable messages and hides them. */
-  async function receiveOnce(key: string, max: number, visibility: number | undefined) {
+  /**
+   * One pass over the queue: takes up to `max` receivable messages and hides them, and moves
+   * those received too often to the dead-letter queue `redriveOf` reads from the queue.
+   */
+  async function receiveOnce(
+    key: string,
+    max: number,
+    visibility: number | undefined,
+    redriveOf: (q: QueueRecord) => Redrive | undefined,
+  ) {
     return store.transaction(async (tx) => {
       const q = (await tx.get<QueueRecord>(QUEUES, key))?.value;
       if (!q) throw noSuchQueue();
@@ -303,7 +321,7 @@ export function messageOperations(
           if (m.groupId && m.receiveCount > 0 && m.visibleAt > now) locked.add(m.groupId);
       const taken: { key: string; m: MessageRecord; handle: string }[] = [];
       let next: number | undefined;
-      const redrive = redrivePolicy(q);
+      const redrive = redriveOf(q);
       let dlq: { key: string; q: QueueRecord } | undefined;
       for (const item of items) {
         const m = item.value;
@@ -389,31 +407,55 @@ export function messageOperations(
   }
 
   /** Deletes one message by receipt handle (a stale handle deletes nothing, as on SQS). */
-  async function deleteOne(key: string, handle: string): Promise<void> {
+  async function deleteIn(tx: StoreOps, key: string, handle: string): Promise<void> {
     const r = parseReceipt(handle, key);
-    await store.transaction(async (tx) => {
-      const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
-      if (m && m.receipt === r.nonce) await tx.delete(MESSAGES, r.key);
-    });
+    const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+    if (m && m.receipt === r.nonce) await tx.delete(MESSAGES, r.key);
   }
 
-  async function changeVisibility(key: string, handle: string, timeout: number): Promise<void> {
+  /** Sets the visibility timeout of a message in flight (`timeout` seconds from `now`). */
+  async function changeVisibilityIn(
+    tx: StoreOps,
+    key: string,
+    handle: string,
+    timeout: number,
+    now: number,
+  ): Promise<void> {
     if (timeout < 0 || timeout > 43_200)
       throw invalidParameter(
         `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
       );
     const r = parseReceipt(handle, key);
+    const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+    if (!m || m.receipt !== r.nonce || m.visibleAt <= now)
+      throw sqsError(
+        'MessageNotInflight',
+        `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      );
+    await tx.put<MessageRecord>(MESSAGES, r.key, { ...m, visibleAt: now + timeout * 1000 });
+  }
+
+  /**
+   * A batch's entries in one transaction: each entry's SQS error becomes its `Failed` entry
+   * (and writes nothing), the others' writes commit together.
+   */
+  async function eachEntry(
+    entries: readonly Input[],
+    fn: (tx: StoreOps, e: Input) => Promise<void>,
+  ): Promise<{ Successful: Record<string, unknown>[]; Failed: Record<string, unknown>[] }> {
+    const successful: Record<string, unknown>[] = [];
+    const failed: Record<string, unknown>[] = [];
     await store.transaction(async (tx) => {
-      const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
-      const now = clock().getTime();
-      if (!m || m.receipt !== r.nonce || m.visibleAt <= now)
-        throw sqsError(
-          'MessageNotInflight',
-          `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
-        );
-      await tx.put<MessageRecord>(MESSAGES, r.key, { ...m, visibleAt: now + timeout * 1000 });
+      for (const e of entries) {
+        try {
+          await fn(tx, e);
+          successful.push({ Id: e.Id });
+        } catch (err) {
+          failed.push(failure(e.Id as string, err));
+        }
+      }
     });
-    if (timeout === 0) notifier.notify(key);
+    return { Successful: successful, Failed: failed };
   }
 
   /** The common checks of a batch: 1–10 entries with distinct, well-formed ids. */
@@ -561,9 +603,10 @@ export function messageOperations(
         )
           throw sqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
       const started = performance.now();
+      const redriveOf = redriveReader();
       let waitMs = -1;
       for (;;) {
-        const once = await receiveOnce(r.key, max, visibility);
+        const once = await receiveOnce(r.key, max, visibility, redriveOf);
         if (once.moved) notifier.notify(once.moved);
         if (waitMs < 0) waitMs = (wait ?? once.waitDefault) * 1000;
         if (once.taken.length > 0)
@@ -582,7 +625,8 @@ export function messageOperations(
       noteQueue(ctx, r.target, false, { queueUrl: r.url });
       await authorizeQueue(authorize, ctx, 'DeleteMessage', r.target, r.queue);
       if (!r.queue) throw noSuchQueue();
-      await deleteOne(r.key, str(input, 'ReceiptHandle', true));
+      const handle = str(input, 'ReceiptHandle', true);
+      await store.transaction((tx) => deleteIn(tx, r.key, handle));
       return {};
     },
 
@@ -597,17 +641,7 @@ export function messageOperations(
         queueUrl: r.url,
         entries: entries.map((e) => ({ id: e.Id })),
       };
-      const successful: Record<string, unknown>[] = [];
-      const failed: Record<string, unknown>[] = [];
-      for (const e of entries) {
-        try {
-          await deleteOne(r.key, str(e, 'ReceiptHandle', true));
-          successful.push({ Id: e.Id });
-        } catch (err) {
-          failed.push(failure(e.Id as string, err));
-        }
-      }
-      return { Successful: successful, Failed: failed };
+      return eachEntry(entries, (tx, e) => deleteIn(tx, r.key, str(e, 'ReceiptHandle', true)));
     },
 
     async ChangeMessageVisibility(ctx, input) {
@@ -618,7 +652,11 @@ export function messageOperations(
       await authorizeQueue(authorize, ctx, 'ChangeMessageVisibility', r.target, r.queue);
       if (!r.queue) throw noSuchQueue();
       if (timeout === undefined) throw missingParameter('VisibilityTimeout');
-      await changeVisibility(r.key, str(input, 'ReceiptHandle', true), timeout);
+      const handle = str(input, 'ReceiptHandle', true);
+      await store.transaction((tx) =>
+        changeVisibilityIn(tx, r.key, handle, timeout, clock().getTime()),
+      );
+      if (timeout === 0) notifier.notify(r.key);
       return {};
     },
 
@@ -629,19 +667,16 @@ export function messageOperations(
       await authorizeQueue(authorize, ctx, 'ChangeMessageVisibility', r.target, r.queue);
       if (!r.queue) throw noSuchQueue();
       const entries = batchEntries(input, 'ChangeMessageVisibilityBatchRequestEntry');
-      const successful: Record<string, unknown>[] = [];
-      const failed: Record<string, unknown>[] = [];
-      for (const e of entries) {
-        try {
-          const timeout = int(e, 'VisibilityTimeout');
-          if (timeout === undefined) throw missingParameter('VisibilityTimeout');
-          await changeVisibility(r.key, str(e, 'ReceiptHandle', true), timeout);
-          successful.push({ Id: e.Id });
-        } catch (err) {
-          failed.push(failure(e.Id as string, err));
-        }
-      }
-      return { Successful: successful, Failed: failed };
+      const now = clock().getTime();
+      let visibleNow = false;
+      const out = await eachEntry(entries, async (tx, e) => {
+        const timeout = int(e, 'VisibilityTimeout');
+        if (timeout === undefined) throw missingParameter('VisibilityTimeout');
+        await changeVisibilityIn(tx, r.key, str(e, 'ReceiptHandle', true), timeout, now);
+        if (timeout === 0) visibleNow = true;
+      });
+      if (visibleNow) notifier.notify(r.key);
+      return out;
     },
   };
 }

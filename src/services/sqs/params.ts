@@ -3,6 +3,7 @@
  * turned into the same shape first). A member of the wrong type is the caller's mistake and
  * gets SQS's `InvalidParameterValue` [inferred], never a 500.
  */
+import { put } from '../../common/own.js';
 import { invalidParameter, missingParameter } from './errors.js';
 
 export type Input = Readonly<Record<string, unknown>>;
@@ -51,7 +52,7 @@ export function stringMap(input: Input, name: string): Record<string, string> | 
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
       throw invalidParameter(`Value for parameter ${name} is invalid.`);
-    out[k] = String(x);
+    put(out, k, String(x));
   }
   return out;
 }

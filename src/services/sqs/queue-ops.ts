@@ -4,7 +4,12 @@
  * and writes in one store transaction, so a refused or failed call changes nothing.
  */
 import type { CallContext } from '../../server/aws/types.js';
-import { authorizeAccount, authorizeQueue, compileQueuePolicy } from './access.js';
+import {
+  type QueueTarget,
+  authorizeAccount,
+  authorizeQueue,
+  compileQueuePolicy,
+} from './access.js';
 import { invalidParameter, noSuchQueue, sqsError } from './errors.js';
 import { type Input, int, str, stringMap, strings } from './params.js';
 import {
@@ -13,6 +18,7 @@ import {
   checkAttributes,
   checkQueueName,
   effectiveAttributes,
+  intAttribute,
   isFifoName,
   parseQueueUrl,
   queueArn,
@@ -86,7 +92,7 @@ function checkTags(tags: Record<string, string>): void {
 
 /** Counts for the Approximate* attributes. */
 async function counts(deps: SqsDeps, key: string, q: QueueRecord, now: number) {
-  const retention = Number(effectiveAttributes(q).MessageRetentionPeriod) * 1000;
+  const retention = intAttribute(q, 'MessageRetentionPeriod') * 1000;
   let visible = 0;
   let inFlight = 0;
   let delayed = 0;
@@ -104,8 +110,12 @@ async function counts(deps: SqsDeps, key: string, q: QueueRecord, now: number) {
 export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
   const { store, clock, authorize } = deps;
 
-  /** A RedrivePolicy must name an existing queue of the same kind (standard or FIFO). */
-  async function checkRedrive(text: string, name: string): Promise<void> {
+  /**
+   * A RedrivePolicy must name an existing queue of the same kind (standard or FIFO) in the
+   * source queue's account and region, as SQS requires: another account's queue is never a
+   * dead-letter target.
+   */
+  async function checkRedrive(text: string, source: QueueTarget): Promise<void> {
     const r = readRedrive(text);
     const invalid = (reason: string) =>
       invalidParameter(`Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
@@ -113,9 +123,14 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
       throw invalid(
         'Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount.',
       );
+    if (r.account !== source.account || r.region !== source.region)
+      // [inferred] SQS's reason for a dead-letter queue of another account or region
+      throw invalid(
+        'Dead-letter queue must be in the same account and region as the source queue.',
+      );
     const dlq = await store.get<QueueRecord>(QUEUES, queueKey(r.region, r.account, r.name));
     if (!dlq) throw invalid('Dead letter target does not exist.');
-    if (isFifoName(r.name) !== isFifoName(name))
+    if (isFifoName(r.name) !== isFifoName(source.name))
       throw invalid('Dead-letter queue must be same type of queue as the source.');
   }
 
@@ -135,13 +150,14 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
       checkQueueName(name, fifo);
       const attrs = checkAttributes(attrsIn, { fifo, creating: true });
       checkTags(tags);
-      if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(target));
-      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, name);
       const key = queueKey(ctx.region, account, name);
       const existing = (await store.get<QueueRecord>(QUEUES, key))?.value;
       await authorizeQueue(authorize, ctx, 'CreateQueue', target, existing, tagContext(tags));
       if (Object.keys(tags).length)
         await authorizeQueue(authorize, ctx, 'TagQueue', target, existing, tagContext(tags));
+      // after authorizing: the dead-letter check looks queues up, and says which exist
+      if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(target));
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, target);
       const url = queueUrl(ctx.endpoint, account, name);
       await store.transaction(async (tx) => {
         const now = clock();
@@ -294,13 +310,17 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
           throw sqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
       }
       if (names.length === 0) return {};
-      const now = clock().getTime();
-      const c = await counts(deps, r.key, q, now);
+      // counting lists the queue's messages: only when a count is asked for
+      const c = names.some((n) => n === 'All' || n.startsWith('Approximate'))
+        ? await counts(deps, r.key, q, clock().getTime())
+        : undefined;
       const all: Record<string, string> = {
         QueueArn: queueArn(q),
-        ApproximateNumberOfMessages: String(c.visible),
-        ApproximateNumberOfMessagesNotVisible: String(c.inFlight),
-        ApproximateNumberOfMessagesDelayed: String(c.delayed),
+        ...(c && {
+          ApproximateNumberOfMessages: String(c.visible),
+          ApproximateNumberOfMessagesNotVisible: String(c.inFlight),
+          ApproximateNumberOfMessagesDelayed: String(c.delayed),
+        }),
         CreatedTimestamp: String(q.createdAt),
         LastModifiedTimestamp: String(q.lastModifiedAt),
         ...effectiveAttributes(q),
@@ -321,7 +341,7 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
         throw sqsError('MissingParameter', 'The request must contain the parameter Attributes.');
       const attrs = checkAttributes(attrsIn, { fifo: isFifoName(r.queue.name), creating: false });
       if (attrs.Policy) compileQueuePolicy(attrs.Policy, queueArn(r.target));
-      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, r.queue.name);
+      if (attrs.RedrivePolicy) await checkRedrive(attrs.RedrivePolicy, r.target);
       await store.transaction(async (tx) => {
         const q = (await tx.get<QueueRecord>(QUEUES, r.key))?.value;
         if (!q) throw noSuchQueue();

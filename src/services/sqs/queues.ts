@@ -200,7 +200,9 @@ export function intAttribute(q: QueueRecord, name: keyof typeof INTEGER_ATTRIBUT
 
 /**
  * A queue's RedrivePolicy as receive uses it: the dead-letter queue's store key and the
- * receive count after which a message moves there (undefined when there is none).
+ * receive count after which a message moves there (undefined when there is none). A
+ * dead-letter queue is in the source queue's account and region; a policy naming another
+ * (one stored before that was checked) moves nothing.
  */
 export function redrivePolicy(
   q: QueueRecord,
@@ -208,9 +210,8 @@ export function redrivePolicy(
   const text = q.attributes.RedrivePolicy;
   if (!text) return undefined;
   const r = readRedrive(text);
-  return r
-    ? { key: queueKey(r.region, r.account, r.name), maxReceiveCount: r.maxReceiveCount }
-    : undefined;
+  if (!r || r.account !== q.account || r.region !== q.region) return undefined;
+  return { key: queueKey(r.region, r.account, r.name), maxReceiveCount: r.maxReceiveCount };
 }
 
 /** Parses a RedrivePolicy (`{"deadLetterTargetArn": …, "maxReceiveCount": …}`). */

@@ -4,6 +4,7 @@ import { fixedClock } from '../../common/clock.js';
 import { awsError, callContext, testRandom } from '../../iam/testing.js';
 import type { AuthorizeRequest } from '../../server/aws/authorize.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import type { StoreOps } from '../../store/types.js';
 import { forProtocol } from './errors.js';
 import { createSqsOperations } from './index.js';
 import { md5OfAttributes, md5OfBody } from './md5.js';
@@ -29,11 +30,26 @@ let ops: ReturnType<typeof createSqsOperations>;
 let calls: AuthorizeRequest[];
 let deny: (r: AuthorizeRequest) => boolean;
 
+const OTHER = '111122223333';
 const ctx = () => callContext();
 const call = (op: string, input: Record<string, unknown>) => {
   const f = ops[op];
   if (!f) throw new TypeError(op);
   return f(ctx(), input);
+};
+/** A call by a user of account OTHER. */
+const callAsOther = (op: string, input: Record<string, unknown>) => {
+  const f = ops[op];
+  if (!f) throw new TypeError(op);
+  return f(
+    callContext({
+      type: 'User',
+      id: `arn:aws:iam::${OTHER}:user/b`,
+      account: OTHER,
+      partition: 'aws',
+    }),
+    input,
+  );
 };
 
 beforeEach(() => {
@@ -458,6 +474,80 @@ describe('dead-letter queues', () => {
   });
 });
 
+describe('dead-letter queues of another account or region', () => {
+  const redrive = (arn: string) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 1 });
+  const REASON =
+    'Reason: Dead-letter queue must be in the same account and region as the source queue.';
+
+  it('refuses another account’s queue as the target, in CreateQueue and SetQueueAttributes', async () => {
+    await callAsOther('CreateQueue', { QueueName: 'victim' });
+    const arn = `arn:aws:sqs:us-east-1:${OTHER}:victim`;
+    const e = await awsError(
+      call('CreateQueue', { QueueName: 'src', Attributes: { RedrivePolicy: redrive(arn) } }),
+    );
+    expect([e.code, e.message]).toEqual([
+      'InvalidParameterValue',
+      `Value ${redrive(arn)} for parameter RedrivePolicy is invalid. ${REASON}`,
+    ]);
+    expect((await store.list('sqs-queues')).map((i) => i.key)).toEqual([
+      `us-east-1:${OTHER}:victim`,
+    ]);
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'src' });
+    const s = await awsError(
+      call('SetQueueAttributes', { QueueUrl, Attributes: { RedrivePolicy: redrive(arn) } }),
+    );
+    expect([s.code, s.message]).toEqual([
+      'InvalidParameterValue',
+      `Value ${redrive(arn)} for parameter RedrivePolicy is invalid. ${REASON}`,
+    ]);
+    const r = await awsError(
+      call('SetQueueAttributes', {
+        QueueUrl,
+        Attributes: { RedrivePolicy: redrive('arn:aws:sqs:eu-west-1:123456789012:src') },
+      }),
+    );
+    expect(r.message).toContain(REASON);
+  });
+
+  it('checks the policy only after authorizing CreateQueue: no answer about other queues', async () => {
+    deny = (req) => req.action === 'sqs:CreateQueue';
+    const e = await awsError(
+      call('CreateQueue', {
+        QueueName: 'src',
+        Attributes: {
+          RedrivePolicy: redrive('arn:aws:sqs:us-east-1:123456789012:nope'),
+          Policy:
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}',
+        },
+      }),
+    );
+    expect([e.code, e.message]).toEqual(['AccessDenied', 'denied sqs:createqueue']);
+  });
+
+  it('never moves messages to another account’s queue named by a policy stored before', async () => {
+    await callAsOther('CreateQueue', { QueueName: 'victim' });
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'src' });
+    const key = 'us-east-1:123456789012:src';
+    await store.transaction(async (tx: StoreOps) => {
+      const q = (await tx.get<{ attributes: Record<string, string> }>('sqs-queues', key))?.value;
+      if (!q) throw new TypeError('no queue');
+      q.attributes.RedrivePolicy = redrive(`arn:aws:sqs:us-east-1:${OTHER}:victim`);
+      await tx.put('sqs-queues', key, q);
+    });
+    await call('SendMessage', { QueueUrl, MessageBody: 'mine' });
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 0 })).Messages,
+      ).toHaveLength(1);
+    }
+    expect(
+      await callAsOther('ReceiveMessage', {
+        QueueUrl: `${'http://127.0.0.1:4577'}/${OTHER}/victim`,
+      }),
+    ).toEqual({});
+  });
+});
+
 describe('FIFO queues', () => {
   it('deduplicates within five minutes and keeps a group in order while one is in flight', async () => {
     const { QueueUrl } = await call('CreateQueue', {
@@ -543,6 +633,46 @@ describe('the query protocol', () => {
     });
   });
 
+  it('never walks into a prototype: __proto__, constructor and prototype segments are ignored', () => {
+    const input = queryInput(
+      new Map([
+        ['Action', 'SendMessage'],
+        ['MessageAttribute.1.__proto__.polluted', 'yes'],
+        ['MessageAttribute.1.Name', 'a'],
+        ['MessageAttribute.1.Value.__proto__.polluted', 'yes'],
+        ['MessageAttribute.1.Value.constructor.prototype.polluted', 'yes'],
+        ['MessageAttribute.1.Value.DataType', 'String'],
+        ['MessageAttribute.1.Value.StringValue', 'x'],
+        ['MessageAttribute.2.Name', '__proto__'],
+        ['MessageAttribute.2.Value.DataType', 'String'],
+        ['MessageAttribute.2.Value.StringValue', 'p'],
+        ['Attribute.1.Name', '__proto__'],
+        ['Attribute.1.Value', 'v'],
+        ['Tag.1.Key', 'constructor'],
+        ['Tag.1.Value', 'c'],
+        ['__proto__', 'top'],
+        ['AttributeNames', 'scalar'],
+        ['AttributeName.1', 'All'],
+      ]),
+      'http://h:1',
+      '/123456789012/q',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    const attrs = input.MessageAttributes as Record<string, unknown>;
+    expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+    expect(Object.keys(attrs)).toEqual(['a', '__proto__']);
+    expect(attrs.a).toEqual({ DataType: 'String', StringValue: 'x' });
+    expect(Object.getOwnPropertyDescriptor(attrs, '__proto__')?.value).toEqual({
+      DataType: 'String',
+      StringValue: 'p',
+    });
+    expect(Object.keys(input.Attributes as object)).toEqual(['__proto__']);
+    expect(Object.keys(input.Tags as object)).toEqual(['constructor']);
+    expect(Object.hasOwn(input, '__proto__')).toBe(true);
+    expect(input.AttributeNames).toEqual(['All']);
+  });
+
   it('renders SQS’s flattened XML', () => {
     expect(renderSqsQuery('ListQueues', { QueueUrls: ['u1', 'u2'] }, 'rid')).toBe(
       '<?xml version="1.0"?><ListQueuesResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><ListQueuesResult><QueueUrl>u1</QueueUrl><QueueUrl>u2</QueueUrl></ListQueuesResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ListQueuesResponse>',
@@ -551,5 +681,135 @@ describe('the query protocol', () => {
       '<GetQueueAttributesResult><Attribute><Name>A</Name><Value>1</Value></Attribute></GetQueueAttributesResult>',
     );
     expect(renderSqsQuery('DeleteMessage', {}, 'r')).not.toContain('DeleteMessageResult');
+  });
+});
+
+describe('names that are Object.prototype’s', () => {
+  it('keeps a message attribute named __proto__ or constructor, over JSON and query', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    const MessageAttributes = JSON.parse(
+      '{"__proto__":{"DataType":"String","StringValue":"p"},"constructor":{"DataType":"Number","StringValue":"1"}}',
+    ) as Record<string, unknown>;
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'x', MessageAttributes });
+    expect(sent.MD5OfMessageAttributes).toBeDefined();
+    const viaQuery = queryInput(
+      new Map([
+        ['MessageBody', 'y'],
+        ['MessageAttribute.1.Name', '__proto__'],
+        ['MessageAttribute.1.Value.DataType', 'String'],
+        ['MessageAttribute.1.Value.StringValue', 'p'],
+        ['MessageAttribute.2.Name', 'constructor'],
+        ['MessageAttribute.2.Value.DataType', 'Number'],
+        ['MessageAttribute.2.Value.StringValue', '1'],
+      ]),
+      'http://127.0.0.1:4577',
+      '/123456789012/q',
+    );
+    const sent2 = await call('SendMessage', viaQuery);
+    expect(sent2.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
+    const got = await call('ReceiveMessage', {
+      QueueUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
+    });
+    for (const m of got.Messages as Msg[]) {
+      const attrs = m.MessageAttributes as Record<string, unknown>;
+      expect(Object.keys(attrs).sort()).toEqual(['__proto__', 'constructor']);
+      expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+      expect(m.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
+    }
+    const picked = await call('SendMessage', { QueueUrl, MessageBody: 'z', MessageAttributes });
+    expect(picked.MessageId).toBeDefined();
+  });
+
+  it('deduplicates a FIFO message whose deduplication id is __proto__ or constructor', async () => {
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'f.fifo',
+      Attributes: { FifoQueue: 'true' },
+    });
+    for (const id of ['__proto__', 'constructor', 'toString']) {
+      const send = () =>
+        call('SendMessage', {
+          QueueUrl,
+          MessageBody: id,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: id,
+        });
+      const a = await send();
+      expect(a.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await send()).MessageId).toBe(a.MessageId);
+    }
+    expect((await store.list('sqs-messages')).length).toBe(3);
+  });
+});
+
+describe('work per request', () => {
+  it('GetQueueAttributes lists the messages only when a count is asked for', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    await call('SendMessage', { QueueUrl, MessageBody: 'a' });
+    const lists: string[] = [];
+    const list = store.list.bind(store);
+    store.list = (async (collection: string, opts?: { prefix?: string }) => {
+      lists.push(collection);
+      return list(collection, opts);
+    }) as typeof store.list;
+    const some = await call('GetQueueAttributes', {
+      QueueUrl,
+      AttributeNames: ['QueueArn', 'VisibilityTimeout'],
+    });
+    expect(some).toEqual({
+      Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', VisibilityTimeout: '30' },
+    });
+    expect(lists).toEqual([]);
+    const counted = await call('GetQueueAttributes', {
+      QueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    });
+    expect(counted).toEqual({ Attributes: { ApproximateNumberOfMessages: '1' } });
+    expect(lists).toEqual(['sqs-messages']);
+  });
+
+  it('DeleteMessageBatch and ChangeMessageVisibilityBatch run one transaction, results per entry', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
+    for (const b of ['a', 'b', 'c']) await call('SendMessage', { QueueUrl, MessageBody: b });
+    const got = (await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 }))
+      .Messages as Msg[];
+    expect(got).toHaveLength(3);
+    let transactions = 0;
+    const transaction = store.transaction.bind(store);
+    store.transaction = (<R>(fn: (tx: StoreOps) => Promise<R>) => {
+      transactions++;
+      return transaction(fn);
+    }) as typeof store.transaction;
+    const changed = await call('ChangeMessageVisibilityBatch', {
+      QueueUrl,
+      Entries: [
+        { Id: 'a', ReceiptHandle: got[0]?.ReceiptHandle, VisibilityTimeout: 0 },
+        { Id: 'bad', ReceiptHandle: 'garbage', VisibilityTimeout: 5 },
+        { Id: 'range', ReceiptHandle: got[1]?.ReceiptHandle, VisibilityTimeout: 50_000 },
+        { Id: 'b', ReceiptHandle: got[1]?.ReceiptHandle, VisibilityTimeout: 100 },
+      ],
+    });
+    expect(transactions).toBe(1);
+    expect(changed.Successful).toEqual([{ Id: 'a' }, { Id: 'b' }]);
+    expect((changed.Failed as { Id: string; Code: string }[]).map((f) => [f.Id, f.Code])).toEqual([
+      ['bad', 'ReceiptHandleIsInvalid'],
+      ['range', 'InvalidParameterValue'],
+    ]);
+    const deleted = await call('DeleteMessageBatch', {
+      QueueUrl,
+      Entries: [
+        { Id: 'b', ReceiptHandle: got[1]?.ReceiptHandle },
+        { Id: 'bad', ReceiptHandle: 'garbage' },
+        { Id: 'c', ReceiptHandle: got[2]?.ReceiptHandle },
+      ],
+    });
+    expect(transactions).toBe(2);
+    expect(deleted.Successful).toEqual([{ Id: 'b' }, { Id: 'c' }]);
+    expect((deleted.Failed as { Id: string }[]).map((f) => f.Id)).toEqual(['bad']);
+    // a became visible again (timeout 0); b and c are gone
+    const left = await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 });
+    expect((left.Messages as Msg[]).map((m) => m.Body)).toEqual(['a']);
+    expect((await store.list('sqs-messages')).length).toBe(1);
   });
 });

@@ -6,14 +6,9 @@
  * `<Attribute><Name/><Value/></Attribute>`), unlike IAM's `<member>` lists. Both are turned
  * into the JSON input shape the operations read.
  */
+import { own, put } from '../../common/own.js';
 import { QUERY_NAMESPACES, escapeXml } from '../../server/aws/query-xml.js';
 import type { Input } from './params.js';
-import { parseJsonBody } from '../../server/aws/json-body.js';
-
-/** The request's input: see `parseJsonBody`. */
-export function parseJsonInput(body: Buffer): Input {
-  return parseJsonBody(body) as Input;
-}
 
 const LISTS: Readonly<Record<string, string>> = {
   AttributeName: 'AttributeNames',
@@ -24,34 +19,45 @@ const LISTS: Readonly<Record<string, string>> = {
 const IGNORED =
   /^(Action|Version|X-Amz-.*|AWSAccessKeyId|Signature|SignatureMethod|SignatureVersion|Timestamp|Expires|SecurityToken)$/;
 
+/**
+ * Segments no SQS member is named and that would reach an object's prototype if walked
+ * (`MessageAttribute.1.__proto__.x=y`): a parameter naming one is ignored, as any parameter
+ * SQS does not know is.
+ */
+const UNSAFE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Sets `o.<path>` = value, descending into own properties only and defining each one. */
 function setPath(o: Record<string, unknown>, path: string[], value: string): void {
+  if (path.some((k) => UNSAFE_SEGMENTS.has(k))) return;
   let cur = o;
   for (let i = 0; i < path.length - 1; i++) {
     const k = path[i] as string;
-    const next = cur[k];
-    if (typeof next !== 'object' || next === null) cur[k] = {};
-    cur = cur[k] as Record<string, unknown>;
+    let next = own(cur, k);
+    if (typeof next !== 'object' || next === null) put(cur, k, (next = {}));
+    cur = next as Record<string, unknown>;
   }
-  cur[path[path.length - 1] as string] = value;
+  put(cur, path[path.length - 1] as string, value);
 }
 
 /** Flattened query parameters → the JSON input shape (one level, for batch entries too). */
 function fromPairs(pairs: [string, string][]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const lists = new Map<string, [number, string][]>();
   const groups = new Map<string, Map<number, [string, string][]>>();
   for (const [key, value] of pairs) {
     const parts = key.split('.');
     const head = parts[0] as string;
     if (parts.length === 1) {
-      out[head] = value;
+      put(out, head, value);
       continue;
     }
     const index = Number(parts[1]);
     if (!Number.isInteger(index)) continue;
-    if (LISTS[head] && parts.length === 2) {
-      const list = (out[LISTS[head] as string] as [number, string][] | undefined) ?? [];
+    const listName = own(LISTS, head);
+    if (listName && parts.length === 2) {
+      let list = lists.get(listName);
+      if (!list) lists.set(listName, (list = []));
       list.push([index, value]);
-      out[LISTS[head] as string] = list;
       continue;
     }
     let g = groups.get(head);
@@ -60,18 +66,15 @@ function fromPairs(pairs: [string, string][]): Record<string, unknown> {
     if (!entry) g.set(index, (entry = []));
     entry.push([parts.slice(2).join('.'), value]);
   }
-  for (const name of Object.values(LISTS)) {
-    const list = out[name] as [number, string][] | undefined;
-    if (list) out[name] = list.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-  }
+  for (const [name, list] of lists) out[name] = list.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
   for (const [head, g] of groups) {
     const ordered = [...g.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
     if (head === 'Attribute' || head === 'Tag') {
       const map: Record<string, string> = {};
       for (const e of ordered) {
         const f = Object.fromEntries(e);
-        const k = f.Name ?? f.Key;
-        if (k !== undefined) map[k] = f.Value ?? '';
+        const k = own(f, 'Name') ?? own(f, 'Key');
+        if (k !== undefined) put(map, k, own(f, 'Value') ?? '');
       }
       out[head === 'Attribute' ? 'Attributes' : 'Tags'] = map;
     } else if (head === 'MessageAttribute') {
@@ -79,7 +82,8 @@ function fromPairs(pairs: [string, string][]): Record<string, unknown> {
       for (const e of ordered) {
         const f: Record<string, unknown> = {};
         for (const [k, v] of e) setPath(f, k.split('.'), v);
-        if (typeof f.Name === 'string') map[f.Name] = f.Value ?? {};
+        const name = own(f, 'Name');
+        if (typeof name === 'string') put(map, name, own(f, 'Value') ?? {});
       }
       out.MessageAttributes = map;
     } else if (head.endsWith('RequestEntry')) {
