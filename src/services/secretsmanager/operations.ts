@@ -7,6 +7,9 @@
  * then acts in one store transaction. Secret values never reach the audit notes.
  */
 import { createHash } from 'node:crypto';
+import { boundedCache } from '../../common/bounded-cache.js';
+import { own, put } from '../../common/own.js';
+import { uuidV4 } from '../../common/uuid.js';
 import { loadPolicy } from '../../policy/index.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
 import type { ContextInput } from '../../policy/context.js';
@@ -87,12 +90,12 @@ function checkTags(tags: readonly Tag[]): void {
   }
 }
 
-function checkToken(token: string | undefined): void {
-  if (token === undefined) return;
-  if (token.length < 32)
-    throw validation('clientRequestToken', 'Member must have length greater than or equal to 32');
-  if (token.length > 64)
-    throw validation('clientRequestToken', 'Member must have length less than or equal to 64');
+/** A version id (ClientRequestToken, VersionId): 32 to 64 characters, as the model says. */
+function checkLength(member: 'clientRequestToken' | 'versionId', id: string | undefined): void {
+  if (id === undefined) return;
+  if (id.length < 32)
+    throw validation(member, 'Member must have length greater than or equal to 32');
+  if (id.length > 64) throw validation(member, 'Member must have length less than or equal to 64');
 }
 
 /** The value a write carries: exactly one of SecretString and SecretBinary (base64). */
@@ -121,25 +124,18 @@ function digest(v: { kind: string; bytes: Buffer }): string {
   return createHash('sha256').update(v.kind).update('\u0000').update(v.bytes).digest('hex');
 }
 
-function uuid(random: (n: number) => Uint8Array): string {
-  const b = Buffer.from(random(16));
-  b[6] = ((b[6] as number) & 0x0f) | 0x40;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 const seconds = (ms: number) => ms / 1000;
 
 function versionStagesOf(s: SecretRecord): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [id, v] of Object.entries(s.versions)) if (v.stages.length) out[id] = [...v.stages];
+  for (const [id, v] of Object.entries(s.versions))
+    if (v.stages.length) put(out, id, [...v.stages]);
   return out;
 }
 
 /** Moves `stages` onto `versionId`; AWSCURRENT's previous holder becomes AWSPREVIOUS. */
 function moveStages(s: SecretRecord, versionId: string, stages: readonly string[]): void {
-  const target = s.versions[versionId];
+  const target = own(s.versions, versionId);
   if (!target) throw new TypeError(`no version ${versionId}`);
   const previous = Object.entries(s.versions).find(
     ([id, v]) => id !== versionId && v.stages.includes('AWSCURRENT'),
@@ -150,7 +146,7 @@ function moveStages(s: SecretRecord, versionId: string, stages: readonly string[
   if (stages.includes('AWSCURRENT') && previous) {
     for (const v of Object.values(s.versions))
       v.stages = v.stages.filter((x) => x !== 'AWSPREVIOUS');
-    const p = s.versions[previous] as VersionRecord;
+    const p = own(s.versions, previous) as VersionRecord;
     p.stages = [...p.stages.filter((x) => x !== 'AWSPREVIOUS'), 'AWSPREVIOUS'];
   }
   // Secrets Manager keeps about 100 versions; the oldest unlabelled ones go first
@@ -162,20 +158,15 @@ function moveStages(s: SecretRecord, versionId: string, stages: readonly string[
   }
 }
 
-const policyCache = new Map<string, CompiledPolicy>();
+const compiledPolicies = boundedCache<CompiledPolicy>(512);
 
 function compileSecretPolicy(text: string, arn: string, mode: 'save' | 'evaluate'): CompiledPolicy {
-  const key = `${mode}\u0000${arn}\u0000${text}`;
-  const hit = policyCache.get(key);
-  if (hit) return hit;
-  const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: 20_480 });
-  if (!r.ok) {
+  return compiledPolicies.get(`${mode}\u0000${arn}\u0000${text}`, () => {
+    const r = loadPolicy(text, 'resource', { id: arn, mode, sizeLimit: 20_480 });
     // [inferred] Secrets Manager's text for a policy it cannot read; the engine's IAM text
-    throw smError('MalformedPolicyDocumentException', r.error.message);
-  }
-  if (policyCache.size >= 512) policyCache.delete(policyCache.keys().next().value as string);
-  policyCache.set(key, r.policy);
-  return r.policy;
+    if (!r.ok) throw smError('MalformedPolicyDocumentException', r.error.message);
+    return r.policy;
+  });
 }
 
 /** A statement that allows everyone without a condition: what BlockPublicPolicy refuses. */
@@ -331,17 +322,8 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       const tags = tagsOf(input) ?? [];
       const account = ctx.caller?.account ?? '';
       const key = secretKey(ctx.region, account, name);
-      note(ctx, false, {
-        name,
-        ...(token ? { clientRequestToken: token } : {}),
-        ...(description !== undefined ? { description } : {}),
-        ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
-        ...(tags.length ? { tags } : {}),
-      });
-      checkSecretName(name);
-      checkToken(token);
-      checkTags(tags);
-      const value = valueOf(input);
+      // the ARN first (the live secret's, or a new one), so the audit notes name it even
+      // when a check below refuses the request
       const existing = (await store.get<SecretRecord>(SECRETS, key))?.value;
       const now = clock().getTime();
       const live =
@@ -349,7 +331,23 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
           ? existing
           : undefined;
       const arn = live?.arn ?? secretArn(ctx.region, account, name, random);
-      note(ctx, false, ctx.audit.requestParameters ?? {}, arn, account);
+      note(
+        ctx,
+        false,
+        {
+          name,
+          ...(token ? { clientRequestToken: token } : {}),
+          ...(description !== undefined ? { description } : {}),
+          ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+          ...(tags.length ? { tags } : {}),
+        },
+        arn,
+        account,
+      );
+      checkSecretName(name);
+      checkLength('clientRequestToken', token);
+      checkTags(tags);
+      const value = valueOf(input);
       const tagKeys: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key) };
       for (const t of tags) tagKeys[`aws:RequestTag/${t.Key}`] = t.Value;
       const context = {
@@ -360,7 +358,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       };
       await authorizeOn(ctx, 'CreateSecret', arn, account, live, context);
       if (tags.length) await authorizeOn(ctx, 'TagResource', arn, account, live, context);
-      const versionId = value ? (token ?? uuid(random)) : undefined;
+      const versionId = value ? (token ?? uuidV4(random)) : undefined;
       const out = await store.transaction(async (tx) => {
         const cur = (await tx.get<SecretRecord>(SECRETS, key))?.value;
         const curLive =
@@ -371,7 +369,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
               'InvalidRequestException',
               "You can't create this secret because a secret with this name is already scheduled for deletion.",
             );
-          const same = token !== undefined ? curLive.versions[token] : undefined;
+          const same = token !== undefined ? own(curLive.versions, token) : undefined;
           if (same) {
             if (value && same.digest === digest(value))
               return { ARN: curLive.arn, Name: curLive.name, VersionId: token };
@@ -399,7 +397,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
           versions: {},
         };
         if (value && versionId) {
-          s.versions[versionId] = newVersion(s, versionId, value, now);
+          put(s.versions, versionId, newVersion(s, versionId, value, now));
           moveStages(s, versionId, ['AWSCURRENT']);
         }
         await tx.put(SECRETS, key, s);
@@ -427,30 +425,32 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
           'secretsmanager:VersionStage': stage ?? 'AWSCURRENT',
         },
       );
+      checkLength('versionId', versionId);
       if (secret.deletedAt !== undefined) throw markedForDeletion();
-      let id: string | undefined;
+      let found: [string, VersionRecord] | undefined;
       if (versionId) {
-        if (!secret.versions[versionId])
+        const v = own(secret.versions, versionId);
+        if (!v)
           throw smError(
             'ResourceNotFoundException',
             `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
           );
-        if (stage && !secret.versions[versionId]?.stages.includes(stage))
+        if (stage && !v.stages.includes(stage))
           throw smError(
             'InvalidRequestException',
             'You provided a VersionStage that is not associated to the provided VersionId.',
           );
-        id = versionId;
+        found = [versionId, v];
       } else {
         const want = stage ?? 'AWSCURRENT';
-        id = Object.entries(secret.versions).find(([, v]) => v.stages.includes(want))?.[0];
-        if (!id)
+        found = Object.entries(secret.versions).find(([, v]) => v.stages.includes(want));
+        if (!found)
           throw smError(
             'ResourceNotFoundException',
             `Secrets Manager can't find the specified secret value for staging label: ${want}`,
           );
       }
-      const v = secret.versions[id] as VersionRecord;
+      const [id, v] = found;
       const plain = seal.open(v.value, `${secret.arn}\n${id}`);
       const today = Math.floor(clock().getTime() / DAY) * DAY;
       if (secret.lastAccessedAt !== today)
@@ -482,15 +482,15 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         ...(token ? { clientRequestToken: token } : {}),
         ...(stagesIn ? { versionStages: stages } : {}),
       });
-      checkToken(token);
+      checkLength('clientRequestToken', token);
       const value = valueOf(input);
       if (!value)
         // [inferred]
         throw invalidParameter('You must provide either SecretString or SecretBinary.');
       if (secret.deletedAt !== undefined) throw markedForDeletion();
-      const versionId = token ?? uuid(random);
+      const versionId = token ?? uuidV4(random);
       const out = await update(key, secret.arn, (s) => {
-        const existing = s.versions[versionId];
+        const existing = own(s.versions, versionId);
         if (existing) {
           if (existing.digest !== digest(value))
             throw smError(
@@ -505,14 +505,14 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
           };
         }
         const now = clock().getTime();
-        s.versions[versionId] = newVersion(s, versionId, value, now);
+        put(s.versions, versionId, newVersion(s, versionId, value, now));
         moveStages(s, versionId, stages);
         s.lastChangedAt = now;
         return {
           ARN: s.arn,
           Name: s.name,
           VersionId: versionId,
-          VersionStages: [...(s.versions[versionId] as VersionRecord).stages],
+          VersionStages: [...(own(s.versions, versionId) as VersionRecord).stages],
         };
       });
       ctx.audit.responseElements = {

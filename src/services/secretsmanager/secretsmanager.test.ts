@@ -4,7 +4,7 @@ import { fixedClock } from '../../common/clock.js';
 import { callContext, errorOf, testRandom } from '../../iam/testing.js';
 import type { AuthorizeRequest } from '../../server/aws/authorize.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
-import { createSecretsManagerOperations, parseBody } from './index.js';
+import { secretsManagerOperations } from './operations.js';
 import { secretRef } from './secrets.js';
 
 const ACCT = '123456789012';
@@ -13,7 +13,7 @@ const TOKEN_B = 'b'.repeat(32);
 
 let store: SqliteStore;
 let clock: ReturnType<typeof fixedClock>;
-let ops: ReturnType<typeof createSecretsManagerOperations>;
+let ops: ReturnType<typeof secretsManagerOperations>;
 let calls: AuthorizeRequest[];
 let deny: (r: AuthorizeRequest) => boolean;
 
@@ -28,7 +28,7 @@ beforeEach(() => {
   clock = fixedClock('2026-11-22T12:00:00Z');
   calls = [];
   deny = () => false;
-  ops = createSecretsManagerOperations({
+  ops = secretsManagerOperations({
     store,
     clock,
     random: testRandom(),
@@ -216,6 +216,40 @@ describe('values and versions', () => {
     expect(await store.list('secretsmanager-secrets')).toEqual([]);
   });
 
+  it('notes CreateSecret’s parameters and ARN for the audit, refused or not', async () => {
+    const ctx = callContext();
+    const create = ops.CreateSecret as NonNullable<typeof ops.CreateSecret>;
+    await errorOf(create(ctx, { Name: 'db', SecretString: 'x', ClientRequestToken: 'short' }));
+    expect(ctx.audit.requestParameters).toEqual({ name: 'db', clientRequestToken: 'short' });
+    expect(ctx.audit.resources?.[0]?.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:123456789012:secret:db-[A-Za-z0-9]{6}$/,
+    );
+  });
+
+  it('checks VersionId as the model does and reads versions by own id only', async () => {
+    await call('CreateSecret', { Name: 's', SecretString: 'v1', ClientRequestToken: TOKEN_A });
+    for (const [id, constraint] of [
+      ['constructor', 'Member must have length greater than or equal to 32'],
+      ['toString', 'Member must have length greater than or equal to 32'],
+      ['__proto__', 'Member must have length greater than or equal to 32'],
+      ['x'.repeat(65), 'Member must have length less than or equal to 64'],
+    ] as const)
+      expect(await errorOf(call('GetSecretValue', { SecretId: 's', VersionId: id }))).toEqual({
+        code: 'ValidationException',
+        status: 400,
+        message: `1 validation error detected: Value at 'versionId' failed to satisfy constraint: ${constraint}`,
+      });
+    expect(await errorOf(call('GetSecretValue', { SecretId: 's', VersionId: TOKEN_B }))).toEqual({
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: `Secrets Manager can't find the specified secret value for VersionId: ${TOKEN_B}`,
+    });
+    expect(await call('GetSecretValue', { SecretId: 's', VersionId: TOKEN_A })).toMatchObject({
+      VersionId: TOKEN_A,
+      SecretString: 'v1',
+    });
+  });
+
   it('a secret without a value has no AWSCURRENT to read', async () => {
     const c = await call('CreateSecret', { Name: 'empty' });
     expect(c).not.toHaveProperty('VersionId');
@@ -370,10 +404,5 @@ describe('policies, tags and authorization', () => {
     });
     expect((p2.SecretList as { Name: string }[]).map((s) => s.Name)).toEqual(['db/c']);
     expect(p2).not.toHaveProperty('NextToken');
-  });
-
-  it('answers garbage bodies with SerializationException', () => {
-    expect(() => parseBody(Buffer.from('{nope'))).toThrow(AwsError);
-    expect(parseBody(Buffer.from(''))).toEqual({});
   });
 });
