@@ -2,12 +2,11 @@
  * DynamoDB end to end with the real clients — the AWS CLI, boto3 (client and resource APIs)
  * and the JS SDK (client and lib-dynamodb's DocumentClient) — against `irsa up`, each call
  * signed with role-session credentials: every operation succeeds for a permitted role and is
- * refused, in DynamoDB's exact words, for one without permission; the seed's policy; the
- * fine-grained access control of `dynamodb:LeadingKeys` (a fixed tenant and `${aws:userid}`)
- * and `dynamodb:Attributes`; garbage JSON and malformed expressions.
+ * refused, in DynamoDB's exact words, for one without permission; the fine-grained access
+ * control of `dynamodb:LeadingKeys` (a fixed tenant and `${aws:userid}`) and
+ * `dynamodb:Attributes`; garbage JSON and malformed expressions. The seed's multi-service
+ * policy is seed-policy-e2e.test.ts's.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CreateTableCommand,
   DeleteItemCommand,
@@ -29,7 +28,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../src/sigv4/testing/sign.js';
-import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
+import { ACCOUNT, type Creds, type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
 const TABLE = 'my-table';
@@ -392,72 +391,6 @@ except ClientError as e:
       `AccessDeniedException: ${denied('ddb-none', 'BatchWriteItem', `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/batch-table`)}`,
     );
   }, 60_000);
-});
-
-describe('the seed’s multi-service policy', () => {
-  it('lets the app read my-table and nothing else', async () => {
-    const seed = readFileSync(join(ROOT, '../shared/seeds/001_fc2ddaed615f7002.txt'), 'utf8');
-    const start =
-      seed.indexOf('cat > app-policy.json <<EOF') + 'cat > app-policy.json <<EOF'.length;
-    const policy = seed.slice(start, seed.indexOf('\nEOF', start));
-    const file = join(h.home, 'app-policy.json');
-    writeFileSync(file, policy);
-    const created = await h.aws([
-      'iam',
-      'create-policy',
-      '--policy-name',
-      'multi-service-app-policy',
-      '--policy-document',
-      `file://${file}`,
-      '--query',
-      'Policy.Arn',
-      '--output',
-      'text',
-    ]);
-    expect(created.stderr).toBe('');
-    const app = await h.roleSession({ roleName: 's3-app-role', managed: [created.stdout.trim()] });
-    const get = await h.aws(
-      [
-        'dynamodb',
-        'get-item',
-        '--table-name',
-        TABLE,
-        '--key',
-        '{"pk":{"S":"tenant-a"},"sk":{"N":"1"}}',
-      ],
-      app,
-    );
-    expect(get.stderr).toBe('');
-    expect(JSON.parse(get.stdout).Item.shown).toEqual({ S: 'hello' });
-    const query = await h.aws(
-      [
-        'dynamodb',
-        'query',
-        '--table-name',
-        TABLE,
-        '--key-condition-expression',
-        'pk = :p',
-        '--expression-attribute-values',
-        '{":p":{"S":"tenant-a"}}',
-        '--query',
-        'Count',
-      ],
-      app,
-    );
-    expect(query.stdout.trim()).toBe('2');
-    const scan = await h.aws(
-      ['dynamodb', 'scan', '--table-name', TABLE, '--select', 'COUNT', '--query', 'Count'],
-      app,
-    );
-    expect(scan.stdout.trim()).toBe('3');
-    const put = await h.aws(
-      ['dynamodb', 'put-item', '--table-name', TABLE, '--item', '{"pk":{"S":"x"},"sk":{"N":"1"}}'],
-      app,
-    );
-    expect(put.stderr.trim()).toBe(
-      cliError('AccessDeniedException', 'PutItem', denied('s3-app-role', 'PutItem')),
-    );
-  }, 120_000);
 });
 
 describe('dynamodb:LeadingKeys', () => {

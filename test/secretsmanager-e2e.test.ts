@@ -207,8 +207,11 @@ print(json.dumps(out, default=plain))
 
 describe('Secrets Manager with boto3: every operation, allowed and refused', () => {
   let refused: Record<string, { Error: { Code: string; Message: string }; Status: number }>;
+  /** the permitted role's results, as boto3 printed them */
+  let allowed = '';
 
-  it('a role with secretsmanager:* can call each operation', async () => {
+  // both roles' runs, once: the bare role against an existing secret, then the permitted role
+  beforeAll(async () => {
     await h.python(
       `import boto3\nboto3.client('secretsmanager').create_secret(Name='boto/s', SecretString='seed')`,
       full,
@@ -222,7 +225,11 @@ describe('Secrets Manager with boto3: every operation, allowed and refused', () 
     );
     const r = await h.python(BOTO_ALL, full, { MODE: 'full' });
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout);
+    allowed = r.stdout;
+  }, 120_000);
+
+  it('a role with secretsmanager:* can call each operation', () => {
+    const out = JSON.parse(allowed);
     const arnRe = new RegExp(`^${SECRET_ARN('boto/s')}$`);
     expect(out.CreateSecret.ARN).toMatch(arnRe);
     expect(out.GetSecretValue).toMatchObject({
@@ -465,5 +472,20 @@ describe('Secrets Manager wire edge cases', () => {
       name: 'UnknownOperationException',
       status: 400,
     });
+  });
+
+  it('a VersionId that is an Object.prototype name is a ValidationException, never a 500', async () => {
+    const c = sm(full);
+    await c.send(new CreateSecretCommand({ Name: 'versioned', SecretString: 'v' }));
+    for (const VersionId of ['constructor', 'toString', '__proto__'])
+      expect(
+        await rejection(c.send(new GetSecretValueCommand({ SecretId: 'versioned', VersionId }))),
+        VersionId,
+      ).toEqual({
+        name: 'ValidationException',
+        message:
+          "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must have length greater than or equal to 32",
+        status: 400,
+      });
   });
 });

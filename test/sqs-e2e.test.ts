@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../src/sigv4/testing/sign.js';
 import { ACCOUNT, type Creds, type Harness, allow, startHarness } from './support/harness.js';
 
 const OTHER = '111122223333';
@@ -36,6 +37,7 @@ let none: Creds;
 let tagged: Creds;
 let foreign: Creds;
 let foreignNoIdentity: Creds;
+let foreignAdmin: Creds;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -57,6 +59,11 @@ beforeAll(async () => {
     roleName: 'partner-bare',
     account: OTHER,
     policies: [allow('s3:GetObject')],
+  });
+  foreignAdmin = await h.roleSession({
+    roleName: 'partner-admin',
+    account: OTHER,
+    policies: [allow('sqs:*')],
   });
 }, 120_000);
 
@@ -176,9 +183,11 @@ print(json.dumps(out))
 
 describe('SQS with boto3: every operation, allowed and refused', () => {
   let refused: Record<string, { Error: { Code: string; Message: string }; Status: number }>;
+  /** the permitted role's results, as boto3 printed them */
+  let allowed = '';
 
-  it('a role with sqs:* can call each operation', async () => {
-    // the bare role runs first, while the queue exists
+  // both roles' runs, once: the bare role first, while the queue exists
+  beforeAll(async () => {
     await h.python(
       `import boto3, os\nboto3.client('sqs').create_queue(QueueName='boto-q', tags={'team': 'blue'})`,
       full,
@@ -188,7 +197,11 @@ describe('SQS with boto3: every operation, allowed and refused', () => {
     refused = JSON.parse(r0.stdout);
     const r = await h.python(BOTO_ALL, full, { EDGE: h.server.edge, MODE: 'full' });
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout);
+    allowed = r.stdout;
+  }, 120_000);
+
+  it('a role with sqs:* can call each operation', () => {
+    const out = JSON.parse(allowed);
     const url = `${h.server.edge}/${ACCOUNT}/boto-q`;
     expect(out.CreateQueue).toEqual({ QueueUrl: url });
     expect(out.GetQueueUrl).toEqual({ QueueUrl: url });
@@ -360,25 +373,28 @@ describe('SQS with the JS SDK', () => {
   it('refuses each operation for a role without permissions, name AccessDenied', async () => {
     const c = sqs(none);
     const url = `${h.server.edge}/${ACCOUNT}/boto-q`;
-    const cases: [string, Promise<unknown>, string, string][] = [
-      ['createqueue', c.send(new CreateQueueCommand({ QueueName: 'js-none' })), arn('js-none'), ''],
-      ['listqueues', c.send(new ListQueuesCommand({})), `arn:aws:sqs:us-east-1:${ACCOUNT}:`, ''],
+    // each call starts only when its turn comes, so no rejection goes unobserved meanwhile
+    const cases: [string, () => Promise<unknown>, string][] = [
+      [
+        'createqueue',
+        () => c.send(new CreateQueueCommand({ QueueName: 'js-none' })),
+        arn('js-none'),
+      ],
+      ['listqueues', () => c.send(new ListQueuesCommand({})), `arn:aws:sqs:us-east-1:${ACCOUNT}:`],
       [
         'sendmessage',
-        c.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' })),
+        () => c.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' })),
         arn('boto-q'),
-        '',
       ],
-      ['receivemessage', c.send(new ReceiveMessageCommand({ QueueUrl: url })), arn('boto-q'), ''],
+      ['receivemessage', () => c.send(new ReceiveMessageCommand({ QueueUrl: url })), arn('boto-q')],
       [
         'getqueueattributes',
-        c.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })),
+        () => c.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })),
         arn('boto-q'),
-        '',
       ],
     ];
-    for (const [action, p, resource] of cases) {
-      expect(await rejection(p), action).toEqual({
+    for (const [action, send, resource] of cases) {
+      expect(await rejection(send()), action).toEqual({
         name: 'AccessDenied',
         message: denied('sqs-none', action, resource),
         Code: 'AccessDenied',
@@ -493,6 +509,34 @@ describe('SQS authorization beyond the identity policy', () => {
     expect(got.Messages?.[0]?.Attributes?.SenderId).toMatch(/^AROA[A-Z0-9]+:partner-session$/);
   });
 
+  it('another account’s queue is never a dead-letter target', async () => {
+    await sqs(full).send(new CreateQueueCommand({ QueueName: 'victim' }));
+    const partner = sqs(foreignAdmin);
+    const policy = JSON.stringify({ deadLetterTargetArn: arn('victim'), maxReceiveCount: 1 });
+    const refusal = {
+      name: 'InvalidParameterValue',
+      message: `Value ${policy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be in the same account and region as the source queue.`,
+      Code: 'InvalidParameterValue',
+      status: 400,
+    };
+    expect(
+      await rejection(
+        partner.send(
+          new CreateQueueCommand({ QueueName: 'thief', Attributes: { RedrivePolicy: policy } }),
+        ),
+      ),
+    ).toEqual(refusal);
+    const { QueueUrl } = await partner.send(new CreateQueueCommand({ QueueName: 'thief' }));
+    expect(QueueUrl).toBe(`${h.server.edge}/${OTHER}/thief`);
+    expect(
+      await rejection(
+        partner.send(
+          new SetQueueAttributesCommand({ QueueUrl, Attributes: { RedrivePolicy: policy } }),
+        ),
+      ),
+    ).toEqual(refusal);
+  });
+
   it('aws:ResourceTag decides by the queue’s tags', async () => {
     const owner = sqs(full);
     const red = (
@@ -544,6 +588,63 @@ describe('SQS wire edge cases', () => {
         name: 'UnknownOperationException',
         status: 400,
       },
+    );
+  });
+
+  it('a query-protocol parameter naming __proto__ reaches no prototype, even when refused', async () => {
+    const url = new URL(h.server.edge);
+    const post = async (creds: Creds, body: string) => {
+      const signed = signRequest({
+        method: 'POST',
+        target: `/${ACCOUNT}/proto-q`,
+        headers: [
+          ['Host', url.host],
+          ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+        ],
+        body,
+        credentials: creds,
+        region: 'us-east-1',
+        service: 'sqs',
+        now: new Date(),
+      });
+      const res = await fetch(`${h.server.edge}/${ACCOUNT}/proto-q`, {
+        method: 'POST',
+        headers: signed.headers,
+        body,
+      });
+      return { status: res.status, body: await res.text() };
+    };
+    await sqs(full).send(new CreateQueueCommand({ QueueName: 'proto-q' }));
+    const polluting = [
+      'Action=SendMessage',
+      'Version=2012-11-05',
+      'MessageBody=x',
+      'MessageAttribute.1.Name=__proto__',
+      'MessageAttribute.1.Value.DataType=String',
+      'MessageAttribute.1.Value.StringValue=kept',
+      'MessageAttribute.1.__proto__.polluted=yes',
+      'MessageAttribute.2.Name=a',
+      'MessageAttribute.2.Value.__proto__.polluted=yes',
+      'MessageAttribute.2.Value.constructor.prototype.polluted=yes',
+      'MessageAttribute.2.Value.DataType=String',
+      'MessageAttribute.2.Value.StringValue=b',
+    ].join('&');
+    const refused = await post(none, polluting);
+    expect(refused.status).toBe(403);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const sent = await post(full, polluting);
+    expect(sent.status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const got = await post(
+      full,
+      'Action=ReceiveMessage&Version=2012-11-05&MessageAttributeName.1=All',
+    );
+    expect(got.status).toBe(200);
+    expect(got.body).toContain(
+      '<MessageAttribute><Name>__proto__</Name><Value><StringValue>kept</StringValue><DataType>String</DataType></Value></MessageAttribute>',
+    );
+    expect(got.body).toContain(
+      '<MessageAttribute><Name>a</Name><Value><StringValue>b</StringValue><DataType>String</DataType></Value></MessageAttribute>',
     );
   });
 
