@@ -215,10 +215,7 @@ export function lookupEventOf(e: StoredEvent): Record<string, unknown> {
  * @example
  * services.cloudtrail = lookupEventsHandler({ log, authorize });
  */
-export function lookupEventsHandler(deps: {
-  log: AuditLog;
-  authorize: Authorize;
-}): ServiceHandler {
+export function lookupEventsHandler(deps: { log: AuditLog; authorize: Authorize }): ServiceHandler {
   return async (ctx, raw, route) => {
     const op = route.operation ?? '';
     ctx.audit = { eventName: op, eventSource: 'cloudtrail.amazonaws.com' };
