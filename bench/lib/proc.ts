@@ -3,7 +3,7 @@
  * pipe nobody reads, waited for, measured from /proc, and stopped at the end.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const children: ChildProcess[] = [];
@@ -77,4 +77,44 @@ export async function startMoto(): Promise<
   const pid = start('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)]).pid;
   await waitFor(async () => (await fetch(`http://${host}/moto-api/`)).status < 500, 'moto_server');
   return { base: `http://${host}`, host, pid };
+}
+
+/** CPU seconds per thread of a process (by thread name and id), from /proc; empty elsewhere. */
+export function threadCpuSeconds(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (pid === undefined) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+  } catch {
+    // the process is gone or this is not Linux
+  }
+  return out;
+}
+
+/** The threads that used CPU between two readings, busiest first: `name 0.61, …` cores. */
+export function threadShares(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  seconds: number,
+): string {
+  return [...after]
+    .map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / seconds] as const)
+    .filter(([, share]) => share >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, share]) => `${k} ${share.toFixed(2)}`)
+    .join(', ');
+}
+
+/** The connection counts to measure: BENCH_CONNECTIONS=16 or 1,16 narrows the default 1, 16, 64. */
+export function connectionCounts(): number[] {
+  const given = (process.env.BENCH_CONNECTIONS ?? '')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  return given.length > 0 ? given : [1, 16, 64];
 }

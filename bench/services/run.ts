@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { cpuSeconds, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
+import { connectionCounts, cpuSeconds, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -232,7 +232,7 @@ async function main() {
     if (haveMoto) points.push([`moto ${op}`, moto, make(motoHost, motoCreds), motoPid]);
   }
   for (const [name, base, r, pid] of points) {
-    for (const c of [1, 16, 64]) {
+    for (const c of connectionCounts()) {
       const total = () => {
         const t = cpuSeconds(pid);
         return t ? t.user + t.system : Number.NaN;
@@ -247,7 +247,7 @@ async function main() {
   if (haveMoto) {
     console.log('');
     for (const op of ops.map(([o]) => o)) {
-      for (const c of [1, 16, 64]) {
+      for (const c of connectionCounts()) {
         const i = results[`irsakit ${op}`]?.[c];
         const m = results[`moto ${op}`]?.[c];
         const ratio = (i?.perSecond ?? 0) / (m?.perSecond || 1);

@@ -12,155 +12,22 @@
  *
  * Run: npm run bench:sts   (needs python3 with moto installed for the comparison)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signRequest } from '../../src/sigv4/testing/sign.js';
+import { cpus } from 'node:os';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { cpuSeconds, freePort, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+import {
+  connectionCounts,
+  cpuSeconds,
+  freePort,
+  start,
+  startMoto,
+  stopAll,
+  threadCpuSeconds,
+  threadShares,
+  waitFor,
+} from '../lib/proc.js';
+import { setupIrsakit, signedQuery } from './setup.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-
-async function admin(
-  edge: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: string | object,
-) {
-  const r = await fetch(`${edge}/_irsa/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
-  return (await r.json()) as Record<string, unknown>;
-}
-
-function credentialsOf(dataDir: string) {
-  const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
-  return {
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
-    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
-  };
-}
-
-function signedQuery(
-  host: string,
-  body: string,
-  creds: { accessKeyId: string; secretAccessKey: string },
-  service: string,
-): LoadRequest {
-  const signed = signRequest({
-    method: 'POST',
-    target: '/',
-    headers: [
-      ['Host', host],
-      ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
-    ],
-    body,
-    credentials: creds,
-    region: 'us-east-1',
-    service,
-    now: new Date(),
-  });
-  return { method: 'POST', path: '/', headers: Object.fromEntries(signed.headers), body };
-}
-
-async function setupIrsakit() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
-  const profile = process.env.BENCH_PROFILE_DIR;
-  const server = start(process.execPath, [
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-    join(root, 'dist/src/cli/main.js'),
-    'up',
-    '--port',
-    '0',
-    '--issuer-port',
-    '0',
-    '--data',
-    dataDir,
-    // the seed's steps below make the provider and the role: no demo
-    '--no-demo',
-  ]);
-  await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
-  const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
-    edge: string;
-    issuer: string;
-  };
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-  const cluster = (await admin(edge, token, 'POST', '/clusters', { name: 'demo' })) as {
-    issuer: string;
-  };
-  const describe = (await admin(edge, token, 'GET', '/clusters/demo/issuer')) as {
-    thumbprint: string;
-  };
-  await admin(
-    edge,
-    token,
-    'POST',
-    '/clusters/demo/apply',
-    'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s3-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n',
-  );
-  const host = new URL(edge).host;
-  const creds = credentialsOf(dataDir);
-  const hostPath = cluster.issuer.replace('https://', '');
-  const iam = async (params: Record<string, string>) => {
-    const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
-    const r = signedQuery(host, body, creds, 'iam');
-    const res = await fetch(`${edge}/`, { method: 'POST', headers: r.headers, body });
-    if (res.status !== 200) throw new Error(`${params.Action}: ${await res.text()}`);
-  };
-  await iam({
-    Action: 'CreateOpenIDConnectProvider',
-    Url: cluster.issuer,
-    'ClientIDList.member.1': 'sts.amazonaws.com',
-    'ThumbprintList.member.1': describe.thumbprint,
-  });
-  const trust = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${hostPath}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: {
-            [`${hostPath}:sub`]: 'system:serviceaccount:production:s3-app',
-            [`${hostPath}:aud`]: 'sts.amazonaws.com',
-          },
-        },
-      },
-    ],
-  };
-  await iam({
-    Action: 'CreateRole',
-    RoleName: 's3-app-role',
-    AssumeRolePolicyDocument: JSON.stringify(trust),
-  });
-  const tr = (await admin(
-    edge,
-    token,
-    'POST',
-    '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
-    {
-      spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
-    },
-  )) as { status: { token: string } };
-  return {
-    pid: server.pid,
-    edge,
-    issuer,
-    host,
-    creds,
-    jwt: tr.status.token,
-    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
-  };
-}
 
 async function main() {
   const step = (s: string) => process.env.BENCH_DEBUG && console.error(`.. ${s}`);
@@ -212,7 +79,7 @@ async function main() {
   step('moto ok');
   type Point = { perSecond: number; p99: number; cpuUs?: number | undefined };
   const results: Record<string, Record<number, Point>> = {};
-  for (const c of [1, 16, 64]) {
+  for (const c of connectionCounts()) {
     const t = await measure(`http://127.0.0.1:${trivialPort}`, () => trivial, c);
     console.log(formatResult('generator ceiling (trivial server)', t));
   }
@@ -233,10 +100,14 @@ async function main() {
   // BENCH_ONLY=GetCallerIdentity: only the series whose name contains it
   const only = process.env.BENCH_ONLY;
   for (const [name, base, make, pid] of series.filter(([n]) => !only || n.includes(only))) {
-    for (const c of [1, 16, 64]) {
+    for (const c of connectionCounts()) {
       const cpuBefore = cpuSeconds(pid);
+      const threadsBefore = threadCpuSeconds(pid);
       const r = await measure(base, make, c);
       const cpuAfter = cpuSeconds(pid);
+      // BENCH_THREADS=1: which of the server's threads used the CPU (cores busy)
+      if (process.env.BENCH_THREADS)
+        console.log(`  threads: ${threadShares(threadsBefore, threadCpuSeconds(pid), seconds)}`);
       const cpuUs =
         cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0
           ? ((cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) * 1e6) /
@@ -259,7 +130,7 @@ async function main() {
     for (const op of ['AssumeRoleWithWebIdentity', 'GetCallerIdentity (SigV4)']) {
       const i = results[`irsakit ${op}`];
       const m = results[`moto ${op}`];
-      for (const c of [1, 16, 64]) {
+      for (const c of connectionCounts()) {
         const ratio = (i?.[c]?.perSecond ?? 0) / (m?.[c]?.perSecond ?? 1);
         const mc = m?.[c]?.cpuUs;
         const ic = i?.[c]?.cpuUs;

@@ -7,8 +7,10 @@
  * web-identity token as the call presented them, read without verifying: CloudTrail records
  * the identity a refused call claimed. The token itself is never kept.
  */
+import { boundedCache } from '../common/bounded-cache.js';
 import type { Caller } from '../server/aws/types.js';
 import { isoSeconds } from '../sts/credentials.js';
+import { deepFreeze } from '../sts/freeze.js';
 import { sessionOfCaller } from '../sts/session-context.js';
 import type { UserIdentity } from './types.js';
 
@@ -47,7 +49,14 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : u
  * tokenClaims(jwt)?.sub // → 'system:serviceaccount:production:s3-app'
  */
 export function tokenClaims(token: string | undefined): TokenClaims | undefined {
-  const parts = token?.trim().split('.');
+  // a pod presents the same token call after call: decoded once (frozen: the value is shared)
+  return token === undefined ? undefined : claimsOf.get(token, () => decodeClaims(token));
+}
+
+const claimsOf = boundedCache<TokenClaims | undefined>(256);
+
+function decodeClaims(token: string): TokenClaims | undefined {
+  const parts = token.trim().split('.');
   if (!parts || parts.length !== 3) return undefined;
   const header = segment(parts[0]);
   const claims = segment(parts[1]);
@@ -57,7 +66,7 @@ export function tokenClaims(token: string | undefined): TokenClaims | undefined 
     : typeof claims.aud === 'string'
       ? [claims.aud]
       : [];
-  return {
+  return deepFreeze({
     iss: str(claims.iss),
     sub: str(claims.sub),
     aud,
@@ -67,7 +76,7 @@ export function tokenClaims(token: string | undefined): TokenClaims | undefined 
     jti: str(claims.jti),
     kid: str(header?.kid),
     alg: str(header?.alg),
-  };
+  });
 }
 
 /**

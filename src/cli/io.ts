@@ -41,3 +41,24 @@ export const stdio: Output = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
+
+/**
+ * Lines written together at the end of this turn of the event loop: one write for all the
+ * request log lines of a busy moment instead of one each.
+ *
+ * @example
+ * const log = batchedLines((text) => stdio.out(text));
+ * log('a'); log('b'); // → one write of 'a\nb' after this turn
+ */
+export function batchedLines(write: (text: string) => void): (line: string) => void {
+  let lines: string[] = [];
+  return (line) => {
+    if (lines.length === 0)
+      setImmediate(() => {
+        const text = lines.join('\n');
+        lines = [];
+        write(text);
+      });
+    lines.push(line);
+  };
+}

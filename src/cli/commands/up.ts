@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../common/data-dir.js';
-import { CliError, type Output } from '../io.js';
+import { CliError, type Output, batchedLines } from '../io.js';
 
 function port(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -61,7 +61,7 @@ export function registerUpCommand(
             issuerPort: port(opts.issuerPort, '--issuer-port'),
             demo: opts.demo,
             log: (l) => io.err(`irsa: ${l}`),
-            requestLog: (l) => io.out(l),
+            requestLog: batchedLines((text) => io.out(text)),
             logFormat: opts.logFormat as 'text' | 'json' | 'none',
           });
         } catch (e) {
