@@ -87,7 +87,10 @@ async function send(base: string, r: LoadRequest): Promise<string> {
 
 async function setupIrsakit() {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
+  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
+  const profile = process.env.BENCH_PROFILE_DIR;
   const proc = start(process.execPath, [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     join(root, 'dist/src/cli/main.js'),
     'up',
     '--port',
@@ -231,7 +234,9 @@ async function main() {
     points.push([`irsakit ${op}`, irsa.edge, make(irsa.host, irsa.role), irsa.pid]);
     if (haveMoto) points.push([`moto ${op}`, moto, make(motoHost, motoCreds), motoPid]);
   }
-  for (const [name, base, r, pid] of points) {
+  // BENCH_ONLY=GetItem: only the points whose name contains it
+  const only = process.env.BENCH_ONLY;
+  for (const [name, base, r, pid] of points.filter(([n]) => !only || n.includes(only))) {
     for (const c of connectionCounts()) {
       const total = () => {
         const t = cpuSeconds(pid);

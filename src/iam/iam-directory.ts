@@ -18,7 +18,7 @@ import type {
   RoleRecord,
   UserRecord,
 } from './directory.js';
-import { COLLECTIONS, KEYS } from './repo.js';
+import { COLLECTIONS, IAM_COLLECTIONS, KEYS } from './repo.js';
 import type {
   AccessKeyDoc,
   AccountDoc,
@@ -227,7 +227,8 @@ export function createIamDirectory(deps: IamDirectoryDeps): IamDirectory {
           ? [COLLECTIONS.roles, KEYS.role(entity.account, entity.roleName)]
           : [COLLECTIONS.users, KEYS.user(entity.account, entity.userName)];
       const cacheKey = `${collection}\u0000${key}`;
-      const revision = await store.revision();
+      // only IAM writes matter: objects and messages written meanwhile keep the cache
+      const revision = await store.revision(IAM_COLLECTIONS);
       const cached = cache.get(cacheKey);
       if (cached && cached.storeRevision === revision) return cached.result;
 

@@ -28,6 +28,9 @@ export const COLLECTIONS = {
   oidcProviders: 'iam-oidc-providers',
 } as const;
 
+/** Every IAM collection: what a cache of IAM reads keys its validity on (`Store.revision`). */
+export const IAM_COLLECTIONS: readonly string[] = Object.values(COLLECTIONS);
+
 export const KEYS = {
   account: (account: string) => account,
   user: (account: string, name: string) => `${account}/${name.toLowerCase()}`,

@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { type AuditLog, lookupEventsHandler } from '../audit/index.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { Clock } from '../common/clock.js';
-import { createIamDirectory, createIamOperations, ensureAccount } from '../iam/index.js';
+import {
+  IAM_COLLECTIONS,
+  createIamDirectory,
+  createIamOperations,
+  ensureAccount,
+} from '../iam/index.js';
 import { type CredentialLookup, detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
@@ -77,7 +82,8 @@ export async function wireAws(d: AwsWiringDeps) {
     authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
   });
   // STS's per-call reads, kept while the store revision stands still
-  const stsDirectory = snapshotDirectory(directory, () => d.store.revision());
+  // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it
+  const stsDirectory = snapshotDirectory(directory, () => d.store.revision(IAM_COLLECTIONS));
   const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
   const resolve = credentialResolver({ directory: stsDirectory, sealer });
   // EKS Pod Identity: EKS Auth and the agent's credentials endpoint, over the STS core

@@ -37,6 +37,9 @@ export class SqliteStore implements Store {
   private readonly rows = new Map<string, { value: string; revision: number } | null>();
   /** the committed revision, read once and then kept (same INVARIANT as `rows`) */
   private committed: number | undefined;
+  /** writes so far, and the last write to each collection (see `revision(collections)`) */
+  private writes = 0;
+  private readonly collectionWrites = new Map<string, number>();
   private readonly stmts: {
     get: Database.Statement<[string, string], { value: string; revision: number }>;
     list: Database.Statement<[string], { key: string; value: string; revision: number }>;
@@ -137,12 +140,14 @@ export class SqliteStore implements Store {
       this.committed = undefined;
       this.stmts.put.run(collection, key, text, revision);
       this.rows.delete(`${collection}\u0000${key}`);
+      this.wrote(collection);
       return revision;
     },
     delete: async (collection: string, key: string) => {
       this.check();
       const r = this.stmts.del.run(collection, key);
       this.rows.delete(`${collection}\u0000${key}`);
+      this.wrote(collection);
       if (r.changes > 0) this.stmts.bump.get();
       this.committed = undefined;
       return r.changes > 0;
@@ -190,9 +195,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  revision(): Promise<number> {
+  /**
+   * A write to `collection` (committed or not: a rolled-back one only costs a cache a reload).
+   * Counted in memory, never reused: the store has one writer, this process (INVARIANT above).
+   */
+  private wrote(collection: string): void {
+    this.collectionWrites.set(collection, ++this.writes);
+  }
+
+  revision(collections?: readonly string[]): Promise<number> {
     return this.enqueue(async () => {
       this.check();
+      if (collections) {
+        let latest = 0;
+        for (const c of collections) latest = Math.max(latest, this.collectionWrites.get(c) ?? 0);
+        return latest;
+      }
       // queued behind every earlier write, so a write in flight is committed (or rolled back)
       this.committed ??= (this.stmts.revision.get() as { revision: number }).revision;
       return this.committed;

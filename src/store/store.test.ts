@@ -53,6 +53,31 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await store.close();
   });
 
+  it('a revision of some collections moves with their writes only, rolled-back ones included', async () => {
+    const { store } = make();
+    const iam = ['roles', 'providers'];
+    const r0 = await store.revision(iam);
+    await store.put('objects', 'a', 1);
+    expect(await store.revision(iam)).toBe(r0);
+    await store.put('roles', 'r', 1);
+    const r1 = await store.revision(iam);
+    expect(r1).not.toBe(r0);
+    await store.delete('objects', 'a');
+    expect(await store.revision(iam)).toBe(r1);
+    // a write that rolls back still moves it: the number is never handed out again
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.put('providers', 'p', 1);
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    const r2 = await store.revision(iam);
+    expect(r2).not.toBe(r1);
+    await store.put('roles', 'r', 2);
+    expect(await store.revision(iam)).not.toBe(r2);
+    await store.close();
+  });
+
   it('commits a transaction whole, or not at all', async () => {
     const { store } = make();
     await store.put('c', 'keep', 'before');

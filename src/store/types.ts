@@ -29,8 +29,13 @@ export interface Store extends StoreOps {
    * none does and the error propagates. Transactions never interleave.
    */
   transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R>;
-  /** the revision of the latest committed write (0 for an empty store) */
-  revision(): Promise<number>;
+  /**
+   * The revision of the latest committed write (0 for an empty store). With `collections`:
+   * a number that changes whenever one of them is written, and only then — what a cache of
+   * those collections keys on, so that writes elsewhere (objects, queue messages) leave it be.
+   * Comparable for equality only, and only within one open store.
+   */
+  revision(collections?: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 
