@@ -507,6 +507,77 @@ print(json.dumps(out))
     expect(anonymous.headers.get('content-type')).not.toBe('application/json');
   }, 180_000);
 
+  it('records each call the agent makes to EKS Auth, answered or refused; cache hits make none', async () => {
+    type Line = {
+      eventName: string;
+      eventSource: string;
+      errorCode?: string;
+      requestID: string;
+      userAgent: string;
+      recipientAccountId: string;
+      requestParameters: { clusterName?: string } | null;
+      responseElements: {
+        assumedRoleUser?: { arn: string };
+        credentials?: Record<string, unknown>;
+      } | null;
+      irsaExplanation: { outcome: string; hop?: string; claim?: string; expected?: string[] };
+    };
+    const podCalls = async () =>
+      (await h.irsa(['trail', '--json', '--limit', '1000'])).stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Line)
+        .filter(
+          (e) => e.eventName === 'AssumeRoleForPodIdentity' && e.userAgent === 'pod/agent-audit',
+        );
+    const before = (await podCalls()).length;
+    const t = await token('s3-app', 's3-reader');
+    const get = (authorization: string) =>
+      fetch(`${h.server.edge}/v1/credentials`, {
+        headers: { Authorization: authorization, 'User-Agent': 'pod/agent-audit' },
+      });
+    const first = await get(t);
+    expect(first.status).toBe(200);
+    const creds = (await first.json()) as {
+      AccessKeyId: string;
+      SecretAccessKey: string;
+      Token: string;
+    };
+    // served from the agent's cache: no call to EKS Auth, nothing to record
+    expect((await get(t)).status).toBe(200);
+    const refused = await get(await token('s3-app', 's3-reader', 'sts.amazonaws.com'));
+    expect(refused.status).toBe(400);
+    const calls = (await podCalls()).slice(before);
+    expect(calls.map((c) => c.errorCode ?? 'ok')).toEqual(['ok', 'InvalidTokenException']);
+    const [ok, no] = calls as [Line, Line];
+    expect(ok).toMatchObject({
+      eventSource: 'eks-auth.amazonaws.com',
+      recipientAccountId: ACCOUNT,
+      requestParameters: { clusterName: 'demo' },
+      responseElements: {
+        assumedRoleUser: {
+          arn: expect.stringMatching(/:assumed-role\/pod-role\/eks-demo-s3-reader-/),
+        },
+        credentials: { accessKeyId: creds.AccessKeyId },
+      },
+      irsaExplanation: { outcome: 'allowed' },
+    });
+    // `irsa why` names the token's audience as the refusal
+    expect(no.irsaExplanation).toMatchObject({
+      outcome: 'denied',
+      hop: 'token',
+      claim: 'aud',
+      expected: ['pods.eks.amazonaws.com'],
+    });
+    expect(await refused.text()).toContain(`[${no.requestID}]`);
+    // the trail never holds the secret or the session token
+    const raw = JSON.stringify(calls);
+    expect(raw).not.toContain(creds.SecretAccessKey);
+    expect(raw).not.toContain(creds.Token);
+    expect(raw).not.toContain(t);
+  }, 180_000);
+
   it('revokes pod identity sessions with a deny on aws:TokenIssueTime', async () => {
     const env = podEnv(tokenFile(await token('s3-app', 's3-reader')));
     const getRole = `

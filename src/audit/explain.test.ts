@@ -26,6 +26,7 @@ import {
   MemoryDirectory,
   startIssuer,
 } from '../sts/test-support.js';
+import { explainCall } from './explain.js';
 import { buildAuditEntry } from './record.js';
 import { whyText } from './render.js';
 import type { AuditEntry } from './types.js';
@@ -349,5 +350,46 @@ describe('authentication refusals', () => {
     expect(e.explanation.hop).toBe('signature');
     expect(JSON.stringify(e)).not.toContain('SECRET-SESSION-TOKEN');
     expect(whyText(e)).toContain('✗ signature');
+  });
+});
+
+describe('pod identity refusals (EKS Auth, and the agent’s calls to it)', () => {
+  const refused = (error: AwsError) =>
+    explainCall({
+      service: 'eks-auth',
+      eventName: 'AssumeRoleForPodIdentity',
+      decisions: [],
+      error,
+    });
+
+  it('a token for another audience: the token hop, its aud, expected versus actual', () => {
+    const x = refused(
+      new AwsError('InvalidTokenException', 400, 'The provided token is invalid', {
+        detail: {
+          check: 'audience',
+          expected: 'pods.eks.amazonaws.com',
+          actual: ['sts.amazonaws.com'],
+        },
+      }),
+    );
+    expect(x).toMatchObject({
+      outcome: 'denied',
+      hop: 'token',
+      claim: 'aud',
+      expected: ['pods.eks.amazonaws.com'],
+      actual: ['sts.amazonaws.com'],
+    });
+  });
+
+  it('no association for the service account: the role hop and the command that makes one', () => {
+    const x = refused(
+      new AwsError('ResourceNotFoundException', 404, 'No Pod Identity Association found', {
+        detail: { cluster: 'demo', namespace: 'production', serviceAccount: 'web-app' },
+      }),
+    );
+    expect(x).toMatchObject({ outcome: 'denied', hop: 'role' });
+    expect(x.fix).toContain(
+      'create-pod-identity-association --cluster-name demo --namespace production --service-account web-app',
+    );
   });
 });

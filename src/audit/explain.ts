@@ -527,6 +527,50 @@ function fixFor(v: Verdict, what: string, trust: boolean, roleArn: string | unde
   }
 }
 
+/**
+ * Why EKS Auth refused a pod's token (AssumeRoleForPodIdentity): the token's own checks — it
+ * is the cluster's, minted for `pods.eks.amazonaws.com`, signed, in date — or no association
+ * for its service account; the role and trust checks are STS's.
+ */
+function podIdentityRefusal(
+  input: ExplainInput,
+  d: StsDetail & { namespace?: string; serviceAccount?: string; cluster?: string },
+  err: NonNullable<ExplainInput['error']>,
+): Refusal {
+  const check = d.check ?? '';
+  if (check === 'issuer')
+    return {
+      hop: 'token',
+      claim: 'iss',
+      summary: `the token's issuer is not the cluster's`,
+      expected: typeof d.expected === 'string' ? [d.expected] : undefined,
+      actual: typeof d.actual === 'string' ? d.actual : null,
+      fix: 'send the token the cluster’s own issuer minted (the projected service account token)',
+    };
+  if (check === 'audience') {
+    const actual = Array.isArray(d.actual)
+      ? d.actual.map(String)
+      : d.actual === null || d.actual === undefined
+        ? null
+        : String(d.actual);
+    return {
+      hop: 'token',
+      claim: 'aud',
+      summary: `the token's audience ${JSON.stringify(actual)} is not ${String(d.expected)}`,
+      expected: [String(d.expected)],
+      actual,
+      fix: `mint the token for audience ${String(d.expected)}: the eks-pod-identity-token volume the webhook adds (\`irsa token create --audience ${String(d.expected)}\`)`,
+    };
+  }
+  if (err.code === 'ResourceNotFoundException' && d.namespace !== undefined)
+    return {
+      hop: 'role',
+      summary: `no Pod Identity association for ${d.namespace}/${d.serviceAccount ?? ''} in cluster ${d.cluster ?? ''}`,
+      fix: `aws eks create-pod-identity-association --cluster-name ${d.cluster ?? '<cluster>'} --namespace ${d.namespace} --service-account ${d.serviceAccount ?? '<name>'} --role-arn <role ARN>`,
+    };
+  return stsRefusal(input, d, err);
+}
+
 function stsRefusal(
   input: ExplainInput,
   d: StsDetail,
@@ -673,6 +717,8 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
   const err = input.error;
   const exchange = input.service === 'sts' && input.eventName.startsWith('AssumeRole');
   const webExchange = input.eventName === 'AssumeRoleWithWebIdentity';
+  const podExchange =
+    input.service === 'eks-auth' && input.eventName === 'AssumeRoleForPodIdentity';
   let refusal: (Refusal & { facts?: string[] }) | undefined;
   const lastDecision = input.decisions[input.decisions.length - 1];
   if (err) {
@@ -685,6 +731,7 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
         : input.eventName;
       refusal = fromVerdict(v, what, false, undefined);
     } else if (exchange && isObj(d)) refusal = stsRefusal(input, d as StsDetail, err);
+    else if (podExchange && isObj(d)) refusal = podIdentityRefusal(input, d as StsDetail, err);
     else if (
       err.code === 'MissingAuthenticationToken' ||
       err.code === 'MissingAuthenticationTokenException'

@@ -104,6 +104,8 @@ export async function wireAws(d: AwsWiringDeps) {
     ...podIdentity,
     clock: d.clock,
     defaultAccount: DEFAULT_ACCOUNT,
+    record: d.record,
+    onResult: d.onResult,
   });
 
   const adminKeys: AdminKey[] = [];

@@ -6,23 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Store, StoreError, type StoreOps, type StoredItem } from './types.js';
+import { compareStoreKeys, prefixEnd } from './keys.js';
+import {
+  type ListOptions,
+  type Store,
+  StoreError,
+  type StoreOps,
+  type StoredItem,
+} from './types.js';
 
 const SCHEMA_VERSION = 1;
-
-/**
- * The least string above every string that starts with `prefix`, in SQLite's order (UTF-8
- * bytes, which is code point order): the last code point incremented. A prefix of only
- * U+10FFFF has no such string; the bound then is one past the whole key space.
- */
-export function prefixEnd(prefix: string): string {
-  const cps = [...prefix].map((c) => c.codePointAt(0) as number);
-  while (cps.length > 0 && cps[cps.length - 1] === 0x10ffff) cps.pop();
-  if (cps.length === 0) return '\u{10FFFF}'.repeat(prefix.length + 1);
-  let last = (cps.pop() as number) + 1;
-  if (last === 0xd800) last = 0xe000; // surrogates are not characters
-  return String.fromCodePoint(...cps, last);
-}
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -42,9 +35,12 @@ export class SqliteStore implements Store {
   private readonly collectionWrites = new Map<string, number>();
   private readonly stmts: {
     get: Database.Statement<[string, string], { value: string; revision: number }>;
-    list: Database.Statement<[string], { key: string; value: string; revision: number }>;
+    list: Database.Statement<
+      [string, string, number],
+      { key: string; value: string; revision: number }
+    >;
     listPrefix: Database.Statement<
-      [string, string, string],
+      [string, string, string, number],
       { key: string; value: string; revision: number }
     >;
     put: Database.Statement<[string, string, string, number]>;
@@ -63,11 +59,12 @@ export class SqliteStore implements Store {
     this.migrate();
     this.stmts = {
       get: this.db.prepare('SELECT value, revision FROM items WHERE collection = ? AND key = ?'),
+      // LIMIT -1: no limit
       list: this.db.prepare(
-        'SELECT key, value, revision FROM items WHERE collection = ? ORDER BY key',
+        'SELECT key, value, revision FROM items WHERE collection = ? AND key >= ? ORDER BY key LIMIT ?',
       ),
       listPrefix: this.db.prepare(
-        'SELECT key, value, revision FROM items WHERE collection = ? AND key >= ? AND key < ? ORDER BY key',
+        'SELECT key, value, revision FROM items WHERE collection = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?',
       ),
       put: this.db.prepare(
         'INSERT INTO items (collection, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
@@ -120,11 +117,18 @@ export class SqliteStore implements Store {
       }
       return row ? { key, value: JSON.parse(row.value) as T, revision: row.revision } : undefined;
     },
-    list: async <T>(collection: string, opts?: { prefix?: string }) => {
+    list: async <T>(collection: string, opts?: ListOptions) => {
       this.check();
-      const rows = opts?.prefix
-        ? this.stmts.listPrefix.all(collection, opts.prefix, prefixEnd(opts.prefix))
-        : this.stmts.list.all(collection);
+      const prefix = opts?.prefix ?? '';
+      // the later of the two, in the store's order (UTF-8 bytes, i.e. code points)
+      const from =
+        opts?.from !== undefined && compareStoreKeys(opts.from, prefix) > 0 ? opts.from : prefix;
+      const limit = opts?.limit ?? -1;
+      if (limit !== -1 && !(Number.isInteger(limit) && limit >= 0))
+        throw new StoreError(`list limit must be a whole number, not ${limit}`);
+      const rows = prefix
+        ? this.stmts.listPrefix.all(collection, from, prefixEnd(prefix), limit)
+        : this.stmts.list.all(collection, from, limit);
       return rows.map((r): StoredItem<T> => ({
         key: r.key,
         value: JSON.parse(r.value) as T,
@@ -164,7 +168,7 @@ export class SqliteStore implements Store {
   get<T>(collection: string, key: string) {
     return this.enqueue(() => this.ops.get<T>(collection, key));
   }
-  list<T>(collection: string, opts?: { prefix?: string }) {
+  list<T>(collection: string, opts?: ListOptions) {
     return this.enqueue(() => this.ops.list<T>(collection, opts));
   }
   put<T>(collection: string, key: string, value: T) {

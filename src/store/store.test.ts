@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore, prefixEnd } from './sqlite-store.js';
+import { prefixEnd } from './keys.js';
+import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';
 
 const dirs: string[] = [];
@@ -39,6 +40,23 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     expect(await store.delete('pods', 'prod/a')).toBe(true);
     expect(await store.delete('pods', 'prod/a')).toBe(false);
     expect((await store.list('pods', { prefix: 'prod/' })).map((i) => i.key)).toEqual(['prod/b']);
+    await store.close();
+  });
+
+  it('lists a page: from a key on, at most so many, within a prefix', async () => {
+    const { store } = make();
+    for (const k of ['a', 'b/1', 'b/2', 'b/3', 'c', '\u{e000}', '\u{10000}'])
+      await store.put('c', k, k);
+    const keys = async (o: Parameters<typeof store.list>[1]) =>
+      (await store.list('c', o)).map((i) => i.key);
+    expect(await keys({ from: 'b/2', limit: 2 })).toEqual(['b/2', 'b/3']);
+    expect(await keys({ from: 'b/2\u0000' })).toEqual(['b/3', 'c', '\u{e000}', '\u{10000}']);
+    expect(await keys({ prefix: 'b/', from: 'a', limit: 2 })).toEqual(['b/1', 'b/2']);
+    expect(await keys({ prefix: 'b/', from: 'b/3\u0000' })).toEqual([]);
+    // code point order: U+E000 before U+10000, whatever JavaScript's < says
+    expect(await keys({ from: '\u{e001}' })).toEqual(['\u{10000}']);
+    expect(await keys({ limit: 0 })).toEqual([]);
+    await expect(store.list('c', { limit: 1.5 })).rejects.toThrow('whole number');
     await store.close();
   });
 

@@ -12,11 +12,20 @@ export interface StoredItem<T> {
   revision: number;
 }
 
+export interface ListOptions {
+  /** only keys that start with it */
+  prefix?: string | undefined;
+  /** only keys at or after it (`k + '\u0000'` starts right after `k`) */
+  from?: string | undefined;
+  /** at most this many items (a page: the caller goes on from past the last one) */
+  limit?: number | undefined;
+}
+
 /** Reads and writes; inside a transaction, all of them commit or none does. */
 export interface StoreOps {
   get<T>(collection: string, key: string): Promise<StoredItem<T> | undefined>;
-  /** items in key order; `prefix` keeps keys that start with it */
-  list<T>(collection: string, opts?: { prefix?: string }): Promise<StoredItem<T>[]>;
+  /** items in key order (by code point); see `ListOptions` */
+  list<T>(collection: string, opts?: ListOptions): Promise<StoredItem<T>[]>;
   /** writes the item; returns its new revision */
   put<T>(collection: string, key: string, value: T): Promise<number>;
   /** true when the item existed */

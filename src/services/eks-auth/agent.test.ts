@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterRecord } from '../../cluster/types.js';
 import { fixedClock } from '../../common/clock.js';
+import type { AwsCallEvent } from '../../server/aws/edge.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import type { ListOptions } from '../../store/types.js';
 import { CredentialSealer, OidcKeyFetcher, ServerKey } from '../../sts/index.js';
 import { type IssuerFixture, MemoryDirectory, startIssuer } from '../../sts/test-support.js';
 import { ASSOCIATIONS, type AssociationDoc } from '../eks/pod-identity-associations.js';
@@ -106,8 +108,9 @@ describe('createPodIdentityAgent', () => {
   /** the agent over `store`, counting its association reads */
   function agent() {
     let reads = 0;
+    const recorded: AwsCallEvent[] = [];
     const counted = Object.create(store) as SqliteStore;
-    counted.list = ((collection: string, opts?: { prefix?: string }) => {
+    counted.list = ((collection: string, opts?: ListOptions) => {
       if (collection === ASSOCIATIONS) reads++;
       return store.list(collection, opts);
     }) as SqliteStore['list'];
@@ -123,8 +126,11 @@ describe('createPodIdentityAgent', () => {
       thumbprints: [f.ca.thumbprint],
       clock,
       defaultAccount: '123456789012',
+      record: async (e) => {
+        recorded.push(e);
+      },
     });
-    return { handle, reads: () => reads };
+    return { handle, reads: () => reads, recorded };
   }
 
   async function get(handle: ReturnType<typeof agent>['handle'], token: string) {
@@ -133,7 +139,8 @@ describe('createPodIdentityAgent', () => {
     const req = {
       method: 'GET',
       url: '/v1/credentials',
-      headers: { host: '169.254.170.23', authorization: token },
+      headers: { host: '169.254.170.23', authorization: token, 'user-agent': 'aws-sdk-java/2' },
+      socket: { remoteAddress: '::ffff:10.0.0.7' },
       resume: () => undefined,
     } as unknown as IncomingMessage;
     const res = {
@@ -161,9 +168,26 @@ describe('createPodIdentityAgent', () => {
       AccountId: ACCOUNT,
     });
     expect(a.reads()).toBe(1);
-    // a hit reads nothing
+    // a hit reads nothing, and calls nobody: nothing to record
     await get(a.handle, token);
     expect(a.reads()).toBe(1);
+    // the one call to EKS Auth, as the trail gets it
+    expect(a.recorded).toHaveLength(1);
+    expect(a.recorded[0]).toMatchObject({
+      route: { service: 'eks-auth', operation: 'AssumeRoleForPodIdentity' },
+      status: 200,
+      ctx: {
+        sourceIp: '10.0.0.7',
+        userAgent: 'aws-sdk-java/2',
+        region: 'eu-west-1',
+        audit: {
+          eventName: 'AssumeRoleForPodIdentity',
+          recipientAccountId: ACCOUNT,
+          requestParameters: { clusterName: 'demo' },
+        },
+      },
+    });
+    expect(a.recorded[0]?.error).toBeUndefined();
   });
 
   it('refuses a service account without an association (404), reading once', async () => {
@@ -179,5 +203,34 @@ describe('createPodIdentityAgent', () => {
       /\(ResourceNotFoundException\): No Pod Identity Association found for service account other in namespace production, fault: client$/,
     );
     expect(a.reads()).toBe(1);
+    expect(a.recorded.map((e) => [e.status, e.error?.code])).toEqual([
+      [404, 'ResourceNotFoundException'],
+    ]);
+  });
+
+  it('answers nothing when the trail cannot record the call', async () => {
+    const token = await f.token(ID, {
+      audiences: ['pods.eks.amazonaws.com'],
+      pod: { name: 's3-reader', namespace: 'production', uid: 'u-3', serviceAccountName: 's3-app' },
+    });
+    const broken = createPodIdentityAgent({
+      store,
+      clusters: { listClusters: async () => [cluster] },
+      sts: {
+        directory,
+        sealer: new CredentialSealer({ key: ServerKey.from(new Uint8Array(32).fill(3)), clock }),
+        keys: new OidcKeyFetcher({ clock }),
+        clock,
+      },
+      thumbprints: [f.ca.thumbprint],
+      clock,
+      defaultAccount: '123456789012',
+      record: async () => {
+        throw new Error('disk full');
+      },
+    });
+    const r = await get(broken, token);
+    expect(r.status).toBe(500);
+    expect(r.body).not.toContain('ASIA');
   });
 });

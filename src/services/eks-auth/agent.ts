@@ -20,15 +20,22 @@
  * upstream errors come back with their status and the text
  * `[<request-id>]: (<Code>): <message>, fault: client|server`. The agent's own call to EKS
  * Auth is signed with the node role; here the core is called directly (no node role).
+ *
+ * Audited as AWS would see it: each call the agent makes to EKS Auth (a cache miss, answered
+ * or refused) is an `AssumeRoleForPodIdentity` record in the trail, committed before the pod
+ * gets its answer, with the caller `Unknown` (there is no node role) and the pod's address
+ * and user agent; answers from the cache make no call and no record, as with the real agent.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
+import type { AwsCallEvent } from '../../server/aws/edge.js';
+import type { CallContext } from '../../server/aws/types.js';
 import { decodeToken, integerClaim } from '../../sts/jwt.js';
 import { findAssociation } from '../eks/pod-identity-associations.js';
-import { type EksAuthDeps, podIdentityCredentials } from './eks-auth.js';
+import { type EksAuthDeps, noteAnswer, noteCall, podIdentityCredentials } from './eks-auth.js';
 
 export const AGENT_PATH = '/v1/credentials';
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -40,6 +47,9 @@ export interface AgentDeps extends Pick<EksAuthDeps, 'store' | 'sts' | 'thumbpri
   clock: Clock;
   /** the account clusters belong to when no association names one */
   defaultAccount: string;
+  /** the audit trail's hooks, as the edge has them: the call to EKS Auth is recorded */
+  record?: ((e: AwsCallEvent) => Promise<void>) | undefined;
+  onResult?: ((e: AwsCallEvent) => void) | undefined;
 }
 
 export interface AgentCredentials {
@@ -108,7 +118,8 @@ export function createPodIdentityAgent(
     res.end(body);
   };
 
-  async function credentials(token: string, iss: string): Promise<AgentCredentials> {
+  /** The cached credentials of `token`, if they are still good to serve. */
+  function cached(token: string): AgentCredentials | undefined {
     const now = deps.clock().getTime();
     const hit = cache.get(token);
     if (hit && hit.expiresAt - now > MIN_LEFT_MS && now - hit.at < REFRESH_MS) {
@@ -117,6 +128,15 @@ export function createPodIdentityAgent(
       return hit.creds;
     }
     cache.delete(token);
+    return undefined;
+  }
+
+  /** The agent's call to EKS Auth: new credentials for `token`, noted in `ctx` for the trail. */
+  async function credentials(
+    token: string,
+    iss: string,
+    ctx: CallContext,
+  ): Promise<AgentCredentials> {
     const cluster: ClusterRecord | undefined = (await deps.clusters.listClusters()).find(
       (c) => c.issuer === iss,
     );
@@ -124,6 +144,7 @@ export function createPodIdentityAgent(
       throw new AwsError('InvalidTokenException', 400, 'The provided token is invalid', {
         detail: { check: 'issuer', reason: `no cluster has issuer ${iss}` },
       });
+    noteCall(ctx, cluster.name);
     // the cluster's account: the one its association was created in. Looked up by the
     // unverified `sub`, and handed on (not read again): the core verifies the token and
     // takes the association only if it is the verified service account's
@@ -133,14 +154,18 @@ export function createPodIdentityAgent(
     const association = m
       ? ((await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)) ?? null)
       : undefined;
+    const account = association?.account ?? deps.defaultAccount;
+    ctx.region = association?.region ?? cluster.region;
+    ctx.audit.recipientAccountId = account;
     const out = await podIdentityCredentials(
       deps,
       cluster,
-      association?.account ?? deps.defaultAccount,
-      association?.region ?? cluster.region,
+      account,
+      ctx.region,
       token,
       association,
     );
+    noteAnswer(ctx, `arn:aws:eks:${ctx.region}:${account}:cluster/${cluster.name}`, account, out);
     const creds: AgentCredentials = {
       AccessKeyId: out.credentials.accessKeyId,
       SecretAccessKey: out.credentials.secretAccessKey,
@@ -181,19 +206,65 @@ export function createPodIdentityAgent(
     if (typeof exp !== 'number' || now >= exp) return bad('Invalid token: the token has expired'); // [inferred]
     if (nbf === null || (typeof nbf === 'number' && nbf > now))
       return bad('Invalid token: the token is not valid yet'); // [inferred]
-    const iss = decoded.claims.iss;
+    const iss = typeof decoded.claims.iss === 'string' ? decoded.claims.iss : '';
+    const hit = cached(token);
+    if (hit) return send(res, 200, 'application/json', JSON.stringify(hit));
+
+    // a call to EKS Auth: answered or refused, it goes to the trail before the pod hears back
+    const started = process.hrtime.bigint();
+    const host = headerOf(req, 'host') ?? '127.0.0.1';
+    const ip = req.socket.remoteAddress ?? '';
+    const ctx: CallContext = {
+      requestId,
+      region: 'us-east-1',
+      sourceIp: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
+      userAgent: headerOf(req, 'user-agent') ?? '',
+      secureTransport: false,
+      now: deps.clock(),
+      endpoint: `http://${host}`,
+      audit: {},
+      decisions: [],
+    };
+    noteCall(ctx, undefined);
+    let status = 200;
+    let type = 'application/json';
+    let body: string;
+    let error: AwsError | undefined;
     try {
-      const creds = await credentials(token, typeof iss === 'string' ? iss : '');
-      send(res, 200, 'application/json', JSON.stringify(creds));
+      body = JSON.stringify(await credentials(token, iss, ctx));
     } catch (e) {
       if (!(e instanceof AwsError)) throw e;
+      error = e;
+      status = e.httpStatus;
+      type = 'text/plain; charset=utf-8';
       const fault = e.httpStatus >= 500 ? 'server' : 'client';
-      send(
-        res,
-        e.httpStatus,
-        'text/plain; charset=utf-8',
-        `[${requestId}]: (${e.code}): ${e.message}, fault: ${fault}`,
-      );
+      body = `[${requestId}]: (${e.code}): ${e.message}, fault: ${fault}`;
     }
+    const event = (): AwsCallEvent => ({
+      requestId,
+      route: { service: 'eks-auth', protocol: 'rest-json', operation: 'AssumeRoleForPodIdentity' },
+      ctx,
+      method: 'GET',
+      path: AGENT_PATH,
+      status,
+      error,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      known: true,
+    });
+    if (deps.record) {
+      try {
+        await deps.record(event());
+      } catch {
+        // no credentials without their record
+        return send(
+          res,
+          500,
+          'text/plain; charset=utf-8',
+          `[${requestId}]: (InternalFailure): the audit trail could not record this call, fault: server`,
+        );
+      }
+    }
+    send(res, status, type, body);
+    deps.onResult?.(event());
   };
 }

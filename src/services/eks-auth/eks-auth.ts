@@ -104,11 +104,8 @@ export async function handleEksAuth(
       404,
       `No operation for ${raw.method} ${raw.path}`,
     );
-  ctx.audit.eventName = 'AssumeRoleForPodIdentity';
-  ctx.audit.eventSource = 'eks-auth.amazonaws.com';
-  ctx.audit.readOnly = true;
   const name = pathSegment(m[1] as string, 'clusterName', 'cluster name');
-  ctx.audit.requestParameters = { clusterName: name };
+  noteCall(ctx, name);
   if (!CLUSTER_NAME.test(name) || name.length > 100)
     // [inferred] EKS Auth's wording
     throw invalidParameter(
@@ -140,6 +137,28 @@ export async function handleEksAuth(
   if (!cluster)
     throw new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
   const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);
+  noteAnswer(ctx, clusterArn, account, out);
+  return { status: 200, body: out };
+}
+
+/**
+ * What every AssumeRoleForPodIdentity records first (EKS Auth's, and the agent's call): the
+ * cluster's name once it is known.
+ */
+export function noteCall(ctx: CallContext, clusterName: string | undefined): void {
+  ctx.audit.eventName = 'AssumeRoleForPodIdentity';
+  ctx.audit.eventSource = 'eks-auth.amazonaws.com';
+  ctx.audit.readOnly = true;
+  ctx.audit.requestParameters = clusterName === undefined ? null : { clusterName };
+}
+
+/** What an answered AssumeRoleForPodIdentity records (the credentials' key id, never the secret). */
+export function noteAnswer(
+  ctx: CallContext,
+  clusterArn: string,
+  account: string,
+  out: PodIdentityResponse,
+): void {
   ctx.audit.responseElements = {
     subject: out.subject,
     audience: out.audience,
@@ -151,5 +170,4 @@ export async function handleEksAuth(
     },
   };
   ctx.audit.resources = [{ ARN: clusterArn, accountId: account, type: 'AWS::EKS::Cluster' }];
-  return { status: 200, body: out };
 }

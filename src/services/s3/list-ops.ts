@@ -4,6 +4,8 @@
  * CloudTrail records both as `ListObjects` data events.
  */
 import type { ServiceResponse } from '../../server/aws/types.js';
+import { compareStoreKeys, prefixEnd } from '../../store/keys.js';
+import type { StoredItem } from '../../store/types.js';
 import {
   type S3Call,
   authorizeS3,
@@ -86,11 +88,6 @@ export async function listObjects(
   const maxKeys = parseMaxKeys(maxKeysRaw);
   const resume = token !== undefined ? decodeContinuation(token) : undefined;
 
-  // only the keys under the prefix are read (the store lists a key range)
-  const items = await call.deps.store.list<ObjectRecord>(
-    objectsOf(bucketName),
-    prefix ? { prefix } : undefined,
-  );
   let after = startAfter;
   let afterPrefix: string | undefined;
   if (resume) {
@@ -100,6 +97,13 @@ export async function listObjects(
     // a v1 NextMarker that was a common prefix: the next page starts past all of it
     afterPrefix = after;
   }
+  const items = await pageItems(call, bucketName, {
+    prefix,
+    delimiter,
+    maxKeys,
+    after,
+    afterPrefix,
+  });
   const page = listPage(items, { prefix, delimiter, maxKeys, after, afterPrefix });
   const enc = encoding === 'url' ? urlEncodeKey : (s: string) => s;
   const owner =
@@ -145,4 +149,52 @@ export async function listObjects(
   }
   noteBytes(call, 0, Buffer.byteLength(body));
   return { status: 200, headers: { 'Content-Type': 'application/xml' }, body };
+}
+
+/**
+ * The keys one page needs, read in key ranges rather than the whole prefix: from past the
+ * last page, up to one more entry than fits (to tell whether the listing is truncated), and
+ * one key for each common prefix, whose other keys are skipped in the store, not read.
+ */
+async function pageItems(
+  call: S3Call,
+  bucketName: string,
+  input: {
+    prefix: string;
+    delimiter?: string | undefined;
+    maxKeys: number;
+    after?: string | undefined;
+    afterPrefix?: string | undefined;
+  },
+): Promise<StoredItem<ObjectRecord>[]> {
+  const { prefix, delimiter, maxKeys } = input;
+  let from = input.after !== undefined ? `${input.after}\u0000` : undefined;
+  if (input.afterPrefix !== undefined) {
+    const past = prefixEnd(input.afterPrefix);
+    if (from === undefined || compareStoreKeys(past, from) > 0) from = past;
+  }
+  const out: StoredItem<ObjectRecord>[] = [];
+  // entries: keys and common prefixes; one more than a page says whether it is truncated
+  while (out.length <= maxKeys) {
+    const want = maxKeys + 1 - out.length;
+    const rows = await call.deps.store.list<ObjectRecord>(objectsOf(bucketName), {
+      prefix,
+      from,
+      limit: want,
+    });
+    let skipped = false;
+    for (const row of rows) {
+      out.push(row);
+      const at = delimiter ? row.key.indexOf(delimiter, prefix.length) : -1;
+      if (at >= 0) {
+        // a common prefix: one key stands for all of it; go on past them
+        from = prefixEnd(row.key.slice(0, at + (delimiter as string).length));
+        skipped = true;
+        break;
+      }
+      from = `${row.key}\u0000`;
+    }
+    if (!skipped && rows.length < want) break;
+  }
+  return out;
 }
