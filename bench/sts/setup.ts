@@ -65,6 +65,8 @@ export async function setupIrsakit(cli: string = join(root, 'dist/src/cli/main.j
   const profile = process.env.BENCH_PROFILE_DIR;
   const server = start(process.execPath, [
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    // BENCH_NODE_FLAGS='--perf-basic-prof': flags for irsa up's node (perf can then name JS frames)
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
     cli,
     'up',
     '--port',
