@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommitStats } from './log.js';
 import { parseSince } from './log.js';
-import { SqliteAuditLog, commitLogPath } from './sqlite-log.js';
+import { SqliteAuditLog, commitLogFiles, commitLogPath } from './sqlite-log.js';
 import type { AuditEntry } from './types.js';
 
 let dir: string;
@@ -134,11 +134,15 @@ describe('group commit', () => {
     const closed = log.close().then(() => 'closed');
     const late = new Promise((r) => setTimeout(() => r('close hangs'), 2000));
     expect(await Promise.race([closed, late])).toBe('closed');
-    expect(readFileSync(commitLogPath(join(dir, 'audit.db')), 'utf8')).toContain('CreateRole');
+    const logText = () =>
+      commitLogFiles(join(dir, 'audit.db'))
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('');
+    expect(logText()).toContain('CreateRole');
     log = await SqliteAuditLog.open(join(dir, 'audit.db'));
     expect((await log.get(held.record.eventID))?.record.eventName).toBe('CreateRole');
     expect(await log.latestSeq()).toBe(held.seq);
-    expect(readFileSync(commitLogPath(join(dir, 'audit.db')), 'utf8')).toBe('');
+    expect(logText()).toBe('');
   });
 
   it('a record cut short by a crash is no record; the ones before it are kept', async () => {
@@ -148,7 +152,7 @@ describe('group commit', () => {
     const line = (seq: number, e: AuditEntry) =>
       `${JSON.stringify({ seq, index: e.index, record: e.record, explanation: e.explanation })}\n`;
     const torn = line(2, entry({ name: 'DeleteRole' }));
-    writeFileSync(commitLogPath(path), line(1, first) + torn.slice(0, torn.length / 2));
+    writeFileSync(`${commitLogPath(path)}.1`, line(1, first) + torn.slice(0, torn.length / 2));
     log = await SqliteAuditLog.open(path);
     expect(names(await log.query({}, { limit: 10, order: 'newest' }))).toEqual(['CreateRole']);
     expect((await log.append(entry())).seq).toBe(2);
@@ -156,21 +160,39 @@ describe('group commit', () => {
 
   it('a failed write commits nothing and answers the appends with the error', async () => {
     const before = await log.append(entry({ name: 'CreateRole' }));
-    const inside = log as unknown as { fd: number };
-    const fd = inside.fd;
+    const inside = log as unknown as { current: { fd: number } };
+    const fd = inside.current.fd;
     // a descriptor that refuses writes, as a full disk would
     writeFileSync(join(dir, 'read-only'), '');
-    inside.fd = openSync(join(dir, 'read-only'), 'r');
+    inside.current.fd = openSync(join(dir, 'read-only'), 'r');
     await expect(log.append(entry({ name: 'DeleteRole' }))).rejects.toThrow(
       'audit log write failed',
     );
-    inside.fd = fd;
+    inside.current.fd = fd;
     const after = await log.append(entry({ name: 'GetRole' }));
     expect(after.seq).toBe(before.seq + 1);
     expect(names(await log.query({}, { limit: 10, order: 'newest' }))).toEqual([
       'GetRole',
       'CreateRole',
     ]);
+  });
+
+  it('keeps the commit log small under steady load: full segments go once indexed', async () => {
+    await log.close();
+    const path = join(dir, 'audit.db');
+    log = await SqliteAuditLog.open(path, { segmentBytes: 4096 });
+    // never idle: a new batch is always in flight while the previous one is indexed
+    for (let round = 0; round < 40; round++)
+      await Promise.all(Array.from({ length: 8 }, () => log.append(entry())));
+    await log.query({}, { limit: 1, order: 'newest' });
+    const files = commitLogFiles(path);
+    // 320 records of ≈ 0.5 KB: ≈ 40 segments written, only the last few kept
+    expect(files.length).toBeLessThanOrEqual(3);
+    expect((await log.query({}, { limit: 1000, order: 'newest' })).length).toBe(320);
+    await log.close();
+    expect(commitLogFiles(path)).toEqual([]);
+    log = await SqliteAuditLog.open(path);
+    expect(await log.latestSeq()).toBe(320);
   });
 
   it('close waits for appends in flight', async () => {

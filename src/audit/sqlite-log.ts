@@ -6,8 +6,10 @@
  * resolves then (the edge answers after) — and handed to an indexer thread, which inserts
  * them into SQLite while the event loop serves the next requests. Reads wait until the index
  * holds every committed record, so a reader always sees what was committed before it asked.
- * The commit log is emptied once everything in it is indexed; on open, whatever it holds
- * beyond the index (irsakit stopped before the indexer caught up) is indexed first.
+ * The commit log is a series of segments (`audit.db.commitlog.<n>`, a new one every 4 MiB); a
+ * segment is deleted once the index holds all of it, so it stays small under any load. On
+ * open, whatever the segments hold beyond the index (irsakit stopped before the indexer caught
+ * up) is indexed first.
  *
  * Durability is the state store's by default (`normal`: written, not synced — a committed
  * record survives a crash of irsakit, a power loss may take the last moments of state and
@@ -27,17 +29,19 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AuditLog, CommitStats, EventFilter, PageOptions } from './log.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
 const SCHEMA_VERSION = 1;
-/** the commit log is emptied once everything in it is indexed and it is at least this big */
-const TRUNCATE_AT = 4 * 1024 * 1024;
+/** a commit log segment this big is closed and a new one started */
+const SEGMENT_BYTES = 4 * 1024 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (schema_version INTEGER NOT NULL);
@@ -124,6 +128,15 @@ interface Row {
   resources: [string, string][];
 }
 
+/** One file of the commit log. */
+interface Segment {
+  path: string;
+  fd: number;
+  size: number;
+  /** the highest sequence number written to it */
+  last: number;
+}
+
 interface Waiting {
   entry: AuditEntry;
   seq: number;
@@ -153,6 +166,8 @@ export interface SqliteAuditLogOptions {
   durability?: 'full' | 'normal' | undefined;
   /** called after each committed batch (metrics) */
   onCommit?: ((s: CommitStats) => void) | undefined;
+  /** a commit log segment this big is closed and a new one started (default 4 MiB) */
+  segmentBytes?: number | undefined;
 }
 
 /** A record's row for the index, and its line in the commit log (the JSON made once). */
@@ -243,9 +258,10 @@ export class SqliteAuditLog implements AuditLog {
   private readonly reader: Database.Database;
   private readonly path: string;
   private readonly opts: SqliteAuditLogOptions;
-  /** the commit log: opened for appending */
-  private readonly fd: number;
-  private size: number;
+  /** the commit log: the segment written to, and full ones the index does not hold yet */
+  private current: Segment;
+  private retired: Segment[] = [];
+  private segmentNumber = 0;
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
   /** appended, not yet written to the commit log (written at the end of this turn) */
@@ -261,7 +277,7 @@ export class SqliteAuditLog implements AuditLog {
   private unindexed: Row[] = [];
   /** a `full` sync in flight, and the batches waiting behind it */
   private syncing = false;
-  private syncQueue: Waiting[][] = [];
+  private syncQueue: { batch: Waiting[]; fd: number }[] = [];
   private indexerError: Error | undefined;
   /** no more appends (close began); closed: the indexer is no longer started */
   private closing = false;
@@ -285,23 +301,30 @@ export class SqliteAuditLog implements AuditLog {
       throw new Error(
         `the audit log was written by a newer irsakit (schema ${meta.schema_version} > ${SCHEMA_VERSION})`,
       );
-    this.fd = openSync(commitLogPath(path), 'a+', 0o600);
     this.indexed = this.recover();
     this.committed = this.indexed;
-    this.size = 0;
+    this.current = this.newSegment();
+  }
+
+  private newSegment(): Segment {
+    const path = `${commitLogPath(this.path)}.${++this.segmentNumber}`;
+    return { path, fd: openSync(path, 'w', 0o600), size: 0, last: this.committed };
   }
 
   /**
    * Indexes what the commit log holds beyond the index (irsakit stopped before the indexer
-   * caught up), then empties it. Returns the highest sequence number the index holds.
+   * caught up), then deletes it. Returns the highest sequence number the index holds.
    */
   private recover(): number {
     const max = () =>
       (this.reader.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null })
         .seq ?? 0;
     const before = max();
-    const text = readFileSync(commitLogPath(this.path), 'utf8');
-    const missing = commitLogEntries(text).filter((e) => e.seq > before);
+    const files = commitLogFiles(this.path);
+    const missing = files
+      .flatMap((f) => commitLogEntries(readFileSync(f, 'utf8')))
+      .filter((e) => e.seq > before)
+      .sort((a, b) => a.seq - b.seq);
     if (missing.length > 0) {
       const insert = this.reader.prepare(INSERT);
       const resource = this.reader.prepare(INSERT_RESOURCE);
@@ -313,7 +336,7 @@ export class SqliteAuditLog implements AuditLog {
         }
       })();
     }
-    ftruncateSync(this.fd, 0);
+    for (const f of files) rmSync(f, { force: true });
     return max();
   }
 
@@ -381,13 +404,14 @@ export class SqliteAuditLog implements AuditLog {
     let i = 0;
     while (i < this.unindexed.length && (this.unindexed[i]?.values[0] as number) <= seq) i++;
     if (i > 0) this.unindexed.splice(0, i);
-    // everything indexed: the commit log starts over (nothing of it is needed any more)
-    if (this.indexed === this.committed && this.size >= TRUNCATE_AT && !this.syncing) {
+    // full segments the index holds go (not while a sync may still be on one)
+    while (!this.syncing && this.retired[0] && this.retired[0].last <= seq) {
+      const done = this.retired.shift() as Segment;
       try {
-        ftruncateSync(this.fd, 0);
-        this.size = 0;
+        closeSync(done.fd);
+        rmSync(done.path, { force: true });
       } catch {
-        // kept: the next open skips what the index holds
+        // left behind: the next open skips what the index holds, and deletes it
       }
     }
     for (const wake of [...this.indexWaiters]) wake();
@@ -446,13 +470,14 @@ export class SqliteAuditLog implements AuditLog {
     this.pendingLines = [];
     if (batch.length === 0) return;
     const bytes = Buffer.from(text, 'utf8');
+    const segment = this.current;
     try {
       let off = 0;
-      while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+      while (off < bytes.length) off += writeSync(segment.fd, bytes, off);
     } catch (e) {
       // nothing of a failed batch stays: no record of a call whose answer is an error
       try {
-        ftruncateSync(this.fd, this.size);
+        ftruncateSync(segment.fd, segment.size);
       } catch {
         // the next open skips what cannot be read
       }
@@ -460,13 +485,18 @@ export class SqliteAuditLog implements AuditLog {
       for (const w of batch) w.reject(err);
       return;
     }
-    this.size += bytes.length;
+    segment.size += bytes.length;
     this.committed = batch[batch.length - 1]?.seq ?? this.committed;
+    segment.last = this.committed;
+    if (segment.size >= (this.opts.segmentBytes ?? SEGMENT_BYTES)) {
+      this.retired.push(segment);
+      this.current = this.newSegment();
+    }
     this.unindexed.push(...rows);
     if (this.worker && !this.indexerError) this.worker.postMessage({ rows });
     else if (!this.closed) void this.restartIndexer();
     if (this.opts.durability === 'full') {
-      this.syncQueue.push(batch);
+      this.syncQueue.push({ batch, fd: segment.fd });
       this.sync(started);
     } else this.settle(batch, started);
   }
@@ -474,18 +504,34 @@ export class SqliteAuditLog implements AuditLog {
   /** `full`: the commit log synced before the appends resolve; batches wait behind a sync. */
   private sync(started: bigint): void {
     if (this.syncing) return;
-    const batches = this.syncQueue;
+    const queued = this.syncQueue;
     this.syncQueue = [];
-    if (batches.length === 0) return;
+    if (queued.length === 0) return;
     this.syncing = true;
-    fdatasync(this.fd, (e) => {
-      this.syncing = false;
-      for (const b of batches) {
-        if (e) for (const w of b) w.reject(new Error(`audit log sync failed: ${e.message}`));
-        else this.settle(b, started);
-      }
-      this.sync(process.hrtime.bigint());
-    });
+    const batches = queued.map((q) => q.batch);
+    // every segment written since the last sync (a rotation may lie between two batches)
+    const fds = [...new Set(queued.map((q) => q.fd))];
+    let left = fds.length;
+    let failure: Error | null = null;
+    for (const fd of fds)
+      fdatasync(fd, (e) => {
+        failure ??= e;
+        if (--left > 0) return;
+        this.synced(batches, failure, started);
+      });
+  }
+
+  /**
+   * A sync that failed (an I/O error) fails its appends; their lines stay in the commit log and
+   * are indexed, as a record written but not known to be on disk may be.
+   */
+  private synced(batches: Waiting[][], e: Error | null, started: bigint): void {
+    this.syncing = false;
+    for (const b of batches) {
+      if (e) for (const w of b) w.reject(new Error(`audit log sync failed: ${e.message}`));
+      else this.settle(b, started);
+    }
+    this.sync(process.hrtime.bigint());
   }
 
   private settle(batch: Waiting[], started: bigint): void {
@@ -614,14 +660,15 @@ export class SqliteAuditLog implements AuditLog {
       await new Promise((resolve) => setTimeout(resolve, 1));
     await this.caughtUp().catch(() => undefined);
     this.closed = true;
-    if (this.indexed === this.committed) {
+    // everything indexed: the commit log goes; else it stays for the next open
+    for (const seg of [...this.retired, this.current]) {
       try {
-        ftruncateSync(this.fd, 0);
+        closeSync(seg.fd);
+        if (this.indexed === this.committed) rmSync(seg.path, { force: true });
       } catch {
-        // kept: the next open skips what the index holds
+        // the next open deletes what the index holds
       }
     }
-    closeSync(this.fd);
     const worker = this.worker;
     this.worker = undefined;
     if (worker) {
@@ -638,9 +685,23 @@ export class SqliteAuditLog implements AuditLog {
   }
 }
 
-/** Where the commit log of the index at `path` lives. */
+/** The name the commit log's segments of the index at `path` start with (`<name>.<n>`). */
 export function commitLogPath(path: string): string {
   return `${path}.commitlog`;
+}
+
+/** The commit log's segment files of the index at `path`, oldest first. */
+export function commitLogFiles(path: string): string[] {
+  const base = basename(commitLogPath(path));
+  const dir = dirname(path);
+  return readdirSync(dir)
+    .map((f) => ({
+      f,
+      n: f.startsWith(`${base}.`) ? Number(f.slice(base.length + 1)) : Number.NaN,
+    }))
+    .filter((x) => Number.isInteger(x.n) && x.n > 0)
+    .sort((a, b) => a.n - b.n)
+    .map((x) => join(dir, x.f));
 }
 
 /** The audit log of a data folder: `<data>/audit.db`. */
