@@ -156,6 +156,19 @@ describe('group commit', () => {
     log = await SqliteAuditLog.open(path);
     expect(names(await log.query({}, { limit: 10, order: 'newest' }))).toEqual(['CreateRole']);
     expect((await log.append(entry())).seq).toBe(2);
+    // a line that is JSON but no record (an edited file) is skipped; the rest still opens
+    await log.close();
+    writeFileSync(
+      `${commitLogPath(path)}.1`,
+      `{"seq":3,"index":{},"record":{},"explanation":{}}\n${line(4, entry({ name: 'GetRole' }))}`,
+    );
+    log = await SqliteAuditLog.open(path);
+    expect(log.skippedOnRecovery).toBe(1);
+    expect(names(await log.query({}, { limit: 10, order: 'newest' }))).toEqual([
+      'GetRole',
+      'GetCallerIdentity',
+      'CreateRole',
+    ]);
   });
 
   it('a failed write commits nothing and answers the appends with the error', async () => {

@@ -208,23 +208,49 @@ function rowOf(seq: number, e: AuditEntry): { row: Row; line: string } {
   };
 }
 
-/** The committed records of a commit log's text; a torn last line (a crash mid-write) is no record. */
-export function commitLogEntries(text: string): { seq: number; entry: AuditEntry }[] {
-  const out: { seq: number; entry: AuditEntry }[] = [];
+/**
+ * The committed records of a commit log's text, and how many lines were not records: a torn
+ * last line (a crash mid-write) or a line that was edited or damaged.
+ */
+export function commitLogEntries(text: string): {
+  entries: { seq: number; entry: AuditEntry }[];
+  skipped: number;
+} {
+  const entries: { seq: number; entry: AuditEntry }[] = [];
+  let skipped = 0;
+  const str = (v: unknown) => typeof v === 'string';
   for (const line of text.split('\n')) {
     if (line === '') continue;
+    let v: { seq?: unknown } & Partial<AuditEntry>;
     try {
-      const v = JSON.parse(line) as { seq?: unknown } & Partial<AuditEntry>;
-      if (typeof v.seq !== 'number' || !v.record || !v.explanation || !v.index) continue;
-      out.push({
-        seq: v.seq,
-        entry: { record: v.record, explanation: v.explanation, index: v.index },
-      });
+      v = JSON.parse(line) as typeof v;
     } catch {
-      // a line cut short: its append never resolved
+      skipped++;
+      continue;
     }
+    const r = v.record;
+    if (
+      !Number.isInteger(v.seq) ||
+      (v.seq as number) <= 0 ||
+      !r ||
+      !str(r.eventID) ||
+      !str(r.requestID) ||
+      !str(r.eventSource) ||
+      !str(r.eventName) ||
+      !str(r.recipientAccountId) ||
+      !str(r.eventCategory) ||
+      !v.explanation ||
+      typeof v.index?.timeMs !== 'number'
+    ) {
+      skipped++;
+      continue;
+    }
+    entries.push({
+      seq: v.seq as number,
+      entry: { record: r, explanation: v.explanation, index: v.index },
+    });
   }
-  return out;
+  return { entries, skipped };
 }
 
 function storedOf(r: DbRow): StoredEvent {
@@ -282,6 +308,8 @@ export class SqliteAuditLog implements AuditLog {
   /** no more appends (close began); closed: the indexer is no longer started */
   private closing = false;
   private closed = false;
+  /** lines of the commit log that were not records (or that the index refused), found on open */
+  skippedOnRecovery = 0;
   private readonly waiters = new Set<() => void>();
   private readonly indexWaiters = new Set<() => void>();
 
@@ -321,8 +349,10 @@ export class SqliteAuditLog implements AuditLog {
         .seq ?? 0;
     const before = max();
     const files = commitLogFiles(this.path);
-    const missing = files
-      .flatMap((f) => commitLogEntries(readFileSync(f, 'utf8')))
+    const read = files.map((f) => commitLogEntries(readFileSync(f, 'utf8')));
+    this.skippedOnRecovery = read.reduce((n, r) => n + r.skipped, 0);
+    const missing = read
+      .flatMap((r) => r.entries)
       .filter((e) => e.seq > before)
       .sort((a, b) => a.seq - b.seq);
     if (missing.length > 0) {
@@ -330,9 +360,14 @@ export class SqliteAuditLog implements AuditLog {
       const resource = this.reader.prepare(INSERT_RESOURCE);
       this.reader.transaction(() => {
         for (const { seq, entry } of missing) {
-          const { row } = rowOf(seq, entry);
-          if (insert.run(row.values).changes === 0) continue;
-          for (const [type, name] of row.resources) resource.run(seq, type, name);
+          // a record the index refuses is skipped: irsakit still starts, with the rest
+          try {
+            const { row } = rowOf(seq, entry);
+            if (insert.run(row.values).changes === 0) continue;
+            for (const [type, name] of row.resources) resource.run(seq, type, name);
+          } catch {
+            this.skippedOnRecovery++;
+          }
         }
       })();
     }

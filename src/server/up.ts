@@ -141,6 +141,10 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
     durability: o.auditDurability,
     onCommit: (c) => metrics.commit(c.size, c.ms),
   });
+  if (audit.skippedOnRecovery > 0)
+    log(
+      `the audit trail's commit log held ${audit.skippedOnRecovery} line(s) that were not records (a crash mid-write, or an edited file): skipped`,
+    );
   const trail = createAuditTrail({
     log: audit,
     metrics,
