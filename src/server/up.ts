@@ -21,7 +21,7 @@ import {
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { handleAdmin } from './admin-api.js';
+import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
 import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
@@ -189,16 +189,18 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
   };
 
   const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://edge');
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
     void (async () => {
-      if (url.pathname === '/health' && req.method === 'GET') {
+      if (pathname === '/health' && req.method === 'GET') {
         sendJson(res, 200, { status: 'ok', issuer: issuerBase });
         return;
       }
       // an unauthenticated GET /metrics; one with any AWS authentication (SigV4 header or
       // query, SigV2 query) is S3's, for a bucket named metrics
       if (
-        url.pathname === '/metrics' &&
+        pathname === '/metrics' &&
         req.method === 'GET' &&
         detectAuth({ target: req.url ?? '/', headers: pairRawHeaders(req.rawHeaders) }).kind ===
           'none'
@@ -211,7 +213,12 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
         res.end(text);
         return;
       }
-      if (await handleAdmin(admin, req, res, url)) return;
+      // the admin API parses its URL; an AWS call is not made to pay for that
+      if (
+        pathname.startsWith(`${ADMIN_PREFIX}/`) &&
+        (await handleAdmin(admin, req, res, new URL(target, 'http://edge')))
+      )
+        return;
       await aws.edge(req, res);
     })().catch((e: unknown) => {
       log(`edge error: ${e instanceof Error ? e.message : String(e)}`);

@@ -87,8 +87,16 @@ function base32(bytes: Uint8Array): string {
 
 /** `2026-11-22T12:00:00Z`: ISO 8601 to the second, as STS writes `Expiration`. */
 export function isoSeconds(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // a session's issue and expiry times are written on every call it makes: formatted once
+  let text = isoTexts.get(epochSeconds);
+  if (text === undefined) {
+    text = new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (isoTexts.size >= 4096) isoTexts.clear();
+    isoTexts.set(epochSeconds, text);
+  }
+  return text;
 }
+const isoTexts = new Map<number, string>();
 
 function looksLikeSession(v: unknown): v is StsSession {
   if (typeof v !== 'object' || v === null) return false;
