@@ -4,8 +4,8 @@
  * token`, verified with jose against the JWKS fetched over HTTPS from the served issuer,
  * trusting only the local CA; state surviving a restart.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,6 +235,28 @@ describe('irsa up', () => {
       200,
     );
   });
+
+  it('one server per data folder: a second irsa up is refused; a dead one’s lock is taken over', async () => {
+    const second = await irsa(['up', '--port', '0', '--issuer-port', '0', '--no-demo']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(
+      `irsakit is already running on ${dataDir} (pid ${process.pid}): stop it first`,
+    );
+    // the running server is untouched
+    expect((await admin('GET', '/clusters/demo')).status).toBe(200);
+    // a lock left by a process that is gone (irsakit was killed) does not block a new start
+    const other = mkdtempSync(join(tmpdir(), 'irsa-up-lock-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+      writeFileSync(join(other, 'irsakit.lock'), `${gone.stdout.toString()}\n`);
+      const s = await startServer({ dataDir: other, port: 0, issuerPort: 0, demo: false });
+      expect(readFileSync(join(other, 'irsakit.lock'), 'utf8').trim()).toBe(String(process.pid));
+      await s.close();
+      expect(existsSync(join(other, 'irsakit.lock'))).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('feeds `irsa webhook serve --from-irsa` its ServiceAccounts', async () => {
     const cache = new ServiceAccountCache('eks.amazonaws.com');

@@ -11,9 +11,20 @@
  * - `ca/`           the local certificate authority (`ca.crt`, `ca.key`) and server certificates
  * - `credentials`   the accounts' admin keys, AWS shared-credentials format (mode 0600)
  * - `tokens/`       token files written for `irsa exec`
+ * - `irsakit.lock`  the pid of the `irsa up` that owns the folder (one server per folder)
+ * - `audit.db`, `audit.db.commitlog.<n>`   the audit trail's index and commit log
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -41,7 +52,70 @@ export const dataPaths = (dir: string) => ({
   caDir: join(dir, 'ca'),
   credentials: join(dir, 'credentials'),
   tokens: join(dir, 'tokens'),
+  lock: join(dir, 'irsakit.lock'),
 });
+
+/** Another `irsa up` owns the data folder. */
+export class DataFolderInUse extends Error {
+  override readonly name = 'DataFolderInUse';
+  readonly pid: number;
+  constructor(dir: string, pid: number) {
+    super(
+      `irsakit is already running on ${dir} (pid ${pid}): stop it first, or give this one another --data folder (if no irsakit runs there, remove ${join(dir, 'irsakit.lock')})`,
+    );
+    this.pid = pid;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Makes this process the data folder's only server, as the store and the audit log require
+ * (each assumes one writer): `irsakit.lock` holds the owner's pid. A lock whose process is gone
+ * (irsakit was killed) is taken over. Returns the release function.
+ *
+ * @example
+ * const release = lockDataFolder('/tmp/irsa'); // throws DataFolderInUse while another runs
+ * release();
+ */
+export function lockDataFolder(dir: string): () => void {
+  const path = dataPaths(dir).lock;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      let owner = Number.NaN;
+      try {
+        owner = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+      } catch {
+        // unreadable: taken over
+      }
+      // this process's own lock (a server of it that did not close) is no other server
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner))
+        throw new DataFolderInUse(dir, owner);
+      rmSync(path, { force: true });
+    }
+  }
+  return () => {
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+}
 
 export function readServerRecord(dir: string): ServerRecord | undefined {
   const p = dataPaths(dir).server;

@@ -18,6 +18,7 @@ import {
   type ServerRecord,
   dataPaths,
   ensureAdminToken,
+  lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
@@ -93,10 +94,21 @@ function storedIssuerPort(issuers: string[]): number | undefined {
  * await s.close();
  */
 export async function startServer(o: UpOptions): Promise<RunningServer> {
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  // one server per data folder: the store and the audit log each assume a single writer
+  const unlock = lockDataFolder(o.dataDir);
+  try {
+    return await serve(o, unlock);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const clock = o.clock ?? systemClock;
   const log = o.log ?? (() => undefined);
   const host = o.host ?? '127.0.0.1';
-  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const token = ensureAdminToken(o.dataDir);
   const store = openSqliteStore(o.dataDir);
   const keyRing = new KeyRing({ store, clock });
@@ -279,6 +291,7 @@ export async function startServer(o: UpOptions): Promise<RunningServer> {
       } catch {
         // already gone
       }
+      unlock();
     })();
     return closing;
   };

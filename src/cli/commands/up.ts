@@ -65,6 +65,7 @@ export function registerUpCommand(
             logFormat: opts.logFormat as 'text' | 'json' | 'none',
           });
         } catch (e) {
+          if ((e as Error).name === 'DataFolderInUse') throw new CliError((e as Error).message, 1);
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE')
             throw new CliError(
