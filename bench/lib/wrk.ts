@@ -46,30 +46,37 @@ export function runWrk(
     `wrk.method = ${lua(r.method)}\nwrk.path = ${lua(r.path)}\n${headers}\n${body}\n`,
   );
   return new Promise((resolve, reject) => {
-    execFile(
-      'wrk',
-      ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, base],
-      (err, stdout) => {
-        if (err) return reject(err);
-        const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
-        const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
-        const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-        const socketErrors =
-          /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-        const errors =
-          non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-        resolve({
-          connections: opts.connections,
-          requests,
-          errors,
-          seconds: opts.seconds,
-          perSecond,
-          p50: ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-          p99: ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-          max: ms(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-          firstError: errors ? `${non2xx} non-2xx answers` : undefined,
-        });
-      },
-    );
+    const args = [
+      '-t1',
+      `-c${opts.connections}`,
+      `-d${opts.seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      base,
+    ];
+    // BENCH_WRK_CPU=0: wrk pinned to that core (taskset), the servers left free
+    const cpu = process.env.BENCH_WRK_CPU;
+    execFile(cpu ? 'taskset' : 'wrk', cpu ? ['-c', cpu, 'wrk', ...args] : args, (err, stdout) => {
+      if (err) return reject(err);
+      const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+      const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+      const socketErrors =
+        /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const errors =
+        non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+      resolve({
+        connections: opts.connections,
+        requests,
+        errors,
+        seconds: opts.seconds,
+        perSecond,
+        p50: ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+        p99: ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+        max: ms(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+        firstError: errors ? `${non2xx} non-2xx answers` : undefined,
+      });
+    });
   });
 }
