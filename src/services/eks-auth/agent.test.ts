@@ -232,5 +232,9 @@ describe('createPodIdentityAgent', () => {
     const r = await get(broken, token);
     expect(r.status).toBe(500);
     expect(r.body).not.toContain('ASIA');
+    // nor later, from the cache: credentials whose call was not recorded are not kept
+    const again = await get(broken, token);
+    expect(again.status).toBe(500);
+    expect(again.body).not.toContain('ASIA');
   });
 });

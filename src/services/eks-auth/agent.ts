@@ -136,7 +136,7 @@ export function createPodIdentityAgent(
     token: string,
     iss: string,
     ctx: CallContext,
-  ): Promise<AgentCredentials> {
+  ): Promise<{ creds: AgentCredentials; expiresAt: number }> {
     const cluster: ClusterRecord | undefined = (await deps.clusters.listClusters()).find(
       (c) => c.issuer === iss,
     );
@@ -173,15 +173,18 @@ export function createPodIdentityAgent(
       AccountId: /^arn:[^:]+:sts::(\d{12}):/.exec(out.assumedRoleUser.arn)?.[1] ?? '',
       Expiration: rfc3339Nanos(out.credentials.expiration),
     };
-    const expiresAt = out.credentials.expiration * 1000;
-    if (expiresAt - deps.clock().getTime() > MIN_LEFT_MS) {
-      if (cache.size >= CACHE_MAX) {
-        const oldest = cache.keys().next();
-        if (!oldest.done) cache.delete(oldest.value);
-      }
-      cache.set(token, { creds, expiresAt, at: deps.clock().getTime() });
+    return { creds, expiresAt: out.credentials.expiration * 1000 };
+  }
+
+  /** Keeps `creds` for `token` (once the trail has recorded the call that got them). */
+  function keep(token: string, creds: AgentCredentials, expiresAt: number): void {
+    const now = deps.clock().getTime();
+    if (!(expiresAt - now > MIN_LEFT_MS)) return;
+    if (cache.size >= CACHE_MAX) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
     }
-    return creds;
+    cache.set(token, { creds, expiresAt, at: now });
   }
 
   return async (req, res) => {
@@ -230,8 +233,10 @@ export function createPodIdentityAgent(
     let type = 'application/json';
     let body: string;
     let error: AwsError | undefined;
+    let fresh: { creds: AgentCredentials; expiresAt: number } | undefined;
     try {
-      body = JSON.stringify(await credentials(token, iss, ctx));
+      fresh = await credentials(token, iss, ctx);
+      body = JSON.stringify(fresh.creds);
     } catch (e) {
       if (!(e instanceof AwsError)) throw e;
       error = e;
@@ -264,6 +269,8 @@ export function createPodIdentityAgent(
         );
       }
     }
+    // cached only now: credentials whose call the trail missed are never served again
+    if (fresh) keep(token, fresh.creds, fresh.expiresAt);
     send(res, status, type, body);
     deps.onResult?.(event());
   };
