@@ -90,6 +90,11 @@ describe('DynamoDB numbers', () => {
     expect(formatDecimal(addDecimal(d(a), d(b), negate))).toBe(sum);
   });
 
+  it('equal negative numbers compare 0, not -0 (found by the property below)', () => {
+    expect(Object.is(compareDecimal(d('-2147483644'), d('-2147483644')), 0)).toBe(true);
+    expect(compareDecimal(d('-1.50'), d('-1.5'))).toBe(0);
+  });
+
   it('orders like doubles for numbers doubles represent exactly', () => {
     fc.assert(
       fc.property(fc.integer(), fc.integer(), (x, y) => {

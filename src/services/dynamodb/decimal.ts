@@ -108,7 +108,8 @@ export function compareDecimal(a: Decimal, b: Decimal): number {
   if (sa !== sb) return sa < sb ? -1 : 1;
   if (sa === 0) return 0;
   const m = compareMagnitude(a, b);
-  return sa < 0 ? -m : m;
+  // equal negatives compare 0, not -0
+  return sa < 0 && m !== 0 ? -m : m;
 }
 
 function toScaled(d: Decimal, scale: number): bigint {
