@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     // tests that run the built CLI read dist/, which `npm test` builds first
     pool: 'forks',
+    // fast-check's seed: fixed under CI, random elsewhere (FC_SEED replays one)
+    setupFiles: ['test/support/fast-check-seed.ts'],
   },
 });
