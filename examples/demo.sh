@@ -13,7 +13,9 @@ export IRSA_DATA
 IRSA_DATA=$(mktemp -d)
 trap 'kill "$up" 2>/dev/null; wait "$up" 2>/dev/null; rm -rf "$IRSA_DATA" "$IRSA_DATA.log"' EXIT
 echo "== irsa up (the demo, data folder $IRSA_DATA, free ports) =="
-irsa up --port 0 --issuer-port 0 --log-format none > "$IRSA_DATA.log" 2>&1 &
+# node itself in the background (not the irsa function's subshell), so that the trap's kill
+# stops the server rather than orphaning it
+node "$root/dist/src/cli/main.js" up --port 0 --issuer-port 0 --log-format none > "$IRSA_DATA.log" 2>&1 &
 up=$!
 for _ in $(seq 1 100); do grep -q "irsakit is up" "$IRSA_DATA.log" 2>/dev/null && break; sleep 0.1; done
 cat "$IRSA_DATA.log"
