@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteAuditLog } from '../../src/audit/sqlite-log.js';
 import { eventUuid } from '../../src/audit/trail.js';
 import type { AuditEntry } from '../../src/audit/types.js';
-import { signRequest } from '../../src/sigv4/testing/sign.js';
+import { signedQuery } from '../lib/irsa.js';
 import { type LoadRequest, formatResult, runLoad } from '../lib/load.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -172,22 +172,8 @@ async function edge(mode: 'off' | 'full' | 'normal'): Promise<Edge> {
   const info = JSON.parse(await nextLine()) as { port: number; key: string; secret: string };
   const host = `127.0.0.1:${info.port}`;
   const body = 'Action=GetCallerIdentity&Version=2011-06-15';
-  const make = (): LoadRequest => {
-    const signed = signRequest({
-      method: 'POST',
-      target: '/',
-      headers: [
-        ['Host', host],
-        ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
-      ],
-      body,
-      credentials: { accessKeyId: info.key, secretAccessKey: info.secret },
-      region: 'us-east-1',
-      service: 'sts',
-      now: new Date(),
-    });
-    return { method: 'POST', path: '/', headers: Object.fromEntries(signed.headers), body };
-  };
+  const make = (): LoadRequest =>
+    signedQuery(host, body, { accessKeyId: info.key, secretAccessKey: info.secret }, 'sts');
   const cpu = async () => {
     const line = nextLine();
     child.kill('SIGUSR2');

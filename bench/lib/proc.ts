@@ -118,3 +118,16 @@ export function connectionCounts(): number[] {
     .filter((n) => Number.isInteger(n) && n > 0);
   return given.length > 0 ? given : [1, 16, 64];
 }
+
+/** Runs a benchmark's `main`: its error printed (exit code 1), every started process stopped. */
+export function runBench(main: () => Promise<void>): void {
+  main()
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      stopAll();
+      setTimeout(() => process.exit(), 500).unref();
+    });
+}

@@ -12,16 +12,12 @@
  *
  * Run: npm run bench:services   (moto_server for the comparison)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signRequest } from '../../src/sigv4/testing/sign.js';
+import { cpus } from 'node:os';
+import { type Creds, signed, startIrsaUp } from '../lib/irsa.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { connectionCounts, cpuSeconds, start, startMoto, stopAll, waitFor } from '../lib/proc.js';
+import { connectionCounts, cpuSeconds, runBench, startMoto } from '../lib/proc.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const BUCKET = 'bench-bucket';
 const BODY = 'a'.repeat(1024);
@@ -41,39 +37,6 @@ const ddb = (target: string): [string, string][] => [
   ['X-Amz-Target', `DynamoDB_20120810.${target}`],
 ];
 
-interface Creds {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string | undefined;
-}
-
-function signed(
-  host: string,
-  creds: Creds,
-  method: string,
-  target: string,
-  service: string,
-  body = '',
-  headers: [string, string][] = [],
-): LoadRequest {
-  const s = signRequest({
-    method,
-    target,
-    headers: [['Host', host], ...headers],
-    body,
-    credentials: creds,
-    region: 'us-east-1',
-    service,
-    now: new Date(),
-  });
-  return {
-    method,
-    path: target,
-    headers: Object.fromEntries(s.headers),
-    body: body === '' ? undefined : body,
-  };
-}
-
 async function send(base: string, r: LoadRequest): Promise<string> {
   const res = await fetch(`${base}${r.path}`, {
     method: r.method,
@@ -86,30 +49,8 @@ async function send(base: string, r: LoadRequest): Promise<string> {
 }
 
 async function setupIrsakit() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
-  const profile = process.env.BENCH_PROFILE_DIR;
-  const proc = start(process.execPath, [
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-    join(root, 'dist/src/cli/main.js'),
-    'up',
-    '--port',
-    '0',
-    '--issuer-port',
-    '0',
-    '--data',
-    dataDir,
-  ]);
-  await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
-  const { edge } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
-    edge: string;
-  };
-  const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
-  const admin: Creds = {
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
-    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
-  };
-  const host = new URL(edge).host;
+  const up = await startIrsaUp();
+  const { edge, host, admin } = up;
   const query = async (service: string, params: Record<string, string>) =>
     send(
       edge,
@@ -174,13 +115,7 @@ async function setupIrsakit() {
     edge,
     signed(host, admin, 'POST', '/', 'dynamodb', JSON.stringify(ITEM), ddb('PutItem')),
   );
-  return {
-    edge,
-    host,
-    role,
-    pid: proc.pid,
-    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
-  };
+  return { edge, host, role, pid: up.pid, cleanup: up.cleanup };
 }
 
 async function main() {
@@ -265,12 +200,4 @@ async function main() {
   irsa.cleanup();
 }
 
-main()
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stopAll();
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main);

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { cpuSeconds, stopAll } from '../lib/proc.js';
-import { setupIrsakit, signedQuery } from './setup.js';
+import { cpuSeconds, runBench } from '../lib/proc.js';
+import { signedQuery } from '../lib/irsa.js';
+import { setupIrsakit } from './setup.js';
 
 const here = fileURLToPath(new URL('../../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -84,12 +85,4 @@ async function main() {
   for (const s of servers) s.cleanup();
 }
 
-main()
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stopAll();
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main);

@@ -21,12 +21,13 @@ import {
   freePort,
   start,
   startMoto,
-  stopAll,
+  runBench,
   threadCpuSeconds,
   threadShares,
   waitFor,
 } from '../lib/proc.js';
-import { setupIrsakit, signedQuery } from './setup.js';
+import { signedQuery } from '../lib/irsa.js';
+import { setupIrsakit } from './setup.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 
 async function main() {
@@ -152,12 +153,4 @@ async function main() {
   irsa.cleanup();
 }
 
-main()
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stopAll();
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main);

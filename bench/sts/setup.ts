@@ -3,15 +3,7 @@
  * cluster, provider, role and a service-account token, made through the admin API and
  * SigV4-signed IAM calls as a user would.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signRequest } from '../../src/sigv4/testing/sign.js';
-import type { LoadRequest } from '../lib/load.js';
-import { start, waitFor } from '../lib/proc.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+import { signedQuery, startIrsaUp } from '../lib/irsa.js';
 
 async function admin(
   edge: string,
@@ -29,61 +21,9 @@ async function admin(
   return (await r.json()) as Record<string, unknown>;
 }
 
-function credentialsOf(dataDir: string) {
-  const text = readFileSync(join(dataDir, 'credentials'), 'utf8');
-  return {
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
-    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
-  };
-}
-
-export function signedQuery(
-  host: string,
-  body: string,
-  creds: { accessKeyId: string; secretAccessKey: string },
-  service: string,
-): LoadRequest {
-  const signed = signRequest({
-    method: 'POST',
-    target: '/',
-    headers: [
-      ['Host', host],
-      ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
-    ],
-    body,
-    credentials: creds,
-    region: 'us-east-1',
-    service,
-    now: new Date(),
-  });
-  return { method: 'POST', path: '/', headers: Object.fromEntries(signed.headers), body };
-}
-
-export async function setupIrsakit(cli: string = join(root, 'dist/src/cli/main.js')) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
-  // BENCH_PROFILE_DIR=/tmp/prof: irsa up writes a CPU profile there when it stops
-  const profile = process.env.BENCH_PROFILE_DIR;
-  const server = start(process.execPath, [
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-    // BENCH_NODE_FLAGS='--perf-basic-prof': flags for irsa up's node (perf can then name JS frames)
-    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
-    cli,
-    'up',
-    '--port',
-    '0',
-    '--issuer-port',
-    '0',
-    '--data',
-    dataDir,
-    // the seed's steps below make the provider and the role: no demo
-    '--no-demo',
-  ]);
-  await waitFor(async () => existsSync(join(dataDir, 'server.json')), 'irsa up');
-  const { edge, issuer } = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as {
-    edge: string;
-    issuer: string;
-  };
-  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+export async function setupIrsakit(cli?: string) {
+  const up = await startIrsaUp(cli);
+  const { edge, issuer, host, token, admin: creds } = up;
   const cluster = (await admin(edge, token, 'POST', '/clusters', { name: 'demo' })) as {
     issuer: string;
   };
@@ -97,8 +37,6 @@ export async function setupIrsakit(cli: string = join(root, 'dist/src/cli/main.j
     '/clusters/demo/apply',
     'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s3-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role\n',
   );
-  const host = new URL(edge).host;
-  const creds = credentialsOf(dataDir);
   const hostPath = cluster.issuer.replace('https://', '');
   const iam = async (params: Record<string, string>) => {
     const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
@@ -142,13 +80,5 @@ export async function setupIrsakit(cli: string = join(root, 'dist/src/cli/main.j
       spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
     },
   )) as { status: { token: string } };
-  return {
-    pid: server.pid,
-    edge,
-    issuer,
-    host,
-    creds,
-    jwt: tr.status.token,
-    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
-  };
+  return { pid: up.pid, edge, issuer, host, creds, jwt: tr.status.token, cleanup: up.cleanup };
 }
