@@ -3,6 +3,7 @@
  * data folder's admin token (DESIGN.md "Finding the server"). Kubernetes `Status` answers
  * become CLI errors worded as kubectl words them: `Error from server (NotFound): …`.
  */
+import type { Command } from 'commander';
 import { readAdminToken, resolveDataDir, resolveEndpoint } from '../common/data-dir.js';
 import { CliError } from './io.js';
 
@@ -100,4 +101,21 @@ export function adminClient(opts: ServerOptions): AdminClient {
 
 export function clusterOf(opts: ServerOptions): string {
   return opts.cluster ?? process.env.IRSA_CLUSTER ?? 'demo';
+}
+
+/**
+ * The options that find the server — `--endpoint`, `--data`, and with `cluster` the
+ * `--cluster` a command acts on — added to a command, as every server command takes them.
+ *
+ * @example
+ * serverOptions(program.command('trail'), {}).action(async (opts: ServerOptions) => …);
+ */
+export function serverOptions<T extends Command>(cmd: T, opts: { cluster?: boolean } = {}): T {
+  if (opts.cluster) cmd.option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)');
+  return cmd
+    .option(
+      '--endpoint <url>',
+      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
+    )
+    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)') as T;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { type ServerOptions, adminClient, clusterOf } from '../client.js';
+import { type ServerOptions, adminClient, clusterOf, serverOptions } from '../client.js';
 import { serviceAccountSettings } from '../../webhook/mutate.js';
 import { defaultWebhookOptions } from '../../webhook/options.js';
 import type { ServiceAccount } from '../../webhook/types.js';
@@ -85,16 +85,6 @@ export function parseDuration(s: string): number {
   if (consumed !== s.length || s.length === 0)
     throw new CliError(`invalid duration "${s}" (e.g. 600s, 10m, 1h, 24h)`, 2);
   return Math.floor(total);
-}
-
-function server<T extends Command>(cmd: T): T {
-  return cmd
-    .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)') as T;
 }
 
 type Opts = ServerOptions & {
@@ -221,7 +211,7 @@ export function registerClusterCommands(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  server(program.command('apply'))
+  serverOptions(program.command('apply'), { cluster: true })
     .description(
       'create or update objects from manifests (Namespace, ServiceAccount, Pod, Deployment), like kubectl apply',
     )
@@ -250,7 +240,7 @@ export function registerClusterCommands(
       setExit(0);
     });
 
-  server(program.command('get'))
+  serverOptions(program.command('get'), { cluster: true })
     .description('show pods, serviceaccounts, namespaces or deployments, like kubectl get')
     .argument(
       '<resource>',
@@ -283,7 +273,7 @@ export function registerClusterCommands(
       setExit(0);
     });
 
-  server(program.command('delete'))
+  serverOptions(program.command('delete'), { cluster: true })
     .description('delete an object (a Deployment takes its pods, a Namespace its contents)')
     .argument('<resource>', 'pod | serviceaccount | namespace | deployment')
     .argument('<name>', 'the object')
@@ -301,7 +291,7 @@ export function registerClusterCommands(
     });
 
   const rollout = program.command('rollout').description('manage a Deployment’s rollout');
-  server(rollout.command('restart'))
+  serverOptions(rollout.command('restart'), { cluster: true })
     .description(
       're-create a Deployment’s pods (they are admitted again, with the ServiceAccount’s current role)',
     )
@@ -319,7 +309,7 @@ export function registerClusterCommands(
     });
 
   const token = program.command('token').description('service-account tokens');
-  server(token.command('create'))
+  serverOptions(token.command('create'), { cluster: true })
     .description('request a service-account token, like kubectl create token')
     .argument('<serviceaccount>', 'the ServiceAccount')
     .option('-n, --namespace <ns>', 'the namespace', 'default')
@@ -380,7 +370,7 @@ export function registerClusterCommands(
   const cluster = program
     .command('cluster')
     .description('local clusters (each with its own OIDC issuer)');
-  server(cluster.command('list'))
+  serverOptions(cluster.command('list'), { cluster: true })
     .description('list clusters and their issuers')
     .option('-o, --output <format>', 'json')
     .action(async (opts: Opts) => {
@@ -397,7 +387,7 @@ export function registerClusterCommands(
         );
       setExit(0);
     });
-  server(cluster.command('create'))
+  serverOptions(cluster.command('create'), { cluster: true })
     .description('create a cluster with its own issuer')
     .argument('<name>', 'cluster name')
     .option('--region <region>', 'region', 'us-east-1')
@@ -411,7 +401,7 @@ export function registerClusterCommands(
       io.out(`cluster ${r.body.name} created, issuer ${r.body.issuer}`);
       setExit(0);
     });
-  server(cluster.command('delete'))
+  serverOptions(cluster.command('delete'), { cluster: true })
     .description('delete a cluster and everything in it')
     .argument('<name>', 'cluster name')
     .action(async (name: string, opts: Opts) => {
@@ -419,7 +409,7 @@ export function registerClusterCommands(
       io.out(`cluster ${name} deleted`);
       setExit(0);
     });
-  server(cluster.command('describe'))
+  serverOptions(cluster.command('describe'), { cluster: true })
     .description('show a cluster, its issuer, the CA thumbprint and the signing keys')
     .argument('[name]', 'cluster name (default --cluster, $IRSA_CLUSTER or demo)')
     .action(async (name: string | undefined, opts: Opts) => {
@@ -438,7 +428,7 @@ export function registerIssuerRotate(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  server(issuer.command('rotate'))
+  serverOptions(issuer.command('rotate'), { cluster: true })
     .description(
       'create the next signing key: published in the JWKS now, signing only after --activate-after (the discovery max-age, 3600 s); old keys stay published until their tokens expire',
     )

@@ -10,7 +10,13 @@ import type { Command } from 'commander';
 import type * as DoctorModule from '../../doctor/index.js';
 import type { DoctorSnapshot } from '../../doctor/index.js';
 import { IRSA_VOLUME_NAME } from '../../webhook/options.js';
-import { type AdminClient, type ServerOptions, adminClient, clusterOf } from '../client.js';
+import {
+  type AdminClient,
+  type ServerOptions,
+  adminClient,
+  clusterOf,
+  serverOptions,
+} from '../client.js';
 import { CliError, type Output, readInput } from '../io.js';
 
 export interface DoctorOptions extends ServerOptions {
@@ -192,38 +198,35 @@ export function registerDoctorCommand(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  program
-    .command('doctor')
-    .description(
-      'walk the IRSA checklist for a ServiceAccount or pod (provider, annotation, role, trust policy, pod admission, permissions, lint, the real token exchange), live or from files',
-    )
-    .argument('[serviceaccount]', 'the ServiceAccount (or give --pod)')
-    .option(
-      '-n, --namespace <ns>',
-      'the namespace (default: default, or the files’ ServiceAccount’s)',
-    )
-    .option('--pod <pod>', 'check this pod (its ServiceAccount, admission, env and token)')
-    .option('-c, --container <name>', 'the container of the pod to check (default: all)')
-    .option('--action <action>', 'simulate this call with the role’s policies, e.g. s3:GetObject')
-    .option('--resource <arn>', 'the resource of --action (default *)')
-    .option('--json', 'print the report as JSON')
-    .option(
-      '-f, --filename <file>',
-      'static mode: a manifest, policy JSON or `terraform show -json` file (repeat -f)',
-      collect,
-    )
-    .option(
-      '--issuer <url>',
-      'static mode: the cluster’s issuer URL, when the files do not name it',
-    )
-    .option('--region <region>', 'static mode: the region the webhook injects')
-    .option('--fail-on-warn', 'exit 1 on warnings too')
-    .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+  serverOptions(
+    program
+      .command('doctor')
+      .description(
+        'walk the IRSA checklist for a ServiceAccount or pod (provider, annotation, role, trust policy, pod admission, permissions, lint, the real token exchange), live or from files',
+      )
+      .argument('[serviceaccount]', 'the ServiceAccount (or give --pod)')
+      .option(
+        '-n, --namespace <ns>',
+        'the namespace (default: default, or the files’ ServiceAccount’s)',
+      )
+      .option('--pod <pod>', 'check this pod (its ServiceAccount, admission, env and token)')
+      .option('-c, --container <name>', 'the container of the pod to check (default: all)')
+      .option('--action <action>', 'simulate this call with the role’s policies, e.g. s3:GetObject')
+      .option('--resource <arn>', 'the resource of --action (default *)')
+      .option('--json', 'print the report as JSON')
+      .option(
+        '-f, --filename <file>',
+        'static mode: a manifest, policy JSON or `terraform show -json` file (repeat -f)',
+        collect,
+      )
+      .option(
+        '--issuer <url>',
+        'static mode: the cluster’s issuer URL, when the files do not name it',
+      )
+      .option('--region <region>', 'static mode: the region the webhook injects')
+      .option('--fail-on-warn', 'exit 1 on warnings too'),
+    { cluster: true },
+  )
     .addHelpText(
       'after',
       `

@@ -9,7 +9,7 @@ import {
   resolveDataDir,
   resolveEndpoint,
 } from '../../common/data-dir.js';
-import { adminClient } from '../client.js';
+import { adminClient, serverOptions } from '../client.js';
 import { CliError, type Output } from '../io.js';
 
 export function shellQuote(s: string): string {
@@ -21,36 +21,32 @@ export function registerEnvCommand(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  program
-    .command('env')
-    .description('print the exports that point AWS clients at irsakit: eval "$(irsa env)"')
-    .option('--profile <name>', 'the credentials profile: default, or an account id', 'default')
-    .option('--region <region>', 'the region clients use', 'us-east-1')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
-    .action((opts: { profile: string; region: string; endpoint?: string; data?: string }) => {
-      const dir = resolveDataDir(opts.data);
-      if (!readServerRecord(dir) && !opts.endpoint && !process.env.IRSA_ENDPOINT) {
-        throw new CliError(
-          `irsakit has not run with ${dir}: start it with \`irsa up\` (or pass --data / IRSA_DATA)`,
-          1,
-        );
-      }
-      const lines = [
-        'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE',
-        `export AWS_ENDPOINT_URL=${shellQuote(resolveEndpoint(opts.endpoint, dir))}`,
-        `export AWS_SHARED_CREDENTIALS_FILE=${shellQuote(dataPaths(dir).credentials)}`,
-        `export AWS_PROFILE=${shellQuote(opts.profile)}`,
-        `export AWS_DEFAULT_REGION=${shellQuote(opts.region)}`,
-        `export AWS_REGION=${shellQuote(opts.region)}`,
-        `export IRSA_DATA=${shellQuote(dir)}`,
-      ];
-      io.out(lines.join('\n'));
-      setExit(0);
-    });
+  serverOptions(
+    program
+      .command('env')
+      .description('print the exports that point AWS clients at irsakit: eval "$(irsa env)"')
+      .option('--profile <name>', 'the credentials profile: default, or an account id', 'default')
+      .option('--region <region>', 'the region clients use', 'us-east-1'),
+  ).action((opts: { profile: string; region: string; endpoint?: string; data?: string }) => {
+    const dir = resolveDataDir(opts.data);
+    if (!readServerRecord(dir) && !opts.endpoint && !process.env.IRSA_ENDPOINT) {
+      throw new CliError(
+        `irsakit has not run with ${dir}: start it with \`irsa up\` (or pass --data / IRSA_DATA)`,
+        1,
+      );
+    }
+    const lines = [
+      'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE',
+      `export AWS_ENDPOINT_URL=${shellQuote(resolveEndpoint(opts.endpoint, dir))}`,
+      `export AWS_SHARED_CREDENTIALS_FILE=${shellQuote(dataPaths(dir).credentials)}`,
+      `export AWS_PROFILE=${shellQuote(opts.profile)}`,
+      `export AWS_DEFAULT_REGION=${shellQuote(opts.region)}`,
+      `export AWS_REGION=${shellQuote(opts.region)}`,
+      `export IRSA_DATA=${shellQuote(dir)}`,
+    ];
+    io.out(lines.join('\n'));
+    setExit(0);
+  });
 }
 
 /** `irsa account create|list`: more AWS accounts, for cross-account scenarios. */
@@ -62,18 +58,14 @@ export function registerAccountCommands(
   const account = program
     .command('account')
     .description('AWS accounts (each with an admin profile in <data>/credentials)');
-  const common = (c: Command) =>
-    c
-      .option('--endpoint <url>', 'the irsakit server')
-      .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)');
-  common(account.command('list'))
+  serverOptions(account.command('list'))
     .description('list the accounts')
     .action(async (opts: { endpoint?: string; data?: string }) => {
       const r = await adminClient(opts).request<{ items: string[] }>('GET', '/accounts');
       io.out(r.body.items.join('\n'));
       setExit(0);
     });
-  common(account.command('create'))
+  serverOptions(account.command('create'))
     .description('create an account; its admin key becomes the profile named after it')
     .argument('<account>', '12-digit account id')
     .action(async (id: string, opts: { endpoint?: string; data?: string }) => {

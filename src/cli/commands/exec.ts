@@ -29,7 +29,7 @@ import {
   recreateFix,
   tokenVolume,
 } from '../../doctor/derive.js';
-import { type ServerOptions, adminClient, clusterOf } from '../client.js';
+import { type ServerOptions, adminClient, clusterOf, serverOptions } from '../client.js';
 import { CliError, type Output } from '../io.js';
 import { type IssuedToken, TokenRefresher, nodeTimers, writeTokenFile } from './exec-token.js';
 
@@ -454,27 +454,24 @@ export function registerExecCommand(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  program
-    .command('exec')
-    .description(
-      "run a program as a container of a pod: the env the webhook injected, the pod's token kept fresh, AWS_ENDPOINT_URL at irsakit, none of your shell's AWS credentials",
-    )
-    .usage('[options] (--pod POD | -s SERVICEACCOUNT) -- CMD [ARGS…]')
-    .argument('<command...>', 'the program and its arguments (after --)')
-    .option('-n, --namespace <ns>', 'the namespace', 'default')
-    .option('--pod <pod>', 'run as a container of this pod')
-    .option(
-      '-s, --service-account <sa>',
-      'create a pod for this ServiceAccount (through admission) and run in it',
-    )
-    .option('-c, --container <name>', "the pod's container (default: the first)")
-    .option('--keep', 'with -s: keep the created pod afterwards')
-    .option('--cluster <name>', 'the cluster (default $IRSA_CLUSTER or demo)')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+  serverOptions(
+    program
+      .command('exec')
+      .description(
+        "run a program as a container of a pod: the env the webhook injected, the pod's token kept fresh, AWS_ENDPOINT_URL at irsakit, none of your shell's AWS credentials",
+      )
+      .usage('[options] (--pod POD | -s SERVICEACCOUNT) -- CMD [ARGS…]')
+      .argument('<command...>', 'the program and its arguments (after --)')
+      .option('-n, --namespace <ns>', 'the namespace', 'default')
+      .option('--pod <pod>', 'run as a container of this pod')
+      .option(
+        '-s, --service-account <sa>',
+        'create a pod for this ServiceAccount (through admission) and run in it',
+      )
+      .option('-c, --container <name>', "the pod's container (default: the first)")
+      .option('--keep', 'with -s: keep the created pod afterwards'),
+    { cluster: true },
+  )
     .addHelpText(
       'after',
       `

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import type { TrailItem } from '../../audit/types.js';
 import type { RoleView } from '../../doctor/types.js';
 import { type GenerateResult, type Usage, generatePolicy } from '../../policy/generate.js';
-import { adminClient } from '../client.js';
+import { adminClient, serverOptions } from '../client.js';
 import { CliError, type Output } from '../io.js';
 import { trailQuery } from './trail.js';
 import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
@@ -94,93 +94,89 @@ export function registerPolicyCommands(
   setExit: (code: number) => void,
 ): void {
   const policy = program.command('policy').description('policies from what workloads did');
-  policy
-    .command('generate')
-    .description(
-      'the least-privilege policy for what a role’s sessions did (from the audit trail), with the diff against its current policies',
-    )
-    .requiredOption('--role <role>', 'the role: a name (in --account) or an ARN')
-    .option('--account <id>', 'the role’s account, with a role name (default: irsakit’s own)')
-    .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
-    .option('-n, --namespace <ns>', 'only calls from pods in this namespace')
-    .option('-s, --service-account <sa>', 'only calls from pods running as this service account')
-    .option('-o, --out <file>', 'write the policy to this file instead of standard output')
-    .option('--include-denied', 'also grant what was refused')
-    .option(
-      '--prefix-threshold <n>',
-      'distinct objects under one S3 folder from which folder/* is granted',
-      '5',
-    )
-    .option('--json', 'the policy, the diff and the usage as one JSON document')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
-    .action(async (opts: GenerateOptions) => {
-      if (opts.serviceAccount && !opts.namespace)
-        throw new CliError('--service-account needs --namespace');
-      const threshold = Number(opts.prefixThreshold);
-      if (!Number.isInteger(threshold) || threshold < 1)
-        throw new CliError('--prefix-threshold takes a whole number from 1');
-      const q = trailQuery(
-        { namespace: opts.namespace, serviceAccount: opts.serviceAccount, since: opts.since },
-        new Date(),
-      );
-      // an ARN names its own account
-      const ref = roleRef(
-        opts.role,
-        opts.account ?? (opts.role.startsWith('arn:') ? '' : DEFAULT_ACCOUNT),
-      );
-      const client = adminClient(opts);
-      const { body: role } = await client.request<RoleView>(
-        'GET',
-        `/roles/${ref.account}/${encodeURIComponent(ref.name)}`,
-      );
-      // by the role's exact ARN: its sessions' calls on any account's resources (a
-      // cross-account call's record is in the resource owner's account)
-      q.set('role', role.arn);
-      q.set('limit', '1000');
-      const items: TrailItem[] = [];
-      for (;;) {
-        const page = await client.request<{ items: TrailItem[] }>('GET', `/trail?${q.toString()}`);
-        items.push(...page.body.items);
-        const last = page.body.items[page.body.items.length - 1];
-        if (page.body.items.length < 1000 || !last) break;
-        q.set('before', String(last.seq));
-      }
-      const usage = usageOf(items, role.arn);
-      const calls = usage.reduce((n, u) => n + u.count, 0);
-      const documents = [...role.inline, ...role.attached].filter((p) => p.document !== undefined);
-      const result = generatePolicy(usage, {
-        roleArn: role.arn,
-        prefixThreshold: threshold,
-        includeDenied: opts.includeDenied,
-        current: documents.map((p) => ({
-          name: p.name.replace(/^arn:aws:iam::aws:policy\//, ''),
-          document: p.document,
-        })),
-      });
-      if (opts.json) {
-        io.out(
-          JSON.stringify(
-            {
-              role: role.arn,
-              policy: result.policy,
-              unused: result.unused,
-              missing: result.missing,
-              usage,
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        if (opts.out) writeFileSync(opts.out, result.text);
-        else io.out(result.text.trimEnd());
-        io.err(report(result, role.arn, calls));
-        if (opts.out) io.err(`irsa: wrote ${opts.out}`);
-      }
-      setExit(0);
+  serverOptions(
+    policy
+      .command('generate')
+      .description(
+        'the least-privilege policy for what a role’s sessions did (from the audit trail), with the diff against its current policies',
+      )
+      .requiredOption('--role <role>', 'the role: a name (in --account) or an ARN')
+      .option('--account <id>', 'the role’s account, with a role name (default: irsakit’s own)')
+      .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
+      .option('-n, --namespace <ns>', 'only calls from pods in this namespace')
+      .option('-s, --service-account <sa>', 'only calls from pods running as this service account')
+      .option('-o, --out <file>', 'write the policy to this file instead of standard output')
+      .option('--include-denied', 'also grant what was refused')
+      .option(
+        '--prefix-threshold <n>',
+        'distinct objects under one S3 folder from which folder/* is granted',
+        '5',
+      )
+      .option('--json', 'the policy, the diff and the usage as one JSON document'),
+  ).action(async (opts: GenerateOptions) => {
+    if (opts.serviceAccount && !opts.namespace)
+      throw new CliError('--service-account needs --namespace');
+    const threshold = Number(opts.prefixThreshold);
+    if (!Number.isInteger(threshold) || threshold < 1)
+      throw new CliError('--prefix-threshold takes a whole number from 1');
+    const q = trailQuery(
+      { namespace: opts.namespace, serviceAccount: opts.serviceAccount, since: opts.since },
+      new Date(),
+    );
+    // an ARN names its own account
+    const ref = roleRef(
+      opts.role,
+      opts.account ?? (opts.role.startsWith('arn:') ? '' : DEFAULT_ACCOUNT),
+    );
+    const client = adminClient(opts);
+    const { body: role } = await client.request<RoleView>(
+      'GET',
+      `/roles/${ref.account}/${encodeURIComponent(ref.name)}`,
+    );
+    // by the role's exact ARN: its sessions' calls on any account's resources (a
+    // cross-account call's record is in the resource owner's account)
+    q.set('role', role.arn);
+    q.set('limit', '1000');
+    const items: TrailItem[] = [];
+    for (;;) {
+      const page = await client.request<{ items: TrailItem[] }>('GET', `/trail?${q.toString()}`);
+      items.push(...page.body.items);
+      const last = page.body.items[page.body.items.length - 1];
+      if (page.body.items.length < 1000 || !last) break;
+      q.set('before', String(last.seq));
+    }
+    const usage = usageOf(items, role.arn);
+    const calls = usage.reduce((n, u) => n + u.count, 0);
+    const documents = [...role.inline, ...role.attached].filter((p) => p.document !== undefined);
+    const result = generatePolicy(usage, {
+      roleArn: role.arn,
+      prefixThreshold: threshold,
+      includeDenied: opts.includeDenied,
+      current: documents.map((p) => ({
+        name: p.name.replace(/^arn:aws:iam::aws:policy\//, ''),
+        document: p.document,
+      })),
     });
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          {
+            role: role.arn,
+            policy: result.policy,
+            unused: result.unused,
+            missing: result.missing,
+            usage,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      if (opts.out) writeFileSync(opts.out, result.text);
+      else io.out(result.text.trimEnd());
+      io.err(report(result, role.arn, calls));
+      if (opts.out) io.err(`irsa: wrote ${opts.out}`);
+    }
+    setExit(0);
+  });
 }

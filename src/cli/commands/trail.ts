@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { parseSince } from '../../audit/log.js';
 import { type RenderedEvent, trailJson, trailLine } from '../../audit/render.js';
 import type { TrailItem } from '../../audit/types.js';
-import { type AdminClient, adminClient } from '../client.js';
+import { type AdminClient, adminClient, serverOptions } from '../client.js';
 import { CliError, type Output } from '../io.js';
 
 /** The filters of the admin API's `/trail`, as the options give them (`since` unparsed). */
@@ -74,25 +74,22 @@ export function registerTrailCommand(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  program
-    .command('trail')
-    .description('the audit trail: every AWS call, allowed or refused, oldest first')
-    .option('-f, --follow', 'keep printing new calls until interrupted')
-    .option(
-      '--role <role>',
-      'calls made with the role’s sessions, and AssumeRole* calls for it (name or ARN)',
-    )
-    .option('-n, --namespace <ns>', 'calls from pods in this namespace')
-    .option('-s, --service-account <sa>', 'calls from pods running as this service account')
-    .option('--errors', 'only refused or failed calls')
-    .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
-    .option('--limit <n>', 'at most this many past calls (default 100; 20 with --follow)')
-    .option('--json', 'one CloudTrail record per line, with irsaExplanation')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
+  serverOptions(
+    program
+      .command('trail')
+      .description('the audit trail: every AWS call, allowed or refused, oldest first')
+      .option('-f, --follow', 'keep printing new calls until interrupted')
+      .option(
+        '--role <role>',
+        'calls made with the role’s sessions, and AssumeRole* calls for it (name or ARN)',
+      )
+      .option('-n, --namespace <ns>', 'calls from pods in this namespace')
+      .option('-s, --service-account <sa>', 'calls from pods running as this service account')
+      .option('--errors', 'only refused or failed calls')
+      .option('--since <when>', 'only calls since then: 15m, 2h, 1d, or an ISO time')
+      .option('--limit <n>', 'at most this many past calls (default 100; 20 with --follow)')
+      .option('--json', 'one CloudTrail record per line, with irsaExplanation'),
+  )
     .addHelpText(
       'after',
       '\nEach line: time, principal, service:event, resource, outcome, request id.\nExplain a call with `irsa why <request id>`.',

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { whyText } from '../../audit/render.js';
 import type { TrailItem } from '../../audit/types.js';
-import { adminClient } from '../client.js';
+import { adminClient, serverOptions } from '../client.js';
 import type { Output } from '../io.js';
 
 export function registerWhyCommand(
@@ -16,28 +16,24 @@ export function registerWhyCommand(
   io: Output,
   setExit: (code: number) => void,
 ): void {
-  program
-    .command('why')
-    .description(
-      'explain one AWS call: which hop allowed or refused it, which statement, and the fix',
-    )
-    .argument('<id>', 'a request id (x-amzn-RequestId, `irsa trail`) or an audit event id')
-    .option('--json', 'the CloudTrail record with irsaExplanation')
-    .option(
-      '--endpoint <url>',
-      'the irsakit server (default $IRSA_ENDPOINT, else what `irsa up` recorded)',
-    )
-    .option('--data <dir>', 'the data folder (default $IRSA_DATA or ~/.irsa)')
-    .action(async (id: string, opts: { json?: boolean; endpoint?: string; data?: string }) => {
-      const { body: item } = await adminClient(opts).request<TrailItem>(
-        'GET',
-        `/trail/${encodeURIComponent(id.trim())}`,
-      );
-      io.out(
-        opts.json
-          ? JSON.stringify({ ...item.record, irsaExplanation: item.irsaExplanation }, null, 2)
-          : whyText({ record: item.record, explanation: item.irsaExplanation }),
-      );
-      setExit(0);
-    });
+  serverOptions(
+    program
+      .command('why')
+      .description(
+        'explain one AWS call: which hop allowed or refused it, which statement, and the fix',
+      )
+      .argument('<id>', 'a request id (x-amzn-RequestId, `irsa trail`) or an audit event id')
+      .option('--json', 'the CloudTrail record with irsaExplanation'),
+  ).action(async (id: string, opts: { json?: boolean; endpoint?: string; data?: string }) => {
+    const { body: item } = await adminClient(opts).request<TrailItem>(
+      'GET',
+      `/trail/${encodeURIComponent(id.trim())}`,
+    );
+    io.out(
+      opts.json
+        ? JSON.stringify({ ...item.record, irsaExplanation: item.irsaExplanation }, null, 2)
+        : whyText({ record: item.record, explanation: item.irsaExplanation }),
+    );
+    setExit(0);
+  });
 }
