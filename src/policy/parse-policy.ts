@@ -29,8 +29,9 @@ export interface ParseOptions {
   parameter?: string | undefined;
 }
 
-const TOP_ELEMENTS = new Set(['Version', 'Id', 'Statement']);
-const STATEMENT_ELEMENTS = new Set([
+/** The elements a policy and a statement may have (IAM's grammar). */
+export const TOP_ELEMENTS: ReadonlySet<string> = new Set(['Version', 'Id', 'Statement']);
+export const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set([
   'Sid',
   'Effect',
   'Principal',

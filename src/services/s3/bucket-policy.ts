@@ -8,7 +8,13 @@
 import { type PrincipalLookup, principalsExisting } from '../../iam/policy-docs.js';
 import { type CompiledPolicy, compilePolicy } from '../../policy/compile-policy.js';
 import { compileGlob, matchGlob } from '../../policy/glob.js';
-import { parsePolicy, parsePolicyValue, VERSIONS } from '../../policy/parse-policy.js';
+import {
+  STATEMENT_ELEMENTS,
+  TOP_ELEMENTS,
+  VERSIONS,
+  parsePolicy,
+  parsePolicyValue,
+} from '../../policy/parse-policy.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { AwsError } from '../../common/aws-error.js';
 import { S3_ACTIONS, type S3ResourceKind } from './actions.js';
@@ -33,19 +39,6 @@ export const POLICY_MSG = {
 
 /** S3 measures a policy written compactly; at most 20 KB. */
 export const MAX_POLICY_BYTES = 20 * 1024;
-
-const TOP = new Set(['Version', 'Id', 'Statement']);
-const STATEMENT = new Set([
-  'Sid',
-  'Effect',
-  'Principal',
-  'NotPrincipal',
-  'Action',
-  'NotAction',
-  'Resource',
-  'NotResource',
-  'Condition',
-]);
 
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : v === undefined ? [] : [v];
@@ -80,7 +73,8 @@ function resourceKinds(resource: string, bucket: string): Set<S3ResourceKind> | 
 function statementProblem(s: unknown, bucket: string): string | undefined {
   if (typeof s !== 'object' || s === null || Array.isArray(s)) return POLICY_MSG.syntax;
   const st = s as Record<string, unknown>;
-  for (const k of Object.keys(st)) if (!STATEMENT.has(k)) return POLICY_MSG.unknownField(k);
+  for (const k of Object.keys(st))
+    if (!STATEMENT_ELEMENTS.has(k)) return POLICY_MSG.unknownField(k);
   if (st.Effect === undefined) return POLICY_MSG.missingField('Effect');
   if (st.Effect !== 'Allow' && st.Effect !== 'Deny') return POLICY_MSG.effect(String(st.Effect));
   if (st.Principal === undefined && st.NotPrincipal === undefined)
@@ -131,7 +125,7 @@ export async function checkBucketPolicy(
     throw new AwsError('PolicyTooLarge', 400, S3_MSG.policyTooLarge);
   const doc = value as Record<string, unknown>;
   for (const k of Object.keys(doc))
-    if (!TOP.has(k)) throw malformedPolicy(POLICY_MSG.unknownField(k));
+    if (!TOP_ELEMENTS.has(k)) throw malformedPolicy(POLICY_MSG.unknownField(k));
   if (doc.Version !== undefined && !(VERSIONS as readonly unknown[]).includes(doc.Version))
     throw malformedPolicy(POLICY_MSG.version);
   if (doc.Statement === undefined) throw malformedPolicy(POLICY_MSG.missingField('Statement'));
