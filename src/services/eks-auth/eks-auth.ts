@@ -21,6 +21,7 @@ import {
   type StsDeps,
 } from '../../sts/index.js';
 import { pathSegment } from '../eks/path-segment.js';
+import { clusterNotFound } from '../eks/rest-json.js';
 import {
   type AssociationDoc,
   associationForCore,
@@ -134,8 +135,7 @@ export async function handleEksAuth(
     deniedCode: { code: 'AccessDeniedException', status: 400 },
   });
   const cluster = (await deps.clusters.listClusters()).find((c) => c.name === name);
-  if (!cluster)
-    throw new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
+  if (!cluster) throw clusterNotFound(name);
   const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);
   noteAnswer(ctx, clusterArn, account, out);
   return { status: 200, body: out };

@@ -13,6 +13,7 @@ import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
 import { pathSegment } from './path-segment.js';
+import { clusterNotFound, restJsonBody } from './rest-json.js';
 import { handleAssociations } from './pod-identity-associations.js';
 
 export interface EksDeps {
@@ -33,10 +34,6 @@ export interface RestJsonResponse {
 }
 
 const NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
-
-function notFound(name: string): AwsError {
-  return new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
-}
 
 function describe(
   c: ClusterRecord,
@@ -65,17 +62,6 @@ function describe(
     platformVersion: 'eks.1',
     tags: {},
   };
-}
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    const v = JSON.parse(body.toString('utf8')) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new AwsError('InvalidParameterException', 400, 'The request body is not a JSON object.');
 }
 
 /**
@@ -141,7 +127,7 @@ export async function handleEks(
       };
     }
     if (name === undefined && method === 'POST') {
-      const b = parseBody(body);
+      const b = restJsonBody(body);
       const newName = b.name;
       if (typeof newName !== 'string' || !NAME.test(newName) || newName.length > 100) {
         throw new AwsError(
@@ -164,13 +150,13 @@ export async function handleEks(
     if (name !== undefined && method === 'GET') {
       await deps.authorize(ctx, { action: 'eks:DescribeCluster', resource: arn(name) });
       const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
-      if (!c) throw notFound(name);
+      if (!c) throw clusterNotFound(name);
       return { status: 200, body: { cluster: describe(c, account, caData, ctx.endpoint) } };
     }
     if (name !== undefined && method === 'DELETE') {
       await deps.authorize(ctx, { action: 'eks:DeleteCluster', resource: arn(name) });
       const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
-      if (!c) throw notFound(name);
+      if (!c) throw clusterNotFound(name);
       await deps.clusters.deleteCluster(name);
       return {
         status: 200,

@@ -16,6 +16,7 @@ import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
 import type { PodIdentityAssociation } from '../../sts/pod-identity.js';
 import { pathSegment } from './path-segment.js';
+import { clusterNotFound, restJsonBody } from './rest-json.js';
 
 export const ASSOCIATIONS = 'eks-pod-identity-associations';
 
@@ -58,10 +59,6 @@ function invalid(message: string): AwsError {
   return new AwsError('InvalidParameterException', 400, message);
 }
 
-function clusterNotFound(name: string): AwsError {
-  return new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`);
-}
-
 function associationNotFound(id: string): AwsError {
   // [inferred] EKS's wording for an unknown association id
   return new AwsError(
@@ -69,17 +66,6 @@ function associationNotFound(id: string): AwsError {
     404,
     `No Pod Identity Association found for id: ${id}.`,
   );
-}
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    const v = JSON.parse(body.toString('utf8')) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalid('The request body is not a JSON object.');
 }
 
 function optionalString(b: Record<string, unknown>, name: string): string | undefined {
@@ -223,7 +209,7 @@ export async function handleAssociations(
 
   if (id === undefined && method === 'POST') {
     ctx.audit.eventName = 'CreatePodIdentityAssociation';
-    const b = parseBody(body);
+    const b = restJsonBody(body);
     const namespace = requiredString(b, 'namespace');
     const serviceAccount = requiredString(b, 'serviceAccount');
     const roleArn = roleArnOf(b, true) as string;
@@ -334,7 +320,7 @@ export async function handleAssociations(
 
   if (id !== undefined && method === 'POST') {
     ctx.audit.eventName = 'UpdatePodIdentityAssociation';
-    const b = parseBody(body);
+    const b = restJsonBody(body);
     const roleArn = roleArnOf(b, false);
     const disableSessionTags = optionalBoolean(b, 'disableSessionTags');
     optionalString(b, 'clientRequestToken');
