@@ -4,7 +4,7 @@
  * request log line and counts the metrics once the answer is sent. One place where the
  * builder, the log, the request log and the metrics meet.
  */
-import { randomFillSync } from 'node:crypto';
+import { pooledRandom } from '../common/random.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import type { CallContext } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
@@ -32,17 +32,7 @@ export interface AuditTrailDeps {
   explainErrors?: ((line: string) => void) | undefined;
 }
 
-/** Random bytes drawn from a pool filled 4 KiB at a time (one call per id is slow). */
-const pool = Buffer.alloc(4096);
-let poolUsed = pool.length;
-function pooledRandom(n: number): Buffer {
-  if (poolUsed + n > pool.length) {
-    randomFillSync(pool);
-    poolUsed = 0;
-  }
-  poolUsed += n;
-  return pool.subarray(poolUsed - n, poolUsed);
-}
+const random10 = pooledRandom();
 
 /**
  * A time-ordered UUID (version 7: 48 bits of Unix milliseconds, then random bits), so that
@@ -51,10 +41,10 @@ function pooledRandom(n: number): Buffer {
  * @example
  * eventUuid(new Date('2026-01-01T00:00:00Z')) // → '019b76da-a800-7…'
  */
-export function eventUuid(now: Date = new Date(), random: Buffer = pooledRandom(10)): string {
+export function eventUuid(now: Date = new Date(), random: Uint8Array = random10(10)): string {
   const b = Buffer.allocUnsafe(16);
   b.writeUIntBE(now.getTime(), 0, 6);
-  random.copy(b, 6, 0, 10);
+  b.set(random.subarray(0, 10), 6);
   b[6] = 0x70 | ((b[6] as number) & 0x0f);
   b[8] = 0x80 | ((b[8] as number) & 0x3f);
   const h = b.toString('hex');

@@ -7,7 +7,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../common/clock.js';
 import { SqliteStore } from '../store/index.js';
-import { CredentialSealer, isoSeconds, pooledRandom, TEMPORARY_KEY_ID } from './credentials.js';
+import { pooledRandom } from '../common/random.js';
+import { CredentialSealer, isoSeconds, TEMPORARY_KEY_ID } from './credentials.js';
 import { loadOrCreateServerKey, ServerKey } from './server-key.js';
 import type { StsSession } from './types.js';
 

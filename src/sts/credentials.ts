@@ -14,14 +14,9 @@
  * labels, so the two uses never share a key. Revocation is AWS's: a deny on
  * `aws:TokenIssueTime`, evaluated by the policy engine.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomFillSync,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
+import { pooledRandom } from '../common/random.js';
 import { deepFreeze } from './freeze.js';
 import type { ServerKey } from './server-key.js';
 import type { IssuedCredentials, OpenResult, RandomSource, StsSession } from './types.js';
@@ -37,33 +32,6 @@ const MAX_TOKEN_CHARS = 64 * 1024;
 
 /** sessions and secrets kept per sealer; a full map is cleared whole */
 const OPENED_MAX = 10_000;
-/** bytes of the random pool: one `randomFillSync` serves this many small draws */
-const POOL_BYTES = 8192;
-
-/**
- * Node's CSPRNG drawn in blocks: a key id and a nonce cost a slice of a pooled buffer instead
- * of a `randomBytes` call each. Every byte is handed out once, as a copy.
- *
- * @example
- * const random = pooledRandom();
- * random(12).length // → 12
- */
-export function pooledRandom(poolBytes = POOL_BYTES): RandomSource {
-  const pool = Buffer.allocUnsafe(poolBytes);
-  let used = poolBytes;
-  return (n) => {
-    if (n > poolBytes) return randomFillSync(new Uint8Array(n));
-    if (used + n > poolBytes) {
-      randomFillSync(pool);
-      used = 0;
-    }
-    const out = new Uint8Array(n);
-    out.set(pool.subarray(used, used + n));
-    used += n;
-    return out;
-  };
-}
-
 function subKey(key: Uint8Array, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', key, new Uint8Array(0), `irsakit sts ${label}`, 32));
 }
