@@ -433,16 +433,12 @@ function sessionHops(s: StsSession): HopTrace[] {
   return hops;
 }
 
-interface Refusal {
+/** A refusal's part of the explanation: its hop is known. */
+interface Refusal extends Pick<
+  IrsaExplanation,
+  'summary' | 'statement' | 'claim' | 'conditionKey' | 'expected' | 'actual' | 'didYouMean' | 'fix'
+> {
   hop: Hop;
-  summary: string;
-  statement?: StatementRef | undefined;
-  claim?: string | undefined;
-  conditionKey?: string | undefined;
-  expected?: string[] | undefined;
-  actual?: string | string[] | null | undefined;
-  didYouMean?: string | undefined;
-  fix?: string | undefined;
 }
 
 function fromVerdict(

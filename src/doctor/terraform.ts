@@ -12,7 +12,7 @@
  * policies still resolve. What cannot be resolved stays unknown, with the reason. Pure.
  */
 import type { AwsPolicyCatalog } from '../iam/aws-managed/catalog.js';
-import type { PolicyView, ProviderView } from './types.js';
+import type { PolicyView, ProviderView, RoleView } from './types.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -188,17 +188,15 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown) =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
 
-export interface TfRole {
+/** A role as the Terraform files describe it: a RoleView whose name and ARN may be unknown. */
+export interface TfRole extends Pick<
+  RoleView,
+  'trustPolicy' | 'trustUnknown' | 'maxSessionDuration' | 'inline' | 'attached' | 'boundary'
+> {
   address: string;
   name?: string | undefined;
   path: string;
   arn?: string | undefined;
-  trustPolicy?: string | undefined;
-  trustUnknown?: string | undefined;
-  maxSessionDuration?: number | undefined;
-  inline: PolicyView[];
-  attached: PolicyView[];
-  boundary?: PolicyView | undefined;
 }
 
 export interface TfIam {
