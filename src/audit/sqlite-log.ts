@@ -91,9 +91,10 @@ const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?
 
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
- * CLI and under the test runner). It receives committed rows, inserts each message's rows in
- * one transaction, and answers with the highest sequence number it holds. A row it already
- * has (sent again after a restart) is skipped.
+ * CLI and under the test runner). It receives the committed lines of the commit log, inserts
+ * each message's in one transaction (their rows made by `rowOfLine`, whose source it runs),
+ * and answers with the highest sequence number it holds. A row it already has (sent again
+ * after a restart) is skipped.
  */
 const INDEXER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -104,8 +105,16 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
-const write = db.transaction((rows) => {
-  for (const r of rows) {
+const rowOfLine = (${rowOfLine.toString()});
+const write = db.transaction((text) => {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (line === '') continue;
+    const r = rowOfLine(JSON.parse(line));
     if (insert.run(r.values).changes === 0) continue;
     for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
   }
@@ -113,8 +122,8 @@ const write = db.transaction((rows) => {
 parentPort.on('message', (m) => {
   if (m.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
   try {
-    write(m.rows);
-    parentPort.postMessage({ indexed: m.rows[m.rows.length - 1].values[0] });
+    write(m.text);
+    parentPort.postMessage({ indexed: m.last });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
@@ -126,6 +135,12 @@ parentPort.postMessage({ ready: true });
 interface Row {
   values: (string | number | null)[];
   resources: [string, string][];
+}
+
+/** Committed lines of the commit log, the last of them numbered `last`. */
+interface Chunk {
+  text: string;
+  last: number;
 }
 
 /** One file of the commit log. */
@@ -170,41 +185,47 @@ export interface SqliteAuditLogOptions {
   segmentBytes?: number | undefined;
 }
 
-/** A record's row for the index, and its line in the commit log (the JSON made once). */
-function rowOf(seq: number, e: AuditEntry): { row: Row; line: string } {
-  const r = e.record;
-  const i = e.index;
-  const record = JSON.stringify(r);
-  const explanation = JSON.stringify(e.explanation);
+/** A record's line in the commit log. */
+function lineOf(seq: number, e: AuditEntry): string {
+  return `{"seq":${seq},"index":${JSON.stringify(e.index)},"record":${JSON.stringify(e.record)},"explanation":${JSON.stringify(e.explanation)}}\n`;
+}
+
+/**
+ * A commit log line's row for the index (the line parsed): the column values, seq first, and
+ * the resources. INVARIANT: self-contained (no imports, no outer names) — the indexer thread
+ * runs its source.
+ */
+export function rowOfLine(v: { seq: number } & AuditEntry): Row {
+  const r = v.record;
+  const i = v.index;
+  const resources: [string, string][] = [];
+  for (const x of r.resources ?? []) {
+    const name = x.ARN ?? x.ARNPrefix;
+    if (name) resources.push([x.type, name]);
+  }
   return {
-    row: {
-      values: [
-        seq,
-        r.eventID,
-        r.requestID,
-        i.timeMs,
-        r.recipientAccountId,
-        r.eventSource,
-        r.eventName,
-        r.readOnly ? 1 : 0,
-        r.eventCategory,
-        i.username ?? null,
-        i.accessKeyId ?? null,
-        i.principal ?? null,
-        i.roleArn ?? null,
-        i.roleName ?? null,
-        i.namespace ?? null,
-        i.serviceAccount ?? null,
-        r.errorCode ?? null,
-        record,
-        explanation,
-      ],
-      resources: (r.resources ?? []).flatMap((x): [string, string][] => {
-        const name = x.ARN ?? x.ARNPrefix;
-        return name ? [[x.type, name]] : [];
-      }),
-    },
-    line: `{"seq":${seq},"index":${JSON.stringify(i)},"record":${record},"explanation":${explanation}}\n`,
+    values: [
+      v.seq,
+      r.eventID,
+      r.requestID,
+      i.timeMs,
+      r.recipientAccountId,
+      r.eventSource,
+      r.eventName,
+      r.readOnly ? 1 : 0,
+      r.eventCategory,
+      i.username ?? null,
+      i.accessKeyId ?? null,
+      i.principal ?? null,
+      i.roleArn ?? null,
+      i.roleName ?? null,
+      i.namespace ?? null,
+      i.serviceAccount ?? null,
+      r.errorCode ?? null,
+      JSON.stringify(r),
+      JSON.stringify(v.explanation),
+    ],
+    resources,
   };
 }
 
@@ -292,15 +313,22 @@ export class SqliteAuditLog implements AuditLog {
   private ready: Promise<void> | undefined;
   /** appended, not yet written to the commit log (written at the end of this turn) */
   private pending: Waiting[] = [];
-  private pendingRows: Row[] = [];
   private pendingLines: string[] = [];
   private batchStarted = 0n;
   private flushScheduled = false;
   /** the highest committed sequence number, and the highest the index holds */
   private committed: number;
   private indexed: number;
-  /** committed rows the index does not hold yet (sent again if the indexer restarts) */
-  private unindexed: Row[] = [];
+  /** committed lines the index does not hold yet (sent again if the indexer restarts) */
+  private unindexed: Chunk[] = [];
+  /**
+   * committed rows not yet handed to the indexer: one message is in flight at a time, and what
+   * is committed meanwhile goes in the next, so that under load the indexer writes large
+   * transactions (each touching the table's and the indexes' last pages once) instead of one
+   * small one per turn of the event loop
+   */
+  private queued: Chunk[] = [];
+  private inFlight = false;
   /** a `full` sync in flight, and the batches waiting behind it */
   private syncing = false;
   private syncQueue: { batch: Waiting[]; fd: number }[] = [];
@@ -362,7 +390,7 @@ export class SqliteAuditLog implements AuditLog {
         for (const { seq, entry } of missing) {
           // a record the index refuses is skipped: irsakit still starts, with the rest
           try {
-            const { row } = rowOf(seq, entry);
+            const row = rowOfLine({ seq, ...entry });
             if (insert.run(row.values).changes === 0) continue;
             for (const [type, name] of row.resources) resource.run(seq, type, name);
           } catch {
@@ -415,8 +443,10 @@ export class SqliteAuditLog implements AuditLog {
       if (!this.closed) this.fail(worker, new Error(`the audit indexer stopped (exit ${code})`));
     });
     this.indexerError = undefined;
-    // what was committed before it (a restart) goes first
-    if (this.unindexed.length > 0) worker.postMessage({ rows: this.unindexed });
+    // what was committed before it (a restart) goes first, the queued rows among it
+    this.queued = [];
+    this.inFlight = this.unindexed.length > 0;
+    if (this.inFlight) worker.postMessage(joined(this.unindexed));
     return this.ready;
   }
 
@@ -433,11 +463,21 @@ export class SqliteAuditLog implements AuditLog {
     for (const wake of [...this.indexWaiters]) wake();
   }
 
+  /** Hands the queued rows to the indexer, unless a message is in flight. */
+  private feedIndexer(): void {
+    if (!this.worker || this.indexerError || this.inFlight || this.queued.length === 0) return;
+    this.inFlight = true;
+    this.worker.postMessage(joined(this.queued));
+    this.queued = [];
+  }
+
   private onIndexed(seq: number): void {
+    this.inFlight = false;
+    this.feedIndexer();
     if (seq <= this.indexed) return;
     this.indexed = seq;
     let i = 0;
-    while (i < this.unindexed.length && (this.unindexed[i]?.values[0] as number) <= seq) i++;
+    while (i < this.unindexed.length && (this.unindexed[i]?.last as number) <= seq) i++;
     if (i > 0) this.unindexed.splice(0, i);
     // full segments the index holds go (not while a sync may still be on one)
     while (!this.syncing && this.retired[0] && this.retired[0].last <= seq) {
@@ -480,11 +520,10 @@ export class SqliteAuditLog implements AuditLog {
   append(entry: AuditEntry): Promise<StoredEvent> {
     if (this.closing) return Promise.reject(new Error('the audit log is closed'));
     const seq = this.committed + this.pending.length + 1;
-    const { row, line } = rowOf(seq, entry);
+    const line = lineOf(seq, entry);
     return new Promise<StoredEvent>((resolve, reject) => {
       if (this.pending.length === 0) this.batchStarted = process.hrtime.bigint();
       this.pending.push({ entry, seq, resolve, reject });
-      this.pendingRows.push(row);
       this.pendingLines.push(line);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -497,11 +536,9 @@ export class SqliteAuditLog implements AuditLog {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
-    const rows = this.pendingRows;
     const text = this.pendingLines.join('');
     const started = this.batchStarted;
     this.pending = [];
-    this.pendingRows = [];
     this.pendingLines = [];
     if (batch.length === 0) return;
     const bytes = Buffer.from(text, 'utf8');
@@ -527,8 +564,10 @@ export class SqliteAuditLog implements AuditLog {
       this.retired.push(segment);
       this.current = this.newSegment();
     }
-    this.unindexed.push(...rows);
-    if (this.worker && !this.indexerError) this.worker.postMessage({ rows });
+    const chunk = { text, last: this.committed };
+    this.unindexed.push(chunk);
+    this.queued.push(chunk);
+    if (this.worker && !this.indexerError) this.feedIndexer();
     else if (!this.closed) void this.restartIndexer();
     if (this.opts.durability === 'full') {
       this.syncQueue.push({ batch, fd: segment.fd });
@@ -718,6 +757,14 @@ export class SqliteAuditLog implements AuditLog {
     }
     this.reader.close();
   }
+}
+
+/** One message to the indexer: chunks' lines in one text. */
+function joined(chunks: Chunk[]): Chunk {
+  return {
+    text: chunks.length === 1 ? (chunks[0] as Chunk).text : chunks.map((c) => c.text).join(''),
+    last: (chunks[chunks.length - 1] as Chunk).last,
+  };
 }
 
 /** The name the commit log's segments of the index at `path` start with (`<name>.<n>`). */

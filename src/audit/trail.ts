@@ -4,7 +4,7 @@
  * request log line and counts the metrics once the answer is sent. One place where the
  * builder, the log, the request log and the metrics meet.
  */
-import { pooledRandom } from '../common/random.js';
+import { timeOrderedUuid } from '../common/random.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import type { CallContext } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
@@ -32,24 +32,8 @@ export interface AuditTrailDeps {
   explainErrors?: ((line: string) => void) | undefined;
 }
 
-const random10 = pooledRandom();
-
-/**
- * A time-ordered UUID (version 7: 48 bits of Unix milliseconds, then random bits), so that
- * event ids index at the end of the log instead of at random places.
- *
- * @example
- * eventUuid(new Date('2026-01-01T00:00:00Z')) // → '019b76da-a800-7…'
- */
-export function eventUuid(now: Date = new Date(), random: Uint8Array = random10(10)): string {
-  const b = Buffer.allocUnsafe(16);
-  b.writeUIntBE(now.getTime(), 0, 6);
-  b.set(random.subarray(0, 10), 6);
-  b[6] = 0x70 | ((b[6] as number) & 0x0f);
-  b[8] = 0x80 | ((b[8] as number) & 0x3f);
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+/** A time-ordered event id (common/random.ts `timeOrderedUuid`). */
+export const eventUuid = timeOrderedUuid;
 
 /** A bounded action label: the operation, or `unknown` for what the caller made up. */
 function actionLabel(e: AwsCallEvent, entry: AuditEntry | undefined): string {

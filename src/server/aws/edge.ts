@@ -5,10 +5,10 @@
  * the operation, and answered in the protocol's shape. Every error is rendered here, in the
  * caller's protocol, and nowhere else.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
+import { timeOrderedUuid } from '../../common/random.js';
 import { BodyTooLarge } from '../http.js';
 import { escapeXml, renderQueryError, renderQueryResponse } from './query-xml.js';
 import { type RawRequest, type Route, header, readRawRequest, routeRequest } from './request.js';
@@ -270,7 +270,7 @@ export function createAwsEdge(
 
   return async (req, res) => {
     const started = process.hrtime.bigint();
-    const requestId = randomUUID();
+    const requestId = timeOrderedUuid();
     const head = req.method === 'HEAD';
     let route: Route | undefined;
     let ctx: CallContext | undefined;

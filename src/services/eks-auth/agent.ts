@@ -26,11 +26,11 @@
  * gets its answer, with the caller `Unknown` (there is no node role) and the pod's address
  * and user agent; answers from the cache make no call and no record, as with the real agent.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
+import { timeOrderedUuid } from '../../common/random.js';
 import type { AwsCallEvent } from '../../server/aws/edge.js';
 import type { CallContext } from '../../server/aws/types.js';
 import { decodeToken, integerClaim } from '../../sts/jwt.js';
@@ -189,7 +189,7 @@ export function createPodIdentityAgent(
 
   return async (req, res) => {
     req.resume();
-    const requestId = randomUUID();
+    const requestId = timeOrderedUuid();
     if (!hostAllowed(headerOf(req, 'host'))) {
       send(
         res,
