@@ -80,5 +80,14 @@ export async function setupIrsakit(cli?: string) {
       spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 86400 },
     },
   )) as { status: { token: string } };
-  return { pid: up.pid, edge, issuer, host, creds, jwt: tr.status.token, dataDir: up.dataDir, cleanup: up.cleanup };
+  return {
+    pid: up.pid,
+    edge,
+    issuer,
+    host,
+    creds,
+    jwt: tr.status.token,
+    dataDir: up.dataDir,
+    cleanup: up.cleanup,
+  };
 }

@@ -41,10 +41,7 @@ const idRandom = pooledRandom();
  * @example
  * timeOrderedUuid(new Date('2026-01-01T00:00:00Z')) // → '019b76da-a800-7…'
  */
-export function timeOrderedUuid(
-  now: Date = new Date(),
-  random: Uint8Array = idRandom(10),
-): string {
+export function timeOrderedUuid(now: Date = new Date(), random: Uint8Array = idRandom(10)): string {
   const b = Buffer.allocUnsafe(16);
   b.writeUIntBE(now.getTime(), 0, 6);
   b.set(random.subarray(0, 10), 6);
