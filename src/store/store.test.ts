@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prefixEnd } from './keys.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -14,6 +15,12 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+function freshPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'irsa-store-'));
+  dirs.push(dir);
+  return join(dir, 'irsakit.db');
+}
 
 function fileStore(): { store: Store; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'irsa-store-'));
@@ -141,6 +148,55 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     expect((await again.get('keys', 'k1'))?.value).toEqual({ kid: 'abc' });
     await expect(store.get('keys', 'k1')).rejects.toThrow('closed');
     await again.close();
+  });
+
+  it('takes over a store of schema 1 (items WITHOUT ROWID) with its items, order and revision', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE meta (schema_version INTEGER NOT NULL, revision INTEGER NOT NULL);
+      INSERT INTO meta VALUES (1, 7);
+      CREATE TABLE items (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        revision INTEGER NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
+      INSERT INTO items VALUES ('s3.objects.b', 'b/2', '{"n":2}', 6), ('s3.objects.b', 'a', '{"n":1}', 5),
+        ('iam.roles', 'r', '{"name":"r"}', 7);
+    `);
+    old.close();
+    const store = new SqliteStore(path);
+    expect((await store.list('s3.objects.b')).map((i) => [i.key, i.value, i.revision])).toEqual([
+      ['a', { n: 1 }, 5],
+      ['b/2', { n: 2 }, 6],
+    ]);
+    expect((await store.get('iam.roles', 'r'))?.value).toEqual({ name: 'r' });
+    expect(await store.revision()).toBe(7);
+    expect(await store.put('iam.roles', 's', {})).toBe(8);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT schema_version FROM meta').get()).toEqual({ schema_version: 2 });
+    const sql = (
+      db.prepare("SELECT sql FROM sqlite_master WHERE name = 'items'").get() as {
+        sql: string;
+      }
+    ).sql;
+    expect(sql).not.toMatch(/WITHOUT ROWID/);
+    expect(
+      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'items_v1'").get(),
+    ).toEqual({ n: 0 });
+    db.close();
+    // and it opens again as schema 2, untouched
+    const again = new SqliteStore(path);
+    expect((await again.list('s3.objects.b')).length).toBe(2);
+    await again.close();
+  });
+
+  it('refuses a store written by a newer irsakit', async () => {
+    const path = freshPath();
+    const db = new Database(path);
+    db.exec(
+      'CREATE TABLE meta (schema_version INTEGER NOT NULL, revision INTEGER NOT NULL); INSERT INTO meta VALUES (99, 0);',
+    );
+    db.close();
+    expect(() => new SqliteStore(path)).toThrow('newer irsakit (schema 99 > 2)');
   });
 });
 
