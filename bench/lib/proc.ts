@@ -51,7 +51,10 @@ export function start(
   env: NodeJS.ProcessEnv = process.env,
 ): ChildProcess {
   // never a pipe nobody reads: a chatty server (moto logs every request) would block on it
-  const c = spawn(cmd, args, { env, stdio: process.env.BENCH_STDERR ? ['ignore', 'ignore', 'inherit'] : 'ignore' });
+  const c = spawn(cmd, args, {
+    env,
+    stdio: process.env.BENCH_STDERR ? ['ignore', 'ignore', 'inherit'] : 'ignore',
+  });
   children.push(c);
   return c;
 }

@@ -13,111 +13,13 @@
  * Run: npm run bench:services   (moto_server for the comparison)
  */
 import { cpus } from 'node:os';
-import { type Creds, signed, startIrsaUp } from '../lib/irsa.js';
+import { type Creds, signed } from '../lib/irsa.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
 import { connectionCounts, cpuSeconds, runBench, startMoto } from '../lib/proc.js';
+import { BUCKET, ITEM, TABLE, ddb, send, serviceOps, setupIrsakit } from './setup.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const BUCKET = 'bench-bucket';
-const BODY = 'a'.repeat(1024);
-const TABLE = {
-  TableName: 'bench',
-  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  BillingMode: 'PAY_PER_REQUEST',
-};
-const ITEM = {
-  TableName: 'bench',
-  Item: { pk: { S: 'user#1' }, name: { S: 'Ana' }, n: { N: '42' } },
-};
-const GET_ITEM = JSON.stringify({ TableName: 'bench', Key: { pk: { S: 'user#1' } } });
-const ddb = (target: string): [string, string][] => [
-  ['Content-Type', 'application/x-amz-json-1.0'],
-  ['X-Amz-Target', `DynamoDB_20120810.${target}`],
-];
-
-async function send(base: string, r: LoadRequest): Promise<string> {
-  const res = await fetch(`${base}${r.path}`, {
-    method: r.method,
-    headers: r.headers,
-    body: r.body,
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${r.method} ${r.path}: HTTP ${res.status} ${text}`);
-  return text;
-}
-
-async function setupIrsakit() {
-  const up = await startIrsaUp();
-  const { edge, host, admin } = up;
-  const query = async (service: string, params: Record<string, string>) =>
-    send(
-      edge,
-      signed(host, admin, 'POST', '/', service, new URLSearchParams(params).toString(), [
-        ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
-      ]),
-    );
-  await query('iam', {
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: 's3-bench-role',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    }),
-  });
-  await query('iam', {
-    Action: 'PutRolePolicy',
-    Version: '2010-05-08',
-    RoleName: 's3-bench-role',
-    PolicyName: 's3',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
-          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
-        },
-        {
-          Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:Query'],
-          Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/bench',
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['user#*'] } },
-        },
-      ],
-    }),
-  });
-  const assumed = await query('sts', {
-    Action: 'AssumeRole',
-    Version: '2011-06-15',
-    RoleArn: 'arn:aws:iam::123456789012:role/s3-bench-role',
-    RoleSessionName: 'bench',
-  });
-  const role: Creds = {
-    accessKeyId: /<AccessKeyId>([^<]+)</.exec(assumed)?.[1] as string,
-    secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(assumed)?.[1] as string,
-    sessionToken: /<SessionToken>([^<]+)</.exec(assumed)?.[1] as string,
-  };
-  await send(edge, signed(host, admin, 'PUT', `/${BUCKET}`, 's3'));
-  await send(
-    edge,
-    signed(host, admin, 'POST', '/', 'dynamodb', JSON.stringify(TABLE), ddb('CreateTable')),
-  );
-  await send(
-    edge,
-    signed(host, admin, 'POST', '/', 'dynamodb', JSON.stringify(ITEM), ddb('PutItem')),
-  );
-  return { edge, host, role, pid: up.pid, cleanup: up.cleanup };
-}
-
 async function main() {
   const load = cpus();
   const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
@@ -147,23 +49,13 @@ async function main() {
         signed(motoHost, motoCreds, 'POST', '/', 'dynamodb', JSON.stringify(b), ddb(t)),
       );
   }
-  const put = (host: string, creds: Creds) =>
-    signed(host, creds, 'PUT', `/${BUCKET}/bench/object.bin`, 's3', BODY, [
-      ['Content-Type', 'application/octet-stream'],
-    ]);
-  const get = (host: string, creds: Creds) =>
-    signed(host, creds, 'GET', `/${BUCKET}/bench/object.bin`, 's3');
-  const getItem = (host: string, creds: Creds) =>
-    signed(host, creds, 'POST', '/', 'dynamodb', GET_ITEM, ddb('GetItem'));
+  const [, put] = serviceOps[1] as (typeof serviceOps)[number];
   await send(irsa.edge, put(irsa.host, irsa.role));
+  // the object the GetObject points read
   if (haveMoto) await send(moto, put(motoHost, motoCreds));
 
   const results: Record<string, Record<number, LoadResult>> = {};
-  const ops: [string, (h: string, c: Creds) => LoadRequest][] = [
-    ['GetObject 1 KiB', get],
-    ['PutObject 1 KiB', put],
-    ['GetItem', getItem],
-  ];
+  const ops = serviceOps;
   const points: [string, string, LoadRequest, number | undefined][] = [];
   for (const [op, make] of ops) {
     points.push([`irsakit ${op}`, irsa.edge, make(irsa.host, irsa.role), irsa.pid]);

@@ -29,6 +29,12 @@ const ITEMS_TABLE = `CREATE TABLE items (
   PRIMARY KEY (collection, key)
 );`;
 
+interface Group {
+  committed: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
@@ -40,6 +46,8 @@ export class SqliteStore implements Store {
    * (every command goes through the server), and every write drops the row it touches.
    */
   private readonly rows = new Map<string, { value: string; revision: number } | null>();
+  /** the open group of transactions (see `transaction`), committed at the end of the turn */
+  private group: Group | undefined;
   /** the committed revision, read once and then kept (same INVARIANT as `rows`) */
   private committed: number | undefined;
   /** writes so far, and the last write to each collection (see `revision(collections)`) */
@@ -129,6 +137,7 @@ export class SqliteStore implements Store {
       const id = `${collection}\u0000${key}`;
       let row = this.inTransaction ? undefined : this.rows.get(id);
       if (row === undefined) {
+        if (!this.inTransaction) this.commitGroup();
         row = this.stmts.get.get(collection, key) ?? null;
         if (!this.inTransaction) {
           if (this.rows.size >= 10_000) this.rows.clear();
@@ -146,6 +155,7 @@ export class SqliteStore implements Store {
       const limit = opts?.limit ?? -1;
       if (limit !== -1 && !(Number.isInteger(limit) && limit >= 0))
         throw new StoreError(`list limit must be a whole number, not ${limit}`);
+      if (!this.inTransaction) this.commitGroup();
       const rows = prefix
         ? this.stmts.listPrefix.all(collection, from, prefixEnd(prefix), limit)
         : this.stmts.list.all(collection, from, limit);
@@ -198,17 +208,29 @@ export class SqliteStore implements Store {
     return this.transaction((tx) => tx.delete(collection, key));
   }
 
-  transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R> {
-    return this.enqueue(async () => {
+  /**
+   * Group commit: the transactions of one turn of the event loop share one SQLite transaction,
+   * each in a savepoint of its own (released when it succeeds, rolled back alone when it
+   * throws), committed once at the end of the turn — and only then does any of them resolve.
+   * A commit costs about as much as the writes of a small transaction (the WAL frames, the
+   * locks), so a turn of several writes pays it once. Reads never see an uncommitted group: a
+   * read that goes to SQLite commits the open group first, and the read cache holds committed
+   * rows only (a write drops the row it touches). Should the commit fail, every transaction of
+   * the group fails with it and nothing of it stays.
+   */
+  async transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R> {
+    const done = await this.enqueue(async () => {
       this.check();
-      this.db.exec('BEGIN IMMEDIATE');
+      const group = this.group ?? this.openGroup();
+      this.db.exec('SAVEPOINT tx');
       this.inTransaction = true;
       try {
         const result = await fn(this.ops);
-        this.db.exec('COMMIT');
-        return result;
+        this.db.exec('RELEASE tx');
+        return { result, group };
       } catch (e) {
-        this.db.exec('ROLLBACK');
+        this.db.exec('ROLLBACK TO tx');
+        this.db.exec('RELEASE tx');
         // rows read or written by the failed transaction may be cached wrongly: forget all
         this.rows.clear();
         this.committed = undefined;
@@ -217,6 +239,46 @@ export class SqliteStore implements Store {
         this.inTransaction = false;
       }
     });
+    await done.group.committed;
+    return done.result;
+  }
+
+  private openGroup(): Group {
+    this.db.exec('BEGIN IMMEDIATE');
+    let resolve = () => {};
+    let reject: (e: Error) => void = () => {};
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // a group's failure reaches its transactions; nobody else need handle it
+    committed.catch(() => undefined);
+    const group: Group = { committed, resolve, reject };
+    this.group = group;
+    // at the end of this turn, behind the transactions queued by then
+    setImmediate(() => void this.enqueue(async () => this.commitGroup()));
+    return group;
+  }
+
+  /** Commits the open group, if any (never while a transaction is running: callers are queued). */
+  private commitGroup(): void {
+    const group = this.group;
+    if (!group) return;
+    this.group = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // SQLite rolled it back itself
+      }
+      this.rows.clear();
+      this.committed = undefined;
+      group.reject(new StoreError(`the store could not commit: ${(e as Error).message}`));
+      return;
+    }
+    group.resolve();
   }
 
   /**
@@ -236,6 +298,7 @@ export class SqliteStore implements Store {
         return latest;
       }
       // queued behind every earlier write, so a write in flight is committed (or rolled back)
+      this.commitGroup();
       this.committed ??= (this.stmts.revision.get() as { revision: number }).revision;
       return this.committed;
     });
@@ -244,6 +307,7 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     return this.enqueue(async () => {
       if (this.closed) return;
+      this.commitGroup();
       this.closed = true;
       this.db.close();
     });

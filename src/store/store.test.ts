@@ -124,6 +124,72 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await store.close();
   });
 
+  it('commits the transactions of one turn together, each whole or not at all, before any resolves', async () => {
+    const { store, path } = make();
+    const outside = new Database(path, { readonly: true });
+    const seen = (key: string) =>
+      outside.prepare("SELECT value FROM items WHERE collection = 'g' AND key = ?").get(key);
+    const results = await Promise.allSettled([
+      store.transaction(async (tx) => {
+        await tx.put('g', 'a', 1);
+        return 'a';
+      }),
+      store.transaction(async (tx) => {
+        await tx.put('g', 'b', 2);
+        await tx.put('g', 'a', 'clobbered');
+        throw new Error('refused');
+      }),
+      store.transaction(async (tx) => {
+        // sees the first transaction's write: the group is one SQLite transaction
+        expect((await tx.get('g', 'a'))?.value).toBe(1);
+        await tx.put('g', 'c', 3);
+        return 'c';
+      }),
+    ]).then((all) =>
+      all.map((r) => {
+        // another connection sees what a resolved transaction wrote: committed before it resolved
+        if (r.status === 'fulfilled') expect(seen(r.value as string)).toBeDefined();
+        return r.status === 'fulfilled' ? r.value : (r.reason as Error).message;
+      }),
+    );
+    expect(results).toEqual(['a', 'refused', 'c']);
+    expect((await store.get('g', 'a'))?.value).toBe(1);
+    expect(await store.get('g', 'b')).toBeUndefined();
+    expect(seen('b')).toBeUndefined();
+    outside.close();
+    await store.close();
+  });
+
+  it('fails every transaction of a group whose commit fails, and keeps none of it', async () => {
+    const { store } = make();
+    await store.put('g', 'kept', 'before');
+    const rev = await store.revision();
+    // the disk refuses the commit (as when it is full)
+    const db = (store as unknown as { db: Database.Database }).db;
+    const exec = db.exec.bind(db);
+    let failures = 1;
+    db.exec = (sql: string) => {
+      if (sql === 'COMMIT' && failures-- > 0)
+        throw new Error('SQLITE_FULL: database or disk is full');
+      return exec(sql);
+    };
+    const outcomes = await Promise.allSettled([
+      store.transaction((tx) => tx.put('g', 'kept', 'after')),
+      store.transaction((tx) => tx.put('g', 'new', 1)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(
+      /could not commit.*disk is full/,
+    );
+    expect((await store.get('g', 'kept'))?.value).toBe('before');
+    expect(await store.get('g', 'new')).toBeUndefined();
+    expect(await store.revision()).toBe(rev);
+    // and the next write commits
+    await store.put('g', 'new', 2);
+    expect((await store.get('g', 'new'))?.value).toBe(2);
+    await store.close();
+  });
+
   it('never interleaves concurrent transactions', async () => {
     const { store } = make();
     await store.put('c', 'counter', 0);
