@@ -16,7 +16,7 @@ import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
 import type { AuthzRecord, Caller } from '../server/aws/types.js';
 import type { SigV4Failure } from '../sigv4/types.js';
 import { redactToken } from '../sigv4/verify.js';
-import { isoSeconds } from '../sts/credentials.js';
+import { isoEpochSeconds } from '../common/times.js';
 import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
@@ -352,7 +352,7 @@ function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] 
     if (t.iss !== undefined) facts.push(`iss ${t.iss}`);
     if (t.sub !== undefined) facts.push(`sub ${t.sub}`);
     if (t.aud.length > 0) facts.push(`aud ${t.aud.join(', ')}`);
-    if (t.exp !== undefined) facts.push(`exp ${isoSeconds(t.exp)}`);
+    if (t.exp !== undefined) facts.push(`exp ${isoEpochSeconds(t.exp)}`);
     if (t.kid !== undefined) facts.push(`kid ${t.kid}`);
     if (t.jti !== undefined) facts.push(`jti ${t.jti}`);
   } else facts.push('not a JWT');
@@ -408,7 +408,7 @@ function sessionHops(s: StsSession): HopTrace[] {
         `aud ${w.aud}`,
         ...(w.kid !== undefined ? [`kid ${w.kid}`] : []),
         ...(w.jti !== undefined ? [`jti ${w.jti}`] : []),
-        `exchanged ${isoSeconds(s.issuedAt)}`,
+        `exchanged ${isoEpochSeconds(s.issuedAt)}`,
       ],
     });
     hops.push({ hop: 'provider', status: 'ok', subject: w.providerArn });
@@ -417,14 +417,14 @@ function sessionHops(s: StsSession): HopTrace[] {
     hop: 'trust',
     status: 'ok',
     subject: `${s.roleArn} trust policy`,
-    facts: [`${s.via} allowed at ${isoSeconds(s.issuedAt)}`],
+    facts: [`${s.via} allowed at ${isoEpochSeconds(s.issuedAt)}`],
   });
   hops.push({
     hop: 'session',
     status: 'ok',
     subject: `arn:${s.partition}:sts::${s.account}:assumed-role/${s.roleName}/${s.sessionName}`,
     facts: [
-      `issued ${isoSeconds(s.issuedAt)}, expires ${isoSeconds(s.expiresAt)}`,
+      `issued ${isoEpochSeconds(s.issuedAt)}, expires ${isoEpochSeconds(s.expiresAt)}`,
       ...(s.policy !== undefined || (s.policyArns?.length ?? 0) > 0
         ? ['carries a session policy']
         : []),
@@ -577,9 +577,9 @@ function stsRefusal(
     return {
       hop: 'token',
       claim: 'exp',
-      summary: `the web identity token expired at ${d.exp !== undefined ? isoSeconds(d.exp) : '(unknown)'}`,
-      expected: d.now !== undefined ? [`exp after ${isoSeconds(d.now)}`] : undefined,
-      actual: d.exp !== undefined ? isoSeconds(d.exp) : undefined,
+      summary: `the web identity token expired at ${d.exp !== undefined ? isoEpochSeconds(d.exp) : '(unknown)'}`,
+      expected: d.now !== undefined ? [`exp after ${isoEpochSeconds(d.now)}`] : undefined,
+      actual: d.exp !== undefined ? isoEpochSeconds(d.exp) : undefined,
       fix: 'read the token file again before each exchange (the kubelet rotates it); mint a fresh token with `irsa token create`',
     };
   if (check === 'issuer')

@@ -135,7 +135,16 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * javaDate(new Date('2026-11-22T11:50:10Z')) // → 'Nov 22, 2026, 11:50:10 AM'
  */
 export function javaDate(d: Date): string {
-  const h = d.getUTCHours();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+  const second = Math.floor(d.getTime() / 1000);
+  let text = javaTexts.get(second);
+  if (text === undefined) {
+    const h = d.getUTCHours();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    text = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+    // every STS record writes its credentials' expiry: the same few seconds, formatted once
+    if (javaTexts.size >= 4096) javaTexts.clear();
+    javaTexts.set(second, text);
+  }
+  return text;
 }
+const javaTexts = new Map<number, string>();

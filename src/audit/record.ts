@@ -8,7 +8,7 @@
  * CloudTrail's camelCase, without the web-identity token or any other secret.
  */
 import type { AwsError } from '../common/aws-error.js';
-import { isoSeconds } from '../iam/ids.js';
+import { isoSeconds } from '../common/times.js';
 import { providerArn as oidcProviderArn } from '../iam/names.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import { sessionOfCaller } from '../sts/session-context.js';

@@ -9,7 +9,7 @@
  */
 import { boundedCache } from '../common/bounded-cache.js';
 import type { Caller } from '../server/aws/types.js';
-import { isoSeconds } from '../sts/credentials.js';
+import { isoEpochSeconds } from '../common/times.js';
 import { deepFreeze } from '../sts/freeze.js';
 import { sessionOfCaller } from '../sts/session-context.js';
 import type { UserIdentity } from './types.js';
@@ -106,7 +106,7 @@ export function callerIdentity(caller: Caller): UserIdentity {
         },
         webIdFederationData: w ? { federatedProvider: w.providerArn, attributes: {} } : {},
         attributes: {
-          creationDate: isoSeconds(session.issuedAt),
+          creationDate: isoEpochSeconds(session.issuedAt),
           mfaAuthenticated: 'false',
         },
         ...(session.sourceIdentity !== undefined ? { sourceIdentity: session.sourceIdentity } : {}),

@@ -5,6 +5,7 @@
  * session of the role as the edge's authorizer evaluates a real call (the same global keys,
  * spec/iam-policy.md §10), with the deciding or the nearest statement named. Pure.
  */
+import { isoSeconds } from '../common/times.js';
 import { parseArn } from '../policy/arn.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { createContext } from '../policy/context.js';
@@ -98,7 +99,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     resource: q.resource,
     resourceAccount,
     context: createContext({
-      'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:CurrentTime': isoSeconds(now),
       'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
       'aws:SecureTransport': 'false',
       'aws:PrincipalAccount': role.account,

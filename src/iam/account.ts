@@ -7,7 +7,8 @@
 import type { Clock } from '../common/clock.js';
 import type { Store } from '../store/types.js';
 import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from './aws-managed/catalog.js';
-import { accessKeyId, isoSeconds, secretAccessKey, uniqueId } from './ids.js';
+import { isoSeconds } from '../common/times.js';
+import { accessKeyId, secretAccessKey, uniqueId } from './ids.js';
 import { userArn } from './names.js';
 import { IamRepo } from './repo.js';
 import type { AccessKeyDoc, RandomSource, UserDoc } from './types.js';

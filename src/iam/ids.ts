@@ -35,8 +35,3 @@ export function accessKeyId(random: RandomSource): string {
 export function secretAccessKey(random: RandomSource): string {
   return Buffer.from(random(30)).toString('base64');
 }
-
-/** AWS's timestamp form, without milliseconds: `2026-11-22T12:00:00Z`. */
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

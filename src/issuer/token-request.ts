@@ -19,6 +19,7 @@
  * `planTokenRequest` is the pure core (clock and UUID passed in); `issueToken` adds the
  * signature through the key ring. Errors are `metav1.Status` values, never thrown.
  */
+import { isoEpochSeconds } from '../common/times.js';
 import { randomUUID as nodeRandomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
 import {
@@ -74,10 +75,8 @@ export type TokenPlanResult = { ok: true; plan: TokenPlan } | { ok: false; statu
 
 const TOKEN_REQUEST_GROUP = 'authentication.k8s.io';
 
-/** RFC 3339 with whole seconds, as `metav1.Time` marshals. */
-function rfc3339(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** RFC 3339 with whole seconds, as `metav1.Time` marshals (the same form as AWS's). */
+const rfc3339 = isoEpochSeconds;
 
 /** `schema.ParseGroupVersion` as `FromAPIVersionAndKind` uses it (a bad value: empty). */
 function parseGroupVersion(apiVersion: string): { group: string; version: string } {

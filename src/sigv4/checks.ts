@@ -6,7 +6,8 @@
  */
 import { headerValues } from './canonical.js';
 import { AMZ_HEADER_PREFIX, H, MAX_SKEW_MS, SCOPE_TERMINATOR } from './constants.js';
-import { formatAmzDate, isoSeconds } from './dates.js';
+import { isoSeconds } from '../common/times.js';
+import { formatAmzDate } from './dates.js';
 import type { ParsedAuth } from './parse-auth.js';
 import type { SigV4Failure, SigV4Request, VerifyOptions } from './types.js';
 

@@ -76,13 +76,3 @@ export function httpDateToAmzDate(value: string): string | undefined {
   const amz = `${y}${String(MONTHS.indexOf(mon) + 1).padStart(2, '0')}${d}T${h}${mi}${s}Z`;
   return parseAmzDate(amz) ? amz : undefined;
 }
-
-/**
- * ISO 8601 to the second, as S3 prints `<ServerTime>` and `<Expires>`.
- *
- * @example
- * isoSeconds(new Date('2024-05-01T13:00:00.250Z')) // → '2024-05-01T13:00:00Z'
- */
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -8,7 +8,8 @@
  */
 import { AwsError } from '../common/aws-error.js';
 import { MAX_SKEW_MS, S3_SERVICE } from './constants.js';
-import { isoSeconds, parseAmzDate } from './dates.js';
+import { isoSeconds } from '../common/times.js';
+import { parseAmzDate } from './dates.js';
 import { SIGV4_MSG, skewMessage } from './messages.js';
 import type { SigV4Failure } from './types.js';
 

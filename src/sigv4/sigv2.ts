@@ -20,7 +20,7 @@ import { AwsError } from '../common/aws-error.js';
 import { spaced } from './errors.js';
 import { REDACTED_TOKEN } from './verify.js';
 import { SIGV2_QUERY } from './constants.js';
-import { isoSeconds } from './dates.js';
+import { isoSeconds } from '../common/times.js';
 import { byteStringToText, percentDecode, splitTarget, toByteString } from './encoding.js';
 import type { CredentialLookup } from './types.js';
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../common/clock.js';
 import { SqliteStore } from '../store/index.js';
 import { pooledRandom } from '../common/random.js';
-import { CredentialSealer, isoSeconds, TEMPORARY_KEY_ID } from './credentials.js';
+import { isoEpochSeconds } from '../common/times.js';
+import { CredentialSealer, TEMPORARY_KEY_ID } from './credentials.js';
 import { loadOrCreateServerKey, ServerKey } from './server-key.js';
 import type { StsSession } from './types.js';
 
@@ -65,7 +66,7 @@ describe('CredentialSealer', () => {
     expect(c.SecretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
     expect(c.SessionToken).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(c.Expiration).toBe('2025-01-01T01:00:00Z');
-    expect(isoSeconds(T0)).toBe('2025-01-01T00:00:00Z');
+    expect(isoEpochSeconds(T0)).toBe('2025-01-01T00:00:00Z');
   });
 
   it('opens what it issued, to the same session (round trip)', () => {

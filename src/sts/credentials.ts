@@ -16,6 +16,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
+import { isoEpochSeconds } from '../common/times.js';
 import { pooledRandom } from '../common/random.js';
 import { deepFreeze } from './freeze.js';
 import type { ServerKey } from './server-key.js';
@@ -52,19 +53,6 @@ function base32(bytes: Uint8Array): string {
   if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
   return out;
 }
-
-/** `2026-11-22T12:00:00Z`: ISO 8601 to the second, as STS writes `Expiration`. */
-export function isoSeconds(epochSeconds: number): string {
-  // a session's issue and expiry times are written on every call it makes: formatted once
-  let text = isoTexts.get(epochSeconds);
-  if (text === undefined) {
-    text = new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    if (isoTexts.size >= 4096) isoTexts.clear();
-    isoTexts.set(epochSeconds, text);
-  }
-  return text;
-}
-const isoTexts = new Map<number, string>();
 
 function looksLikeSession(v: unknown): v is StsSession {
   if (typeof v !== 'object' || v === null) return false;
@@ -153,7 +141,7 @@ export class CredentialSealer {
       AccessKeyId: accessKeyId,
       SecretAccessKey: this.deriveSecret(accessKeyId),
       SessionToken: this.seal(accessKeyId, session),
-      Expiration: isoSeconds(session.expiresAt),
+      Expiration: isoEpochSeconds(session.expiresAt),
     };
   }
 

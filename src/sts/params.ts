@@ -6,6 +6,7 @@
  * tokens never appear in messages. Then the shapes shared by the AssumeRole operations: the
  * role ARN, session policies, and the request's global condition keys.
  */
+import { isoSeconds } from '../common/times.js';
 import { AwsError, validationError } from '../common/aws-error.js';
 import { fieldName, type StringRule } from '../server/aws/query-params.js';
 import type { CallContext, QueryParams } from '../server/aws/types.js';
@@ -147,7 +148,7 @@ export function parseRoleArn(arn: string): RoleArnParts {
 /** The global condition keys every request carries (spec/iam-policy.md §10). */
 export function requestContextKeys(ctx: CallContext): Record<string, string> {
   return {
-    'aws:CurrentTime': ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:CurrentTime': isoSeconds(ctx.now),
     'aws:EpochTime': String(Math.floor(ctx.now.getTime() / 1000)),
     'aws:SourceIp': ctx.sourceIp,
     'aws:UserAgent': ctx.userAgent,

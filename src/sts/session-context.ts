@@ -14,7 +14,7 @@ import {
   webIdentityKeys,
 } from '../policy/index.js';
 import type { Caller } from '../server/aws/types.js';
-import { isoSeconds } from './credentials.js';
+import { isoEpochSeconds } from '../common/times.js';
 import type { RoleRecord } from '../iam/directory.js';
 import type { SessionTag, StsSession } from './types.js';
 
@@ -79,7 +79,7 @@ export function sessionContextKeys(
     'aws:PrincipalAccount': session.account,
     'aws:PrincipalType': 'AssumedRole',
     'aws:userid': assumedRoleId(session),
-    'aws:TokenIssueTime': isoSeconds(session.issuedAt),
+    'aws:TokenIssueTime': isoEpochSeconds(session.issuedAt),
     'aws:PrincipalIsAWSService': 'false',
   };
   for (const t of principalTags(opts.roleTags ?? [], session.tags))

@@ -14,7 +14,7 @@ import type {
 } from '../../server/aws/types.js';
 import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from '../aws-managed/catalog.js';
 import { IAM_MSG, invalidInput, limitExceeded } from '../errors.js';
-import { isoSeconds } from '../ids.js';
+import { isoSeconds } from '../../common/times.js';
 import { RULES } from '../names.js';
 import { IamRepo } from '../repo.js';
 import type { IamDeps, Tag } from '../types.js';

@@ -5,6 +5,7 @@
  * §10, §11). A refusal is AWS's `AccessDenied` with AWS's text; irsakit's explanation rides
  * along in the error's `detail` for the audit trail.
  */
+import { isoSeconds } from '../../common/times.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { IamDirectory } from '../../iam/directory.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
@@ -59,7 +60,7 @@ export function resourceText(resource: string): string {
 /** The global condition keys of the request itself; an anonymous call has only these. */
 export function anonymousKeys(ctx: CallContext): Record<string, string> {
   return {
-    'aws:CurrentTime': ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:CurrentTime': isoSeconds(ctx.now),
     'aws:EpochTime': String(Math.floor(ctx.now.getTime() / 1000)),
     'aws:SourceIp': ctx.sourceIp,
     'aws:SecureTransport': ctx.secureTransport ? 'true' : 'false',

@@ -4,6 +4,7 @@
  * as `<entry><key/><value/></entry>`, timestamps ISO 8601 without milliseconds; and the
  * `<ErrorResponse>` every Query error renders as.
  */
+import { isoSeconds } from '../../common/times.js';
 import type { AwsError } from '../../common/aws-error.js';
 import type { QueryResult } from './types.js';
 
@@ -32,13 +33,8 @@ export function escapeXml(s: string): string {
   );
 }
 
-/** AWS's timestamp form: `2026-11-22T12:00:00Z`. */
-export function awsTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function value(v: unknown): string {
-  if (v instanceof Date) return awsTimestamp(v);
+  if (v instanceof Date) return isoSeconds(v);
   if (v instanceof XmlMap) {
     return v.entries
       .map(([k, x]) => `<entry><key>${escapeXml(k)}</key><value>${value(x)}</value></entry>`)

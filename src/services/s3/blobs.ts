@@ -11,10 +11,12 @@
  * three trips through the thread pool); large ones are asynchronous. Nothing is fsynced: a
  * body is as durable as the store's own commits (SQLite WAL, `synchronous=NORMAL`).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pooledRandom } from '../../common/random.js';
+
+const random = pooledRandom();
 
 /** Bodies up to this size are read and written with synchronous calls. */
 const SYNC_LIMIT = 256 * 1024;
@@ -43,7 +45,7 @@ export class BlobStore {
 
   /** A fresh id for a body about to be written. */
   newId(): string {
-    return randomBytes(16).toString('hex');
+    return Buffer.from(random(16)).toString('hex');
   }
 
   private path(id: string): string {
