@@ -103,15 +103,16 @@ export function checkSingleValued(headers: SigV4Request['headers']): SigV4Failur
 
 export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined {
   const delta = auth.signedAt.getTime() - now.getTime();
-  const serverTime = formatAmzDate(now);
+  // formatted only for a failure's message: most requests pass
+  const serverTime = () => formatAmzDate(now);
   if (delta > MAX_SKEW_MS || (!auth.presigned && delta < -MAX_SKEW_MS)) {
     const direction = delta > 0 ? 'future' : 'past';
     return {
       kind: 'RequestTimeTooSkewed',
       amzDate: auth.amzDate,
-      serverTime,
+      serverTime: serverTime(),
       direction,
-      reason: `the request was signed at ${auth.amzDate}, ${Math.round(Math.abs(delta) / 1000)} s ${direction === 'past' ? 'before' : 'after'} the server's ${serverTime}; the window is 15 min`,
+      reason: `the request was signed at ${auth.amzDate}, ${Math.round(Math.abs(delta) / 1000)} s ${direction === 'past' ? 'before' : 'after'} the server's ${serverTime()}; the window is 15 min`,
     };
   }
   if (auth.presigned) {
@@ -123,7 +124,7 @@ export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined
         expiresSeconds: auth.expiresSeconds ?? 0,
         expiresAt: isoSeconds(expiresAt),
         serverTime: isoSeconds(now),
-        reason: `the presigned URL expired at ${formatAmzDate(expiresAt)} (X-Amz-Date ${auth.amzDate} + ${auth.expiresSeconds} s); it is now ${serverTime}`,
+        reason: `the presigned URL expired at ${formatAmzDate(expiresAt)} (X-Amz-Date ${auth.amzDate} + ${auth.expiresSeconds} s); it is now ${serverTime()}`,
       };
     }
   }

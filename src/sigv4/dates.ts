@@ -13,6 +13,19 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
  * parseAmzDate('2015-08-30T12:36:00Z') // → undefined
  */
 export function parseAmzDate(value: string): Date | undefined {
+  // the requests of one second carry the same X-Amz-Date: each is parsed once
+  const known = amzDates.get(value);
+  if (known !== undefined) return new Date(known);
+  const d = parseAmzDateOnce(value);
+  if (d) {
+    if (amzDates.size >= 1024) amzDates.clear();
+    amzDates.set(value, d.getTime());
+  }
+  return d;
+}
+const amzDates = new Map<string, number>();
+
+function parseAmzDateOnce(value: string): Date | undefined {
   const m = AMZ_DATE.exec(value);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
