@@ -1,15 +1,22 @@
 /**
- * The embedded audit log, under the data folder: a commit log (`<data>/audit.db.commitlog`,
- * one JSON line per record) and a SQLite index of it (`<data>/audit.db`, WAL) that the trail
- * and LookupEvents query. Appending is group commit: the records of one turn of the event
- * loop are written to the commit log in one `write` — that is the commit, and each append
- * resolves then (the edge answers after) — and handed to an indexer thread, which inserts
- * them into SQLite while the event loop serves the next requests. Reads wait until the index
- * holds every committed record, so a reader always sees what was committed before it asked.
- * The commit log is a series of segments (`audit.db.commitlog.<n>`, a new one every 4 MiB); a
- * segment is deleted once the index holds all of it, so it stays small under any load. On
- * open, whatever the segments hold beyond the index (irsakit stopped before the indexer caught
- * up) is indexed first.
+ * The embedded audit log, under the data folder: a commit log (`<data>/audit.db.commitlog.<n>`,
+ * one JSON line per record, a new segment every 4 MiB) that holds the records, and a SQLite
+ * index of it (`<data>/audit.db`, WAL) that the trail and LookupEvents query: the columns they
+ * filter on, and where each record's line is (segment, byte offset, length). Appending is
+ * group commit: the records of one turn of the event loop are written to the commit log in
+ * one `write` — that is the commit, and each append resolves then (the edge answers after) —
+ * and handed to an indexer thread, which inserts their rows while the event loop serves the
+ * next requests. Reads wait until the index holds every committed record, so a reader always
+ * sees what was committed before it asked, and read each record from its segment. On open,
+ * whatever the segments hold beyond the index (irsakit stopped before the indexer caught up)
+ * is indexed first.
+ *
+ * Why the records stay in the segments: written once, there, they cost a few microseconds;
+ * kept in SQLite as well, each was written twice more (its WAL frame and the checkpoint), and
+ * the indexer thread's CPU competed with the edge's on a small machine — measured under
+ * AssumeRoleWithWebIdentity load: 34 KB written per call before, 18 KB after; the index 4.4 KB
+ * per record before, 0.8 KB after. An audit index of schema 1 (records in its rows) is read as
+ * it is; its new rows point into the segments.
  *
  * Durability is the state store's by default (`normal`: written, not synced — a committed
  * record survives a crash of irsakit, a power loss may take the last moments of state and
@@ -29,8 +36,10 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -39,7 +48,7 @@ import Database from 'better-sqlite3';
 import type { AuditLog, CommitStats, EventFilter, PageOptions } from './log.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /** a commit log segment this big is closed and a new one started */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
@@ -64,7 +73,10 @@ CREATE TABLE IF NOT EXISTS events (
   service_account TEXT,
   error_code TEXT,
   record TEXT NOT NULL,
-  explanation TEXT NOT NULL
+  explanation TEXT NOT NULL,
+  segment INTEGER,
+  line_offset INTEGER,
+  line_length INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
 CREATE INDEX IF NOT EXISTS events_request_id ON events (request_id);
@@ -85,16 +97,23 @@ CREATE INDEX IF NOT EXISTS event_resources_name ON event_resources (name);
 CREATE INDEX IF NOT EXISTS event_resources_type ON event_resources (type);
 `;
 
+/** schema 1 kept each record in its row; schema 2 keeps where its line is (record, explanation '') */
+const TO_SCHEMA_2 = `
+ALTER TABLE events ADD COLUMN segment INTEGER;
+ALTER TABLE events ADD COLUMN line_offset INTEGER;
+ALTER TABLE events ADD COLUMN line_length INTEGER;
+`;
+
 const INSERT =
-  'INSERT OR IGNORE INTO events (seq, event_id, request_id, time_ms, account, event_source, event_name, read_only, category, username, access_key_id, principal, role_arn, role_name, namespace, service_account, error_code, record, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  "INSERT OR IGNORE INTO events (seq, event_id, request_id, time_ms, account, event_source, event_name, read_only, category, username, access_key_id, principal, role_arn, role_name, namespace, service_account, error_code, record, explanation, segment, line_offset, line_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?)";
 const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?, ?, ?)';
 
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
- * CLI and under the test runner). It receives the committed lines of the commit log, inserts
- * each message's in one transaction (their rows made by `rowOfLine`, whose source it runs),
- * and answers with the highest sequence number it holds. A row it already has (sent again
- * after a restart) is skipped.
+ * CLI and under the test runner). It receives committed lines of the commit log with where
+ * they were written, inserts each message's rows in one transaction (made by `rowOfLine`,
+ * whose source it runs), and answers with the highest sequence number it holds. A row it
+ * already has (sent again after a restart) is skipped.
  */
 const INDEXER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -106,23 +125,29 @@ db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
 const rowOfLine = (${rowOfLine.toString()});
-const write = db.transaction((text) => {
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (line === '') continue;
-    const r = rowOfLine(JSON.parse(line));
-    if (insert.run(r.values).changes === 0) continue;
-    for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
+const write = db.transaction((chunks) => {
+  for (const c of chunks) {
+    let start = 0;
+    let offset = c.offset;
+    while (start < c.text.length) {
+      let end = c.text.indexOf('\\n', start);
+      if (end < 0) end = c.text.length;
+      const line = c.text.slice(start, end);
+      start = end + 1;
+      const length = Buffer.byteLength(line);
+      const at = { segment: c.segment, offset, length };
+      offset += length + 1;
+      if (line === '') continue;
+      const r = rowOfLine(JSON.parse(line), at);
+      if (insert.run(r.values).changes === 0) continue;
+      for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
+    }
   }
 });
 parentPort.on('message', (m) => {
   if (m.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
   try {
-    write(m.text);
+    write(m.chunks);
     parentPort.postMessage({ indexed: m.last });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
@@ -137,14 +162,24 @@ interface Row {
   resources: [string, string][];
 }
 
-/** Committed lines of the commit log, the last of them numbered `last`. */
+/** Committed lines of the commit log, written at `offset` of segment `segment`, the last numbered `last`. */
 interface Chunk {
   text: string;
+  segment: number;
+  offset: number;
   last: number;
+}
+
+/** Where a record's line is: its segment's number, its byte offset there, its length in bytes. */
+interface LineAt {
+  segment: number;
+  offset: number;
+  length: number;
 }
 
 /** One file of the commit log. */
 interface Segment {
+  number: number;
   path: string;
   fd: number;
   size: number;
@@ -171,6 +206,9 @@ interface DbRow {
   service_account: string | null;
   record: string;
   explanation: string;
+  segment: number | null;
+  line_offset: number | null;
+  line_length: number | null;
 }
 
 export interface SqliteAuditLogOptions {
@@ -191,11 +229,11 @@ function lineOf(seq: number, e: AuditEntry): string {
 }
 
 /**
- * A commit log line's row for the index (the line parsed): the column values, seq first, and
- * the resources. INVARIANT: self-contained (no imports, no outer names) — the indexer thread
- * runs its source.
+ * A commit log line's row for the index (the line parsed, and where it is): the column values,
+ * seq first, and the resources. INVARIANT: self-contained (no imports, no outer names) — the
+ * indexer thread runs its source.
  */
-export function rowOfLine(v: { seq: number } & AuditEntry): Row {
+export function rowOfLine(v: { seq: number } & AuditEntry, at: LineAt): Row {
   const r = v.record;
   const i = v.index;
   const resources: [string, string][] = [];
@@ -222,64 +260,76 @@ export function rowOfLine(v: { seq: number } & AuditEntry): Row {
       i.namespace ?? null,
       i.serviceAccount ?? null,
       r.errorCode ?? null,
-      JSON.stringify(r),
-      JSON.stringify(v.explanation),
+      at.segment,
+      at.offset,
+      at.length,
     ],
     resources,
   };
 }
 
+/** A commit log line as a record, or undefined when it is not one (torn, edited, damaged). */
+export function parseCommitLine(line: string): { seq: number; entry: AuditEntry } | undefined {
+  let v: { seq?: unknown } & Partial<AuditEntry>;
+  try {
+    v = JSON.parse(line) as typeof v;
+  } catch {
+    return undefined;
+  }
+  const str = (x: unknown) => typeof x === 'string';
+  const r = v.record;
+  if (
+    !Number.isInteger(v.seq) ||
+    (v.seq as number) <= 0 ||
+    !r ||
+    !str(r.eventID) ||
+    !str(r.requestID) ||
+    !str(r.eventSource) ||
+    !str(r.eventName) ||
+    !str(r.recipientAccountId) ||
+    !str(r.eventCategory) ||
+    !v.explanation ||
+    typeof v.index?.timeMs !== 'number'
+  )
+    return undefined;
+  return { seq: v.seq as number, entry: { record: r, explanation: v.explanation, index: v.index } };
+}
+
 /**
- * The committed records of a commit log's text, and how many lines were not records: a torn
- * last line (a crash mid-write) or a line that was edited or damaged.
+ * The committed records of a commit log segment's bytes, each with where its line is, and how
+ * many lines were not records: a torn last line (a crash mid-write) or a line that was edited
+ * or damaged.
  */
-export function commitLogEntries(text: string): {
-  entries: { seq: number; entry: AuditEntry }[];
-  skipped: number;
-} {
-  const entries: { seq: number; entry: AuditEntry }[] = [];
+export function commitLogEntries(
+  bytes: Buffer,
+  segment: number,
+): { entries: { seq: number; entry: AuditEntry; at: LineAt }[]; skipped: number } {
+  const entries: { seq: number; entry: AuditEntry; at: LineAt }[] = [];
   let skipped = 0;
-  const str = (v: unknown) => typeof v === 'string';
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let v: { seq?: unknown } & Partial<AuditEntry>;
-    try {
-      v = JSON.parse(line) as typeof v;
-    } catch {
-      skipped++;
-      continue;
+  let offset = 0;
+  while (offset < bytes.length) {
+    let end = bytes.indexOf(0x0a, offset);
+    if (end < 0) end = bytes.length;
+    const length = end - offset;
+    if (length > 0) {
+      const parsed = parseCommitLine(bytes.toString('utf8', offset, end));
+      if (parsed) entries.push({ ...parsed, at: { segment, offset, length } });
+      else skipped++;
     }
-    const r = v.record;
-    if (
-      !Number.isInteger(v.seq) ||
-      (v.seq as number) <= 0 ||
-      !r ||
-      !str(r.eventID) ||
-      !str(r.requestID) ||
-      !str(r.eventSource) ||
-      !str(r.eventName) ||
-      !str(r.recipientAccountId) ||
-      !str(r.eventCategory) ||
-      !v.explanation ||
-      typeof v.index?.timeMs !== 'number'
-    ) {
-      skipped++;
-      continue;
-    }
-    entries.push({
-      seq: v.seq as number,
-      entry: { record: r, explanation: v.explanation, index: v.index },
-    });
+    offset = end + 1;
   }
   return { entries, skipped };
 }
 
-function storedOf(r: DbRow): StoredEvent {
+/** A row's event; `line` is its record's commit log line (schema 2), absent for schema 1's rows. */
+function storedOf(r: DbRow, line?: AuditEntry): StoredEvent {
   const opt = (v: string | null) => v ?? undefined;
   return {
     seq: r.seq,
-    record: JSON.parse(r.record) as StoredEvent['record'],
-    explanation: JSON.parse(r.explanation) as StoredEvent['explanation'],
+    record: line ? line.record : (JSON.parse(r.record) as StoredEvent['record']),
+    explanation: line
+      ? line.explanation
+      : (JSON.parse(r.explanation) as StoredEvent['explanation']),
     index: {
       timeMs: r.time_ms,
       username: opt(r.username),
@@ -339,6 +389,8 @@ export class SqliteAuditLog implements AuditLog {
   /** lines of the commit log that were not records (or that the index refused), found on open */
   skippedOnRecovery = 0;
   private readonly waiters = new Set<() => void>();
+  /** segments open for reading records, by number */
+  private readonly readers = new Map<number, number>();
   private readonly indexWaiters = new Set<() => void>();
 
   private constructor(path: string, opts: SqliteAuditLogOptions) {
@@ -357,27 +409,46 @@ export class SqliteAuditLog implements AuditLog {
       throw new Error(
         `the audit log was written by a newer irsakit (schema ${meta.schema_version} > ${SCHEMA_VERSION})`,
       );
+    else if (meta.schema_version === 1)
+      this.reader.transaction(() => {
+        this.reader.exec(TO_SCHEMA_2);
+        this.reader.prepare('UPDATE meta SET schema_version = ?').run(SCHEMA_VERSION);
+      })();
     this.indexed = this.recover();
     this.committed = this.indexed;
     this.current = this.newSegment();
   }
 
+  /** A new segment, numbered after every one there is (a torn one is never written to again). */
   private newSegment(): Segment {
-    const path = `${commitLogPath(this.path)}.${++this.segmentNumber}`;
-    return { path, fd: openSync(path, 'w', 0o600), size: 0, last: this.committed };
+    const number = ++this.segmentNumber;
+    const path = `${commitLogPath(this.path)}.${number}`;
+    return { number, path, fd: openSync(path, 'wx', 0o600), size: 0, last: this.committed };
   }
 
   /**
    * Indexes what the commit log holds beyond the index (irsakit stopped before the indexer
-   * caught up), then deletes it. Returns the highest sequence number the index holds.
+   * caught up). Returns the highest sequence number the index holds. Only the segment of the
+   * last indexed record and those after it are read: the ones before are indexed whole.
    */
   private recover(): number {
     const max = () =>
       (this.reader.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null })
         .seq ?? 0;
     const before = max();
-    const files = commitLogFiles(this.path);
-    const read = files.map((f) => commitLogEntries(readFileSync(f, 'utf8')));
+    const last = this.reader
+      .prepare('SELECT segment FROM events ORDER BY seq DESC LIMIT 1')
+      .get() as { segment: number | null } | undefined;
+    const all = commitLogFiles(this.path);
+    this.segmentNumber = all.reduce((n, f) => Math.max(n, segmentNumberOf(f)), 0);
+    const files = all.filter((f) => {
+      if (segmentNumberOf(f) < (last?.segment ?? 0)) return false;
+      // an empty segment (opened, never written, not closed) holds nothing
+      if (statSync(f).size > 0) return true;
+      rmSync(f, { force: true });
+      return false;
+    });
+    const read = files.map((f) => commitLogEntries(readFileSync(f), segmentNumberOf(f)));
     this.skippedOnRecovery = read.reduce((n, r) => n + r.skipped, 0);
     const missing = read
       .flatMap((r) => r.entries)
@@ -387,10 +458,10 @@ export class SqliteAuditLog implements AuditLog {
       const insert = this.reader.prepare(INSERT);
       const resource = this.reader.prepare(INSERT_RESOURCE);
       this.reader.transaction(() => {
-        for (const { seq, entry } of missing) {
+        for (const { seq, entry, at } of missing) {
           // a record the index refuses is skipped: irsakit still starts, with the rest
           try {
-            const row = rowOfLine({ seq, ...entry });
+            const row = rowOfLine({ seq, ...entry }, at);
             if (insert.run(row.values).changes === 0) continue;
             for (const [type, name] of row.resources) resource.run(seq, type, name);
           } catch {
@@ -399,7 +470,6 @@ export class SqliteAuditLog implements AuditLog {
         }
       })();
     }
-    for (const f of files) rmSync(f, { force: true });
     return max();
   }
 
@@ -479,16 +549,6 @@ export class SqliteAuditLog implements AuditLog {
     let i = 0;
     while (i < this.unindexed.length && (this.unindexed[i]?.last as number) <= seq) i++;
     if (i > 0) this.unindexed.splice(0, i);
-    // full segments the index holds go (not while a sync may still be on one)
-    while (!this.syncing && this.retired[0] && this.retired[0].last <= seq) {
-      const done = this.retired.shift() as Segment;
-      try {
-        closeSync(done.fd);
-        rmSync(done.path, { force: true });
-      } catch {
-        // left behind: the next open skips what the index holds, and deletes it
-      }
-    }
     for (const wake of [...this.indexWaiters]) wake();
     for (const wake of [...this.waiters]) wake();
   }
@@ -557,6 +617,7 @@ export class SqliteAuditLog implements AuditLog {
       for (const w of batch) w.reject(err);
       return;
     }
+    const offset = segment.size;
     segment.size += bytes.length;
     this.committed = batch[batch.length - 1]?.seq ?? this.committed;
     segment.last = this.committed;
@@ -564,7 +625,7 @@ export class SqliteAuditLog implements AuditLog {
       this.retired.push(segment);
       this.current = this.newSegment();
     }
-    const chunk = { text, last: this.committed };
+    const chunk = { text, segment: segment.number, offset, last: this.committed };
     this.unindexed.push(chunk);
     this.queued.push(chunk);
     if (this.worker && !this.indexerError) this.feedIndexer();
@@ -573,6 +634,19 @@ export class SqliteAuditLog implements AuditLog {
       this.syncQueue.push({ batch, fd: segment.fd });
       this.sync(started);
     } else this.settle(batch, started);
+    this.closeRetired();
+  }
+
+  /** Full segments are written no more: their descriptors close, once no sync may use them. */
+  private closeRetired(): void {
+    if (this.syncing || this.syncQueue.length > 0) return;
+    for (const seg of this.retired.splice(0)) {
+      try {
+        closeSync(seg.fd);
+      } catch {
+        // already closed
+      }
+    }
   }
 
   /** `full`: the commit log synced before the appends resolve; batches wait behind a sync. */
@@ -601,6 +675,7 @@ export class SqliteAuditLog implements AuditLog {
    */
   private synced(batches: Waiting[][], e: Error | null, started: bigint): void {
     this.syncing = false;
+    this.closeRetired();
     for (const b of batches) {
       if (e) for (const w of b) w.reject(new Error(`audit log sync failed: ${e.message}`));
       else this.settle(b, started);
@@ -682,21 +757,45 @@ export class SqliteAuditLog implements AuditLog {
       where.push('seq > ?');
       args.push(page.afterSeq);
     }
-    const sql = `SELECT seq, time_ms, username, access_key_id, principal, role_arn, role_name, namespace, service_account, record, explanation FROM events${
+    const sql = `SELECT seq, time_ms, username, access_key_id, principal, role_arn, role_name, namespace, service_account, record, explanation, segment, line_offset, line_length FROM events${
       where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''
     } ORDER BY seq ${page.order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`;
     args.push(Math.max(0, Math.floor(page.limit)));
-    return (this.reader.prepare(sql).all(...args) as DbRow[]).map(storedOf);
+    return (this.reader.prepare(sql).all(...args) as DbRow[]).flatMap((r) => this.stored(r) ?? []);
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {
     await this.caughtUp();
     const row = this.reader
       .prepare(
-        'SELECT seq, time_ms, username, access_key_id, principal, role_arn, role_name, namespace, service_account, record, explanation FROM events WHERE event_id = ? OR request_id = ? ORDER BY seq DESC LIMIT 1',
+        'SELECT seq, time_ms, username, access_key_id, principal, role_arn, role_name, namespace, service_account, record, explanation, segment, line_offset, line_length FROM events WHERE event_id = ? OR request_id = ? ORDER BY seq DESC LIMIT 1',
       )
       .get(id, id) as DbRow | undefined;
-    return row ? storedOf(row) : undefined;
+    return row ? this.stored(row) : undefined;
+  }
+
+  /**
+   * A row's event: its record read from the commit log (schema 2), or from the row itself
+   * (schema 1). A line that is gone or is not the row's record (a segment deleted or edited
+   * by hand) leaves the event out, and the rest readable.
+   */
+  private stored(row: DbRow): StoredEvent | undefined {
+    if (row.segment === null || row.line_offset === null || row.line_length === null)
+      return storedOf(row);
+    try {
+      let fd = this.readers.get(row.segment);
+      if (fd === undefined) {
+        fd = openSync(`${commitLogPath(this.path)}.${row.segment}`, 'r');
+        this.readers.set(row.segment, fd);
+      }
+      const bytes = Buffer.allocUnsafe(row.line_length);
+      if (readSync(fd, bytes, 0, row.line_length, row.line_offset) !== row.line_length)
+        return undefined;
+      const line = parseCommitLine(bytes.toString('utf8'));
+      return line?.seq === row.seq ? storedOf(row, line.entry) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async latestSeq(): Promise<number> {
@@ -734,15 +833,17 @@ export class SqliteAuditLog implements AuditLog {
       await new Promise((resolve) => setTimeout(resolve, 1));
     await this.caughtUp().catch(() => undefined);
     this.closed = true;
-    // everything indexed: the commit log goes; else it stays for the next open
-    for (const seg of [...this.retired, this.current]) {
+    // the segments hold the records: they stay (an empty one, never written, goes)
+    for (const seg of [...this.retired.splice(0), this.current]) {
       try {
         closeSync(seg.fd);
-        if (this.indexed === this.committed) rmSync(seg.path, { force: true });
+        if (seg.size === 0) rmSync(seg.path, { force: true });
       } catch {
-        // the next open deletes what the index holds
+        // already closed
       }
     }
+    for (const fd of this.readers.values()) closeSync(fd);
+    this.readers.clear();
     const worker = this.worker;
     this.worker = undefined;
     if (worker) {
@@ -760,11 +861,13 @@ export class SqliteAuditLog implements AuditLog {
 }
 
 /** One message to the indexer: chunks' lines in one text. */
-function joined(chunks: Chunk[]): Chunk {
-  return {
-    text: chunks.length === 1 ? (chunks[0] as Chunk).text : chunks.map((c) => c.text).join(''),
-    last: (chunks[chunks.length - 1] as Chunk).last,
-  };
+function joined(chunks: Chunk[]): { chunks: Chunk[]; last: number } {
+  return { chunks, last: (chunks[chunks.length - 1] as Chunk).last };
+}
+
+/** The number of a segment file (`audit.db.commitlog.<n>`). */
+function segmentNumberOf(file: string): number {
+  return Number(file.slice(file.lastIndexOf('.') + 1));
 }
 
 /** The name the commit log's segments of the index at `path` start with (`<name>.<n>`). */
