@@ -29,9 +29,17 @@ const BOOLEAN = new Set(['SetAsDefault', 'OnlyAttached']);
 
 /** Whether a parameter or element name names a secret. */
 export function isSecretName(name: string): boolean {
-  const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return SECRET_NAME.test(n) && !NOT_SECRET.has(n);
+  // every member of every record is asked about, mostly the same few hundred names
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+    secret = SECRET_NAME.test(n) && !NOT_SECRET.has(n);
+    if (secretNames.size >= 4096) secretNames.clear();
+    secretNames.set(name, secret);
+  }
+  return secret;
 }
+const secretNames = new Map<string, boolean>();
 
 /** `RoleArn` → `roleArn`; `ClientIDList` → `clientIDList`; `SAMLAssertion` → `sAMLAssertion`. */
 export function camel(name: string): string {

@@ -185,6 +185,18 @@ function normalizeCredentials(r: Record<string, unknown>): Record<string, unknow
   return Number.isNaN(t.getTime()) ? r : { ...r, credentials: { ...c, expiration: javaDate(t) } };
 }
 
+/** The host of an endpoint (`https://host:port`): the same few, parsed once each. */
+function hostOf(endpoint: string): string {
+  let host = hosts.get(endpoint);
+  if (host === undefined) {
+    host = /^https?:\/\/([^/]+)/.exec(endpoint)?.[1] ?? '';
+    if (hosts.size >= 256) hosts.clear();
+    hosts.set(endpoint, host);
+  }
+  return host;
+}
+const hosts = new Map<string, string>();
+
 /**
  * Builds the entry of one call.
  *
@@ -267,7 +279,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
     if (resources.length === 0) resources = undefined;
   }
 
-  const host = /^https?:\/\/([^/]+)/.exec(ctx.endpoint)?.[1] ?? '';
+  const host = ctx.secureTransport ? hostOf(ctx.endpoint) : '';
   const s3Data = eventSource === 's3.amazonaws.com' && category === 'Data';
   const record: CloudTrailRecord = {
     eventVersion: category === 'Data' ? '1.10' : '1.08',
