@@ -111,9 +111,10 @@ const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
  * CLI and under the test runner). It receives committed lines of the commit log with where
- * they were written, inserts each message's rows in one transaction (made by `rowOfLine`,
- * whose source it runs), and answers with the highest sequence number it holds. A row it
- * already has (sent again after a restart) is skipped.
+ * they were written, one message per commit, and inserts the rows of all the messages that
+ * arrived while it was busy in one transaction (made by `rowOfLine`, whose source it runs) —
+ * under load a transaction holds many commits — then answers with the highest sequence number
+ * it holds. A row it already has (sent again after a restart) is skipped.
  */
 const INDEXER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -144,14 +145,24 @@ const write = db.transaction((chunks) => {
     }
   }
 });
-parentPort.on('message', (m) => {
-  if (m.close) { db.close(); parentPort.postMessage({ closed: true }); return; }
+let pending = [];
+let scheduled = false;
+function index() {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const chunks = pending;
+  pending = [];
   try {
-    write(m.chunks);
-    parentPort.postMessage({ indexed: m.last });
+    write(chunks);
+    parentPort.postMessage({ indexed: chunks[chunks.length - 1].last });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
+}
+parentPort.on('message', (m) => {
+  if (m.close) { index(); db.close(); parentPort.postMessage({ closed: true }); return; }
+  for (const c of m.chunks) pending.push(c);
+  if (!scheduled) { scheduled = true; setImmediate(index); }
 });
 parentPort.postMessage({ ready: true });
 `;
@@ -167,6 +178,14 @@ interface Chunk {
   text: string;
   segment: number;
   offset: number;
+  last: number;
+}
+
+/** Where a commit's lines are (its chunk without the text, which main keeps no longer). */
+interface Committed {
+  segment: number;
+  offset: number;
+  bytes: number;
   last: number;
 }
 
@@ -369,16 +388,11 @@ export class SqliteAuditLog implements AuditLog {
   /** the highest committed sequence number, and the highest the index holds */
   private committed: number;
   private indexed: number;
-  /** committed lines the index does not hold yet (sent again if the indexer restarts) */
-  private unindexed: Chunk[] = [];
   /**
-   * committed rows not yet handed to the indexer: one message is in flight at a time, and what
-   * is committed meanwhile goes in the next, so that under load the indexer writes large
-   * transactions (each touching the table's and the indexes' last pages once) instead of one
-   * small one per turn of the event loop
+   * commits the index does not hold yet: where their lines are, read again from the segment
+   * should the indexer restart (main keeps no text, so it dies young instead of being promoted)
    */
-  private queued: Chunk[] = [];
-  private inFlight = false;
+  private unindexed: Committed[] = [];
   /** a `full` sync in flight, and the batches waiting behind it */
   private syncing = false;
   private syncQueue: { batch: Waiting[]; fd: number }[] = [];
@@ -513,10 +527,9 @@ export class SqliteAuditLog implements AuditLog {
       if (!this.closed) this.fail(worker, new Error(`the audit indexer stopped (exit ${code})`));
     });
     this.indexerError = undefined;
-    // what was committed before it (a restart) goes first, the queued rows among it
-    this.queued = [];
-    this.inFlight = this.unindexed.length > 0;
-    if (this.inFlight) worker.postMessage(joined(this.unindexed));
+    // what was committed before it and not indexed (a restart) goes first, read again
+    if (this.unindexed.length > 0)
+      worker.postMessage({ chunks: this.unindexed.map((c) => this.reread(c)) });
     return this.ready;
   }
 
@@ -533,17 +546,24 @@ export class SqliteAuditLog implements AuditLog {
     for (const wake of [...this.indexWaiters]) wake();
   }
 
-  /** Hands the queued rows to the indexer, unless a message is in flight. */
-  private feedIndexer(): void {
-    if (!this.worker || this.indexerError || this.inFlight || this.queued.length === 0) return;
-    this.inFlight = true;
-    this.worker.postMessage(joined(this.queued));
-    this.queued = [];
+  /** A commit's lines read back from its segment. */
+  private reread(c: Committed): Chunk {
+    const fd = openSync(`${commitLogPath(this.path)}.${c.segment}`, 'r');
+    try {
+      const bytes = Buffer.allocUnsafe(c.bytes);
+      const got = readSync(fd, bytes, 0, c.bytes, c.offset);
+      return {
+        text: bytes.toString('utf8', 0, got),
+        segment: c.segment,
+        offset: c.offset,
+        last: c.last,
+      };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private onIndexed(seq: number): void {
-    this.inFlight = false;
-    this.feedIndexer();
     if (seq <= this.indexed) return;
     this.indexed = seq;
     let i = 0;
@@ -625,10 +645,16 @@ export class SqliteAuditLog implements AuditLog {
       this.retired.push(segment);
       this.current = this.newSegment();
     }
-    const chunk = { text, segment: segment.number, offset, last: this.committed };
-    this.unindexed.push(chunk);
-    this.queued.push(chunk);
-    if (this.worker && !this.indexerError) this.feedIndexer();
+    this.unindexed.push({
+      segment: segment.number,
+      offset,
+      bytes: bytes.length,
+      last: this.committed,
+    });
+    if (this.worker && !this.indexerError)
+      this.worker.postMessage({
+        chunks: [{ text, segment: segment.number, offset, last: this.committed }],
+      });
     else if (!this.closed) void this.restartIndexer();
     if (this.opts.durability === 'full') {
       this.syncQueue.push({ batch, fd: segment.fd });
@@ -858,11 +884,6 @@ export class SqliteAuditLog implements AuditLog {
     }
     this.reader.close();
   }
-}
-
-/** One message to the indexer: chunks' lines in one text. */
-function joined(chunks: Chunk[]): { chunks: Chunk[]; last: number } {
-  return { chunks, last: (chunks[chunks.length - 1] as Chunk).last };
 }
 
 /** The number of a segment file (`audit.db.commitlog.<n>`). */
