@@ -298,6 +298,24 @@ describe('group commit', () => {
     expect((await log.query({}, { limit: 100, order: 'oldest' })).length).toBe(35);
   });
 
+  it('close gives up on an indexer that never answers; the next open indexes what it missed', async () => {
+    await log.close();
+    const path = join(dir, 'audit.db');
+    log = await SqliteAuditLog.open(path, { closeWaitMs: 200 });
+    const first = await log.append(entry({ name: 'CreateRole' }));
+    await log.get(first.record.eventID);
+    // the indexer takes commits and never answers (as one stuck in a transaction would)
+    const inside = log as unknown as { worker: { postMessage: (m: unknown) => void } };
+    inside.worker.postMessage = () => undefined;
+    const held = await log.append(entry({ name: 'DeleteRole' }));
+    const started = Date.now();
+    await log.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    log = await SqliteAuditLog.open(path);
+    expect((await log.get(held.record.eventID))?.record.eventName).toBe('DeleteRole');
+    expect(await log.latestSeq()).toBe(held.seq);
+  });
+
   it('close waits for appends in flight', async () => {
     const pending = Array.from({ length: 50 }, () => log.append(entry()));
     await log.close();

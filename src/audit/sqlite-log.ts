@@ -240,6 +240,11 @@ export interface SqliteAuditLogOptions {
   onCommit?: ((s: CommitStats) => void) | undefined;
   /** a commit log segment this big is closed and a new one started (default 4 MiB) */
   segmentBytes?: number | undefined;
+  /**
+   * how long `close` waits for the index to catch up and the indexer to stop (default 10 s);
+   * past it the indexer is stopped — the segments keep every record, the next open indexes them
+   */
+  closeWaitMs?: number | undefined;
 }
 
 /** A record's line in the commit log. */
@@ -848,7 +853,8 @@ export class SqliteAuditLog implements AuditLog {
 
   /**
    * Commits what was appended, waits for the index to hold it, and stops. Should the indexer
-   * not come back, the commit log keeps the records and the next open indexes them.
+   * not come back or not catch up within `closeWaitMs`, the commit log keeps the records and
+   * the next open indexes them.
    */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -857,7 +863,9 @@ export class SqliteAuditLog implements AuditLog {
     if (this.flushScheduled) this.flush();
     while (this.syncing || this.syncQueue.length > 0)
       await new Promise((resolve) => setTimeout(resolve, 1));
-    await this.caughtUp().catch(() => undefined);
+    const wait = this.opts.closeWaitMs ?? 10_000;
+    const late = () => new Promise<void>((resolve) => setTimeout(resolve, wait).unref());
+    await Promise.race([this.caughtUp().catch(() => undefined), late()]);
     this.closed = true;
     // the segments hold the records: they stay (an empty one, never written, goes)
     for (const seg of [...this.retired.splice(0), this.current]) {
@@ -874,13 +882,16 @@ export class SqliteAuditLog implements AuditLog {
     this.worker = undefined;
     if (worker) {
       await this.ready?.catch(() => undefined);
-      await new Promise<void>((resolve) => {
+      const stopped = new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
         worker.once('message', (m: { closed?: boolean }) => {
           if (m.closed) void worker.terminate();
         });
         worker.postMessage({ close: true });
       });
+      // an indexer stuck in a transaction is stopped: SQLite rolls it back on the next open
+      await Promise.race([stopped, late()]);
+      await worker.terminate();
     }
     this.reader.close();
   }
