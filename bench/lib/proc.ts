@@ -44,6 +44,18 @@ export async function waitFor(check: () => Promise<boolean>, what: string): Prom
   throw new Error(`${what} did not start`);
 }
 
+/**
+ * Load that is not measured, before a series: `BENCH_WARMUP` seconds (default 1) at 16
+ * connections, the same for every server, so that no point measures a server's first calls
+ * (compiling its code, filling its caches). `BENCH_WARMUP=0` skips it.
+ */
+export async function warmUp(
+  run: (connections: number, seconds: number) => Promise<unknown>,
+): Promise<void> {
+  const seconds = Number(process.env.BENCH_WARMUP ?? 1);
+  if (seconds > 0) await run(16, seconds);
+}
+
 /** Starts a process the benchmark stops at the end (`stopAll`). */
 export function start(
   cmd: string,

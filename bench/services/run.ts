@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { type Creds, signed } from '../lib/irsa.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
-import { connectionCounts, cpuSeconds, runBench, startMoto } from '../lib/proc.js';
+import { connectionCounts, cpuSeconds, runBench, startMoto, warmUp } from '../lib/proc.js';
 import { BUCKET, ITEM, TABLE, ddb, send, serviceOps, setupIrsakit } from './setup.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -26,10 +26,15 @@ async function main() {
   console.log(
     `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process; 1 KiB objects; audit trail on`,
   );
-  const measure = (base: string, r: LoadRequest, connections: number): Promise<LoadResult> =>
+  const measure = (
+    base: string,
+    r: LoadRequest,
+    connections: number,
+    duration = seconds,
+  ): Promise<LoadResult> =>
     wrk
-      ? runWrk(base, r, { connections, seconds })
-      : runLoad(base, () => r, { connections, seconds });
+      ? runWrk(base, r, { connections, seconds: duration })
+      : runLoad(base, () => r, { connections, seconds: duration });
 
   const irsa = await setupIrsakit();
   const motoServer = await startMoto();
@@ -64,6 +69,8 @@ async function main() {
   // BENCH_ONLY=GetItem: only the points whose name contains it
   const only = process.env.BENCH_ONLY;
   for (const [name, base, r, pid] of points.filter(([n]) => !only || n.includes(only))) {
+    // each server warmed up on the call first (its code compiled, its caches filled), unmeasured
+    await warmUp((c, d) => measure(base, r, c, d));
     for (const c of connectionCounts()) {
       const total = () => {
         const t = cpuSeconds(pid);

@@ -22,6 +22,7 @@ import {
   start,
   startMoto,
   runBench,
+  warmUp,
   threadCpuSeconds,
   threadShares,
   waitFor,
@@ -41,10 +42,11 @@ async function main() {
     base: string,
     make: () => LoadRequest,
     connections: number,
+    duration = seconds,
   ): Promise<LoadResult> =>
     wrk
-      ? runWrk(base, make(), { connections, seconds })
-      : runLoad(base, make, { connections, seconds });
+      ? runWrk(base, make(), { connections, seconds: duration })
+      : runLoad(base, make, { connections, seconds: duration });
   const trivialPort = await freePort();
   start(process.execPath, [
     '-e',
@@ -101,6 +103,8 @@ async function main() {
   // BENCH_ONLY=GetCallerIdentity: only the series whose name contains it
   const only = process.env.BENCH_ONLY;
   for (const [name, base, make, pid] of series.filter(([n]) => !only || n.includes(only))) {
+    // each server warmed up on the call first (its code compiled, its caches filled), unmeasured
+    await warmUp((c, d) => measure(base, make, c, d));
     for (const c of connectionCounts()) {
       const cpuBefore = cpuSeconds(pid);
       const threadsBefore = threadCpuSeconds(pid);
