@@ -110,9 +110,9 @@ const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?
 
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
- * CLI and under the test runner). It receives committed lines of the commit log with where
- * they were written, one message per commit, and inserts the rows of all the messages that
- * arrived while it was busy in one transaction (made by `rowOfLine`, whose source it runs) —
+ * CLI and under the test runner). It receives the index rows of each commit (made on the event
+ * loop by `rowOfLine`: a few short columns and where the record's line is, never the record),
+ * and inserts the rows of all the messages that arrived while it was busy in one transaction —
  * under load a transaction holds many commits — then answers with the highest sequence number
  * it holds. A row it already has (sent again after a restart) is skipped.
  */
@@ -125,24 +125,10 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
-const rowOfLine = (${rowOfLine.toString()});
-const write = db.transaction((chunks) => {
-  for (const c of chunks) {
-    let start = 0;
-    let offset = c.offset;
-    while (start < c.text.length) {
-      let end = c.text.indexOf('\\n', start);
-      if (end < 0) end = c.text.length;
-      const line = c.text.slice(start, end);
-      start = end + 1;
-      const length = Buffer.byteLength(line);
-      const at = { segment: c.segment, offset, length };
-      offset += length + 1;
-      if (line === '') continue;
-      const r = rowOfLine(JSON.parse(line), at);
-      if (insert.run(r.values).changes === 0) continue;
-      for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
-    }
+const write = db.transaction((rows) => {
+  for (const r of rows) {
+    if (insert.run(r.values).changes === 0) continue;
+    for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
   }
 });
 let pending = [];
@@ -150,18 +136,18 @@ let scheduled = false;
 function index() {
   scheduled = false;
   if (pending.length === 0) return;
-  const chunks = pending;
+  const rows = pending;
   pending = [];
   try {
-    write(chunks);
-    parentPort.postMessage({ indexed: chunks[chunks.length - 1].last });
+    write(rows);
+    parentPort.postMessage({ indexed: rows[rows.length - 1].values[0] });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
 }
 parentPort.on('message', (m) => {
   if (m.close) { index(); db.close(); parentPort.postMessage({ closed: true }); return; }
-  for (const c of m.chunks) pending.push(c);
+  for (const r of m.rows) pending.push(r);
   if (!scheduled) { scheduled = true; setImmediate(index); }
 });
 parentPort.postMessage({ ready: true });
@@ -171,14 +157,6 @@ parentPort.postMessage({ ready: true });
 interface Row {
   values: (string | number | null)[];
   resources: [string, string][];
-}
-
-/** Committed lines of the commit log, written at `offset` of segment `segment`, the last numbered `last`. */
-interface Chunk {
-  text: string;
-  segment: number;
-  offset: number;
-  last: number;
 }
 
 /** Where a commit's lines are (its chunk without the text, which main keeps no longer). */
@@ -252,11 +230,7 @@ function lineOf(seq: number, e: AuditEntry): string {
   return `{"seq":${seq},"index":${JSON.stringify(e.index)},"record":${JSON.stringify(e.record)},"explanation":${JSON.stringify(e.explanation)}}\n`;
 }
 
-/**
- * A commit log line's row for the index (the line parsed, and where it is): the column values,
- * seq first, and the resources. INVARIANT: self-contained (no imports, no outer names) — the
- * indexer thread runs its source.
- */
+/** A record's row for the index (and where its line is): the column values, seq first, and the resources. */
 export function rowOfLine(v: { seq: number } & AuditEntry, at: LineAt): Row {
   const r = v.record;
   const i = v.index;
@@ -327,6 +301,7 @@ export function parseCommitLine(line: string): { seq: number; entry: AuditEntry 
 export function commitLogEntries(
   bytes: Buffer,
   segment: number,
+  base = 0,
 ): { entries: { seq: number; entry: AuditEntry; at: LineAt }[]; skipped: number } {
   const entries: { seq: number; entry: AuditEntry; at: LineAt }[] = [];
   let skipped = 0;
@@ -337,7 +312,7 @@ export function commitLogEntries(
     const length = end - offset;
     if (length > 0) {
       const parsed = parseCommitLine(bytes.toString('utf8', offset, end));
-      if (parsed) entries.push({ ...parsed, at: { segment, offset, length } });
+      if (parsed) entries.push({ ...parsed, at: { segment, offset: base + offset, length } });
       else skipped++;
     }
     offset = end + 1;
@@ -534,7 +509,7 @@ export class SqliteAuditLog implements AuditLog {
     this.indexerError = undefined;
     // what was committed before it and not indexed (a restart) goes first, read again
     if (this.unindexed.length > 0)
-      worker.postMessage({ chunks: this.unindexed.map((c) => this.reread(c)) });
+      worker.postMessage({ rows: this.unindexed.flatMap((c) => this.reread(c)) });
     return this.ready;
   }
 
@@ -551,18 +526,15 @@ export class SqliteAuditLog implements AuditLog {
     for (const wake of [...this.indexWaiters]) wake();
   }
 
-  /** A commit's lines read back from its segment. */
-  private reread(c: Committed): Chunk {
+  /** A commit's rows, its lines read back from its segment. */
+  private reread(c: Committed): Row[] {
     const fd = openSync(`${commitLogPath(this.path)}.${c.segment}`, 'r');
     try {
       const bytes = Buffer.allocUnsafe(c.bytes);
       const got = readSync(fd, bytes, 0, c.bytes, c.offset);
-      return {
-        text: bytes.toString('utf8', 0, got),
-        segment: c.segment,
-        offset: c.offset,
-        last: c.last,
-      };
+      return commitLogEntries(bytes.subarray(0, got), c.segment, c.offset).entries.map((e) =>
+        rowOfLine({ seq: e.seq, ...e.entry }, e.at),
+      );
     } finally {
       closeSync(fd);
     }
@@ -621,7 +593,8 @@ export class SqliteAuditLog implements AuditLog {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
-    const text = this.pendingLines.join('');
+    const lines = this.pendingLines;
+    const text = lines.join('');
     const started = this.batchStarted;
     this.pending = [];
     this.pendingLines = [];
@@ -656,11 +629,19 @@ export class SqliteAuditLog implements AuditLog {
       bytes: bytes.length,
       last: this.committed,
     });
-    if (this.worker && !this.indexerError)
-      this.worker.postMessage({
-        chunks: [{ text, segment: segment.number, offset, last: this.committed }],
-      });
-    else if (!this.closed) void this.restartIndexer();
+    if (this.worker && !this.indexerError) {
+      const rows: Row[] = [];
+      let at = offset;
+      for (let i = 0; i < batch.length; i++) {
+        const w = batch[i] as Waiting;
+        const length = Buffer.byteLength(lines[i] as string) - 1;
+        rows.push(
+          rowOfLine({ seq: w.seq, ...w.entry }, { segment: segment.number, offset: at, length }),
+        );
+        at += length + 1;
+      }
+      this.worker.postMessage({ rows });
+    } else if (!this.closed) void this.restartIndexer();
     if (this.opts.durability === 'full') {
       this.syncQueue.push({ batch, fd: segment.fd });
       this.sync(started);
