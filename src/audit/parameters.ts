@@ -5,6 +5,7 @@
  * Secrets never get in: the web-identity token, SAML assertions, passwords, MFA codes, secret
  * keys and session tokens are dropped wherever they appear, whoever filled the notes.
  */
+import { boundedCache } from '../common/bounded-cache.js';
 
 /**
  * Names of members that carry a secret value (compared without case and punctuation, by
@@ -30,16 +31,12 @@ const BOOLEAN = new Set(['SetAsDefault', 'OnlyAttached']);
 /** Whether a parameter or element name names a secret. */
 export function isSecretName(name: string): boolean {
   // every member of every record is asked about, mostly the same few hundred names
-  let secret = secretNames.get(name);
-  if (secret === undefined) {
+  return secretNames.get(name, () => {
     const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-    secret = SECRET_NAME.test(n) && !NOT_SECRET.has(n);
-    if (secretNames.size >= 4096) secretNames.clear();
-    secretNames.set(name, secret);
-  }
-  return secret;
+    return SECRET_NAME.test(n) && !NOT_SECRET.has(n);
+  });
 }
-const secretNames = new Map<string, boolean>();
+const secretNames = boundedCache<boolean>(4096);
 
 /** `RoleArn` → `roleArn`; `ClientIDList` → `clientIDList`; `SAMLAssertion` → `sAMLAssertion`. */
 export function camel(name: string): string {
@@ -143,16 +140,11 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * javaDate(new Date('2026-11-22T11:50:10Z')) // → 'Nov 22, 2026, 11:50:10 AM'
  */
 export function javaDate(d: Date): string {
-  const second = Math.floor(d.getTime() / 1000);
-  let text = javaTexts.get(second);
-  if (text === undefined) {
+  // every STS record writes its credentials' expiry: the same few seconds, formatted once
+  return javaTexts.get(Math.floor(d.getTime() / 1000), () => {
     const h = d.getUTCHours();
     const pad = (n: number) => String(n).padStart(2, '0');
-    text = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
-    // every STS record writes its credentials' expiry: the same few seconds, formatted once
-    if (javaTexts.size >= 4096) javaTexts.clear();
-    javaTexts.set(second, text);
-  }
-  return text;
+    return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+  });
 }
-const javaTexts = new Map<number, string>();
+const javaTexts = boundedCache<string, number>(4096);

@@ -7,6 +7,7 @@
  * Query services (STS, IAM) get their requestParameters from the form parameters, in
  * CloudTrail's camelCase, without the web-identity token or any other secret.
  */
+import { boundedCache } from '../common/bounded-cache.js';
 import type { AwsError } from '../common/aws-error.js';
 import { isoSeconds } from '../common/times.js';
 import { providerArn as oidcProviderArn } from '../iam/names.js';
@@ -187,15 +188,9 @@ function normalizeCredentials(r: Record<string, unknown>): Record<string, unknow
 
 /** The host of an endpoint (`https://host:port`): the same few, parsed once each. */
 function hostOf(endpoint: string): string {
-  let host = hosts.get(endpoint);
-  if (host === undefined) {
-    host = /^https?:\/\/([^/]+)/.exec(endpoint)?.[1] ?? '';
-    if (hosts.size >= 256) hosts.clear();
-    hosts.set(endpoint, host);
-  }
-  return host;
+  return hosts.get(endpoint, () => /^https?:\/\/([^/]+)/.exec(endpoint)?.[1] ?? '');
 }
-const hosts = new Map<string, string>();
+const hosts = boundedCache<string>(256);
 
 /**
  * Builds the entry of one call.

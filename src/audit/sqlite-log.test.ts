@@ -260,6 +260,19 @@ describe('group commit', () => {
     expect((await log.get(e.record.eventID))?.explanation).toEqual(e.explanation);
   });
 
+  it('reads a history of many segments with a few of them open at a time', async () => {
+    await log.close();
+    log = await SqliteAuditLog.open(join(dir, 'audit.db'), { segmentBytes: 1 });
+    // one segment each
+    for (let i = 0; i < 40; i++) await log.append(entry({ name: `Op${i}` }));
+    const all = await log.query({}, { limit: 100, order: 'oldest' });
+    expect(names(all)).toEqual(Array.from({ length: 40 }, (_, i) => `Op${i}`));
+    expect((log as unknown as { readers: Map<number, number> }).readers.size).toBeLessThanOrEqual(
+      16,
+    );
+    expect(names(await log.query({}, { limit: 100, order: 'newest' }))[39]).toBe('Op0');
+  });
+
   it('leaves out a record whose segment was deleted or rewritten by hand, and reads the rest', async () => {
     await log.close();
     const path = join(dir, 'audit.db');

@@ -49,6 +49,8 @@ import type { AuditLog, CommitStats, EventFilter, PageOptions } from './log.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
 const SCHEMA_VERSION = 2;
+/** segments kept open for reading records (the ones read last) */
+const OPEN_READERS = 16;
 /** a commit log segment this big is closed and a new one started */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
@@ -111,7 +113,7 @@ const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
  * CLI and under the test runner). It receives the index rows of each commit (made on the event
- * loop by `rowOfLine`: a few short columns and where the record's line is, never the record),
+ * loop by `indexRow`: a few short columns and where the record's line is, never the record),
  * and inserts the rows of all the messages that arrived while it was busy in one transaction —
  * under load a transaction holds many commits — then answers with the highest sequence number
  * it holds. A row it already has (sent again after a restart) is skipped.
@@ -159,7 +161,7 @@ interface Row {
   resources: [string, string][];
 }
 
-/** Where a commit's lines are (its chunk without the text, which main keeps no longer). */
+/** Where a commit's lines are in the commit log, the last of them numbered `last`. */
 interface Committed {
   segment: number;
   offset: number;
@@ -180,13 +182,13 @@ interface Segment {
   path: string;
   fd: number;
   size: number;
-  /** the highest sequence number written to it */
-  last: number;
 }
 
 interface Waiting {
   entry: AuditEntry;
   seq: number;
+  /** its line in the commit log */
+  line: string;
   resolve: (e: StoredEvent) => void;
   reject: (e: Error) => void;
 }
@@ -231,9 +233,9 @@ function lineOf(seq: number, e: AuditEntry): string {
 }
 
 /** A record's row for the index (and where its line is): the column values, seq first, and the resources. */
-export function rowOfLine(v: { seq: number } & AuditEntry, at: LineAt): Row {
-  const r = v.record;
-  const i = v.index;
+function indexRow(seq: number, e: AuditEntry, at: LineAt): Row {
+  const r = e.record;
+  const i = e.index;
   const resources: [string, string][] = [];
   for (const x of r.resources ?? []) {
     const name = x.ARN ?? x.ARNPrefix;
@@ -241,7 +243,7 @@ export function rowOfLine(v: { seq: number } & AuditEntry, at: LineAt): Row {
   }
   return {
     values: [
-      v.seq,
+      seq,
       r.eventID,
       r.requestID,
       i.timeMs,
@@ -267,7 +269,7 @@ export function rowOfLine(v: { seq: number } & AuditEntry, at: LineAt): Row {
 }
 
 /** A commit log line as a record, or undefined when it is not one (torn, edited, damaged). */
-export function parseCommitLine(line: string): { seq: number; entry: AuditEntry } | undefined {
+function parseCommitLine(line: string): { seq: number; entry: AuditEntry } | undefined {
   let v: { seq?: unknown } & Partial<AuditEntry>;
   try {
     v = JSON.parse(line) as typeof v;
@@ -298,7 +300,7 @@ export function parseCommitLine(line: string): { seq: number; entry: AuditEntry 
  * many lines were not records: a torn last line (a crash mid-write) or a line that was edited
  * or damaged.
  */
-export function commitLogEntries(
+function commitLogEntries(
   bytes: Buffer,
   segment: number,
   base = 0,
@@ -362,7 +364,6 @@ export class SqliteAuditLog implements AuditLog {
   private ready: Promise<void> | undefined;
   /** appended, not yet written to the commit log (written at the end of this turn) */
   private pending: Waiting[] = [];
-  private pendingLines: string[] = [];
   private batchStarted = 0n;
   private flushScheduled = false;
   /** the highest committed sequence number, and the highest the index holds */
@@ -417,7 +418,7 @@ export class SqliteAuditLog implements AuditLog {
   private newSegment(): Segment {
     const number = ++this.segmentNumber;
     const path = `${commitLogPath(this.path)}.${number}`;
-    return { number, path, fd: openSync(path, 'wx', 0o600), size: 0, last: this.committed };
+    return { number, path, fd: openSync(path, 'wx', 0o600), size: 0 };
   }
 
   /**
@@ -455,7 +456,7 @@ export class SqliteAuditLog implements AuditLog {
         for (const { seq, entry, at } of missing) {
           // a record the index refuses is skipped: irsakit still starts, with the rest
           try {
-            const row = rowOfLine({ seq, ...entry }, at);
+            const row = indexRow(seq, entry, at);
             if (insert.run(row.values).changes === 0) continue;
             for (const [type, name] of row.resources) resource.run(seq, type, name);
           } catch {
@@ -533,7 +534,7 @@ export class SqliteAuditLog implements AuditLog {
       const bytes = Buffer.allocUnsafe(c.bytes);
       const got = readSync(fd, bytes, 0, c.bytes, c.offset);
       return commitLogEntries(bytes.subarray(0, got), c.segment, c.offset).entries.map((e) =>
-        rowOfLine({ seq: e.seq, ...e.entry }, e.at),
+        indexRow(e.seq, e.entry, e.at),
       );
     } finally {
       closeSync(fd);
@@ -580,8 +581,7 @@ export class SqliteAuditLog implements AuditLog {
     const line = lineOf(seq, entry);
     return new Promise<StoredEvent>((resolve, reject) => {
       if (this.pending.length === 0) this.batchStarted = process.hrtime.bigint();
-      this.pending.push({ entry, seq, resolve, reject });
-      this.pendingLines.push(line);
+      this.pending.push({ entry, seq, line, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -593,12 +593,10 @@ export class SqliteAuditLog implements AuditLog {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
-    const lines = this.pendingLines;
-    const text = lines.join('');
     const started = this.batchStarted;
     this.pending = [];
-    this.pendingLines = [];
     if (batch.length === 0) return;
+    const text = batch.map((w) => w.line).join('');
     const bytes = Buffer.from(text, 'utf8');
     const segment = this.current;
     try {
@@ -618,7 +616,6 @@ export class SqliteAuditLog implements AuditLog {
     const offset = segment.size;
     segment.size += bytes.length;
     this.committed = batch[batch.length - 1]?.seq ?? this.committed;
-    segment.last = this.committed;
     if (segment.size >= (this.opts.segmentBytes ?? SEGMENT_BYTES)) {
       this.retired.push(segment);
       this.current = this.newSegment();
@@ -632,12 +629,9 @@ export class SqliteAuditLog implements AuditLog {
     if (this.worker && !this.indexerError) {
       const rows: Row[] = [];
       let at = offset;
-      for (let i = 0; i < batch.length; i++) {
-        const w = batch[i] as Waiting;
-        const length = Buffer.byteLength(lines[i] as string) - 1;
-        rows.push(
-          rowOfLine({ seq: w.seq, ...w.entry }, { segment: segment.number, offset: at, length }),
-        );
+      for (const w of batch) {
+        const length = Buffer.byteLength(w.line) - 1;
+        rows.push(indexRow(w.seq, w.entry, { segment: segment.number, offset: at, length }));
         at += length + 1;
       }
       this.worker.postMessage({ rows });
@@ -798,6 +792,12 @@ export class SqliteAuditLog implements AuditLog {
       let fd = this.readers.get(row.segment);
       if (fd === undefined) {
         fd = openSync(`${commitLogPath(this.path)}.${row.segment}`, 'r');
+        // a long history has thousands of segments: only the last few read stay open
+        if (this.readers.size >= OPEN_READERS) {
+          const [oldest, oldFd] = this.readers.entries().next().value as [number, number];
+          this.readers.delete(oldest);
+          closeSync(oldFd);
+        }
         this.readers.set(row.segment, fd);
       }
       const bytes = Buffer.allocUnsafe(row.line_length);

@@ -1,6 +1,7 @@
 /**
- * A small bounded memo: values by string key, the oldest entry dropped once `max` are held.
- * Used for compiled resource policies, which are costly to build and keyed by their text.
+ * A small bounded memo: values by key, the oldest entry dropped once `max` are held. Used for
+ * compiled resource policies (keyed by their text) and for the values a hot path would
+ * otherwise work out again on every request (formatted times, decoded tokens, names).
  */
 
 /**
@@ -11,13 +12,15 @@
  * const policies = boundedCache<CompiledPolicy>(512);
  * policies.get(text, () => compile(text));
  */
-export function boundedCache<V>(max: number): { get(key: string, make: () => V): V } {
-  const entries = new Map<string, V>();
+export function boundedCache<V, K extends string | number = string>(
+  max: number,
+): { get(key: K, make: () => V): V } {
+  const entries = new Map<K, V>();
   return {
     get(key, make) {
       if (entries.has(key)) return entries.get(key) as V;
       const value = make();
-      if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+      if (entries.size >= max) entries.delete(entries.keys().next().value as K);
       entries.set(key, value);
       return value;
     },

@@ -3,10 +3,10 @@
  * `CreateDate`, CloudTrail `eventTime`, S3 `<ServerTime>`), in one place: a request writes
  * several of them, mostly of the same few seconds, so each second is formatted once.
  */
+import { boundedCache } from './bounded-cache.js';
 
-/** formatted seconds, by Unix second; cleared whole when full */
-const texts = new Map<number, string>();
-const MAX_TEXTS = 4096;
+/** formatted seconds, by Unix second */
+const texts = boundedCache<string, number>(4096);
 
 /**
  * The second `epochSeconds` (a whole number of seconds since 1970), as AWS writes it.
@@ -15,14 +15,10 @@ const MAX_TEXTS = 4096;
  * isoEpochSeconds(1795348800) // → '2026-11-22T12:00:00Z'
  */
 export function isoEpochSeconds(epochSeconds: number): string {
-  let text = texts.get(epochSeconds);
-  if (text === undefined) {
-    // toISOString throws on a time out of range (NaN included), as it always did here
-    text = `${new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-    if (texts.size >= MAX_TEXTS) texts.clear();
-    texts.set(epochSeconds, text);
-  }
-  return text;
+  // toISOString throws on a time out of range (NaN included): nothing is kept then
+  return texts.get(epochSeconds, () =>
+    new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  );
 }
 
 /**

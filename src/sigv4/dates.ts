@@ -2,6 +2,7 @@
  * The two date forms SigV4 reads (spec/aws-wire.md §8.1): `X-Amz-Date` in ISO 8601 basic
  * form (`yyyymmddThhmmssZ`), and the RFC 1123 `Date` header the spec allows as a fallback.
  */
+import { boundedCache } from '../common/bounded-cache.js';
 
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
@@ -13,17 +14,12 @@ const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
  * parseAmzDate('2015-08-30T12:36:00Z') // → undefined
  */
 export function parseAmzDate(value: string): Date | undefined {
-  // the requests of one second carry the same X-Amz-Date: each is parsed once
-  const known = amzDates.get(value);
-  if (known !== undefined) return new Date(known);
-  const d = parseAmzDateOnce(value);
-  if (d) {
-    if (amzDates.size >= 1024) amzDates.clear();
-    amzDates.set(value, d.getTime());
-  }
-  return d;
+  // the requests of one second carry the same X-Amz-Date: each is parsed once (kept as a
+  // number: every caller gets a Date of its own)
+  const t = amzDates.get(value, () => parseAmzDateOnce(value)?.getTime());
+  return t === undefined ? undefined : new Date(t);
 }
-const amzDates = new Map<string, number>();
+const amzDates = boundedCache<number | undefined>(1024);
 
 function parseAmzDateOnce(value: string): Date | undefined {
   const m = AMZ_DATE.exec(value);

@@ -105,8 +105,8 @@ describe('createPodIdentityAgent', () => {
     await store.close();
   });
 
-  /** the agent over `store`, counting its association reads */
-  function agent() {
+  /** the agent over `store`, counting its association reads; `record` in place of the trail */
+  function agent(record?: (e: AwsCallEvent) => Promise<void>) {
     let reads = 0;
     const recorded: AwsCallEvent[] = [];
     const counted = Object.create(store) as SqliteStore;
@@ -126,9 +126,11 @@ describe('createPodIdentityAgent', () => {
       thumbprints: [f.ca.thumbprint],
       clock,
       defaultAccount: '123456789012',
-      record: async (e) => {
-        recorded.push(e);
-      },
+      record:
+        record ??
+        (async (e) => {
+          recorded.push(e);
+        }),
     });
     return { handle, reads: () => reads, recorded };
   }
@@ -213,21 +215,8 @@ describe('createPodIdentityAgent', () => {
       audiences: ['pods.eks.amazonaws.com'],
       pod: { name: 's3-reader', namespace: 'production', uid: 'u-3', serviceAccountName: 's3-app' },
     });
-    const broken = createPodIdentityAgent({
-      store,
-      clusters: { listClusters: async () => [cluster] },
-      sts: {
-        directory,
-        sealer: new CredentialSealer({ key: ServerKey.from(new Uint8Array(32).fill(3)), clock }),
-        keys: new OidcKeyFetcher({ clock }),
-        clock,
-      },
-      thumbprints: [f.ca.thumbprint],
-      clock,
-      defaultAccount: '123456789012',
-      record: async () => {
-        throw new Error('disk full');
-      },
+    const { handle: broken } = agent(async () => {
+      throw new Error('disk full');
     });
     const r = await get(broken, token);
     expect(r.status).toBe(500);
