@@ -155,3 +155,14 @@ function buildEntries(input: ContextInput): Map<string, ContextEntry> {
 export function createContext(input: ContextInput = {}): RequestContext {
   return new RequestContext([input]);
 }
+
+/**
+ * A context of several inputs without copying them into one: a later input's key replaces an
+ * earlier one's (any spelling), as `with` does.
+ *
+ * @example
+ * layeredContext(globalKeys, sessionKeys, { 's3:prefix': 'home/' })
+ */
+export function layeredContext(...inputs: (ContextInput | undefined)[]): RequestContext {
+  return new RequestContext(inputs.filter((i): i is ContextInput => i !== undefined));
+}

@@ -9,7 +9,7 @@ import { isoSeconds } from '../../common/times.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { IamDirectory } from '../../iam/directory.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
-import { type ContextInput, createContext } from '../../policy/context.js';
+import { type ContextInput, layeredContext } from '../../policy/context.js';
 import { type PolicySets, denialReason, evaluateRequest } from '../../policy/evaluate.js';
 import { explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
@@ -73,20 +73,18 @@ export function anonymousKeys(ctx: CallContext): Record<string, string> {
 /** The global condition keys of a call (spec/iam-policy.md §10): the request's, and the caller's. */
 export function globalKeys(ctx: CallContext, caller: Caller): Record<string, string | string[]> {
   const p = caller.principal;
-  const keys: Record<string, string | string[]> = {
-    ...anonymousKeys(ctx),
-    'aws:PrincipalAccount': caller.account,
-    'aws:userid': caller.userId,
-    'aws:PrincipalType':
-      p.type === 'Account'
-        ? 'Account'
-        : p.type === 'User'
-          ? 'User'
-          : p.type === 'FederatedUser'
-            ? 'FederatedUser'
-            : 'AssumedRole',
-    'aws:PrincipalArn': p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id,
-  };
+  const keys: Record<string, string | string[]> = anonymousKeys(ctx);
+  keys['aws:PrincipalAccount'] = caller.account;
+  keys['aws:userid'] = caller.userId;
+  keys['aws:PrincipalType'] =
+    p.type === 'Account'
+      ? 'Account'
+      : p.type === 'User'
+        ? 'User'
+        : p.type === 'FederatedUser'
+          ? 'FederatedUser'
+          : 'AssumedRole';
+  keys['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
   if (p.type === 'User') keys['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
   return keys;
 }
@@ -144,12 +142,12 @@ export function createAuthorizer(deps: {
       action: req.action,
       resource: req.resource,
       resourceAccount,
-      context: createContext({
-        ...(caller ? globalKeys(ctx, caller) : anonymousKeys(ctx)),
-        ...sessionKeys,
-        ...(resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : {}),
-        ...(req.context ?? {}),
-      }),
+      context: layeredContext(
+        caller ? globalKeys(ctx, caller) : anonymousKeys(ctx),
+        sessionKeys,
+        resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : undefined,
+        req.context,
+      ),
     };
     const d = evaluateRequest(request, sets);
     if (d.decision === 'allowed') {

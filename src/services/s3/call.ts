@@ -171,25 +171,23 @@ export function noteEvent(
   ctx.audit.eventSource = 's3.amazonaws.com';
   ctx.audit.readOnly = opts.readOnly;
   ctx.audit.eventCategory = opts.data ? 'Data' : 'Management';
-  ctx.audit.requestParameters = {
-    ...(opts.bucket !== undefined ? { bucketName: opts.bucket } : {}),
-    Host: call.host,
-    ...(opts.key !== undefined ? { key: opts.key } : {}),
-    ...opts.params,
-  };
+  const params: Record<string, unknown> = {};
+  if (opts.bucket !== undefined) params.bucketName = opts.bucket;
+  params.Host = call.host;
+  if (opts.key !== undefined) params.key = opts.key;
+  if (opts.params) for (const k in opts.params) params[k] = opts.params[k];
+  ctx.audit.requestParameters = params;
   ctx.audit.responseElements = null;
   const auth = ctx.auth;
-  ctx.audit.additionalEventData = {
-    ...(auth
-      ? {
-          SignatureVersion: auth.kind === 'sigv2-query' ? 'SigV2' : 'SigV4',
-          AuthenticationMethod: auth.presigned ? 'QueryString' : 'AuthHeader',
-        }
-      : {}),
-    'x-amz-id-2': ctx.requestId,
-    bytesTransferredIn: 0,
-    bytesTransferredOut: 0,
-  };
+  const extra: Record<string, unknown> = {};
+  if (auth) {
+    extra.SignatureVersion = auth.kind === 'sigv2-query' ? 'SigV2' : 'SigV4';
+    extra.AuthenticationMethod = auth.presigned ? 'QueryString' : 'AuthHeader';
+  }
+  extra['x-amz-id-2'] = ctx.requestId;
+  extra.bytesTransferredIn = 0;
+  extra.bytesTransferredOut = 0;
+  ctx.audit.additionalEventData = extra;
   const resources: { ARN: string; accountId?: string | undefined; type: string }[] = [];
   if (opts.bucket !== undefined && opts.key !== undefined)
     resources.push({ type: 'AWS::S3::Object', ARN: objectArn(opts.bucket, opts.key) });

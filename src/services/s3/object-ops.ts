@@ -5,6 +5,7 @@
  * callers who may list the bucket, else AccessDenied, as S3 answers.
  */
 import { AwsError } from '../../common/aws-error.js';
+import { boundedCache } from '../../common/bounded-cache.js';
 import { checksumHeader, computeChecksum } from '../../sigv4/checksums.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import {
@@ -39,8 +40,11 @@ import { el, xmlDocument } from './xml.js';
 
 const SSE = { 'x-amz-server-side-encryption': 'AES256' };
 
+const httpDates = boundedCache<string>(1024);
+
+/** An object's Last-Modified in HTTP's date form (objects of one second share it). */
 function httpDate(iso: string): string {
-  return new Date(iso).toUTCString();
+  return httpDates.get(iso, () => new Date(iso).toUTCString());
 }
 
 /** `versionId` on an unversioned bucket: only `null` names the one version there is. */
