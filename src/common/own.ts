@@ -15,5 +15,13 @@ export function own<T>(
 
 /** Sets `obj[key]` as an own, enumerable data property, whatever the key. */
 export function put<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  // only `__proto__` is an accessor on Object.prototype; any other name assigns an own property
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else obj[key] = value;
 }

@@ -36,4 +36,22 @@ describe('layeredContext', () => {
     expect(layered.get('aws:tagkeys')?.values).toEqual(one.get('aws:tagkeys')?.values);
     expect(layered.get('aws:tagkeys')?.values).toEqual(['a', 'b']);
   });
+
+  it('answers a key alone the same as from the whole index', () => {
+    const layers = [
+      { 'aws:TagKeys': ['a'], 'AWS:TagKeys': ['b'], 'aws:SourceIp': '10.0.0.1' },
+      { 'aws:sourceip': undefined, 'aws:SourceVpc': 'vpc-1' },
+      { 'AWS:SOURCEVPC': 'vpc-2' },
+    ];
+    const alone = layeredContext(...layers);
+    const whole = layeredContext(...layers);
+    whole.keys();
+    for (const k of ['aws:tagkeys', 'aws:sourceip', 'aws:sourcevpc', 'aws:missing']) {
+      expect(alone.get(k)?.values).toEqual(whole.get(k)?.values);
+      expect(alone.get(k)?.multi).toEqual(whole.get(k)?.multi);
+      expect(alone.get(k)?.name).toEqual(whole.get(k)?.name);
+    }
+    expect(alone.get('aws:sourcevpc')?.values).toEqual(['vpc-2']);
+    expect(alone.variable('aws:sourceip')).toBe('10.0.0.1');
+  });
 });

@@ -81,6 +81,8 @@ export class ContextEntry {
 export class RequestContext {
   private readonly layers: readonly ContextInput[];
   private entries: Map<string, ContextEntry> | undefined;
+  /** keys looked up one by one before the whole index was built (undefined: absent) */
+  private found: Map<string, ContextEntry | undefined> | undefined;
 
   constructor(layers: readonly ContextInput[]) {
     this.layers = layers;
@@ -99,14 +101,36 @@ export class RequestContext {
     return this.entries;
   }
 
-  /** The entry for a lower-cased key name. */
+  /**
+   * The entry for a lower-cased key name. Before anything needs every key, one key is looked
+   * up alone (a policy's few conditions ask for a few of a request's twenty-odd keys).
+   */
   get(keyLower: string): ContextEntry | undefined {
-    return this.index().get(keyLower);
+    if (this.entries) return this.entries.get(keyLower);
+    this.found ??= new Map();
+    if (this.found.has(keyLower)) return this.found.get(keyLower);
+    const e = this.lookup(keyLower);
+    this.found.set(keyLower, e);
+    return e;
+  }
+
+  /** One key's entry: from the last layer that has it, its spellings there merged. */
+  private lookup(keyLower: string): ContextEntry | undefined {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i] as ContextInput;
+      let entry: ContextEntry | undefined;
+      for (const name in layer) {
+        if (foldedName(name) !== keyLower) continue;
+        entry = mergedEntry(entry, name, keyLower, layer[name]);
+      }
+      if (entry) return entry;
+    }
+    return undefined;
   }
 
   /** The value a policy variable `${key}` takes: only single-valued keys have one (§9). */
   readonly variable = (keyLower: string): string | undefined => {
-    const e = this.index().get(keyLower);
+    const e = this.get(keyLower);
     if (!e || e.multi || e.values.length !== 1) return undefined;
     return e.values[0];
   };
@@ -132,18 +156,39 @@ export class RequestContext {
 function buildEntries(input: ContextInput): Map<string, ContextEntry> {
   const map = new Map<string, ContextEntry>();
   for (const name in input) {
-    const raw = input[name];
-    if (raw === null || raw === undefined) continue;
-    const key = name.toLowerCase();
-    const values = Array.isArray(raw)
-      ? raw.map(String)
-      : [typeof raw === 'string' ? raw : String(raw)];
-    const prev = map.get(key);
-    const all = prev ? [...prev.values, ...values] : values;
-    const multi = isMultivaluedKey(key) || all.length !== 1 || (prev?.multi ?? false);
-    map.set(key, new ContextEntry(name, all, multi));
+    const key = foldedName(name);
+    const entry = mergedEntry(map.get(key), name, key, input[name]);
+    if (entry) map.set(key, entry);
   }
   return map;
+}
+
+/** `prev` (the same key under another spelling in one input) with `name`'s values added. */
+function mergedEntry(
+  prev: ContextEntry | undefined,
+  name: string,
+  key: string,
+  raw: ContextInput[string],
+): ContextEntry | undefined {
+  if (raw === null || raw === undefined) return prev;
+  const values = Array.isArray(raw)
+    ? raw.map(String)
+    : [typeof raw === 'string' ? raw : String(raw)];
+  const all = prev ? [...prev.values, ...values] : values;
+  const multi = isMultivaluedKey(key) || all.length !== 1 || (prev?.multi ?? false);
+  return new ContextEntry(name, all, multi);
+}
+
+/** Key names come from a few fixed spellings: each is folded once. */
+const folded = new Map<string, string>();
+function foldedName(name: string): string {
+  let key = folded.get(name);
+  if (key === undefined) {
+    key = name.toLowerCase();
+    if (folded.size >= 4096) folded.clear();
+    folded.set(name, key);
+  }
+  return key;
 }
 
 /**

@@ -1,0 +1,25 @@
+/** Plain objects keyed by user data: `__proto__`, `constructor`, `toString` are ordinary names. */
+import { describe, expect, it } from 'vitest';
+import { own, put } from './own.js';
+
+describe('put and own', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'plain'])(
+    '%s becomes an own, enumerable property and nothing else changes',
+    (key) => {
+      const obj: Record<string, number> = {};
+      put(obj, key, 7);
+      expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+      expect(Object.keys(obj)).toEqual([key]);
+      expect(own(obj, key)).toBe(7);
+      expect(JSON.parse(JSON.stringify(obj))).toEqual(JSON.parse(`{"${key}":7}`));
+      put(obj, key, 8);
+      expect(own(obj, key)).toBe(8);
+    },
+  );
+
+  it('own sees no inherited names', () => {
+    expect(own({}, 'toString')).toBeUndefined();
+    expect(own({}, '__proto__')).toBeUndefined();
+    expect(own(undefined, 'a')).toBeUndefined();
+  });
+});
