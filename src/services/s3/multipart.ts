@@ -309,7 +309,6 @@ export async function completeMultipartUpload(
       const current = await tx.get<UploadRecord>(uploadsOf(bucketName), uploadId);
       if (!current || current.value.key !== key) throw noSuchUpload(uploadId);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
-      await bodies.commit(tx, staged);
       await tx.put<ObjectRecord>(objectsOf(bucketName), key, {
         size: data.length,
         etag,

@@ -73,7 +73,6 @@ async function commitObject(
     released = await call.deps.store.transaction(async (tx) => {
       if (!(await tx.get(BUCKETS, bucket))) throw noSuchBucket(bucket);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucket), key);
-      await bodies.commit(tx, staged);
       await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged.ref });
       return previous ? bodies.release(tx, previous.value) : undefined;
     });

@@ -38,10 +38,12 @@ export interface ObjectRecord {
   meta?: Record<string, string> | undefined;
   checksum?: { algorithm: ChecksumAlgorithm; value: string } | undefined;
   storageClass?: string | undefined;
-  /** the body's id (see bodies.ts) */
+  /** the body's file ('' when inline; see bodies.ts) */
   file: string;
-  /** the body is inline in the store */
+  /** the body is inline: in `body`, or (records of earlier versions) in the store by id */
   inline?: true | undefined;
+  /** an inline body, base64 */
+  body?: string | undefined;
 }
 
 export type Bucket = StoredItem<BucketRecord>;
