@@ -9,7 +9,15 @@
  * percent-encodes it again. Queries decode `%XX` only. Headers come from the raw header
  * list. The rules reproduce all 110 vectors of `conformance/sigv4/`.
  */
-import { encodeUnsafeBytes, parseQuery, splitTarget, toByteString, uriEncode } from './encoding.js';
+import {
+  byteStringToText,
+  encodeUnsafeBytes,
+  isAscii,
+  parseQuery,
+  splitTarget,
+  toByteString,
+  uriEncode,
+} from './encoding.js';
 import type { UriRule } from './types.js';
 
 /**
@@ -159,7 +167,8 @@ export function buildCanonicalRequest(input: CanonicalRequestInput): CanonicalRe
   ].join('\n');
   return {
     bytes,
-    text: Buffer.from(bytes, 'latin1').toString('utf8'),
+    // nearly always ASCII, where the byte string and the text are one
+    text: isAscii(bytes) ? bytes : byteStringToText(bytes),
     missingHeaders: headers.missing,
   };
 }
