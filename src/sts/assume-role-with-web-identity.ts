@@ -10,7 +10,7 @@
  */
 import type { CallContext, QueryParams, QueryResult } from '../server/aws/types.js';
 import {
-  createContext,
+  layeredContext,
   type AuthorizationRequest,
   webIdentityKeys,
   webIdentityPrincipal,
@@ -99,13 +99,12 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
     const trust = trustPolicyOf(record, cache);
     if (!trust) throw deny({ summary: `the trust policy of ${record.arn} cannot be read` });
 
-    const context = createContext({
-      ...requestContextKeys(ctx),
-      ...webIdentityKeys(t.provider.url, { sub: t.sub, aud: t.audiences, amr: t.amr }),
-      'sts:RoleSessionName': sessionName,
-      ...(t.sourceIdentity !== undefined ? { 'sts:SourceIdentity': t.sourceIdentity } : {}),
-      ...tagRequestKeys(tags, transitive),
-    });
+    const context = layeredContext(
+      requestContextKeys(ctx),
+      webIdentityKeys(t.provider.url, { sub: t.sub, aud: t.audiences, amr: t.amr }),
+      { 'sts:RoleSessionName': sessionName, 'sts:SourceIdentity': t.sourceIdentity },
+      tags.length > 0 ? tagRequestKeys(tags, transitive) : undefined,
+    );
     const sets = { resource: [trust], resourceIsTrust: true };
     const request = (action: string): AuthorizationRequest => ({
       principal,

@@ -15,7 +15,7 @@ import { listParam, structListParam } from '../server/aws/query-params.js';
 import { AwsError } from '../common/aws-error.js';
 import {
   type AuthorizationRequest,
-  createContext,
+  layeredContext,
   type ContextInput,
   type PolicySets,
 } from '../policy/index.js';
@@ -250,12 +250,10 @@ export function assumeRole(deps: StsDeps) {
     if (!trust) throw deny(ACTION, { summary: `the trust policy of ${record.arn} cannot be read` });
 
     const own = await callerPolicies(deps, cache, caller);
-    const context = createContext({
-      ...requestContextKeys(ctx),
-      ...own.keys,
+    const context = layeredContext(requestContextKeys(ctx), own.keys, {
       'sts:RoleSessionName': sessionName,
-      ...(externalId !== undefined ? { 'sts:ExternalId': externalId } : {}),
-      ...(sourceIdentity !== undefined ? { 'sts:SourceIdentity': sourceIdentity } : {}),
+      'sts:ExternalId': externalId,
+      'sts:SourceIdentity': sourceIdentity,
       ...tagRequestKeys(newTags, newTransitive),
     });
     const sets: PolicySets = { ...own.sets, resource: [trust], resourceIsTrust: true };

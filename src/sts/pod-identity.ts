@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../common/aws-error.js';
+import { isoSeconds } from '../common/times.js';
 import {
   type AuthorizationRequest,
   createContext,
@@ -272,12 +273,10 @@ export async function assumeRoleForPodIdentity(
   const random = deps.random ?? randomBytes;
   const sessionName = sessionNameFor(cluster.name, claims.podName, random(8));
   const clusterAccount = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(cluster.arn)?.[1];
+  const askedAt = deps.clock();
   const context = createContext({
-    'aws:CurrentTime': deps
-      .clock()
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z'),
-    'aws:EpochTime': String(Math.floor(deps.clock().getTime() / 1000)),
+    'aws:CurrentTime': isoSeconds(askedAt),
+    'aws:EpochTime': String(Math.floor(askedAt.getTime() / 1000)),
     'aws:SourceArn': cluster.arn,
     ...(clusterAccount ? { 'aws:SourceAccount': clusterAccount } : {}),
     'aws:PrincipalServiceName': POD_IDENTITY_SERVICE,
