@@ -9,15 +9,7 @@
  * percent-encodes it again. Queries decode `%XX` only. Headers come from the raw header
  * list. The rules reproduce all 110 vectors of `conformance/sigv4/`.
  */
-import {
-  byteStringToText,
-  encodeUnsafeBytes,
-  isAscii,
-  parseQuery,
-  splitTarget,
-  toByteString,
-  uriEncode,
-} from './encoding.js';
+import { encodeUnsafeBytes, parseQuery, splitTarget, toByteString, uriEncode } from './encoding.js';
 import type { UriRule } from './types.js';
 
 /**
@@ -167,8 +159,7 @@ export function buildCanonicalRequest(input: CanonicalRequestInput): CanonicalRe
   ].join('\n');
   return {
     bytes,
-    // nearly always ASCII, where the byte string and the text are one
-    text: isAscii(bytes) ? bytes : byteStringToText(bytes),
+    text: Buffer.from(bytes, 'latin1').toString('utf8'),
     missingHeaders: headers.missing,
   };
 }

@@ -17,13 +17,6 @@ export function toByteString(s: string): string {
   return /[^\x00-\xff]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** Whether every character is ASCII: such a byte string is its own UTF-8 text. */
-export function isAscii(s: string): boolean {
-  return !NON_ASCII.test(s);
-}
-
 /** The bytes of a byte string. */
 export function byteStringToBytes(s: string): Buffer {
   return Buffer.from(s, 'latin1');

@@ -6,7 +6,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ALGORITHM, KEY_PREFIX, SCOPE_TERMINATOR } from './constants.js';
-import { isAscii } from './encoding.js';
 import type { CredentialScope } from './types.js';
 
 /** node ≥ 20.12's one-shot `crypto.hash` (no Hash object per call), when there */
@@ -50,12 +49,7 @@ export function stringToSign(
     ALGORITHM,
     amzDate,
     scopeString(scope),
-    // an ASCII byte string is its own UTF-8: hashed as it is, without a Buffer
-    sha256Hex(
-      isAscii(canonicalRequestBytes)
-        ? canonicalRequestBytes
-        : Buffer.from(canonicalRequestBytes, 'latin1'),
-    ),
+    sha256Hex(Buffer.from(canonicalRequestBytes, 'latin1')),
   ].join('\n');
 }
 
