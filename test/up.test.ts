@@ -236,6 +236,64 @@ describe('irsa up', () => {
     );
   });
 
+  it('keeps the audit trail 90 days, as CloudTrail’s event history; --trail-retention changes it', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'irsa-up-retention-'));
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const lines: string[] = [];
+    const start = (trailRetentionMs?: number | null) =>
+      startServer({
+        dataDir: other,
+        port: 0,
+        issuerPort: 0,
+        demo: false,
+        clock: () => new Date(now),
+        log: (l) => lines.push(l),
+        trailRetentionMs,
+      });
+    // an unsigned call is refused and recorded, as every call is
+    const call = async (s: RunningServer) =>
+      (
+        await fetch(s.edge, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'Action=GetCallerIdentity&Version=2011-06-15',
+        })
+      ).headers.get('x-amzn-requestid');
+    const trail = async (s: RunningServer) => {
+      const res = await fetch(`${s.edge}/_irsa/v1/trail?limit=100`, {
+        headers: { Authorization: `Bearer ${readAdminToken(other) as string}` },
+      });
+      return ((await res.json()) as { items: { record: { requestID: string } }[] }).items.map(
+        (i) => i.record.requestID,
+      );
+    };
+    try {
+      let s = await start();
+      const old = [await call(s), await call(s)];
+      now += 60 * 86_400_000;
+      const recent = await call(s);
+      await s.close();
+      // 91 days after the first calls: they go when the server starts again, the later one stays
+      now += 31 * 86_400_000;
+      s = await start(null);
+      expect((await trail(s)).sort()).toEqual([...old, recent].sort());
+      await s.close();
+      s = await start();
+      await expect.poll(() => trail(s)).toEqual([recent]);
+      expect(lines.join('\n')).toContain(
+        "the audit trail's retention removed 2 record(s) older than 90d",
+      );
+      await s.close();
+      const bad = await irsa(['up', '--data', other, '--port', '0', '--trail-retention', '3 days']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain(
+        '--trail-retention takes a duration (90d, 12h, 30m, 2w) or forever, not `3 days`',
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('one server per data folder: a second irsa up is refused; a dead one’s lock is taken over', async () => {
     const second = await irsa(['up', '--port', '0', '--issuer-port', '0', '--no-demo']);
     expect(second.code).toBe(1);

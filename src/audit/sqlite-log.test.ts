@@ -501,3 +501,96 @@ describe('parseSince', () => {
     expect(parseSince(text, now)).toBeUndefined();
   });
 });
+
+describe('retention', () => {
+  const DAY = 86_400_000;
+  const NOW = Date.parse('2026-06-01T00:00:00Z');
+  const daysAgo = (d: number) => new Date(NOW - d * DAY).toISOString();
+
+  async function reopen(opts: Parameters<typeof SqliteAuditLog.open>[1]): Promise<string> {
+    await log.close();
+    const path = join(dir, 'audit.db');
+    log = await SqliteAuditLog.open(path, { segmentBytes: 2048, now: () => NOW, ...opts });
+    return path;
+  }
+
+  it('removes the records older than the retention from the index, and the segments that held only them', async () => {
+    const path = await reopen({ retentionMs: 90 * DAY });
+    for (const d of [200, 150, 120, 91])
+      for (let i = 0; i < 10; i++)
+        await log.append(
+          entry({
+            name: `Old${d}`,
+            time: daysAgo(d),
+            resource: { type: 'AWS::IAM::Role', ARN: `arn:aws:iam::123456789012:role/r${d}` },
+          }),
+        );
+    for (const d of [89, 30, 1])
+      for (let i = 0; i < 10; i++) await log.append(entry({ name: `New${d}`, time: daysAgo(d) }));
+    const before = commitLogFiles(path).length;
+    const oldId = (await log.query({ eventName: 'Old150' }, { limit: 1, order: 'oldest' }))[0]
+      ?.record.requestID;
+    expect(oldId).toBeDefined();
+
+    expect(await log.prune()).toEqual({ records: 40, segments: expect.any(Number) });
+    const left = await log.query({}, { limit: 1000, order: 'oldest' });
+    expect(new Set(left.map((e) => e.record.eventName))).toEqual(
+      new Set(['New89', 'New30', 'New1']),
+    );
+    expect(await log.get(oldId ?? '')).toBeUndefined();
+    expect(
+      await log.query({ resourceType: 'AWS::IAM::Role' }, { limit: 10, order: 'oldest' }),
+    ).toEqual([]);
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM event_resources').get()).toEqual({ n: 0 });
+    db.close();
+    const after = commitLogFiles(path).length;
+    expect(after).toBeLessThan(before);
+    // what stays is readable, and a second pass finds nothing to do
+    expect(left).toHaveLength(30);
+    expect(await log.prune()).toEqual({ records: 0, segments: 0 });
+    // sequence numbers go on after a restart
+    const last = await log.latestSeq();
+    await reopen({ retentionMs: 90 * DAY });
+    expect((await log.append(entry())).seq).toBe(last + 1);
+  });
+
+  it('keeps the newest record whatever its age, so sequence numbers never start over', async () => {
+    const path = await reopen({ retentionMs: DAY });
+    for (let i = 0; i < 20; i++) await log.append(entry({ name: `Op${i}`, time: daysAgo(10) }));
+    await log.prune();
+    expect(names(await log.query({}, { limit: 100, order: 'oldest' }))).toEqual(['Op19']);
+    await log.close();
+    log = await SqliteAuditLog.open(path, { now: () => NOW });
+    expect(await log.latestSeq()).toBe(20);
+    expect((await log.append(entry())).seq).toBe(21);
+  });
+
+  it('keeps everything without a retention, and runs on its own on open', async () => {
+    await reopen({});
+    for (let i = 0; i < 5; i++) await log.append(entry({ time: daysAgo(1000) }));
+    await log.append(entry());
+    expect(await log.prune()).toEqual({ records: 0, segments: 0 });
+    expect(await log.query({}, { limit: 100, order: 'oldest' })).toHaveLength(6);
+    const told: unknown[] = [];
+    await reopen({ retentionMs: 90 * DAY, onPrune: (r) => told.push(r) });
+    // the pass started on open is the one a call joins
+    await log.prune();
+    expect(told).toEqual([{ records: 5, segments: expect.any(Number) }]);
+    expect(await log.query({}, { limit: 100, order: 'oldest' })).toHaveLength(1);
+  });
+
+  it('leaves out a record being written meanwhile, and removes nothing twice under concurrent calls', async () => {
+    await reopen({ retentionMs: 90 * DAY });
+    for (let i = 0; i < 30; i++) await log.append(entry({ time: daysAgo(100) }));
+    await log.append(entry({ time: daysAgo(1) }));
+    const [a, b] = await Promise.all([
+      log.prune(),
+      log.prune(),
+      log.append(entry({ time: daysAgo(0) })),
+    ]);
+    expect(a).toEqual(b);
+    expect(a?.records).toBe(30);
+    expect(await log.query({}, { limit: 100, order: 'oldest' })).toHaveLength(2);
+  });
+});

@@ -21,7 +21,12 @@
  * Durability is the state store's by default (`normal`: written, not synced — a committed
  * record survives a crash of irsakit, a power loss may take the last moments of state and
  * trail alike); `full` syncs the commit log before the appends resolve (fdatasync, off the
- * event loop) and runs SQLite with synchronous=FULL. Everything is kept (no retention limit).
+ * event loop) and runs SQLite with synchronous=FULL.
+ *
+ * Retention (`retentionMs`; `irsa up` keeps 90 days, as CloudTrail's event history does):
+ * records older than it leave the index, by the indexer thread in small transactions, and the
+ * segments that held only such records are deleted. The newest record always stays, so
+ * sequence numbers never start over.
  *
  * Why a commit log in front of SQLite: a SQLite commit per batch sits on the answer's path
  * (a round trip to a writer thread, eleven B-trees to update) and halved the edge's
@@ -147,8 +152,45 @@ function index() {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
 }
+// retention: the rows up to a sequence number leave the index, a small transaction at a time
+// (indexing goes on between them). Resource rows are appended in seq order: they go from the
+// front while the front is old enough.
+const pruneEvents = db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT 2000)');
+const frontResource = db.prepare('SELECT seq FROM event_resources ORDER BY rowid LIMIT 1').pluck();
+const pruneResources = db.prepare('DELETE FROM event_resources WHERE rowid IN (SELECT rowid FROM event_resources WHERE seq <= ? ORDER BY rowid LIMIT 2000)');
+let pruning = null;
+function pruneStep() {
+  const p = pruning;
+  if (!p) return;
+  try {
+    let events = 0;
+    let resources = 0;
+    db.transaction(() => {
+      events = pruneEvents.run(p.through).changes;
+      const front = frontResource.get();
+      if (front !== undefined && front <= p.through) resources = pruneResources.run(p.through).changes;
+    })();
+    p.records += events;
+    if (events === 0 && resources === 0) {
+      pruning = null;
+      parentPort.postMessage({ pruned: p.through, records: p.records });
+      return;
+    }
+  } catch (e) {
+    pruning = null;
+    parentPort.postMessage({ pruneError: String(e && e.message || e) });
+    return;
+  }
+  setImmediate(pruneStep);
+}
 parentPort.on('message', (m) => {
-  if (m.close) { index(); db.close(); parentPort.postMessage({ closed: true }); return; }
+  if (m.close) { pruning = null; index(); db.close(); parentPort.postMessage({ closed: true }); return; }
+  if (m.prune !== undefined) {
+    // one at a time: the event loop waits for the answer before it asks again
+    pruning = { through: m.prune, records: 0 };
+    setImmediate(pruneStep);
+    return;
+  }
   for (const r of m.rows) pending.push(r);
   if (!scheduled) { scheduled = true; setImmediate(index); }
 });
@@ -225,6 +267,20 @@ export interface SqliteAuditLogOptions {
    * past it the indexer is stopped — the segments keep every record, the next open indexes them
    */
   closeWaitMs?: number | undefined;
+  /** records older than this are removed (hourly, and on open); undefined: kept forever */
+  retentionMs?: number | undefined;
+  /** the time retention counts from, in epoch milliseconds (default Date.now) */
+  now?: (() => number) | undefined;
+  /** how often retention runs while the log is open (default one hour) */
+  pruneEveryMs?: number | undefined;
+  /** told what each retention pass that ran on its own removed, or why it failed */
+  onPrune?: ((r: Pruned | Error) => void) | undefined;
+}
+
+/** What one retention pass removed. */
+export interface Pruned {
+  records: number;
+  segments: number;
 }
 
 /** A record's line in the commit log. */
@@ -387,6 +443,10 @@ export class SqliteAuditLog implements AuditLog {
   /** segments open for reading records, by number */
   private readonly readers = new Map<number, number>();
   private readonly indexWaiters = new Set<() => void>();
+  /** retention: the pass running, the indexer's answer it waits for, and the hourly timer */
+  private pruning: Promise<Pruned> | undefined;
+  private pruneReply: ((r: number | Error) => void) | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   private constructor(path: string, opts: SqliteAuditLogOptions) {
     this.path = path;
@@ -472,6 +532,16 @@ export class SqliteAuditLog implements AuditLog {
   static async open(path: string, opts: SqliteAuditLogOptions = {}): Promise<SqliteAuditLog> {
     const log = new SqliteAuditLog(path, opts);
     await log.start();
+    if (opts.retentionMs !== undefined) {
+      const pass = () =>
+        void log.prune().then(
+          (r) => (r.records > 0 || r.segments > 0) && opts.onPrune?.(r),
+          (e: unknown) => opts.onPrune?.(e instanceof Error ? e : new Error(String(e))),
+        );
+      pass();
+      log.pruneTimer = setInterval(pass, opts.pruneEveryMs ?? 3_600_000);
+      log.pruneTimer.unref();
+    }
     return log;
   }
 
@@ -499,10 +569,22 @@ export class SqliteAuditLog implements AuditLog {
       worker.on('message', onReady);
       worker.once('error', reject);
     });
-    worker.on('message', (m: { indexed?: number; error?: string }) => {
-      if (m.indexed !== undefined) this.onIndexed(m.indexed);
-      else if (m.error !== undefined) this.indexFailed(new Error(`audit index: ${m.error}`));
-    });
+    worker.on(
+      'message',
+      (m: {
+        indexed?: number;
+        error?: string;
+        pruned?: number;
+        records?: number;
+        pruneError?: string;
+      }) => {
+        if (m.indexed !== undefined) this.onIndexed(m.indexed);
+        else if (m.error !== undefined) this.indexFailed(new Error(`audit index: ${m.error}`));
+        else if (m.pruned !== undefined) this.pruneReply?.(m.records ?? 0);
+        else if (m.pruneError !== undefined)
+          this.pruneReply?.(new Error(`audit retention: ${m.pruneError}`));
+      },
+    );
     worker.on('error', (e) => this.fail(worker, e));
     worker.on('exit', (code) => {
       if (!this.closed) this.fail(worker, new Error(`the audit indexer stopped (exit ${code})`));
@@ -524,6 +606,7 @@ export class SqliteAuditLog implements AuditLog {
   /** Readers waiting for the index are told; the next read or append starts an indexer. */
   private indexFailed(e: Error): void {
     this.indexerError = e;
+    this.pruneReply?.(e);
     for (const wake of [...this.indexWaiters]) wake();
   }
 
@@ -810,6 +893,77 @@ export class SqliteAuditLog implements AuditLog {
     }
   }
 
+  /**
+   * Retention: removes the records older than `retentionMs` from the index, and deletes the
+   * segments that held nothing newer. The newest record stays whatever its age (sequence
+   * numbers go on from it). One pass at a time; a second call joins the running one.
+   */
+  prune(): Promise<Pruned> {
+    const retention = this.opts.retentionMs;
+    if (retention === undefined || this.closing)
+      return Promise.resolve({ records: 0, segments: 0 });
+    this.pruning ??= this.pruneOnce(retention).finally(() => {
+      this.pruning = undefined;
+    });
+    return this.pruning;
+  }
+
+  private async pruneOnce(retention: number): Promise<Pruned> {
+    await this.caughtUp();
+    const cutoff = (this.opts.now ?? Date.now)() - retention;
+    // the last record, in time, older than the cutoff; everything committed before it goes
+    const oldest = this.reader
+      .prepare('SELECT seq FROM events WHERE time_ms < ? ORDER BY time_ms DESC, seq DESC LIMIT 1')
+      .pluck()
+      .get(cutoff) as number | undefined;
+    const newest = this.reader.prepare('SELECT max(seq) FROM events').pluck().get() as
+      number | null;
+    if (oldest === undefined || newest === null) return { records: 0, segments: 0 };
+    const through = Math.min(oldest, newest - 1);
+    if (through <= 0) return { records: 0, segments: 0 };
+    const records = await this.pruneIndex(through);
+    return { records, segments: this.removeSegmentsBefore(through) };
+  }
+
+  /** The indexer removes the rows up to `through`; resolves with how many records went. */
+  private pruneIndex(through: number): Promise<number> {
+    const worker = this.worker;
+    if (!worker || this.indexerError)
+      return Promise.reject(this.indexerError ?? new Error('the audit index is not running'));
+    return new Promise<number>((resolve, reject) => {
+      this.pruneReply = (r) => {
+        this.pruneReply = undefined;
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+      worker.postMessage({ prune: through });
+    });
+  }
+
+  /** Deletes the segments before the one of the first record kept; returns how many. */
+  private removeSegmentsBefore(through: number): number {
+    const first = this.reader
+      .prepare('SELECT segment FROM events WHERE seq > ? ORDER BY seq LIMIT 1')
+      .pluck()
+      .get(through) as number | null | undefined;
+    // kept records of schema 1 (in their rows) or none: no segment is known to be all old
+    if (first === undefined || first === null) return 0;
+    let removed = 0;
+    for (const file of commitLogFiles(this.path)) {
+      const n = segmentNumberOf(file);
+      if (n >= first || n >= this.current.number || this.retired.some((r) => r.number === n))
+        continue;
+      const fd = this.readers.get(n);
+      if (fd !== undefined) {
+        this.readers.delete(n);
+        closeSync(fd);
+      }
+      rmSync(file, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   async latestSeq(): Promise<number> {
     return this.committed;
   }
@@ -840,6 +994,8 @@ export class SqliteAuditLog implements AuditLog {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    clearInterval(this.pruneTimer);
+    this.pruneReply?.(new Error('the audit log is closed'));
     for (const wake of [...this.waiters]) wake();
     if (this.flushScheduled) this.flush();
     while (this.syncing || this.syncQueue.length > 0)

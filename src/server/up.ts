@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { EdgeMetrics, type LogFormat, createAuditTrail, openAuditLog } from '../audit/index.js';
 import { ClusterService } from '../cluster/cluster-service.js';
 import { type Clock, systemClock } from '../common/clock.js';
+import { durationText } from '../common/durations.js';
 import { doctorOps } from '../doctor/collect.js';
 import {
   DEFAULT_ISSUER_PORT,
@@ -49,7 +50,12 @@ export interface UpOptions {
   logFormat?: LogFormat;
   /** the audit log's durability: normal (default, as the store's) or full (fsync per commit) */
   auditDurability?: 'full' | 'normal';
+  /** how long the audit trail keeps a record (default 90 days, as CloudTrail's event history); null: forever */
+  trailRetentionMs?: number | null;
 }
+
+/** CloudTrail's event history keeps 90 days. */
+export const DEFAULT_TRAIL_RETENTION_MS = 90 * 86_400_000;
 
 export interface RunningServer {
   edge: string;
@@ -149,9 +155,19 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   late.clusters = clusters;
 
   const metrics = new EdgeMetrics();
+  const retentionMs =
+    o.trailRetentionMs === undefined ? DEFAULT_TRAIL_RETENTION_MS : o.trailRetentionMs;
   const audit = await openAuditLog(o.dataDir, {
     durability: o.auditDurability,
     onCommit: (c) => metrics.commit(c.size, c.ms),
+    retentionMs: retentionMs ?? undefined,
+    now: () => clock().getTime(),
+    onPrune: (r) =>
+      log(
+        r instanceof Error
+          ? `the audit trail's retention pass failed: ${r.message}`
+          : `the audit trail's retention removed ${r.records} record(s) older than ${durationText(retentionMs ?? 0)} and ${r.segments} commit log segment(s)`,
+      ),
   });
   if (audit.skippedOnRecovery > 0)
     log(

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../common/data-dir.js';
+import { parseRetention } from '../../common/durations.js';
 import { CliError, type Output, batchedLines } from '../io.js';
 
 function port(v: string | undefined, name: string): number | undefined {
@@ -38,6 +39,11 @@ export function registerUpCommand(
     .option('--data <dir>', 'data folder (default $IRSA_DATA or ~/.irsa)')
     .option('--no-demo', 'start with an empty store (no demo cluster)')
     .option('--log-format <format>', 'one line per AWS request: text | json | none', 'text')
+    .option(
+      '--trail-retention <duration>',
+      'how long the audit trail keeps a call: 90d (as CloudTrail), 12h, 2w, … or forever',
+      '90d',
+    )
     .action(
       async (opts: {
         port: string;
@@ -46,9 +52,15 @@ export function registerUpCommand(
         data?: string;
         demo: boolean;
         logFormat: string;
+        trailRetention: string;
       }) => {
         if (!['text', 'json', 'none'].includes(opts.logFormat))
           throw new CliError('--log-format takes text, json or none');
+        const trailRetentionMs = parseRetention(opts.trailRetention);
+        if (trailRetentionMs === undefined)
+          throw new CliError(
+            `--trail-retention takes a duration (90d, 12h, 30m, 2w) or forever, not \`${opts.trailRetention}\``,
+          );
         const dataDir = resolveDataDir(opts.data);
         // loaded on demand: the other commands start without the server's dependencies
         const { startServer } = await import('../../server/up.js');
@@ -63,6 +75,7 @@ export function registerUpCommand(
             log: (l) => io.err(`irsa: ${l}`),
             requestLog: batchedLines((text) => io.out(text)),
             logFormat: opts.logFormat as 'text' | 'json' | 'none',
+            trailRetentionMs,
           });
         } catch (e) {
           if ((e as Error).name === 'DataFolderInUse') throw new CliError((e as Error).message, 1);
