@@ -536,7 +536,9 @@ export class SqliteAuditLog implements AuditLog {
       const pass = () =>
         void log.prune().then(
           (r) => (r.records > 0 || r.segments > 0) && opts.onPrune?.(r),
-          (e: unknown) => opts.onPrune?.(e instanceof Error ? e : new Error(String(e))),
+          // a pass cut short by close is no failure
+          (e: unknown) =>
+            !log.closing && opts.onPrune?.(e instanceof Error ? e : new Error(String(e))),
         );
       pass();
       log.pruneTimer = setInterval(pass, opts.pruneEveryMs ?? 3_600_000);
