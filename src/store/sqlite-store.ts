@@ -30,6 +30,8 @@ const ITEMS_TABLE = `CREATE TABLE items (
 );`;
 
 interface Group {
+  /** the store revision before the group's first write (restored should the group fail) */
+  mark: number;
   committed: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -48,8 +50,13 @@ export class SqliteStore implements Store {
   private readonly rows = new Map<string, { value: string; revision: number } | null>();
   /** the open group of transactions (see `transaction`), committed at the end of the turn */
   private group: Group | undefined;
-  /** the committed revision, read once and then kept (same INVARIANT as `rows`) */
-  private committed: number | undefined;
+  /**
+   * The store revision: the last one an item was written with. Kept here, read once on open
+   * (same INVARIANT as `rows`), and written to `meta` once per group, as it commits — not with
+   * every write. A rolled-back transaction or group takes its revisions back, as SQLite
+   * takes back its rows.
+   */
+  private counter = 0;
   /** writes so far, and the last write to each collection (see `revision(collections)`) */
   private writes = 0;
   private readonly collectionWrites = new Map<string, number>();
@@ -65,7 +72,7 @@ export class SqliteStore implements Store {
     >;
     put: Database.Statement<[string, string, string, number]>;
     del: Database.Statement<[string, string]>;
-    bump: Database.Statement<[], { revision: number }>;
+    setRevision: Database.Statement<[number]>;
     revision: Database.Statement<[], { revision: number }>;
   };
 
@@ -90,9 +97,10 @@ export class SqliteStore implements Store {
         'INSERT INTO items (collection, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
       ),
       del: this.db.prepare('DELETE FROM items WHERE collection = ? AND key = ?'),
-      bump: this.db.prepare('UPDATE meta SET revision = revision + 1 RETURNING revision'),
+      setRevision: this.db.prepare('UPDATE meta SET revision = ?'),
       revision: this.db.prepare('SELECT revision FROM meta'),
     };
+    this.counter = (this.stmts.revision.get() as { revision: number }).revision;
   }
 
   private migrate(): void {
@@ -170,8 +178,7 @@ export class SqliteStore implements Store {
       const text = JSON.stringify(value);
       if (text === undefined)
         throw new StoreError(`cannot store undefined at ${collection}/${key}`);
-      const { revision } = this.stmts.bump.get() as { revision: number };
-      this.committed = undefined;
+      const revision = ++this.counter;
       this.stmts.put.run(collection, key, text, revision);
       this.rows.delete(`${collection}\u0000${key}`);
       this.wrote(collection);
@@ -182,8 +189,7 @@ export class SqliteStore implements Store {
       const r = this.stmts.del.run(collection, key);
       this.rows.delete(`${collection}\u0000${key}`);
       this.wrote(collection);
-      if (r.changes > 0) this.stmts.bump.get();
-      this.committed = undefined;
+      if (r.changes > 0) ++this.counter;
       return r.changes > 0;
     },
   };
@@ -223,6 +229,7 @@ export class SqliteStore implements Store {
       this.check();
       const group = this.group ?? this.openGroup();
       this.db.exec('SAVEPOINT tx');
+      const mark = this.counter;
       this.inTransaction = true;
       try {
         const result = await fn(this.ops);
@@ -231,9 +238,9 @@ export class SqliteStore implements Store {
       } catch (e) {
         this.db.exec('ROLLBACK TO tx');
         this.db.exec('RELEASE tx');
+        this.counter = mark;
         // rows read or written by the failed transaction may be cached wrongly: forget all
         this.rows.clear();
-        this.committed = undefined;
         throw e;
       } finally {
         this.inTransaction = false;
@@ -253,7 +260,7 @@ export class SqliteStore implements Store {
     });
     // a group's failure reaches its transactions; nobody else need handle it
     committed.catch(() => undefined);
-    const group: Group = { committed, resolve, reject };
+    const group: Group = { mark: this.counter, committed, resolve, reject };
     this.group = group;
     // at the end of this turn, behind the transactions queued by then
     setImmediate(() => void this.enqueue(async () => this.commitGroup()));
@@ -266,6 +273,7 @@ export class SqliteStore implements Store {
     if (!group) return;
     this.group = undefined;
     try {
+      if (this.counter !== group.mark) this.stmts.setRevision.run(this.counter);
       this.db.exec('COMMIT');
     } catch (e) {
       try {
@@ -274,7 +282,7 @@ export class SqliteStore implements Store {
         // SQLite rolled it back itself
       }
       this.rows.clear();
-      this.committed = undefined;
+      this.counter = group.mark;
       group.reject(new StoreError(`the store could not commit: ${(e as Error).message}`));
       return;
     }
@@ -299,8 +307,7 @@ export class SqliteStore implements Store {
       }
       // queued behind every earlier write, so a write in flight is committed (or rolled back)
       this.commitGroup();
-      this.committed ??= (this.stmts.revision.get() as { revision: number }).revision;
-      return this.committed;
+      return this.counter;
     });
   }
 

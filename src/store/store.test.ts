@@ -209,8 +209,24 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
   it('keeps state across reopening', async () => {
     const { store, path } = make();
     await store.put('keys', 'k1', { kid: 'abc' });
+    // one group of several writes, one of them rolled back
+    await Promise.allSettled([
+      store.put('keys', 'k2', 2),
+      store.transaction(async (tx) => {
+        await tx.put('keys', 'gone', 0);
+        throw new Error('no');
+      }),
+      store.delete('keys', 'k2'),
+      store.put('keys', 'k3', 3),
+    ]);
+    const rev = await store.revision();
+    expect(rev).toBe(4);
     await store.close();
     const again = new SqliteStore(path);
+    expect(await again.revision()).toBe(rev);
+    expect((await again.get('keys', 'k3'))?.revision).toBe(rev);
+    expect(await again.get('keys', 'gone')).toBeUndefined();
+    expect(await again.put('keys', 'k4', 4)).toBe(rev + 1);
     expect((await again.get('keys', 'k1'))?.value).toEqual({ kid: 'abc' });
     await expect(store.get('keys', 'k1')).rejects.toThrow('closed');
     await again.close();
