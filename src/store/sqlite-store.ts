@@ -44,8 +44,9 @@ export class SqliteStore implements Store {
   private inTransaction = false;
   /**
    * Rows read outside transactions, as stored text (parsed afresh for each reader, so no
-   * reader can change another's copy). INVARIANT: this process is the store's only writer
-   * (every command goes through the server), and every write drops the row it touches.
+   * reader can change another's copy), read by transactions too. INVARIANT: this process is
+   * the store's only writer (every command goes through the server), every write drops the row
+   * it touches, and a rollback drops them all.
    */
   private readonly rows = new Map<string, { value: string; revision: number } | null>();
   /** the open group of transactions (see `transaction`), committed at the end of the turn */
@@ -143,7 +144,9 @@ export class SqliteStore implements Store {
     get: async <T>(collection: string, key: string) => {
       this.check();
       const id = `${collection}\u0000${key}`;
-      let row = this.inTransaction ? undefined : this.rows.get(id);
+      // a cached row is committed and untouched since (a write drops it, a rollback drops
+      // them all): what a transaction would read too. Only reads outside one fill the cache.
+      let row = this.rows.get(id);
       if (row === undefined) {
         if (!this.inTransaction) this.commitGroup();
         row = this.stmts.get.get(collection, key) ?? null;

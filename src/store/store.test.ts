@@ -307,6 +307,34 @@ describe('sqlite read cache', () => {
     expect(await store.get('c', 'k')).toBeUndefined();
     await store.close();
   });
+
+  it('serves transactions the committed rows it holds, never one written in the open group', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.put('c', 'a', 1);
+    await store.put('c', 'b', 1);
+    expect((await store.get('c', 'a'))?.value).toBe(1); // cached
+    expect((await store.get('c', 'b'))?.value).toBe(1); // cached
+    const seen: unknown[] = [];
+    const outcomes = await Promise.allSettled([
+      store.transaction((tx) => tx.put('c', 'b', 2)),
+      // same group: b was written by the transaction before, a was not
+      store.transaction(async (tx) => {
+        seen.push((await tx.get('c', 'a'))?.value, (await tx.get('c', 'b'))?.value);
+        await tx.put('c', 'a', 3);
+        seen.push((await tx.get('c', 'a'))?.value);
+      }),
+      store.transaction(async (tx) => {
+        seen.push((await tx.get('c', 'a'))?.value);
+        await tx.put('c', 'a', 4);
+        throw new Error('rolled back');
+      }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(seen).toEqual([1, 2, 3, 3]);
+    expect((await store.get('c', 'a'))?.value).toBe(3);
+    expect((await store.get('c', 'b'))?.value).toBe(2);
+    await store.close();
+  });
 });
 
 describe('prefixEnd', () => {
