@@ -36,6 +36,8 @@ describe('npm run demo (examples/demo.sh)', () => {
     const data = /data folder (\S+),/.exec(out)?.[1] as string;
     expect(data).toBeTruthy();
     expect(out).toContain('irsakit is up');
+    // CloudTrail's event history keeps 90 days; so does the trail, unless told otherwise
+    expect(out).toMatch(/audit trail:\s+kept 90d \(--trail-retention\)/);
     expect(out).toMatch(/arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-/);
     expect(out).toContain('hello from irsakit: this object was read with IRSA credentials');
     expect(out).toContain(

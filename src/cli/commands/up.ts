@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../common/data-dir.js';
-import { parseRetention } from '../../common/durations.js';
+import { durationText, parseRetention } from '../../common/durations.js';
 import { CliError, type Output, batchedLines } from '../io.js';
 
 function port(v: string | undefined, name: string): number | undefined {
@@ -99,6 +99,7 @@ export function registerUpCommand(
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
+            `  audit trail:       ${trailRetentionMs === null ? 'kept forever' : `kept ${durationText(trailRetentionMs)}`} (--trail-retention)`,
             ...clusters.map(
               (c) =>
                 `  cluster ${c.name}:${' '.repeat(Math.max(1, 10 - c.name.length))}issuer ${c.issuer}`,
