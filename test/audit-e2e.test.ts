@@ -454,7 +454,9 @@ describe('web identity refusals, explained', () => {
   it('an unknown id is a clear error', async () => {
     const r = await h.irsa(['why', 'no-such-request']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no audit event with request id or event id no-such-request');
+    expect(r.stderr).toContain(
+      'no audit event with request id or event id no-such-request (the trail keeps 90d)',
+    );
   });
 });
 

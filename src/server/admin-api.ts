@@ -48,6 +48,8 @@ export interface AdminDeps {
   accounts?: AccountOps | undefined;
   /** the audit log (`irsa trail`, `irsa why`) */
   audit?: AuditLog | undefined;
+  /** how long the trail keeps a call (`irsa up --trail-retention`), said when an id is not found */
+  trailRetention?: string | undefined;
 }
 
 const KINDS: Record<string, Kind> = {
@@ -209,7 +211,7 @@ async function route(
         throw new ClusterError(
           'NotFound',
           404,
-          `no audit event with request id or event id ${p[1]}`,
+          `no audit event with request id or event id ${p[1]}${deps.trailRetention ? ` (the trail keeps ${deps.trailRetention})` : ''}`,
         );
       return sendJson(res, 200, trailItem(e));
     }

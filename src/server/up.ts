@@ -206,6 +206,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     clusters,
     accounts,
     audit,
+    trailRetention: retentionMs === null ? undefined : durationText(retentionMs),
     issuer: issuerOps({
       clusters,
       keyRing,
