@@ -381,6 +381,30 @@ describe('records of allowed and refused calls, in CloudTrail’s shape', () => 
   });
 });
 
+describe('hostile parameter names', () => {
+  it('a refused call naming `constructor.prototype.x` is recorded as sent and leaks into no other record', async () => {
+    const body =
+      'Action=GetCallerIdentity&Version=2011-06-15&constructor.prototype.polluted=yes&__proto__.polluted=yes';
+    const r = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(r.status).toBe(403);
+    const refused = (await admin<Item>(`/trail/${r.headers.get('x-amzn-requestid') ?? ''}`)).body;
+    expect(refused.record.errorCode).toBe('MissingAuthenticationToken');
+    expect(JSON.stringify(refused.record.requestParameters)).toBe(
+      '{"constructor":{"prototype":{"polluted":"yes"}},"__proto__":{"polluted":"yes"}}',
+    );
+    // the server's objects are untouched: a later call's record names only its own parameters
+    const ok = await h.aws(['s3api', 'list-buckets'], h.admin());
+    expect(ok.code, ok.stderr).toBe(0);
+    const later = await latest('eventName=ListBuckets');
+    expect(JSON.stringify(later.record)).not.toContain('polluted');
+    expect(later.record.requestParameters).toEqual({ Host: expect.any(String) });
+  });
+});
+
 describe('web identity refusals, explained', () => {
   it('a sub one edit away from the trust policy’s: the trust statement and a "did you mean"', async () => {
     const err = await sts()

@@ -6,6 +6,7 @@
  * keys and session tokens are dropped wherever they appear, whoever filled the notes.
  */
 import { boundedCache } from '../common/bounded-cache.js';
+import { put } from '../common/own.js';
 
 /**
  * Names of members that carry a secret value (compared without case and punctuation, by
@@ -43,7 +44,17 @@ export function camel(name: string): string {
   return name === '' ? name : name.charAt(0).toLowerCase() + name.slice(1);
 }
 
-type Tree = { [k: string]: Tree } & { __value?: string };
+/**
+ * A parameter name's segments as a tree of null-prototype nodes: a caller names the segments
+ * (`__proto__.x`, `constructor.prototype.x` are parameters like any other), so a walk down
+ * must never reach a prototype.
+ */
+const VALUE: unique symbol = Symbol('value');
+type Tree = { [k: string]: Tree } & { [VALUE]?: string };
+
+function newNode(): Tree {
+  return Object.create(null) as Tree;
+}
 
 /**
  * The flat Query parameters (`Tags.member.1.Key=…`) as CloudTrail's nested requestParameters.
@@ -57,26 +68,23 @@ export function queryRequestParameters(
   params: ReadonlyMap<string, string> | undefined,
 ): Record<string, unknown> | null {
   if (!params) return null;
-  const root: Tree = {} as Tree;
+  const root = newNode();
   for (const [name, value] of params) {
     if (ENVELOPE.has(name)) continue;
     const parts = name.split('.');
     if (parts.some(isSecretName)) continue;
-    let node = root;
-    for (const p of parts) {
-      node[p] ??= {} as Tree;
-      node = node[p] as Tree;
-    }
-    node.__value = value;
+    let at = root;
+    for (const p of parts) at = at[p] ??= newNode();
+    at[VALUE] = value;
   }
   const out = convert(root, '') as Record<string, unknown>;
   return Object.keys(out).length === 0 ? null : out;
 }
 
 function convert(node: Tree, name: string): unknown {
-  const keys = Object.keys(node).filter((k) => k !== '__value');
+  const keys = Object.keys(node);
   if (keys.length === 0) {
-    const v = node.__value ?? '';
+    const v = node[VALUE] ?? '';
     if (NUMERIC.has(name) && /^-?\d+$/.test(v)) return Number(v);
     if (BOOLEAN.has(name) && (v === 'true' || v === 'false')) return v === 'true';
     return v;
@@ -91,7 +99,7 @@ function convert(node: Tree, name: string): unknown {
   }
   // `Tags.member.N.{Key,Value}` structures and `Attributes.entry.N.{key,value}` maps
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[camel(k)] = convert(node[k] as Tree, k);
+  for (const k of keys) put(out, camel(k), convert(node[k] as Tree, k));
   return out;
 }
 
@@ -110,7 +118,7 @@ export function cloudTrailElements(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined || isSecretName(k)) continue;
-      out[camel(k)] = cloudTrailElements(v);
+      put(out, camel(k), cloudTrailElements(v));
     }
     return out;
   }
@@ -124,7 +132,7 @@ export function withoutSecrets<T>(value: T): T {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (isSecretName(k)) continue;
-      out[k] = withoutSecrets(v);
+      put(out, k, withoutSecrets(v));
     }
     return out as T;
   }

@@ -12,7 +12,13 @@ import type { Route } from '../server/aws/request.js';
 import type { CallContext, Caller } from '../server/aws/types.js';
 import type { StsSession } from '../sts/types.js';
 import { buildAuditEntry, resourceType } from './record.js';
-import { isSecretName, javaDate, queryRequestParameters } from './parameters.js';
+import {
+  cloudTrailElements,
+  isSecretName,
+  javaDate,
+  queryRequestParameters,
+  withoutSecrets,
+} from './parameters.js';
 
 const ACCT = '111122223333';
 const PROVIDER = `arn:aws:iam::${ACCT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE`;
@@ -583,6 +589,32 @@ describe('CloudTrail shapes', () => {
       setAsDefault: true,
     });
     expect(queryRequestParameters(new Map([['Action', 'GetCallerIdentity']]))).toBeNull();
+  });
+
+  it('a parameter named after a prototype is a parameter like any other, and reaches no prototype', () => {
+    const params = queryRequestParameters(
+      new Map([
+        ['Action', 'GetCallerIdentity'],
+        ['constructor.prototype.polluted', 'yes'],
+        ['__proto__.polluted', 'yes'],
+        ['Tags.__proto__.Key', 'k'],
+        ['__value', 'v'],
+        ['toString', 's'],
+      ]),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(JSON.parse(JSON.stringify(params))).toEqual(
+      JSON.parse(
+        '{"constructor":{"prototype":{"polluted":"yes"}},"__proto__":{"polluted":"yes"},"tags":{"__proto__":{"key":"k"}},"__value":"v","toString":"s"}',
+      ),
+    );
+    expect(cloudTrailElements(JSON.parse('{"__proto__":{"A":1}}'))).toEqual(
+      JSON.parse('{"__proto__":{"a":1}}'),
+    );
+    expect(Object.getPrototypeOf(withoutSecrets(JSON.parse('{"__proto__":{"a":1}}')))).toBe(
+      Object.prototype,
+    );
   });
 
   it.each([
