@@ -712,14 +712,22 @@ export class SqliteAuditLog implements AuditLog {
       last: this.committed,
     });
     if (this.worker && !this.indexerError) {
-      const rows: Row[] = [];
-      let at = offset;
-      for (const w of batch) {
-        const length = Buffer.byteLength(w.line) - 1;
-        rows.push(indexRow(w.seq, w.entry, { segment: segment.number, offset: at, length }));
-        at += length + 1;
+      const worker = this.worker;
+      try {
+        const rows: Row[] = [];
+        let at = offset;
+        for (const w of batch) {
+          const length = Buffer.byteLength(w.line) - 1;
+          rows.push(indexRow(w.seq, w.entry, { segment: segment.number, offset: at, length }));
+          at += length + 1;
+        }
+        worker.postMessage({ rows });
+      } catch (e) {
+        // the records are committed (in the segment) whatever happens here; a row the indexer
+        // could not be sent is read back from the segment by the indexer that replaces this one
+        this.fail(worker, e instanceof Error ? e : new Error(String(e)));
+        void worker.terminate();
       }
-      this.worker.postMessage({ rows });
     } else if (!this.closed) void this.restartIndexer();
     if (this.opts.durability === 'full') {
       this.syncQueue.push({ batch, fd: segment.fd });

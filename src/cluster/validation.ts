@@ -4,6 +4,7 @@
  * A message reads as kubectl prints it: `The Pod "x" is invalid: spec.containers: Required value`.
  */
 import type { KubeObject } from './manifests.js';
+import { table } from '../common/own.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -255,9 +256,9 @@ export function validateObject(obj: KubeObject): FieldError[] {
 }
 
 /** apiVersion/kind pairs irsakit stores. */
-export const SUPPORTED_KINDS: Readonly<Record<string, readonly string[]>> = {
+export const SUPPORTED_KINDS: Readonly<Record<string, readonly string[]>> = table({
   Namespace: ['v1'],
   ServiceAccount: ['v1'],
   Pod: ['v1'],
   Deployment: ['apps/v1'],
-};
+});

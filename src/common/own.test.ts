@@ -1,6 +1,6 @@
 /** Plain objects keyed by user data: `__proto__`, `constructor`, `toString` are ordinary names. */
 import { describe, expect, it } from 'vitest';
-import { own, put } from './own.js';
+import { own, put, table } from './own.js';
 
 describe('put and own', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'plain'])(
@@ -21,5 +21,20 @@ describe('put and own', () => {
     expect(own({}, 'toString')).toBeUndefined();
     expect(own({}, '__proto__')).toBeUndefined();
     expect(own(undefined, 'a')).toBeUndefined();
+  });
+});
+
+describe('table', () => {
+  it('answers its own entries only, and cannot be changed', () => {
+    const t = table({ sts: 'sts.amazonaws.com', s3: 's3.amazonaws.com' });
+    expect(t.sts).toBe('sts.amazonaws.com');
+    for (const k of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])
+      expect(t[k], k).toBeUndefined();
+    expect('toString' in t).toBe(false);
+    expect(Object.keys(t)).toEqual(['sts', 's3']);
+    expect(JSON.stringify(t)).toBe('{"sts":"sts.amazonaws.com","s3":"s3.amazonaws.com"}');
+    expect(() => {
+      (t as Record<string, string>).iam = 'x';
+    }).toThrow(TypeError);
   });
 });

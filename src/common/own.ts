@@ -25,3 +25,16 @@ export function put<T>(obj: Record<string, T>, key: string, value: T): void {
     });
   else obj[key] = value;
 }
+
+/**
+ * A frozen lookup table without a prototype, for tables looked up by names a caller chooses
+ * (a service, an Action, a header, a kind): `constructor`, `toString` or `__proto__` find
+ * nothing instead of an inherited function.
+ *
+ * @example
+ * const SOURCES = table({ sts: 'sts.amazonaws.com' });
+ * SOURCES['constructor'] // → undefined
+ */
+export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}

@@ -18,7 +18,9 @@ export interface Template {
 /** Looks up a single-valued context key (lower-cased name); undefined when absent. */
 export type VariableLookup = (keyLower: string) => string | undefined;
 
-const ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' };
+const ESCAPES: Readonly<Record<string, string>> = Object.freeze(
+  Object.assign(Object.create(null), { '*': '*', '?': '?', $: '$' }),
+);
 
 /**
  * Splits a string into text, escapes and variables.

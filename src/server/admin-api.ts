@@ -12,6 +12,7 @@ import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import { type StatusReason, kubeStatus } from '../common/kube-status.js';
 import type { DoctorOps } from '../doctor/collect.js';
 import { BodyTooLarge, readBody, sendJson } from './http.js';
+import { table } from '../common/own.js';
 
 export const ADMIN_PREFIX = '/_irsa/v1';
 const MAX_BODY = 10 * 1024 * 1024;
@@ -52,7 +53,7 @@ export interface AdminDeps {
   trailRetention?: string | undefined;
 }
 
-const KINDS: Record<string, Kind> = {
+const KINDS: Readonly<Record<string, Kind>> = table({
   namespaces: 'Namespace',
   ns: 'Namespace',
   serviceaccounts: 'ServiceAccount',
@@ -61,7 +62,7 @@ const KINDS: Record<string, Kind> = {
   po: 'Pod',
   deployments: 'Deployment',
   deploy: 'Deployment',
-};
+});
 
 const status = (reason: StatusReason, code: number, message: string) =>
   kubeStatus(code, reason, message);

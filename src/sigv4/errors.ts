@@ -7,6 +7,7 @@
  * The texts live in `messages.ts`.
  */
 import { AwsError } from '../common/aws-error.js';
+import { table } from '../common/own.js';
 import { MAX_SKEW_MS, S3_SERVICE } from './constants.js';
 import { isoSeconds } from '../common/times.js';
 import { parseAmzDate } from './dates.js';
@@ -40,7 +41,7 @@ export class SigV4Error extends AwsError {
 /** The wire families of §9.2. */
 export type ErrorFamily = 'query' | 'sqs' | 'json' | 's3';
 
-const FAMILIES: Readonly<Record<string, ErrorFamily>> = {
+const FAMILIES: Readonly<Record<string, ErrorFamily>> = table({
   sts: 'query',
   iam: 'query',
   sqs: 'sqs',
@@ -50,7 +51,7 @@ const FAMILIES: Readonly<Record<string, ErrorFamily>> = {
   cloudtrail: 'json',
   // REST-JSON; answers with the JSON services' `…Exception` codes [inferred]
   'eks-auth': 'json',
-};
+});
 
 /**
  * The error family of a signing name (`sts`, `s3`, …); services irsakit does not know

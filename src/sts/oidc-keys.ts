@@ -22,6 +22,7 @@
  */
 import type { JWK } from 'jose';
 import type { Clock } from '../common/clock.js';
+import { table } from '../common/own.js';
 import { idpCommunicationError, invalidIdentityToken, STS_MSG } from './errors.js';
 import {
   createOidcFetch,
@@ -76,7 +77,11 @@ interface CacheEntry {
 }
 
 const DAY_MS = 86_400_000;
-const CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+const CURVE: Readonly<Record<string, string>> = table({
+  ES256: 'P-256',
+  ES384: 'P-384',
+  ES512: 'P-521',
+});
 
 /** Whether a JWK can verify a signature of `alg`. */
 export function keyFits(jwk: JWK, alg: WebIdentityAlg): boolean {

@@ -40,6 +40,24 @@ describe('parseConfigMapConfig', () => {
     expect(parseConfigMapConfig('null', 1)).toEqual({ ok: true, entries: {} });
   });
 
+  it('a field named after a prototype member is an unknown field, ignored as Go ignores it', () => {
+    const r = parseConfigMapConfig(
+      '{"sa": {"RoleARN": "arn:aws:iam::1:role/r", "constructor": 1, "toString": "x"}}',
+      3600,
+    );
+    expect(r).toEqual({
+      ok: true,
+      entries: {
+        sa: {
+          roleArn: 'arn:aws:iam::1:role/r',
+          audience: '',
+          useRegionalSts: false,
+          tokenExpiration: 3600,
+        },
+      },
+    });
+  });
+
   it('a __proto__ key is only a key', () => {
     const r = parseConfigMapConfig('{"__proto__": {"RoleARN": "x"}}', 1);
     expect(r.ok && Object.keys(r.entries)).toEqual(['__proto__']);

@@ -9,12 +9,14 @@ import type { ConfigMapEntry } from './types.js';
 export type ConfigMapParse =
   { ok: true; entries: Record<string, ConfigMapEntry> } | { ok: false; error: string };
 
-const FIELDS = {
-  rolearn: 'string',
-  audience: 'string',
-  useregionalsts: 'boolean',
-  tokenexpiration: 'number',
-} as const;
+const FIELDS: Readonly<Record<string, 'string' | 'boolean' | 'number'>> = Object.freeze(
+  Object.assign(Object.create(null), {
+    rolearn: 'string',
+    audience: 'string',
+    useregionalsts: 'boolean',
+    tokenexpiration: 'number',
+  }),
+);
 
 /**
  * Parses the ConfigMap's `config` value. `TokenExpiration` 0 or missing becomes
@@ -49,7 +51,7 @@ export function parseConfigMapConfig(text: string, defaultExpiration: number): C
         return { ok: false, error: `entry \`${key}\` must be an object` };
       }
       for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
-        const name = field.toLowerCase() as keyof typeof FIELDS;
+        const name = field.toLowerCase();
         const type = FIELDS[name];
         if (type === undefined || v === null) continue;
         if (typeof v !== type || (type === 'number' && !Number.isInteger(v))) {

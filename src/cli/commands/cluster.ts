@@ -10,6 +10,7 @@ import { serviceAccountSettings } from '../../webhook/mutate.js';
 import { defaultWebhookOptions } from '../../webhook/options.js';
 import type { ServiceAccount } from '../../webhook/types.js';
 import { CliError, type Output, readInput } from '../io.js';
+import { table as lookupTable } from '../../common/own.js';
 
 interface KubeObj {
   kind?: string;
@@ -25,7 +26,7 @@ interface KubeObj {
   secrets?: unknown[];
 }
 
-const RESOURCES: Record<string, string> = {
+const RESOURCES: Readonly<Record<string, string>> = lookupTable({
   pod: 'pods',
   pods: 'pods',
   po: 'pods',
@@ -39,7 +40,7 @@ const RESOURCES: Record<string, string> = {
   deployments: 'deployments',
   deploy: 'deployments',
   'deployment.apps': 'deployments',
-};
+});
 
 function resource(name: string): string {
   const r = RESOURCES[name.toLowerCase()];

@@ -30,6 +30,7 @@ import {
   paginate,
   readPaging,
 } from './common.js';
+import { put } from '../../common/own.js';
 
 export type SourcePolicyType =
   'user' | 'group' | 'role' | 'aws-managed' | 'user-managed' | 'resource' | 'none';
@@ -143,7 +144,7 @@ function readContext(v: Validator, params: QueryParams): ContextInput {
     }
     if (name === undefined) continue;
     const list = type?.endsWith('List') ?? false;
-    out[name] = list || values.length !== 1 ? values : (values[0] as string);
+    put(out, name, list || values.length !== 1 ? values : (values[0] as string));
   }
   return out;
 }

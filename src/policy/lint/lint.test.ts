@@ -588,3 +588,21 @@ describe('guessPolicyType', () => {
     expect(guess(doc)).toBe(type);
   });
 });
+
+describe('names a policy chooses', () => {
+  it('an action whose service is named after a prototype member is linted, not a crash', () => {
+    for (const action of ['constructor:Get*', 'toString:*', '__proto__:List*', 'hasOwnProperty:X'])
+      expect(() =>
+        lintPolicy(
+          JSON.stringify(
+            identity({
+              Effect: 'Allow',
+              Action: action,
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } },
+            }),
+          ),
+        ),
+      ).not.toThrow();
+  });
+});

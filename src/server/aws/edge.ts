@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
+import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
 import { BodyTooLarge } from '../http.js';
 import { escapeXml, renderQueryError, renderQueryResponse } from './query-xml.js';
@@ -89,12 +90,12 @@ export interface AwsCallEvent {
 }
 
 const UNSIGNED_STS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
-const JSON_NAMESPACES: Record<string, string> = {
+const JSON_NAMESPACES: Readonly<Record<string, string>> = table({
   sqs: 'com.amazonaws.sqs',
   dynamodb: 'com.amazonaws.dynamodb.v20120810',
   secretsmanager: 'com.amazonaws.secretsmanager',
   cloudtrail: 'com.amazonaws.cloudtrail.v20131101',
-};
+});
 /** awsJson1_1 services; the others speak awsJson1_0 */
 const JSON_1_1 = new Set(['secretsmanager', 'cloudtrail']);
 const CORAL_CODES = new Set([
@@ -221,10 +222,12 @@ export function createAwsEdge(
   const services = deps.services ?? {};
 
   async function dispatch(r: Route, ctx: CallContext, raw: RawRequest): Promise<ServiceResponse> {
-    const service = services[r.service];
-    if (r.protocol === 'query' && (deps.query[r.service] || !service)) {
-      const ops = deps.query[r.service];
-      const op = r.operation ? ops?.[r.operation] : undefined;
+    // the service and operation names are the caller's: only the tables' own entries count
+    // (`Action=constructor` names no operation)
+    const service = own(services, r.service);
+    const ops = own(deps.query, r.service);
+    if (r.protocol === 'query' && (ops || !service)) {
+      const op = r.operation ? own(ops, r.operation) : undefined;
       if (!r.operation) throw new AwsError('MissingAction', 400, 'Missing Action');
       if (!op)
         throw new AwsError(
@@ -241,7 +244,7 @@ export function createAwsEdge(
     }
     if (service) return service(ctx, raw, r);
     if (r.protocol === 'rest-json') {
-      const handler = deps.restJson[r.service];
+      const handler = own(deps.restJson, r.service);
       const answer = handler ? await handler(ctx, raw) : undefined;
       if (!answer)
         throw new AwsError(
@@ -365,7 +368,9 @@ export function createAwsEdge(
         ctx.auth = v.auth;
       }
       known = Boolean(
-        deps.query[route.service] || services[route.service] || deps.restJson[route.service],
+        own(deps.query, route.service) ||
+        own(services, route.service) ||
+        own(deps.restJson, route.service),
       );
       out = await dispatch(route, ctx, raw);
     } catch (e) {

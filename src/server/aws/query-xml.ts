@@ -7,12 +7,13 @@
 import { isoSeconds } from '../../common/times.js';
 import type { AwsError } from '../../common/aws-error.js';
 import type { QueryResult } from './types.js';
+import { table } from '../../common/own.js';
 
-export const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
+export const QUERY_NAMESPACES: Readonly<Record<string, string>> = table({
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
   sqs: 'http://queue.amazonaws.com/doc/2012-11-05/',
-};
+});
 
 /** A map member (rendered as `<entry><key/><value/></entry>`). */
 export class XmlMap {

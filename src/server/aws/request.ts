@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { readBody } from '../http.js';
+import { table } from '../../common/own.js';
 
 export interface RawRequest {
   method: string;
@@ -65,11 +66,11 @@ export interface Route {
   params?: Map<string, string> | undefined;
 }
 
-const QUERY_VERSIONS: Record<string, string> = {
+const QUERY_VERSIONS: Readonly<Record<string, string>> = table({
   '2011-06-15': 'sts',
   '2010-05-08': 'iam',
   '2012-11-05': 'sqs',
-};
+});
 
 const TARGETS: [RegExp, string][] = [
   [/^AmazonSQS\./, 'sqs'],

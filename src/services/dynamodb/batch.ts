@@ -26,6 +26,7 @@ import { Input, type TableRef, readTableName } from './input.js';
 import { checkSize, home } from './items.js';
 import { ITEMS, type TableRecord } from './types.js';
 import type { CallContext } from '../../server/aws/types.js';
+import { put } from '../../common/own.js';
 
 const MAX_GET = 100;
 const MAX_WRITE = 25;
@@ -128,7 +129,7 @@ export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
       units += readUnits(got ? itemSize(got) : 0, r.consistent);
       if (got) items.push(r.ex.projection ? project(got, r.ex.projection) : got);
     }
-    responses[r.name] = items;
+    put(responses, r.name, items);
     const c = consumed(table, mode, units).ConsumedCapacity;
     if (c) capacity.push(c as Record<string, unknown>);
   }

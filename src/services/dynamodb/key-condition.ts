@@ -7,6 +7,7 @@ import { type AttributeValue, compareValues, typeOf, valuesEqual } from './attri
 import { validation } from './errors.js';
 import type { Condition, Operand } from './expression/ast.js';
 import type { KeyInfo } from './types.js';
+import { table } from '../../common/own.js';
 
 export type RangeOp = '=' | '<' | '<=' | '>' | '>=' | 'BETWEEN' | 'begins_with';
 
@@ -20,7 +21,13 @@ export interface KeyCondition {
   range?: RangeCondition | undefined;
 }
 
-const FLIP: Record<string, RangeOp> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+const FLIP: Readonly<Record<string, RangeOp>> = table({
+  '=': '=',
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+});
 
 function leaves(c: Condition, out: Condition[]): void {
   if (c.kind === 'and') {

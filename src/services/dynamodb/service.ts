@@ -24,8 +24,9 @@ import {
 } from './table-ops.js';
 import { TableRepository } from './tables.js';
 import type { DynamoDeps } from './types.js';
+import { table } from '../../common/own.js';
 
-const OPERATIONS: Readonly<Record<string, Operation>> = {
+const OPERATIONS: Readonly<Record<string, Operation>> = table({
   CreateTable: createTable,
   DescribeTable: describeTableOp,
   ListTables: listTables,
@@ -41,7 +42,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsOfResource: listTagsOfResource,
-};
+});
 
 /** The operations irsakit serves, by name. */
 export const DYNAMODB_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);

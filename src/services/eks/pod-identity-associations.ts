@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
+import { put } from '../../common/own.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
@@ -112,7 +113,7 @@ function tagsOf(b: Record<string, unknown>): Record<string, string> {
   for (const [k, v] of Object.entries(t as Record<string, unknown>)) {
     if (typeof v !== 'string' || k.length < 1 || k.length > 128 || v.length > 256)
       throw invalid('tags must be a map of strings.'); // [inferred]
-    out[k] = v;
+    put(out, k, v);
   }
   if (Object.keys(out).length > 50) throw invalid('A resource can have at most 50 tags.');
   return out;

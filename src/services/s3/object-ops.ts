@@ -37,6 +37,7 @@ import {
   storageClassOf,
 } from './upload.js';
 import { el, xmlDocument } from './xml.js';
+import { table } from '../../common/own.js';
 
 const SSE = { 'x-amz-server-side-encryption': 'AES256' };
 
@@ -149,14 +150,14 @@ async function readBody(call: S3Call, bucket: string, key: string, record: Objec
   throw new Error(`the body of s3://${bucket}/${key} keeps disappearing`);
 }
 
-const OVERRIDES: Record<string, string> = {
+const OVERRIDES: Readonly<Record<string, string>> = table({
   'response-content-type': 'Content-Type',
   'response-content-language': 'Content-Language',
   'response-expires': 'Expires',
   'response-cache-control': 'Cache-Control',
   'response-content-disposition': 'Content-Disposition',
   'response-content-encoding': 'Content-Encoding',
-};
+});
 
 /**
  * A `response-*` override as a header value: UTF-8 bytes one per character (what Node writes

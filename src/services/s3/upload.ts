@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
+import { put } from '../../common/own.js';
 import { decodeAwsChunked } from '../../sigv4/aws-chunked.js';
 import {
   CHECKSUM_HEADER_ALGORITHMS,
@@ -267,7 +268,7 @@ export function describeUpload(headers: HeaderMap): ObjectDescription {
   for (const [name, value] of headers) {
     if (!name.startsWith('x-amz-meta-')) continue;
     const short = name.slice('x-amz-meta-'.length);
-    meta[short] = value;
+    put(meta, short, value);
     size += Buffer.byteLength(short, 'latin1') + Buffer.byteLength(value, 'latin1');
   }
   if (size > MAX_METADATA_BYTES)

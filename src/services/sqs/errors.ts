@@ -7,9 +7,10 @@
  * and statuses are those of the SQS model's `awsQueryError` traits.
  */
 import { AwsError } from '../../common/aws-error.js';
+import { table } from '../../common/own.js';
 
 /** JSON code → [legacy query code, HTTP status] (the model's awsQueryError traits). */
-const LEGACY: Readonly<Record<string, readonly [string, number]>> = {
+const LEGACY: Readonly<Record<string, readonly [string, number]>> = table({
   BatchEntryIdsNotDistinct: ['AWS.SimpleQueueService.BatchEntryIdsNotDistinct', 400],
   BatchRequestTooLong: ['AWS.SimpleQueueService.BatchRequestTooLong', 400],
   EmptyBatchRequest: ['AWS.SimpleQueueService.EmptyBatchRequest', 400],
@@ -27,7 +28,7 @@ const LEGACY: Readonly<Record<string, readonly [string, number]>> = {
   ResourceNotFoundException: ['ResourceNotFoundException', 404],
   TooManyEntriesInBatchRequest: ['AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 400],
   UnsupportedOperation: ['AWS.SimpleQueueService.UnsupportedOperation', 400],
-};
+});
 
 /**
  * An SQS error by its JSON code; the status comes from the model unless given (codes

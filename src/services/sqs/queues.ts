@@ -7,20 +7,22 @@
  */
 import { invalidParameter, sqsError } from './errors.js';
 import type { QueueRecord } from './types.js';
+import { table } from '../../common/own.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const ACCOUNT = /^\d{12}$/;
 
 /** Integer attributes: [min, max, default]. */
-export const INTEGER_ATTRIBUTES: Readonly<Record<string, readonly [number, number, number]>> = {
-  DelaySeconds: [0, 900, 0],
-  MaximumMessageSize: [1024, 1_048_576, 1_048_576],
-  MessageRetentionPeriod: [60, 1_209_600, 345_600],
-  ReceiveMessageWaitTimeSeconds: [0, 20, 0],
-  VisibilityTimeout: [0, 43_200, 30],
-  KmsDataKeyReusePeriodSeconds: [60, 86_400, 300],
-};
+export const INTEGER_ATTRIBUTES: Readonly<Record<string, readonly [number, number, number]>> =
+  table({
+    DelaySeconds: [0, 900, 0],
+    MaximumMessageSize: [1024, 1_048_576, 1_048_576],
+    MessageRetentionPeriod: [60, 1_209_600, 345_600],
+    ReceiveMessageWaitTimeSeconds: [0, 20, 0],
+    VisibilityTimeout: [0, 43_200, 30],
+    KmsDataKeyReusePeriodSeconds: [60, 86_400, 300],
+  });
 
 const BOOLEAN_ATTRIBUTES = new Set([
   'FifoQueue',
@@ -28,10 +30,10 @@ const BOOLEAN_ATTRIBUTES = new Set([
   'SqsManagedSseEnabled',
 ]);
 const JSON_ATTRIBUTES = new Set(['Policy', 'RedrivePolicy', 'RedriveAllowPolicy']);
-const ENUM_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+const ENUM_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = table({
   DeduplicationScope: ['messageGroup', 'queue'],
   FifoThroughputLimit: ['perQueue', 'perMessageGroupId'],
-};
+});
 const FIFO_ONLY = new Set([
   'ContentBasedDeduplication',
   'DeduplicationScope',

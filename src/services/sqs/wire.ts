@@ -6,16 +6,16 @@
  * `<Attribute><Name/><Value/></Attribute>`), unlike IAM's `<member>` lists. Both are turned
  * into the JSON input shape the operations read.
  */
-import { own, put } from '../../common/own.js';
+import { own, put, table } from '../../common/own.js';
 import { QUERY_NAMESPACES, escapeXml } from '../../server/aws/query-xml.js';
 import type { Input } from './params.js';
 
-const LISTS: Readonly<Record<string, string>> = {
+const LISTS: Readonly<Record<string, string>> = table({
   AttributeName: 'AttributeNames',
   MessageAttributeName: 'MessageAttributeNames',
   MessageSystemAttributeName: 'MessageSystemAttributeNames',
   TagKey: 'TagKeys',
-};
+});
 const IGNORED =
   /^(Action|Version|X-Amz-.*|AWSAccessKeyId|Signature|SignatureMethod|SignatureVersion|Timestamp|Expires|SecurityToken)$/;
 
@@ -112,11 +112,11 @@ export function queryInput(
   return input;
 }
 
-const BATCH_RESULT: Readonly<Record<string, string>> = {
+const BATCH_RESULT: Readonly<Record<string, string>> = table({
   SendMessageBatch: 'SendMessageBatchResultEntry',
   DeleteMessageBatch: 'DeleteMessageBatchResultEntry',
   ChangeMessageVisibilityBatch: 'ChangeMessageVisibilityBatchResultEntry',
-};
+});
 
 /** Operations whose query response has no `<OpResult>` element. */
 const NO_RESULT = new Set([

@@ -15,6 +15,7 @@ import {
   type UpdateExpression,
 } from './ast.js';
 import { isReservedWord } from './reserved-words.js';
+import { table } from '../../../common/own.js';
 
 /** The placeholders of one request, shared by all its expressions. */
 export class ExpressionScope {
@@ -124,14 +125,14 @@ function wrongType(fn: string, type: string): string {
   return `Incorrect operand type for operator or function; operator or function: ${fn}, operand type: ${type}`;
 }
 
-const CONDITION_FUNCTIONS: Record<string, number> = {
+const CONDITION_FUNCTIONS: Readonly<Record<string, number>> = table({
   attribute_exists: 1,
   attribute_not_exists: 1,
   attribute_type: 2,
   begins_with: 2,
   contains: 2,
   size: 1,
-};
+});
 const ATTR_TYPES = ['S', 'N', 'B', 'NULL', 'SS', 'BOOL', 'L', 'BS', 'NS', 'M'];
 
 class ConditionChecker {
@@ -369,7 +370,10 @@ const TYPE_WORDS: Partial<Record<AttrType, string>> = {
   M: 'MAP',
 };
 
-const UPDATE_FUNCTIONS: Record<string, number> = { if_not_exists: 2, list_append: 2 };
+const UPDATE_FUNCTIONS: Readonly<Record<string, number>> = table({
+  if_not_exists: 2,
+  list_append: 2,
+});
 
 /** Checks a parsed UpdateExpression in place; throws the error DynamoDB reports first. */
 export function checkUpdate(update: UpdateExpression, scope: ExpressionScope): void {

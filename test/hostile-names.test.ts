@@ -1,0 +1,169 @@
+/**
+ * Names a caller chooses are data, never a way into the server's own objects: a signing
+ * service, an Action, a query parameter, a metadata header, a table name, a resource kind
+ * named `constructor`, `toString` or `__proto__` gets the answer AWS (or Kubernetes) gives any
+ * unknown or ordinary name — never a crash, a 500, an inherited function called, or a value
+ * silently lost. Real clients and real HTTP against `irsa up`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../src/sigv4/testing/sign.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+async function signed(service: string, body: string): Promise<Response> {
+  const req = signRequest({
+    method: 'POST',
+    target: '/',
+    headers: [
+      ['Host', new URL(h.server.edge).host],
+      ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+    ],
+    body,
+    credentials: h.admin(),
+    region: 'us-east-1',
+    service,
+    now: new Date(),
+  });
+  return fetch(h.server.edge, { method: 'POST', headers: req.headers, body });
+}
+
+const alive = async () => (await fetch(`${h.server.edge}/health`)).status;
+
+describe('names chosen by the caller', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'a request signed for the service %j is refused, recorded, and the server stays up',
+    async (service) => {
+      const forged = await fetch(h.server.edge, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Amz-Date': '20260101T000000Z',
+          Authorization: `AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+        },
+        body: 'Action=keys&Version=2011-06-15',
+      });
+      expect(forged.status).toBeGreaterThanOrEqual(400);
+      expect(forged.status).toBeLessThan(500);
+      // the signed one reaches the edge as an unknown service
+      const real = await signed(service, 'Action=keys&Version=2011-06-15');
+      expect(real.status).toBeGreaterThanOrEqual(400);
+      expect(real.status).toBeLessThan(500);
+      expect(await alive()).toBe(200);
+    },
+  );
+
+  it.each(['constructor', 'toString', 'valueOf', '__proto__'])(
+    'Action=%s is InvalidAction, as STS and IAM answer any unknown action',
+    async (action) => {
+      for (const [service, version] of [
+        ['sts', '2011-06-15'],
+        ['iam', '2010-05-08'],
+      ]) {
+        const r = await signed(service as string, `Action=${action}&Version=${version}`);
+        const text = await r.text();
+        expect([r.status, text], text).toEqual([400, expect.stringContaining('InvalidAction')]);
+        expect(text).not.toContain('AccessKeyId');
+      }
+    },
+  );
+
+  it('S3: response-* lookalikes are ordinary query parameters; a __proto__ metadata header is kept', async () => {
+    const admin = h.admin();
+    const body = join(h.home, 'body.txt');
+    writeFileSync(body, 'hello');
+    expect((await h.aws(['s3', 'mb', 's3://hostile-names'], admin)).code).toBe(0);
+    const put = await h.aws(
+      [
+        's3api',
+        'put-object',
+        '--bucket',
+        'hostile-names',
+        '--key',
+        'k',
+        '--metadata',
+        '__proto__=p,team=t',
+        '--body',
+        body,
+      ],
+      admin,
+    );
+    expect(put.code, put.stderr).toBe(0);
+    const head = await h.aws(
+      ['s3api', 'head-object', '--bucket', 'hostile-names', '--key', 'k'],
+      admin,
+    );
+    expect(JSON.parse(head.stdout).Metadata).toEqual(JSON.parse('{"__proto__":"p","team":"t"}'));
+    for (const q of ['constructor', 'toString', '__proto__']) {
+      const url = await h.aws(['s3', 'presign', 's3://hostile-names/k'], admin);
+      const presigned = new URL(url.stdout.trim());
+      presigned.searchParams.set(q, 'x');
+      // a parameter the presigner did not sign: S3 answers for the object as ever (SigV2 URLs
+      // sign only the path), never a 500
+      const got = await fetch(presigned);
+      expect(got.status, `${q}: ${await got.clone().text()}`).toBeLessThan(500);
+    }
+    expect(await alive()).toBe(200);
+  });
+
+  it('DynamoDB: a table named __proto__ answers in BatchGetItem beside another', async () => {
+    const admin = h.admin();
+    for (const t of ['__proto__', 'normal_t']) {
+      const r = await h.aws(
+        [
+          'dynamodb',
+          'create-table',
+          '--table-name',
+          t,
+          '--attribute-definitions',
+          'AttributeName=pk,AttributeType=S',
+          '--key-schema',
+          'AttributeName=pk,KeyType=HASH',
+          '--billing-mode',
+          'PAY_PER_REQUEST',
+        ],
+        admin,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const p = await h.aws(
+        ['dynamodb', 'put-item', '--table-name', t, '--item', '{"pk":{"S":"a"}}'],
+        admin,
+      );
+      expect(p.code, p.stderr).toBe(0);
+    }
+    const got = await h.aws(
+      [
+        'dynamodb',
+        'batch-get-item',
+        '--request-items',
+        '{"__proto__":{"Keys":[{"pk":{"S":"a"}}]},"normal_t":{"Keys":[{"pk":{"S":"a"}}]}}',
+      ],
+      admin,
+    );
+    expect(got.code, got.stderr).toBe(0);
+    const responses = JSON.parse(got.stdout).Responses as Record<string, unknown[]>;
+    expect(Object.keys(responses).sort()).toEqual(['__proto__', 'normal_t']);
+  });
+
+  it('the admin API: a resource kind named constructor is not found', async () => {
+    const token = readFileSync(join(h.dataDir, 'admin-token'), 'utf8').trim();
+    for (const kind of ['constructor', 'toString', '__proto__']) {
+      const r = await fetch(`${h.server.edge}/_irsa/v1/clusters/demo/${kind}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(r.status, kind).toBe(404);
+    }
+    const applied = await fetch(`${h.server.edge}/_irsa/v1/clusters/demo/apply`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/yaml' },
+      body: 'apiVersion: v1\nkind: constructor\nmetadata: {name: x}\n---\napiVersion: v1\nkind: toString\nmetadata: {name: y}\n',
+    });
+    expect(applied.status, await applied.clone().text()).toBeLessThan(500);
+  });
+});
