@@ -17,14 +17,17 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function signed(service: string, body: string): Promise<Response> {
+async function signed(
+  service: string,
+  body: string,
+  headers: [string, string][] = [
+    ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+  ],
+): Promise<Response> {
   const req = signRequest({
     method: 'POST',
     target: '/',
-    headers: [
-      ['Host', new URL(h.server.edge).host],
-      ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
-    ],
+    headers: [['Host', new URL(h.server.edge).host], ...headers],
     body,
     credentials: h.admin(),
     region: 'us-east-1',
@@ -149,6 +152,72 @@ describe('names chosen by the caller', () => {
     expect(got.code, got.stderr).toBe(0);
     const responses = JSON.parse(got.stdout).Responses as Record<string, unknown[]>;
     expect(Object.keys(responses).sort()).toEqual(['__proto__', 'normal_t']);
+  });
+
+  it('a RoleArn of kind constructor is recorded, and the trail and LookupEvents go on working', async () => {
+    for (const kind of ['constructor', 'toString', '__proto__']) {
+      const r = await fetch(h.server.edge, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::123456789012:${kind}/x&RoleSessionName=s`,
+      });
+      expect(r.status).toBe(403);
+    }
+    const trail = await h.irsa(['trail', '--json', '--errors']);
+    expect(trail.code, trail.stderr).toBe(0);
+    const names = trail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { requestParameters?: { roleArn?: string } })
+      .map((r) => r.requestParameters?.roleArn);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'arn:aws:iam::123456789012:constructor/x',
+        'arn:aws:iam::123456789012:__proto__/x',
+      ]),
+    );
+    const lookup = await h.aws(
+      [
+        'cloudtrail',
+        'lookup-events',
+        '--lookup-attributes',
+        'AttributeKey=EventName,AttributeValue=AssumeRole',
+      ],
+      h.admin(),
+    );
+    expect(lookup.code, lookup.stderr).toBe(0);
+    // and what comes after is indexed too
+    expect((await signed('sts', 'Action=GetCallerIdentity&Version=2011-06-15')).status).toBe(200);
+    const after = await h.irsa(['trail', '--json']);
+    expect(after.stdout).toContain('"eventName":"GetCallerIdentity"');
+  });
+
+  it('a filter key that is an object with its own toString is a ValidationException, not a 500', async () => {
+    const r = await signed(
+      'secretsmanager',
+      JSON.stringify({ Filters: [{ Key: { toString: 1 }, Values: ['x'] }] }),
+      [
+        ['Content-Type', 'application/x-amz-json-1.1'],
+        ['X-Amz-Target', 'secretsmanager.ListSecrets'],
+      ],
+    );
+    const text = await r.text();
+    expect([r.status, text], text).toEqual([400, expect.stringContaining('ValidationException')]);
+    const l = await signed(
+      'cloudtrail',
+      JSON.stringify({
+        LookupAttributes: [{ AttributeKey: { toString: 1 }, AttributeValue: 'x' }],
+      }),
+      [
+        ['Content-Type', 'application/x-amz-json-1.1'],
+        ['X-Amz-Target', 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents'],
+      ],
+    );
+    const ltext = await l.text();
+    expect([l.status, ltext], ltext).toEqual([
+      400,
+      expect.stringContaining('InvalidLookupAttributesException'),
+    ]);
   });
 
   it('the admin API: a resource kind named constructor is not found', async () => {

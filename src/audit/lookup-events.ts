@@ -14,6 +14,7 @@ import { parseJsonBody } from '../server/aws/json-body.js';
 import type { ServiceHandler } from '../server/aws/types.js';
 import type { AuditLog, EventFilter } from './log.js';
 import type { StoredEvent } from './types.js';
+import { shown } from '../common/own.js';
 
 export const LOOKUP_ATTRIBUTE_KEYS = [
   'EventId',
@@ -95,7 +96,7 @@ function readRequest(body: Record<string, unknown>, nowMs: number): Lookup {
     if (a) {
       const key = a.AttributeKey;
       if (typeof key !== 'string' || !(LOOKUP_ATTRIBUTE_KEYS as readonly string[]).includes(key))
-        throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badKey(String(key)));
+        throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badKey(shown(key)));
       const value = a.AttributeValue;
       if (typeof value !== 'string' || value.length < 1 || value.length > 2000)
         throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badValue);

@@ -55,6 +55,16 @@ const SOURCES: Readonly<Record<string, string>> = table({
   'eks-auth': 'eks-auth.amazonaws.com',
 });
 
+/** IAM resource types by the ARN's resource kind (a caller's RoleArn names any kind) */
+const IAM_TYPES: Readonly<Record<string, string>> = table({
+  role: 'AWS::IAM::Role',
+  user: 'AWS::IAM::User',
+  group: 'AWS::IAM::Group',
+  policy: 'AWS::IAM::Policy',
+  'oidc-provider': 'AWS::IAM::OIDCProvider',
+  'instance-profile': 'AWS::IAM::InstanceProfile',
+});
+
 /** Operations CloudTrail marks readOnly (Get*, List*, Describe*, …; AssumeRole* [inferred]). */
 const READ_ONLY =
   /^(Get|List|Describe|Head|Lookup|Simulate|Query|Scan|BatchGet|Receive|Select|AssumeRole|Decode|Check)/;
@@ -77,16 +87,7 @@ export function resourceType(arn: string): string | undefined {
   const kind = rest.split(/[/:]/)[0] ?? '';
   switch (service) {
     case 'iam':
-      return (
-        {
-          role: 'AWS::IAM::Role',
-          user: 'AWS::IAM::User',
-          group: 'AWS::IAM::Group',
-          policy: 'AWS::IAM::Policy',
-          'oidc-provider': 'AWS::IAM::OIDCProvider',
-          'instance-profile': 'AWS::IAM::InstanceProfile',
-        } as Record<string, string>
-      )[kind];
+      return IAM_TYPES[kind];
     case 's3':
       return rest.includes('/') ? 'AWS::S3::Object' : 'AWS::S3::Bucket';
     case 'sqs':

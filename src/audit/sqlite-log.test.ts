@@ -502,6 +502,36 @@ describe('parseSince', () => {
   });
 });
 
+describe('values the index cannot take', () => {
+  it('a resource without a type (or a type that is no string) leaves the resource out, never the index stuck', async () => {
+    const odd = entry({ name: 'Odd' });
+    odd.record.resources = [
+      { ARN: 'arn:aws:iam::123456789012:thing/x' } as never,
+      { type: Object as never, ARN: 'arn:aws:iam::123456789012:constructor/x' },
+      { type: 'AWS::IAM::Role', ARN: 'arn:aws:iam::123456789012:role/r' },
+    ];
+    await Promise.all([
+      log.append(entry({ name: 'Before' })),
+      log.append(odd),
+      log.append(entry({ name: 'After' })),
+    ]);
+    expect(names(await log.query({}, { limit: 10, order: 'oldest' }))).toEqual([
+      'Before',
+      'Odd',
+      'After',
+    ]);
+    expect(
+      names(await log.query({ resourceType: 'AWS::IAM::Role' }, { limit: 10, order: 'oldest' })),
+    ).toEqual(['Odd']);
+    await log.append(entry({ name: 'Later' }));
+    expect(await log.query({}, { limit: 10, order: 'oldest' })).toHaveLength(4);
+    // and after a restart, which reads what the index missed back from the commit log
+    await log.close();
+    log = await SqliteAuditLog.open(join(dir, 'audit.db'));
+    expect(await log.query({}, { limit: 10, order: 'oldest' })).toHaveLength(4);
+  });
+});
+
 describe('retention', () => {
   const DAY = 86_400_000;
   const NOW = Date.parse('2026-06-01T00:00:00Z');

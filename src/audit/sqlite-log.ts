@@ -132,10 +132,19 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
+// one row in a savepoint of its own: a row the index refuses is left out (its record stays in
+// the commit log), never a batch that fails again on every restart
+const one = db.transaction((r) => {
+  if (insert.run(r.values).changes === 0) return;
+  for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
+});
 const write = db.transaction((rows) => {
   for (const r of rows) {
-    if (insert.run(r.values).changes === 0) continue;
-    for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
+    try {
+      one(r);
+    } catch {
+      // refused (a value of the wrong type); the rest of the batch is indexed
+    }
   }
 });
 let pending = [];
@@ -295,7 +304,8 @@ function indexRow(seq: number, e: AuditEntry, at: LineAt): Row {
   const resources: [string, string][] = [];
   for (const x of r.resources ?? []) {
     const name = x.ARN ?? x.ARNPrefix;
-    if (name) resources.push([x.type, name]);
+    if (typeof name === 'string' && name !== '' && typeof x.type === 'string')
+      resources.push([x.type, name]);
   }
   return {
     values: [

@@ -4,7 +4,7 @@
  * A message reads as kubectl prints it: `The Pod "x" is invalid: spec.containers: Required value`.
  */
 import type { KubeObject } from './manifests.js';
-import { table } from '../common/own.js';
+import { shown, table } from '../common/own.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -78,8 +78,8 @@ function stringMap(field: string, v: unknown): FieldError[] {
     .map(([k, x]) => ({
       field: `${field}[${k}]`,
       type: 'Invalid value' as const,
-      value: String(x),
-      detail: `must be a string (quote it in YAML: "${String(x)}")`,
+      value: shown(x),
+      detail: `must be a string (quote it in YAML: "${shown(x)}")`,
     }));
 }
 

@@ -1,6 +1,6 @@
 /** Plain objects keyed by user data: `__proto__`, `constructor`, `toString` are ordinary names. */
 import { describe, expect, it } from 'vitest';
-import { own, put, table } from './own.js';
+import { own, put, shown, table } from './own.js';
 
 describe('put and own', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'plain'])(
@@ -36,5 +36,16 @@ describe('table', () => {
     expect(() => {
       (t as Record<string, string>).iam = 'x';
     }).toThrow(TypeError);
+  });
+});
+
+describe('shown', () => {
+  it('writes any value, even one whose own toString is not a function', () => {
+    expect(shown('a')).toBe('a');
+    expect(shown(12)).toBe('12');
+    expect(shown(undefined)).toBe('undefined');
+    expect(shown(JSON.parse('{"toString":1}'))).toBe('{"toString":1}');
+    expect(shown(Object.create(null))).toBe('{}');
+    expect(shown(Symbol('s'))).toBe('Symbol(s)');
   });
 });

@@ -38,3 +38,24 @@ export function put<T>(obj: Record<string, T>, key: string, value: T): void {
 export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
   return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
 }
+
+/**
+ * Any value as text for a message, even an object whose own `toString` is not a function
+ * (`{"toString": 1}` in a request body makes `String(v)` throw): strings as they are, the rest
+ * as JSON where `String` fails.
+ *
+ * @example
+ * shown({ toString: 1 }) // → '{"toString":1}'
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return String(v);
+  } catch {
+    try {
+      return JSON.stringify(v) ?? typeof v;
+    } catch {
+      return typeof v;
+    }
+  }
+}

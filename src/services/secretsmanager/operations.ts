@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { boundedCache } from '../../common/bounded-cache.js';
-import { own, put } from '../../common/own.js';
+import { own, put, shown } from '../../common/own.js';
 import { uuidV4 } from '../../common/uuid.js';
 import { loadPolicy } from '../../policy/index.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
@@ -579,7 +579,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
             throw validation(
               'filters.1.member.key',
               'Member must satisfy enum value set: [all, name, tag-key, description, tag-value, primary-region, owning-service]',
-              String(key),
+              shown(key),
             );
           if (!Array.isArray(values) || values.some((x) => typeof x !== 'string'))
             throw invalidParameter('Invalid filter values.');
