@@ -45,15 +45,13 @@ export function camel(name: string): string {
 }
 
 /**
- * A parameter name's segments as a tree of null-prototype nodes: a caller names the segments
- * (`__proto__.x`, `constructor.prototype.x` are parameters like any other), so a walk down
- * must never reach a prototype.
+ * A parameter name's segments as a tree of Maps: a caller names the segments
+ * (`__proto__.x`, `constructor.prototype.x` are parameters like any other), so the walk down
+ * goes through Maps, never through an object's prototype.
  */
-const VALUE: unique symbol = Symbol('value');
-type Tree = { [k: string]: Tree } & { [VALUE]?: string };
-
-function newNode(): Tree {
-  return Object.create(null) as Tree;
+interface Tree {
+  children: Map<string, Tree>;
+  value?: string | undefined;
 }
 
 /**
@@ -68,38 +66,45 @@ export function queryRequestParameters(
   params: ReadonlyMap<string, string> | undefined,
 ): Record<string, unknown> | null {
   if (!params) return null;
-  const root = newNode();
+  const root: Tree = { children: new Map() };
   for (const [name, value] of params) {
     if (ENVELOPE.has(name)) continue;
     const parts = name.split('.');
     if (parts.some(isSecretName)) continue;
     let at = root;
-    for (const p of parts) at = at[p] ??= newNode();
-    at[VALUE] = value;
+    for (const p of parts) {
+      let next = at.children.get(p);
+      if (!next) at.children.set(p, (next = { children: new Map() }));
+      at = next;
+    }
+    at.value = value;
   }
-  const out = convert(root, '') as Record<string, unknown>;
-  return Object.keys(out).length === 0 ? null : out;
+  if (root.children.size === 0) return null;
+  return convert(root, '') as Record<string, unknown>;
 }
 
+const DIGITS = /^\d+$/;
+
 function convert(node: Tree, name: string): unknown {
-  const keys = Object.keys(node);
-  if (keys.length === 0) {
-    const v = node[VALUE] ?? '';
+  const kids = node.children;
+  if (kids.size === 0) {
+    const v = node.value ?? '';
     if (NUMERIC.has(name) && /^-?\d+$/.test(v)) return Number(v);
     if (BOOLEAN.has(name) && (v === 'true' || v === 'false')) return v === 'true';
     return v;
   }
   // `X.member.N…` (or `X.N` for the few flattened lists): an array in N's order
-  const list = node.member ?? (keys.every((k) => /^\d+$/.test(k)) ? node : undefined);
+  const list =
+    kids.get('member') ?? ([...kids.keys()].every((k) => DIGITS.test(k)) ? node : undefined);
   if (list) {
-    return Object.keys(list)
-      .filter((k) => /^\d+$/.test(k))
+    return [...list.children.keys()]
+      .filter((k) => DIGITS.test(k))
       .sort((a, b) => Number(a) - Number(b))
-      .map((k) => convert(list[k] as Tree, name));
+      .map((k) => convert(list.children.get(k) as Tree, name));
   }
   // `Tags.member.N.{Key,Value}` structures and `Attributes.entry.N.{key,value}` maps
   const out: Record<string, unknown> = {};
-  for (const k of keys) put(out, camel(k), convert(node[k] as Tree, k));
+  for (const [k, child] of kids) put(out, camel(k), convert(child, k));
   return out;
 }
 

@@ -532,6 +532,30 @@ describe('values the index cannot take', () => {
   });
 });
 
+describe('a row the index refuses', () => {
+  it('is left out alone; the rest of its batch and everything after are indexed, before and after a restart', async () => {
+    const odd = entry({ name: 'Odd' });
+    // a column value SQLite cannot bind
+    (odd.index as { username?: unknown }).username = { not: 'a string' };
+    await Promise.all([
+      log.append(entry({ name: 'Before' })),
+      log.append(odd),
+      log.append(entry({ name: 'After' })),
+    ]);
+    expect(names(await log.query({}, { limit: 10, order: 'oldest' }))).toEqual(['Before', 'After']);
+    await log.append(entry({ name: 'Later' }));
+    expect(names(await log.query({}, { limit: 10, order: 'oldest' }))).toEqual([
+      'Before',
+      'After',
+      'Later',
+    ]);
+    await log.close();
+    log = await SqliteAuditLog.open(join(dir, 'audit.db'));
+    expect(await log.query({}, { limit: 10, order: 'oldest' })).toHaveLength(3);
+    expect((await log.append(entry())).seq).toBe(5);
+  });
+});
+
 describe('retention', () => {
   const DAY = 86_400_000;
   const NOW = Date.parse('2026-06-01T00:00:00Z');

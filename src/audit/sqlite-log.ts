@@ -132,13 +132,18 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
-// one row in a savepoint of its own: a row the index refuses is left out (its record stays in
-// the commit log), never a batch that fails again on every restart
-const one = db.transaction((r) => {
+function insertRow(r) {
   if (insert.run(r.values).changes === 0) return;
   for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
-});
+}
 const write = db.transaction((rows) => {
+  for (const r of rows) insertRow(r);
+});
+// should a batch fail, its rows go again one by one, each in a savepoint of its own: a row the
+// index refuses is left out (its record stays in the commit log), never a batch that fails
+// again on every restart
+const one = db.transaction(insertRow);
+const writeEach = db.transaction((rows) => {
   for (const r of rows) {
     try {
       one(r);
@@ -155,7 +160,11 @@ function index() {
   const rows = pending;
   pending = [];
   try {
-    write(rows);
+    try {
+      write(rows);
+    } catch {
+      writeEach(rows);
+    }
     parentPort.postMessage({ indexed: rows[rows.length - 1].values[0] });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
