@@ -11,7 +11,7 @@ import type { LoadRequest } from '../lib/load.js';
 import { runBench, warmUp } from '../lib/proc.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
 import { serviceOps, setupIrsakit as setupServices } from '../services/setup.js';
-import { setupIrsakit as setupSts } from '../sts/setup.js';
+import { arwwiRequest, setupIrsakit as setupSts } from '../sts/setup.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,19 +22,6 @@ interface Pair {
   a: { edge: string; request: LoadRequest };
   b: { edge: string; request: LoadRequest };
 }
-
-const arwwi = (jwt: string): LoadRequest => ({
-  method: 'POST',
-  path: '/',
-  headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
-  body: new URLSearchParams({
-    Action: 'AssumeRoleWithWebIdentity',
-    Version: '2011-06-15',
-    RoleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
-    RoleSessionName: 'bench',
-    WebIdentityToken: jwt,
-  }).toString(),
-});
 
 async function measure(pair: Pair): Promise<void> {
   const rate = (requests: number) => Math.round(requests / seconds);
@@ -68,8 +55,8 @@ runBench(async () => {
   const [s1, s2] = [await setupSts(), await setupSts()];
   await measure({
     name: 'AssumeRoleWithWebIdentity',
-    a: { edge: s1.edge, request: arwwi(s1.jwt) },
-    b: { edge: s2.edge, request: arwwi(s2.jwt) },
+    a: { edge: s1.edge, request: arwwiRequest(s1.jwt) },
+    b: { edge: s2.edge, request: arwwiRequest(s2.jwt) },
   });
   s1.cleanup();
   s2.cleanup();

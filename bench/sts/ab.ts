@@ -8,25 +8,11 @@
 import { compareBuilds } from '../lib/ab.js';
 import { signedQuery } from '../lib/irsa.js';
 import { runBench } from '../lib/proc.js';
-import { setupIrsakit } from './setup.js';
+import { arwwiRequest, setupIrsakit } from './setup.js';
 
 runBench(() =>
   compareBuilds(setupIrsakit, [
-    [
-      'AssumeRoleWithWebIdentity',
-      (s) => ({
-        method: 'POST',
-        path: '/',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: new URLSearchParams({
-          Action: 'AssumeRoleWithWebIdentity',
-          Version: '2011-06-15',
-          RoleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
-          RoleSessionName: 'bench',
-          WebIdentityToken: s.jwt,
-        }).toString(),
-      }),
-    ],
+    ['AssumeRoleWithWebIdentity', (s) => arwwiRequest(s.jwt)],
     [
       'GetCallerIdentity',
       (s) => signedQuery(s.host, 'Action=GetCallerIdentity&Version=2011-06-15', s.creds, 'sts'),

@@ -28,7 +28,7 @@ import {
   waitFor,
 } from '../lib/proc.js';
 import { signedQuery } from '../lib/irsa.js';
-import { setupIrsakit } from './setup.js';
+import { arwwiRequest, setupIrsakit } from './setup.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 
 async function main() {
@@ -62,19 +62,7 @@ async function main() {
   const moto = motoServer?.base ?? '';
   const motoPid = motoServer?.pid;
 
-  const arwwiBody = new URLSearchParams({
-    Action: 'AssumeRoleWithWebIdentity',
-    Version: '2011-06-15',
-    RoleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
-    RoleSessionName: 'bench',
-    WebIdentityToken: irsa.jwt,
-  }).toString();
-  const arwwi: LoadRequest = {
-    method: 'POST',
-    path: '/',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    body: arwwiBody,
-  };
+  const arwwi = arwwiRequest(irsa.jwt);
   const gci = (host: string) =>
     signedQuery(host, 'Action=GetCallerIdentity&Version=2011-06-15', irsa.creds, 'sts');
   const trivial: LoadRequest = { method: 'GET', path: '/', headers: {} };

@@ -3,7 +3,24 @@
  * cluster, provider, role and a service-account token, made through the admin API and
  * SigV4-signed IAM calls as a user would.
  */
+import type { LoadRequest } from '../lib/load.js';
 import { signedQuery, startIrsaUp } from '../lib/irsa.js';
+
+/** The measured AssumeRoleWithWebIdentity: unsigned, as the SDKs send it, with the pod's token. */
+export function arwwiRequest(jwt: string): LoadRequest {
+  return {
+    method: 'POST',
+    path: '/',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: new URLSearchParams({
+      Action: 'AssumeRoleWithWebIdentity',
+      Version: '2011-06-15',
+      RoleArn: 'arn:aws:iam::123456789012:role/s3-app-role',
+      RoleSessionName: 'bench',
+      WebIdentityToken: jwt,
+    }).toString(),
+  };
+}
 
 async function admin(
   edge: string,

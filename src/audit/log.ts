@@ -5,6 +5,7 @@
  * Asynchronous, so that a PostgreSQL implementation can sit beside the embedded SQLite one.
  * Retention: everything is kept.
  */
+import { UNIT_MS } from '../common/durations.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
 /** What to look for; every given field must match. Times are epoch milliseconds, inclusive. */
@@ -76,10 +77,7 @@ export interface AuditLog {
  */
 export function parseSince(text: string, now: Date): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());
-  if (m) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's'];
-    return now.getTime() - Number(m[1]) * unit;
-  }
+  if (m) return now.getTime() - Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
   if (!/^\d{4}-\d\d-\d\d/.test(text.trim())) return undefined;
   const t = Date.parse(text.trim());
   return Number.isNaN(t) ? undefined : t;

@@ -9,7 +9,7 @@
  */
 import { boundedCache } from '../common/bounded-cache.js';
 import type { AwsError } from '../common/aws-error.js';
-import { own, table } from '../common/own.js';
+import { table } from '../common/own.js';
 import { isoSeconds } from '../common/times.js';
 import { providerArn as oidcProviderArn } from '../iam/names.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
@@ -212,7 +212,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
     (service === 'eks' || service === 'eks-auth' ? eksOperation(e.method, e.path) : undefined) ??
     lastDecision?.action.slice(lastDecision.action.indexOf(':') + 1) ??
     `${e.method} ${e.path}`;
-  const eventSource = notes.eventSource ?? own(SOURCES, service) ?? `${service}.amazonaws.com`;
+  const eventSource = notes.eventSource ?? SOURCES[service] ?? `${service}.amazonaws.com`;
   const category = notes.eventCategory ?? 'Management';
   const query = route.protocol === 'query';
   const session = ctx.caller ? sessionOfCaller(ctx.caller) : undefined;

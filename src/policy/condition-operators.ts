@@ -3,6 +3,7 @@
  * `ForAllValues:` / `ForAnyValue:` prefixes of §8. Operator names are case-sensitive, as in
  * IAM's validator (whether AWS folds their case is an open question, §15).
  */
+import { table } from '../common/own.js';
 
 export type OperatorFamily =
   'String' | 'Numeric' | 'Date' | 'Bool' | 'Binary' | 'Ip' | 'Arn' | 'Null';
@@ -37,37 +38,35 @@ const b = (
   ignoreCase,
 });
 
-export const BASE_OPERATORS: Readonly<Record<string, Base>> = Object.freeze(
-  Object.assign(Object.create(null), {
-    StringEquals: b('String', 'eq'),
-    StringNotEquals: b('String', 'eq', true),
-    StringEqualsIgnoreCase: b('String', 'eq', false, true),
-    StringNotEqualsIgnoreCase: b('String', 'eq', true, true),
-    StringLike: b('String', 'like'),
-    StringNotLike: b('String', 'like', true),
-    NumericEquals: b('Numeric', 'eq'),
-    NumericNotEquals: b('Numeric', 'eq', true),
-    NumericLessThan: b('Numeric', 'lt'),
-    NumericLessThanEquals: b('Numeric', 'lte'),
-    NumericGreaterThan: b('Numeric', 'gt'),
-    NumericGreaterThanEquals: b('Numeric', 'gte'),
-    DateEquals: b('Date', 'eq'),
-    DateNotEquals: b('Date', 'eq', true),
-    DateLessThan: b('Date', 'lt'),
-    DateLessThanEquals: b('Date', 'lte'),
-    DateGreaterThan: b('Date', 'gt'),
-    DateGreaterThanEquals: b('Date', 'gte'),
-    Bool: b('Bool', 'eq'),
-    BinaryEquals: b('Binary', 'eq'),
-    IpAddress: b('Ip', 'eq'),
-    NotIpAddress: b('Ip', 'eq', true),
-    ArnEquals: b('Arn', 'like'),
-    ArnLike: b('Arn', 'like'),
-    ArnNotEquals: b('Arn', 'like', true),
-    ArnNotLike: b('Arn', 'like', true),
-    Null: b('Null', 'eq'),
-  }),
-);
+export const BASE_OPERATORS: Readonly<Record<string, Base>> = table({
+  StringEquals: b('String', 'eq'),
+  StringNotEquals: b('String', 'eq', true),
+  StringEqualsIgnoreCase: b('String', 'eq', false, true),
+  StringNotEqualsIgnoreCase: b('String', 'eq', true, true),
+  StringLike: b('String', 'like'),
+  StringNotLike: b('String', 'like', true),
+  NumericEquals: b('Numeric', 'eq'),
+  NumericNotEquals: b('Numeric', 'eq', true),
+  NumericLessThan: b('Numeric', 'lt'),
+  NumericLessThanEquals: b('Numeric', 'lte'),
+  NumericGreaterThan: b('Numeric', 'gt'),
+  NumericGreaterThanEquals: b('Numeric', 'gte'),
+  DateEquals: b('Date', 'eq'),
+  DateNotEquals: b('Date', 'eq', true),
+  DateLessThan: b('Date', 'lt'),
+  DateLessThanEquals: b('Date', 'lte'),
+  DateGreaterThan: b('Date', 'gt'),
+  DateGreaterThanEquals: b('Date', 'gte'),
+  Bool: b('Bool', 'eq'),
+  BinaryEquals: b('Binary', 'eq'),
+  IpAddress: b('Ip', 'eq'),
+  NotIpAddress: b('Ip', 'eq', true),
+  ArnEquals: b('Arn', 'like'),
+  ArnLike: b('Arn', 'like'),
+  ArnNotEquals: b('Arn', 'like', true),
+  ArnNotLike: b('Arn', 'like', true),
+  Null: b('Null', 'eq'),
+});
 
 // INVARIANT: only known names are cached, so the cache is bounded (27 × 3 × 2 entries)
 const cache = new Map<string, OperatorInfo>();

@@ -4,6 +4,7 @@
  * typed forms (lower-cased, numeric, date, IP, …) the first time an operator asks, so a
  * request never parses the same value twice.
  */
+import { boundedCache } from '../common/bounded-cache.js';
 import { type Segments, splitSegments } from './arn.js';
 import { type Cidr, canonicalBase64, parseDate, parseIp, parseNumber } from './values.js';
 
@@ -180,15 +181,9 @@ function mergedEntry(
 }
 
 /** Key names come from a few fixed spellings: each is folded once. */
-const folded = new Map<string, string>();
+const folded = boundedCache<string>(4096);
 function foldedName(name: string): string {
-  let key = folded.get(name);
-  if (key === undefined) {
-    key = name.toLowerCase();
-    if (folded.size >= 4096) folded.clear();
-    folded.set(name, key);
-  }
-  return key;
+  return folded.get(name, () => name.toLowerCase());
 }
 
 /**

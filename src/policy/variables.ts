@@ -4,6 +4,7 @@
  * A substituted value is always literal: a `*` in a context value is not a wildcard.
  */
 import type { GlobPart } from './glob.js';
+import { table } from '../common/own.js';
 
 export type TemplatePart =
   | { kind: 'text'; text: string }
@@ -18,9 +19,7 @@ export interface Template {
 /** Looks up a single-valued context key (lower-cased name); undefined when absent. */
 export type VariableLookup = (keyLower: string) => string | undefined;
 
-const ESCAPES: Readonly<Record<string, string>> = Object.freeze(
-  Object.assign(Object.create(null), { '*': '*', '?': '?', $: '$' }),
-);
+const ESCAPES: Readonly<Record<string, string>> = table({ '*': '*', '?': '?', $: '$' });
 
 /**
  * Splits a string into text, escapes and variables.

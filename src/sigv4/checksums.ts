@@ -5,6 +5,7 @@
  * SHAs come from node:crypto.
  */
 import { createHash } from 'node:crypto';
+import { table } from '../common/own.js';
 import type { ChecksumAlgorithm } from './types.js';
 
 function table32(reflectedPoly: number): Uint32Array {
@@ -102,19 +103,13 @@ function be32(n: number): Buffer {
  * name taken from a request (`constructor`, `__proto__`) finds nothing; look names up with
  * checksumAlgorithmNamed.
  */
-export const CHECKSUM_HEADER_ALGORITHMS: Readonly<Record<string, ChecksumAlgorithm>> =
-  Object.freeze(
-    Object.assign(
-      Object.create(null) as Record<string, ChecksumAlgorithm>,
-      {
-        crc32: 'CRC32',
-        crc32c: 'CRC32C',
-        crc64nvme: 'CRC64NVME',
-        sha1: 'SHA1',
-        sha256: 'SHA256',
-      } as const,
-    ),
-  );
+export const CHECKSUM_HEADER_ALGORITHMS: Readonly<Record<string, ChecksumAlgorithm>> = table({
+  crc32: 'CRC32',
+  crc32c: 'CRC32C',
+  crc64nvme: 'CRC64NVME',
+  sha1: 'SHA1',
+  sha256: 'SHA256',
+});
 
 /**
  * The algorithm a request names, in any case (`x-amz-checksum-algorithm: crc32`, `CRC32`), or

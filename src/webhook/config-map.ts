@@ -5,18 +5,17 @@
  * `*` as namespace is the only wildcard, tried after the exact key.
  */
 import type { ConfigMapEntry } from './types.js';
+import { table } from '../common/own.js';
 
 export type ConfigMapParse =
   { ok: true; entries: Record<string, ConfigMapEntry> } | { ok: false; error: string };
 
-const FIELDS: Readonly<Record<string, 'string' | 'boolean' | 'number'>> = Object.freeze(
-  Object.assign(Object.create(null), {
-    rolearn: 'string',
-    audience: 'string',
-    useregionalsts: 'boolean',
-    tokenexpiration: 'number',
-  }),
-);
+const FIELDS: Readonly<Record<string, 'string' | 'boolean' | 'number'>> = table({
+  rolearn: 'string',
+  audience: 'string',
+  useregionalsts: 'boolean',
+  tokenexpiration: 'number',
+});
 
 /**
  * Parses the ConfigMap's `config` value. `TokenExpiration` 0 or missing becomes

@@ -25,12 +25,6 @@ export interface BodyRef {
   body?: string | undefined;
 }
 
-/** A body written or about to be written, until its record commits. */
-export interface StagedBody {
-  ref: BodyRef;
-  data: Buffer;
-}
-
 export class Bodies {
   private readonly blobs: BlobStore;
   private readonly store: Store;
@@ -42,18 +36,21 @@ export class Bodies {
     this.inlineLimit = inlineLimit;
   }
 
-  /** Before the record's transaction: a file body is written now; an inline one rides in `ref`. */
-  async stage(data: Buffer): Promise<StagedBody> {
+  /**
+   * Before the record's transaction: a file body is written now; an inline one rides in the
+   * ref, which goes into the record.
+   */
+  async stage(data: Buffer): Promise<BodyRef> {
     if (data.length <= this.inlineLimit)
-      return { ref: { file: '', inline: true, body: data.toString('base64') }, data };
+      return { file: '', inline: true, body: data.toString('base64') };
     const file = this.blobs.newId();
     await this.blobs.write(file, data);
-    return { ref: { file }, data };
+    return { file };
   }
 
   /** After the record's transaction failed: a file body is deleted. */
-  async discard(staged: StagedBody): Promise<void> {
-    if (!staged.ref.inline) await this.blobs.remove(staged.ref.file);
+  async discard(ref: BodyRef): Promise<void> {
+    if (!ref.inline) await this.blobs.remove(ref.file);
   }
 
   /**

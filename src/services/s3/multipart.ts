@@ -318,7 +318,7 @@ export async function completeMultipartUpload(
         meta: upload.meta,
         checksum,
         storageClass: upload.storageClass,
-        ...staged.ref,
+        ...staged,
       });
       await tx.delete(uploadsOf(bucketName), uploadId);
       return {

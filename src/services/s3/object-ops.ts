@@ -74,7 +74,7 @@ async function commitObject(
     released = await call.deps.store.transaction(async (tx) => {
       if (!(await tx.get(BUCKETS, bucket))) throw noSuchBucket(bucket);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucket), key);
-      await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged.ref });
+      await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged });
       return previous ? bodies.release(tx, previous.value) : undefined;
     });
   } catch (e) {
