@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from './load.js';
-import { cpuSeconds } from './proc.js';
+import { cpuSeconds, threadCpuSeconds } from './proc.js';
 import { haveWrk, runWrk } from './wrk.js';
 
 const here = fileURLToPath(new URL('../../..', import.meta.url));
@@ -44,31 +44,44 @@ export async function compareBuilds<S extends AbServer>(
     wrk
       ? runWrk(base, r, { connections, seconds })
       : runLoad(base, () => r, { connections, seconds });
-  const seen: Record<string, { rps: number[]; p99: number[]; cpu: number[] }> = {};
+  // the event loop's thread (its id is the process id): what bounds the throughput, and less
+  // noisy than the throughput when other work shares the machine
+  const loopSeconds = (pid: number | undefined) =>
+    [...threadCpuSeconds(pid)].find(([k]) => k.endsWith(`#${pid}`))?.[1];
+  const seen: Record<string, { rps: number[]; p99: number[]; cpu: number[]; loop: number[] }> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [op, make] of ops) {
       for (const s of round % 2 ? [...servers].reverse() : servers) {
         const before = cpuSeconds(s.pid);
+        const loopBefore = loopSeconds(s.pid);
         const r = await measure(s.edge, make(s));
         const after = cpuSeconds(s.pid);
+        const loopAfter = loopSeconds(s.pid);
+        const loop =
+          loopBefore !== undefined && loopAfter !== undefined
+            ? ((loopAfter - loopBefore) * 1e6) / Math.max(1, r.requests)
+            : Number.NaN;
         const cpu =
           before && after
             ? ((after.user + after.system - before.user - before.system) * 1e6) /
               Math.max(1, r.requests)
             : Number.NaN;
-        console.log(`${formatResult(`${s.name} ${op}`, r)}  CPU ${Math.round(cpu)} µs/req`);
+        console.log(
+          `${formatResult(`${s.name} ${op}`, r)}  CPU ${Math.round(cpu)} µs/req, event loop ${Math.round(loop)}`,
+        );
         const k = `${op} ${s.name}`;
-        seen[k] ??= { rps: [], p99: [], cpu: [] };
+        seen[k] ??= { rps: [], p99: [], cpu: [], loop: [] };
         seen[k].rps.push(r.perSecond);
         seen[k].p99.push(r.p99);
         seen[k].cpu.push(cpu);
+        seen[k].loop.push(loop);
       }
     }
   }
   console.log(`\nmedians of ${rounds} rounds, c=${connections}:`);
   for (const [k, v] of Object.entries(seen))
     console.log(
-      `${k.padEnd(34)} ${Math.round(median(v.rps)).toLocaleString('en-US').padStart(7)} req/s  p99 ${median(v.p99).toFixed(2).padStart(6)} ms  CPU ${Math.round(median(v.cpu))} µs/req`,
+      `${k.padEnd(34)} ${Math.round(median(v.rps)).toLocaleString('en-US').padStart(7)} req/s  p99 ${median(v.p99).toFixed(2).padStart(6)} ms  CPU ${Math.round(median(v.cpu))} µs/req, event loop ${Math.round(median(v.loop))}`,
     );
   for (const s of servers) s.cleanup();
 }
