@@ -45,6 +45,15 @@ export function camel(name: string): string {
 }
 
 /**
+ * How deep a record's parameters and elements nest at most: what a caller nests deeper (a
+ * policy of brackets, an item of maps in maps) is written as `TOO_DEEP` from there on, so that
+ * writing the record never runs out of stack (JSON.stringify did, a few thousand levels down,
+ * and the call's record was lost). No call of an AWS API nests its parameters half as deep.
+ */
+export const MAX_DEPTH = 32;
+export const TOO_DEEP = `(nested more than ${MAX_DEPTH} levels deep)`;
+
+/**
  * A parameter name's segments as a tree of Maps: a caller names the segments
  * (`__proto__.x`, `constructor.prototype.x` are parameters like any other), so the walk down
  * goes through Maps, never through an object's prototype.
@@ -71,6 +80,8 @@ export function queryRequestParameters(
     if (ENVELOPE.has(name)) continue;
     const parts = name.split('.');
     if (parts.some(isSecretName)) continue;
+    // `a.b.c…` nests one level per dot: the segments past the limit stay one name
+    if (parts.length > MAX_DEPTH) parts.push(parts.splice(MAX_DEPTH - 1).join('.'));
     let at = root;
     for (const p of parts) {
       let next = at.children.get(p);
@@ -116,14 +127,15 @@ function convert(node: Tree, name: string): unknown {
  * cloudTrailElements({ Role: { RoleName: 'app', CreateDate: new Date('2026-11-22T10:50:10Z') } })
  * // → { role: { roleName: 'app', createDate: 'Nov 22, 2026, 10:50:10 AM' } }
  */
-export function cloudTrailElements(value: unknown): unknown {
+export function cloudTrailElements(value: unknown, depth = 0): unknown {
   if (value instanceof Date) return javaDate(value);
-  if (Array.isArray(value)) return value.map(cloudTrailElements);
+  if (value && typeof value === 'object' && depth >= MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => cloudTrailElements(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined || isSecretName(k)) continue;
-      put(out, camel(k), cloudTrailElements(v));
+      put(out, camel(k), cloudTrailElements(v, depth + 1));
     }
     return out;
   }
@@ -131,13 +143,15 @@ export function cloudTrailElements(value: unknown): unknown {
 }
 
 /** Drops secret-named members at any depth (notes filled by the services). */
-export function withoutSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withoutSecrets) as T;
+export function withoutSecrets<T>(value: T, depth = 0): T {
+  if (value && typeof value === 'object' && !(value instanceof Date) && depth >= MAX_DEPTH)
+    return TOO_DEEP as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutSecrets(v, depth + 1)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (isSecretName(k)) continue;
-      put(out, k, withoutSecrets(v));
+      put(out, k, withoutSecrets(v, depth + 1));
     }
     return out as T;
   }

@@ -7,6 +7,7 @@
  * jsonc-parser (strict options) to get offsets and to see every key.
  */
 import { type Node as JsoncNode, parseTree } from 'jsonc-parser';
+import { nestsDeeperThan } from '../common/json-depth.js';
 import type { SourceSpan } from './types.js';
 
 export type JsonNode =
@@ -26,6 +27,9 @@ export interface JsonProperty {
 export type JsonParseResult =
   | { ok: true; root: JsonNode }
   | { ok: false; problem: 'syntax' | 'duplicate-key'; detail: string; span?: SourceSpan };
+
+/** Deeper than this, a document is refused as a syntax error (no policy nests past 8). */
+const MAX_NESTING = 64;
 
 /** Maps offsets to 1-based line and column numbers. */
 export class LineIndex {
@@ -64,6 +68,9 @@ export function parseJsonTree(text: string): JsonParseResult {
   } catch (e) {
     return { ok: false, problem: 'syntax', detail: (e as Error).message };
   }
+  // a policy nests a handful of levels; the walks below recurse once per level
+  if (nestsDeeperThan(text, MAX_NESTING))
+    return { ok: false, problem: 'syntax', detail: `nested more than ${MAX_NESTING} levels deep` };
   const errors: { error: number; offset: number; length: number }[] = [];
   const tree = parseTree(text, errors, {
     disallowComments: true,

@@ -171,6 +171,15 @@ function canonicalBase64(b: string): string {
 }
 
 /**
+ * A document nests 32 levels at most: 31 maps or lists inside one another are stored, a 32nd
+ * is refused (DynamoDB's limits, "Nesting depth"; measured against DynamoDB by others: 31
+ * wraps accepted, 32 refused, for items and expression values alike).
+ */
+const MAX_NESTING = 32;
+const MSG_NESTING =
+  'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit';
+
+/**
  * Reads one AttributeValue from request JSON: SerializationException for wrong JSON shapes,
  * ValidationException (DynamoDB's texts) for empty values, bad numbers, empty or duplicated
  * sets, zero or several types. Returns the canonical stored form.
@@ -178,7 +187,7 @@ function canonicalBase64(b: string): string {
  * @example
  * readAttributeValue({ N: '1.50' }) // → { N: '1.5' }
  */
-export function readAttributeValue(raw: unknown): AttributeValue {
+export function readAttributeValue(raw: unknown, depth = 1): AttributeValue {
   const obj = expectMap(raw, true);
   let found: AttributeValue | undefined;
   let count = 0;
@@ -206,14 +215,16 @@ export function readAttributeValue(raw: unknown): AttributeValue {
         value = { NULL: true };
         break;
       case 'M': {
+        if (depth >= MAX_NESTING) throw validation(MSG_NESTING);
         const m = expectMap(v);
         const out: Item = {};
-        for (const name of Object.keys(m)) put(out, name, readAttributeValue(m[name]));
+        for (const name of Object.keys(m)) put(out, name, readAttributeValue(m[name], depth + 1));
         value = { M: out };
         break;
       }
       case 'L':
-        value = { L: expectList(v).map(readAttributeValue) };
+        if (depth >= MAX_NESTING) throw validation(MSG_NESTING);
+        value = { L: expectList(v).map((x) => readAttributeValue(x, depth + 1)) };
         break;
       case 'SS': {
         const ss = expectList(v).map(expectString);

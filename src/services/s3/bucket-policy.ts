@@ -17,6 +17,7 @@ import {
 } from '../../policy/parse-policy.js';
 import { validatePolicy } from '../../policy/validate-policy.js';
 import { AwsError } from '../../common/aws-error.js';
+import { nestsDeeperThan } from '../../common/json-depth.js';
 import { S3_ACTIONS, type S3ResourceKind } from './actions.js';
 import { S3_MSG, malformedPolicy } from './errors.js';
 
@@ -121,6 +122,11 @@ export async function checkBucketPolicy(
   } catch (e) {
     throw malformedPolicy(POLICY_MSG.invalidJson, e instanceof Error ? e.message : undefined);
   }
+  // a policy nests a handful of levels; measuring and checking it recurses once per level
+  if (nestsDeeperThan(text, 64))
+    throw Buffer.byteLength(text, 'utf8') > MAX_POLICY_BYTES
+      ? new AwsError('PolicyTooLarge', 400, S3_MSG.policyTooLarge)
+      : malformedPolicy(POLICY_MSG.invalidJson);
   if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_POLICY_BYTES)
     throw new AwsError('PolicyTooLarge', 400, S3_MSG.policyTooLarge);
   const doc = value as Record<string, unknown>;

@@ -35,6 +35,33 @@ import {
 import { type Token, syntaxError, tokenize } from './lexer.js';
 
 const CONDITION_KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+/** DynamoDB's limits ("Expression parameters"): operators and functions in one expression */
+const MAX_OPERATORS = 300;
+/**
+ * Parentheses nested deeper than this are refused before the parser recurses into them:
+ * within MAX_OPERATORS (checked first), only redundant parentheses nest so deep. NOTs and calls
+ * are operators themselves, so the operator limit bounds how deep they nest.
+ */
+const MAX_NESTING = MAX_OPERATORS;
+
+/**
+ * The operators and functions of an expression's tokens, as DynamoDB counts them against its
+ * limit: comparisons, AND, OR, NOT, BETWEEN (its AND included), IN, + and -, and each call.
+ */
+function operatorCount(tokens: readonly Token[]): number {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === 'punct') {
+      if (COMPARATORS.has(t.text) || t.text === '+' || t.text === '-') n++;
+    } else if (t.kind === 'name') {
+      const word = t.text.toUpperCase();
+      if (word === 'BETWEEN') n--; // its AND is counted below
+      if (CONDITION_KEYWORDS.has(word) || tokens[i + 1]?.text === '(') n++;
+    }
+  }
+  return n;
+}
 const UPDATE_KEYWORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE']);
 const COMPARATORS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
@@ -45,11 +72,29 @@ class Parser {
   private readonly keywords: ReadonlySet<string>;
   private readonly src: string;
   redundantParens = false;
+  /** parentheses open around the token being read */
+  private nesting = 0;
 
   constructor(src: string, keywords: ReadonlySet<string>) {
     this.src = src;
     this.tokens = tokenize(src);
     this.keywords = keywords;
+    const operators = operatorCount(this.tokens);
+    if (operators > MAX_OPERATORS)
+      throw new ExpressionError(
+        `The expression contains too many operators; operator count: ${operators}`,
+      );
+  }
+
+  /** Runs `fn` one level deeper; past MAX_NESTING the expression is refused instead. */
+  private nested<T>(fn: () => T): T {
+    if (++this.nesting > MAX_NESTING)
+      throw new ExpressionError('The expression has redundant parentheses;');
+    try {
+      return fn();
+    } finally {
+      this.nesting--;
+    }
   }
 
   private peek(offset = 0): Token {
@@ -175,7 +220,7 @@ class Parser {
   private primary(): Condition {
     if (this.isPunct('(')) {
       this.i++;
-      const inner = this.condition();
+      const inner = this.nested(() => this.condition());
       this.expectPunct(')');
       inner.parens++;
       if (inner.parens > 1) this.redundantParens = true;
@@ -268,8 +313,16 @@ class Parser {
   }
 }
 
-function nonEmpty(src: string): void {
+/** An expression's text is 4 KB at most, counted in bytes as sent (DynamoDB's limits). */
+const MAX_EXPRESSION_BYTES = 4096;
+
+function checkText(src: string): void {
   if (src === '') throw new ExpressionError('The expression can not be empty;');
+  const size = Buffer.byteLength(src, 'utf8');
+  if (size > MAX_EXPRESSION_BYTES)
+    throw new ExpressionError(
+      `Expression size has exceeded the maximum allowed size; expression size: ${size}`,
+    );
 }
 
 /**
@@ -280,7 +333,7 @@ function nonEmpty(src: string): void {
  * parseCondition('attribute_not_exists(pk) AND #n < :max').condition.kind // → 'and'
  */
 export function parseCondition(src: string): { condition: Condition; redundantParens: boolean } {
-  nonEmpty(src);
+  checkText(src);
   const p = new Parser(src, CONDITION_KEYWORDS);
   const condition = p.condition();
   p.expectEnd();
@@ -294,7 +347,7 @@ export function parseCondition(src: string): { condition: Condition; redundantPa
  * parseUpdate('SET n = n + :one REMOVE old').actions.length // → 2
  */
 export function parseUpdate(src: string): UpdateExpression {
-  nonEmpty(src);
+  checkText(src);
   const p = new Parser(src, UPDATE_KEYWORDS);
   const u = p.update();
   p.expectEnd();
@@ -308,7 +361,7 @@ export function parseUpdate(src: string): UpdateExpression {
  * parseProjection('a, b.c[0]').length // → 2
  */
 export function parseProjection(src: string): PathOperand[] {
-  nonEmpty(src);
+  checkText(src);
   const p = new Parser(src, new Set());
   const paths = p.projection();
   p.expectEnd();

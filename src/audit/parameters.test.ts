@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_DEPTH,
+  TOO_DEEP,
+  cloudTrailElements,
+  queryRequestParameters,
+  withoutSecrets,
+} from './parameters.js';
+
+/** `levels` arrays inside one another around 1 */
+function nested(levels: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < levels; i++) v = [v];
+  return v;
+}
+
+/** how deep a value nests, counting arrays and objects */
+function depth(v: unknown): number {
+  let d = 0;
+  while (v !== null && typeof v === 'object') {
+    d++;
+    v = Object.values(v as object)[0];
+  }
+  return d;
+}
+
+describe('what a record keeps of input nested too deep', () => {
+  it('keeps 32 levels and writes the rest as one marker, so the record can be written', () => {
+    for (const walk of [withoutSecrets, cloudTrailElements]) {
+      expect(walk(nested(MAX_DEPTH))).toEqual(nested(MAX_DEPTH));
+      const kept = walk(nested(10_000));
+      expect(depth(kept)).toBe(MAX_DEPTH);
+      expect(JSON.stringify(kept)).toContain(JSON.stringify(TOO_DEEP));
+    }
+    expect(withoutSecrets({ a: { secretAccessKey: 'x', b: nested(40) } })).toEqual({
+      a: { b: expect.any(Array) },
+    });
+  });
+
+  it('a Query parameter of thousands of dotted segments nests 32 levels, the rest one name', () => {
+    const name = Array.from({ length: 5000 }, (_, i) => `p${i}`).join('.');
+    const out = queryRequestParameters(new Map([[name, 'v']]));
+    expect(depth(out)).toBe(MAX_DEPTH);
+    expect(JSON.stringify(out)).toContain('"p31.p32.p33');
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * How deeply JSON text nests, found without building it. `JSON.parse` reads any depth, but
+ * `JSON.stringify` and every recursive walk of the value (a policy's parser, a record's
+ * writer) run out of stack a few thousand levels down — a 6 KB policy of brackets was enough
+ * to make them throw. Documents nest a handful of levels; a caller's text that nests deeper
+ * than a limit is refused before anything walks it.
+ */
+
+/**
+ * True when `text` opens more than `limit` arrays and objects inside one another (brackets in
+ * strings do not count). Meant for text `JSON.parse` accepted.
+ *
+ * @example
+ * nestsDeeperThan('{"a":[{"b":"[[["}]}', 2) // → true (three levels)
+ * nestsDeeperThan('{"a":[{"b":"[[["}]}', 3) // → false
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
