@@ -183,6 +183,32 @@ describe('deeply nested input', () => {
     expect(await alive()).toBe(200);
   });
 
+  it('SQS, Secrets Manager, CloudTrail: a body nested 20,000 levels deep is a SerializationException', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const [service, target, body, type] of [
+      ['sqs', 'AmazonSQS.CreateQueue', `{"QueueName":${deep}}`, '1.0'],
+      ['sqs', 'AmazonSQS.ListQueues', `{"X":${deep}}`, '1.0'],
+      ['secretsmanager', 'secretsmanager.CreateSecret', `{"Name":"s","Tags":${deep}}`, '1.1'],
+      [
+        'cloudtrail',
+        'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents',
+        `{"LookupAttributes":${deep}}`,
+        '1.1',
+      ],
+    ] as const) {
+      const r = await send(service, 'POST', '/', body, [
+        ['Content-Type', `application/x-amz-json-${type}`],
+        ['X-Amz-Target', target],
+      ]);
+      const [status, text] = await answer(r);
+      expect([status, text], target).toEqual([
+        400,
+        expect.stringContaining('SerializationException'),
+      ]);
+    }
+    expect(await alive()).toBe(200);
+  });
+
   it('a Query parameter named with 5,000 dots is recorded, not a 500', async () => {
     const name = Array.from({ length: 5000 }, (_, i) => `p${i}`).join('.');
     const r = await query('sts', `Action=GetCallerIdentity&Version=2011-06-15&${name}=1`);

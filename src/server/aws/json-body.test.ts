@@ -27,4 +27,13 @@ describe('parseJsonBody', () => {
       ]);
     },
   );
+
+  it('answers a body nested deeper than 64 levels with SerializationException, 64 read as any', () => {
+    const at = (n: number) => `{"X":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+    expect(parseJsonBody(Buffer.from(at(64)))).toHaveProperty('X');
+    for (const n of [65, 20_000])
+      expect(() => parseJsonBody(Buffer.from(at(n)))).toThrow(
+        expect.objectContaining({ code: 'SerializationException', httpStatus: 400 }),
+      );
+  });
 });

@@ -1,8 +1,15 @@
 /**
  * The body of a JSON-protocol request (awsJson1_0 / awsJson1_1): an empty body is `{}`, and
- * anything that is not a JSON object is Coral's `SerializationException` [inferred text].
+ * anything that is not a JSON object is Coral's `SerializationException` [inferred text], and
+ * so is a body nested deeper than any input of these services (their shapes nest a few
+ * levels): the services and the audit record walk the input, and thousands of levels ran them
+ * out of stack.
  */
 import { AwsError } from '../../common/aws-error.js';
+import { nestsDeeperThan } from '../../common/json-depth.js';
+
+/** deeper than this, a body is no input of SQS, Secrets Manager or CloudTrail */
+const MAX_NESTING = 64;
 
 /**
  * Parses a JSON-protocol request body into its input object.
@@ -24,6 +31,12 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
       'SerializationException',
       400,
       'Start of structure or map found where not expected.',
+    );
+  if (nestsDeeperThan(text, MAX_NESTING))
+    throw new AwsError(
+      'SerializationException',
+      400,
+      `Document nesting depth exceeds the maximum allowed (${MAX_NESTING})`,
     );
   return v as Record<string, unknown>;
 }
