@@ -172,6 +172,29 @@ describe('the seed scenario with the AWS CLI', () => {
       'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
     ]);
     expect(attach.code).toBe(0);
+    // the managed policy the tutorials tell to look at: any account reads it with its own rights
+    const managed = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+    const policy = await aws(['iam', 'get-policy', '--policy-arn', managed]);
+    expect(policy.stderr).toBe('');
+    expect(JSON.parse(policy.stdout).Policy).toMatchObject({
+      PolicyName: 'AmazonS3ReadOnlyAccess',
+      DefaultVersionId: 'v3',
+      AttachmentCount: 1,
+    });
+    const version = await aws([
+      'iam',
+      'get-policy-version',
+      '--policy-arn',
+      managed,
+      '--version-id',
+      'v3',
+    ]);
+    expect(version.stderr).toBe('');
+    expect(JSON.stringify(JSON.parse(version.stdout).PolicyVersion.Document)).toContain('s3:Get*');
+    const versions = await aws(['iam', 'list-policy-versions', '--policy-arn', managed]);
+    expect(JSON.parse(versions.stdout).Versions).toEqual([
+      expect.objectContaining({ VersionId: 'v3', IsDefaultVersion: true }),
+    ]);
     const got = await aws(['iam', 'get-role', '--role-name', 's3-app-role']);
     // botocore decodes the URL-encoded document back into the seed's JSON
     expect(JSON.parse(got.stdout).Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
@@ -221,6 +244,16 @@ describe('the seed scenario with the AWS CLI', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).Arn).toMatch(
       /^arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+$/,
+    );
+  });
+
+  it('the pod may not read a managed policy its role was given no IAM rights for', async () => {
+    const r = await aws(
+      ['iam', 'get-policy', '--policy-arn', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+      podEnv(await token('production', 's3-app')),
+    );
+    expect(r.stderr.trim()).toMatch(
+      /^An error occurred \(AccessDenied\) when calling the GetPolicy operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+ is not authorized to perform: iam:GetPolicy on resource: arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess because no identity-based policy allows the iam:GetPolicy action$/,
     );
   });
 
