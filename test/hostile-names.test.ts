@@ -235,4 +235,24 @@ describe('names chosen by the caller', () => {
     });
     expect(applied.status, await applied.clone().text()).toBeLessThan(500);
   });
+
+  it('a control character in a name is repeated in a message the AWS CLI can read', async () => {
+    const r = await h.aws([
+      'iam',
+      'create-role',
+      '--role-name',
+      'bad\u0001name',
+      '--assume-role-policy-document',
+      '{}',
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('An error occurred (ValidationError) when calling the CreateRole');
+    expect(r.stderr).not.toContain('Unable to parse response');
+    const sts = await signed(
+      'sts',
+      'Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fx&RoleSessionName=a%01b',
+    );
+    const text = await sts.text();
+    expect([sts.status, text]).toEqual([400, expect.stringContaining('\\u0001')]);
+  });
 });

@@ -11,7 +11,7 @@ import type { Clock } from '../../common/clock.js';
 import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
 import { BodyTooLarge } from '../http.js';
-import { escapeXml, renderQueryError, renderQueryResponse } from './query-xml.js';
+import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
 import { type RawRequest, type Route, header, readRawRequest, routeRequest } from './request.js';
 import type {
   AuthInfo,
@@ -173,10 +173,10 @@ function renderError(
           'Content-Type': 'application/xml',
           ...err.headers,
         },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${Object.entries(
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${errorText(err.message)}</Message>${Object.entries(
           err.elements,
         )
-          .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+          .map(([k, v]) => `<${k}>${errorText(v)}</${k}>`)
           .join('')}<RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`,
       };
     default:

@@ -34,6 +34,25 @@ export function escapeXml(s: string): string {
   );
 }
 
+/** What XML 1.0 allows no document to hold, not even as a character reference. */
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * An error's text for an XML body: escaped, and a character XML 1.0 cannot carry (a control
+ * character a caller put in a name the message repeats) written as `\u0001` — left as it was,
+ * it made the whole answer unreadable to the client's parser ("not well-formed").
+ *
+ * @example
+ * errorText('bad\u0001name <x>') // → 'bad\\u0001name &lt;x&gt;'
+ */
+export function errorText(s: string): string {
+  return escapeXml(s).replace(
+    NOT_XML,
+    (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
+}
+
 function value(v: unknown): string {
   if (v instanceof Date) return isoSeconds(v);
   if (v instanceof XmlMap) {
@@ -74,5 +93,5 @@ export function renderQueryResponse(
 
 export function renderQueryError(service: string, err: AwsError, requestId: string): string {
   const ns = QUERY_NAMESPACES[service] ?? QUERY_NAMESPACES.iam;
-  return `<ErrorResponse xmlns="${ns}"><Error><Type>${err.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>\n`;
+  return `<ErrorResponse xmlns="${ns}"><Error><Type>${err.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(err.code)}</Code><Message>${errorText(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>\n`;
 }
