@@ -440,6 +440,84 @@ describe('the AWS CLI', () => {
     );
   });
 
+  it('aws s3api conditional writes: If-None-Match * creates only, If-Match overwrites only that version', async () => {
+    const app = roles.app as Creds;
+    const file = (text: string) => {
+      writeFileSync(join(h.home, 'cond.txt'), text);
+      return join(h.home, 'cond.txt');
+    };
+    const put = (key: string, text: string, ...extra: string[]) =>
+      h.aws(
+        ['s3api', 'put-object', '--bucket', BUCKET, '--key', key, '--body', file(text), ...extra],
+        app,
+      );
+    const body = async (key: string) =>
+      (await h.aws(['s3', 'cp', `s3://${BUCKET}/${key}`, '-'], app)).stdout;
+    const created = await put('api/cond.txt', 'v1\n', '--if-none-match', '*');
+    expect(created.stderr).toBe('');
+    const etag = JSON.parse(created.stdout).ETag as string;
+    const again = await put('api/cond.txt', 'v2\n', '--if-none-match', '*');
+    expect(again.stderr).toContain(
+      'An error occurred (PreconditionFailed) when calling the PutObject operation: At least one of the pre-conditions you specified did not hold',
+    );
+    const stale = await put(
+      'api/cond.txt',
+      'v2\n',
+      '--if-match',
+      '"0123456789abcdef0123456789abcdef"',
+    );
+    expect(stale.stderr).toContain('(PreconditionFailed)');
+    expect(await body('api/cond.txt')).toBe('v1\n');
+    const swapped = await put('api/cond.txt', 'v2\n', '--if-match', etag);
+    expect(swapped.stderr).toBe('');
+    expect(await body('api/cond.txt')).toBe('v2\n');
+    const missing = await put('api/never.txt', 'x', '--if-match', etag);
+    expect(missing.stderr).toContain(
+      'An error occurred (NoSuchKey) when calling the PutObject operation: The specified key does not exist.',
+    );
+    expect((await put('api/cond-source.txt', 'source\n')).stderr).toBe('');
+    const copy = await h.aws(
+      [
+        's3api',
+        'copy-object',
+        '--bucket',
+        BUCKET,
+        '--key',
+        'api/cond.txt',
+        '--copy-source',
+        `${BUCKET}/api/cond-source.txt`,
+        '--if-none-match',
+        '*',
+      ],
+      app,
+    );
+    expect(copy.stderr).toContain(
+      'An error occurred (PreconditionFailed) when calling the CopyObject operation',
+    );
+    expect(await body('api/cond.txt')).toBe('v2\n');
+    // eight writers race to create one key: exactly one of them does
+    const s3 = new S3Client({ ...h.sdk(app), forcePathStyle: true });
+    const raced = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'api/raced.txt',
+            Body: `writer ${i}`,
+            IfNoneMatch: '*',
+          }),
+        ),
+      ),
+    );
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of raced)
+      if (r.status === 'rejected')
+        expect(
+          (r.reason as { name: string; $metadata: { httpStatusCode: number } }).$metadata
+            .httpStatusCode,
+        ).toBe(412);
+  });
+
   it('aws s3api bucket policy: put / get / delete, MalformedPolicy, NoSuchBucketPolicy, refusal', async () => {
     const app = roles.app as Creds;
     expect((await h.aws(['s3api', 'create-bucket', '--bucket', 'irsa-app-policy'], app)).code).toBe(

@@ -4,6 +4,7 @@
  * where known; the few that are not are marked [inferred].
  */
 import { AwsError } from '../../common/aws-error.js';
+import type { WriteConditionResult } from './http-semantics.js';
 
 /** S3's texts. */
 export const S3_MSG = {
@@ -82,6 +83,24 @@ export function invalidRequest(message: string): AwsError {
 
 export function malformedPolicy(message: string, detail?: string): AwsError {
   return new AwsError('MalformedPolicy', 400, message, { detail });
+}
+
+/**
+ * Throws S3's answer to a conditional write that may not go ahead: 412 PreconditionFailed
+ * naming the header, NoSuchKey for If-Match on a missing key, 501 for an If-None-Match other
+ * than `*` (the only value S3 takes on a write).
+ */
+export function refuseWrite(result: WriteConditionResult, key: string): void {
+  if (result.outcome === 'failed')
+    throw new AwsError('PreconditionFailed', 412, S3_MSG.precondition, {
+      elements: { Condition: result.condition },
+    });
+  if (result.outcome === 'missing') throw noSuchKey(key);
+  if (result.outcome === 'unsupported')
+    throw new AwsError('NotImplemented', 501, S3_MSG.notImplemented, {
+      elements: { Header: 'If-None-Match' },
+      detail: 'S3 takes only If-None-Match: * on a write',
+    });
 }
 
 /** An operation or sub-resource irsakit does not serve (S3's closest code). */

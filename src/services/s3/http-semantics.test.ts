@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreconditions, parseRange } from './http-semantics.js';
+import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
 
 describe('Range', () => {
   it.each([
@@ -52,5 +52,30 @@ describe('preconditions', () => {
       outcome: 'failed',
       condition: 'If-Match',
     });
+  });
+});
+
+describe('conditional writes', () => {
+  it('If-None-Match: * goes ahead only where the key holds nothing', () => {
+    expect(checkWriteConditions({ ifNoneMatch: '*' }, undefined)).toEqual({ outcome: 'proceed' });
+    expect(checkWriteConditions({ ifNoneMatch: ' * ' }, 'abc')).toEqual({
+      outcome: 'failed',
+      condition: 'If-None-Match',
+    });
+    expect(checkWriteConditions({ ifNoneMatch: '"abc"' }, undefined)).toEqual({
+      outcome: 'unsupported',
+    });
+  });
+
+  it('If-Match goes ahead only over the object of that ETag (quoted or not, or any with *)', () => {
+    expect(checkWriteConditions({ ifMatch: '"abc"' }, 'abc')).toEqual({ outcome: 'proceed' });
+    expect(checkWriteConditions({ ifMatch: 'abc' }, 'abc')).toEqual({ outcome: 'proceed' });
+    expect(checkWriteConditions({ ifMatch: '*' }, 'abc')).toEqual({ outcome: 'proceed' });
+    expect(checkWriteConditions({ ifMatch: '"abd"' }, 'abc')).toEqual({
+      outcome: 'failed',
+      condition: 'If-Match',
+    });
+    expect(checkWriteConditions({ ifMatch: '"abc"' }, undefined)).toEqual({ outcome: 'missing' });
+    expect(checkWriteConditions({}, 'abc')).toEqual({ outcome: 'proceed' });
   });
 });

@@ -92,3 +92,37 @@ export function checkPreconditions(
   }
   return { outcome: 'proceed' };
 }
+
+/** What a conditional write (If-Match, If-None-Match) finds. */
+export type WriteConditionResult =
+  | { outcome: 'proceed' }
+  | { outcome: 'failed'; condition: 'If-Match' | 'If-None-Match' }
+  /** If-Match on a key that holds no object */
+  | { outcome: 'missing' }
+  /** If-None-Match with anything but `*` */
+  | { outcome: 'unsupported' };
+
+/**
+ * The conditional write headers of PutObject, CopyObject and CompleteMultipartUpload against
+ * the object the key holds now (its hex ETag; undefined when there is none), as the S3 User
+ * Guide's "conditional writes" describes them: `If-None-Match: *` writes only where there is no
+ * object, `If-Match` only over the object of that ETag.
+ *
+ * @example
+ * checkWriteConditions({ ifNoneMatch: '*' }, 'abc') // → { outcome: 'failed', condition: 'If-None-Match' }
+ * checkWriteConditions({ ifMatch: '"abc"' }, undefined) // → { outcome: 'missing' }
+ */
+export function checkWriteConditions(
+  c: { ifMatch?: string | undefined; ifNoneMatch?: string | undefined },
+  etag: string | undefined,
+): WriteConditionResult {
+  if (c.ifNoneMatch !== undefined) {
+    if (c.ifNoneMatch.trim() !== '*') return { outcome: 'unsupported' };
+    if (etag !== undefined) return { outcome: 'failed', condition: 'If-None-Match' };
+  }
+  if (c.ifMatch !== undefined) {
+    if (etag === undefined) return { outcome: 'missing' };
+    if (!etagListMatches(c.ifMatch, etag)) return { outcome: 'failed', condition: 'If-Match' };
+  }
+  return { outcome: 'proceed' };
+}

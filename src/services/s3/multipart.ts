@@ -22,7 +22,9 @@ import {
   objectArn,
   requireBucket,
 } from './call.js';
-import { invalidArgument, malformedXml, noSuchBucket } from './errors.js';
+import { invalidArgument, malformedXml, noSuchBucket, refuseWrite } from './errors.js';
+import { checkWriteConditions } from './http-semantics.js';
+import { writeConditions } from './object-ops.js';
 import { checkKey } from './names.js';
 import { BUCKETS, type ObjectRecord, objectsOf } from './repo.js';
 import {
@@ -302,6 +304,7 @@ export async function completeMultipartUpload(
       : { algorithm: DEFAULT_CHECKSUM, value: computeChecksum(DEFAULT_CHECKSUM, data) };
   const bodies = call.deps.bodies;
   const staged = await bodies.stage(data);
+  const conditions = writeConditions(call);
   let done: { released?: string | undefined; parts: string[] };
   try {
     done = await call.deps.store.transaction(async (tx) => {
@@ -309,6 +312,7 @@ export async function completeMultipartUpload(
       const current = await tx.get<UploadRecord>(uploadsOf(bucketName), uploadId);
       if (!current || current.value.key !== key) throw noSuchUpload(uploadId);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucketName), key);
+      if (conditions) refuseWrite(checkWriteConditions(conditions, previous?.value.etag), key);
       await tx.put<ObjectRecord>(objectsOf(bucketName), key, {
         size: data.length,
         etag,

@@ -18,8 +18,15 @@ import {
   objectArn,
   requireBucket,
 } from './call.js';
-import { S3_MSG, invalidArgument, invalidRequest, noSuchBucket, noSuchKey } from './errors.js';
-import { checkPreconditions, parseRange } from './http-semantics.js';
+import {
+  S3_MSG,
+  invalidArgument,
+  invalidRequest,
+  noSuchBucket,
+  noSuchKey,
+  refuseWrite,
+} from './errors.js';
+import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
 import { checkKey } from './names.js';
 import {
   type Bucket,
@@ -69,11 +76,14 @@ async function commitObject(
 ): Promise<void> {
   const bodies = call.deps.bodies;
   const staged = await bodies.stage(data);
+  const conditions = writeConditions(call);
   let released: string | undefined;
   try {
     released = await call.deps.store.transaction(async (tx) => {
       if (!(await tx.get(BUCKETS, bucket))) throw noSuchBucket(bucket);
       const previous = await tx.get<ObjectRecord>(objectsOf(bucket), key);
+      // checked where the write happens, so that no other write comes between
+      if (conditions) refuseWrite(checkWriteConditions(conditions, previous?.value.etag), key);
       await tx.put<ObjectRecord>(objectsOf(bucket), key, { ...record, ...staged });
       return previous ? bodies.release(tx, previous.value) : undefined;
     });
@@ -82,6 +92,15 @@ async function commitObject(
     throw e;
   }
   await bodies.removeFile(released);
+}
+
+/** The conditional write headers of the request (If-Match, If-None-Match), if it has any. */
+export function writeConditions(
+  call: S3Call,
+): { ifMatch?: string | undefined; ifNoneMatch?: string | undefined } | undefined {
+  const ifMatch = call.headers.get('if-match');
+  const ifNoneMatch = call.headers.get('if-none-match');
+  return ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch };
 }
 
 /** PutObject. */
