@@ -301,9 +301,14 @@ describe('the AWS CLI', () => {
           app,
         )
       ).stdout,
-    ) as { ETag: string; ContentLength: number };
+    ) as { ETag: string; ContentLength: number; ChecksumType?: string; ChecksumCRC32?: string };
     expect(head.ContentLength).toBe(big.length);
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    // a checksum of the parts' checksums is COMPOSITE, as CompleteMultipartUpload said
+    if (head.ChecksumCRC32 !== undefined) {
+      expect(head.ChecksumCRC32).toMatch(/-2$/);
+      expect(head.ChecksumType).toBe('COMPOSITE');
+    }
     const down = await h.aws(
       ['s3', 'cp', `s3://${BUCKET}/big/big.bin`, join(h.home, 'big-back.bin')],
       app,
@@ -438,6 +443,54 @@ describe('the AWS CLI', () => {
     expect(noBucket.stderr).toContain(
       'An error occurred (NoSuchBucket) when calling the ListObjectsV2 operation: The specified bucket does not exist',
     );
+  });
+
+  it('aws s3api: SSE-KMS and SSE-C are NotImplemented, an unknown method InvalidArgument; max-keys 0 is not truncated', async () => {
+    const app = roles.app as Creds;
+    writeFileSync(join(h.home, 'sse.txt'), 'secret\n');
+    const put = (...extra: string[]) =>
+      h.aws(
+        [
+          's3api',
+          'put-object',
+          '--bucket',
+          BUCKET,
+          '--key',
+          'api/sse.txt',
+          '--body',
+          join(h.home, 'sse.txt'),
+          ...extra,
+        ],
+        app,
+      );
+    const kms = await put('--server-side-encryption', 'aws:kms', '--ssekms-key-id', 'alias/x');
+    expect(kms.stderr).toContain('An error occurred (NotImplemented) when calling the PutObject');
+    const ssec = await put(
+      '--sse-customer-algorithm',
+      'AES256',
+      '--sse-customer-key',
+      '01234567890123456789012345678901',
+    );
+    expect(ssec.stderr).toContain('(NotImplemented)');
+    const plain = await put('--server-side-encryption', 'AES256');
+    expect(JSON.parse(plain.stdout).ServerSideEncryption).toBe('AES256');
+    const none = await h.aws(
+      ['s3api', 'list-objects-v2', '--bucket', BUCKET, '--max-keys', '0', '--no-paginate'],
+      app,
+    );
+    expect(none.stderr).toBe('');
+    expect(JSON.parse(none.stdout)).toMatchObject({ IsTruncated: false, KeyCount: 0 });
+    const odd = await boto(
+      `out(err(lambda: s3.put_object(Bucket='${BUCKET}', Key='api/sse2.txt', Body=b'x', ServerSideEncryption='aws:fsx')))`,
+      app,
+    );
+    expect(odd).toEqual([
+      {
+        code: 'InvalidArgument',
+        message: 'The encryption method specified is not supported',
+        status: 400,
+      },
+    ]);
   });
 
   it('aws s3api conditional writes: If-None-Match * creates only, If-Match overwrites only that version', async () => {

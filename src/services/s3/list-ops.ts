@@ -24,7 +24,7 @@ import {
   parseMaxKeys,
   urlEncodeKey,
 } from './listing.js';
-import { type ObjectRecord, objectsOf } from './repo.js';
+import { type ObjectRecord, checksumType, objectsOf } from './repo.js';
 import { el, wrap, xmlDocument } from './xml.js';
 
 function contents(
@@ -40,7 +40,8 @@ function contents(
           el('LastModified', value.lastModified) +
           el('ETag', `"${value.etag}"`) +
           (value.checksum
-            ? el('ChecksumAlgorithm', value.checksum.algorithm) + el('ChecksumType', 'FULL_OBJECT')
+            ? el('ChecksumAlgorithm', value.checksum.algorithm) +
+              el('ChecksumType', checksumType(value.checksum))
             : '') +
           el('Size', value.size) +
           el('StorageClass', value.storageClass ?? 'STANDARD') +

@@ -75,7 +75,8 @@ export function listPage<T>(
     }
     if (common !== undefined && common === lastPrefix) continue;
     if (count >= maxKeys) {
-      out.truncated = true;
+      // max-keys=0 asks for nothing, and S3 says so: an empty page that is not truncated
+      out.truncated = maxKeys > 0;
       break;
     }
     count++;

@@ -26,10 +26,11 @@ import { invalidArgument, malformedXml, noSuchBucket, refuseWrite } from './erro
 import { checkWriteConditions } from './http-semantics.js';
 import { writeConditions } from './object-ops.js';
 import { checkKey } from './names.js';
-import { BUCKETS, type ObjectRecord, objectsOf } from './repo.js';
+import { BUCKETS, type ObjectRecord, checksumType, objectsOf } from './repo.js';
 import {
   DEFAULT_CHECKSUM,
   checkCannedAcl,
+  checkEncryption,
   checksumAlgorithmOf,
   describeUpload,
   readUpload,
@@ -110,6 +111,7 @@ export async function createMultipartUpload(
     ...(acl !== undefined ? { 's3:x-amz-acl': acl } : {}),
   });
   checkCannedAcl(call.headers);
+  checkEncryption(call.headers);
   const desc = describeUpload(call.headers);
   // checked and echoed only: completion takes the object's checksum from the parts'
   const checksumAlgorithm = checksumAlgorithmOf(call.headers);
@@ -336,7 +338,6 @@ export async function completeMultipartUpload(
   }
   for (const f of done.parts) await blobs.remove(f);
   await bodies.removeFile(done.released);
-  const multipart = checksum.value.includes('-');
   return {
     status: 200,
     headers: { 'Content-Type': 'application/xml', 'x-amz-server-side-encryption': 'AES256' },
@@ -347,7 +348,7 @@ export async function completeMultipartUpload(
         el('Key', key) +
         el('ETag', `"${etag}"`) +
         el(`Checksum${checksum.algorithm}`, checksum.value) +
-        el('ChecksumType', multipart ? 'COMPOSITE' : 'FULL_OBJECT'),
+        el('ChecksumType', checksumType(checksum)),
     ),
   };
 }

@@ -31,6 +31,7 @@ import { checkKey } from './names.js';
 import {
   type Bucket,
   type ObjectRecord,
+  checksumType,
   getBucket,
   getObject,
   objectsOf,
@@ -38,6 +39,7 @@ import {
 } from './repo.js';
 import {
   checkCannedAcl,
+  checkEncryption,
   checksumAlgorithmOf,
   describeUpload,
   readUpload,
@@ -123,6 +125,7 @@ export async function putObject(
     ...(storage !== undefined ? { 's3:x-amz-storage-class': storage } : {}),
   });
   checkCannedAcl(h);
+  checkEncryption(h);
   const desc = describeUpload(h);
   const body = readUpload(call.raw.body, call.ctx.auth?.payload, h);
   await commitObject(call, bucketName, key, body.data, {
@@ -272,7 +275,7 @@ export async function getObjectOp(
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
   } else if (h.get('x-amz-checksum-mode') === 'ENABLED' && record.checksum) {
     headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
-    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+    headers['x-amz-checksum-type'] = checksumType(record.checksum);
   }
   for (const q of overrides)
     headers[OVERRIDES[q] as string] = headerValue(q, call.query.get(q) as string);
@@ -365,6 +368,7 @@ export async function copyObject(
     ...(acl !== undefined ? { 's3:x-amz-acl': acl } : {}),
   });
   checkCannedAcl(h);
+  checkEncryption(h);
   const storage = storageClassOf(h);
   const wanted = checksumAlgorithmOf(h);
   const src = await requireObject(call, sourceBucket, source.key);
@@ -432,7 +436,8 @@ export async function copyObject(
     el('ETag', `"${read.record.etag}"`) +
       el('LastModified', now) +
       (checksum
-        ? el(`Checksum${checksum.algorithm}`, checksum.value) + el('ChecksumType', 'FULL_OBJECT')
+        ? el(`Checksum${checksum.algorithm}`, checksum.value) +
+          el('ChecksumType', checksumType(checksum))
         : ''),
   );
   return { status: 200, headers: { 'Content-Type': 'application/xml', ...SSE }, body: result };

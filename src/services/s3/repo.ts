@@ -62,3 +62,14 @@ export async function getObject(
 ): Promise<ObjectRecord | undefined> {
   return (await store.get<ObjectRecord>(objectsOf(bucket), key))?.value;
 }
+
+/**
+ * How a stored checksum covers its object: COMPOSITE for a multipart upload's checksum of its
+ * parts' checksums (`…-N`), FULL_OBJECT for one computed over the whole body.
+ *
+ * @example
+ * checksumType({ value: 'cKaiwA==-2' }) // → 'COMPOSITE'
+ */
+export function checksumType(c: { value: string }): 'COMPOSITE' | 'FULL_OBJECT' {
+  return c.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT';
+}

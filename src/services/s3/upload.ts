@@ -17,7 +17,7 @@ import {
 import { STREAMING_MODES, STREAMING_UNSIGNED_TRAILER } from '../../sigv4/constants.js';
 import { sigv4Error } from '../../sigv4/errors.js';
 import type { AwsChunkedContext, ChecksumAlgorithm, PayloadInfo } from '../../sigv4/types.js';
-import { S3_MSG, invalidArgument, invalidRequest } from './errors.js';
+import { S3_MSG, invalidArgument, invalidRequest, notImplemented } from './errors.js';
 
 /** Lower-case header name → value (duplicates joined with `,`). */
 export type HeaderMap = ReadonlyMap<string, string>;
@@ -199,6 +199,34 @@ export function checkCannedAcl(headers: HeaderMap): void {
   for (const grant of ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-full-control'])
     if (headers.has(grant))
       throw new AwsError('AccessControlListNotSupported', 400, S3_MSG.aclNotSupported);
+}
+
+/**
+ * The encryption a write asks for: S3 managed keys (`AES256`, what every object gets) or none
+ * named. SSE-KMS and SSE-C are not served (`NotImplemented`: storing the object unencrypted
+ * while answering as if it were would tell the client its data is protected when it is not);
+ * an unknown method is S3's InvalidArgument.
+ *
+ * @example
+ * checkEncryption(new Map([['x-amz-server-side-encryption', 'aws:kms']])) // throws NotImplemented
+ */
+export function checkEncryption(headers: HeaderMap): void {
+  const sse = headers.get('x-amz-server-side-encryption');
+  if (sse !== undefined && sse !== 'AES256') {
+    if (sse === 'aws:kms' || sse === 'aws:kms:dsse')
+      throw notImplemented(`server-side encryption with ${sse}`);
+    throw invalidArgument(
+      'The encryption method specified is not supported',
+      'x-amz-server-side-encryption',
+      sse,
+    );
+  }
+  for (const name of [
+    'x-amz-server-side-encryption-customer-algorithm',
+    'x-amz-server-side-encryption-customer-key',
+    'x-amz-copy-source-server-side-encryption-customer-algorithm',
+  ])
+    if (headers.has(name)) throw notImplemented('server-side encryption with customer keys');
 }
 
 /**
