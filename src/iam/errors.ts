@@ -68,6 +68,8 @@ export const IAM_MSG = {
     `Maximum policy size of ${limit} bytes exceeded for ${kind} ${name}`,
   invalidArn: (arn: string) => `ARN ${arn} is not valid.`,
   duplicateTags: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+  // [inferred] IAM's text for a tag in the prefix AWS keeps for itself
+  reservedTag: "Tag keys and values that begin with 'aws:' are reserved for AWS internal use.",
   // inferred: AWS's exact texts for these are not confirmed
   providerUrl: 'Invalid Open ID Connect Provider URL',
   providerHttps: 'Invalid Open ID Connect Provider URL. The URL must begin with https://.',

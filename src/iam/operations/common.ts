@@ -100,11 +100,15 @@ export function memberString(
   return required ? v.string(one, field, rule, true) : v.string(one, field, rule);
 }
 
-/** `Tags.member.N.{Key,Value}`, each checked against the model. */
+/**
+ * `Tags.member.N.{Key,Value}`, each checked against the model; a key or value that begins with
+ * `aws:` is refused (IAM User Guide, "Rules for tagging in IAM and AWS STS": the prefix is
+ * AWS's own).
+ */
 export function readTags(v: Validator, params: QueryParams, name = 'Tags'): Tag[] {
   const raw = structListParam(params, name, ['Key', 'Value'] as const);
   const field = name.charAt(0).toLowerCase() + name.slice(1);
-  return raw.map((_, i) => ({
+  const tags = raw.map((_, i) => ({
     Key: memberString(
       v,
       params,
@@ -122,13 +126,28 @@ export function readTags(v: Validator, params: QueryParams, name = 'Tags'): Tag[
       true,
     ) as string,
   }));
+  for (const t of tags)
+    if (RESERVED_TAG.test(t.Key) || RESERVED_TAG.test(t.Value))
+      throw invalidInput(IAM_MSG.reservedTag);
+  return tags;
 }
 
-/** Rejects a tag list that names one key twice (keys are case-insensitive). */
-export function checkDuplicateTags(tags: readonly Tag[]): void {
+const RESERVED_TAG = /^aws:/i;
+
+/**
+ * How a kind of resource compares tag keys: a role's and a user's keys are case-insensitive
+ * (`CostCenter` and `costcenter` are one key), a managed policy's and an OIDC provider's are
+ * not (IAM User Guide, "Rules for tagging in IAM and AWS STS").
+ */
+export type TagKeyCase = 'insensitive' | 'sensitive';
+
+const keyOf = (key: string, keys: TagKeyCase) => (keys === 'insensitive' ? key.toLowerCase() : key);
+
+/** Rejects a tag list that names one key twice. */
+export function checkDuplicateTags(tags: readonly Tag[], keys: TagKeyCase = 'insensitive'): void {
   const seen = new Set<string>();
   for (const t of tags) {
-    const k = t.Key.toLowerCase();
+    const k = keyOf(t.Key, keys);
     if (seen.has(k)) throw invalidInput(IAM_MSG.duplicateTags);
     seen.add(k);
   }
@@ -137,13 +156,18 @@ export function checkDuplicateTags(tags: readonly Tag[]): void {
 export const MAX_TAGS = 50;
 
 /**
- * Merges `added` into `existing` (a key overwrites its case-insensitive twin); more than 50
- * tags in all is `LimitExceeded`.
+ * Merges `added` into `existing` (a key overwrites the same key, as `keys` compares them); more
+ * than 50 tags in all is `LimitExceeded`.
  */
-export function mergeTags(existing: readonly Tag[], added: readonly Tag[], quota: string): Tag[] {
+export function mergeTags(
+  existing: readonly Tag[],
+  added: readonly Tag[],
+  quota: string,
+  keys: TagKeyCase = 'insensitive',
+): Tag[] {
   const out = existing.map((t) => ({ ...t }));
   for (const t of added) {
-    const i = out.findIndex((o) => o.Key.toLowerCase() === t.Key.toLowerCase());
+    const i = out.findIndex((o) => keyOf(o.Key, keys) === keyOf(t.Key, keys));
     if (i >= 0) out[i] = { ...t };
     else out.push({ ...t });
   }
@@ -151,10 +175,14 @@ export function mergeTags(existing: readonly Tag[], added: readonly Tag[], quota
   return out;
 }
 
-/** Removes the named keys (case-insensitively); unknown keys are ignored. */
-export function removeTags(existing: readonly Tag[], keys: readonly string[]): Tag[] {
-  const drop = new Set(keys.map((k) => k.toLowerCase()));
-  return existing.filter((t) => !drop.has(t.Key.toLowerCase()));
+/** Removes the named keys (as `keyCase` compares them); unknown keys are ignored. */
+export function removeTags(
+  existing: readonly Tag[],
+  keys: readonly string[],
+  keyCase: TagKeyCase = 'insensitive',
+): Tag[] {
+  const drop = new Set(keys.map((k) => keyOf(k, keyCase)));
+  return existing.filter((t) => !drop.has(keyOf(t.Key, keyCase)));
 }
 
 /** `TagKeys.member.N`, each a valid key; 1–50 of them. */

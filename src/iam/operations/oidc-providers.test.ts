@@ -124,6 +124,66 @@ describe('OIDC provider lifecycle', () => {
   });
 });
 
+describe('tags of providers and managed policies', () => {
+  it('keys that differ only in case are two keys, as IAM keeps them for these two kinds', async () => {
+    await create({
+      'Tags.member.1.Key': 'Costcenter',
+      'Tags.member.1.Value': '1',
+      'Tags.member.2.Key': 'costcenter',
+      'Tags.member.2.Value': '2',
+    });
+    await h.call('TagOpenIDConnectProvider', {
+      OpenIDConnectProviderArn: ARN,
+      'Tags.member.1.Key': 'COSTCENTER',
+      'Tags.member.1.Value': '3',
+    });
+    await h.call('UntagOpenIDConnectProvider', {
+      OpenIDConnectProviderArn: ARN,
+      'TagKeys.member.1': 'costcenter',
+    });
+    const listed = (await h.call('ListOpenIDConnectProviderTags', {
+      OpenIDConnectProviderArn: ARN,
+    })) as { Tags: unknown[] };
+    expect(listed.Tags).toEqual([
+      { Key: 'COSTCENTER', Value: '3' },
+      { Key: 'Costcenter', Value: '1' },
+    ]);
+    const policy = (await h.call('CreatePolicy', {
+      PolicyName: 'p',
+      PolicyDocument:
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}',
+      'Tags.member.1.Key': 'Costcenter',
+      'Tags.member.1.Value': '1',
+      'Tags.member.2.Key': 'costcenter',
+      'Tags.member.2.Value': '2',
+    })) as { Policy: { Arn: string; Tags: unknown[] } };
+    expect(policy.Policy.Tags).toHaveLength(2);
+  });
+
+  it('a key or value that begins with aws: is refused, on roles too', async () => {
+    for (const [key, value] of [
+      ['aws:team', 'a'],
+      ['AWS:team', 'a'],
+      ['team', 'aws:a'],
+    ] as const) {
+      expect(
+        await errorOf(create({ 'Tags.member.1.Key': key, 'Tags.member.1.Value': value })),
+      ).toMatchObject({ code: 'InvalidInput', status: 400 });
+      expect(
+        await errorOf(
+          h.call('CreateRole', {
+            RoleName: 'r',
+            AssumeRolePolicyDocument:
+              '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+            'Tags.member.1.Key': key,
+            'Tags.member.1.Value': value,
+          }),
+        ),
+      ).toMatchObject({ code: 'InvalidInput', status: 400 });
+    }
+  });
+});
+
 describe('OIDC provider errors', () => {
   const cases: {
     name: string;
@@ -241,14 +301,14 @@ describe('OIDC provider errors', () => {
         "1 validation error detected: Value '' at 'clientID' failed to satisfy constraint: Member must have length greater than or equal to 1",
     },
     {
-      name: 'duplicate tag keys',
+      name: 'duplicate tag keys (the same case: a provider’s keys are case-sensitive)',
       setup: true,
       action: 'TagOpenIDConnectProvider',
       params: {
         OpenIDConnectProviderArn: ARN,
         'Tags.member.1.Key': 'Team',
         'Tags.member.1.Value': 'a',
-        'Tags.member.2.Key': 'team',
+        'Tags.member.2.Key': 'Team',
         'Tags.member.2.Value': 'b',
       },
       code: 'InvalidInput',

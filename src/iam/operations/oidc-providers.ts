@@ -128,7 +128,7 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
       if (clientIds.length > MAX_CLIENT_IDS) {
         throw limitExceeded(IAM_MSG.quota('ClientIdsPerOpenIdConnectProvider', MAX_CLIENT_IDS));
       }
-      checkDuplicateTags(tags);
+      checkDuplicateTags(tags, 'sensitive');
       return c.tx(async (repo) => {
         if (await repo.oidcProvider(c.account, url)) {
           throw entityAlreadyExists(IAM_MSG.providerExists(`https://${url}`));
@@ -145,7 +145,7 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
           tags: [],
           createDate: c.stamp,
         };
-        doc.tags = mergeTags([], tags, 'TagsPerOpenIdConnectProvider');
+        doc.tags = mergeTags([], tags, 'TagsPerOpenIdConnectProvider', 'sensitive');
         await repo.putOidcProvider(doc);
         c.ctx.audit.responseElements = { OpenIDConnectProviderArn: arn };
         return { OpenIDConnectProviderArn: arn, Tags: tagsResult(doc.tags) };
@@ -237,8 +237,8 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
       const tags = readTags(v, c.params);
       if (tags.length === 0) v.string(c.params, 'Tags', {}, true);
       await withProvider(c, v, async (repo, p) => {
-        checkDuplicateTags(tags);
-        p.tags = mergeTags(p.tags, tags, 'TagsPerOpenIdConnectProvider');
+        checkDuplicateTags(tags, 'sensitive');
+        p.tags = mergeTags(p.tags, tags, 'TagsPerOpenIdConnectProvider', 'sensitive');
         await repo.putOidcProvider(p);
       });
       return null;
@@ -248,7 +248,7 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
       const v = new Validator();
       const keys = readTagKeys(v, c.params);
       await withProvider(c, v, async (repo, p) => {
-        p.tags = removeTags(p.tags, keys);
+        p.tags = removeTags(p.tags, keys, 'sensitive');
         await repo.putOidcProvider(p);
       });
       return null;

@@ -168,7 +168,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       v.done();
       const arn = policyArn(c.account, path, name);
       await c.authorize(arn);
-      checkDuplicateTags(tags);
+      checkDuplicateTags(tags, 'sensitive');
       await checkPolicy(text, 'identity', { parameter: 'policyDocument' });
       return c.tx(async (repo) => {
         if (await repo.localPolicy(c.account, name)) {
@@ -193,7 +193,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
           permissionsBoundaryUsageCount: 0,
           tags: [],
         };
-        doc.tags = mergeTags([], tags, 'TagsPerPolicy');
+        doc.tags = mergeTags([], tags, 'TagsPerPolicy', 'sensitive');
         await repo.putLocalPolicy(doc);
         c.ctx.audit.responseElements = {
           Policy: policyElement({ kind: 'local', arn, policy: doc }, 'create'),
@@ -387,10 +387,10 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       const tags = readTags(v, c.params);
       if (tags.length === 0) v.string(c.params, 'Tags', {}, true);
       const arn = await start(c, v);
-      checkDuplicateTags(tags);
+      checkDuplicateTags(tags, 'sensitive');
       await c.tx(async (repo) => {
         const doc = await writable(repo, c, 'TagPolicy', arn);
-        doc.tags = mergeTags(doc.tags, tags, 'TagsPerPolicy');
+        doc.tags = mergeTags(doc.tags, tags, 'TagsPerPolicy', 'sensitive');
         await repo.putLocalPolicy(doc);
       });
       return null;
@@ -402,7 +402,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       const arn = await start(c, v);
       await c.tx(async (repo) => {
         const doc = await writable(repo, c, 'UntagPolicy', arn);
-        doc.tags = removeTags(doc.tags, keys);
+        doc.tags = removeTags(doc.tags, keys, 'sensitive');
         await repo.putLocalPolicy(doc);
       });
       return null;
