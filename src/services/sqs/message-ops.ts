@@ -138,6 +138,9 @@ function pick(
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A MessageGroupId or MessageDeduplicationId: 1–128 alphanumeric or punctuation characters. */
+const MESSAGE_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+
 interface SendRequest {
   body: string;
   delay?: number | undefined;
@@ -195,6 +198,16 @@ export function messageOperations(
       throw invalidParameter(
         `One or more parameters are invalid. Reason: Message must be shorter than ${max} bytes.`,
       );
+    for (const [name, value] of [
+      ['MessageGroupId', m.groupId],
+      ['MessageDeduplicationId', m.dedupId],
+    ] as const)
+      if (value !== undefined && !MESSAGE_ID.test(value))
+        // [inferred] SQS's reason text; the rule is SendMessage's (1–128 alphanumeric or
+        // punctuation characters)
+        throw invalidParameter(
+          `Value ${value} for parameter ${name} is invalid. Reason: ${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+        );
     const fifo = isFifoName(q.name);
     if (m.delay !== undefined) {
       if (m.delay < 0 || m.delay > 900)

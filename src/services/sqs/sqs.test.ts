@@ -549,6 +549,37 @@ describe('dead-letter queues of another account or region', () => {
 });
 
 describe('FIFO queues', () => {
+  it('a MessageGroupId or MessageDeduplicationId is 1–128 alphanumeric or punctuation characters', async () => {
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'ids.fifo',
+      Attributes: { FifoQueue: 'true' },
+    });
+    for (const [group, dedup] of [
+      ['g g', 'd'],
+      ['g', 'd'.repeat(129)],
+      ['', 'd'],
+      ['é', 'd'],
+    ]) {
+      const e = await awsError(
+        call('SendMessage', {
+          QueueUrl,
+          MessageBody: 'b',
+          MessageGroupId: group,
+          MessageDeduplicationId: dedup,
+        }),
+      );
+      expect([e.code, e.httpStatus]).toEqual(['InvalidParameterValue', 400]);
+    }
+    const ok = await call('SendMessage', {
+      QueueUrl,
+      MessageBody: 'b',
+      MessageGroupId: 'g!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~',
+      MessageDeduplicationId: 'd'.repeat(128),
+    });
+    expect(ok.MessageId).toEqual(expect.any(String));
+    expect(await store.list('sqs-messages')).toHaveLength(1);
+  });
+
   it('deduplicates within five minutes and keeps a group in order while one is in flight', async () => {
     const { QueueUrl } = await call('CreateQueue', {
       QueueName: 'f.fifo',
