@@ -98,6 +98,31 @@ function checkLength(member: 'clientRequestToken' | 'versionId', id: string | un
   if (id.length > 64) throw validation(member, 'Member must have length less than or equal to 64');
 }
 
+/** The words of a text, for the filters that match words: letters and digits between the rest. */
+const words = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w !== '');
+
+/**
+ * Whether a ListSecrets filter value matches a secret's fields, as the Filter reference has it:
+ * `name`, `tag-key`, `tag-value`, `primary-region` and `owning-service` are case-sensitive
+ * prefixes; `description` and `all` break the value into words, not case-sensitive, each to
+ * begin a word of the fields (the user guide: "My Description" finds "Description of my secret").
+ *
+ * @example
+ * filterHit('description', 'key', ['Production API key']) // → true
+ * filterHit('name', 'App', ['app/db']) // → false
+ */
+export function filterHit(key: string, value: string, fields: readonly string[]): boolean {
+  if (key !== 'description' && key !== 'all') return fields.some((x) => x.startsWith(value));
+  const wanted = words(value);
+  if (wanted.length === 0) return fields.length > 0;
+  const have = fields.flatMap(words);
+  return wanted.every((w) => have.some((h) => h.startsWith(w)));
+}
+
 /** The value a write carries: exactly one of SecretString and SecretBinary (base64). */
 function valueOf(input: Input): { kind: 'string' | 'binary'; bytes: Buffer } | undefined {
   const s = str(input, 'SecretString', 'secretString');
@@ -613,8 +638,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         filters.every((f) =>
           f.values.some((v) => {
             const negate = v.startsWith('!');
-            const prefix = negate ? v.slice(1) : v;
-            const hit = fields(s, f.key).some((x) => x.startsWith(prefix));
+            const hit = filterHit(f.key, negate ? v.slice(1) : v, fields(s, f.key));
             return negate ? !hit : hit;
           }),
         );

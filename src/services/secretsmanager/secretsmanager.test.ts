@@ -380,6 +380,34 @@ describe('policies, tags and authorization', () => {
     });
   });
 
+  it('filters by description and by all in words, not case-sensitive; by name case-sensitively', async () => {
+    await call('CreateSecret', {
+      Name: 'prod/api',
+      SecretString: 'x',
+      Description: 'Production API key',
+      Tags: [{ Key: 'env', Value: 'prod' }],
+    });
+    await call('CreateSecret', { Name: 'app/db', SecretString: 'y' });
+    const names = async (key: string, value: string) =>
+      (
+        (await call('ListSecrets', { Filters: [{ Key: key, Values: [value] }] })).SecretList as {
+          Name: string;
+        }[]
+      )
+        .map((s) => s.Name)
+        .sort();
+    expect(await names('description', 'production')).toEqual(['prod/api']);
+    expect(await names('description', 'key')).toEqual(['prod/api']);
+    expect(await names('description', 'api production')).toEqual(['prod/api']);
+    expect(await names('description', 'keys')).toEqual([]);
+    expect(await names('description', '!key')).toEqual(['app/db']);
+    expect(await names('all', 'API')).toEqual(['prod/api']);
+    expect(await names('all', 'db')).toEqual(['app/db']);
+    expect(await names('all', 'PROD')).toEqual(['prod/api']);
+    expect(await names('name', 'Prod')).toEqual([]);
+    expect(await names('name', 'prod')).toEqual(['prod/api']);
+  });
+
   it('lists with filters and pages', async () => {
     for (const [i, n] of ['app/a', 'app/b', 'db/c'].entries()) {
       clock.advance(i);
