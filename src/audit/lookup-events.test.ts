@@ -121,6 +121,16 @@ async function failure(body: unknown, route: Route = ROUTE): Promise<string> {
   return 'no error';
 }
 
+async function message(body: unknown): Promise<string> {
+  try {
+    await lookup(body, ROUTE);
+  } catch (e) {
+    if (e instanceof AwsError) return e.message;
+    throw e;
+  }
+  return 'no error';
+}
+
 const ids = (o: { Events: Record<string, unknown>[] }) =>
   o.Events.map((e) => e.EventName + String(e.EventTime));
 
@@ -212,6 +222,8 @@ describe('LookupEvents', () => {
       { LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'yes' }] },
       '400 InvalidLookupAttributesException',
     ],
+    [{ LookupAttributes: [null] }, '400 InvalidLookupAttributesException'],
+    [{ LookupAttributes: [{ AttributeValue: 'x' }] }, '400 InvalidLookupAttributesException'],
     [{ StartTime: 20, EndTime: 10 }, '400 InvalidTimeRangeException'],
     [{ MaxResults: 0 }, '400 InvalidMaxResultsException'],
     [{ MaxResults: 51 }, '400 InvalidMaxResultsException'],
@@ -222,6 +234,13 @@ describe('LookupEvents', () => {
     ['[]', '400 SerializationException'],
   ])('%j → %s', async (body, code) => {
     expect(await failure(body)).toBe(code);
+  });
+
+  it('names a missing attribute key null, as a JSON service does', async () => {
+    expect(await message({ LookupAttributes: [{ AttributeValue: 'x' }] })).toMatch(
+      /^The attribute key null is not valid\./,
+    );
+    expect(await message({ LookupAttributes: [null] })).toMatch(/^The attribute key null/);
   });
 
   it('Insights events: none', async () => {

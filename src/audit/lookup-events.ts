@@ -92,7 +92,10 @@ function readRequest(body: Record<string, unknown>, nowMs: number): Lookup {
       );
     if (attrs.length > 1)
       throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.oneAttribute);
-    const a = attrs[0] as { AttributeKey?: unknown; AttributeValue?: unknown } | undefined;
+    const a = attrs[0] as { AttributeKey?: unknown; AttributeValue?: unknown } | null | undefined;
+    // a null in the list is an attribute without a key, not no attribute at all
+    if (attrs.length === 1 && (typeof a !== 'object' || a === null || Array.isArray(a)))
+      throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badKey('null'));
     if (a) {
       const key = a.AttributeKey;
       if (typeof key !== 'string' || !(LOOKUP_ATTRIBUTE_KEYS as readonly string[]).includes(key))

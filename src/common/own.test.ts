@@ -43,7 +43,8 @@ describe('shown', () => {
   it('writes any value, even one whose own toString is not a function', () => {
     expect(shown('a')).toBe('a');
     expect(shown(12)).toBe('12');
-    expect(shown(undefined)).toBe('undefined');
+    expect(shown(undefined)).toBe('null');
+    expect(shown(null)).toBe('null');
     expect(shown(JSON.parse('{"toString":1}'))).toBe('{"toString":1}');
     expect(shown(Object.create(null))).toBe('{}');
     expect(shown(Symbol('s'))).toBe('Symbol(s)');

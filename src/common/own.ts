@@ -42,13 +42,16 @@ export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>
 /**
  * Any value as text for a message, even an object whose own `toString` is not a function
  * (`{"toString": 1}` in a request body makes `String(v)` throw): strings as they are, the rest
- * as JSON where `String` fails.
+ * as JSON where `String` fails; a member that is not there is `null`, as a JSON service says
+ * (never JavaScript's `undefined`).
  *
  * @example
  * shown({ toString: 1 }) // → '{"toString":1}'
+ * shown(undefined) // → 'null'
  */
 export function shown(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (v === undefined) return 'null';
   try {
     return String(v);
   } catch {
