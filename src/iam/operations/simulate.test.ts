@@ -229,7 +229,7 @@ describe('SimulateCustomPolicy', () => {
     ]);
   });
 
-  it('evaluates a resource policy for the caller', async () => {
+  it('evaluates a resource policy for the user named as the caller', async () => {
     const bucketPolicy = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -249,12 +249,35 @@ describe('SimulateCustomPolicy', () => {
       'ActionNames.member.1': 's3:GetObject',
       'ResourceArns.member.1': 'arn:aws:s3:::shared/k',
       ResourcePolicy: bucketPolicy,
+      CallerArn: 'arn:aws:iam::123456789012:user/irsa-admin',
     })) as Results;
     expect(r.EvaluationResults[0]).toMatchObject({
       EvalDecision: 'allowed',
       MatchedStatements: [{ SourcePolicyId: 'ResourcePolicy', SourcePolicyType: 'resource' }],
     });
     expect(r.EvaluationResults[0]?.EvalDecisionDetails).toEqual(new XmlMap([]));
+  });
+
+  it('refuses what the API reference rules out: no caller for a resource policy, a caller that is not a user, wildcard actions', async () => {
+    const base = {
+      'PolicyInputList.member.1':
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+      'ActionNames.member.1': 's3:GetObject',
+    };
+    const policy =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}';
+    const extras: Record<string, string>[] = [
+      { ResourcePolicy: policy },
+      { CallerArn: 'arn:aws:iam::123456789012:role/r' },
+      { CallerArn: 'arn:aws:sts::123456789012:assumed-role/r/s' },
+      { 'ActionNames.member.1': 's3:*' },
+      { 'ActionNames.member.1': 's3:Get?bject' },
+    ];
+    for (const extra of extras)
+      expect(await errorOf(h.call('SimulateCustomPolicy', { ...base, ...extra }))).toMatchObject({
+        code: 'InvalidInput',
+        status: 400,
+      });
   });
 
   it('rejects an unknown context key type', async () => {

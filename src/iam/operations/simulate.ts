@@ -149,11 +149,14 @@ function readContext(v: Validator, params: QueryParams): ContextInput {
   return out;
 }
 
+/** An IAM user's ARN: the only caller a simulation takes (the API reference, CallerArn). */
+const USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/./;
+
 function readInput(v: Validator, c: OpCall): SimInput {
   const actions = readStrings(v, c.params, 'ActionNames', { min: 3, max: 128 });
   if (actions.length === 0) v.string(c.params, 'ActionNames', {}, true);
   const resources = readStrings(v, c.params, 'ResourceArns', { min: 1, max: 2048 });
-  return {
+  const input = {
     actions,
     resources: resources.length > 0 ? resources : ['*'],
     resourcePolicy: v.string(c.params, 'ResourcePolicy', RULES.document),
@@ -161,6 +164,23 @@ function readInput(v: Validator, c: OpCall): SimInput {
     callerArn: v.string(c.params, 'CallerArn', { min: 1, max: 2048 }),
     context: readContext(v, c.params),
   };
+  // [inferred] texts: the rules are the API reference's, InvalidInput its only 400
+  const wildcard = actions.find((a) => a.includes('*') || a.includes('?'));
+  if (wildcard !== undefined)
+    throw invalidInput(
+      `Invalid action name ${wildcard}: simulation does not support wildcards in action names.`,
+    );
+  if (input.callerArn !== undefined && !USER_ARN.test(input.callerArn))
+    throw invalidInput(
+      `Invalid CallerArn ${input.callerArn}: only the ARN of an IAM user can be the simulated caller.`,
+    );
+  return input;
+}
+
+/** A resource policy names principals: a simulation of one needs a caller (an IAM user). */
+function requireCaller(input: SimInput, callerArn: string | undefined): void {
+  if (input.resourcePolicy !== undefined && callerArn === undefined)
+    throw invalidInput('CallerArn is required when a ResourcePolicy is simulated.');
 }
 
 /** Identity policies and boundary of an IAM user or role, as simulation inputs. */
@@ -367,6 +387,7 @@ export function simulateOperations(deps: IamOperationDeps): Record<string, Query
         input.resourcePolicy === undefined
           ? undefined
           : [book.add(input.resourcePolicy, 'resource', 'resource', 'ResourcePolicy', 'resource')];
+      requireCaller(input, input.callerArn ?? (USER_ARN.test(holder.arn) ? holder.arn : undefined));
       const principal = principalOf(input.callerArn ?? holder.arn);
       return resultPage(simulate(input, principal, { identity, boundary, resource }, book), paging);
     }),
@@ -385,6 +406,7 @@ export function simulateOperations(deps: IamOperationDeps): Record<string, Query
       const paging = readPaging(v, c.params);
       v.done();
       await c.authorize('*');
+      requireCaller(input, input.callerArn);
       const book = new PolicyBook();
       const identity = inputs.map((t, i) =>
         book.add(t, 'identity', 'identity', `PolicyInputList.${i + 1}`, 'none'),
