@@ -689,6 +689,62 @@ describe('bad input, with DynamoDB’s exact errors', () => {
     });
   });
 
+  it('a failed condition with ReturnValuesOnConditionCheckFailure=ALL_OLD carries the item, to the JS SDK and boto3', async () => {
+    const client = ddb(full);
+    const key = { pk: { S: 'tenant-a' }, sk: { N: '77' } };
+    await client.send(
+      new PutItemCommand({ TableName: TABLE, Item: { ...key, note: { S: 'first' } } }),
+    );
+    const failed = await client
+      .send(
+        new PutItemCommand({
+          TableName: TABLE,
+          Item: { ...key, note: { S: 'second' } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { name: string; Item?: unknown },
+      );
+    expect(failed?.name).toBe('ConditionalCheckFailedException');
+    expect(failed?.Item).toEqual({ ...key, note: { S: 'first' } });
+    // without it, none
+    const plain = await client
+      .send(
+        new DeleteItemCommand({
+          TableName: TABLE,
+          Key: key,
+          ConditionExpression: 'note = :x',
+          ExpressionAttributeValues: { ':x': { S: 'other' } },
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { name: string; Item?: unknown },
+      );
+    expect(plain?.name).toBe('ConditionalCheckFailedException');
+    expect(plain?.Item).toBeUndefined();
+    const boto = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb')
+try:
+  c.update_item(TableName='${TABLE}', Key={'pk': {'S': 'tenant-a'}, 'sk': {'N': '77'}}, UpdateExpression='SET note = :n', ConditionExpression='note = :x', ExpressionAttributeValues={':n': {'S': 'third'}, ':x': {'S': 'other'}}, ReturnValuesOnConditionCheckFailure='ALL_OLD')
+except ClientError as e:
+  print(json.dumps([e.response['Error']['Code'], e.response.get('Item')]))
+`,
+      full,
+    );
+    expect(boto.stderr).toBe('');
+    expect(JSON.parse(boto.stdout)).toEqual([
+      'ConditionalCheckFailedException',
+      { ...key, note: { S: 'first' } },
+    ]);
+  });
+
   it('refuses malformed expressions in the same words for all three clients', async () => {
     const key = { pk: { S: 'tenant-a' }, sk: { N: '1' } };
     const cli = await h.aws(

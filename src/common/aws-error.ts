@@ -23,6 +23,11 @@ export class AwsError extends Error {
    * `<Key>`, `<Resource>`, `<StringToSign>`, …). Other protocols have none.
    */
   readonly elements: Readonly<Record<string, string>>;
+  /**
+   * Extra members of a JSON protocol's error body, after `__type` and `message` (DynamoDB's
+   * `Item` of a failed condition with ReturnValuesOnConditionCheckFailure=ALL_OLD).
+   */
+  readonly members: Readonly<Record<string, unknown>>;
 
   constructor(
     code: string,
@@ -33,6 +38,7 @@ export class AwsError extends Error {
       headers?: Record<string, string>;
       detail?: unknown;
       elements?: Record<string, string>;
+      members?: Record<string, unknown>;
     } = {},
   ) {
     super(message);
@@ -42,6 +48,7 @@ export class AwsError extends Error {
     this.headers = opts.headers ?? {};
     this.detail = opts.detail;
     this.elements = opts.elements ?? {};
+    this.members = opts.members ?? {};
   }
 }
 

@@ -154,7 +154,7 @@ function renderError(
           'Content-Type': `application/x-amz-json-${JSON_1_1.has(service) ? '1.1' : '1.0'}`,
           'x-amzn-ErrorType': err.code,
         },
-        body: JSON.stringify({ __type: `${ns}#${err.code}`, message: err.message }),
+        body: JSON.stringify({ __type: `${ns}#${err.code}`, message: err.message, ...err.members }),
       };
     }
     case 'rest-json':

@@ -6,6 +6,7 @@
  * irsakit's closest reading of DynamoDB's style.
  */
 import { AwsError } from '../../common/aws-error.js';
+import type { Item } from './attribute-value.js';
 
 /** `ValidationException` with DynamoDB's text. */
 export function validation(message: string): AwsError {
@@ -48,12 +49,13 @@ export function resourceInUse(message: string): AwsError {
 }
 
 /**
- * `ConditionalCheckFailedException`. With ReturnValuesOnConditionCheckFailure=ALL_OLD the
- * real service adds the item to the error body; the edge's JSON errors carry only the message,
- * so the item is not returned (a documented deviation).
+ * `ConditionalCheckFailedException`; with ReturnValuesOnConditionCheckFailure=ALL_OLD, the item
+ * the condition was checked against (if there was one) rides in the error body as `Item`.
  */
-export function conditionalCheckFailed(): AwsError {
-  return new AwsError('ConditionalCheckFailedException', 400, 'The conditional request failed');
+export function conditionalCheckFailed(old?: Item): AwsError {
+  return new AwsError('ConditionalCheckFailedException', 400, 'The conditional request failed', {
+    ...(old ? { members: { Item: old } } : {}),
+  });
 }
 
 /** The texts that recur, in one place. */

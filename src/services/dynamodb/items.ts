@@ -56,12 +56,12 @@ function readCommon(input: Input, ctx: CallContext, withReturnValues: boolean) {
     'SIZE',
     'NONE',
   ]);
-  input.enumOf(
+  const onFailure = input.enumOf(
     'ReturnValuesOnConditionCheckFailure',
     input.str('ReturnValuesOnConditionCheckFailure'),
     ['ALL_OLD', 'NONE'],
   );
-  return { ref, returnValues, mode };
+  return { ref, returnValues, mode, returnOld: onFailure === 'ALL_OLD' };
 }
 
 interface WriteOutcome {
@@ -81,11 +81,14 @@ async function writeItem(
   storeKey: string,
   condition: Condition | undefined,
   write: (old: Item | undefined) => { item: Item | undefined; paths?: ResolvedPath[] },
+  /** ReturnValuesOnConditionCheckFailure=ALL_OLD: a failed condition answers with the old item */
+  returnOld = false,
 ): Promise<WriteOutcome> {
   return env.deps.store.transaction(async (tx): Promise<WriteOutcome> => {
     if (!(await env.tables.current(tx, table))) throw resourceNotFound();
     const old = (await tx.get<Item>(ITEMS, storeKey))?.value;
-    if (condition && !conditionHolds(condition, old)) throw conditionalCheckFailed();
+    if (condition && !conditionHolds(condition, old))
+      throw conditionalCheckFailed(returnOld ? old : undefined);
     const next = write(old);
     if (next.item) await tx.put(ITEMS, storeKey, next.item);
     else if (old) await tx.delete(ITEMS, storeKey);
@@ -174,7 +177,7 @@ function keysFor(returnValues: ReturnValues | undefined, mode: string | undefine
 }
 
 export const putItem: Operation = async (env, ctx, input) => {
-  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  const { ref, returnValues, mode, returnOld } = readCommon(input, ctx, true);
   input.notNull('Item', input.body.Item);
   input.done();
   const item = must(input.item('Item'));
@@ -205,13 +208,13 @@ export const putItem: Operation = async (env, ctx, input) => {
   const tb = existing(table);
   const { storeKey } = storeKeyOfItem(tb, item);
   checkSize(item, MSG.itemTooLarge);
-  const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item }));
+  const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item }), returnOld);
   const units = writeUnits(Math.max(itemSize(item), r.old ? itemSize(r.old) : 0));
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };
 
 export const updateItem: Operation = async (env, ctx, input) => {
-  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  const { ref, returnValues, mode, returnOld } = readCommon(input, ctx, true);
   input.notNull('Key', input.body.Key);
   input.done();
   const key = must(input.item('Key'));
@@ -249,17 +252,24 @@ export const updateItem: Operation = async (env, ctx, input) => {
     if (typeof first === 'string' && (first === info.hash || first === info.range))
       throw validation(MSG.keyUpdate(first));
   const update = ex.update;
-  const r = await writeItem(env, tb, storeKey, ex.condition, (old) => {
-    const next = update ? applyUpdate(update, old, key) : { item: old ?? key, paths: [] };
-    checkSize(next.item, MSG.updateTooLarge);
-    return next;
-  });
+  const r = await writeItem(
+    env,
+    tb,
+    storeKey,
+    ex.condition,
+    (old) => {
+      const next = update ? applyUpdate(update, old, key) : { item: old ?? key, paths: [] };
+      checkSize(next.item, MSG.updateTooLarge);
+      return next;
+    },
+    returnOld,
+  );
   const units = writeUnits(Math.max(r.item ? itemSize(r.item) : 0, r.old ? itemSize(r.old) : 0));
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };
 
 export const deleteItem: Operation = async (env, ctx, input) => {
-  const { ref, returnValues, mode } = readCommon(input, ctx, true);
+  const { ref, returnValues, mode, returnOld } = readCommon(input, ctx, true);
   input.notNull('Key', input.body.Key);
   input.done();
   const key = must(input.item('Key'));
@@ -286,7 +296,14 @@ export const deleteItem: Operation = async (env, ctx, input) => {
   });
   const tb = existing(table);
   const storeKey = storeKeyOfKey(tb, key);
-  const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item: undefined }));
+  const r = await writeItem(
+    env,
+    tb,
+    storeKey,
+    ex.condition,
+    () => ({ item: undefined }),
+    returnOld,
+  );
   const units = writeUnits(r.old ? itemSize(r.old) : 0);
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
 };
