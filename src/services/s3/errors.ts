@@ -20,6 +20,8 @@ export const S3_MSG = {
     'The XML you provided was not well-formed or did not validate against our published schema',
   invalidRange: 'The requested range is not satisfiable',
   precondition: 'At least one of the pre-conditions you specified did not hold',
+  invalidObjectState: "The operation is not valid for the object's storage class",
+  noObjectLock: 'Bucket is missing Object Lock Configuration',
   methodNotAllowed: 'The specified method is not allowed against this resource.',
   notImplemented: 'A header you provided implies functionality that is not implemented',
   keyTooLong: 'Your key is too long',

@@ -24,6 +24,7 @@ import {
   invalidRequest,
   noSuchBucket,
   noSuchKey,
+  notImplemented,
   refuseWrite,
 } from './errors.js';
 import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
@@ -105,6 +106,31 @@ export function writeConditions(
   return ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch };
 }
 
+/** The storage classes whose objects S3 reads only after RestoreObject. */
+const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+/** GetObject (and a copy's source) of an archived object: S3's InvalidObjectState. */
+function refuseArchived(record: ObjectRecord): void {
+  if (record.storageClass !== undefined && ARCHIVED.has(record.storageClass))
+    throw new AwsError('InvalidObjectState', 403, S3_MSG.invalidObjectState, {
+      elements: { StorageClass: record.storageClass },
+    });
+}
+
+/**
+ * Headers of what irsakit does not serve on a write, refused rather than dropped: object tags
+ * (`NotImplemented`, README) and Object Lock, which a bucket made here never has.
+ */
+function refuseUnserved(h: ReadonlyMap<string, string>): void {
+  if (h.has('x-amz-tagging')) throw notImplemented('object tagging');
+  for (const name of [
+    'x-amz-object-lock-mode',
+    'x-amz-object-lock-retain-until-date',
+    'x-amz-object-lock-legal-hold',
+  ])
+    if (h.has(name)) throw invalidRequest(S3_MSG.noObjectLock);
+}
+
 /** PutObject. */
 export async function putObject(
   call: S3Call,
@@ -126,6 +152,7 @@ export async function putObject(
   });
   checkCannedAcl(h);
   checkEncryption(h);
+  refuseUnserved(h);
   const desc = describeUpload(h);
   const body = readUpload(call.raw.body, call.ctx.auth?.payload, h);
   await commitObject(call, bucketName, key, body.data, {
@@ -253,6 +280,8 @@ export async function getObjectOp(
       headers: { ETag: `"${record.etag}"`, 'Last-Modified': httpDate(record.lastModified) },
     };
 
+  // an archived object is read only after a restore, which irsakit does not serve
+  if (!head) refuseArchived(record);
   const range = parseRange(h.get('range'), record.size);
   if (range.kind === 'unsatisfiable')
     throw new AwsError('InvalidRange', 416, S3_MSG.invalidRange, {
@@ -369,9 +398,11 @@ export async function copyObject(
   });
   checkCannedAcl(h);
   checkEncryption(h);
+  refuseUnserved(h);
   const storage = storageClassOf(h);
   const wanted = checksumAlgorithmOf(h);
   const src = await requireObject(call, sourceBucket, source.key);
+  refuseArchived(src);
   const pre = checkPreconditions(
     {
       ifMatch: h.get('x-amz-copy-source-if-match'),

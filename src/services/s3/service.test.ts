@@ -374,9 +374,34 @@ describe('CopyObject', () => {
         ['x-amz-storage-class', 'GLACIER'],
       ]),
     ).toMatchObject({ status: 200 });
-    const got = (await call('GET', '/bk1/dst')) as ServiceResponse;
+    const got = (await call('HEAD', '/bk1/dst')) as ServiceResponse;
     expect(got.headers?.['x-amz-storage-class']).toBe('GLACIER');
     expect(got.headers?.['x-amz-meta-team']).toBe('irsa');
+    // archived: read (or copied) only after a restore, which irsakit does not serve
+    expect(await call('GET', '/bk1/dst')).toMatchObject({
+      code: 'InvalidObjectState',
+      httpStatus: 403,
+      elements: { StorageClass: 'GLACIER' },
+    });
+    expect(await call('PUT', '/bk1/dst2', '', [['x-amz-copy-source', '/bk1/dst']])).toMatchObject({
+      code: 'InvalidObjectState',
+    });
+  });
+
+  it('object tags and Object Lock on a write are refused, not dropped', async () => {
+    expect(await call('PUT', '/bk1/t', 'x', [['x-amz-tagging', 'team=irsa']])).toMatchObject({
+      code: 'NotImplemented',
+      httpStatus: 501,
+    });
+    for (const [name, value] of [
+      ['x-amz-object-lock-mode', 'GOVERNANCE'],
+      ['x-amz-object-lock-legal-hold', 'ON'],
+    ])
+      expect(await call('PUT', '/bk1/t', 'x', [[name as string, value as string]])).toMatchObject({
+        code: 'InvalidRequest',
+        message: 'Bucket is missing Object Lock Configuration',
+      });
+    expect(await call('GET', '/bk1/t')).toMatchObject({ code: 'NoSuchKey' });
   });
 
   it('x-amz-checksum-algorithm: a known one is computed, any other name is InvalidArgument', async () => {
