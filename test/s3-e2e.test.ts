@@ -730,6 +730,81 @@ out(s3.head_bucket(Bucket='${BUCKET}')['ResponseMetadata']['HTTPHeaders']['x-amz
     ]);
   });
 
+  it('list_multipart_uploads and list_parts: an upload picked up where it stopped, paged; refused without rights', async () => {
+    const app = roles.app as Creds;
+    const got = await boto(
+      `
+u = s3.create_multipart_upload(Bucket='${BUCKET}', Key='mpu/resume.bin')['UploadId']
+other = s3.create_multipart_upload(Bucket='${BUCKET}', Key='mpu/deeper/x.bin')['UploadId']
+p1 = s3.upload_part(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, PartNumber=1, Body=b'a' * (5 * 1024 * 1024))
+p2 = s3.upload_part(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, PartNumber=2, Body=b'tail')
+ups = s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='mpu/', Delimiter='/')
+out([[x['Key'] for x in ups.get('Uploads', [])], [x['Prefix'] for x in ups.get('CommonPrefixes', [])], ups['IsTruncated']])
+all_ups = s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='mpu/')
+out(sorted(x['Key'] for x in all_ups['Uploads']))
+first = s3.list_parts(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, MaxParts=1)
+out([[p['PartNumber'] for p in first['Parts']], first['IsTruncated'], first['NextPartNumberMarker'], first['Parts'][0]['ETag'] == p1['ETag'], first['Parts'][0]['Size']])
+rest = s3.list_parts(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, PartNumberMarker=first['NextPartNumberMarker'])
+out([[p['PartNumber'] for p in rest['Parts']], rest['IsTruncated'], rest['Parts'][0]['ETag'] == p2['ETag']])
+# picked up: complete with what ListParts said
+parts = [{'PartNumber': p['PartNumber'], 'ETag': p['ETag']} for p in first['Parts'] + rest['Parts']]
+s3.complete_multipart_upload(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, MultipartUpload={'Parts': parts})
+out(s3.head_object(Bucket='${BUCKET}', Key='mpu/resume.bin')['ContentLength'])
+out(err(lambda: s3.list_parts(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u)))
+s3.abort_multipart_upload(Bucket='${BUCKET}', Key='mpu/deeper/x.bin', UploadId=other)
+out(s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='mpu/').get('Uploads', []))
+`,
+      app,
+    );
+    expect(got).toEqual([
+      [['mpu/resume.bin'], ['mpu/deeper/'], false],
+      ['mpu/deeper/x.bin', 'mpu/resume.bin'],
+      [[1], true, 1, true, 5 * 1024 * 1024],
+      [[2], false, true],
+      5 * 1024 * 1024 + 4,
+      {
+        code: 'NoSuchUpload',
+        message:
+          'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+        status: 404,
+      },
+      [],
+    ]);
+    // paged one at a time, two uploads of one key included: each once, by key then start
+    const paged = await boto(
+      `
+ids = [s3.create_multipart_upload(Bucket='${BUCKET}', Key=k)['UploadId'] for k in ['pg/b', 'pg/a', 'pg/a']]
+seen, kw = [], {}
+while True:
+  r = s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='pg/', MaxUploads=1, **kw)
+  seen += [[x['Key'], ids.index(x['UploadId'])] for x in r.get('Uploads', [])]
+  if not r['IsTruncated']:
+    break
+  kw = {'KeyMarker': r['NextKeyMarker'], 'UploadIdMarker': r['NextUploadIdMarker']}
+out(seen)
+for k, i in zip(['pg/b', 'pg/a', 'pg/a'], ids):
+  s3.abort_multipart_upload(Bucket='${BUCKET}', Key=k, UploadId=i)
+`,
+      app,
+    );
+    // (two uploads begun in one millisecond may come either way round)
+    const order = paged[0] as [string, number][];
+    expect(order.map(([k]) => k)).toEqual(['pg/a', 'pg/a', 'pg/b']);
+    expect(order.map(([, i]) => i).sort()).toEqual([0, 1, 2]);
+    const refused = await boto(
+      `out(err(lambda: s3.list_multipart_uploads(Bucket='${BUCKET}')))`,
+      roles.none as Creds,
+    );
+    expect(refused).toEqual([
+      {
+        code: 'AccessDenied',
+        message: denied('s3-none-role', 's3:ListBucketMultipartUploads', `arn:aws:s3:::${BUCKET}`),
+        status: 403,
+      },
+    ]);
+    await h.aws(['s3', 'rm', `s3://${BUCKET}/mpu/resume.bin`], app);
+  });
+
   it('refusals: session policy, aws:SourceIp, s3:prefix, HEAD without a body, cross-region names', async () => {
     const session = await boto(
       `out(err(lambda: s3.put_object(Bucket='${BUCKET}', Key='s.txt', Body=b'x')))

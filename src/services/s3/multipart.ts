@@ -84,7 +84,7 @@ export const MULTIPART_MSG = {
   partNumber: 'Part number must be an integer between 1 and 10000, inclusive',
 } as const;
 
-function noSuchUpload(uploadId: string): AwsError {
+export function noSuchUpload(uploadId: string): AwsError {
   return new AwsError('NoSuchUpload', 404, MULTIPART_MSG.noSuchUpload, {
     elements: { UploadId: uploadId },
   });

@@ -292,8 +292,8 @@ describe('answers', () => {
   it.each([
     ['GET', '/bk1?tagging', 'NotImplemented', 501],
     ['PUT', '/bk1/k?acl', 'NotImplemented', 501],
-    ['GET', '/bk1?uploads', 'NotImplemented', 501],
-    ['GET', '/bk1/k?uploadId=x', 'NotImplemented', 501],
+    ['PUT', '/bk1?uploads', 'MethodNotAllowed', 405],
+    ['GET', '/bk1/k?uploadId=x', 'NoSuchUpload', 404],
     ['GET', '/bk1/k?partNumber=1', 'NotImplemented', 501],
     ['POST', '/bk1/k', 'NotImplemented', 501],
     ['PUT', '/', 'MethodNotAllowed', 405],

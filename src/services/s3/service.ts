@@ -32,6 +32,7 @@ import {
   createMultipartUpload,
   uploadPart,
 } from './multipart.js';
+import { listMultipartUploads, listParts } from './multipart-lists.js';
 import { copyObject, deleteObject, getObjectOp, putObject } from './object-ops.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy-ops.js';
 
@@ -125,7 +126,10 @@ async function dispatch(call: S3Call) {
     if (UNIMPLEMENTED.has(name)) throw notImplemented(`the \`${name}\` sub-resource`);
   const key = addr.key;
   if (key === undefined) {
-    if (query.has('uploads')) throw notImplemented('ListMultipartUploads');
+    if (query.has('uploads')) {
+      if (method === 'GET') return listMultipartUploads(call, bucket);
+      throw methodNotAllowed(method, 'BUCKET');
+    }
     if (query.has('policy')) {
       if (method === 'GET') return getBucketPolicy(call, bucket);
       if (method === 'PUT') return putBucketPolicy(call, bucket);
@@ -162,7 +166,7 @@ async function dispatch(call: S3Call) {
     }
     if (method === 'POST') return completeMultipartUpload(call, bucket, key);
     if (method === 'DELETE') return abortMultipartUpload(call, bucket, key);
-    if (method === 'GET') throw notImplemented('ListParts');
+    if (method === 'GET') return listParts(call, bucket, key);
     throw methodNotAllowed(method, 'UPLOAD');
   }
   if (query.has('uploads')) {
