@@ -54,6 +54,20 @@ describe('the edge', () => {
     expect(xml).toContain(
       '<Message>Could not find operation NoSuchThing for version 2011-06-15</Message>',
     );
+    // a known operation under another API version (or none) is one AWS cannot find either
+    for (const [body, version] of [
+      ['Action=ListRoles&Version=2099-01-01', '2099-01-01'],
+      ['Action=ListRoles&Version=2011-06-15', '2011-06-15'],
+      ['Action=ListRoles', 'NO_VERSION_SPECIFIED'],
+    ] as const) {
+      const r = await post(signed(form, body, 'iam').headers, body);
+      expect([r.status, await r.text()]).toEqual([
+        400,
+        expect.stringContaining(
+          `<Message>Could not find operation ListRoles for version ${version}</Message>`,
+        ),
+      ]);
+    }
     const unsigned = await post(form, action);
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');

@@ -12,7 +12,14 @@ import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
 import { BodyTooLarge } from '../http.js';
 import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
-import { type RawRequest, type Route, header, readRawRequest, routeRequest } from './request.js';
+import {
+  type RawRequest,
+  type Route,
+  header,
+  queryApiVersion,
+  readRawRequest,
+  routeRequest,
+} from './request.js';
 import type {
   AuthInfo,
   CallContext,
@@ -229,7 +236,7 @@ export function createAwsEdge(
     if (r.protocol === 'query' && (ops || !service)) {
       const op = r.operation ? own(ops, r.operation) : undefined;
       if (!r.operation) throw new AwsError('MissingAction', 400, 'Missing Action');
-      if (!op)
+      if (!op || r.apiVersion !== queryApiVersion(r.service))
         throw new AwsError(
           'InvalidAction',
           400,

@@ -66,6 +66,15 @@ export interface Route {
   params?: Map<string, string> | undefined;
 }
 
+/**
+ * The API version a query-protocol service answers to: an operation asked for under another
+ * version (or none) is one AWS cannot find (`InvalidAction`).
+ */
+export function queryApiVersion(service: string): string | undefined {
+  for (const v in QUERY_VERSIONS) if (QUERY_VERSIONS[v] === service) return v;
+  return undefined;
+}
+
 const QUERY_VERSIONS: Readonly<Record<string, string>> = table({
   '2011-06-15': 'sts',
   '2010-05-08': 'iam',
