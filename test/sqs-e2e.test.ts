@@ -265,6 +265,69 @@ describe('SQS with boto3: every operation, allowed and refused', () => {
   });
 });
 
+describe('the AWSTraceHeader system attribute (X-Ray, OpenTelemetry)', () => {
+  it('is digested in MD5OfMessageSystemAttributes and received as a system attribute, over JSON and query', async () => {
+    const r = await h.python(
+      `
+import boto3, hashlib, json, struct
+c = boto3.client('sqs')
+u = c.create_queue(QueueName='traced')['QueueUrl']
+trace = 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1'
+sent = c.send_message(QueueUrl=u, MessageBody='t', MessageSystemAttributes={'AWSTraceHeader': {'DataType': 'String', 'StringValue': trace}})
+def lp(b):
+  return struct.pack('>I', len(b)) + b
+want = hashlib.md5(lp(b'AWSTraceHeader') + lp(b'String') + b'\x01' + lp(trace.encode())).hexdigest()
+got = c.receive_message(QueueUrl=u, MessageSystemAttributeNames=['AWSTraceHeader'])['Messages'][0]
+batch = c.send_message_batch(QueueUrl=u, Entries=[{'Id': 'a', 'MessageBody': 'b', 'MessageSystemAttributes': {'AWSTraceHeader': {'DataType': 'String', 'StringValue': trace}}}])['Successful'][0]
+try:
+  c.send_message(QueueUrl=u, MessageBody='t', MessageSystemAttributes={'Other': {'DataType': 'String', 'StringValue': 'x'}})
+  bad = None
+except Exception as e:
+  bad = e.response['Error']['Code']
+print(json.dumps([sent.get('MD5OfMessageSystemAttributes') == want, got['Attributes'], batch.get('MD5OfMessageSystemAttributes') == want, bad]))
+`,
+      full,
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([
+      true,
+      { AWSTraceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' },
+      true,
+      'InvalidParameterValue',
+    ]);
+    // the query protocol's MessageSystemAttribute.N
+    const url = `${h.server.edge}/${ACCOUNT}/traced`;
+    const body = new URLSearchParams({
+      Action: 'SendMessage',
+      Version: '2012-11-05',
+      QueueUrl: url,
+      MessageBody: 'q',
+      'MessageSystemAttribute.1.Name': 'AWSTraceHeader',
+      'MessageSystemAttribute.1.Value.DataType': 'String',
+      'MessageSystemAttribute.1.Value.StringValue': 'Root=1-00000000-000000000000000000000000',
+    }).toString();
+    const signed = signRequest({
+      method: 'POST',
+      target: '/',
+      headers: [
+        ['Host', new URL(h.server.edge).host],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+      ],
+      body,
+      credentials: full,
+      region: 'us-east-1',
+      service: 'sqs',
+      now: new Date(),
+    });
+    const q = await fetch(`${h.server.edge}/`, { method: 'POST', headers: signed.headers, body });
+    const xml = await q.text();
+    expect(q.status, xml).toBe(200);
+    expect(xml).toMatch(
+      /<MD5OfMessageSystemAttributes>[0-9a-f]{32}<\/MD5OfMessageSystemAttributes>/,
+    );
+  });
+});
+
 describe('SQS with the JS SDK', () => {
   it('runs the queue and message operations, with the SDK checking the MD5s', async () => {
     const c = sqs(full);

@@ -145,6 +145,20 @@ describe('irsa up', () => {
     );
     expect(tr.status).toBe(201);
     const jwt = (tr.body.status as { token: string }).token;
+    // a body kube-apiserver cannot decode is a 400, never a signed token with its garbage in aud
+    for (const body of [
+      { spec: { audiences: 'abc' } },
+      { spec: { audiences: [1, { x: 2 }] } },
+      { spec: 'x' },
+      { kind: 'Foo' },
+    ]) {
+      const bad = await admin(
+        'POST',
+        '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
+        body,
+      );
+      expect([bad.status, bad.body.reason]).toEqual([400, 'BadRequest']);
+    }
 
     const cluster = (await admin('GET', '/clusters/demo')).body as { issuer: string };
     const ca = readFileSync(server.caCertPath, 'utf8');

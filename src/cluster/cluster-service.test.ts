@@ -186,9 +186,46 @@ describe('apply', () => {
       'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  annotations:\n    eks.amazonaws.com/token-expiration: 86400\n',
       'The ServiceAccount "s" is invalid: metadata.annotations[eks.amazonaws.com/token-expiration]: Invalid value: "86400": must be a string (quote it in YAML: "86400")',
     ],
+    [
+      'volumeMounts of null',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, volumeMounts: [~]}\n',
+      'The Pod "p" is invalid: spec.containers[0].volumeMounts[0]: Invalid value: "null": must be an object',
+    ],
+    [
+      'volumeMounts that are not a list',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, volumeMounts: foo}\n',
+      'The Pod "p" is invalid: spec.containers[0].volumeMounts: Invalid value: "string": must be a list',
+    ],
+    [
+      'volumes that are not a list',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: foo\n  containers:\n  - {name: c, image: x}\n',
+      'The Pod "p" is invalid: spec.volumes: Invalid value: "string": must be a list',
+    ],
+    [
+      'a name that is a number',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: 123}\n',
+      'The Namespace "123" is invalid: metadata.name: Invalid value: "123": must be a string (quote it in YAML: "123")',
+    ],
+    [
+      'a Deployment of more replicas than the local cluster runs',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 100000\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: spec.replicas: Invalid value: "100000": irsakit\'s local cluster runs at most 100 replicas of a Deployment',
+    ],
   ])('rejects %s with the API server’s message', async (_n, text, message) => {
     const e = await failure(svc.apply('demo', text));
     expect(e.status.message).toBe(message);
+  });
+
+  it('refuses an alias bomb and a manifest nested thousands of levels deep as bad requests', async () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n`;
+    for (const text of [
+      bomb,
+      `{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"s","namespace":"default"},"x":${'['.repeat(3000)}${']'.repeat(3000)}}`,
+    ]) {
+      const e = await failure(svc.apply('demo', text));
+      expect(e.status.reason).toBe('BadRequest');
+    }
+    await expect(svc.get('demo', 'ServiceAccount', 'default', 's')).rejects.toThrow('not found');
   });
 
   it('skips and reports kinds it does not keep, and applies the rest', async () => {

@@ -3,6 +3,7 @@
  * flattened, comments and `---` separators as kubectl accepts them.
  */
 import { parseAllDocuments } from 'yaml';
+import { valueNestsDeeperThan } from '../common/json-depth.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -62,16 +63,29 @@ export function readManifests(text: string): ManifestDocument[] {
       out.push(undefined);
       return;
     }
-    const v: unknown = d.toJS({ maxAliasCount: 100 });
+    let v: unknown;
+    try {
+      v = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // an alias bomb (more aliases than maxAliasCount) is the caller's document, not ours
+      errors.set(out.length, (e instanceof Error ? e.message : String(e)).split('\n')[0] as string);
+      out.push(undefined);
+      return;
+    }
     if (v === null || v === undefined) return; // an empty document
     out.push(v);
   });
   return flatten(out, errors);
 }
 
+/** No Kubernetes object nests this deep; every walk of a manifest recurses once per level. */
+const MAX_NESTING = 64;
+
 function flatten(values: unknown[], errors = new Map<number, string>()): ManifestDocument[] {
   const out: ManifestDocument[] = [];
   values.forEach((v, i) => {
+    if (!errors.has(i) && valueNestsDeeperThan(v, MAX_NESTING))
+      errors.set(i, `nested more than ${MAX_NESTING} levels deep`);
     const error = errors.get(i);
     if (error) {
       out.push({

@@ -86,6 +86,18 @@ function stringMap(field: string, v: unknown): FieldError[] {
 function metaErrors(obj: KubeObject, namespaced: boolean, label: boolean): FieldError[] {
   const m = obj.metadata ?? {};
   const out: FieldError[] = [];
+  // a name of another type (YAML reads `name: 123` as a number) is stored by nobody: the API
+  // server cannot decode it into ObjectMeta
+  const wrong = (['name', 'generateName', 'namespace'] as const).filter(
+    (k) => m[k] !== undefined && m[k] !== null && typeof m[k] !== 'string',
+  );
+  if (wrong.length > 0)
+    return wrong.map((k) => ({
+      field: `metadata.${k}`,
+      type: 'Invalid value' as const,
+      value: shown(m[k]),
+      detail: `must be a string (quote it in YAML: "${shown(m[k])}")`,
+    }));
   if (!m.name && !m.generateName) {
     out.push({
       field: 'metadata.name',
@@ -160,10 +172,24 @@ function containerErrors(
           }
         });
     }
-    if (c.volumeMounts !== undefined && Array.isArray(c.volumeMounts)) {
+    if (c.volumeMounts !== undefined && c.volumeMounts !== null && !Array.isArray(c.volumeMounts))
+      out.push({
+        field: `${p}.volumeMounts`,
+        type: 'Invalid value',
+        value: typeof c.volumeMounts,
+        detail: 'must be a list',
+      });
+    if (Array.isArray(c.volumeMounts)) {
       const paths = new Set<string>();
-      (c.volumeMounts as { mountPath?: unknown; name?: unknown }[]).forEach((m, j) => {
-        if (typeof m.mountPath !== 'string' || m.mountPath === '') {
+      (c.volumeMounts as ({ mountPath?: unknown; name?: unknown } | null)[]).forEach((m, j) => {
+        if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+          out.push({
+            field: `${p}.volumeMounts[${j}]`,
+            type: 'Invalid value',
+            value: String(m),
+            detail: 'must be an object',
+          });
+        } else if (typeof m.mountPath !== 'string' || m.mountPath === '') {
           out.push({ field: `${p}.volumeMounts[${j}].mountPath`, type: 'Required value' });
         } else {
           if (paths.has(m.mountPath)) {
@@ -182,6 +208,9 @@ function containerErrors(
   return out;
 }
 
+/** How many pods of one Deployment the local cluster makes at most. */
+export const MAX_REPLICAS = 100;
+
 /** Errors of a pod spec at `path` (`spec` for a Pod, `spec.template.spec` in a Deployment). */
 export function podSpecErrors(path: string, spec: unknown): FieldError[] {
   if (!spec || typeof spec !== 'object') return [{ field: path, type: 'Required value' }];
@@ -191,6 +220,26 @@ export function podSpecErrors(path: string, spec: unknown): FieldError[] {
     ...containerErrors(`${path}.containers`, s.containers, true, seen),
     ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen),
   ];
+  const volumes = s.volumes;
+  if (volumes !== undefined && volumes !== null) {
+    if (!Array.isArray(volumes))
+      out.push({
+        field: `${path}.volumes`,
+        type: 'Invalid value',
+        value: typeof volumes,
+        detail: 'must be a list',
+      });
+    else
+      volumes.forEach((v: unknown, i) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v))
+          out.push({
+            field: `${path}.volumes[${i}]`,
+            type: 'Invalid value',
+            value: String(v),
+            detail: 'must be an object',
+          });
+      });
+  }
   const sa = s.serviceAccountName;
   if (sa !== undefined && (typeof sa !== 'string' || (sa !== '' && !DNS1123_SUBDOMAIN.test(sa)))) {
     out.push({
@@ -228,6 +277,15 @@ export function validateObject(obj: KubeObject): FieldError[] {
           type: 'Invalid value',
           value: String(replicas),
           detail: 'must be greater than or equal to 0',
+        });
+      } else if (typeof replicas === 'number' && replicas > MAX_REPLICAS) {
+        // a deviation (README): the local cluster makes a Deployment's pods in the request that
+        // applies it, so a huge count would hold the whole server for as long as it takes
+        out.push({
+          field: 'spec.replicas',
+          type: 'Invalid value',
+          value: String(replicas),
+          detail: `irsakit's local cluster runs at most ${MAX_REPLICAS} replicas of a Deployment`,
         });
       }
       const selector = (spec.selector as { matchLabels?: Record<string, string> } | undefined)

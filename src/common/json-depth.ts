@@ -30,3 +30,22 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   }
   return false;
 }
+
+/**
+ * True when a parsed value nests more than `limit` arrays and objects inside one another;
+ * walked with a stack of its own, so a value of any depth is measured without recursion.
+ *
+ * @example
+ * valueNestsDeeperThan({ a: [{ b: 1 }] }, 2) // → true (three levels)
+ */
+export function valueNestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(v as Record<string, unknown>))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}

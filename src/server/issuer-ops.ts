@@ -6,7 +6,13 @@
 import type { ClusterService } from '../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import type { Clock } from '../common/clock.js';
-import { IssuerError, type KeyRing, type TokenRequest, issueToken } from '../issuer/index.js';
+import {
+  IssuerError,
+  type KeyRing,
+  type TokenRequest,
+  decodeTokenRequest,
+  issueToken,
+} from '../issuer/index.js';
 import type { IssuerOps } from './admin-api.js';
 
 export interface IssuerOpsDeps {
@@ -32,9 +38,13 @@ export function issuerOps(d: IssuerOpsDeps): IssuerOps {
     d.keyRing.ensure(c.name, { alg: c.keyAlg === 'ES256' ? 'ES256' : 'RS256' });
   return {
     async createToken(cluster, namespace, name, request) {
+      // a body is decoded as kube-apiserver decodes it: a wrong type is a 400, never a token
+      // whose aud is whatever the caller sent
+      const decoded = decodeTokenRequest(request);
+      if (!decoded.ok) return { status: decoded.status.code, body: decoded.status, warnings: [] };
+      const req: TokenRequest = decoded.request;
       await ensure(cluster);
       const sa = await lookup(d.clusters.get(cluster.name, 'ServiceAccount', namespace, name));
-      const req = request as TokenRequest;
       const ref = req.spec?.boundObjectRef;
       let bound: Parameters<typeof issueToken>[0]['bound'];
       if (ref?.kind === 'Pod' && ref.name) {

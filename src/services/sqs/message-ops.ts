@@ -39,6 +39,7 @@ const SYSTEM_ATTRIBUTES = [
   'SequenceNumber',
   'MessageDeduplicationId',
   'MessageGroupId',
+  'AWSTraceHeader',
 ];
 
 /** A receipt handle: the message's store key and the nonce of this receive. */
@@ -109,6 +110,29 @@ function messageAttributes(input: Input): Record<string, MessageAttribute> | und
   return entries.length ? out : undefined;
 }
 
+/**
+ * MessageSystemAttributes: AWSTraceHeader only (what X-Ray and OpenTelemetry set), a String.
+ * [inferred] texts for the rest, in SQS's manner.
+ */
+function systemAttributes(input: Input): Record<string, MessageAttribute> | undefined {
+  const raw = input.MessageSystemAttributes;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw invalidParameter('Value for parameter MessageSystemAttributes is invalid.');
+  const out: Record<string, MessageAttribute> = {};
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (name !== 'AWSTraceHeader')
+      throw invalidParameter(`Message system attribute name '${name}' is invalid.`);
+    const a = (v ?? {}) as Record<string, unknown>;
+    if (a.DataType !== 'String' || typeof a.StringValue !== 'string' || a.StringValue === '')
+      throw invalidParameter(
+        `The message system attribute '${name}' must be of type 'String' with a non-empty value.`,
+      );
+    put(out, name, { DataType: 'String', StringValue: a.StringValue });
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function attributeBytes(attrs: Record<string, MessageAttribute> | undefined): number {
   let n = 0;
   for (const [k, a] of Object.entries(attrs ?? {}))
@@ -147,6 +171,7 @@ interface SendRequest {
   attributes?: Record<string, MessageAttribute> | undefined;
   groupId?: string | undefined;
   dedupId?: string | undefined;
+  system?: Record<string, MessageAttribute> | undefined;
 }
 
 function sendRequest(input: Input): SendRequest {
@@ -158,6 +183,7 @@ function sendRequest(input: Input): SendRequest {
     attributes: messageAttributes(input),
     groupId: str(input, 'MessageGroupId'),
     dedupId: str(input, 'MessageDeduplicationId'),
+    system: systemAttributes(input),
   };
 }
 
@@ -247,12 +273,14 @@ export function messageOperations(
         messageId: string;
         md5OfBody: string;
         md5OfAttributes?: string | undefined;
+        md5OfSystem?: string | undefined;
         seq?: string | undefined;
       }[] = [];
       let nextSeq = q.nextSeq;
       for (const m of reqs) {
         const md5 = md5OfBody(m.body);
         const md5a = md5OfAttributes(m.attributes);
+        const md5s = md5OfAttributes(m.system);
         const dedupId = fifo
           ? (m.dedupId ?? createHash('sha256').update(m.body).digest('hex'))
           : undefined;
@@ -263,6 +291,7 @@ export function messageOperations(
             messageId: seen.messageId,
             md5OfBody: md5,
             md5OfAttributes: md5a,
+            md5OfSystem: md5s,
             seq: seen.seq,
           });
           continue;
@@ -277,6 +306,7 @@ export function messageOperations(
           md5OfBody: md5,
           attributes: m.attributes,
           md5OfAttributes: md5a,
+          traceHeader: m.system?.AWSTraceHeader?.StringValue,
           sentAt: now,
           visibleAt: now + delay * 1000,
           receiveCount: 0,
@@ -287,7 +317,13 @@ export function messageOperations(
         });
         if (dedupKey && sequenceNumber)
           put(dedup, dedupKey, { at: now, messageId, seq: sequenceNumber });
-        out.push({ messageId, md5OfBody: md5, md5OfAttributes: md5a, seq: sequenceNumber });
+        out.push({
+          messageId,
+          md5OfBody: md5,
+          md5OfAttributes: md5a,
+          md5OfSystem: md5s,
+          seq: sequenceNumber,
+        });
       }
       await tx.put<QueueRecord>(QUEUES, key, { ...q, nextSeq, ...(fifo ? { dedup } : {}) });
       return out;
@@ -300,11 +336,13 @@ export function messageOperations(
     messageId: string;
     md5OfBody: string;
     md5OfAttributes?: string | undefined;
+    md5OfSystem?: string | undefined;
     seq?: string | undefined;
   }) {
     return {
       MD5OfMessageBody: r.md5OfBody,
       ...(r.md5OfAttributes ? { MD5OfMessageAttributes: r.md5OfAttributes } : {}),
+      ...(r.md5OfSystem ? { MD5OfMessageSystemAttributes: r.md5OfSystem } : {}),
       MessageId: r.messageId,
       ...(r.seq ? { SequenceNumber: r.seq } : {}),
     };
@@ -401,6 +439,7 @@ export function messageOperations(
       SequenceNumber: m.sequenceNumber,
       MessageDeduplicationId: m.dedupId,
       MessageGroupId: m.groupId,
+      AWSTraceHeader: m.traceHeader,
     };
     const want = system.includes('All') ? SYSTEM_ATTRIBUTES : system;
     const attributes: Record<string, string> = {};

@@ -41,6 +41,8 @@ export interface MessageRecord {
   md5OfBody: string;
   attributes?: Record<string, MessageAttribute> | undefined;
   md5OfAttributes?: string | undefined;
+  /** the AWSTraceHeader system attribute it was sent with */
+  traceHeader?: string | undefined;
   /** epoch ms */
   sentAt: number;
   /** epoch ms from which the message can be received */

@@ -77,7 +77,7 @@ function fromPairs(pairs: [string, string][]): Record<string, unknown> {
         if (k !== undefined) put(map, k, own(f, 'Value') ?? '');
       }
       out[head === 'Attribute' ? 'Attributes' : 'Tags'] = map;
-    } else if (head === 'MessageAttribute') {
+    } else if (head === 'MessageAttribute' || head === 'MessageSystemAttribute') {
       const map: Record<string, unknown> = {};
       for (const e of ordered) {
         const f: Record<string, unknown> = {};
@@ -85,7 +85,7 @@ function fromPairs(pairs: [string, string][]): Record<string, unknown> {
         const name = own(f, 'Name');
         if (typeof name === 'string') put(map, name, own(f, 'Value') ?? {});
       }
-      out.MessageAttributes = map;
+      out[`${head}s`] = map;
     } else if (head.endsWith('RequestEntry')) {
       out.Entries = ordered.map((e) => fromPairs(e));
     }
