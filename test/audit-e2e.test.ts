@@ -869,6 +869,32 @@ describe('irsa policy generate', () => {
     ]);
     expect(out.missing).toEqual([]);
     expect(out.unused).toEqual([]);
+
+    // a window with no such call: no policy IAM would refuse, but a message and exit 1
+    const none = await h.irsa([
+      'policy',
+      'generate',
+      '--role',
+      'cross-reader',
+      '--since',
+      '2099-01-01T00:00:00Z',
+    ]);
+    expect(none.code, none.stderr).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('nothing to generate');
+    const unwritable = await h.irsa([
+      'policy',
+      'generate',
+      '--role',
+      'cross-reader',
+      '-o',
+      join(h.home, 'no-such-dir', 'p.json'),
+    ]);
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toMatch(/^irsa: cannot write `.*p\.json`: ENOENT/);
+    const blank = await h.irsa(['why', ' ']);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('irsa why needs a request id');
   });
 });
 

@@ -157,12 +157,16 @@ export function registerPolicyCommands(
         document: p.document,
       })),
     });
+    // a policy without a statement is no policy IAM takes (MalformedPolicyDocument): say so
+    // rather than print one that the README's pipe into put-role-policy would fail on
+    const empty = result.policy.Statement.length === 0;
+    const nothing = `irsa: no call of ${role.arn} in the trail${opts.since ? ` since ${opts.since}` : ''} needs a permission: nothing to generate`;
     if (opts.json) {
       io.out(
         JSON.stringify(
           {
             role: role.arn,
-            policy: result.policy,
+            policy: empty ? null : result.policy,
             unused: result.unused,
             missing: result.missing,
             usage,
@@ -171,12 +175,19 @@ export function registerPolicyCommands(
           2,
         ),
       );
+      if (empty) io.err(nothing);
     } else {
-      if (opts.out) writeFileSync(opts.out, result.text);
-      else io.out(result.text.trimEnd());
+      if (empty) throw new CliError(nothing, 1);
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, result.text);
+        } catch (e) {
+          throw new CliError(`cannot write \`${opts.out}\`: ${(e as Error).message}`, 1);
+        }
+      } else io.out(result.text.trimEnd());
       io.err(report(result, role.arn, calls));
       if (opts.out) io.err(`irsa: wrote ${opts.out}`);
     }
-    setExit(0);
+    setExit(empty ? 1 : 0);
   });
 }

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { whyText } from '../../audit/render.js';
 import type { TrailItem } from '../../audit/types.js';
 import { adminClient, serverOptions } from '../client.js';
-import type { Output } from '../io.js';
+import { CliError, type Output } from '../io.js';
 
 export function registerWhyCommand(
   program: Command,
@@ -25,6 +25,9 @@ export function registerWhyCommand(
       .argument('<id>', 'a request id (x-amzn-RequestId, `irsa trail`) or an audit event id')
       .option('--json', 'the CloudTrail record with irsaExplanation'),
   ).action(async (id: string, opts: { json?: boolean; endpoint?: string; data?: string }) => {
+    // an empty id would ask for the whole trail and show it as one record
+    if (id.trim() === '')
+      throw new CliError('irsa why needs a request id or an event id (irsa trail lists them)');
     const { body: item } = await adminClient(opts).request<TrailItem>(
       'GET',
       `/trail/${encodeURIComponent(id.trim())}`,
