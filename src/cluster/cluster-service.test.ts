@@ -344,5 +344,21 @@ describe('admission through the real webhook (the seeds’ FAQ)', () => {
     expect(volumes[0]).toBe('aws-iam-token');
     expect(volumes[1]).toMatch(/^kube-api-access-/);
     expect((await real.admission('demo', 'production', 's3-reader'))?.mode).toBe('irsa');
+
+    // pod validation runs after the webhook: a token lifetime no kubelet could ask for is
+    // refused at creation, not stored as a pod whose token can never be issued
+    await real.apply(
+      'demo',
+      seedSa.replace(
+        'eks.amazonaws.com/token-expiration: "86400"',
+        'eks.amazonaws.com/token-expiration: "99999999999"',
+      ),
+    );
+    await real.delete('demo', 'Pod', 'production', 's3-reader');
+    const e = await failure(real.apply('demo', readSeedPod()));
+    expect(e.status.message).toBe(
+      'The Pod "s3-reader" is invalid: spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 99999999999: may not specify a duration larger than 2^32 seconds',
+    );
+    await expect(real.get('demo', 'Pod', 'production', 's3-reader')).rejects.toThrow('not found');
   });
 });

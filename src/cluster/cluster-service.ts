@@ -17,7 +17,7 @@ import {
   ClusterError,
   type ClusterRecord,
 } from './types.js';
-import { SUPPORTED_KINDS, invalidMessage, validateObject } from './validation.js';
+import { SUPPORTED_KINDS, invalidMessage, podSpecErrors, validateObject } from './validation.js';
 
 /** The webhook's decision on a pod, applied: the admitted pod and what was done. */
 export type Admit = (input: {
@@ -488,6 +488,10 @@ export class ClusterService {
     spec.restartPolicy ??= 'Always';
     const admitted = this.d.admit({ pod, namespace: ns, serviceAccount: sa, cluster });
     const out = admitted.pod;
+    // pod validation runs after mutating admission, on what the webhook made of the pod
+    const mutated = podSpecErrors('spec', out.spec);
+    if (mutated.length > 0)
+      throw new ClusterError('Invalid', 422, invalidMessage('Pod', name, mutated));
     out.status = {
       phase: 'Running',
       podIP: `10.0.1.${(parseInt(this.d.randomHex(1), 16) % 250) + 2}`,

@@ -208,6 +208,38 @@ function containerErrors(
   return out;
 }
 
+/**
+ * A projected service account token's lifetime, as pod validation checks it (it runs after
+ * mutating admission, so a webhook's `eks.amazonaws.com/token-expiration` is checked too):
+ * from 10 minutes to 2^32 seconds.
+ */
+function projectedTokenErrors(path: string, volume: object): FieldError[] {
+  const sources = (volume as { projected?: { sources?: unknown } }).projected?.sources;
+  if (!Array.isArray(sources)) return [];
+  const out: FieldError[] = [];
+  sources.forEach((s: unknown, j) => {
+    const seconds = (s as { serviceAccountToken?: { expirationSeconds?: unknown } } | null)
+      ?.serviceAccountToken?.expirationSeconds;
+    if (typeof seconds !== 'number') return;
+    const field = `${path}.projected.sources[${j}].serviceAccountToken.expirationSeconds`;
+    if (seconds < 600)
+      out.push({
+        field,
+        type: 'Invalid value',
+        value: seconds,
+        detail: 'may not specify a duration less than 10 minutes',
+      });
+    else if (seconds > 2 ** 32)
+      out.push({
+        field,
+        type: 'Invalid value',
+        value: seconds,
+        detail: 'may not specify a duration larger than 2^32 seconds',
+      });
+  });
+  return out;
+}
+
 /** How many pods of one Deployment the local cluster makes at most. */
 export const MAX_REPLICAS = 100;
 
@@ -238,6 +270,7 @@ export function podSpecErrors(path: string, spec: unknown): FieldError[] {
             value: String(v),
             detail: 'must be an object',
           });
+        else out.push(...projectedTokenErrors(`${path}.volumes[${i}]`, v));
       });
   }
   const sa = s.serviceAccountName;
