@@ -71,8 +71,7 @@ export interface Route {
  * version (or none) is one AWS cannot find (`InvalidAction`).
  */
 export function queryApiVersion(service: string): string | undefined {
-  for (const v in QUERY_VERSIONS) if (QUERY_VERSIONS[v] === service) return v;
-  return undefined;
+  return API_VERSIONS.get(service);
 }
 
 const QUERY_VERSIONS: Readonly<Record<string, string>> = table({
@@ -89,6 +88,9 @@ const TARGETS: [RegExp, string][] = [
 ];
 
 const QUERY_SERVICES = new Set(['sts', 'iam']);
+
+/** service → the API version it answers to (the reverse of QUERY_VERSIONS, looked up per call) */
+const API_VERSIONS = new Map(Object.entries(QUERY_VERSIONS).map(([v, s]) => [s, v]));
 
 /**
  * `application/x-www-form-urlencoded` pairs into `params` (later ones win), exactly as
