@@ -242,6 +242,62 @@ describe('the FAQ’s three causes of 403, each named', () => {
     );
     expect(r.by.permissions?.fix).toMatch(/aws iam put-role-policy --role-name s3-app-role/);
   });
+
+  it('3b. the bucket’s own policy denies what the role’s allow: evaluated with them, as S3 does', async () => {
+    expect((await h.aws(['s3', 'mb', 's3://doctor-bucket'])).code).toBe(0);
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenySecret',
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/s3-app-role` },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::doctor-bucket/secret/*',
+        },
+      ],
+    });
+    const put = await h.aws([
+      's3api',
+      'put-bucket-policy',
+      '--bucket',
+      'doctor-bucket',
+      '--policy',
+      policy,
+    ]);
+    expect(put.stderr).toBe('');
+    const denied = await doctor([
+      '-n',
+      'production',
+      's3-app',
+      '--action',
+      's3:GetObject',
+      '--resource',
+      'arn:aws:s3:::doctor-bucket/secret/s.txt',
+    ]);
+    expect(denied.code).toBe(1);
+    expect(denied.by.permissions).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        'explicitly denied by `the bucket policy of doctor-bucket` statement `DenySecret`',
+      ),
+      fix: expect.stringContaining('in the bucket policy of doctor-bucket'),
+    });
+    // elsewhere in the bucket the role's read-only policy still allows it
+    const allowed = await doctor([
+      '-n',
+      'production',
+      's3-app',
+      '--action',
+      's3:GetObject',
+      '--resource',
+      'arn:aws:s3:::doctor-bucket/open/s.txt',
+    ]);
+    expect(allowed.by.permissions).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('the bucket policy of doctor-bucket was evaluated too'),
+    });
+  });
 });
 
 describe('the provider and the audience', () => {

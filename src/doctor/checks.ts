@@ -222,6 +222,7 @@ function checkPermissions(d: Derived): CheckResult {
     resource: req.resource,
     now: d.s.now,
     region: d.s.region,
+    resourcePolicy: d.s.resourcePolicy,
   });
   if (v.status === 'skip') return check(id, 'skip', v.detail);
   return check(id, v.status, v.detail, v.fix);

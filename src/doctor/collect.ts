@@ -22,6 +22,8 @@ export interface DoctorQuery {
   serviceAccount?: string | undefined;
   pod?: string | undefined;
   container?: string | undefined;
+  /** `--resource`: its own policy (a bucket policy) goes into the snapshot */
+  resource?: string | undefined;
 }
 
 /** What the admin API needs to answer a doctor request. */
@@ -38,6 +40,8 @@ export interface DoctorOpsDeps {
   /** SHA-1 of the local CA the issuers present */
   thumbprint: string;
   awsPolicies?: AwsPolicyCatalog | undefined;
+  /** the policy a resource carries itself (S3's bucket policy), given by the server's wiring */
+  resourcePolicy?: ((arn: string) => Promise<PolicyView | undefined>) | undefined;
 }
 
 async function found<T>(p: Promise<T>): Promise<T | null> {
@@ -152,6 +156,10 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         pods,
         podMissing,
         iam,
+        resourcePolicy:
+          query.resource !== undefined && deps.resourcePolicy
+            ? await deps.resourcePolicy(query.resource)
+            : undefined,
       };
     },
   };

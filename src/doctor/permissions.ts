@@ -23,6 +23,8 @@ export interface PermissionQuery {
   /** ISO time of the simulated call */
   now: string;
   region?: string | undefined;
+  /** the resource's own policy (a bucket policy), evaluated with the role's as AWS does */
+  resourcePolicy?: PolicyView | undefined;
 }
 
 export type PermissionVerdict =
@@ -36,7 +38,7 @@ export type PermissionVerdict =
 
 function load(
   p: PolicyView,
-  kind: 'identity' | 'boundary',
+  kind: 'identity' | 'boundary' | 'resource',
   label: string,
 ): { policy?: CompiledPolicy; problem?: string } {
   if (p.document === undefined)
@@ -77,6 +79,12 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     if (r.policy) boundary.push(r.policy);
     else if (r.problem) problems.push(r.problem);
   }
+  const resource: CompiledPolicy[] = [];
+  if (q.resourcePolicy) {
+    const r = load(q.resourcePolicy, 'resource', 'resource policy');
+    if (r.policy) resource.push(r.policy);
+    else if (r.problem) problems.push(r.problem);
+  }
   const unknownNote = problems.length > 0 ? ` (left out: ${problems.join('; ')})` : '';
   if (identity.length === 0 && problems.length > 0) {
     return {
@@ -109,14 +117,21 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
       ...(resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : {}),
     }),
   };
-  const x = explainRequest(request, { identity, boundary });
+  const x = explainRequest(request, {
+    identity,
+    boundary,
+    ...(resource.length > 0 ? { resource } : {}),
+  });
+  const within = resource.length > 0 ? `; ${q.resourcePolicy?.name} was evaluated too` : '';
   const what = `${q.action} on ${q.resource}`;
   if (x.decision === 'allowed') {
-    const by = x.matched.filter((m) => m.policyType === 'identity').map(name);
+    const by = x.matched
+      .filter((m) => m.policyType === 'identity' || m.policyType === 'resource')
+      .map(name);
     return {
       status: 'pass',
       decision: 'allowed',
-      detail: `${what} is allowed by ${by.join(', ')}${boundary.length > 0 ? ` within the permissions boundary \`${role.boundary?.name}\`` : ''}${unknownNote}`,
+      detail: `${what} is allowed by ${by.join(', ')}${boundary.length > 0 ? ` within the permissions boundary \`${role.boundary?.name}\`` : ''}${within}${unknownNote}`,
       fix: null,
     };
   }
@@ -125,7 +140,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
       status: 'fail',
       decision: 'explicitDeny',
       detail: `${what} is explicitly denied by ${x.matched.map(name).join(', ')}${unknownNote}`,
-      fix: `remove ${q.action} from the Deny (or narrow its Resource or Condition); an explicit deny wins over every Allow`,
+      fix: `remove ${q.action} from the Deny${x.matched.some((m) => m.policyType === 'resource') ? ` in ${q.resourcePolicy?.name}` : ''} (or narrow its Resource or Condition); an explicit deny wins over every Allow`,
     };
   }
   const statement = JSON.stringify({ Effect: 'Allow', Action: q.action, Resource: q.resource });

@@ -144,6 +144,11 @@ export interface DoctorSnapshot {
   };
   /** `--action` / `--resource`: the call to simulate with the role's policies */
   request?: { action: string; resource: string } | undefined;
+  /**
+   * live only: the resource's own policy (a bucket policy) for `--resource`, evaluated with the
+   * role's; undefined when it has none or none is known
+   */
+  resourcePolicy?: PolicyView | undefined;
   /** live only: what STS said to the pod's token */
   exchange?: ExchangeResult | undefined;
   /** why the exchange was not attempted, when it was not */

@@ -126,6 +126,7 @@ async function routeDoctor(
       serviceAccount,
       pod,
       container: q.get('container') || undefined,
+      resource: q.get('resource') || undefined,
     }),
   );
 }

@@ -22,6 +22,7 @@ import {
   lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
+import { getBucket } from '../services/s3/repo.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
@@ -214,7 +215,20 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       thumbprint: ca.thumbprint,
       caCertPath: ca.paths.caCert,
     }),
-    doctor: doctorOps({ clusters, store, clock, thumbprint: ca.thumbprint }),
+    doctor: doctorOps({
+      clusters,
+      store,
+      clock,
+      thumbprint: ca.thumbprint,
+      // an S3 resource's bucket policy, for `irsa doctor --resource arn:aws:s3:::b/k`
+      resourcePolicy: async (arn) => {
+        const m = /^arn:aws[a-z-]*:s3:::([^/]+)/.exec(arn);
+        const policy = m ? (await getBucket(store, m[1] as string))?.value.policy : undefined;
+        return policy === undefined
+          ? undefined
+          : { name: `the bucket policy of ${m?.[1]}`, document: policy };
+      },
+    }),
   };
 
   const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -175,6 +175,7 @@ export async function doctorCommand(
     if (serviceAccount) q.set('serviceAccount', serviceAccount);
     if (opts.pod) q.set('pod', opts.pod);
     if (opts.container) q.set('container', opts.container);
+    if (request) q.set('resource', request.resource);
     snap = (
       await client.request<DoctorSnapshot>(
         'GET',
