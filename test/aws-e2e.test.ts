@@ -236,6 +236,16 @@ describe('the seed scenario with the AWS CLI', () => {
     });
   });
 
+  it('irsa token create as kubectl create token: --duration 0 leaves the lifetime to the server, an empty --audience is refused', async () => {
+    const t = await irsa(['token', 'create', '-n', 'production', 's3-app', '--duration', '0']);
+    expect(t.stderr).toBe('');
+    const claims = decodeJwt(t.stdout.trim());
+    expect((claims.exp as number) - (claims.iat as number)).toBe(86400);
+    const empty = await irsa(['token', 'create', '-n', 'production', 's3-app', '--audience', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--audience must not be an empty string');
+  });
+
   it('`aws sts get-caller-identity` from the pod, with only the webhook’s env', async () => {
     const r = await aws(
       ['sts', 'get-caller-identity'],

@@ -315,7 +315,10 @@ export function registerClusterCommands(
     .argument('<serviceaccount>', 'the ServiceAccount')
     .option('-n, --namespace <ns>', 'the namespace', 'default')
     .option('--audience <aud...>', 'audiences of the token (default: the API server audiences)')
-    .option('--duration <d>', 'requested lifetime (e.g. 10m, 1h, 24h; minimum 10m)')
+    .option(
+      '--duration <d>',
+      'requested lifetime (e.g. 10m, 1h, 24h; minimum 10m; 0: the server decides)',
+    )
     .option('--bound-pod <pod>', 'bind the token to this pod (it must run as the ServiceAccount)')
     .action(
       async (
@@ -326,9 +329,14 @@ export function registerClusterCommands(
         const cluster = encodeURIComponent(clusterOf(opts));
         const ns = opts.namespace ?? 'default';
         const spec: Record<string, unknown> = {};
+        // as kubectl create token: an empty audience is refused here, and a duration of 0
+        // leaves the lifetime to the server
+        if (opts.audience?.some((a) => a === ''))
+          throw new CliError('--audience must not be an empty string', 2);
         if (opts.audience) spec.audiences = opts.audience;
-        if (opts.duration) spec.expirationSeconds = parseDuration(opts.duration);
-        if (!opts.audience || !opts.duration) {
+        const seconds = opts.duration === undefined ? undefined : parseDuration(opts.duration);
+        if (seconds) spec.expirationSeconds = seconds;
+        if (!opts.audience || !seconds) {
           // an IRSA ServiceAccount defaults to the token its pods get: the webhook's audience
           // and expiration (its annotations, else sts.amazonaws.com and 86400 s)
           const found = await client.request<{ object: ServiceAccount }>(
@@ -338,7 +346,7 @@ export function registerClusterCommands(
           const irsa = serviceAccountSettings(found.body.object, defaultWebhookOptions());
           if (irsa.roleArn !== '') {
             if (!opts.audience && irsa.audience !== '') spec.audiences = [irsa.audience];
-            if (!opts.duration) spec.expirationSeconds = irsa.tokenExpiration;
+            if (!seconds) spec.expirationSeconds = irsa.tokenExpiration;
           }
         }
         if (opts.boundPod) {
