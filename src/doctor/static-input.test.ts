@@ -268,4 +268,14 @@ describe('static doctor', () => {
       ),
     ).toThrow(/cannot read `x\.txt`/);
   });
+
+  it('reports a .json file that does not parse as invalid JSON, not in the YAML reader’s words', () => {
+    expect(() =>
+      staticSnapshot(
+        [{ name: 'bad.json', text: '{"Version":"2012-10-17","Statement":[\n' }],
+        { now: NOW },
+        AWS_MANAGED_POLICIES,
+      ),
+    ).toThrow(/^cannot read `bad\.json`: invalid JSON: /);
+  });
 });

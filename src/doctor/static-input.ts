@@ -60,11 +60,19 @@ function classify(files: StaticFile[], catalog: AwsPolicyCatalog, defaultNs: str
   const out: Inputs = { manifests: [], trust: [], permissions: [], terraform: [], notes: [] };
   for (const f of files) {
     let json: unknown;
+    let jsonError: string | undefined;
     try {
       json = JSON.parse(f.text);
-    } catch {
+    } catch (e) {
       json = undefined;
+      jsonError = (e as Error).message;
     }
+    // a .json file (a policy, a terraform plan) that does not parse is reported as JSON, not
+    // with the YAML reader's words for what it made of it
+    if (json === undefined && /\.json$/i.test(f.name))
+      throw new StaticInputError(
+        `cannot read \`${f.name}\`: invalid JSON: ${jsonError ?? 'empty'} (expected an IAM policy document or \`terraform show -json\` output)`,
+      );
     if (json !== undefined) {
       const tf = readTerraform(json);
       if (tf) {
