@@ -187,6 +187,16 @@ describe('apply', () => {
       'The ServiceAccount "s" is invalid: metadata.annotations[eks.amazonaws.com/token-expiration]: Invalid value: "86400": must be a string (quote it in YAML: "86400")',
     ],
     [
+      'an annotation key that is no qualified name',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  annotations:\n    "bad key!": x\n',
+      `The ServiceAccount "s" is invalid: metadata.annotations: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+    ],
+    [
+      'a label value with a space',
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labels:\n    team: "a b"\n',
+      `The Namespace "n" is invalid: metadata.labels: Invalid value: "a b": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+    ],
+    [
       'volumeMounts of null',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, volumeMounts: [~]}\n',
       'The Pod "p" is invalid: spec.containers[0].volumeMounts[0]: Invalid value: "null": must be an object',

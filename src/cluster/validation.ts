@@ -13,6 +13,69 @@ const LABEL_MSG =
 const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const QUALIFIED_NAME_REGEX = "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'";
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * What is wrong with a label or annotation key (apimachinery IsQualifiedName: an optional DNS
+ * subdomain prefix and `/`, then a name of at most 63 characters), in its words.
+ */
+function qualifiedNameProblems(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 2)
+    return [
+      `a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is ${QUALIFIED_NAME_REGEX}) with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  const name = parts[parts.length - 1] as string;
+  const out: string[] = [];
+  if (parts.length === 2) {
+    const prefix = parts[0] as string;
+    if (prefix === '') out.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) out.push('prefix part must be no more than 253 characters');
+      if (!DNS1123_SUBDOMAIN.test(prefix)) out.push(`prefix part ${SUBDOMAIN_MSG}`);
+    }
+  }
+  if (name === '') out.push('name part must be non-empty');
+  else {
+    if (name.length > 63) out.push('name part must be no more than 63 characters');
+    if (!QUALIFIED_NAME.test(name))
+      out.push(
+        `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is ${QUALIFIED_NAME_REGEX})`,
+      );
+  }
+  return out;
+}
+
+/** Label and annotation keys, and label values, as ObjectMeta validation checks them. */
+function keyErrors(field: string, v: unknown, labels: boolean): FieldError[] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [];
+  const out: FieldError[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    for (const detail of qualifiedNameProblems(k))
+      out.push({ field, type: 'Invalid value', value: k, detail });
+    if (labels && typeof x === 'string') {
+      if (x.length > 63)
+        out.push({
+          field: `${field}`,
+          type: 'Invalid value',
+          value: x,
+          detail: 'must be no more than 63 characters',
+        });
+      if (!LABEL_VALUE.test(x))
+        out.push({
+          field,
+          type: 'Invalid value',
+          value: x,
+          detail:
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        });
+    }
+  }
+  return out;
+}
+
 /** One field error, rendered as the API server renders it. */
 export interface FieldError {
   field: string;
@@ -109,7 +172,9 @@ function metaErrors(obj: KubeObject, namespaced: boolean, label: boolean): Field
     out.push(...nameErrors('metadata.namespace', m.namespace, true));
   out.push(
     ...stringMap('metadata.labels', m.labels),
+    ...keyErrors('metadata.labels', m.labels, true),
     ...stringMap('metadata.annotations', m.annotations),
+    ...keyErrors('metadata.annotations', m.annotations, false),
   );
   return out;
 }
