@@ -267,6 +267,19 @@ describe('apply', () => {
 });
 
 describe('deployments', () => {
+  it('a Deployment whose ServiceAccount comes later in the same input gets its pods', async () => {
+    await svc.apply('demo', namespace);
+    const text = readSeed('001_fc2ddaed615f7002.txt', '# s3-app-deployment.yaml');
+    // the Deployment first, as kubectl apply -f dir/ reads deployment.yaml before serviceaccount.yaml
+    const docs = text.split(/^---$/m);
+    const reversed = [...docs].reverse().join('\n---\n');
+    expect((await svc.apply('demo', reversed)).map((o) => `${o.ref} ${o.action}`)).toEqual([
+      'deployment.apps/s3-app created',
+      'serviceaccount/s3-app created',
+    ]);
+    expect((await svc.list('demo', 'Pod', 'production')).items).toHaveLength(3);
+  });
+
   it('turns the seed Deployment into `replicas` admitted pods, and restarts them', async () => {
     await svc.apply('demo', namespace);
     const text = readSeed('001_fc2ddaed615f7002.txt', '# s3-app-deployment.yaml');

@@ -231,13 +231,21 @@ export class ClusterService {
     if (errors.length > 0) throw new ClusterError('Invalid', 422, errors.join('\n'));
     return this.d.store.transaction(async (tx) => {
       const cluster = await this.getCluster(clusterName, tx);
-      for (const obj of accepted) {
-        const ns =
-          obj.kind === 'Namespace'
-            ? undefined
-            : (obj.metadata?.namespace ?? opts.defaultNamespace ?? 'default');
-        outcomes.push(await this.applyOne(tx, cluster, obj, ns));
-      }
+      // a Deployment's pods are made after everything else the input holds: on a real cluster
+      // the ReplicaSet makes them later, once a ServiceAccount applied in the same go exists
+      // (kubectl apply -f dir/ reads deployment.yaml before serviceaccount.yaml). A Pod of its
+      // own is admitted in its place, as the API server admits it.
+      const done: ApplyOutcome[] = [];
+      for (const pass of [false, true])
+        for (const [i, obj] of accepted.entries()) {
+          if ((obj.kind === 'Deployment') !== pass) continue;
+          const ns =
+            obj.kind === 'Namespace'
+              ? undefined
+              : (obj.metadata?.namespace ?? opts.defaultNamespace ?? 'default');
+          done[i] = await this.applyOne(tx, cluster, obj, ns);
+        }
+      outcomes.push(...done);
       return outcomes;
     });
   }
