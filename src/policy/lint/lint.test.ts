@@ -523,6 +523,50 @@ describe('permission-policy findings (spec §14.2)', () => {
       },
       ['R1:critical'],
     ],
+    [
+      'R1 not for a statement pinned to an organization (what R1 itself asks for)',
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::b/*',
+            Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorgid' } },
+          },
+        ],
+      },
+      [],
+    ],
+    [
+      'R1 still for a negated organization condition',
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::b/*',
+            Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-exampleorgid' } },
+          },
+        ],
+      },
+      ['R1:medium'],
+    ],
+    [
+      'P10 not for attribute-based access (resources pinned by their tags)',
+      identity({
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' },
+        },
+      }),
+      ['P21:info'],
+    ],
   ])('%s', (_name, doc, expected) => {
     expect(codes(doc)).toEqual([...expected].sort());
   });

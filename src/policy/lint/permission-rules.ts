@@ -14,7 +14,16 @@ import {
   RESOURCE_LEVEL,
   WRITE_VERBS,
 } from './catalog.js';
-import { grantedActions, grants, label, onEveryResource, quoteList, type Report } from './util.js';
+import {
+  grantedActions,
+  grants,
+  label,
+  onEveryResource,
+  pinsPrincipals,
+  pinsResourceTags,
+  quoteList,
+  type Report,
+} from './util.js';
 
 /** Resource policies: a statement open to everyone (spec §5: `"*"` includes anonymous callers). */
 export function lintResourcePolicy(doc: PolicyDocument, report: Report): void {
@@ -23,6 +32,8 @@ export function lintResourcePolicy(doc: PolicyDocument, report: Report): void {
     const p = s.principal;
     const open = p && (p.star || p.entries.some((e) => e.kind === 'AWS' && e.value === '*'));
     if (!open && !s.notPrincipal) continue;
+    // restricted to an organization, an account or a VPC endpoint: what R1's fix asks for
+    if (!s.notPrincipal && pinsPrincipals(s)) continue;
     const conditioned = s.conditions.length > 0;
     report('R1', {
       message: s.notPrincipal
@@ -151,13 +162,15 @@ function lintStatement(s: PolicyStatement, report: Report): boolean {
     'scope these actions to named roles or users, or remove them',
   );
   if (!everyResource) return false;
-  flag(
-    'P10',
-    DATA_EXFILTRATION,
-    (xs) =>
-      `${label(s)} allows ${quoteList(xs)} on every resource: every bucket, table, parameter or secret of the account`,
-    'name the resources the workload reads, e.g. arn:aws:s3:::my-bucket/*',
-  );
+  // attribute-based access control: the resources so tagged, not every one
+  if (!pinsResourceTags(s))
+    flag(
+      'P10',
+      DATA_EXFILTRATION,
+      (xs) =>
+        `${label(s)} allows ${quoteList(xs)} on every resource: every bucket, table, parameter or secret of the account`,
+      'name the resources the workload reads, e.g. arn:aws:s3:::my-bucket/*',
+    );
   const writes = actions.filter((a) => {
     const name = a.split(':')[1] ?? '';
     return WRITE_VERBS.test(name) && !reported.has(a.toLowerCase());

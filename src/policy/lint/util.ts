@@ -70,3 +70,34 @@ export function quoteList(xs: readonly string[], max = 6): string {
   const shown = xs.slice(0, max).map((x) => `\`${x}\``);
   return xs.length > max ? `${shown.join(', ')} and ${xs.length - max} more` : shown.join(', ');
 }
+
+/**
+ * A condition that holds a key to given values (not a negated or an IfExists form, which let
+ * callers without the key through): `StringEquals`, `StringLike`, `ArnEquals`, `ArnLike`, with
+ * or without ForAnyValue/ForAllValues.
+ */
+function pins(operator: string): boolean {
+  const op = operator.replace(/^For(Any|All)Value:/i, '');
+  return /^(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/i.test(op);
+}
+
+/** Keys that name who the caller is: a condition pinning one admits only those principals. */
+const PRINCIPAL_KEYS =
+  /^aws:(PrincipalOrgID|PrincipalOrgPaths|PrincipalAccount|PrincipalArn|SourceAccount|SourceArn|SourceOrgID|SourceOrgPaths|SourceVpce|SourceVpc)$/i;
+
+/**
+ * A statement open to `*` whose conditions still pin who may call (an organization, an
+ * account, a VPC endpoint): what R1 itself tells users to write.
+ */
+export function pinsPrincipals(s: PolicyStatement): boolean {
+  return s.conditions.some((c) => pins(c.operator) && PRINCIPAL_KEYS.test(c.key));
+}
+
+/**
+ * A statement on `Resource: "*"` whose conditions pin the resources' tags (attribute-based
+ * access control: `aws:ResourceTag/team` equal to `${aws:PrincipalTag/team}`): it reaches the
+ * resources so tagged, not every resource.
+ */
+export function pinsResourceTags(s: PolicyStatement): boolean {
+  return s.conditions.some((c) => pins(c.operator) && /^([a-z0-9-]+):ResourceTag\//i.test(c.key));
+}
