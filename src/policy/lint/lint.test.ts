@@ -571,6 +571,16 @@ describe('permission-policy findings (spec §14.2)', () => {
     expect(codes(doc)).toEqual([...expected].sort());
   });
 
+  it('reports a document of megabytes as V2 at once, without parsing it', () => {
+    const statement = '{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}';
+    const text = `{"Version":"2012-10-17","Statement":[${Array.from({ length: 30_000 }, () => statement).join(',')}]}`;
+    const r = lintPolicy(text);
+    expect(r.findings.map((f) => f.code)).toEqual(['V2']);
+    expect(r.findings[0]?.message).toMatch(
+      /^LimitExceeded: Cannot exceed quota for PolicySize: 6144/,
+    );
+  });
+
   it('reports IAM rejections with IAM’s message', () => {
     const f = lintPolicy(
       '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject"}}',
