@@ -579,9 +579,15 @@ describe('AssumeRole', () => {
 
 describe('accounts and revocation', () => {
   it('a second account, and a cross-account AssumeRole that needs both sides', async () => {
+    // irsa env names only a profile the credentials file has
+    const before = await irsa(['env', '--profile', '111122223333']);
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain('no profile 111122223333');
     const created = await irsa(['account', 'create', '111122223333']);
     expect(created.stderr).toBe('');
     expect(readFileSync(join(dataDir, 'credentials'), 'utf8')).toContain('[111122223333]');
+    const after = await irsa(['env', '--profile', '111122223333']);
+    expect(after.stdout).toContain('export AWS_PROFILE=111122223333');
     const other = { AWS_PROFILE: '111122223333' };
     expect(JSON.parse((await aws(['sts', 'get-caller-identity'], other)).stdout).Account).toBe(
       '111122223333',

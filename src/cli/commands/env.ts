@@ -2,6 +2,7 @@
  * `irsa env`: the shell exports that point the AWS CLI, boto3 and the SDKs at the running
  * irsakit with an account's admin profile: `eval "$(irsa env)"`.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   dataPaths,
@@ -35,6 +36,21 @@ export function registerEnvCommand(
         1,
       );
     }
+    // a profile the credentials file lacks would leave every client without credentials
+    let profiles: string | undefined;
+    try {
+      profiles = readFileSync(dataPaths(dir).credentials, 'utf8');
+    } catch {
+      profiles = undefined; // an endpoint elsewhere: its credentials are not here to check
+    }
+    if (
+      profiles !== undefined &&
+      !profiles.split('\n').some((l) => l.trim() === `[${opts.profile}]`)
+    )
+      throw new CliError(
+        `no profile ${opts.profile} in ${dataPaths(dir).credentials}: default, or the id of an account made with \`irsa account create\``,
+        2,
+      );
     const lines = [
       'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE',
       `export AWS_ENDPOINT_URL=${shellQuote(resolveEndpoint(opts.endpoint, dir))}`,
