@@ -56,6 +56,14 @@ describe('simulateCase', () => {
     if (isSimulationError(other)) throw new Error(other.error.message);
     expect(other.decision).toBe('implicitDeny');
     expect(other.explain.summary).toContain('did you mean `system:serviceaccount:ns:sa`');
+
+    // expect: a decision in any case; anything else is reported, not a silent failure to pass
+    const capital = simulateCase({ id: 'c', ...base, expect: 'Allowed' });
+    expect(capital).toMatchObject({ decision: 'allowed', pass: true });
+    expect(simulateCase({ id: 'd', ...base, expect: 'allow' })).toMatchObject({
+      id: 'd',
+      error: { code: 'InvalidInput', where: 'expect' },
+    });
   });
 
   it('reports bad input per case', () => {

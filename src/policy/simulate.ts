@@ -66,6 +66,8 @@ export interface SimulationError {
   error: { code: string; message: string; where?: string };
 }
 
+const DECISIONS = ['allowed', 'explicitDeny', 'implicitDeny'] as const;
+
 class CaseError extends Error {
   readonly code: string;
   readonly where: string | undefined;
@@ -322,7 +324,20 @@ export function simulateCase(input: unknown): SimulationResult | SimulationError
     };
     if (x.grant) result.explain.grant = x.grant;
     const expect = input.expect ?? input.expected ?? input.expectedDecision;
-    if (typeof expect === 'string') result.pass = expect === x.decision;
+    if (expect !== undefined) {
+      // one of the three decisions, in any case; anything else is the case's mistake, never a
+      // silent "did not pass"
+      const wanted = DECISIONS.find(
+        (d) => typeof expect === 'string' && d.toLowerCase() === expect.toLowerCase(),
+      );
+      if (!wanted)
+        throw new CaseError(
+          'InvalidInput',
+          `\`expect\` must be ${DECISIONS.join(', ')}, not ${JSON.stringify(expect)}`,
+          'expect',
+        );
+      result.pass = wanted === x.decision;
+    }
     return result;
   } catch (e) {
     if (e instanceof CaseError) {
