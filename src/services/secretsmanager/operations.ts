@@ -33,6 +33,7 @@ import {
   type VersionRecord,
 } from './types.js';
 import { createValueSeal } from './value-seal.js';
+import { isBase64 } from '../../common/base64.js';
 
 export type Input = Readonly<Record<string, unknown>>;
 export type SmOperation = (ctx: CallContext, input: Input) => Promise<Record<string, unknown>>;
@@ -137,6 +138,8 @@ function valueOf(input: Input): { kind: 'string' | 'binary'; bytes: Buffer } | u
     return { kind: 'string', bytes: Buffer.from(s, 'utf8') };
   }
   if (b !== undefined) {
+    // [inferred] text: Coral cannot read a blob that is not base64
+    if (!isBase64(b)) throw smError('SerializationException', 'SecretBinary is not valid base64');
     const bytes = Buffer.from(b, 'base64');
     if (bytes.length > 65_536)
       throw validation('secretBinary', 'Member must have length less than or equal to 65536');

@@ -202,6 +202,11 @@ describe('values and versions', () => {
       "You can't specify both a binary secret value and a string secret value in the same secret.",
     ],
     [
+      { Name: 'x', SecretBinary: '!!!' },
+      'SerializationException',
+      'SecretBinary is not valid base64',
+    ],
+    [
       { Name: 'x', SecretString: 'a', ClientRequestToken: 'short' },
       'ValidationException',
       "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 32",

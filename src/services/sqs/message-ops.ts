@@ -13,6 +13,7 @@ import type { CallContext } from '../../server/aws/types.js';
 import type { StoreOps } from '../../store/types.js';
 import { authorizeQueue } from './access.js';
 import { invalidParameter, missingParameter, noSuchQueue, sqsError } from './errors.js';
+import { isBase64 } from '../../common/base64.js';
 import { md5OfAttributes, md5OfBody } from './md5.js';
 import type { QueueNotifier } from './notifier.js';
 import { type Input, int, objects, str, strings } from './params.js';
@@ -93,6 +94,11 @@ function messageAttributes(input: Input): Record<string, MessageAttribute> | und
       if (typeof a.BinaryValue !== 'string' || a.BinaryValue === '')
         throw invalidParameter(
           `The message attribute '${name}' with type 'Binary' must use field 'Binary'.`,
+        );
+      // [inferred] text: a blob that is not base64 is no value SQS can decode
+      if (!isBase64(a.BinaryValue))
+        throw invalidParameter(
+          `The message attribute '${name}' with type 'Binary' has a value that is not base64.`,
         );
       put(out, name, { DataType: type, BinaryValue: a.BinaryValue });
     } else {

@@ -548,6 +548,21 @@ describe('dead-letter queues of another account or region', () => {
   });
 });
 
+describe('message attributes', () => {
+  it('a Binary value that is not base64 is refused, not stored as sent', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'b64' });
+    const e = await awsError(
+      call('SendMessage', {
+        QueueUrl,
+        MessageBody: 'x',
+        MessageAttributes: { a: { DataType: 'Binary', BinaryValue: '!!notb64' } },
+      }),
+    );
+    expect([e.code, e.httpStatus]).toEqual(['InvalidParameterValue', 400]);
+    expect(await store.list('sqs-messages')).toHaveLength(0);
+  });
+});
+
 describe('FIFO queues', () => {
   it('a MessageGroupId or MessageDeduplicationId is 1–128 alphanumeric or punctuation characters', async () => {
     const { QueueUrl } = await call('CreateQueue', {
