@@ -305,6 +305,9 @@ describe('authorization refusals at the edge', () => {
     });
     expect(e.explanation.summary).toContain('explicitly denied');
     expect(e.explanation.fix).toContain('explicit Deny wins');
+    // the identity hop names the Deny once, not again as the refusal's statement
+    const identity = e.explanation.chain.find((h) => h.hop === 'identity');
+    expect(identity?.facts?.filter((f) => f.includes('NoDelete'))).toHaveLength(1);
   });
 
   it('a permissions boundary that does not allow', async () => {

@@ -794,7 +794,14 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
   const at = [...chain].reverse().find((h) => h.hop === refusal?.hop && h.status === 'failed');
   if (at && refusal) {
     const extra: string[] = [];
-    if (refusal.statement)
+    // a Deny the hop already names (`denied by …` from the policy set) is not said twice
+    if (
+      refusal.statement &&
+      !(
+        refusal.statement.effect === 'Deny' &&
+        at.facts?.includes(`denied by ${statementText(refusal.statement)}`)
+      )
+    )
       extra.push(
         `${refusal.statement.effect === 'Deny' ? 'denied by' : 'nearest statement'}: ${statementText(refusal.statement)}`,
       );
