@@ -750,6 +750,14 @@ out([[p['PartNumber'] for p in rest['Parts']], rest['IsTruncated'], rest['Parts'
 parts = [{'PartNumber': p['PartNumber'], 'ETag': p['ETag']} for p in first['Parts'] + rest['Parts']]
 s3.complete_multipart_upload(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u, MultipartUpload={'Parts': parts})
 out(s3.head_object(Bucket='${BUCKET}', Key='mpu/resume.bin')['ContentLength'])
+# one part of it, as part-parallel downloaders read it
+p2 = s3.get_object(Bucket='${BUCKET}', Key='mpu/resume.bin', PartNumber=2)
+h1 = s3.head_object(Bucket='${BUCKET}', Key='mpu/resume.bin', PartNumber=1)
+out([p2['Body'].read().decode(), p2['ContentRange'], p2['PartsCount'], p2['ResponseMetadata']['HTTPStatusCode'], h1['ContentLength'], h1['PartsCount']])
+out(err(lambda: s3.get_object(Bucket='${BUCKET}', Key='mpu/resume.bin', PartNumber=3)))
+s3.put_object(Bucket='${BUCKET}', Key='mpu/single.txt', Body=b'0123456789')
+one = s3.get_object(Bucket='${BUCKET}', Key='mpu/single.txt', PartNumber=1)
+out([one['Body'].read().decode(), one['ContentRange'], 'PartsCount' in one])
 out(err(lambda: s3.list_parts(Bucket='${BUCKET}', Key='mpu/resume.bin', UploadId=u)))
 s3.abort_multipart_upload(Bucket='${BUCKET}', Key='mpu/deeper/x.bin', UploadId=other)
 out(s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='mpu/').get('Uploads', []))
@@ -762,6 +770,13 @@ out(s3.list_multipart_uploads(Bucket='${BUCKET}', Prefix='mpu/').get('Uploads', 
       [[1], true, 1, true, 5 * 1024 * 1024],
       [[2], false, true],
       5 * 1024 * 1024 + 4,
+      ['tail', 'bytes 5242880-5242883/5242884', 2, 206, 5 * 1024 * 1024, 2],
+      {
+        code: 'InvalidPartNumber',
+        message: 'The requested partnumber is not satisfiable',
+        status: 416,
+      },
+      ['0123456789', 'bytes 0-9/10', false],
       {
         code: 'NoSuchUpload',
         message:

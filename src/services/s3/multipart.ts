@@ -324,6 +324,7 @@ export async function completeMultipartUpload(
         meta: upload.meta,
         checksum,
         storageClass: upload.storageClass,
+        parts: listed.map((l, i) => [l.number, chosen[i]?.size ?? 0]),
         ...staged,
       });
       await tx.delete(uploadsOf(bucketName), uploadId);

@@ -106,6 +106,39 @@ export function writeConditions(
   return ifMatch === undefined && ifNoneMatch === undefined ? undefined : { ifMatch, ifNoneMatch };
 }
 
+/**
+ * `?partNumber=N`: the bytes of part N of a multipart object (its part numbers are those the
+ * upload was completed with), or of part 1 — the whole object — of any other; a 206 like any
+ * range. S3's InvalidPartNumber past the last part, InvalidRequest with a Range as well.
+ */
+function partRange(
+  text: string,
+  rangeHeader: string | undefined,
+  record: ObjectRecord,
+): { kind: 'partial'; start: number; end: number } {
+  if (rangeHeader !== undefined)
+    throw invalidRequest('Cannot specify both Range header and partNumber query parameter');
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10_000)
+    throw invalidArgument(
+      'Part number must be an integer between 1 and 10000, inclusive',
+      'partNumber',
+      text,
+    );
+  const parts = record.parts ?? [[1, record.size] as [number, number]];
+  let start = 0;
+  for (const [number, size] of parts) {
+    if (number === n) {
+      if (size === 0) break;
+      return { kind: 'partial', start, end: start + size - 1 };
+    }
+    start += size;
+  }
+  throw new AwsError('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable', {
+    elements: { PartNumberRequested: text, ActualPartCount: String(parts.length) },
+  });
+}
+
 /** The storage classes whose objects S3 reads only after RestoreObject. */
 const ARCHIVED = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
@@ -282,7 +315,9 @@ export async function getObjectOp(
 
   // an archived object is read only after a restore, which irsakit does not serve
   if (!head) refuseArchived(record);
-  const range = parseRange(h.get('range'), record.size);
+  const range = call.query.has('partNumber')
+    ? partRange(call.query.get('partNumber') as string, h.get('range'), record)
+    : parseRange(h.get('range'), record.size);
   if (range.kind === 'unsatisfiable')
     throw new AwsError('InvalidRange', 416, S3_MSG.invalidRange, {
       elements: { RangeRequested: h.get('range') ?? '', ActualObjectSize: String(record.size) },
@@ -302,6 +337,8 @@ export async function getObjectOp(
     length = range.end - range.start + 1;
     data = data?.subarray(range.start, range.end + 1);
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
+    if (call.query.has('partNumber') && record.parts)
+      headers['x-amz-mp-parts-count'] = String(record.parts.length);
   } else if (h.get('x-amz-checksum-mode') === 'ENABLED' && record.checksum) {
     headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
     headers['x-amz-checksum-type'] = checksumType(record.checksum);

@@ -44,6 +44,8 @@ export interface ObjectRecord {
   inline?: true | undefined;
   /** an inline body, base64 */
   body?: string | undefined;
+  /** a multipart object's parts, in order: [part number, size in bytes] (GetObject partNumber) */
+  parts?: [number, number][] | undefined;
 }
 
 export type Bucket = StoredItem<BucketRecord>;

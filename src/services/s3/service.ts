@@ -173,7 +173,8 @@ async function dispatch(call: S3Call) {
     if (method === 'POST') return createMultipartUpload(call, bucket, key);
     throw methodNotAllowed(method, 'OBJECT');
   }
-  if (query.has('partNumber')) throw notImplemented('reading one part of an object (partNumber)');
+  if (query.has('partNumber') && method !== 'GET' && method !== 'HEAD')
+    throw notImplemented(`${method} with partNumber outside a multipart upload`);
   switch (method) {
     case 'GET':
       return getObjectOp(call, bucket, key, false);
