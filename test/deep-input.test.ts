@@ -6,7 +6,6 @@
  * its audit record before. Real HTTP against `irsa up`; the AWS CLI for the trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/sigv4/testing/sign.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -22,25 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-function send(
+const send = (
   service: string,
   method: string,
   target: string,
   body: string,
   headers: [string, string][],
-): Promise<Response> {
-  const req = signRequest({
-    method,
-    target,
-    headers: [['Host', new URL(h.server.edge).host], ...headers],
-    body,
-    credentials: h.admin(),
-    region: 'us-east-1',
-    service,
-    now: new Date(),
-  });
-  return fetch(`${h.server.edge}${target}`, { method, headers: req.headers, body });
-}
+): Promise<Response> => h.signedFetch({ service, method, target, body, headers });
 
 const query = (service: string, body: string) =>
   send(service, 'POST', '/', body, [

@@ -8,7 +8,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/sigv4/testing/sign.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -17,25 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function signed(
+const signed = (
   service: string,
   body: string,
   headers: [string, string][] = [
     ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
   ],
-): Promise<Response> {
-  const req = signRequest({
-    method: 'POST',
-    target: '/',
-    headers: [['Host', new URL(h.server.edge).host], ...headers],
-    body,
-    credentials: h.admin(),
-    region: 'us-east-1',
-    service,
-    now: new Date(),
-  });
-  return fetch(h.server.edge, { method: 'POST', headers: req.headers, body });
-}
+): Promise<Response> => h.signedFetch({ service, body, headers });
 
 const alive = async () => (await fetch(`${h.server.edge}/health`)).status;
 

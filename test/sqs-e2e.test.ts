@@ -306,20 +306,12 @@ print(json.dumps([sent.get('MD5OfMessageSystemAttributes') == want, got['Attribu
       'MessageSystemAttribute.1.Value.DataType': 'String',
       'MessageSystemAttribute.1.Value.StringValue': 'Root=1-00000000-000000000000000000000000',
     }).toString();
-    const signed = signRequest({
-      method: 'POST',
-      target: '/',
-      headers: [
-        ['Host', new URL(h.server.edge).host],
-        ['Content-Type', 'application/x-www-form-urlencoded'],
-      ],
-      body,
-      credentials: full,
-      region: 'us-east-1',
+    const q = await h.signedFetch({
       service: 'sqs',
-      now: new Date(),
+      body,
+      headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+      creds: full,
     });
-    const q = await fetch(`${h.server.edge}/`, { method: 'POST', headers: signed.headers, body });
     const xml = await q.text();
     expect(q.status, xml).toBe(200);
     expect(xml).toMatch(

@@ -14,7 +14,9 @@ const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const QUALIFIED_NAME_REGEX = "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'";
+/** apimachinery's words for what a qualified name (a label or annotation key) is made of */
+const QUALIFIED_NAME_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /**
@@ -25,7 +27,7 @@ function qualifiedNameProblems(key: string): string[] {
   const parts = key.split('/');
   if (parts.length > 2)
     return [
-      `a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is ${QUALIFIED_NAME_REGEX}) with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a qualified name ${QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   const name = parts[parts.length - 1] as string;
   const out: string[] = [];
@@ -40,10 +42,7 @@ function qualifiedNameProblems(key: string): string[] {
   if (name === '') out.push('name part must be non-empty');
   else {
     if (name.length > 63) out.push('name part must be no more than 63 characters');
-    if (!QUALIFIED_NAME.test(name))
-      out.push(
-        `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is ${QUALIFIED_NAME_REGEX})`,
-      );
+    if (!QUALIFIED_NAME.test(name)) out.push(`name part ${QUALIFIED_NAME_MSG}`);
   }
   return out;
 }
@@ -58,7 +57,7 @@ function keyErrors(field: string, v: unknown, labels: boolean): FieldError[] {
     if (labels && typeof x === 'string') {
       if (x.length > 63)
         out.push({
-          field: `${field}`,
+          field,
           type: 'Invalid value',
           value: x,
           detail: 'must be no more than 63 characters',

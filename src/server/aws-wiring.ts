@@ -43,9 +43,6 @@ import { DEFAULT_ACCOUNT } from '../common/accounts.js';
 
 export { DEFAULT_ACCOUNT };
 
-/** the ARNs of AWS managed policies */
-const AWS_MANAGED_ARN = 'arn:aws:iam::aws:';
-
 export interface AwsWiringDeps {
   store: Store;
   /** the data folder (S3 object bodies live under it) */
@@ -82,14 +79,7 @@ export async function wireAws(d: AwsWiringDeps) {
     store: d.store,
     clock: d.clock,
     random,
-    // an AWS managed policy (account `aws`) is every account's to read: IAM asks the caller's
-    // own policies, as for its own resources, never a resource policy of account `aws`
-    authorize: (ctx, action, resource) =>
-      authorize(ctx, {
-        action,
-        resource,
-        ...(resource.startsWith(AWS_MANAGED_ARN) ? { resourceAccount: ctx.caller?.account } : {}),
-      }),
+    authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
   });
   // STS's per-call reads, kept while the store revision stands still
   // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it

@@ -22,6 +22,7 @@ import {
   lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
+import { parseArn } from '../policy/arn.js';
 import { getBucket } from '../services/s3/repo.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
@@ -222,11 +223,13 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       thumbprint: ca.thumbprint,
       // an S3 resource's bucket policy, for `irsa doctor --resource arn:aws:s3:::b/k`
       resourcePolicy: async (arn) => {
-        const m = /^arn:aws[a-z-]*:s3:::([^/]+)/.exec(arn);
-        const policy = m ? (await getBucket(store, m[1] as string))?.value.policy : undefined;
+        const a = parseArn(arn);
+        if (a?.service !== 's3') return undefined;
+        const bucket = a.resource.split('/')[0] as string;
+        const policy = (await getBucket(store, bucket))?.value.policy;
         return policy === undefined
           ? undefined
-          : { name: `the bucket policy of ${m?.[1]}`, document: policy };
+          : { name: `the bucket policy of ${bucket}`, document: policy };
       },
     }),
   };

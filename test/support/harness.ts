@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type RunningServer, startServer } from '../../src/server/up.js';
+import { signRequest } from '../../src/sigv4/testing/sign.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ACCOUNT = '123456789012';
@@ -76,6 +77,18 @@ export interface Harness {
   /** runs `python3 -c code` with boto3 available */
   python(code: string, creds?: Creds, extra?: Record<string, string>): Promise<Run>;
   irsa(args: string[]): Promise<Run>;
+  /**
+   * A raw request to the edge, SigV4-signed now for `service` (with the admin key unless
+   * `creds`): what the SDKs would never send, for wire-level tests.
+   */
+  signedFetch(req: {
+    service: string;
+    method?: string;
+    target?: string;
+    body?: string;
+    headers?: [string, string][];
+    creds?: Creds;
+  }): Promise<Response>;
   /** JS SDK client options for these credentials */
   sdk(creds?: Creds): {
     endpoint: string;
@@ -194,6 +207,19 @@ export async function startHarness(
     python: (code, c, extra) => run('python3', ['-c', code], env(c, extra)),
     irsa: (args) => run(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], env()),
     sdk,
+    signedFetch({ service, method = 'POST', target = '/', body = '', headers = [], creds }) {
+      const signed = signRequest({
+        method,
+        target,
+        headers: [['Host', new URL(server.edge).host], ...headers],
+        body,
+        credentials: creds ?? admin(),
+        region: 'us-east-1',
+        service,
+        now: new Date(),
+      });
+      return fetch(`${server.edge}${target}`, { method, headers: signed.headers, body });
+    },
     async roleSession(spec) {
       const account = spec.account ?? ACCOUNT;
       const iam = new IAMClient(sdk(admin(account)));

@@ -37,9 +37,10 @@ export function registerEnvCommand(
       );
     }
     // a profile the credentials file lacks would leave every client without credentials
+    const credentials = dataPaths(dir).credentials;
     let profiles: string | undefined;
     try {
-      profiles = readFileSync(dataPaths(dir).credentials, 'utf8');
+      profiles = readFileSync(credentials, 'utf8');
     } catch {
       profiles = undefined; // an endpoint elsewhere: its credentials are not here to check
     }
@@ -48,13 +49,13 @@ export function registerEnvCommand(
       !profiles.split('\n').some((l) => l.trim() === `[${opts.profile}]`)
     )
       throw new CliError(
-        `no profile ${opts.profile} in ${dataPaths(dir).credentials}: default, or the id of an account made with \`irsa account create\``,
+        `no profile ${opts.profile} in ${credentials}: default, or the id of an account made with \`irsa account create\``,
         2,
       );
     const lines = [
       'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE',
       `export AWS_ENDPOINT_URL=${shellQuote(resolveEndpoint(opts.endpoint, dir))}`,
-      `export AWS_SHARED_CREDENTIALS_FILE=${shellQuote(dataPaths(dir).credentials)}`,
+      `export AWS_SHARED_CREDENTIALS_FILE=${shellQuote(credentials)}`,
       `export AWS_PROFILE=${shellQuote(opts.profile)}`,
       `export AWS_DEFAULT_REGION=${shellQuote(opts.region)}`,
       `export AWS_REGION=${shellQuote(opts.region)}`,

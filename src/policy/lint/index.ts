@@ -5,7 +5,7 @@
 import { MSG } from '../errors.js';
 import { parsePolicy } from '../parse-policy.js';
 import type { PolicyDocument, PolicyType } from '../types.js';
-import { validatePolicy } from '../validate-policy.js';
+import { sizeQuota, validatePolicy } from '../validate-policy.js';
 import { lintConditions, lintNames } from './condition-rules.js';
 import { type Finding, severityRank } from './findings.js';
 import { lintPermissions, lintResourcePolicy } from './permission-rules.js';
@@ -64,7 +64,7 @@ export function lintPolicy(text: string, options: LintOptions = {}): LintResult 
   // parsing megabytes and running every rule over them (20 MB took 6 s and 1 GB)
   if (text.length > MAX_LINTED && options.sizeLimit !== null) {
     report('V2', {
-      message: `LimitExceeded: ${MSG.managedSize(options.sizeLimit ?? 6144)} (the document is ${text.length} characters; irsakit lints documents of at most ${MAX_LINTED})`,
+      message: `LimitExceeded: ${MSG.managedSize(options.sizeLimit ?? sizeQuota(options.type ?? 'identity')?.limit ?? MAX_LINTED)} (the document is ${text.length} characters; irsakit lints documents of at most ${MAX_LINTED})`,
       fix: 'split the policy, or remove redundant statements and wildcards-covered entries',
     });
     return { type: options.type ?? 'identity', guessed: options.type === undefined, findings };

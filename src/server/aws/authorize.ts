@@ -136,7 +136,11 @@ export function createAuthorizer(deps: {
         sessionKeys = deps.session.contextKeys(caller);
       }
     }
-    const resourceAccount = req.resourceAccount ?? (parseArn(req.resource)?.account || undefined);
+    // an AWS managed resource (account `aws`: AWS managed policies) is every account's own:
+    // the caller's policies decide, never a resource policy of an account `aws`
+    const arnAccount = parseArn(req.resource)?.account;
+    const resourceAccount =
+      req.resourceAccount ?? (arnAccount === 'aws' ? caller?.account : arnAccount || undefined);
     const request = {
       principal: p,
       action: req.action,

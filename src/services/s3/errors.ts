@@ -48,7 +48,7 @@ export const S3_MSG = {
   invalidStorageClass: 'The storage class you specified is not valid',
   missingMd5: 'Missing required header for this request: Content-MD5',
   invalidVersionId: 'Invalid version id specified',
-  maxKeys: 'Provided max-keys not an integer or within integer range',
+  pageSize: (name: string) => `Provided ${name} not an integer or within integer range`,
   encodingType: 'Invalid Encoding Method specified in Request',
   continuationToken: 'The continuation token provided is incorrect',
   regionWrong: (region: string, expected: string) =>

@@ -111,12 +111,19 @@ export function decodeContinuation(token: string): { value: string; isPrefix: bo
   return { value: text.slice(2), isPrefix: kind === 'p1' };
 }
 
-/** max-keys as S3 reads it: a non-negative integer, at most 1000 (larger asks get 1000). */
-export function parseMaxKeys(value: string | undefined): number {
-  if (value === undefined) return 1000;
+/**
+ * A page size as S3 reads it (`max-keys`, `max-uploads`, `max-parts`): a non-negative integer,
+ * at most 1000 served (larger asks get 1000).
+ */
+export function parseMaxKeys(value: string | undefined, name = 'max-keys'): number {
+  return value === undefined ? 1000 : Math.min(parseCount(value, name), 1000);
+}
+
+/** A non-negative 32-bit integer parameter (a page size, a marker); S3's InvalidArgument else. */
+export function parseCount(value: string, name: string): number {
   if (!/^\d{1,10}$/.test(value) || Number(value) > 2147483647)
-    throw invalidArgument(S3_MSG.maxKeys, 'max-keys', value);
-  return Math.min(Number(value), 1000);
+    throw invalidArgument(S3_MSG.pageSize(name), name, value);
+  return Number(value);
 }
 
 /**

@@ -16,17 +16,9 @@ import {
   requireBucket,
 } from './call.js';
 import { S3_MSG, invalidArgument } from './errors.js';
-import { compareKeys, urlEncodeKey } from './listing.js';
+import { compareKeys, parseCount, parseMaxKeys, urlEncodeKey } from './listing.js';
 import { type UploadRecord, noSuchUpload, uploadsOf } from './multipart.js';
 import { el, wrap, xmlDocument } from './xml.js';
-
-/** A page size parameter (`max-uploads`, `max-parts`): 0–2147483647, at most 1000 served. */
-function pageSize(name: string, value: string | undefined): number {
-  if (value === undefined) return 1000;
-  if (!/^\d{1,10}$/.test(value) || Number(value) > 2147483647)
-    throw invalidArgument(`Provided ${name} not an integer or within integer range`, name, value);
-  return Math.min(Number(value), 1000);
-}
 
 function people(account: string): string {
   const id = el('ID', canonicalUserId(account));
@@ -59,7 +51,7 @@ export async function listMultipartUploads(
   const delimiter = q.get('delimiter') || undefined;
   const keyMarker = q.get('key-marker') ?? '';
   const idMarker = keyMarker === '' ? '' : (q.get('upload-id-marker') ?? '');
-  const max = pageSize('max-uploads', q.get('max-uploads'));
+  const max = parseMaxKeys(q.get('max-uploads'), 'max-uploads');
 
   const all = (await call.deps.store.list<UploadRecord>(uploadsOf(bucketName), { prefix: '' }))
     .map((i) => ({ id: i.key, upload: i.value }))
@@ -146,15 +138,8 @@ export async function listParts(
   const bucket = await requireBucket(call, bucketName);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:ListMultipartUploadParts', objectArn(bucketName, key), bucket);
-  const max = pageSize('max-parts', q.get('max-parts'));
-  const markerText = q.get('part-number-marker') ?? '0';
-  if (!/^\d{1,10}$/.test(markerText) || Number(markerText) > 2147483647)
-    throw invalidArgument(
-      'Provided part-number-marker not an integer or within integer range',
-      'part-number-marker',
-      markerText,
-    );
-  const marker = Number(markerText);
+  const max = parseMaxKeys(q.get('max-parts'), 'max-parts');
+  const marker = parseCount(q.get('part-number-marker') ?? '0', 'part-number-marker');
   const upload = (await call.deps.store.get<UploadRecord>(uploadsOf(bucketName), uploadId))?.value;
   if (!upload || upload.key !== key) throw noSuchUpload(uploadId);
   const numbers = Object.keys(upload.parts)

@@ -180,6 +180,15 @@ interface SendRequest {
   system?: Record<string, MessageAttribute> | undefined;
 }
 
+/** One message sent: its id, the digests SQS answers with, its FIFO sequence number. */
+interface Sent {
+  messageId: string;
+  md5OfBody: string;
+  md5OfAttributes?: string | undefined;
+  md5OfSystem?: string | undefined;
+  seq?: string | undefined;
+}
+
 function sendRequest(input: Input): SendRequest {
   const body = str(input, 'MessageBody');
   if (body === undefined || body === '') throw missingParameter('MessageBody');
@@ -275,13 +284,7 @@ export function messageOperations(
       const dedup = Object.fromEntries(
         Object.entries(q.dedup ?? {}).filter(([, d]) => now - d.at < DEDUP_WINDOW_MS),
       );
-      const out: {
-        messageId: string;
-        md5OfBody: string;
-        md5OfAttributes?: string | undefined;
-        md5OfSystem?: string | undefined;
-        seq?: string | undefined;
-      }[] = [];
+      const out: Sent[] = [];
       let nextSeq = q.nextSeq;
       for (const m of reqs) {
         const md5 = md5OfBody(m.body);
@@ -338,13 +341,7 @@ export function messageOperations(
     return results;
   }
 
-  function sendResult(r: {
-    messageId: string;
-    md5OfBody: string;
-    md5OfAttributes?: string | undefined;
-    md5OfSystem?: string | undefined;
-    seq?: string | undefined;
-  }) {
+  function sendResult(r: Sent) {
     return {
       MD5OfMessageBody: r.md5OfBody,
       ...(r.md5OfAttributes ? { MD5OfMessageAttributes: r.md5OfAttributes } : {}),
