@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from './json-depth.js';
+import { nestsDeeperThan, openerPast, stringifyAnyDepth } from './json-depth.js';
 
 describe('nestsDeeperThan', () => {
   it('counts arrays and objects inside one another, not side by side', () => {
@@ -20,5 +20,27 @@ describe('nestsDeeperThan', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(nestsDeeperThan(deep, 64)).toBe(true);
     expect(nestsDeeperThan(deep, 100_000)).toBe(false);
+  });
+});
+
+describe('openerPast', () => {
+  it('names the bracket that opens the first level past the limit', () => {
+    expect(openerPast('[{"a":[1]}]', 2)).toBe('[');
+    expect(openerPast('[{"a":[1]}]', 1)).toBe('{');
+    expect(openerPast('[{"a":[1]}]', 3)).toBeUndefined();
+  });
+});
+
+describe('stringifyAnyDepth', () => {
+  it('is JSON.stringify for ordinary values', () => {
+    const value = { a: [1, undefined, 'x', null, true], b: undefined, c: { d: NaN }, e: 'é"\n' };
+    expect(stringifyAnyDepth(value)).toBe(JSON.stringify(value));
+  });
+
+  it('writes a value too deep for JSON.stringify, the same text JSON.parse reads back', () => {
+    const text = `${'{"x":['.repeat(20_000)}1,{"y":null}${']}'.repeat(20_000)}`;
+    const value = JSON.parse(text) as unknown;
+    expect(() => JSON.stringify(value)).toThrow(RangeError);
+    expect(stringifyAnyDepth(value)).toBe(text);
   });
 });

@@ -271,6 +271,32 @@ describe('handleWebhookRequest', () => {
     expect(res.body).toBe(body);
   });
 
+  it("passes a container field nested thousands deep through its patch; past Go's 10,000 levels, denies as Go's decoder does", async () => {
+    // the review is written as text: JSON.stringify itself cannot write it
+    const reviewOf = (levels: number) =>
+      review({ uid: 'u', namespace: 'team', object: podObject() }).replace(
+        '{"name":"c"}',
+        `{"name":"c","extra":${'{"x":'.repeat(levels)}1${'}'.repeat(levels)}}`,
+      );
+    const res = await post(reviewOf(9_000));
+    const body = res.json();
+    expect(body.response.allowed).toBe(true);
+    const text = Buffer.from(body.response.patch, 'base64').toString('utf8');
+    expect(text).toContain(`${'{"x":'.repeat(9_000)}1`);
+
+    const tooDeep = await post(reviewOf(10_000));
+    expect(tooDeep.status).toBe(200);
+    expect(tooDeep.json().response).toEqual({
+      uid: '',
+      allowed: false,
+      status: {
+        metadata: {},
+        message:
+          "couldn't get version/kind; json parse error: invalid character '{' exceeded max depth",
+      },
+    });
+  });
+
   it('a query string that parses is ignored', async () => {
     const res = await post(
       review({ uid: 'u', namespace: 'team', object: podObject() }),

@@ -6,6 +6,7 @@
  * `kind`/`apiVersion` are echoed; `request.namespace` overrides the pod's own. `/healthz`
  * answers `ok`. The method is not checked, as upstream does not.
  */
+import { openerPast, stringifyAnyDepth } from '../common/json-depth.js';
 import { decodePod } from './decode-pod.js';
 import { mutatePod } from './mutate.js';
 import type { MutationMode, RandomInt, ServiceAccount, WebhookOptions } from './types.js';
@@ -63,6 +64,8 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Opti
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 export const BAD_CONTENT_TYPE_TEXT = 'Invalid Content-Type, expected `application/json`\n';
 const API_VERSIONS = new Set(['admission.k8s.io/v1', 'admission.k8s.io/v1beta1']);
+/** Go's `encoding/json` (and sigs.k8s.io/json) stops past this many levels. */
+const GO_MAX_DEPTH = 10_000;
 const TYPE_META_STRUCT =
   'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
 
@@ -100,6 +103,10 @@ interface Review {
 /** Decodes the AdmissionReview envelope; a string is the decoder's error. */
 function decodeReview(body: string): Review | string {
   if (body.trim() === '') return { typeMeta: {} };
+  const tooDeep = openerPast(body, GO_MAX_DEPTH);
+  if (tooDeep !== undefined) {
+    return `couldn't get version/kind; json parse error: invalid character '${tooDeep}' exceeded max depth`;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -218,7 +225,7 @@ async function admit(
   record.allowed = true;
   const response: Record<string, unknown> = { uid: record.uid, allowed: true };
   if (result.mode !== 'none') {
-    response.patch = Buffer.from(JSON.stringify(result.patch)).toString('base64');
+    response.patch = Buffer.from(stringifyAnyDepth(result.patch)).toString('base64');
     response.patchType = 'JSONPatch';
   }
   return { ...reviewResponse(typeMeta, response), admission: record };
