@@ -9,6 +9,7 @@ import type { WriteConditionResult } from './http-semantics.js';
 /** S3's texts. */
 export const S3_MSG = {
   noSuchBucket: 'The specified bucket does not exist',
+  missingContentLength: 'You must provide the Content-Length HTTP header.',
   noSuchKey: 'The specified key does not exist.',
   noSuchBucketPolicy: 'The bucket policy does not exist',
   bucketNotEmpty: 'The bucket you tried to delete is not empty',
@@ -103,6 +104,22 @@ export function refuseWrite(result: WriteConditionResult, key: string): void {
       elements: { Header: 'If-None-Match' },
       detail: 'S3 takes only If-None-Match: * on a write',
     });
+}
+
+/**
+ * S3 takes `Transfer-Encoding` only around an aws-chunked body (which declares its decoded
+ * length): any other is 501 naming the header, the answer SDKs get for a stream of unknown
+ * length.
+ */
+export function transferEncodingRefused(): AwsError {
+  return new AwsError('NotImplemented', 501, S3_MSG.notImplemented, {
+    elements: { Header: 'Transfer-Encoding' },
+  });
+}
+
+/** An upload (PutObject, UploadPart) without a Content-Length header: 411. */
+export function missingContentLength(): AwsError {
+  return new AwsError('MissingContentLength', 411, S3_MSG.missingContentLength);
 }
 
 /** An operation or sub-resource irsakit does not serve (S3's closest code). */

@@ -85,7 +85,14 @@ function raw(
     target,
     path: q < 0 ? target : target.slice(0, q),
     rawQuery: q < 0 ? '' : target.slice(q + 1),
-    rawHeaders: [['Host', '127.0.0.1:4577'], ...headers],
+    // as an HTTP client does: a body's length, unless the caller frames it otherwise
+    rawHeaders: [
+      ['Host', '127.0.0.1:4577'],
+      ...(headers.some(([k]) => /^(content-length|transfer-encoding)$/i.test(k))
+        ? []
+        : ([['Content-Length', String(Buffer.byteLength(body))]] as [string, string][])),
+      ...headers,
+    ],
     body: Buffer.from(body),
     sourceIp: '127.0.0.1',
     secure: false,
@@ -341,6 +348,47 @@ describe('answers', () => {
     ).toMatchObject({
       code: 'MalformedXML',
     });
+  });
+});
+
+describe('framing of upload bodies', () => {
+  it('an upload without Content-Length is 411 MissingContentLength; nothing is stored', async () => {
+    const bare = raw('PUT', '/bk1/k', '');
+    bare.rawHeaders = [['Host', '127.0.0.1:4577']];
+    await expect(
+      handler(ctx(), bare, { service: 's3', protocol: 'rest-xml' }),
+    ).rejects.toMatchObject({
+      code: 'MissingContentLength',
+      httpStatus: 411,
+      message: 'You must provide the Content-Length HTTP header.',
+    });
+    expect(await call('GET', '/bk1/k')).toMatchObject({ code: 'NoSuchKey' });
+  });
+
+  it('Transfer-Encoding is refused (501 naming the header) unless the body is aws-chunked', async () => {
+    for (const [method, target] of [
+      ['PUT', '/bk1/k'],
+      ['PUT', '/bk1/copy'],
+      ['GET', '/bk1'],
+    ] as const) {
+      const e = await call(method, target, 'abc', [['Transfer-Encoding', 'chunked']]);
+      expect(e, `${method} ${target}`).toMatchObject({
+        code: 'NotImplemented',
+        httpStatus: 501,
+        message: 'A header you provided implies functionality that is not implemented',
+        elements: { Header: 'Transfer-Encoding' },
+      });
+    }
+    // an aws-chunked body may come chunked: its decoded length is declared
+    const body = '3\r\nabc\r\n0\r\n\r\n';
+    expect(
+      await call('PUT', '/bk1/k', body, [
+        ['Transfer-Encoding', 'chunked'],
+        ['x-amz-content-sha256', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'],
+        ['x-amz-decoded-content-length', '3'],
+        ['Content-Encoding', 'aws-chunked'],
+      ]),
+    ).toMatchObject({ status: 200 });
   });
 });
 

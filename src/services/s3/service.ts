@@ -24,7 +24,7 @@ import {
 } from './bucket-ops.js';
 import { BucketPolicyCache, type S3Call, type S3Internals } from './call.js';
 import { deleteObjects } from './delete-objects.js';
-import { methodNotAllowed, notImplemented } from './errors.js';
+import { methodNotAllowed, notImplemented, transferEncodingRefused } from './errors.js';
 import { listObjects } from './list-ops.js';
 import {
   abortMultipartUpload,
@@ -117,6 +117,9 @@ function principalLookup(directory: S3ServiceDeps['directory']): PrincipalLookup
 async function dispatch(call: S3Call) {
   const { addr, query } = call;
   const method = call.raw.method;
+  // chunked framing only carries an aws-chunked body, whose decoded length is declared
+  if (call.headers.has('transfer-encoding') && !call.headers.has('x-amz-decoded-content-length'))
+    throw transferEncodingRefused();
   const bucket = addr.bucket;
   if (bucket === undefined) {
     if (method === 'GET') return listBuckets(call);

@@ -16,7 +16,9 @@ import {
 
 const DATA = Buffer.from('hello\n');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
-const headers = (h: Record<string, string>) => new Map(Object.entries(h));
+/** A request's headers, with the Content-Length every client sends unless `h` frames it. */
+const headers = (h: Record<string, string>) =>
+  new Map(Object.entries('transfer-encoding' in h ? h : { 'content-length': '0', ...h }));
 const sha: PayloadInfo = { kind: 'sha256', sha256: 'x', verified: true };
 
 function errorOf(fn: () => unknown): string {

@@ -17,7 +17,13 @@ import {
 import { STREAMING_MODES, STREAMING_UNSIGNED_TRAILER } from '../../sigv4/constants.js';
 import { sigv4Error } from '../../sigv4/errors.js';
 import type { AwsChunkedContext, ChecksumAlgorithm, PayloadInfo } from '../../sigv4/types.js';
-import { S3_MSG, invalidArgument, invalidRequest, notImplemented } from './errors.js';
+import {
+  S3_MSG,
+  invalidArgument,
+  invalidRequest,
+  missingContentLength,
+  notImplemented,
+} from './errors.js';
 
 /** Lower-case header name → value (duplicates joined with `,`). */
 export type HeaderMap = ReadonlyMap<string, string>;
@@ -56,12 +62,7 @@ function unsignedChunked(headers: HeaderMap): AwsChunkedContext | undefined {
     return undefined;
   }
   const declared = Number(headers.get('x-amz-decoded-content-length'));
-  if (!Number.isSafeInteger(declared) || declared < 0)
-    throw new AwsError(
-      'MissingContentLength',
-      411,
-      'You must provide the Content-Length HTTP header.',
-    );
+  if (!Number.isSafeInteger(declared) || declared < 0) throw missingContentLength();
   return {
     mode,
     decodedContentLength: declared,
@@ -84,6 +85,8 @@ export function readUpload(
   payload: PayloadInfo | undefined,
   headers: HeaderMap,
 ): UploadBody {
+  if (!headers.has('content-length') && !headers.has('transfer-encoding'))
+    throw missingContentLength();
   let data = body;
   let trailer: { algorithm: ChecksumAlgorithm; value: string } | undefined;
   // a SigV4 streaming upload arrives with its context; any other request (anonymous, SigV2,
