@@ -21,6 +21,23 @@ describe('the edge', () => {
     const xml = await s3.text();
     expect(xml).toContain('<Code>EntityTooLarge</Code>');
     expect(xml).toContain('<MaxSizeAllowed>20971520</MaxSizeAllowed>');
+    expect(xml).toContain(`<ProposedSize>${big.length}</ProposedSize>`);
+    // a chunked body has no Content-Length: its declared decoded length, or no ProposedSize
+    for (const [declared, shown] of [
+      ['22020096', '<ProposedSize>22020096</ProposedSize>'],
+      [undefined, undefined],
+    ] as const) {
+      const chunked = await fetch(`${h.server.edge}/my-bucket/big`, {
+        method: 'PUT',
+        body: new Blob([big]).stream(),
+        duplex: 'half',
+        headers: declared ? { 'x-amz-decoded-content-length': declared } : {},
+      } as RequestInit);
+      const text = await chunked.text();
+      expect(chunked.status).toBe(400);
+      if (shown) expect(text).toContain(shown);
+      else expect(text).not.toContain('ProposedSize');
+    }
     const form = await fetch(`${h.server.edge}/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -297,13 +297,17 @@ export function createAwsEdge(
           const type = String(req.headers['content-type'] ?? '');
           if (!req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')) {
             route = { service: 's3', protocol: 'rest-xml' };
+            const decoded = req.headers['x-amz-decoded-content-length'];
+            const proposed =
+              req.headers['content-length'] ?? (typeof decoded === 'string' ? decoded : undefined);
             throw new AwsError(
               'EntityTooLarge',
               400,
               'Your proposed upload exceeds the maximum allowed size',
               {
                 elements: {
-                  ProposedSize: String(req.headers['content-length'] ?? ''),
+                  // a chunked body's size is what it declares, if it does
+                  ...(proposed !== undefined ? { ProposedSize: proposed } : {}),
                   MaxSizeAllowed: String(MAX_AWS_BODY),
                 },
               },
