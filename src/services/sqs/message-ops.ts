@@ -375,7 +375,10 @@ export function messageOperations(
           if (m.groupId && m.receiveCount > 0 && m.visibleAt > now) locked.add(m.groupId);
       const taken: { key: string; m: MessageRecord; handle: string }[] = [];
       let next: number | undefined;
-      const redrive = redriveOf(q);
+      // a queue named as its own dead-letter queue keeps its messages where they are: moving
+      // one "into" itself would only hide it from every receive
+      const policy = redriveOf(q);
+      const redrive = policy?.key === key ? undefined : policy;
       let dlq: { key: string; q: QueueRecord } | undefined;
       for (const item of items) {
         const m = item.value;

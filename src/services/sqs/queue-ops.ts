@@ -20,6 +20,7 @@ import {
   effectiveAttributes,
   intAttribute,
   isFifoName,
+  isQueueName,
   parseQueueUrl,
   queueArn,
   queueKey,
@@ -229,12 +230,10 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
         );
       let after = '';
       if (next) {
-        try {
-          after = Buffer.from(next, 'base64url').toString('utf8');
-        } catch {
-          after = '';
-        }
-        if (!after) throw invalidParameter('Invalid NextToken value.');
+        // a token is the last name of the page before, as this server wrote it
+        after = Buffer.from(next, 'base64url').toString('utf8');
+        if (!isQueueName(after) || Buffer.from(after).toString('base64url') !== next)
+          throw invalidParameter('Invalid NextToken value.');
       }
       const names = (await store.list<QueueRecord>(QUEUES, { prefix: `${ctx.region}:${account}:` }))
         .map((i) => i.value.name)

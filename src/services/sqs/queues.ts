@@ -83,6 +83,11 @@ export function isFifoName(name: string): boolean {
  * @example
  * checkQueueName('orders', false) // ok; checkQueueName('bad name', false) throws InvalidParameterValue
  */
+/** Whether `name` is a queue name SQS could have made (standard or FIFO). */
+export function isQueueName(name: string): boolean {
+  return NAME.test(name) || FIFO_NAME.test(name);
+}
+
 export function checkQueueName(name: string, fifo: boolean): void {
   if (fifo || isFifoName(name)) {
     if (!fifo || !FIFO_NAME.test(name))

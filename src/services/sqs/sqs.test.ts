@@ -189,6 +189,13 @@ describe('queues', () => {
     });
     expect(p2).toEqual({ QueueUrls: [`${URL_BASE}/a3`] });
     expect(calls.at(-1)?.resource).toBe('arn:aws:sqs:us-east-1:123456789012:');
+    for (const NextToken of ['garbage', 'abcd', '!!!']) {
+      const e = await awsError(call('ListQueues', { MaxResults: 2, NextToken }));
+      expect([e.code, e.message], NextToken).toEqual([
+        'InvalidParameterValue',
+        'Invalid NextToken value.',
+      ]);
+    }
   });
 
   it('reports the queue attributes, computed ones included', async () => {
@@ -471,6 +478,31 @@ describe('dead-letter queues', () => {
       'poison',
       '3',
     ]);
+  });
+
+  it('a queue that names itself as its dead-letter queue keeps redelivering, never loses', async () => {
+    const { QueueUrl } = await call('CreateQueue', {
+      QueueName: 'loop',
+      Attributes: { VisibilityTimeout: '1' },
+    });
+    await call('SetQueueAttributes', {
+      QueueUrl,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:loop',
+          maxReceiveCount: 1,
+        }),
+      },
+    });
+    const sent = await call('SendMessage', { QueueUrl, MessageBody: 'poison' });
+    for (let i = 0; i < 4; i++) {
+      const got = (await call('ReceiveMessage', { QueueUrl })).Messages as Msg[];
+      expect(
+        got.map((m) => m.MessageId),
+        `receive ${i}`,
+      ).toEqual([sent.MessageId]);
+      clock.advance(1);
+    }
   });
 });
 
