@@ -298,6 +298,59 @@ describe('the FAQ’s three causes of 403, each named', () => {
       detail: expect.stringContaining('the bucket policy of doctor-bucket was evaluated too'),
     });
   });
+
+  it('3c. a queue policy or a secret’s resource policy that allows the role is evaluated too, as SQS and Secrets Manager do', async () => {
+    const role = `arn:aws:iam::${ACCOUNT}:role/s3-app-role`;
+    const allow = (action: string, resource: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'LetTheApp',
+            Effect: 'Allow',
+            Principal: { AWS: role },
+            Action: action,
+            Resource: resource,
+          },
+        ],
+      });
+    const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:doctor-q`;
+    const made = await h.python(`
+import boto3, json
+sqs = boto3.client('sqs')
+sqs.create_queue(QueueName='doctor-q')
+sm = boto3.client('secretsmanager')
+arn = sm.create_secret(Name='doctor/db', SecretString='s3cr3t')['ARN']
+print(json.dumps({'secret': arn}))
+`);
+    expect(made.stderr).toBe('');
+    const secretArn = (JSON.parse(made.stdout) as { secret: string }).secret;
+    const ask = (action: string, resource: string) =>
+      doctor(['-n', 'production', 's3-app', '--action', action, '--resource', resource]);
+
+    // the role's own policies allow neither
+    expect((await ask('sqs:SendMessage', queueArn)).by.permissions?.status).toBe('fail');
+    expect((await ask('secretsmanager:GetSecretValue', secretArn)).by.permissions?.status).toBe(
+      'fail',
+    );
+
+    const set = await h.python(`
+import boto3
+boto3.client('sqs').set_queue_attributes(QueueUrl='${h.server.edge}/${ACCOUNT}/doctor-q', Attributes={'Policy': ${JSON.stringify(allow('sqs:SendMessage', queueArn))}})
+boto3.client('secretsmanager').put_resource_policy(SecretId='doctor/db', ResourcePolicy=${JSON.stringify(allow('secretsmanager:GetSecretValue', '*'))})
+`);
+    expect(set.stderr).toBe('');
+    expect((await ask('sqs:SendMessage', queueArn)).by.permissions).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('the queue policy of doctor-q'),
+    });
+    expect((await ask('secretsmanager:GetSecretValue', secretArn)).by.permissions).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('the resource policy of secret doctor/db'),
+    });
+    // what the policies do not cover stays refused
+    expect((await ask('sqs:DeleteQueue', queueArn)).by.permissions?.status).toBe('fail');
+  });
 });
 
 describe('the provider and the audience', () => {

@@ -22,8 +22,7 @@ import {
   lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
-import { parseArn } from '../policy/arn.js';
-import { getBucket } from '../services/s3/repo.js';
+import { resourcePolicyOf } from '../services/resource-policy.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
@@ -221,16 +220,8 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       store,
       clock,
       thumbprint: ca.thumbprint,
-      // an S3 resource's bucket policy, for `irsa doctor --resource arn:aws:s3:::b/k`
-      resourcePolicy: async (arn) => {
-        const a = parseArn(arn);
-        if (a?.service !== 's3') return undefined;
-        const bucket = a.resource.split('/')[0] as string;
-        const policy = (await getBucket(store, bucket))?.value.policy;
-        return policy === undefined
-          ? undefined
-          : { name: `the bucket policy of ${bucket}`, document: policy };
-      },
+      // the resource's own policy (bucket, queue, secret), for `irsa doctor --resource ARN`
+      resourcePolicy: (arn) => resourcePolicyOf(store, arn),
     }),
   };
 
