@@ -1056,6 +1056,22 @@ describe('the JS SDK', () => {
     await c.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'js/buffer.txt' }));
   });
 
+  it('DeleteObjects of keys with a line feed or a carriage return (sent as &#x0A; and &#x0D;) deletes them', async () => {
+    const c = s3(roles.app as Creds);
+    const keys = ['js/nl/line\nbreak', 'js/nl/cr\rkey', 'js/nl/a&b<c>'];
+    for (const Key of keys)
+      await c.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Buffer.from('x') }));
+    const del = await c.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: keys.map((Key) => ({ Key })) },
+      }),
+    );
+    expect((del.Deleted ?? []).map((d) => d.Key).sort()).toEqual([...keys].sort());
+    const left = await c.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'js/nl/' }));
+    expect(left.KeyCount).toBe(0);
+  });
+
   it('refusals in the SDK’s terms', async () => {
     const none = s3(roles.none as Creds);
     expect(

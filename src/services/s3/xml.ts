@@ -43,9 +43,60 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   parseTagValue: false,
   trimValues: false,
-  processEntities: true,
+  // references are decoded below, in one pass: the parser's own passes leave numeric ones
+  processEntities: false,
   isArray: (name) => name === 'Object' || name === 'Part',
 });
+
+const REFERENCE = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(lt|gt|amp|apos|quot));|&/g;
+const NAMED: Readonly<Record<string, string>> = {
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  apos: "'",
+  quot: '"',
+};
+
+/** XML 1.0's Char production: what a character reference may name. */
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/**
+ * Element text with its references decoded, each once: the five predefined entities and
+ * character references (`&#x0A;` is how the JS SDK writes a line feed in a key). Anything
+ * else after `&` is not XML: MalformedXML.
+ */
+function decodeText(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(REFERENCE, (whole, hex?: string, dec?: string, name?: string) => {
+    if (name !== undefined) return NAMED[name] as string;
+    if (hex === undefined && dec === undefined)
+      throw malformedXml('an `&` that starts no entity or character reference');
+    const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec as string, 10);
+    if (!isXmlChar(cp)) throw malformedXml(`${whole} names no XML character`);
+    return String.fromCodePoint(cp);
+  });
+}
+
+/** Decodes every text value of a parsed document in place, without recursion. */
+function decodeAll(doc: Record<string, unknown>): void {
+  const stack: Record<string, unknown>[] = [doc];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === 'string') node[k] = decodeText(v);
+      else if (v !== null && typeof v === 'object') stack.push(v as Record<string, unknown>);
+    }
+  }
+}
 
 /**
  * A request body parsed as XML; S3's MalformedXML when it is not well-formed, is empty, or
@@ -68,6 +119,7 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   } catch (e) {
     throw malformedXml(`not well-formed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
+  decodeAll(doc);
   const top = Object.keys(doc).filter((k) => k !== '?xml');
   if (top.length !== 1 || top[0] !== root)
     throw malformedXml(`the root element is \`${top.join(', ')}\`, not \`${root}\``);
