@@ -23,6 +23,7 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../src/sigv4/testing/sign.js';
 import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -485,6 +486,44 @@ describe('web identity refusals, explained', () => {
 });
 
 describe('LookupEvents', () => {
+  it('an error text that echoes the Authorization header is kept without its signature', async () => {
+    const signed = signRequest({
+      method: 'POST',
+      target: '/',
+      headers: [
+        ['Host', new URL(h.server.edge).host],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+      ],
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+      credentials: h.admin(),
+      region: 'us-east-1',
+      service: 'sts',
+      now: new Date(),
+    });
+    const signature = /Signature=([0-9a-f]{64})/.exec(
+      signed.headers.find(([n]) => n === 'Authorization')?.[1] ?? '',
+    )?.[1] as string;
+    // without its X-Amz-Date the request is refused, and AWS echoes the header to its sender
+    const res = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: signed.headers.filter(([n]) => n !== 'X-Amz-Date'),
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).toContain('<Code>IncompleteSignature</Code>');
+    expect(text).toContain(signature);
+    const trail = await h.irsa(['trail', '--errors', '--json', '--limit', '1000']);
+    const record = trail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { errorCode?: string; errorMessage?: string })
+      .filter((r) => r.errorCode === 'IncompleteSignature')
+      .at(-1);
+    expect(record?.errorMessage).toContain('Signature=<redacted>');
+    for (const line of trail.stdout.split('\n')) expect(line.includes(signature) ? line : '').toBe('');
+  });
+
   it('`aws cloudtrail lookup-events` as the seed runs it', async () => {
     const r = await h.aws([
       'cloudtrail',

@@ -20,6 +20,7 @@ import { isoEpochSeconds } from '../common/times.js';
 import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
+import { withoutSignature } from './redact.js';
 
 export interface ExplainInput {
   service: string;
@@ -710,7 +711,12 @@ const REQUEST_CODE =
  * // → { outcome: 'denied', hop: 'trust', claim: 'sub', didYouMean: 'system:serviceaccount:production:s3-app', … }
  */
 export function explainCall(input: ExplainInput): IrsaExplanation {
-  const err = input.error;
+  const err = input.error && {
+    code: input.error.code,
+    message: withoutSignature(input.error.message),
+    detail: input.error.detail,
+    httpStatus: input.error.httpStatus,
+  };
   const exchange = input.service === 'sts' && input.eventName.startsWith('AssumeRole');
   const webExchange = input.eventName === 'AssumeRoleWithWebIdentity';
   const podExchange =

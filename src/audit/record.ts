@@ -38,6 +38,7 @@ import {
   type WebIdentityFacts,
   webIdentityUser,
 } from './user-identity.js';
+import { withoutSignature } from './redact.js';
 
 export interface BuildOptions {
   /** the record's eventID (a UUID) */
@@ -80,6 +81,7 @@ function eksOperation(method: string, path: string): string | undefined {
 }
 
 /** CloudTrail's resource type of an ARN (`AWS::IAM::Role`, `AWS::S3::Object`, …). */
+
 export function resourceType(arn: string): string | undefined {
   const m = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:(.*)$/.exec(arn);
   if (!m) return undefined;
@@ -294,7 +296,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
           errorMessage:
             webExchange && error.code === 'AccessDenied'
               ? 'An unknown error occurred'
-              : error.message,
+              : withoutSignature(error.message),
         }
       : {}),
     requestParameters,
@@ -370,8 +372,8 @@ function safelyExplained(
     onError?.(e);
     return {
       outcome: error ? 'error' : 'allowed',
-      message: error ? `${error.code}: ${error.message}` : undefined,
-      summary: error ? `${error.code}: ${error.message}` : 'allowed',
+      message: error ? `${error.code}: ${withoutSignature(error.message)}` : undefined,
+      summary: error ? `${error.code}: ${withoutSignature(error.message)}` : 'allowed',
       chain: [],
     };
   }
