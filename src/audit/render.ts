@@ -4,6 +4,7 @@
  * fix. Pure text functions over an event's record and explanation.
  */
 import type { Hop, HopTrace, StoredEvent, UserIdentity } from './types.js';
+import { oneLine } from '../common/one-line.js';
 
 /** What the text functions read of an event: its record and irsakit's explanation. */
 export type RenderedEvent = Pick<StoredEvent, 'record' | 'explanation'>;
@@ -48,14 +49,16 @@ export function trailLine(e: RenderedEvent): string {
   const res = r.resources?.[0];
   const resource = res?.ARN ?? res?.ARNPrefix ?? '-';
   const outcome = r.errorCode ?? 'allowed';
-  return [
-    r.eventTime,
-    principalText(r.userIdentity),
-    `${shortSource(r.eventSource)}:${r.eventName}`,
-    resource,
-    outcome,
-    r.requestID,
-  ].join('  ');
+  return oneLine(
+    [
+      r.eventTime,
+      principalText(r.userIdentity),
+      `${shortSource(r.eventSource)}:${r.eventName}`,
+      resource,
+      outcome,
+      r.requestID,
+    ].join('  '),
+  );
 }
 
 /** One line of `irsa trail --json`: the CloudTrail record with irsakit's explanation beside it. */

@@ -193,6 +193,16 @@ describe('createAuditTrail', () => {
       ms: 4.3,
     });
   });
+
+  it('an action name a caller chose cannot start a request line of its own', () => {
+    const e = event(
+      'Nope\n01:33:00.000 POST user/irsa-admin iam:DeleteRole allowed',
+      new AwsError('InvalidAction', 400, 'Could not find operation'),
+    );
+    const line = requestLine(e, undefined, 'text');
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain('iam:Nope\\n01:33:00.000 POST');
+  });
 });
 
 describe('metrics', () => {
@@ -241,6 +251,12 @@ describe('trailLine', () => {
     expect(trailLine(e)).toBe(
       '2026-11-22T10:50:10Z  s3-app-role/botocore-session-1  s3:GetObject  arn:aws:s3:::b/k  AccessDenied  r-1',
     );
+    // a key with a line feed stays on its line
+    const forged = structuredClone(e);
+    (forged.record.resources as { ARN: string }[])[0]!.ARN =
+      'arn:aws:s3:::b/k\n2026-11-22T10:50:11Z  user/admin  iam:DeleteRole  -  allowed  r-2';
+    expect(trailLine(forged).split('\n')).toHaveLength(1);
+    expect(trailLine(forged)).toContain('arn:aws:s3:::b/k\\n2026-11-22T10:50:11Z');
   });
 });
 

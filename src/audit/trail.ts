@@ -13,6 +13,7 @@ import { buildAuditEntry } from './record.js';
 import { principalText } from './render.js';
 import type { AuditEntry } from './types.js';
 import { callerIdentity } from './user-identity.js';
+import { oneLine } from '../common/one-line.js';
 
 export type LogFormat = 'text' | 'json' | 'none';
 
@@ -103,7 +104,9 @@ export function requestLine(
       ? `denied ${e.error.code}`
       : `error ${e.error.code}`
     : 'allowed';
-  return `${e.ctx.now.toISOString().slice(11, 23)} ${e.method} ${principal} ${e.route.service}:${action} ${decision} ${e.ms.toFixed(1)}ms`;
+  return oneLine(
+    `${e.ctx.now.toISOString().slice(11, 23)} ${e.method} ${principal} ${e.route.service}:${action} ${decision} ${e.ms.toFixed(1)}ms`,
+  );
 }
 
 /**
