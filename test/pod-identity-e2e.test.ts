@@ -623,39 +623,21 @@ except botocore.exceptions.ClientError as e:
 });
 
 describe('irsa exec with a Pod Identity pod', () => {
-  it('points the pod’s agent URI at the edge: the AWS CLI gets the association’s role', async () => {
-    // the env and volume the webhook's Pod Identity mode injects (the local cluster's
-    // admission does IRSA only, so the manifest carries them)
-    const pod = `apiVersion: v1
+  it('a pod of an associated ServiceAccount is admitted in Pod Identity mode, as on EKS; its agent URI points at the edge', async () => {
+    const sa = `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: pi-app, namespace: production}
----
-apiVersion: v1
+`;
+    const pod = `apiVersion: v1
 kind: Pod
 metadata: {name: pi-pod, namespace: production}
 spec:
   serviceAccountName: pi-app
-  containers:
-  - name: app
-    image: amazon/aws-cli
-    env:
-    - {name: AWS_STS_REGIONAL_ENDPOINTS, value: regional}
-    - {name: AWS_DEFAULT_REGION, value: us-east-1}
-    - {name: AWS_REGION, value: us-east-1}
-    - {name: AWS_CONTAINER_CREDENTIALS_FULL_URI, value: "http://169.254.170.23/v1/credentials"}
-    - {name: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, value: /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token}
-    volumeMounts:
-    - {name: eks-pod-identity-token, mountPath: /var/run/secrets/pods.eks.amazonaws.com/serviceaccount, readOnly: true}
-  volumes:
-  - name: eks-pod-identity-token
-    projected:
-      sources:
-      - serviceAccountToken: {audience: pods.eks.amazonaws.com, expirationSeconds: 86400, path: eks-pod-identity-token}
+  containers: [{name: app, image: amazon/aws-cli}]
 `;
-    const file = join(h.home, 'pi-pod.yaml');
-    writeFileSync(file, pod);
-    const applied = await h.irsa(['apply', '-f', file]);
-    expect(applied.code, applied.stderr).toBe(0);
+    const file = join(h.home, 'pi-sa.yaml');
+    writeFileSync(file, sa);
+    expect((await h.irsa(['apply', '-f', file])).code).toBe(0);
     const mk = await h.aws([
       'iam',
       'create-role',
@@ -678,6 +660,35 @@ spec:
       role('exec-pod-role'),
     ]);
     expect(assoc.code, assoc.stderr).toBe(0);
+    // the pod carries no credentials of its own: the webhook's Pod Identity mode adds them
+    const podFile = join(h.home, 'pi-pod.yaml');
+    writeFileSync(podFile, pod);
+    const applied = await h.irsa(['apply', '-f', podFile]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const got = JSON.parse(
+      (await h.irsa(['get', 'pod', 'pi-pod', '-n', 'production', '-o', 'json'])).stdout,
+    ) as {
+      spec: {
+        containers: { env?: { name: string; value?: string }[] }[];
+        volumes: {
+          name: string;
+          projected?: { sources: { serviceAccountToken?: { audience: string } }[] };
+        }[];
+      };
+    };
+    const env = Object.fromEntries(
+      (got.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE:
+        '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    });
+    expect(env.AWS_ROLE_ARN).toBeUndefined();
+    expect(
+      got.spec.volumes.find((v) => v.name === 'eks-pod-identity-token')?.projected?.sources[0]
+        ?.serviceAccountToken?.audience,
+    ).toBe('pods.eks.amazonaws.com');
     const r = await h.irsa([
       'exec',
       '-n',

@@ -384,4 +384,31 @@ describe('admission through the real webhook (the seeds’ FAQ)', () => {
     );
     await expect(real.get('demo', 'Pod', 'production', 's3-reader')).rejects.toThrow('not found');
   });
+
+  it('a pod labelled eks.amazonaws.com/skip-pod-identity-webhook never reaches the webhook', async () => {
+    const { webhookAdmission } = await import('../server/admission.js');
+    const real = new ClusterService({
+      store,
+      clock: fixedClock('2026-11-22T10:00:00Z'),
+      randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
+      admit: webhookAdmission(),
+      issuerBase: 'https://127.0.0.1:4578',
+    });
+    await real.apply('demo', `${namespace}---\n${seedSa}`);
+    await real.apply(
+      'demo',
+      readSeedPod().replace(
+        'metadata:\n  name: s3-reader',
+        'metadata:\n  name: s3-reader\n  labels:\n    eks.amazonaws.com/skip-pod-identity-webhook: "true"',
+      ),
+    );
+    const pod = await real.get('demo', 'Pod', 'production', 's3-reader');
+    expect(
+      (pod.metadata?.labels as Record<string, string>)[
+        'eks.amazonaws.com/skip-pod-identity-webhook'
+      ],
+    ).toBe('true');
+    expect((pod.spec?.containers as { env?: unknown[] }[])[0]?.env).toBeUndefined();
+    expect((await real.admission('demo', 'production', 's3-reader'))?.mode).toBe('none');
+  });
 });

@@ -25,7 +25,15 @@ export type Admit = (input: {
   namespace: string;
   serviceAccount?: KubeObject | undefined;
   cluster: ClusterRecord;
-}) => { pod: KubeObject; mode: AdmissionRecord['mode']; warnings: string[] };
+  /** the admission's transaction, for what the webhook looks up (pod identity associations) */
+  tx: Pick<StoreOps, 'get' | 'list'>;
+}) => Admitted | Promise<Admitted>;
+
+export interface Admitted {
+  pod: KubeObject;
+  mode: AdmissionRecord['mode'];
+  warnings: string[];
+}
 
 export interface ClusterServiceDeps {
   store: Store;
@@ -494,7 +502,7 @@ export class ClusterService {
     if (automount) addApiAccessVolume(spec, this.d.randomHex(3).slice(-5));
     spec.nodeName ??= cluster.nodeName;
     spec.restartPolicy ??= 'Always';
-    const admitted = this.d.admit({ pod, namespace: ns, serviceAccount: sa, cluster });
+    const admitted = await this.d.admit({ pod, namespace: ns, serviceAccount: sa, cluster, tx });
     const out = admitted.pod;
     // pod validation runs after mutating admission, on what the webhook made of the pod
     const mutated = podSpecErrors('spec', out.spec);

@@ -22,6 +22,7 @@ import {
   lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
+import { findAssociation } from '../services/eks/pod-identity-associations.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
@@ -150,7 +151,11 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     store,
     clock,
     randomHex: (n) => randomBytes(n).toString('hex'),
-    admit: webhookAdmission(),
+    admit: webhookAdmission({
+      // the cluster's pod identity associations are the webhook's identities, as on EKS
+      podIdentity: async (tx, cluster, namespace, sa) =>
+        (await findAssociation(tx, cluster, namespace, sa)) !== undefined,
+    }),
     issuerBase,
   });
   late.clusters = clusters;
