@@ -704,8 +704,11 @@ export class SqliteAuditLog implements AuditLog {
     const bytes = Buffer.from(text, 'utf8');
     const segment = this.current;
     try {
+      // written at the segment's size, never at the descriptor's position: after a write the
+      // disk took only part of, the truncation below does not move that position back
       let off = 0;
-      while (off < bytes.length) off += writeSync(segment.fd, bytes, off);
+      while (off < bytes.length)
+        off += writeSync(segment.fd, bytes, off, bytes.length - off, segment.size + off);
     } catch (e) {
       // nothing of a failed batch stays: no record of a call whose answer is an error
       try {
