@@ -126,6 +126,10 @@ beforeAll(async () => {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }],
   });
+  dir.addManagedPolicy('arn:aws:iam::999999999999:policy/elsewhere', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+  });
 
   sealer = new CredentialSealer({ key: ServerKey.from(new Uint8Array(32).fill(1)), clock });
   sts = createStsOperations({ directory: dir, sealer, keys: new OidcKeyFetcher({ clock }), clock });
@@ -476,6 +480,14 @@ const cases: Case[] = [
     code: 'MalformedPolicyDocument',
     status: 400,
     message: STS_MSG.noSuchPolicy('arn:aws:iam::aws:policy/NoSuchPolicy'),
+  },
+  {
+    name: 'a session policy ARN of another account than the role’s (which exists there)',
+    token: () => f.token(ID),
+    over: { 'PolicyArns.member.1.arn': 'arn:aws:iam::999999999999:policy/elsewhere' },
+    code: 'MalformedPolicyDocument',
+    status: 400,
+    message: STS_MSG.noSuchPolicy('arn:aws:iam::999999999999:policy/elsewhere'),
   },
   {
     name: 'session policies beyond the packed budget',

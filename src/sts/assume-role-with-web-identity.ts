@@ -61,7 +61,7 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
     check.done();
     const role = parseRoleArn(roleArn);
     packedSize(policyInput.policy, policyInput.policyArns, []);
-    await loadSessionPolicies(policyInput, deps.directory, cache);
+    await loadSessionPolicies(policyInput, deps.directory, cache, role.account);
 
     const t = await verifyWebIdentityToken({
       // a token file written by `kubectl create token > file` ends with a newline

@@ -127,6 +127,11 @@ function setup() {
     maxSessionDuration: 43200,
     trust: trust({ AWS: 'arn:aws:iam::111111111111:role/team/first-role' }, ALL),
   });
+  dir.addRole({
+    account: A,
+    name: 'chain-notag-role',
+    trust: trust({ AWS: 'arn:aws:iam::111111111111:role/team/first-role' }),
+  });
   const sealer = new CredentialSealer({ key: ServerKey.from(new Uint8Array(32).fill(3)), clock });
   const keys = { keysFor: () => Promise.reject(new Error('no web identity here')) };
   return { dir, sealer, sts: createStsOperations({ directory: dir, sealer, keys, clock }) };
@@ -363,6 +368,23 @@ describe('AssumeRole decisions', () => {
       code: 'InvalidParameterValue',
       message: STS_MSG.duplicateTagKeys,
     },
+    ...(
+      [
+        ['aws:team', 'a'],
+        ['AWS:team', 'a'],
+        ['team', 'aws:a'],
+      ] as const
+    ).map(([key, value]) => ({
+      name: `a tag ${key}=${value}: the aws: prefix is reserved`,
+      caller: () => userCaller(A, 'bob'),
+      params: {
+        RoleArn: arn.role('tag-role'),
+        'Tags.member.1.Key': key,
+        'Tags.member.1.Value': value,
+      },
+      code: 'InvalidParameterValue',
+      message: STS_MSG.reservedTag,
+    })),
     {
       name: 'a transitive key that is not a tag',
       caller: () => userCaller(A, 'bob'),
@@ -523,6 +545,35 @@ describe('AssumeRole results', () => {
       'InvalidParameterValue',
       STS_MSG.transitiveOverride('TEAM'),
     ]);
+  });
+
+  it('a chained call that passes transitive tags on needs sts:TagSession, though it names no tag', async () => {
+    const tagged = await callerOf(
+      await assume(userCaller(A, 'bob'), {
+        RoleArn: 'arn:aws:iam::111111111111:role/team/first-role',
+        'Tags.member.1.Key': 'team',
+        'Tags.member.1.Value': 'data',
+        'TransitiveTagKeys.member.1': 'team',
+      }),
+    );
+    const e = await refusal(tagged, { RoleArn: arn.role('chain-notag-role') });
+    expect([e.code, e.message]).toEqual([
+      'AccessDenied',
+      denied(
+        `arn:aws:sts::${A}:assumed-role/first-role/s1`,
+        'sts:TagSession',
+        arn.role('chain-notag-role'),
+      ),
+    ]);
+    // without transitive tags there is nothing to pass on
+    const plain = await callerOf(
+      await assume(userCaller(A, 'bob'), {
+        RoleArn: 'arn:aws:iam::111111111111:role/team/first-role',
+      }),
+    );
+    expect(sessionOf(await assume(plain, { RoleArn: arn.role('chain-notag-role') })).chained).toBe(
+      true,
+    );
   });
 
   it('keeps the source identity along a chain and refuses to change it', async () => {

@@ -212,7 +212,7 @@ export function assumeRole(deps: StsDeps) {
     const inherited = transitiveOf(callerSession?.tags, callerSession?.transitiveTagKeys);
     const merged = mergeTransitive(inherited.tags, inherited.keys, newTags, newTransitive);
     const packed = packedSize(policyInput.policy, policyInput.policyArns, merged.tags);
-    await loadSessionPolicies(policyInput, deps.directory, cache);
+    await loadSessionPolicies(policyInput, deps.directory, cache, role.account);
 
     const deny = (action: string, detail: Partial<DenialDetail> & { summary: string }) =>
       accessDenied(
@@ -254,7 +254,8 @@ export function assumeRole(deps: StsDeps) {
       'sts:RoleSessionName': sessionName,
       'sts:ExternalId': externalId,
       'sts:SourceIdentity': sourceIdentity,
-      ...tagRequestKeys(newTags, newTransitive),
+      // inherited transitive tags are passed on to the new session: the request carries them
+      ...tagRequestKeys(merged.tags, merged.transitiveTagKeys),
     });
     const sets: PolicySets = { ...own.sets, resource: [trust], resourceIsTrust: true };
     const request = (action: string): AuthorizationRequest => ({
@@ -266,7 +267,8 @@ export function assumeRole(deps: StsDeps) {
     });
     const refuse = (action: string) => (d: DenialDetail) => deny(action, d);
     await authorizeOrThrow(deps, request(ACTION), sets, refuse(ACTION));
-    if (newTags.length > 0 || newTransitive.length > 0)
+    // so does TagSession: a chained call with transitive tags needs it though it names none
+    if (merged.tags.length > 0)
       await authorizeOrThrow(deps, request('sts:TagSession'), sets, refuse('sts:TagSession'));
     if (sourceIdentity !== undefined)
       await authorizeOrThrow(

@@ -67,6 +67,8 @@ export const STS_MSG = {
   /** [inferred] */
   transitiveNotInTags: (key: string) =>
     `The transitive tag key ${key} is not the key of a session tag passed in the request`,
+  /** [inferred] IAM's wording for the reserved prefix ("Naming tags", IAM User Guide) */
+  reservedTag: "Tag keys and values that begin with 'aws:' are reserved for AWS internal use.",
   /** [inferred] */
   duplicateTagKeys: 'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
   /** [field] (spec/aws-wire.md §9.2) */

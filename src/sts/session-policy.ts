@@ -45,15 +45,17 @@ export const INLINE_SESSION_POLICY_ID = 'session policy';
 
 /**
  * Compiles a session's policies; throws `MalformedPolicyDocument` for an invalid inline
- * policy or a managed ARN that names no policy. Undefined when the session has none.
+ * policy or a managed ARN that names no policy of the role's account (nor an AWS managed
+ * one). Undefined when the session has none.
  *
  * @example
- * const set = await loadSessionPolicies({ policy: text, policyArns: [] }, directory, cache);
+ * const set = await loadSessionPolicies({ policy: text, policyArns: [] }, directory, cache, '123456789012');
  */
 export async function loadSessionPolicies(
   input: SessionPolicyInput,
   directory: IamDirectory,
   cache: PolicyCache,
+  roleAccount: string,
 ): Promise<CompiledPolicy[] | undefined> {
   if (input.policy === undefined && input.policyArns.length === 0) return undefined;
   const out: CompiledPolicy[] = [];
@@ -63,7 +65,12 @@ export async function loadSessionPolicies(
     out.push(r.policy);
   }
   for (const arn of input.policyArns) {
-    const managed = await directory.getManagedPolicy(arn);
+    // "The policies must exist in the same account as the role" (or be AWS managed)
+    const account = arn.split(':')[4];
+    const managed =
+      account === roleAccount || account === 'aws'
+        ? await directory.getManagedPolicy(arn)
+        : undefined;
     if (!managed)
       throw new AwsError('MalformedPolicyDocument', 400, STS_MSG.noSuchPolicy(arn), {
         detail: { policyArn: arn, reason: 'no such managed policy' },

@@ -17,6 +17,8 @@ export const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 export const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 export const TAG_PATTERN_TEXT = '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+';
 export const TAG_VALUE_PATTERN_TEXT = '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*';
+/** no session tag key or value may begin with `aws:`, in any case (IAM User Guide, "Naming tags") */
+const RESERVED = /^aws:/i;
 /** the character budget of each half of the packed form */
 export const PACKED_BUDGET = 2048;
 
@@ -32,6 +34,8 @@ export function tagProblem(
       return `tag key \`${t.Key}\` is not 1–128 characters of ${TAG_PATTERN_TEXT}`;
     if (t.Value.length > 256 || !TAG_VALUE_PATTERN.test(t.Value))
       return `the value of tag \`${t.Key}\` is not 0–256 characters of ${TAG_VALUE_PATTERN_TEXT}`;
+    if (RESERVED.test(t.Key) || RESERVED.test(t.Value))
+      return `tag \`${t.Key}\` begins with the prefix aws:, which AWS reserves`;
     const k = t.Key.toLowerCase();
     if (seen.has(k)) return `tag key \`${t.Key}\` appears twice (keys are case-insensitive)`;
     seen.add(k);
@@ -53,6 +57,10 @@ export function requestTagError(
 ): AwsError | undefined {
   const keys = new Set<string>();
   for (const t of tags) {
+    if (RESERVED.test(t.Key) || RESERVED.test(t.Value))
+      return new AwsError('InvalidParameterValue', 400, STS_MSG.reservedTag, {
+        detail: { key: t.Key },
+      });
     const k = t.Key.toLowerCase();
     if (keys.has(k))
       return new AwsError('InvalidParameterValue', 400, STS_MSG.duplicateTagKeys, {
