@@ -78,12 +78,17 @@ export async function callerPolicies(
   const { directory } = deps;
   const session = sessionOfCaller(caller);
   if (session) {
-    const role = await directory.getRole(session.account, session.roleName);
-    const policies = await directory.policiesOf({
-      kind: 'role',
-      account: session.account,
-      roleName: session.roleName,
-    });
+    const found = await directory.getRole(session.account, session.roleName);
+    // a session belongs to its role's unique id: a deleted role (or a new one of that name)
+    // leaves it no identity policies
+    const role = found?.roleId === session.roleId ? found : undefined;
+    const policies = role
+      ? await directory.policiesOf({
+          kind: 'role',
+          account: session.account,
+          roleName: session.roleName,
+        })
+      : { identity: [], boundary: undefined };
     const sessionSet = await sessionPolicySet(session, directory, cache);
     return {
       sets: { identity: policies.identity, boundary: policies.boundary, session: sessionSet },
