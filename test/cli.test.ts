@@ -2,8 +2,8 @@
  * The `irsa` command as users run it: the built CLI in a child process, real files, real
  * exit codes. `npm test` builds dist/ first.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -242,5 +242,24 @@ describe('irsa', () => {
     expect(h.stdout).toContain('simulate');
     expect((await irsa(['--version'])).stdout.trim()).toBe('0.1.0');
     expect((await irsa(['nope'])).code).toBe(2);
+  });
+
+  it('stops quietly when the reader of its output goes away (`irsa … | head`)', async () => {
+    const cases = JSON.parse(
+      readFileSync(join(root, 'src/policy/testdata/evaluation/actions.json'), 'utf8'),
+    ) as unknown[];
+    const lines = Array.from({ length: 40 }, () => cases.map((c) => JSON.stringify(c)).join('\n'));
+    const child = spawn(process.execPath, [cli, 'simulate', '--pretty', '-'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(lines.join('\n'));
+    // read one chunk, then close the pipe as `head -c` does
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
