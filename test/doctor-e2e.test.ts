@@ -221,6 +221,10 @@ describe('the FAQ’s three causes of 403, each named', () => {
     const fixed = await doctor(['-n', 'production', 'late']);
     expect(fixed.code).toBe(0);
     expect(fixed.by['token-exchange']?.detail).toMatch(/bound to pod late-/);
+    // kubectl's other spellings restart it too
+    const spaced = await h.irsa(['rollout', 'restart', 'deployment', 'late', '-n', 'production']);
+    expect([spaced.code, spaced.stdout.trim()]).toEqual([0, 'deployment.apps/late restarted']);
+    expect((await h.irsa(['rollout', 'restart', 'pod', 'late', '-n', 'production'])).code).toBe(1);
   }, 180_000);
 
   it('3. the role’s policy does not allow the action', async () => {

@@ -74,6 +74,14 @@ describe('the seeds’ programs under irsa exec', () => {
     expect(who.Arn).toMatch(ASSUMED);
   });
 
+  it('kubectl’s form, as the seed writes it: irsa exec s3-reader -n production -- env', async () => {
+    const r = await exec(['s3-reader', '-n', 'production', '--', 'env']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('AWS_ROLE_ARN=arn:aws:iam::123456789012:role/s3-app-role');
+    expect(r.stdout).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE=\S+\/token$/m);
+  });
+
   it('-s SA creates a pod through admission (<sa>-<random>), runs in it, and removes it', async () => {
     const r = await exec([
       '-n',

@@ -400,6 +400,27 @@ describe('irsa up', () => {
     expect(tooShort.stderr).toContain('may not specify a duration less than 10 minutes');
     const bad = await irsa(['apply', '-f', '-']);
     expect(bad.code).toBe(1);
+    // the seed's troubleshooting step, kubectl's TYPE/NAME form
+    const annotations = await irsa([
+      'get',
+      'serviceaccount',
+      's3-app',
+      '-n',
+      'production',
+      '-o',
+      'jsonpath={.metadata.annotations}',
+    ]);
+    expect(annotations.stderr).toBe('');
+    expect(
+      (JSON.parse(annotations.stdout) as Record<string, string>)['eks.amazonaws.com/role-arn'],
+    ).toBe('arn:aws:iam::123456789012:role/s3-app-role');
+    const byName = await irsa(['get', 'pod/s3-reader', '-n', 'production', '-o', 'name']);
+    expect(byName.stdout.trim()).toBe('pod/s3-reader');
+    const notFound = await irsa(['get', 'sa', 's3-app', '-n', 'production', '-o', 'jsonpath={.x}']);
+    expect([notFound.code, notFound.stderr.trim()]).toEqual([
+      1,
+      'irsa: error executing jsonpath "{.x}": .x is not found',
+    ]);
     const nsMissing = await irsa(['get', 'pods', '-n', 'nowhere']);
     expect(nsMissing.stderr).toContain('No resources found in nowhere namespace.');
     const rot = await irsa(['issuer', 'rotate', '--activate-after', '10']);

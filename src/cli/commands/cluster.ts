@@ -11,6 +11,7 @@ import { defaultWebhookOptions } from '../../webhook/options.js';
 import type { ServiceAccount } from '../../webhook/types.js';
 import { CliError, type Output, readInput } from '../io.js';
 import { table as lookupTable } from '../../common/own.js';
+import { JsonPathError, jsonPath } from '../jsonpath.js';
 
 interface KubeObj {
   kind?: string;
@@ -112,9 +113,20 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
     );
     return;
   }
+  const template = /^jsonpath=(.*)$/s.exec(opts.output ?? '')?.[1];
+  if (template !== undefined) {
+    const data = single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
+    try {
+      io.out(jsonPath(template, data));
+    } catch (e) {
+      if (!(e instanceof JsonPathError)) throw e;
+      throw new CliError(`error executing jsonpath "${template}": ${e.message}`, 1);
+    }
+    return;
+  }
   if (opts.output && opts.output !== 'wide' && opts.output !== 'name')
     throw new CliError(
-      `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,name,wide,yaml`,
+      `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,jsonpath,name,wide,yaml`,
       2,
     );
   if (objects.length === 0) {
@@ -245,14 +257,17 @@ export function registerClusterCommands(
     .description('show pods, serviceaccounts, namespaces or deployments, like kubectl get')
     .argument(
       '<resource>',
-      'pods | serviceaccounts | namespaces | deployments (and their short names)',
+      'pods | serviceaccounts | namespaces | deployments (and their short names), or TYPE/NAME',
     )
     .argument('[name]', 'one object by name')
     .option('-n, --namespace <ns>', 'the namespace', 'default')
     .option('-A, --all-namespaces', 'every namespace')
-    .option('-o, --output <format>', 'json | yaml | wide | name')
-    .action(async (res: string, name: string | undefined, opts: Opts) => {
-      const kind = resource(res);
+    .option('-o, --output <format>', "json | yaml | wide | name | jsonpath='{.metadata.name}'")
+    .action(async (res: string, named: string | undefined, opts: Opts) => {
+      // kubectl's TYPE/NAME form, as `-o name` prints it
+      const slash = named === undefined ? res.indexOf('/') : -1;
+      const kind = resource(slash > 0 ? res.slice(0, slash) : res);
+      const name = slash > 0 ? res.slice(slash + 1) : named;
       const client = adminClient(opts);
       const cluster = encodeURIComponent(clusterOf(opts));
       const ns = encodeURIComponent(opts.namespace ?? 'default');
@@ -296,10 +311,14 @@ export function registerClusterCommands(
     .description(
       're-create a Deployment’s pods (they are admitted again, with the ServiceAccount’s current role)',
     )
-    .argument('<deployment>', 'deployment/NAME or NAME')
+    .argument('<deployment>', 'deployment/NAME, deployment NAME, or NAME')
+    .argument('[name]', 'the Deployment, after the type (kubectl’s `deployment NAME`)')
     .option('-n, --namespace <ns>', 'the namespace', 'default')
-    .action(async (target: string, opts: Opts) => {
-      const name = target.replace(/^(deployment|deployments|deploy|deployment\.apps)\//, '');
+    .action(async (target: string, second: string | undefined, opts: Opts) => {
+      if (second !== undefined && RESOURCES[target.toLowerCase()] !== 'deployments')
+        throw new CliError(`error: only deployments can be restarted here, not "${target}"`, 1);
+      const name =
+        second ?? target.replace(/^(deployment|deployments|deploy|deployment\.apps)\//, '');
       const client = adminClient(opts);
       await client.request(
         'POST',

@@ -306,6 +306,22 @@ function runChild(
   });
 }
 
+/**
+ * kubectl's form, `irsa exec POD -n NS -- CMD…`: one operand before `--` is the pod. Commander
+ * hands every operand over as the command, so the operands after `--` in the raw arguments
+ * tell where the pod name ends.
+ */
+function kubectlForm(command: string[], opts: ExecOptions, cmd: Command): [string[], ExecOptions] {
+  // set by parse() (untyped)
+  const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+  const dashes = raw.indexOf('--');
+  if (opts.pod !== undefined || opts.serviceAccount !== undefined || dashes < 0)
+    return [command, opts];
+  const after = raw.length - dashes - 1;
+  if (command.length !== after + 1) return [command, opts];
+  return [command.slice(1), { ...opts, pod: command[0] }];
+}
+
 /** The empty credentials and config files a child reads instead of ~/.aws. */
 function emptyAwsFiles(execDir: string): { credentials: string; config: string } {
   mkdirSync(execDir, { recursive: true, mode: 0o700 });
@@ -460,7 +476,7 @@ export function registerExecCommand(
       .description(
         "run a program as a container of a pod: the env the webhook injected, the pod's token kept fresh, AWS_ENDPOINT_URL at irsakit, none of your shell's AWS credentials",
       )
-      .usage('[options] (--pod POD | -s SERVICEACCOUNT) -- CMD [ARGS…]')
+      .usage('[options] (POD | --pod POD | -s SERVICEACCOUNT) -- CMD [ARGS…]')
       .argument('<command...>', 'the program and its arguments (after --)')
       .option('-n, --namespace <ns>', 'the namespace', 'default')
       .option('--pod <pod>', 'run as a container of this pod')
@@ -477,13 +493,14 @@ export function registerExecCommand(
       `
 Examples:
   irsa exec -n production --pod s3-reader -- aws sts get-caller-identity
+  irsa exec s3-reader -n production -- env          (kubectl's form)
   irsa exec -n production -s s3-app -- python3 s3_reader.py
 
 The token file is <data>/exec/<cluster>/<namespace>/<pod>/<volume>/token (mode 0600),
 refreshed at 80% of its lifetime. Exit status: the program's (128+n when signal n ends it),
 127 when it cannot be started, 1 when the pod or its token cannot be had, 2 on bad arguments.`,
     )
-    .action(async (command: string[], opts: ExecOptions) =>
-      setExit(await execCommand(command, opts, io)),
+    .action(async (command: string[], opts: ExecOptions, cmd: Command) =>
+      setExit(await execCommand(...kubectlForm(command, opts, cmd), io)),
     );
 }
