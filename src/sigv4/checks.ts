@@ -101,6 +101,14 @@ export function checkSingleValued(headers: SigV4Request['headers']): SigV4Failur
   return undefined;
 }
 
+/** How long STS honours a presigned URL, whatever its X-Amz-Expires says. */
+export const STS_PRESIGN_SECONDS = 900;
+
+/** How long a presigned request is good for: its X-Amz-Expires, or STS's 15 minutes. */
+export function presignSeconds(auth: ParsedAuth): number {
+  return auth.scope.service === 'sts' ? STS_PRESIGN_SECONDS : (auth.expiresSeconds ?? 0);
+}
+
 export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined {
   const delta = auth.signedAt.getTime() - now.getTime();
   // formatted only for a failure's message: most requests pass
@@ -116,7 +124,10 @@ export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined
     };
   }
   if (auth.presigned) {
-    const expiresAt = new Date(auth.signedAt.getTime() + (auth.expiresSeconds ?? 0) * 1000);
+    // STS ignores X-Amz-Expires: a presigned STS URL (`aws eks get-token`, IAM authenticators)
+    // is good for 15 minutes from its X-Amz-Date, whatever it says
+    const seconds = auth.scope.service === 'sts' ? STS_PRESIGN_SECONDS : (auth.expiresSeconds ?? 0);
+    const expiresAt = new Date(auth.signedAt.getTime() + seconds * 1000);
     if (now.getTime() > expiresAt.getTime()) {
       return {
         kind: 'PresignExpired',
@@ -124,7 +135,7 @@ export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined
         expiresSeconds: auth.expiresSeconds ?? 0,
         expiresAt: isoSeconds(expiresAt),
         serverTime: isoSeconds(now),
-        reason: `the presigned URL expired at ${formatAmzDate(expiresAt)} (X-Amz-Date ${auth.amzDate} + ${auth.expiresSeconds} s); it is now ${serverTime()}`,
+        reason: `the presigned URL expired at ${formatAmzDate(expiresAt)} (X-Amz-Date ${auth.amzDate} + ${seconds} s${seconds !== auth.expiresSeconds ? ': STS ignores X-Amz-Expires' : ''}); it is now ${serverTime()}`,
       };
     }
   }

@@ -151,7 +151,11 @@ function nonS3Shape(service: string, family: 'query' | 'sqs' | 'json', f: SigV4F
     case 'InvalidExpires':
       return as(
         'incomplete',
-        f.problem === 'too-large' ? SIGV4_MSG.expiresTooLarge : SIGV4_MSG.expiresNotNumber,
+        f.problem === 'too-large'
+          ? SIGV4_MSG.expiresTooLarge
+          : f.problem === 'negative'
+            ? SIGV4_MSG.expiresNegative
+            : SIGV4_MSG.expiresNotNumber,
       );
     case 'ScopeDateMismatch':
       return as('signature', SIGV4_MSG.scopeDate);
@@ -261,7 +265,11 @@ function s3Shape(f: SigV4Failure): Shape {
         : { code: 'AccessDenied', status: 403, message: SIGV4_MSG.s3NeedsDate };
     case 'InvalidExpires':
       return queryError(
-        f.problem === 'too-large' ? SIGV4_MSG.expiresTooLarge : SIGV4_MSG.expiresNotNumber,
+        f.problem === 'too-large'
+          ? SIGV4_MSG.expiresTooLarge
+          : f.problem === 'negative'
+            ? SIGV4_MSG.expiresNegative
+            : SIGV4_MSG.expiresNotNumber,
       );
     case 'ScopeDateMismatch':
       return f.presigned

@@ -45,6 +45,8 @@ export const SIGV4_MSG = {
     "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
   unsupportedAlgorithm: (a: string) => `Unsupported AWS 'algorithm': '${a}'.`,
   expiresNotNumber: 'X-Amz-Expires should be a number',
+  /** [field] S3's answer to a negative X-Amz-Expires */
+  expiresNegative: 'X-Amz-Expires must be non-negative',
   s3HeaderMalformed: 'The authorization header is malformed; ',
   s3QueryMalformed: 'Error parsing the X-Amz-Credential parameter; ',
   s3ThreeComponents:

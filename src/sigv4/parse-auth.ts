@@ -313,6 +313,14 @@ function parseQueryAuth(params: { name: string; value: string }[]): ParseResult 
     });
   }
   const expires = values.get(Q.expires) as string;
+  if (/^-\d+$/.test(expires)) {
+    return fail({
+      kind: 'InvalidExpires',
+      value: expires,
+      problem: 'negative',
+      reason: `X-Amz-Expires ${expires} is negative`,
+    });
+  }
   if (!/^\d+$/.test(expires)) {
     return fail({
       kind: 'InvalidExpires',

@@ -192,7 +192,11 @@ export type SigV4Failure =
       /** ISO 8601 */
       serverTime: string;
     })
-  | (Base & { kind: 'InvalidExpires'; value: string; problem: 'not-a-number' | 'too-large' })
+  | (Base & {
+      kind: 'InvalidExpires';
+      value: string;
+      problem: 'not-a-number' | 'negative' | 'too-large';
+    })
   | (Base & { kind: 'MissingContentSha256' })
   | (Base & { kind: 'InvalidContentSha256'; value: string })
   | (Base & { kind: 'MissingDecodedContentLength' })

@@ -192,6 +192,29 @@ describe('verifySigV4 accepts', () => {
     });
   });
 
+  it('an STS presigned URL for 15 minutes from its date, whatever its X-Amz-Expires (STS ignores it)', async () => {
+    const signedAt = (msAgo: number) =>
+      signRequest({
+        method: 'GET',
+        target: '/?Action=GetCallerIdentity&Version=2011-06-15',
+        headers: withHost(),
+        body: '',
+        credentials: SESSION,
+        region: 'us-east-1',
+        service: 'sts',
+        now: new Date(NOW.getTime() - msAgo),
+        presign: { expiresIn: 60 },
+      });
+    expect(await verify(signedAt(14 * 60_000), { service: 'sts' })).toMatchObject({
+      ok: true,
+      expiresAt: new Date(NOW.getTime() + 60_000),
+    });
+    expect(await verify(signedAt(901_000), { service: 'sts' })).toMatchObject({
+      ok: false,
+      failure: { kind: 'PresignExpired' },
+    });
+  });
+
   it('the Date header in place of X-Amz-Date', async () => {
     const req = signRequest({
       method: 'POST',
@@ -402,6 +425,12 @@ const CASES: Case[] = [
   {
     name: 'X-Amz-Expires over a week',
     req: () => presigned({ presign: { expiresIn: 604_801 } }),
+    kind: 'InvalidExpires',
+    answer: ['s3', 'AuthorizationQueryParametersError', 400],
+  },
+  {
+    name: 'X-Amz-Expires negative',
+    req: () => mapTarget(presigned(), (t) => t.replace('X-Amz-Expires=3600', 'X-Amz-Expires=-5')),
     kind: 'InvalidExpires',
     answer: ['s3', 'AuthorizationQueryParametersError', 400],
   },

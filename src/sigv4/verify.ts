@@ -8,7 +8,13 @@
  * Pure: the clock reading and the credential lookup are the caller's.
  */
 import { type CanonicalRequest, buildCanonicalRequest } from './canonical.js';
-import { checkScope, checkSignedHeaders, checkSingleValued, checkTime } from './checks.js';
+import {
+  checkScope,
+  checkSignedHeaders,
+  checkSingleValued,
+  checkTime,
+  presignSeconds,
+} from './checks.js';
 import { Q, S3_SERVICE, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER } from './constants.js';
 import { type ParsedAuth, parseAuth } from './parse-auth.js';
 import { type PayloadCandidate, payloadCandidates } from './payload.js';
@@ -130,7 +136,7 @@ export function prepareSigV4(req: SigV4Request, opts: PrepareOptions): PrepareRe
       candidates,
       payloads,
       expiresAt: auth.presigned
-        ? new Date(auth.signedAt.getTime() + (auth.expiresSeconds ?? 0) * 1000)
+        ? new Date(auth.signedAt.getTime() + presignSeconds(auth) * 1000)
         : undefined,
     },
   };
