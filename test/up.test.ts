@@ -330,6 +330,26 @@ describe('irsa up', () => {
     }
   }, 60_000);
 
+  it('a corrupt audit trail or store stops the start, naming the file, and leaves nothing running', async () => {
+    for (const file of ['audit.db', 'irsakit.db']) {
+      const other = mkdtempSync(join(tmpdir(), 'irsa-up-corrupt-'));
+      try {
+        writeFileSync(join(other, file), Buffer.alloc(4096, 0x5a));
+        const what = file === 'audit.db' ? 'the audit trail' : 'the store';
+        await expect(
+          startServer({ dataDir: other, port: 0, issuerPort: 0, demo: false }),
+        ).rejects.toThrow(`cannot open ${what} ${join(other, file)}: file is not a database`);
+        // the lock is released: with the file put right, the folder starts
+        expect(existsSync(join(other, 'irsakit.lock'))).toBe(false);
+        rmSync(join(other, file));
+        const s = await startServer({ dataDir: other, port: 0, issuerPort: 0, demo: false });
+        await s.close();
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
+
   it('feeds `irsa webhook serve --from-irsa` its ServiceAccounts', async () => {
     const cache = new ServiceAccountCache('eks.amazonaws.com');
     const lines: string[] = [];

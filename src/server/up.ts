@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { EdgeMetrics, type LogFormat, createAuditTrail, openAuditLog } from '../audit/index.js';
 import { ClusterService } from '../cluster/cluster-service.js';
 import { type Clock, systemClock } from '../common/clock.js';
@@ -118,7 +119,15 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const log = o.log ?? (() => undefined);
   const host = o.host ?? '127.0.0.1';
   const token = ensureAdminToken(o.dataDir);
-  const store = openSqliteStore(o.dataDir);
+  let store: ReturnType<typeof openSqliteStore>;
+  try {
+    store = openSqliteStore(o.dataDir);
+  } catch (e) {
+    throw new Error(
+      `cannot open the store ${join(o.dataDir, 'irsakit.db')}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
   const keyRing = new KeyRing({ store, clock });
   const ca = await ensureLocalCa({
     dataDir: o.dataDir,
@@ -163,18 +172,30 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const metrics = new EdgeMetrics();
   const retentionMs =
     o.trailRetentionMs === undefined ? DEFAULT_TRAIL_RETENTION_MS : o.trailRetentionMs;
-  const audit = await openAuditLog(o.dataDir, {
-    durability: o.auditDurability,
-    onCommit: (c) => metrics.commit(c.size, c.ms),
-    retentionMs: retentionMs ?? undefined,
-    now: () => clock().getTime(),
-    onPrune: (r) =>
-      log(
-        r instanceof Error
-          ? `the audit trail's retention pass failed: ${r.message}`
-          : `the audit trail's retention removed ${r.records} record(s) older than ${durationText(retentionMs ?? 0)} and ${r.segments} commit log segment(s)`,
-      ),
-  });
+  let audit: Awaited<ReturnType<typeof openAuditLog>>;
+  try {
+    audit = await openAuditLog(o.dataDir, {
+      durability: o.auditDurability,
+      onCommit: (c) => metrics.commit(c.size, c.ms),
+      retentionMs: retentionMs ?? undefined,
+      now: () => clock().getTime(),
+      onPrune: (r) =>
+        log(
+          r instanceof Error
+            ? `the audit trail's retention pass failed: ${r.message}`
+            : `the audit trail's retention removed ${r.records} record(s) older than ${durationText(retentionMs ?? 0)} and ${r.segments} commit log segment(s)`,
+        ),
+    });
+  } catch (e) {
+    // nothing may keep running: the issuers' port and the store close, and the error names
+    // the file a supervisor must look at
+    issuerServer.close();
+    await store.close();
+    throw new Error(
+      `cannot open the audit trail ${join(o.dataDir, 'audit.db')}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
   if (audit.skippedOnRecovery > 0)
     log(
       `the audit trail's commit log held ${audit.skippedOnRecovery} line(s) that were not records (a crash mid-write, or an edited file): skipped`,
