@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdminToken } from '../src/common/data-dir.js';
+import { signRequest } from '../src/sigv4/testing/sign.js';
 import { type RunningServer, startServer } from '../src/server/up.js';
 import { ServiceAccountCache } from '../src/webhook/sa-cache.js';
 import { createIrsaSource } from '../src/webhook/sources/irsa-server.js';
@@ -79,6 +80,28 @@ afterAll(async () => {
   await server?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** An IAM Query call signed with the data folder's admin key. */
+function iamCall(dataDir: string, edge: string, body: string): Promise<Response> {
+  const creds = readFileSync(join(dataDir, 'credentials'), 'utf8');
+  const signed = signRequest({
+    method: 'POST',
+    target: '/',
+    headers: [
+      ['Host', new URL(edge).host],
+      ['Content-Type', 'application/x-www-form-urlencoded'],
+    ],
+    body,
+    credentials: {
+      accessKeyId: /aws_access_key_id = (\S+)/.exec(creds)?.[1] as string,
+      secretAccessKey: /aws_secret_access_key = (\S+)/.exec(creds)?.[1] as string,
+    },
+    region: 'us-east-1',
+    service: 'iam',
+    now: new Date(),
+  });
+  return fetch(`${edge}/`, { method: 'POST', headers: signed.headers, body });
+}
 
 describe('irsa up', () => {
   it('keeps its secrets private and says where it is', () => {
@@ -326,6 +349,44 @@ describe('irsa up', () => {
       await s.close();
       expect(existsSync(join(other, 'irsakit.lock'))).toBe(false);
     } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('on a disk too full for the audit record, calls are refused before they change anything (503)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'irsa-up-full-'));
+    const lines: string[] = [];
+    const s = await startServer({
+      dataDir: other,
+      port: 0,
+      issuerPort: 0,
+      demo: false,
+      minFreeBytes: Number.MAX_SAFE_INTEGER,
+      log: (l) => lines.push(l),
+    });
+    try {
+      const res = await iamCall(
+        other,
+        s.edge,
+        'Action=CreateUser&UserName=nobody&Version=2010-05-08',
+      );
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('<Code>ServiceUnavailable</Code>');
+      expect(lines.join('\n')).toContain('AWS calls are refused (503)');
+    } finally {
+      await s.close();
+    }
+    // nothing was made, nothing recorded
+    const again = await startServer({ dataDir: other, port: 0, issuerPort: 0, demo: false });
+    try {
+      const get = await iamCall(
+        other,
+        again.edge,
+        'Action=GetUser&UserName=nobody&Version=2010-05-08',
+      );
+      expect(get.status).toBe(404);
+    } finally {
+      await again.close();
       rmSync(other, { recursive: true, force: true });
     }
   }, 60_000);

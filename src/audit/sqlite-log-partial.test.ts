@@ -20,11 +20,12 @@ vi.mock('node:fs', async (importOriginal) => {
     length?: number,
     position?: number | null,
   ) => {
-    const len = length ?? buffer.length - offset;
-    if (!disk.full) return fs.writeSync(fd, buffer, offset, len, position);
+    const off = offset ?? 0;
+    const len = length ?? buffer.length - off;
+    if (!disk.full) return fs.writeSync(fd, buffer, off, len, position);
     // the disk takes half, then refuses the rest
     disk.full = false;
-    fs.writeSync(fd, buffer, offset, Math.floor(len / 2), position);
+    fs.writeSync(fd, buffer, off, Math.floor(len / 2), position);
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   }) as typeof fs.writeSync;
   return { ...fs, default: { ...fs, writeSync }, writeSync };

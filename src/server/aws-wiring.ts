@@ -53,6 +53,8 @@ export interface AwsWiringDeps {
   accounts?: readonly string[];
   /** the audit trail's hook, awaited before each answer is sent */
   record?: (e: AwsCallEvent) => Promise<void>;
+  /** refuse every call before it does anything (the data folder's disk is full) */
+  unavailable?: () => boolean;
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
@@ -196,6 +198,7 @@ export async function wireAws(d: AwsWiringDeps) {
     services,
     defaultRegion: 'us-east-1',
     record: d.record,
+    unavailable: d.unavailable,
     onResult: d.onResult,
   });
   // the Pod Identity agent's GET /v1/credentials (a bare JWT in Authorization), else AWS

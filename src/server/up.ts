@@ -28,6 +28,7 @@ import { resourcePolicyOf } from '../services/resource-policy.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
+import { watchDisk } from './disk-guard.js';
 import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
 import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
@@ -55,6 +56,8 @@ export interface UpOptions {
   auditDurability?: 'full' | 'normal';
   /** how long the audit trail keeps a record (default 90 days, as CloudTrail's event history); null: forever */
   trailRetentionMs?: number | null;
+  /** bytes the data folder's disk must keep free, else AWS calls get 503 (default 8 MiB) */
+  minFreeBytes?: number;
 }
 
 /** CloudTrail's event history keeps 90 days. */
@@ -207,7 +210,9 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     logFormat: o.logFormat,
     defaultAccount: DEFAULT_ACCOUNT,
   });
+  const disk = await watchDisk(o.dataDir, { log, minFreeBytes: o.minFreeBytes });
   const aws = await wireAws({
+    unavailable: disk.full,
     store,
     dataDir: o.dataDir,
     clock,
@@ -292,6 +297,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   try {
     edgePort = await listen(edgeServer, o.port ?? 4577, host);
   } catch (e) {
+    disk.stop();
     issuerServer.close();
     await audit.close();
     await store.close();
@@ -333,6 +339,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
           setTimeout(() => s.closeAllConnections(), 2000).unref();
         });
       await Promise.all([stop(edgeServer), stop(issuerServer)]);
+      disk.stop();
       await audit.close();
       await store.close();
       try {

@@ -74,6 +74,11 @@ export interface AwsEdgeDeps {
    * sent, so a client that saw an answer has its record. A failure here fails the request.
    */
   record?: (event: AwsCallEvent) => Promise<void>;
+  /**
+   * Whether calls must be refused before anything is done (the data folder's disk is full):
+   * 503, and no audit record, which could not be written either.
+   */
+  unavailable?: () => boolean;
   /** called once per request, after the answer is sent (request logs, metrics) */
   onResult?: (event: AwsCallEvent) => void;
 }
@@ -287,6 +292,7 @@ export function createAwsEdge(
     let out: ServiceResponse;
     let error: AwsError | undefined;
     let known = false;
+    let unrecorded = false;
     try {
       let raw: RawRequest;
       try {
@@ -341,6 +347,18 @@ export function createAwsEdge(
         audit: {},
         decisions: [],
       };
+      if (deps.unavailable?.()) {
+        unrecorded = true;
+        // every SDK retries a 503 ServiceUnavailable, with backoff
+        throw new AwsError(
+          'ServiceUnavailable',
+          503,
+          route.protocol === 'rest-xml'
+            ? 'Reduce your request rate.'
+            : 'Service is unable to handle request.',
+          { detail: 'the data folder’s disk is full' },
+        );
+      }
       if (scope.kind === 'none') {
         const unsignedOk =
           (route.service === 'sts' &&
@@ -403,7 +421,7 @@ export function createAwsEdge(
           }
         : undefined;
     const recorded = event(out.status);
-    if (recorded && deps.record) {
+    if (recorded && deps.record && !unrecorded) {
       try {
         await deps.record(recorded);
       } catch (e) {
