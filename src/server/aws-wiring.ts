@@ -55,6 +55,8 @@ export interface AwsWiringDeps {
   record?: (e: AwsCallEvent) => Promise<void>;
   /** refuse every call before it does anything (the data folder's disk is full) */
   unavailable?: () => boolean;
+  /** aborted when the server shuts down */
+  closing?: AbortSignal;
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
@@ -199,6 +201,7 @@ export async function wireAws(d: AwsWiringDeps) {
     defaultRegion: 'us-east-1',
     record: d.record,
     unavailable: d.unavailable,
+    closing: d.closing,
     onResult: d.onResult,
   });
   // the Pod Identity agent's GET /v1/credentials (a bare JWT in Authorization), else AWS

@@ -211,8 +211,10 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     defaultAccount: DEFAULT_ACCOUNT,
   });
   const disk = await watchDisk(o.dataDir, { log, minFreeBytes: o.minFreeBytes });
+  const closingSignal = new AbortController();
   const aws = await wireAws({
     unavailable: disk.full,
+    closing: closingSignal.signal,
     store,
     dataDir: o.dataDir,
     clock,
@@ -332,9 +334,16 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // waiting long polls answer now (empty), before the connections are closed under them
+      closingSignal.abort();
       const stop = (s: Server) =>
         new Promise<void>((resolve) => {
-          s.close(() => resolve());
+          // a connection whose answer is sent becomes idle: close it then, not at the deadline
+          const idle = setInterval(() => s.closeIdleConnections(), 25);
+          s.close(() => {
+            clearInterval(idle);
+            resolve();
+          });
           s.closeIdleConnections();
           setTimeout(() => s.closeAllConnections(), 2000).unref();
         });

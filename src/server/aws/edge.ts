@@ -79,6 +79,8 @@ export interface AwsEdgeDeps {
    * 503, and no audit record, which could not be written either.
    */
   unavailable?: () => boolean;
+  /** aborted when the server shuts down: waiting calls (SQS long polls) answer at once */
+  closing?: AbortSignal;
   /** called once per request, after the answer is sent (request logs, metrics) */
   onResult?: (event: AwsCallEvent) => void;
 }
@@ -347,6 +349,14 @@ export function createAwsEdge(
         audit: {},
         decisions: [],
       };
+      if (route.service === 'sqs') {
+        // a long poll ends when its client goes away or the server stops
+        const gone = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) gone.abort();
+        });
+        ctx.signal = deps.closing ? AbortSignal.any([gone.signal, deps.closing]) : gone.signal;
+      }
       if (deps.unavailable?.()) {
         unrecorded = true;
         // every SDK retries a 503 ServiceUnavailable, with backoff

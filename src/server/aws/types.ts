@@ -84,6 +84,11 @@ export interface CallContext {
   audit: AuditNotes;
   /** every authorization decision the call made, in order */
   decisions: AuthzRecord[];
+  /**
+   * Aborted when the client goes away or the server shuts down, for a call that waits (an
+   * SQS long poll): it should stop waiting and take nothing. Set for SQS calls only.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** A complete REST or JSON answer from a service handler; the edge adds the request id. */

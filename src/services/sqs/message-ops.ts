@@ -664,6 +664,8 @@ export function messageOperations(
       const redriveOf = redriveReader();
       let waitMs = -1;
       for (;;) {
+        // a receiver that went away (or a server that stops) takes nothing
+        if (ctx.signal?.aborted) return {};
         const once = await receiveOnce(r.key, max, visibility, redriveOf);
         if (once.moved) notifier.notify(once.moved);
         if (waitMs < 0) waitMs = (wait ?? once.waitDefault) * 1000;
@@ -673,7 +675,7 @@ export function messageOperations(
         if (left <= 0) return {};
         // sleep until a send notifies, the next hidden message becomes visible, or the wait ends
         const untilVisible = once.next === undefined ? left : once.next - clock().getTime();
-        await notifier.wait(r.key, Math.min(left, Math.max(untilVisible, 1)));
+        await notifier.wait(r.key, Math.min(left, Math.max(untilVisible, 1)), ctx.signal);
       }
     },
 

@@ -9,13 +9,18 @@ export class QueueNotifier {
   readonly #waiters = new Map<string, Set<() => void>>();
 
   /**
-   * Resolves on the next `notify(key)`, or after `ms`, whichever comes first.
+   * Resolves on the next `notify(key)`, after `ms`, or when `signal` aborts, whichever comes
+   * first.
    *
    * @example
    * await notifier.wait('us-east-1:123456789012:orders', 20_000);
    */
-  wait(key: string, ms: number): Promise<void> {
+  wait(key: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      if (signal?.aborted) {
+        resolve();
+        return;
+      }
       let set = this.#waiters.get(key);
       if (!set) {
         set = new Set();
@@ -24,11 +29,13 @@ export class QueueNotifier {
       const waiters = set;
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         waiters.delete(done);
         if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
       waiters.add(done);
     });
   }
