@@ -521,7 +521,8 @@ describe('LookupEvents', () => {
       .filter((r) => r.errorCode === 'IncompleteSignature')
       .at(-1);
     expect(record?.errorMessage).toContain('Signature=<redacted>');
-    for (const line of trail.stdout.split('\n')) expect(line.includes(signature) ? line : '').toBe('');
+    for (const line of trail.stdout.split('\n'))
+      expect(line.includes(signature) ? line : '').toBe('');
   });
 
   it('`aws cloudtrail lookup-events` as the seed runs it', async () => {

@@ -51,7 +51,13 @@ function sqs(
   });
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: 'POST', path: '/', headers: signed.headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        headers: Object.fromEntries(signed.headers),
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -72,19 +78,19 @@ function sqs(
 describe('SQS long polls', () => {
   it('a receiver that went away takes no message: the next receiver gets it', async () => {
     const made = await sqs('CreateQueue', { QueueName: 'lp' });
-    const QueueUrl = (made as { body: { QueueUrl: string } }).body.QueueUrl;
+    const QueueUrl = (made as unknown as { body: { QueueUrl: string } }).body.QueueUrl;
     const gone = sqs('ReceiveMessage', { QueueUrl, WaitTimeSeconds: 20 }, 200);
     expect(await gone).toBe('aborted');
     await sqs('SendMessage', { QueueUrl, MessageBody: 'for the living' });
     const got = await sqs('ReceiveMessage', { QueueUrl, WaitTimeSeconds: 1 });
-    expect((got as { body: { Messages?: { Body: string }[] } }).body.Messages?.[0]?.Body).toBe(
-      'for the living',
-    );
+    expect(
+      (got as unknown as { body: { Messages?: { Body: string }[] } }).body.Messages?.[0]?.Body,
+    ).toBe('for the living');
   });
 
   it('a server that shuts down answers its waiting receives at once, empty', async () => {
     const made = await sqs('CreateQueue', { QueueName: 'lp2' });
-    const QueueUrl = (made as { body: { QueueUrl: string } }).body.QueueUrl;
+    const QueueUrl = (made as unknown as { body: { QueueUrl: string } }).body.QueueUrl;
     const started = Date.now();
     const waiting = sqs('ReceiveMessage', { QueueUrl, WaitTimeSeconds: 20 });
     await new Promise((r) => setTimeout(r, 200));

@@ -7,6 +7,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -387,6 +388,50 @@ describe('irsa up', () => {
       expect(get.status).toBe(404);
     } finally {
       await again.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('holds at most its budget of request bodies in memory: past it, uploads are refused unread (503 SlowDown) until one is done', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'irsa-up-budget-'));
+    const s = await startServer({
+      dataDir: other,
+      port: 0,
+      issuerPort: 0,
+      demo: false,
+      bodyBudgetBytes: 3 * 1024 * 1024,
+    });
+    const url = new URL(s.edge);
+    // two unsigned 1 MiB uploads that send their headers and then stall
+    const stalled = [0, 1].map(() =>
+      connect({ host: url.hostname, port: Number(url.port) }, function (this: Socket) {
+        this.write(
+          `PUT /b/k HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${1024 * 1024}\r\n\r\nxx`,
+        );
+      }),
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const third = await fetch(`${s.edge}/b/k`, {
+        method: 'PUT',
+        body: Buffer.alloc(2 * 1024 * 1024),
+      });
+      expect(third.status).toBe(503);
+      expect(await third.text()).toContain('<Code>SlowDown</Code>');
+      // a small one still fits
+      const small = await fetch(`${s.edge}/b/k`, { method: 'PUT', body: 'x' });
+      expect(small.status).toBe(404);
+      // the stalled ones go away: their reservations are given back
+      for (const c of stalled) c.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      const again = await fetch(`${s.edge}/b/k`, {
+        method: 'PUT',
+        body: Buffer.alloc(2 * 1024 * 1024),
+      });
+      expect(again.status).toBe(404);
+    } finally {
+      for (const c of stalled) c.destroy();
+      await s.close();
       rmSync(other, { recursive: true, force: true });
     }
   }, 60_000);

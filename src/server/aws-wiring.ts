@@ -40,6 +40,7 @@ import { type Authenticator, type AwsCallEvent, createAwsEdge } from './aws/edge
 import type { Caller, ServiceHandler } from './aws/types.js';
 import type { AdminKey } from './credentials-file.js';
 import { DEFAULT_ACCOUNT } from '../common/accounts.js';
+import { BodyBudget } from './http.js';
 
 export { DEFAULT_ACCOUNT };
 
@@ -57,6 +58,8 @@ export interface AwsWiringDeps {
   unavailable?: () => boolean;
   /** aborted when the server shuts down */
   closing?: AbortSignal;
+  /** bytes of request bodies held in memory at once (default 256 MiB) */
+  bodyBudgetBytes?: number;
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
@@ -202,6 +205,7 @@ export async function wireAws(d: AwsWiringDeps) {
     record: d.record,
     unavailable: d.unavailable,
     closing: d.closing,
+    bodyBudget: d.bodyBudgetBytes !== undefined ? new BodyBudget(d.bodyBudgetBytes) : undefined,
     onResult: d.onResult,
   });
   // the Pod Identity agent's GET /v1/credentials (a bare JWT in Authorization), else AWS

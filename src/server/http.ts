@@ -12,14 +12,70 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** Reads the whole body, refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Too many bodies are being held at once: this one is refused without being read. */
+export class BodiesBusy extends Error {
+  constructor() {
+    super('request bodies in memory are at their limit');
+  }
+}
+
+/**
+ * The bytes of request bodies held in memory at once, over every request: a body is read
+ * whole before its signature is checked, so without a ceiling a hundred unsigned 19 MB
+ * uploads held open cost 2 GB. A request reserves its declared length (or what arrives) and
+ * gives it back when its answer is done.
+ */
+export class BodyBudget {
+  #held = 0;
+  readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** reserves `bytes`; false when that would pass the ceiling */
+  take(bytes: number): boolean {
+    if (this.#held + bytes > this.max) return false;
+    this.#held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#held = Math.max(0, this.#held - bytes);
+  }
+
+  get held(): number {
+    return this.#held;
+  }
+}
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes (BodyTooLarge) or more than `budget`
+ * has left (BodiesBusy). What it takes of `budget` is reported through `took` as it goes; the
+ * caller gives it back when the request is done.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget?: BodyBudget,
+  took?: (bytes: number) => void,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
       req.resume();
       reject(new BodyTooLarge(limit));
       return;
+    }
+    // a declared length is reserved at once: a body that cannot fit is not read at all
+    let reserved = 0;
+    if (budget && declared > 0) {
+      if (!budget.take(declared)) {
+        req.resume();
+        reject(new BodiesBusy());
+        return;
+      }
+      reserved = declared;
+      took?.(declared);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -30,6 +86,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         req.resume();
         reject(new BodyTooLarge(limit));
         return;
+      }
+      if (budget && size > reserved) {
+        // a chunked body (or one longer than declared) reserves what arrives
+        if (!budget.take(size - reserved)) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new BodiesBusy());
+          return;
+        }
+        took?.(size - reserved);
+        reserved = size;
       }
       chunks.push(c);
     });

@@ -58,6 +58,8 @@ export interface UpOptions {
   trailRetentionMs?: number | null;
   /** bytes the data folder's disk must keep free, else AWS calls get 503 (default 8 MiB) */
   minFreeBytes?: number;
+  /** bytes of request bodies held in memory at once, else 503 (default 256 MiB) */
+  bodyBudgetBytes?: number;
 }
 
 /** CloudTrail's event history keeps 90 days. */
@@ -215,6 +217,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const aws = await wireAws({
     unavailable: disk.full,
     closing: closingSignal.signal,
+    bodyBudgetBytes: o.bodyBudgetBytes,
     store,
     dataDir: o.dataDir,
     clock,

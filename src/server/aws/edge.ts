@@ -10,7 +10,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
 import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
-import { BodyTooLarge } from '../http.js';
+import { BodiesBusy, BodyBudget, BodyTooLarge } from '../http.js';
 import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
 import {
   type RawRequest,
@@ -31,6 +31,12 @@ import type {
 
 /** 20 MiB: larger bodies get 413 before anything else reads them. */
 export const MAX_AWS_BODY = 20 * 1024 * 1024;
+
+/**
+ * 256 MiB: request bodies held in memory at once, over all requests (a dozen full-size
+ * uploads); past it a request is refused unread with a 503 the SDKs retry.
+ */
+export const DEFAULT_BODY_BUDGET = 256 * 1024 * 1024;
 
 export interface AuthScope {
   kind: 'none' | 'header' | 'query' | 'sigv2-query';
@@ -81,6 +87,8 @@ export interface AwsEdgeDeps {
   unavailable?: () => boolean;
   /** aborted when the server shuts down: waiting calls (SQS long polls) answer at once */
   closing?: AbortSignal;
+  /** the ceiling on request bodies held in memory at once (default 256 MiB) */
+  bodyBudget?: BodyBudget;
   /** called once per request, after the answer is sent (request logs, metrics) */
   onResult?: (event: AwsCallEvent) => void;
 }
@@ -285,6 +293,7 @@ export function createAwsEdge(
     );
   }
 
+  const budget = deps.bodyBudget ?? new BodyBudget(DEFAULT_BODY_BUDGET);
   return async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = timeOrderedUuid();
@@ -295,11 +304,26 @@ export function createAwsEdge(
     let error: AwsError | undefined;
     let known = false;
     let unrecorded = false;
+    let held = 0;
     try {
       let raw: RawRequest;
       try {
-        raw = await readRawRequest(req, MAX_AWS_BODY);
+        raw = await readRawRequest(req, MAX_AWS_BODY, budget, (bytes) => {
+          // given back once the answer is done (or the connection is gone)
+          if (held === 0) res.once('close', () => budget.give(held));
+          held += bytes;
+        });
       } catch (e) {
+        if (e instanceof BodiesBusy) {
+          // nothing read, nothing to record: the client retries (S3's SlowDown, else a 503)
+          unrecorded = true;
+          const type = String(req.headers['content-type'] ?? '');
+          if (!req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')) {
+            route = { service: 's3', protocol: 'rest-xml' };
+            throw new AwsError('SlowDown', 503, 'Please reduce your request rate.');
+          }
+          throw new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
+        }
         if (e instanceof BodyTooLarge) {
           // S3 (no target, no form) words it as S3 does; the others get 413
           const type = String(req.headers['content-type'] ?? '');

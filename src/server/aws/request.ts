@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { readBody } from '../http.js';
+import { type BodyBudget, readBody } from '../http.js';
 import { table } from '../../common/own.js';
 
 export interface RawRequest {
@@ -32,7 +32,12 @@ export function header(r: RawRequest, name: string): string | undefined {
   return values.length === 0 ? undefined : values.join(',');
 }
 
-export async function readRawRequest(req: IncomingMessage, limit: number): Promise<RawRequest> {
+export async function readRawRequest(
+  req: IncomingMessage,
+  limit: number,
+  budget?: BodyBudget,
+  took?: (bytes: number) => void,
+): Promise<RawRequest> {
   const target = req.url ?? '/';
   const q = target.indexOf('?');
   const rawHeaders: [string, string][] = [];
@@ -46,7 +51,7 @@ export async function readRawRequest(req: IncomingMessage, limit: number): Promi
     path: q < 0 ? target : target.slice(0, q),
     rawQuery: q < 0 ? '' : target.slice(q + 1),
     rawHeaders,
-    body: await readBody(req, limit),
+    body: await readBody(req, limit, budget, took),
     sourceIp: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
     secure: Boolean((req.socket as TLSSocket).encrypted),
   };
