@@ -936,6 +936,62 @@ describe('irsa policy generate', () => {
     expect(blank.code).toBe(2);
     expect(blank.stderr).toContain('irsa why needs a request id');
   });
+
+  it('a role chain’s sts:AssumeRole is in the generated policy, and its statement is not unused', async () => {
+    const session = await h.roleSession({
+      roleName: 'chainer',
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+        },
+      ],
+    });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    });
+    const made = await h.aws([
+      'iam',
+      'create-role',
+      '--role-name',
+      'chain-target',
+      '--assume-role-policy-document',
+      trust,
+    ]);
+    expect(made.stderr).toBe('');
+    const chained = await h.aws(
+      [
+        'sts',
+        'assume-role',
+        '--role-arn',
+        `arn:aws:iam::${ACCOUNT}:role/chain-target`,
+        '--role-session-name',
+        'lab',
+      ],
+      session,
+    );
+    expect(chained.stderr).toBe('');
+    const gen = await h.irsa(['policy', 'generate', '--role', 'chainer', '--json']);
+    expect(gen.stderr).toBe('');
+    const out = JSON.parse(gen.stdout) as {
+      policy: { Statement: { Action: string[]; Resource: string[] }[] };
+      unused: unknown[];
+    };
+    expect(out.policy.Statement).toEqual([
+      expect.objectContaining({
+        Action: ['sts:AssumeRole'],
+        Resource: [`arn:aws:iam::${ACCOUNT}:role/chain-target`],
+      }),
+    ]);
+    expect(out.unused).toEqual([]);
+  });
 });
 
 describe('metrics and secrets', () => {

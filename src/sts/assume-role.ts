@@ -271,17 +271,21 @@ export function assumeRole(deps: StsDeps) {
       context,
     });
     const refuse = (action: string) => (d: DenialDetail) => deny(action, d);
-    await authorizeOrThrow(deps, request(ACTION), sets, refuse(ACTION));
+    // each allowed action is noted as the edge's authorizer notes its own: the trail (and
+    // `irsa policy generate`) see which statements granted it
+    const authorize = async (action: string) => {
+      const d = await authorizeOrThrow(deps, request(action), sets, refuse(action));
+      ctx.decisions.push({
+        action,
+        resource: record.arn,
+        decision: d.decision,
+        matched: d.matched,
+      });
+    };
+    await authorize(ACTION);
     // so does TagSession: a chained call with transitive tags needs it though it names none
-    if (merged.tags.length > 0)
-      await authorizeOrThrow(deps, request('sts:TagSession'), sets, refuse('sts:TagSession'));
-    if (sourceIdentity !== undefined)
-      await authorizeOrThrow(
-        deps,
-        request('sts:SetSourceIdentity'),
-        sets,
-        refuse('sts:SetSourceIdentity'),
-      );
+    if (merged.tags.length > 0) await authorize('sts:TagSession');
+    if (sourceIdentity !== undefined) await authorize('sts:SetSourceIdentity');
 
     const seconds = duration ?? DEFAULT_DURATION_SECONDS;
     if (seconds > record.maxSessionDuration)

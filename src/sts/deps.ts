@@ -64,9 +64,9 @@ export async function authorizeOrThrow(
   request: AuthorizationRequest,
   sets: PolicySets,
   deny: (detail: DenialDetail) => AwsError,
-): Promise<void> {
+): Promise<Decision> {
   const d = await (deps.authorize ?? evaluateRequest)(request, sets);
-  if (d.decision === 'allowed') return;
+  if (d.decision === 'allowed') return d;
   const explanation = explainRequest(request, sets);
   throw deny({
     check: 'trust',
