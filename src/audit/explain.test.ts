@@ -133,11 +133,11 @@ function eventOf(route: Route, ctx: CallContext, error?: unknown): AwsCallEvent 
   };
 }
 
-async function exchange(token: string): Promise<AuditEntry> {
+async function exchange(token: string, roleArn = role.arn): Promise<AuditEntry> {
   const params = new Map([
     ['Action', 'AssumeRoleWithWebIdentity'],
     ['Version', '2011-06-15'],
-    ['RoleArn', role.arn],
+    ['RoleArn', roleArn],
     ['RoleSessionName', 'why'],
     ['WebIdentityToken', token],
   ]);
@@ -295,6 +295,60 @@ describe('authorization refusals at the edge', () => {
     expect(typo.explanation).toMatchObject({ hop: 'identity', didYouMean: 's3:GetObject' });
     const other = await authorized(role, 's3:PutObject', 'arn:aws:s3:::b/k');
     expect(other.explanation.didYouMean).toBeUndefined();
+  });
+
+  it('of several trust statements, the one whose sub is a typo away is named', async () => {
+    const url = f.providerUrl(ID);
+    const stmt = (sid: string, sub: string) => ({
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${url}` },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: { StringEquals: { [`${url}:sub`]: sub } },
+    });
+    const two = dir.addRole({
+      account: ACCOUNT,
+      name: 'two-trusts',
+      trust: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          stmt('Batch', 'system:serviceaccount:batch:worker'),
+          stmt('App', 'system:serviceaccount:production:svc'),
+        ],
+      }),
+    });
+    const e = await exchange(await f.token(ID, { name: 'svcc' }), two.arn);
+    expect(e.explanation).toMatchObject({
+      hop: 'trust',
+      didYouMean: 'system:serviceaccount:production:svc',
+      statement: { sid: 'App' },
+    });
+  });
+
+  it('of several statements, the one a typo away is named, and the typo is the policy’s', async () => {
+    const two = dir.addRole({
+      account: ACCOUNT,
+      name: 'two-statements',
+      trust: '{"Version":"2012-10-17","Statement":[]}',
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+            { Sid: 'PutTypo', Effect: 'Allow', Action: 's3:PutObjet', Resource: '*' },
+          ],
+        },
+      ],
+    });
+    const e = await authorized(two, 's3:PutObject', 'arn:aws:s3:::b/k');
+    expect(e.explanation).toMatchObject({
+      hop: 'identity',
+      didYouMean: 's3:PutObjet',
+      statement: { sid: 'PutTypo' },
+    });
+    expect(e.explanation.summary).toContain(
+      "(the policy's `s3:PutObjet` looks like a typo of `s3:PutObject`)",
+    );
   });
 
   it('an explicit Deny: the statement that denies, by Sid', async () => {

@@ -134,12 +134,14 @@ function verdictOf(x: Explanation, trust: boolean): Verdict {
   }
   const miss = x.missing[0] ?? { set: 'identity' as const };
   const trace = x.sets.find((s) => s.set === miss.set && s.level === miss.level);
-  let best: { policyId: string; st: StatementTrace } | undefined;
+  // the nearest statement: the one that got furthest (action, then resource, then condition),
+  // and among those one a typo away (a "did you mean") over one that names something else
+  let best: { policyId: string; st: StatementTrace; score: number } | undefined;
   for (const pt of trace?.policies ?? [])
     for (const st of pt.statements) {
       if (st.effect !== 'Allow' || !st.mismatch) continue;
-      if (!best || DEPTH[st.mismatch.element] > DEPTH[best.st.mismatch?.element ?? 'action'])
-        best = { policyId: pt.policyId, st };
+      const score = DEPTH[st.mismatch.element] * 2 + (didYouMean(st.mismatch) ? 1 : 0);
+      if (!best || score > best.score) best = { policyId: pt.policyId, st, score };
     }
   return {
     hop: hopOf(miss.set),
@@ -461,7 +463,14 @@ function fromVerdict(
       fix: `an explicit Deny wins over every Allow: narrow or remove ${statementText(v.statement)}${v.statement.policyType === 'boundary' ? ' in the permissions boundary' : ''}`,
     };
   }
-  const hint = v.didYouMean !== undefined ? ` (did you mean \`${v.didYouMean}\`?)` : '';
+  // the policy's value is the near miss: it is what looks mistyped, not the request
+  const actual = m && m.element !== 'condition' ? [m.actual].flat()[0] : undefined;
+  const hint =
+    v.didYouMean !== undefined
+      ? actual !== undefined
+        ? ` (the policy's \`${v.didYouMean}\` looks like a typo of \`${actual}\`)`
+        : ` (did you mean \`${v.didYouMean}\`?)`
+      : '';
   const near =
     v.statement && m ? `; nearest: ${statementText(v.statement)}: ${mismatchText(m)}` : '';
   const out: Refusal = {

@@ -337,7 +337,7 @@ export function checkTrust(d: Derived): CheckResult[] {
       out.push(check(id, 'skip', 'no statement trusts the provider for this action'));
       continue;
     }
-    const v = claimVerdict(acting, claim);
+    const v = claimVerdict(acting, claim, actual);
     const key = `${providerKeyPrefix(d.issuer)}:${claim}`;
     if (v.status === 'pass') {
       out.push(

@@ -84,6 +84,38 @@ const cases: Case[] = [
     detail: { 'trust-sub': /ServiceAccount `s3-ap` instead of `s3-app`/ },
   },
   {
+    name: 'of two trust statements, the one a typo away is the one reported',
+    snap: liveSnapshot({
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({
+          trustPolicy: trustPolicy({
+            sub: 'system:serviceaccount:batch:worker',
+            extra: [
+              {
+                Sid: 'App',
+                Effect: 'Allow',
+                Principal: { Federated: PROVIDER_ARN },
+                Action: 'sts:AssumeRoleWithWebIdentity',
+                Condition: {
+                  StringEquals: {
+                    [`${HOSTPATH}:sub`]: 'system:serviceaccount:production:s3-ap',
+                    [`${HOSTPATH}:aud`]: 'sts.amazonaws.com',
+                  },
+                },
+              },
+            ],
+          }),
+        }),
+      },
+    }),
+    status: { 'trust-sub': 'fail' },
+    detail: {
+      'trust-sub':
+        /expects `system:serviceaccount:production:s3-ap`.*ServiceAccount `s3-ap` instead of `s3-app`/,
+    },
+  },
+  {
     name: 'a sub key naming another issuer is absent from the request',
     snap: liveSnapshot({
       iam: {

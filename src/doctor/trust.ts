@@ -14,7 +14,7 @@ import { prepareRequest } from '../policy/evaluate.js';
 import { type Explanation, explainRequest } from '../policy/explain.js';
 import { matchGlob } from '../policy/glob.js';
 import { loadPolicy } from '../policy/index.js';
-import { nearest } from '../policy/nearest.js';
+import { editDistance, nearest } from '../policy/nearest.js';
 import { principalGrant } from '../policy/principal.js';
 import type { ConditionClause } from '../policy/types.js';
 import {
@@ -149,15 +149,36 @@ export interface ClaimVerdict {
  * a candidate has no condition on it at all, fail otherwise (reported for the candidate
  * whose conditions on the claim come closest).
  */
-export function claimVerdict(candidates: StatementVerdict[], claim: 'sub' | 'aud'): ClaimVerdict {
+export function claimVerdict(
+  candidates: StatementVerdict[],
+  claim: 'sub' | 'aud',
+  actual?: string,
+): ClaimVerdict {
   let none: StatementVerdict | undefined;
-  let failing: { st: StatementVerdict; bad: ConditionVerdict[] } | undefined;
+  let failing: { st: StatementVerdict; bad: ConditionVerdict[]; distance: number } | undefined;
+  // how far the claim's value is from what a failing condition names: a typo is closer than
+  // another service account's statement
+  const distanceOf = (bad: ConditionVerdict[]) =>
+    actual === undefined
+      ? 0
+      : Math.min(
+          Number.MAX_SAFE_INTEGER,
+          ...bad.flatMap((c) => c.clause.values.map((v) => editDistance(actual, v.value, 8))),
+        );
   for (const st of candidates) {
     const on = st.conditions.filter((c) => c.claim === claim);
     const bad = on.filter((c) => !c.holds);
     if (on.length === 0) none ??= st;
     else if (bad.length === 0) return { status: 'pass', statement: st, failing: [], passing: on };
-    else if (!failing || bad.length < failing.bad.length) failing = { st, bad };
+    else {
+      const distance = distanceOf(bad);
+      if (
+        !failing ||
+        bad.length < failing.bad.length ||
+        (bad.length === failing.bad.length && distance < failing.distance)
+      )
+        failing = { st, bad, distance };
+    }
   }
   if (none) return { status: 'none', statement: none, failing: [], passing: [] };
   return {
