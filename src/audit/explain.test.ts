@@ -256,6 +256,27 @@ describe('web identity refusals', () => {
     }
   });
 
+  it('a token with a forged signature is attributed to no service account', async () => {
+    const real = await f.token(ID, { name: 'someone-else' });
+    const [h, p] = real.split('.');
+    const e = await exchange(`${h}.${p}.${'A'.repeat(342)}`);
+    expect(e.record.errorCode).toBe('InvalidIdentityToken');
+    expect(e.index.namespace).toBeUndefined();
+    expect(e.index.serviceAccount).toBeUndefined();
+    const pod = e.explanation.chain.find((c) => c.hop === 'pod');
+    expect(pod?.status).toBe('not-reached');
+    expect(pod?.facts?.[0]).toContain('(the token was not verified)');
+    // an expired token was verified first: it is the pod's
+    const token = await f.token(ID, { expirationSeconds: 600 });
+    clock.set('2025-01-01T01:00:00Z');
+    try {
+      const expired = await exchange(token);
+      expect(expired.index.serviceAccount).toBe('s3-app');
+    } finally {
+      clock.set(START);
+    }
+  });
+
   it('the allowed exchange: every hop ok, the session and its key', async () => {
     const e = await exchange(await f.token(ID));
     expect(e.record.errorCode).toBeUndefined();

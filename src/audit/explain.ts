@@ -331,6 +331,18 @@ function claimOfKey(key: string | undefined): string | undefined {
 }
 
 /** The pod → token → provider → trust → session hops of a web-identity exchange. */
+/** the web identity checks made before the token's signature is (STS's order) */
+const BEFORE_SIGNATURE = new Set(['parse', 'claims', 'issuer', 'audience', 'signature', 'keys']);
+
+/**
+ * Whether a refused web identity exchange failed before the token's signature was verified:
+ * then its claims (the service account above all) are whatever the sender wrote.
+ */
+export function tokenUnverified(error: { detail?: unknown } | undefined): boolean {
+  const check = isObj(error?.detail) ? error.detail.check : undefined;
+  return typeof check === 'string' && BEFORE_SIGNATURE.has(check);
+}
+
 function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] {
   const t = input.token;
   const web = input.web;
@@ -343,12 +355,18 @@ function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] 
     if (failedAt < 0) return 'ok';
     return i < failedAt ? 'ok' : i === failedAt ? 'failed' : 'not-reached';
   };
+  // a token refused before its signature was checked proves no pod: its sub is only a claim
+  const unverified = tokenUnverified(input.error);
   if (sa)
     hops.push({
       hop: 'pod',
-      status: status('pod'),
+      status: unverified ? 'not-reached' : status('pod'),
       subject: `${sa.namespace}/${sa.serviceAccount}`,
-      facts: [`service account ${sa.serviceAccount} in namespace ${sa.namespace}`],
+      facts: [
+        unverified
+          ? `claims service account ${sa.serviceAccount} in namespace ${sa.namespace} (the token was not verified)`
+          : `service account ${sa.serviceAccount} in namespace ${sa.namespace}`,
+      ],
     });
   const facts: string[] = [];
   if (t) {

@@ -15,7 +15,7 @@ import { providerArn as oidcProviderArn } from '../iam/names.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import { sessionOfCaller } from '../sts/session-context.js';
 import { providerUrlOf } from '../sts/web-identity-token.js';
-import { explainCall, serviceAccountBehind } from './explain.js';
+import { explainCall, serviceAccountBehind, tokenUnverified } from './explain.js';
 import {
   cloudTrailElements,
   javaDate,
@@ -340,7 +340,8 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
     ? responseElements.credentials
     : undefined;
   const roleArn = session?.roleArn ?? targetRole;
-  const sa = serviceAccountBehind(session, web);
+  // a forged token's sub names whatever service account its sender chose: no attribution
+  const sa = webExchange && tokenUnverified(error) ? undefined : serviceAccountBehind(session, web);
   const index: EntryIndex = {
     timeMs: ctx.now.getTime(),
     username: usernameOf(userIdentity),
