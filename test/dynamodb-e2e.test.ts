@@ -458,6 +458,11 @@ print(json.dumps({
     expect(out.tenantBQuery).toBe(`AccessDeniedException: ${denied('ddb-tenant', 'Query')}`);
     expect(out.tenantBDelete).toBe(`AccessDeniedException: ${denied('ddb-tenant', 'DeleteItem')}`);
     expect(out.scan).toBe(`AccessDeniedException: ${denied('ddb-tenant', 'Scan')}`);
+    // the trail explains the refusal with the policy's values, never the item's key
+    const trail = await h.irsa(['trail', '--role', 'ddb-tenant', '--errors', '--json']);
+    expect(trail.stdout).toContain('dynamodb:LeadingKeys');
+    expect(trail.stdout).toContain('HIDDEN_DUE_TO_SECURITY_REASONS');
+    expect(trail.stdout).not.toContain('tenant-b');
   }, 60_000);
 
   it('confines lib-dynamodb’s DocumentClient the same way', async () => {

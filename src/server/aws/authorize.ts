@@ -11,7 +11,7 @@ import type { IamDirectory } from '../../iam/directory.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
 import { type ContextInput, layeredContext } from '../../policy/context.js';
 import { type PolicySets, denialReason, evaluateRequest } from '../../policy/evaluate.js';
-import { explainRequest } from '../../policy/explain.js';
+import { type Explanation, explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
 import type { RequestPrincipal } from '../../policy/types.js';
 import type { CallContext, Caller } from './types.js';
@@ -87,6 +87,39 @@ export function globalKeys(ctx: CallContext, caller: Caller): Record<string, str
   keys['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
   if (p.type === 'User') keys['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
   return keys;
+}
+
+/** condition keys whose values are a caller's data (DynamoDB partition keys), never recorded */
+const HIDDEN_KEYS = new Set(['dynamodb:leadingkeys']);
+const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
+/**
+ * The explanation as the trail may keep it: a condition on `dynamodb:LeadingKeys` shows what
+ * the policy expects, never the item's key (CloudTrail hides key values the same way), and
+ * offers no "did you mean" towards another tenant's key.
+ */
+function withoutItemData(x: Explanation): Explanation {
+  let touched = false;
+  const sets = x.sets.map((set) => ({
+    ...set,
+    policies: set.policies.map((p) => ({
+      ...p,
+      statements: p.statements.map((st) => {
+        const m = st.mismatch;
+        if (m?.element !== 'condition' || !HIDDEN_KEYS.has(m.key.toLowerCase())) return st;
+        touched = true;
+        return {
+          ...st,
+          mismatch: {
+            ...m,
+            actual: m.actual === null ? null : m.actual.map(() => HIDDEN),
+            didYouMean: undefined,
+          },
+        };
+      }),
+    })),
+  }));
+  return touched ? { ...x, sets } : x;
 }
 
 /**
@@ -168,7 +201,7 @@ export function createAuthorizer(deps: {
       });
       return;
     }
-    const explanation = explainRequest(request, sets);
+    const explanation = withoutItemData(explainRequest(request, sets));
     ctx.decisions.push({
       action: req.action,
       resource: req.resource,
