@@ -19,6 +19,7 @@ import {
   queryRequestParameters,
   withoutSecrets,
 } from './parameters.js';
+import { sigv4Error } from '../sigv4/errors.js';
 
 const ACCT = '111122223333';
 const PROVIDER = `arn:aws:iam::${ACCT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE`;
@@ -459,6 +460,32 @@ describe('identities and defaults', () => {
       accessKeyId: 'AKIAROOTKEY123456789',
     });
     expect(r).toMatchObject({ readOnly: true, requestParameters: null, responseElements: null });
+  });
+
+  it('an expired session is filed under its role, and the why says whose session ended when', () => {
+    const session = {
+      arn: `arn:aws:sts::${ACCT}:assumed-role/lab-role/s1`,
+      roleArn: `arn:aws:iam::${ACCT}:role/lab-role`,
+      expiredAt: '2026-11-22T10:45:00Z',
+    };
+    const err = sigv4Error('iam', {
+      kind: 'ExpiredToken',
+      accessKeyId: 'ASIAEXPIREDKEY123456',
+      reason: `the session token of ASIAEXPIREDKEY123456 (session ${session.arn}) expired at ${session.expiredAt}`,
+      session,
+    });
+    const e = buildAuditEntry(
+      event(
+        { service: 'iam', protocol: 'query', operation: 'ListRoles', params: new Map() },
+        ctx(),
+        err,
+      ),
+      { eventId: EVENT_ID },
+    );
+    expect(e.record.errorCode).toBe('ExpiredToken');
+    expect(e.index).toMatchObject({ roleName: 'lab-role', roleArn: session.roleArn });
+    expect(e.explanation.summary).toContain('(session arn:aws:sts::');
+    expect(e.explanation.summary).toContain('expired at 2026-11-22T10:45:00Z');
   });
 
   it('a service that noted nothing: <service>.amazonaws.com, the operation, null parameters', () => {

@@ -339,7 +339,13 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
   const credentials = isObj(responseElements?.credentials)
     ? responseElements.credentials
     : undefined;
-  const roleArn = session?.roleArn ?? targetRole;
+  // an expired session's genuine token still says whose session it was
+  const expiredSession =
+    failure?.kind === 'ExpiredToken' && isObj(failure.session) ? failure.session : undefined;
+  const roleArn =
+    session?.roleArn ??
+    targetRole ??
+    (typeof expiredSession?.roleArn === 'string' ? expiredSession.roleArn : undefined);
   // a forged token's sub names whatever service account its sender chose: no attribution
   const sa = webExchange && tokenUnverified(error) ? undefined : serviceAccountBehind(session, web);
   const index: EntryIndex = {

@@ -56,7 +56,13 @@ export type LookupFailure = 'UnknownKey' | 'InvalidToken' | 'ExpiredToken';
  * one). `identity` is handed back untouched in the verified result.
  */
 export type LookupResult<I = unknown> =
-  { ok: true; secretAccessKey: string; identity?: I } | { ok: false; failure: LookupFailure };
+  | { ok: true; secretAccessKey: string; identity?: I }
+  | {
+      ok: false;
+      failure: LookupFailure;
+      /** for ExpiredToken: whose session it was, and when it ended (the token is still genuine) */
+      expired?: { arn: string; roleArn: string; expiredAt: string } | undefined;
+    };
 
 export type CredentialLookup<I = unknown> = (
   accessKeyId: string,
@@ -202,7 +208,12 @@ export type SigV4Failure =
   | (Base & { kind: 'MissingDecodedContentLength' })
   | (Base & { kind: 'UnknownKey'; accessKeyId: string })
   | (Base & { kind: 'InvalidToken'; accessKeyId: string })
-  | (Base & { kind: 'ExpiredToken'; accessKeyId: string })
+  | (Base & {
+      kind: 'ExpiredToken';
+      accessKeyId: string;
+      /** the session, when its (genuine) token says */
+      session?: { arn: string; roleArn: string; expiredAt: string } | undefined;
+    })
   | (Base & {
       kind: 'SignatureDoesNotMatch';
       accessKeyId: string;

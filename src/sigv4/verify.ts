@@ -172,12 +172,19 @@ export async function verifySigV4<I = unknown>(
 
   const found = await opts.lookup(auth.accessKeyId, auth.sessionToken);
   if (!found.ok) {
+    const expired = found.expired;
     const what = {
       UnknownKey: `access key ${auth.accessKeyId} is unknown`,
       InvalidToken: `the session token of ${auth.accessKeyId} is missing or invalid`,
-      ExpiredToken: `the session token of ${auth.accessKeyId} has expired`,
+      ExpiredToken: expired
+        ? `the session token of ${auth.accessKeyId} (session ${expired.arn}) expired at ${expired.expiredAt}`
+        : `the session token of ${auth.accessKeyId} has expired`,
     }[found.failure];
-    return failed({ kind: found.failure, accessKeyId: auth.accessKeyId, reason: what });
+    return failed(
+      found.failure === 'ExpiredToken'
+        ? { kind: 'ExpiredToken', accessKeyId: auth.accessKeyId, reason: what, session: expired }
+        : { kind: found.failure, accessKeyId: auth.accessKeyId, reason: what },
+    );
   }
 
   const signingKey = deriveSigningKey(found.secretAccessKey, auth.scope);

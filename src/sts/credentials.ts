@@ -173,7 +173,7 @@ export class CredentialSealer {
       this.#opened.set(id, session);
     }
     if (this.clock().getTime() >= session.expiresAt * 1000)
-      return { ok: false, failure: 'ExpiredToken' };
+      return { ok: false, failure: 'ExpiredToken', session };
     return { ok: true, session };
   }
 

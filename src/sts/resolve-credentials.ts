@@ -33,7 +33,19 @@ export async function resolveCredentials(
     if (sessionToken === undefined || sessionToken === '')
       return { ok: false, failure: 'InvalidToken' };
     const opened = deps.sealer.open(accessKeyId, sessionToken);
-    if (!opened.ok) return opened;
+    if (!opened.ok) {
+      if (opened.failure === 'InvalidToken') return opened;
+      const s = opened.session;
+      return {
+        ok: false,
+        failure: 'ExpiredToken',
+        expired: {
+          arn: callerOf(s, accessKeyId).principal.id,
+          roleArn: s.roleArn,
+          expiredAt: new Date(s.expiresAt * 1000).toISOString().replace('.000Z', 'Z'),
+        },
+      };
+    }
     const caller = callerOf(opened.session, accessKeyId);
     return {
       ok: true,

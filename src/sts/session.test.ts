@@ -152,6 +152,12 @@ describe('resolveCredentials', () => {
     ).toEqual({
       ok: false,
       failure: 'ExpiredToken',
+      // the token is genuine: whose session it was, for the audit trail
+      expired: {
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3-app-role/botocore-session-1735689600`,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/irsa/s3-app-role`,
+        expiredAt: new Date((T0 + 3600) * 1000).toISOString().replace('.000Z', 'Z'),
+      },
     });
   });
 });

@@ -76,7 +76,10 @@ export interface IssuedCredentials {
 export type CredentialFailure = 'UnknownKey' | 'InvalidToken' | 'ExpiredToken';
 
 export type OpenResult =
-  { ok: true; session: StsSession } | { ok: false; failure: 'InvalidToken' | 'ExpiredToken' };
+  | { ok: true; session: StsSession }
+  | { ok: false; failure: 'InvalidToken' }
+  /** the session opened (the server sealed it) but its time is over */
+  | { ok: false; failure: 'ExpiredToken'; session: StsSession };
 
 /** What the SigV4 verifier gets back for an access key id (and session token). */
 export type CredentialResolution =
@@ -90,4 +93,13 @@ export type CredentialResolution =
       /** for `ASIA…` keys: the opened session (also in `caller.session`) */
       session?: StsSession | undefined;
     }
-  | { ok: false; failure: CredentialFailure };
+  | { ok: false; failure: CredentialFailure; expired?: ExpiredSession | undefined };
+
+/** What an expired session's token still says of it (for the audit trail; never a secret). */
+export interface ExpiredSession {
+  /** `arn:aws:sts::ACCT:assumed-role/Name/session` */
+  arn: string;
+  roleArn: string;
+  /** ISO 8601 */
+  expiredAt: string;
+}
