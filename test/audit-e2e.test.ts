@@ -486,6 +486,28 @@ describe('web identity refusals, explained', () => {
 });
 
 describe('LookupEvents', () => {
+  it('a call refused for its signature is recorded under the operation it asked for, data events as data', async () => {
+    const wrong = { ...h.admin(), secretAccessKey: 'not-the-secret-at-all' };
+    const get = await h.aws(
+      ['s3api', 'get-object', '--bucket', 'my-bucket', '--key', 'hello.txt', join(h.home, 'x')],
+      wrong,
+    );
+    expect(get.stderr).toContain('SignatureDoesNotMatch');
+    const s3 = await latest('errorCode=SignatureDoesNotMatch&eventSource=s3.amazonaws.com');
+    expect(s3.record).toMatchObject({
+      eventName: 'GetObject',
+      eventCategory: 'Data',
+      readOnly: true,
+    });
+    const ddb = await h.aws(
+      ['dynamodb', 'get-item', '--table-name', 't', '--key', '{"pk":{"S":"a"}}'],
+      wrong,
+    );
+    expect(ddb.stderr).toContain('InvalidSignatureException');
+    const item = await latest('eventSource=dynamodb.amazonaws.com');
+    expect(item.record).toMatchObject({ eventName: 'GetItem', eventCategory: 'Data' });
+  });
+
   it('an error text that echoes the Authorization header is kept without its signature', async () => {
     const signed = signRequest({
       method: 'POST',

@@ -425,7 +425,12 @@ export function createAwsEdge(
         }
       } else {
         const v = await deps.auth.verify(raw, route, now, scope);
-        if (!v.ok) throw v.error;
+        if (!v.ok) {
+          // the record names the operation the request asked for, as CloudTrail does
+          const described = own(services, route.service)?.describe?.(raw, route);
+          if (described) Object.assign(ctx.audit, described);
+          throw v.error;
+        }
         ctx.caller = v.caller;
         ctx.region = v.region;
         ctx.auth = v.auth;

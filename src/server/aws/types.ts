@@ -104,11 +104,17 @@ export interface ServiceResponse {
  * edge renders in `route.protocol`'s shape (set `AwsError.headers` for SQS's
  * `x-amzn-query-error`, `AwsError.elements` for S3's extra `<Error>` elements).
  */
-export type ServiceHandler = (
+export type ServiceHandler = ((
   ctx: CallContext,
   raw: RawRequest,
   route: Route,
-) => Promise<ServiceResponse>;
+) => Promise<ServiceResponse>) & {
+  /**
+   * What a request is for the audit trail (its CloudTrail eventName, data or management),
+   * without executing it: for one refused before the service saw it (a bad signature).
+   */
+  describe?: (raw: RawRequest, route: Route) => AuditNotes | undefined;
+};
 
 /** Query-protocol parameters: the flat form map (`ClientIDList.member.1` …), decoded. */
 export type QueryParams = ReadonlyMap<string, string>;

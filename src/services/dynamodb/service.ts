@@ -70,7 +70,7 @@ function readBody(body: Buffer): Record<string, unknown> {
  */
 export function createDynamoDbService(deps: DynamoDeps): ServiceHandler {
   const env: OpEnv = { deps, tables: new TableRepository(deps.store) };
-  return async (ctx, raw, route) => {
+  const handler: ServiceHandler = async (ctx, raw, route) => {
     const name = route.operation;
     ctx.audit.eventSource = 'dynamodb.amazonaws.com';
     const op =
@@ -101,4 +101,36 @@ export function createDynamoDbService(deps: DynamoDeps): ServiceHandler {
       body: text,
     };
   };
+  handler.describe = (_raw, route) => {
+    const name = route.operation;
+    if (!name || !Object.hasOwn(OPERATIONS, name)) return undefined;
+    return {
+      eventName: name,
+      eventSource: 'dynamodb.amazonaws.com',
+      readOnly: READ_ONLY_OPERATIONS.has(name),
+      eventCategory: ITEM_OPERATIONS.has(name) ? 'Data' : 'Management',
+    };
+  };
+  return handler;
 }
+
+/** the operations on items: CloudTrail data events */
+const ITEM_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+]);
+const READ_ONLY_OPERATIONS = new Set([
+  'GetItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'DescribeTable',
+  'ListTables',
+  'ListTagsOfResource',
+]);

@@ -25,6 +25,7 @@ import {
 import { BucketPolicyCache, type S3Call, type S3Internals } from './call.js';
 import { deleteObjects } from './delete-objects.js';
 import { methodNotAllowed, notImplemented, transferEncodingRefused } from './errors.js';
+import { s3EventName } from './event-name.js';
 import { listObjects } from './list-ops.js';
 import {
   abortMultipartUpload,
@@ -212,7 +213,7 @@ export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
     principals: principalLookup(deps.directory),
     policies: new BucketPolicyCache(),
   };
-  return async (ctx, raw) => {
+  const handler: ServiceHandler = async (ctx, raw) => {
     const host = header(raw, 'host') ?? '';
     const call: S3Call = {
       ctx,
@@ -227,4 +228,22 @@ export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
     call.addr = parseAddress(raw.path, host);
     return dispatch(call);
   };
+  handler.describe = (raw) => {
+    let addr;
+    try {
+      addr = parseAddress(raw.path, header(raw, 'host') ?? '');
+    } catch {
+      return undefined;
+    }
+    const e = s3EventName(raw.method, addr, queryMap(raw.rawQuery), headerMap(raw.rawHeaders));
+    return e
+      ? {
+          eventName: e.eventName,
+          eventSource: 's3.amazonaws.com',
+          readOnly: e.readOnly,
+          eventCategory: e.data ? 'Data' : 'Management',
+        }
+      : undefined;
+  };
+  return handler;
 }

@@ -39,7 +39,7 @@ export function createSqsOperations(
  */
 export function createSqsService(deps: SqsDeps): ServiceHandler {
   const ops = createSqsOperations(deps);
-  return async (ctx: CallContext, raw: RawRequest, route: Route) => {
+  const handler: ServiceHandler = async (ctx: CallContext, raw: RawRequest, route: Route) => {
     const protocol = route.protocol === 'query' ? 'query' : 'json';
     try {
       const name = route.operation ?? '';
@@ -71,4 +71,26 @@ export function createSqsService(deps: SqsDeps): ServiceHandler {
       throw e;
     }
   };
+  handler.describe = (_raw, route) => {
+    const name = route.operation ?? '';
+    if (!Object.hasOwn(ops, name)) return undefined;
+    return {
+      eventName: name,
+      eventSource: 'sqs.amazonaws.com',
+      readOnly: /^(Get|List|Receive)/.test(name),
+      eventCategory: MESSAGE_OPERATIONS.has(name) ? 'Data' : 'Management',
+    };
+  };
+  return handler;
 }
+
+/** the operations on messages: CloudTrail data events */
+const MESSAGE_OPERATIONS = new Set([
+  'SendMessage',
+  'SendMessageBatch',
+  'ReceiveMessage',
+  'DeleteMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
+]);
