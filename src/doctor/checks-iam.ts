@@ -183,6 +183,15 @@ export function checkAnnotation(d: Derived): CheckResult {
       `set ${example}`,
     );
   }
+  // the API server refuses a pod whose projected token would live longer than 2^32 s
+  const expiration = annotations['eks.amazonaws.com/token-expiration'];
+  if (expiration !== undefined && /^\d+$/.test(expiration.trim()) && Number(expiration) > 2 ** 32)
+    return check(
+      id,
+      'fail',
+      `eks.amazonaws.com/token-expiration is ${expiration}: the webhook puts it in the pod's projected token, and the API server refuses the pod ("may not specify a duration larger than 2^32 seconds")`,
+      'set eks.amazonaws.com/token-expiration to at most 4294967296 (86400, a day, is the default), then create the pods again',
+    );
   const extras: string[] = [];
   if (d.settings && d.settings.audience !== 'sts.amazonaws.com')
     extras.push(`audience ${q(d.settings.audience)}`);

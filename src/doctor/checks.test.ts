@@ -29,6 +29,18 @@ interface Case {
   fix?: Partial<Record<CheckId, RegExp>>;
 }
 
+/** the seed pod, its first container's env changed after admission */
+function podWithEnv(change: Record<string, string>) {
+  const p = admittedPod('s3-reader', sa);
+  const c = (p.object.spec?.containers as { env: { name: string; value: string }[] }[])[0];
+  for (const [name, value] of Object.entries(change)) {
+    const e = c?.env.find((x) => x.name === name);
+    if (e) e.value = value;
+    else c?.env.push({ name, value });
+  }
+  return p;
+}
+
 const cases: Case[] = [
   {
     name: 'a healthy setup passes every check it can',
@@ -49,6 +61,49 @@ const cases: Case[] = [
       permissions: /allowed by `arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess`/,
       'token-exchange': /assumed-role\/s3-app-role\/irsa-doctor-1.*bound to pod s3-reader/,
     },
+  },
+  {
+    name: 'a token file that is not the projected token',
+    snap: liveSnapshot({
+      pods: [
+        podWithEnv({
+          AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/tokn',
+        }),
+      ],
+    }),
+    status: { 'pod-env': 'fail' },
+    detail: {
+      'pod-env':
+        /AWS_WEB_IDENTITY_TOKEN_FILE=\/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/tokn, but the projected token is \/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/token/,
+    },
+  },
+  {
+    name: 'a region of another partition than the role’s',
+    snap: liveSnapshot({ pods: [podWithEnv({ AWS_REGION: 'us-gov-west-1' })] }),
+    status: { 'pod-env': 'fail' },
+    detail: {
+      'pod-env':
+        /AWS_REGION=us-gov-west-1, a region of partition aws-us-gov, but its role is in aws/,
+    },
+  },
+  {
+    name: 'an STS endpoint the pod sets itself',
+    snap: liveSnapshot({
+      pods: [podWithEnv({ AWS_ENDPOINT_URL_STS: 'https://sts.example.invalid' })],
+    }),
+    status: { 'pod-env': 'warn' },
+    detail: { 'pod-env': /sets AWS_ENDPOINT_URL_STS=https:\/\/sts\.example\.invalid/ },
+  },
+  {
+    name: 'a token lifetime the API server refuses',
+    snap: liveSnapshot({
+      serviceAccount: serviceAccount({
+        'eks.amazonaws.com/role-arn': ROLE_ARN,
+        'eks.amazonaws.com/token-expiration': '99999999999',
+      }),
+    }),
+    status: { 'sa-annotation': 'fail' },
+    detail: { 'sa-annotation': /token-expiration is 99999999999.*larger than 2\^32 seconds/ },
   },
   {
     name: 'FAQ cause 1: the trust policy names another namespace',

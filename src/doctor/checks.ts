@@ -138,6 +138,22 @@ function checkPodAdmission(d: Derived): CheckResult {
   return check(id, 'pass', ok.join('; '));
 }
 
+/** the partition of a role ARN (`arn:aws-us-gov:iam::…`), or undefined */
+function rolePartition(arn: string): string | undefined {
+  return /^arn:(aws[a-z-]*):iam::/.exec(arn)?.[1];
+}
+
+/** the partition a region belongs to, as the SDKs resolve endpoints */
+function regionPartition(region: string): string {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  return 'aws';
+}
+
+const isWindowsPath = (p: string) => /^[A-Za-z]:\\/.test(p);
+
 function checkPodEnv(d: Derived): CheckResult {
   const id = 'pod-env';
   const s = d.s;
@@ -166,6 +182,30 @@ function checkPodEnv(d: Derived): CheckResult {
       if (need.length > 0) missing.push(`container ${q(c.name)} lacks ${need.join(' and ')}`);
       else {
         const roleEnv = c.env.get('AWS_ROLE_ARN') as string;
+        // the SDK reads the token from this file: it must be the projected token
+        const file = c.env.get('AWS_WEB_IDENTITY_TOKEN_FILE') as string;
+        const mount = c.mounts.find((m) => m.name === IRSA_VOLUME_NAME);
+        const projected =
+          mount && volume ? `${mount.mountPath.replace(/\/+$/, '')}/${volume.path}` : undefined;
+        if (projected !== undefined && file !== projected && !isWindowsPath(file))
+          missing.push(
+            `container ${q(c.name)} has AWS_WEB_IDENTITY_TOKEN_FILE=${file}, but the projected token is ${projected}: the SDK fails with "No such file or directory"`,
+          );
+        const partition = rolePartition(roleEnv);
+        const region = c.env.get('AWS_REGION') ?? c.env.get('AWS_DEFAULT_REGION');
+        if (
+          region !== undefined &&
+          partition !== undefined &&
+          regionPartition(region) !== partition
+        )
+          missing.push(
+            `container ${q(c.name)} has AWS_REGION=${region}, a region of partition ${regionPartition(region)}, but its role is in ${partition}: STS there knows no such role`,
+          );
+        for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])
+          if (c.env.get(name))
+            warns.push(
+              `container ${q(c.name)} sets ${name}=${c.env.get(name) as string}: the SDK sends its STS calls there, not to AWS`,
+            );
         if (d.roleArn && roleEnv !== d.roleArn && d.roleArnSource === 'annotation')
           warns.push(
             `container ${q(c.name)} of ${label(p)} has AWS_ROLE_ARN=${roleEnv}, not the annotation's ${d.roleArn}`,
