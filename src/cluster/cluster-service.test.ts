@@ -123,6 +123,18 @@ describe('apply', () => {
     expect(e.status.message).toMatch(
       /^The Pod "s3-reader" is invalid: spec: Forbidden: pod updates may not change fields other than/,
     );
+    // an image may change: the admitted pod keeps its env and volumes, and takes the image
+    const image = /image: (\S+)/.exec(pod)?.[1] as string;
+    expect(
+      (await svc.apply('demo', pod.replace(`image: ${image}`, 'image: amazon/aws-cli:2.17.0'))).map(
+        (o) => o.action,
+      ),
+    ).toEqual(['configured']);
+    const updated = await svc.get('demo', 'Pod', 'production', 's3-reader');
+    const c = (updated.spec?.containers as { image: string; env?: unknown[] }[])[0];
+    expect(c?.image).toBe('amazon/aws-cli:2.17.0');
+    expect(updated.spec?.volumes).toEqual(stored.spec?.volumes);
+    expect(admitted).toHaveLength(1);
   });
 
   it('refuses a pod whose ServiceAccount does not exist', async () => {

@@ -448,8 +448,15 @@ export class ClusterService {
     const before = JSON.parse(
       existing.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] ?? '{}',
     ) as KubeObject;
-    const specOf = (o: KubeObject) => JSON.stringify(o.spec ?? {});
-    if (specOf(before) !== specOf(next)) {
+    // images may change (kube-apiserver's ValidatePodUpdate); anything else may not
+    const withoutImages = (o: KubeObject) => {
+      const spec = clone({ spec: o.spec ?? {} } as KubeObject).spec as Record<string, unknown>;
+      for (const list of ['containers', 'initContainers'])
+        for (const c of (spec[list] as Record<string, unknown>[] | undefined) ?? [])
+          if (c && typeof c === 'object') delete c.image;
+      return JSON.stringify(spec);
+    };
+    if (withoutImages(before) !== withoutImages(next)) {
       throw new ClusterError(
         'Invalid',
         422,
@@ -462,6 +469,18 @@ export class ClusterService {
       labels: next.metadata?.labels,
       annotations: next.metadata?.annotations,
     };
+    // the admitted containers keep what admission gave them; only their images follow
+    for (const list of ['containers', 'initContainers'] as const) {
+      const stored = (updated.spec?.[list] as Record<string, unknown>[] | undefined) ?? [];
+      const wanted = (next.spec?.[list] as Record<string, unknown>[] | undefined) ?? [];
+      wanted.forEach((c, i) => {
+        const s = stored[i];
+        if (s && c && typeof c === 'object') {
+          if (c.image === undefined) delete s.image;
+          else s.image = c.image;
+        }
+      });
+    }
     await tx.put(OBJECTS, key, updated);
     return { ref: `pod/${name}`, namespace: ns, action: 'configured' };
   }
