@@ -93,6 +93,12 @@ describe('routing (spec/aws-wire.md §6.2)', () => {
       { service: 's3', protocol: 'rest-xml' },
     ],
     [
+      'signed for S3, an X-Amz-Target is no JSON operation',
+      raw('POST', '/', [['X-Amz-Target', 'DynamoDB_20120810.ListTables']]),
+      's3',
+      { service: 's3', protocol: 'rest-xml', operation: undefined },
+    ],
+    [
       'anything else is S3',
       raw('GET', '/my-bucket?list-type=2'),
       undefined,

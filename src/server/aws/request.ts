@@ -154,7 +154,9 @@ export function routeRequest(r: RawRequest, scopeService?: string): Route {
       params,
     };
   }
-  if (target) {
+  // a request signed for S3 is S3's whatever it carries: S3 answers in XML only, and a
+  // caller's X-Amz-Target must not become an operation (or a metrics label) of S3
+  if (target && scopeService !== 's3') {
     const hit = TARGETS.find(([re]) => re.test(target));
     const service = scopeService ?? hit?.[1] ?? 'unknown';
     return { service, protocol: 'json', operation: target.slice(target.lastIndexOf('.') + 1) };
