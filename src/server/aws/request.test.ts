@@ -96,7 +96,7 @@ describe('routing (spec/aws-wire.md §6.2)', () => {
       'signed for S3, an X-Amz-Target is no JSON operation',
       raw('POST', '/', [['X-Amz-Target', 'DynamoDB_20120810.ListTables']]),
       's3',
-      { service: 's3', protocol: 'rest-xml', operation: undefined },
+      { service: 's3', protocol: 'rest-xml' },
     ],
     [
       'anything else is S3',
