@@ -628,6 +628,37 @@ describe('dynamodb:Attributes', () => {
       cliError('AccessDeniedException', 'UpdateItem', denied('ddb-attrs', 'UpdateItem')),
     );
   }, 120_000);
+
+  it('counts what an update reads, a condition compares and a filter tests: no copying or probing a hidden attribute', async () => {
+    const r = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb')
+key = {'pk': {'S': 'tenant-a'}, 'sk': {'N': '1'}}
+def attempt(fn):
+  try:
+    fn()
+    return 'ok'
+  except ClientError as e:
+    return e.response['Error']['Code']
+print(json.dumps({
+  'copy': attempt(lambda: c.update_item(TableName='${TABLE}', Key=key, UpdateExpression='SET shown = secret', ReturnValues='UPDATED_NEW')),
+  'condition': attempt(lambda: c.put_item(TableName='${TABLE}', Item={**key, 'shown': {'S': 'hello'}}, ConditionExpression='secret = :v', ExpressionAttributeValues={':v': {'S': 'guess'}})),
+  'filter': attempt(lambda: c.query(TableName='${TABLE}', KeyConditionExpression='pk = :p', FilterExpression='secret = :s', ProjectionExpression='sk', ExpressionAttributeValues={':p': {'S': 'tenant-a'}, ':s': {'S': 'guess'}})),
+  'allowed': attempt(lambda: c.update_item(TableName='${TABLE}', Key=key, UpdateExpression='SET shown = shown', ConditionExpression='attribute_exists(pk)')),
+}))
+`,
+      attrs,
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      copy: 'AccessDeniedException',
+      condition: 'AccessDeniedException',
+      filter: 'AccessDeniedException',
+      allowed: 'ok',
+    });
+  }, 60_000);
 });
 
 describe('bad input, with DynamoDB’s exact errors', () => {

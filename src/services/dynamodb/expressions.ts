@@ -126,3 +126,34 @@ export function topLevelNames(paths: readonly ResolvedPath[]): string[] {
   for (const p of paths) if (typeof p[0] === 'string') out.add(p[0]);
   return [...out];
 }
+
+/**
+ * The top-level attribute names a request's expressions touch — written, read as an update's
+ * operand, compared in a condition or filter, projected — for `dynamodb:Attributes`: a policy
+ * that limits the attributes a caller may access must see every one of them, or
+ * `SET allowed = secret` (or a condition on `secret`) reads what it may not. Undefined when
+ * the expressions name none.
+ */
+export function accessedNames(ex: Expressions): string[] | undefined {
+  // in the order a reader expects: what is written, what is projected, what is read
+  const paths: ResolvedPath[] = [
+    ...(ex.update?.actions ?? []).map((a) => a.path.resolved ?? []),
+    ...(ex.projection ?? []),
+  ];
+  // the rest of the AST (a key condition names only key attributes, which every item shows)
+  // is a tree of plain objects: every path operand carries its resolved path
+  const queue: unknown[] = [
+    ex.update?.actions.map((a) => ('value' in a ? a.value : undefined)),
+    ex.condition,
+    ex.filter,
+  ];
+  for (let i = 0; i < queue.length; i++) {
+    const node = queue[i];
+    if (node === null || typeof node !== 'object') continue;
+    const o = node as { kind?: unknown; resolved?: unknown };
+    if (o.kind === 'path' && Array.isArray(o.resolved)) paths.push(o.resolved as ResolvedPath);
+    else
+      for (const v of Object.values(node)) if (v !== null && typeof v === 'object') queue.push(v);
+  }
+  return paths.length > 0 ? topLevelNames(paths) : undefined;
+}

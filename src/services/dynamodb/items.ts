@@ -26,7 +26,7 @@ import { MSG, conditionalCheckFailed, resourceNotFound, validation } from './err
 import type { Condition, ResolvedPath } from './expression/ast.js';
 import { conditionHolds, project } from './expression/evaluate.js';
 import { applyUpdate } from './expression/update.js';
-import { readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
+import { accessedNames, readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
 import { type Input, type TableRef, readTableName } from './input.js';
 import { keyInfo } from './tables.js';
 import { ITEMS, type TableRecord } from './types.js';
@@ -202,7 +202,8 @@ export const putItem: Operation = async (env, ctx, input) => {
   });
   await authorizeTable(env, ctx, 'PutItem', t, table, {
     'dynamodb:LeadingKeys': leadingKeys(table, item),
-    'dynamodb:Attributes': Object.keys(item),
+    // what the item writes, and what its condition reads
+    'dynamodb:Attributes': [...new Set([...Object.keys(item), ...(accessedNames(ex) ?? [])])],
     ...keysFor(returnValues, mode),
   });
   const tb = existing(table);
@@ -242,7 +243,8 @@ export const updateItem: Operation = async (env, ctx, input) => {
   const table = await env.tables.get(t);
   await authorizeTable(env, ctx, 'UpdateItem', t, table, {
     'dynamodb:LeadingKeys': leadingKeys(table, key),
-    'dynamodb:Attributes': targets.length > 0 ? topLevelNames(targets) : undefined,
+    // what the update writes, and what it and its condition read
+    'dynamodb:Attributes': accessedNames(ex),
     ...keysFor(returnValues, mode),
   });
   const tb = existing(table);
@@ -292,6 +294,7 @@ export const deleteItem: Operation = async (env, ctx, input) => {
   const table = await env.tables.get(t);
   await authorizeTable(env, ctx, 'DeleteItem', t, table, {
     'dynamodb:LeadingKeys': leadingKeys(table, key),
+    'dynamodb:Attributes': accessedNames(ex),
     ...keysFor(returnValues, mode),
   });
   const tb = existing(table);

@@ -23,7 +23,7 @@ import {
 import { validation } from './errors.js';
 import type { Condition, Operand, ResolvedPath } from './expression/ast.js';
 import { conditionHolds, project } from './expression/evaluate.js';
-import { readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
+import { accessedNames, readExpressions, refuseLegacy } from './expressions.js';
 import { type Input, readTableName } from './input.js';
 import { home, must } from './items.js';
 import { encodeKeyValue, itemStoreKey, partitionPrefix, tablePrefix } from './key-codec.js';
@@ -325,7 +325,8 @@ export const query: Operation = async (env, ctx, input) => {
     table,
     {
       'dynamodb:LeadingKeys': kc ? [scalarText(kc.hash)] : undefined,
-      'dynamodb:Attributes': ex.projection ? topLevelNames(ex.projection) : undefined,
+      // projected, filtered on or (Query) in the key condition: every attribute it reads
+      'dynamodb:Attributes': accessedNames(ex),
       'dynamodb:Select': sel,
       'dynamodb:ReturnConsumedCapacity': mode,
     },
@@ -458,7 +459,8 @@ export const scan: Operation = async (env, ctx, input) => {
     t,
     table,
     {
-      'dynamodb:Attributes': ex.projection ? topLevelNames(ex.projection) : undefined,
+      // projected, filtered on or (Query) in the key condition: every attribute it reads
+      'dynamodb:Attributes': accessedNames(ex),
       'dynamodb:Select': sel,
       'dynamodb:ReturnConsumedCapacity': mode,
     },
