@@ -23,7 +23,7 @@ import { MSG, constraint, constraints, resourceNotFound, validation } from './er
 import { project } from './expression/evaluate.js';
 import { readExpressions, topLevelNames } from './expressions.js';
 import { Input, type TableRef, readTableName } from './input.js';
-import { checkSize, home } from './items.js';
+import { checkIndexKeys, checkSize, home } from './items.js';
 import { ITEMS, type TableRecord } from './types.js';
 import type { CallContext } from '../../server/aws/types.js';
 import { put } from '../../common/own.js';
@@ -227,6 +227,7 @@ export const batchWriteItem: Operation = async (env, ctx, input) => {
       if (w.kind === 'put') {
         const { storeKey } = storeKeyOfItem(table, w.item);
         checkSize(w.item, MSG.itemTooLarge);
+        checkIndexKeys(table, w.item);
         return { storeKey, item: w.item as Item | undefined };
       }
       return { storeKey: storeKeyOfKey(table, w.key), item: undefined };

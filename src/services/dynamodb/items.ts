@@ -139,6 +139,36 @@ export function checkSize(item: Item, message: string): void {
   if (itemSize(item) > MAX_ITEM) throw validation(message);
 }
 
+/**
+ * The secondary indexes' key attributes an item carries must have their defined type, and a
+ * string or binary one may not be empty: DynamoDB refuses the write (it would be missing
+ * from the index, and unqueryable there).
+ */
+export function checkIndexKeys(table: TableRecord, item: Item): void {
+  for (const index of table.indexes) {
+    for (const k of index.keySchema) {
+      const value = item[k.AttributeName] as Record<string, unknown> | undefined;
+      if (value === undefined) continue;
+      const actual = Object.keys(value)[0] ?? '';
+      const expected = table.attributeDefinitions.find(
+        (d) => d.AttributeName === k.AttributeName,
+      )?.AttributeType;
+      if (expected !== undefined && actual !== expected)
+        throw validation(
+          `One or more parameter values were invalid: Type mismatch for Index Key ${k.AttributeName} Expected: ${expected} Actual: ${actual} IndexName: ${index.name}`,
+        );
+      const v = value[actual];
+      if (
+        (actual === 'S' || actual === 'B') &&
+        (v === '' || (v instanceof Uint8Array && v.length === 0))
+      )
+        throw validation(
+          `One or more parameter values were invalid: A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${actual === 'S' ? 'string' : 'binary'} value. IndexName: ${index.name}, IndexKey: ${k.AttributeName}`,
+        );
+    }
+  }
+}
+
 function onlyOld(rv: ReturnValues | undefined): void {
   if (rv !== undefined && rv !== 'NONE' && rv !== 'ALL_OLD')
     // [inferred] DynamoDB's text for PutItem/DeleteItem with an update-only ReturnValues
@@ -209,6 +239,7 @@ export const putItem: Operation = async (env, ctx, input) => {
   const tb = existing(table);
   const { storeKey } = storeKeyOfItem(tb, item);
   checkSize(item, MSG.itemTooLarge);
+  checkIndexKeys(tb, item);
   const r = await writeItem(env, tb, storeKey, ex.condition, () => ({ item }), returnOld);
   const units = writeUnits(Math.max(itemSize(item), r.old ? itemSize(r.old) : 0));
   return { ...returned(returnValues, r), ...consumed(tb, mode, units) };
@@ -262,6 +293,7 @@ export const updateItem: Operation = async (env, ctx, input) => {
     (old) => {
       const next = update ? applyUpdate(update, old, key) : { item: old ?? key, paths: [] };
       checkSize(next.item, MSG.updateTooLarge);
+      checkIndexKeys(tb, next.item);
       return next;
     },
     returnOld,

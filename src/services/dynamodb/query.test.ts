@@ -474,3 +474,41 @@ describe('Scan', () => {
     });
   });
 });
+
+describe('secondary index keys on write', () => {
+  const invalid = (message: string) => ({ code: 'ValidationException', status: 400, message });
+  it('must have their defined type and not be empty, on PutItem, UpdateItem and BatchWriteItem', async () => {
+    const base = { pk: { S: 'z' }, sk: { N: '1' } };
+    expect(await k.fail('PutItem', { TableName: T, Item: { ...base, kind: { N: '5' } } })).toEqual(
+      invalid(
+        'One or more parameter values were invalid: Type mismatch for Index Key kind Expected: S Actual: N IndexName: by-kind',
+      ),
+    );
+    expect(await k.fail('PutItem', { TableName: T, Item: { ...base, at: { S: '' } } })).toEqual(
+      invalid(
+        'One or more parameter values were invalid: A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by-at, IndexKey: at',
+      ),
+    );
+    expect(
+      await k.fail('UpdateItem', {
+        TableName: T,
+        Key: base,
+        UpdateExpression: 'SET kind = :n',
+        ExpressionAttributeValues: { ':n': { N: '5' } },
+      }),
+    ).toMatchObject({
+      code: 'ValidationException',
+      message: expect.stringContaining('Index Key kind'),
+    });
+    expect(
+      await k.fail('BatchWriteItem', {
+        RequestItems: { [T]: [{ PutRequest: { Item: { ...base, kind: { BOOL: true } } } }] },
+      }),
+    ).toMatchObject({
+      code: 'ValidationException',
+      message: expect.stringContaining('Actual: BOOL'),
+    });
+    // nothing was written
+    expect((await k.call('GetItem', { TableName: T, Key: base })).body).toEqual({});
+  });
+});
