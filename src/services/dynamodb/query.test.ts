@@ -512,3 +512,39 @@ describe('secondary index keys on write', () => {
     expect((await k.call('GetItem', { TableName: T, Key: base })).body).toEqual({});
   });
 });
+
+describe('a KEYS_ONLY global index', () => {
+  const onIndex = { TableName: T, IndexName: 'by-kind', KeyConditionExpression: 'kind = :k' };
+  it('holds only its keys and the table’s: filters, projections and ALL_ATTRIBUTES see nothing else', async () => {
+    const values = { ':k': { S: 'odd' } };
+    expect(
+      await k.fail('Query', {
+        ...onIndex,
+        ExpressionAttributeValues: values,
+        Select: 'ALL_ATTRIBUTES',
+      }),
+    ).toEqual({
+      code: 'ValidationException',
+      status: 400,
+      message:
+        'One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index by-kind because its projection type is not ALL',
+    });
+    const projected = await k.call('Query', {
+      ...onIndex,
+      ExpressionAttributeValues: values,
+      ProjectionExpression: 'body, kind',
+    });
+    const items = (projected.body as { Items: Record<string, unknown>[] }).Items;
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((i) => !('body' in i) && 'kind' in i)).toBe(true);
+    const filtered = await k.call('Query', {
+      ...onIndex,
+      ExpressionAttributeValues: { ...values, ':b': { S: '' } },
+      FilterExpression: 'body > :b',
+    });
+    expect((filtered.body as { Count: number }).Count).toBe(0);
+    expect(
+      await k.fail('Scan', { TableName: T, IndexName: 'by-kind', Select: 'ALL_ATTRIBUTES' }),
+    ).toMatchObject({ code: 'ValidationException' });
+  });
+});

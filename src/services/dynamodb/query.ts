@@ -89,6 +89,17 @@ function effectiveSelect(
   return select;
 }
 
+/**
+ * A global secondary index cannot fetch from its table: ALL_ATTRIBUTES is for one that
+ * projects everything.
+ */
+function checkGlobalSelect(ix: IndexRecord | undefined, select: Select): void {
+  if (ix?.global && select === 'ALL_ATTRIBUTES' && ix.projection.ProjectionType !== 'ALL')
+    throw validation(
+      `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${ix.name} because its projection type is not ALL`,
+    );
+}
+
 /** What an index returns for ALL_PROJECTED_ATTRIBUTES: its keys, the table's, and its projection. */
 function indexProjection(table: TableRecord, ix: IndexRecord, item: Item): Item {
   if (ix.projection.ProjectionType === 'ALL') return item;
@@ -224,17 +235,20 @@ function page(p: PageInput): Record<string, unknown> {
     if (p.limit !== undefined && scanned >= p.limit) break;
     if (bytes >= PAGE_BYTES) break;
     scanned++;
-    bytes += itemSize(r.item);
+    // a global index holds only what it projects: its filter, projection and answers see
+    // nothing else of the table's item (a local one fetches the rest from the table)
+    const seen = p.ix?.global ? indexProjection(p.table, p.ix, r.item) : r.item;
+    bytes += itemSize(seen);
     last = r;
-    if (p.filter && !conditionHolds(p.filter, r.item)) continue;
+    if (p.filter && !conditionHolds(p.filter, seen)) continue;
     if (p.select === 'COUNT') {
-      items.push(r.item);
+      items.push(seen);
       continue;
     }
-    let out = r.item;
-    if (p.projection) out = project(r.item, p.projection);
+    let out = seen;
+    if (p.projection) out = project(seen, p.projection);
     else if (p.ix && p.select === 'ALL_PROJECTED_ATTRIBUTES')
-      out = indexProjection(p.table, p.ix, r.item);
+      out = indexProjection(p.table, p.ix, seen);
     items.push(out);
   }
   const more = last !== undefined && rows[rows.length - 1] !== last;
@@ -308,6 +322,7 @@ export const query: Operation = async (env, ctx, input) => {
     ix = indexOf(table, indexName);
     if (ix?.global && consistent)
       throw validation('Consistent reads are not supported on global secondary indexes');
+    checkGlobalSelect(ix, sel);
     const info = ix ? indexKeyInfo(table, ix) : keyInfo(table);
     kc = keyCondition(ex.keyCondition, info);
     if (ex.filter)
@@ -452,6 +467,7 @@ export const scan: Operation = async (env, ctx, input) => {
   const ix = table ? indexOf(table, indexName) : undefined;
   if (ix?.global && consistent)
     throw validation('Consistent reads are not supported on global secondary indexes');
+  checkGlobalSelect(ix, sel);
   await authorizeTable(
     env,
     ctx,
