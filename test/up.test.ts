@@ -402,12 +402,14 @@ describe('irsa up', () => {
       bodyBudgetBytes: 3 * 1024 * 1024,
     });
     const url = new URL(s.edge);
-    // two unsigned 1 MiB uploads that send their headers and then stall
+    // two unsigned 1 MiB uploads that send all but their last bytes and then stall
     const stalled = [0, 1].map(() =>
       connect({ host: url.hostname, port: Number(url.port) }, function (this: Socket) {
+        // most of the body arrives (it is in memory), the rest never does
         this.write(
-          `PUT /b/k HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${1024 * 1024}\r\n\r\nxx`,
+          `PUT /b/k HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${1024 * 1024}\r\n\r\n`,
         );
+        this.write(Buffer.alloc(1024 * 1024 - 16));
       }),
     );
     try {
@@ -421,8 +423,18 @@ describe('irsa up', () => {
       // a small one still fits
       const small = await fetch(`${s.edge}/b/k`, { method: 'PUT', body: 'x' });
       expect(small.status).toBe(404);
-      // the stalled ones go away: their reservations are given back
+      // the stalled ones go away: their reservations are given back; a connection that
+      // only declares a length holds nothing
       for (const c of stalled) c.destroy();
+      const declaring = connect(
+        { host: url.hostname, port: Number(url.port) },
+        function (this: Socket) {
+          this.write(
+            `PUT /b/k HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\n`,
+          );
+        },
+      );
+      stalled.push(declaring);
       await new Promise((r) => setTimeout(r, 200));
       const again = await fetch(`${s.edge}/b/k`, {
         method: 'PUT',

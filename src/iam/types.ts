@@ -114,7 +114,13 @@ export type RandomSource = (bytes: number) => Uint8Array;
  * Checks that the caller may perform an IAM action on a resource; throws `AccessDenied`
  * (an `AwsError`) when not. Provided by the edge.
  */
-export type IamAuthorize = (ctx: CallContext, action: string, resource: string) => Promise<void>;
+export type IamAuthorize = (
+  ctx: CallContext,
+  action: string,
+  resource: string,
+  /** IAM's condition keys of the call (iam:PolicyARN, aws:RequestTag/*, aws:ResourceTag/*, …) */
+  context?: Record<string, string | string[]>,
+) => Promise<void>;
 
 export interface IamDeps {
   store: Store;

@@ -55,10 +55,10 @@ export interface AwsWiringDeps {
   /** the audit trail's hook, awaited before each answer is sent */
   record?: (e: AwsCallEvent) => Promise<void>;
   /** refuse every call before it does anything (the data folder's disk is full) */
-  unavailable?: () => boolean;
+  unavailable?: (incomingBytes: number) => boolean;
   /** aborted when the server shuts down */
   closing?: AbortSignal;
-  /** bytes of request bodies held in memory at once (default 256 MiB) */
+  /** bytes of request bodies held in memory at once (default 1 GiB) */
   bodyBudgetBytes?: number;
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;

@@ -18,6 +18,9 @@ describe('watchDisk', () => {
     free = 200;
     await new Promise((r) => setTimeout(r, 30));
     expect(disk.full()).toBe(false);
+    // a request's own body counts against the margin
+    expect(disk.full(100)).toBe(false);
+    expect(disk.full(160)).toBe(true);
     disk.stop();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('AWS calls are refused (503)');

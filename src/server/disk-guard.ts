@@ -8,13 +8,13 @@
 import { statfs } from 'node:fs/promises';
 
 export interface DiskGuard {
-  /** true while the folder's disk has less than the minimum free */
-  full(): boolean;
+  /** true while the folder's disk has less than the minimum free, counting `incoming` bytes */
+  full(incoming?: number): boolean;
   stop(): void;
 }
 
 export interface DiskGuardOptions {
-  /** bytes that must stay free (default 8 MiB) */
+  /** bytes that must stay free (default 64 MiB: more than one largest request body) */
   minFreeBytes?: number;
   /** how often to look (default 1 s) */
   intervalMs?: number;
@@ -39,9 +39,10 @@ async function statfsFree(dir: string): Promise<number> {
  * if (disk.full()) refuse();
  */
 export async function watchDisk(dir: string, o: DiskGuardOptions = {}): Promise<DiskGuard> {
-  const min = o.minFreeBytes ?? 8 * MiB;
+  const min = o.minFreeBytes ?? 64 * MiB;
   const free = o.freeBytes ?? statfsFree;
   let full = false;
+  let lastFree = Number.POSITIVE_INFINITY;
   const look = async () => {
     let bytes: number;
     try {
@@ -49,6 +50,7 @@ export async function watchDisk(dir: string, o: DiskGuardOptions = {}): Promise<
     } catch {
       return; // a filesystem that cannot say: never refuse for it
     }
+    lastFree = bytes;
     const now = bytes < min;
     if (now !== full)
       o.log?.(
@@ -61,5 +63,9 @@ export async function watchDisk(dir: string, o: DiskGuardOptions = {}): Promise<
   await look();
   const timer = setInterval(() => void look(), o.intervalMs ?? 1000);
   timer.unref();
-  return { full: () => full, stop: () => clearInterval(timer) };
+  return {
+    // a request's own body counts: one upload must not take the last of the margin
+    full: (incoming = 0) => full || lastFree - incoming < min,
+    stop: () => clearInterval(timer),
+  };
 }

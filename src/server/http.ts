@@ -22,8 +22,8 @@ export class BodiesBusy extends Error {
 /**
  * The bytes of request bodies held in memory at once, over every request: a body is read
  * whole before its signature is checked, so without a ceiling a hundred unsigned 19 MB
- * uploads held open cost 2 GB. A request reserves its declared length (or what arrives) and
- * gives it back when its answer is done.
+ * uploads sent and held open cost 2 GB. A request reserves what arrives (a declared length
+ * alone holds nothing) and gives it back when its answer is done.
  */
 export class BodyBudget {
   #held = 0;
@@ -66,17 +66,8 @@ export function readBody(
       reject(new BodyTooLarge(limit));
       return;
     }
-    // a declared length is reserved at once: a body that cannot fit is not read at all
+    // bytes are reserved as they arrive: a connection that only declares a length holds none
     let reserved = 0;
-    if (budget && declared > 0) {
-      if (!budget.take(declared)) {
-        req.resume();
-        reject(new BodiesBusy());
-        return;
-      }
-      reserved = declared;
-      took?.(declared);
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -88,7 +79,6 @@ export function readBody(
         return;
       }
       if (budget && size > reserved) {
-        // a chunked body (or one longer than declared) reserves what arrives
         if (!budget.take(size - reserved)) {
           req.removeAllListeners('data');
           req.resume();

@@ -56,9 +56,9 @@ export interface UpOptions {
   auditDurability?: 'full' | 'normal';
   /** how long the audit trail keeps a record (default 90 days, as CloudTrail's event history); null: forever */
   trailRetentionMs?: number | null;
-  /** bytes the data folder's disk must keep free, else AWS calls get 503 (default 8 MiB) */
+  /** bytes the data folder's disk must keep free, else AWS calls get 503 (default 64 MiB) */
   minFreeBytes?: number;
-  /** bytes of request bodies held in memory at once, else 503 (default 256 MiB) */
+  /** bytes of request bodies held in memory at once, else 503 (default 1 GiB) */
   bodyBudgetBytes?: number;
 }
 

@@ -37,8 +37,8 @@ export interface OpCall {
   deps: IamOperationDeps;
   /** reads outside a transaction (to find the ARN a call is authorized against) */
   read: IamRepo;
-  /** authorizes `iam:<Action>` on `resource` */
-  authorize(resource: string): Promise<void>;
+  /** authorizes `iam:<Action>` on `resource`, with the call's IAM condition keys */
+  authorize(resource: string, context?: Record<string, string | string[]>): Promise<void>;
   /** runs `fn` in one store transaction: it all commits, or nothing does */
   tx<R>(fn: (repo: IamRepo) => Promise<R>): Promise<R>;
 }
@@ -79,7 +79,7 @@ export function defineOperation(
       stamp: isoSeconds(now),
       deps,
       read: new IamRepo(deps.store, aws),
-      authorize: (resource) => deps.authorize(ctx, `iam:${action}`, resource),
+      authorize: (resource, context) => deps.authorize(ctx, `iam:${action}`, resource, context),
       tx: (fn) => deps.store.transaction((ops) => fn(new IamRepo(ops, aws))),
     });
   };
@@ -278,4 +278,34 @@ export function paginate<T>(items: readonly T[], key: (t: T) => string, paging: 
 /** A stored ISO date as the Query renderer wants it. */
 export function date(iso: string): Date {
   return new Date(iso);
+}
+
+/**
+ * The condition keys of tags a request sets (`aws:RequestTag/<key>`, `aws:TagKeys`), or of the
+ * keys it removes (`aws:TagKeys` alone).
+ *
+ * @example
+ * requestTagKeys([{ Key: 'team', Value: 'blue' }]) // → { 'aws:RequestTag/team': 'blue', 'aws:TagKeys': ['team'] }
+ */
+export function requestTagKeys(
+  tags: readonly { Key: string; Value: string }[],
+  keysOnly: readonly string[] = [],
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const t of tags) out[`aws:RequestTag/${t.Key}`] = t.Value;
+  const keys = [...tags.map((t) => t.Key), ...keysOnly];
+  if (keys.length > 0) out['aws:TagKeys'] = keys;
+  return out;
+}
+
+/** The condition keys of an existing entity's tags (`aws:ResourceTag/*`, `iam:ResourceTag/*`). */
+export function resourceTagKeys(
+  tags: readonly { Key: string; Value: string }[] | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    out[`aws:ResourceTag/${t.Key}`] = t.Value;
+    out[`iam:ResourceTag/${t.Key}`] = t.Value;
+  }
+  return out;
 }

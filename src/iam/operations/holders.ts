@@ -22,6 +22,8 @@ import {
   paginate,
   readPaging,
   readTagKeys,
+  requestTagKeys,
+  resourceTagKeys,
   readTags,
   removeTags,
   sortTags,
@@ -50,9 +52,17 @@ export async function authorizeHolder<D extends PolicyHolder>(
   c: OpCall,
   kind: HolderKind<D>,
   name: string,
+  context: Record<string, string | string[]> = {},
 ): Promise<void> {
   const existing = await kind.get(c.read, c.account, name);
-  await c.authorize(existing?.arn ?? kind.arn(c.account, '/', name));
+  // the entity's tags, and its permissions boundary, are conditions of every call on it
+  await c.authorize(existing?.arn ?? kind.arn(c.account, '/', name), {
+    ...resourceTagKeys(existing?.tags),
+    ...(existing?.permissionsBoundaryArn !== undefined
+      ? { 'iam:PermissionsBoundary': existing.permissionsBoundaryArn }
+      : {}),
+    ...context,
+  });
 }
 
 /** Loads the entity inside a transaction, or `NoSuchEntity`. */
@@ -207,7 +217,7 @@ export function holderOperations<D extends PolicyHolder>(
       const arn = v.string(c.params, 'PolicyArn', RULES.arn, true);
       v.done();
       parsePolicyArn(arn);
-      await authorizeHolder(c, kind, name);
+      await authorizeHolder(c, kind, name, { 'iam:PolicyARN': arn });
       await c.tx(async (repo) => {
         const doc = await loadHolder(repo, c, kind, name);
         const ref = await attachable(repo, c, arn, IAM_MSG.notAttachable);
@@ -228,7 +238,7 @@ export function holderOperations<D extends PolicyHolder>(
       const arn = v.string(c.params, 'PolicyArn', RULES.arn, true);
       v.done();
       parsePolicyArn(arn);
-      await authorizeHolder(c, kind, name);
+      await authorizeHolder(c, kind, name, { 'iam:PolicyARN': arn });
       await c.tx(async (repo) => {
         const doc = await loadHolder(repo, c, kind, name);
         if (!doc.attachedPolicies.includes(arn)) throw noSuchEntity(IAM_MSG.noPolicy(arn));
@@ -270,7 +280,7 @@ export function holderOperations<D extends PolicyHolder>(
       const arn = v.string(c.params, 'PermissionsBoundary', RULES.arn, true);
       v.done();
       parsePolicyArn(arn);
-      await authorizeHolder(c, kind, name);
+      await authorizeHolder(c, kind, name, { 'iam:PermissionsBoundary': arn });
       await c.tx(async (repo) => {
         const doc = await loadHolder(repo, c, kind, name);
         await setBoundary(repo, c, doc, arn);
@@ -298,7 +308,7 @@ export function holderOperations<D extends PolicyHolder>(
       const tags = readTags(v, c.params);
       if (tags.length === 0) v.string(c.params, 'Tags', {}, true);
       v.done();
-      await authorizeHolder(c, kind, name);
+      await authorizeHolder(c, kind, name, requestTagKeys(tags));
       checkDuplicateTags(tags);
       await c.tx(async (repo) => {
         const doc = await loadHolder(repo, c, kind, name);
@@ -313,7 +323,7 @@ export function holderOperations<D extends PolicyHolder>(
       const name = readName(v, c);
       const keys = readTagKeys(v, c.params);
       v.done();
-      await authorizeHolder(c, kind, name);
+      await authorizeHolder(c, kind, name, requestTagKeys([], keys));
       await c.tx(async (repo) => {
         const doc = await loadHolder(repo, c, kind, name);
         doc.tags = removeTags(doc.tags, keys);

@@ -89,6 +89,8 @@ export function globalKeys(ctx: CallContext, caller: Caller): Record<string, str
   return keys;
 }
 
+const IAM_REGION = { 'aws:RequestedRegion': 'us-east-1' } as const;
+
 /** condition keys whose values are a caller's data (DynamoDB partition keys), never recorded */
 const HIDDEN_KEYS = new Set(['dynamodb:leadingkeys']);
 const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -155,6 +157,13 @@ export function createAuthorizer(deps: {
       });
       sets.identity = pol.identity;
       sets.boundary = pol.boundary;
+      // an IAM user's tags are its principal tags
+      const tags = (await deps.directory.getUser(caller.account, name))?.tags;
+      if (tags && tags.length > 0) {
+        const keys: Record<string, string> = {};
+        for (const t of tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
+        sessionKeys = keys;
+      }
     } else if (p.type === 'AssumedRole' && p.roleArn) {
       const roleName = p.roleArn.slice(p.roleArn.lastIndexOf('/') + 1);
       // a session belongs to its role's unique id: once the role is deleted (or another role
@@ -188,6 +197,8 @@ export function createAuthorizer(deps: {
         caller ? globalKeys(ctx, caller) : anonymousKeys(ctx),
         sessionKeys,
         resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : undefined,
+        // IAM is global: every IAM request is in us-east-1, whatever region signed it
+        req.action.startsWith('iam:') ? IAM_REGION : undefined,
         req.context,
       ),
     };

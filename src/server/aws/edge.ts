@@ -33,10 +33,11 @@ import type {
 export const MAX_AWS_BODY = 20 * 1024 * 1024;
 
 /**
- * 256 MiB: request bodies held in memory at once, over all requests (a dozen full-size
- * uploads); past it a request is refused unread with a 503 the SDKs retry.
+ * 1 GiB: request bodies held in memory at once, over all requests (fifty full-size uploads,
+ * or eight clients uploading ten 8 MiB parts each, twice over); past it a request is refused
+ * with a 503 the SDKs retry.
  */
-export const DEFAULT_BODY_BUDGET = 256 * 1024 * 1024;
+export const DEFAULT_BODY_BUDGET = 1024 * 1024 * 1024;
 
 export interface AuthScope {
   kind: 'none' | 'header' | 'query' | 'sigv2-query';
@@ -84,10 +85,10 @@ export interface AwsEdgeDeps {
    * Whether calls must be refused before anything is done (the data folder's disk is full):
    * 503, and no audit record, which could not be written either.
    */
-  unavailable?: () => boolean;
+  unavailable?: (incomingBytes: number) => boolean;
   /** aborted when the server shuts down: waiting calls (SQS long polls) answer at once */
   closing?: AbortSignal;
-  /** the ceiling on request bodies held in memory at once (default 256 MiB) */
+  /** the ceiling on request bodies held in memory at once (default 1 GiB) */
   bodyBudget?: BodyBudget;
   /** called once per request, after the answer is sent (request logs, metrics) */
   onResult?: (event: AwsCallEvent) => void;
@@ -322,6 +323,10 @@ export function createAwsEdge(
             route = { service: 's3', protocol: 'rest-xml' };
             throw new AwsError('SlowDown', 503, 'Please reduce your request rate.');
           }
+          route = {
+            service: 'unknown',
+            protocol: req.headers['x-amz-target'] ? 'json' : 'query',
+          };
           throw new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
         }
         if (e instanceof BodyTooLarge) {
@@ -375,13 +380,20 @@ export function createAwsEdge(
       };
       if (route.service === 'sqs') {
         // a long poll ends when its client goes away or the server stops
+        // (AbortSignal.any over the server's long-lived signal leaks on Node 20: one listener,
+        // removed with the response, instead)
         const gone = new AbortController();
+        const closing = deps.closing;
+        const stop = () => gone.abort();
+        closing?.addEventListener('abort', stop, { once: true });
         res.once('close', () => {
+          closing?.removeEventListener('abort', stop);
           if (!res.writableFinished) gone.abort();
         });
-        ctx.signal = deps.closing ? AbortSignal.any([gone.signal, deps.closing]) : gone.signal;
+        if (closing?.aborted) gone.abort();
+        ctx.signal = gone.signal;
       }
-      if (deps.unavailable?.()) {
+      if (deps.unavailable?.(raw.body.length)) {
         unrecorded = true;
         // every SDK retries a 503 ServiceUnavailable, with backoff
         throw new AwsError(
