@@ -11,7 +11,8 @@
  * withoutSignature('… SignedHeaders=host, Signature=9f2c…') // → '… SignedHeaders=host, Signature=<redacted>'
  */
 export function withoutSignature(message: string): string {
-  return message.includes('Signature=')
-    ? message.replace(/(Signature=)[^,\s]+/g, '$1<redacted>')
+  // the parser takes spaces around `=`: so must this
+  return /Signature/i.test(message)
+    ? message.replace(/(Signature\s*=\s*)[^,\s]+/gi, '$1<redacted>')
     : message;
 }

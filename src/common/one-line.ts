@@ -3,7 +3,8 @@
  * session name, and a line feed in one must not start a line of its own that reads like
  * another request. Control characters are written as escapes (`\n`, `\r`, `\t`, `\u001b`).
  */
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+// C0, DEL, C1 (U+0085 NEL is a line break to many readers) and the Unicode line separators
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**

@@ -17,6 +17,12 @@ describe('parseXmlBody', () => {
     expect(keyOf('&#x1F600;')).toBe('😀');
   });
 
+  it('leaves CDATA as it is written', () => {
+    expect(keyOf('<![CDATA[cd/a&amp;b]]>')).toBe('cd/a&amp;b');
+    expect(keyOf('<![CDATA[cd/c&b<x>]]>')).toBe('cd/c&b<x>');
+    expect(keyOf('pre<![CDATA[&#65;]]>&#65;')).toBe('pre&#65;A');
+  });
+
   it('an undefined entity or a reference to no XML character is MalformedXML', () => {
     for (const text of ['&foo;', '&#0;', '&#xD800;', '&#x110000;', '&#;', '&#xZ;']) {
       let error: unknown;

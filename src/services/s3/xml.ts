@@ -115,7 +115,12 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   if (valid !== true) throw malformedXml(`not well-formed XML: ${valid.err.msg}`);
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(text) as Record<string, unknown>;
+    // CDATA is literal text: written as escaped text, the one decoding pass below gives it back
+    // as it was (`<![CDATA[a&amp;b]]>` is the key `a&amp;b`)
+    const literal = text.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, c: string) =>
+      c.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+    );
+    doc = parser.parse(literal) as Record<string, unknown>;
   } catch (e) {
     throw malformedXml(`not well-formed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
