@@ -41,10 +41,9 @@ describe('jsonPath (kubectl -o jsonpath)', () => {
     ).toBe('a\tx\nb\ty\n');
   });
 
-  it('a missing field or an unsupported expression is an error', () => {
-    expect(() => jsonPath('{.metadata.nope}', sa)).toThrow(
-      new JsonPathError('.metadata.nope is not found'),
-    );
+  it('a missing field prints nothing, as kubectl’s default; an unsupported expression is an error', () => {
+    expect(jsonPath('{.metadata.labels}', sa)).toBe('');
+    expect(jsonPath('a{.metadata.nope.deeper}b', sa)).toBe('ab');
     expect(() => jsonPath('{.items[?(@.x)]}', list)).toThrow(JsonPathError);
     expect(() => jsonPath('{..name}', list)).toThrow(JsonPathError);
     expect(() => jsonPath('{range .items[*]}{.metadata.name}', list)).toThrow(JsonPathError);

@@ -3,8 +3,9 @@
  * prints it): text outside braces is printed as is; `{.a.b}`, `{.a['b.c']}`, `{.a.b\.c}`,
  * `{.items[0]}`, `{.items[*].metadata.name}`, `{.a.*}`, `{"\n"}` and `{range EXPR}…{end}`.
  * A string is printed bare, anything else as JSON; several results of one expression are
- * joined by spaces. Filters (`[?(@…)]`), slices and recursive descent are refused, as are
- * missing fields — kubectl's "is not found".
+ * joined by spaces. A missing field prints nothing (kubectl's default
+ * `--allow-missing-template-keys=true`). Filters (`[?(@…)]`), slices and recursive descent
+ * are refused.
  */
 
 export class JsonPathError extends Error {}
@@ -109,7 +110,7 @@ function unquote(literal: string): string {
   );
 }
 
-function select(value: unknown, steps: Step[], source: string): unknown[] {
+function select(value: unknown, steps: Step[]): unknown[] {
   let current: unknown[] = [value];
   for (const step of steps) {
     const next: unknown[] = [];
@@ -118,18 +119,14 @@ function select(value: unknown, steps: Step[], source: string): unknown[] {
         if (Array.isArray(v)) next.push(...v);
         else if (isObject(v)) next.push(...Object.values(v));
       } else if ('index' in step) {
-        if (!Array.isArray(v)) throw new JsonPathError(`${source} is not found`);
+        if (!Array.isArray(v)) continue;
         const at = step.index < 0 ? v.length + step.index : step.index;
         if (at < 0 || at >= v.length)
           throw new JsonPathError(
             `array index out of bounds: index ${step.index}, length ${v.length}`,
           );
         next.push(v[at]);
-      } else {
-        if (!isObject(v) || !Object.hasOwn(v, step.key))
-          throw new JsonPathError(`${source} is not found`);
-        next.push(v[step.key]);
-      }
+      } else if (isObject(v) && Object.hasOwn(v, step.key)) next.push(v[step.key]);
     }
     current = next;
   }
@@ -143,8 +140,8 @@ function render(nodes: Node[], data: unknown): string {
   for (const n of nodes) {
     if ('text' in n) out += n.text;
     else if ('range' in n) {
-      for (const item of select(data, n.range, n.source)) out += render(n.body, item);
-    } else out += select(data, n.path, n.source).map(show).join(' ');
+      for (const item of select(data, n.range)) out += render(n.body, item);
+    } else out += select(data, n.path).map(show).join(' ');
   }
   return out;
 }

@@ -41,6 +41,7 @@ const RESOURCES: Readonly<Record<string, string>> = lookupTable({
   deployments: 'deployments',
   deploy: 'deployments',
   'deployment.apps': 'deployments',
+  'deployments.apps': 'deployments',
 });
 
 function resource(name: string): string {
@@ -113,7 +114,8 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
     );
     return;
   }
-  const template = /^jsonpath=(.*)$/s.exec(opts.output ?? '')?.[1];
+  // `-o jsonpath=…` and kubectl docs' `-o=jsonpath=…` (commander keeps the `=`)
+  const template = /^=?jsonpath=(.*)$/s.exec(opts.output ?? '')?.[1];
   if (template !== undefined) {
     const data = single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     try {
@@ -318,7 +320,7 @@ export function registerClusterCommands(
       if (second !== undefined && RESOURCES[target.toLowerCase()] !== 'deployments')
         throw new CliError(`error: only deployments can be restarted here, not "${target}"`, 1);
       const name =
-        second ?? target.replace(/^(deployment|deployments|deploy|deployment\.apps)\//, '');
+        second ?? target.replace(/^(deployment|deployments|deploy|deployments?\.apps)\//, '');
       const client = adminClient(opts);
       await client.request(
         'POST',
