@@ -565,6 +565,22 @@ describe('AssumeRole results', () => {
         arn.role('chain-notag-role'),
       ),
     ]);
+    // the call notes its decisions as the edge does: AssumeRole allowed, TagSession refused
+    const ctx = callContext(clock, tagged);
+    await expect(
+      (env.sts.AssumeRole as QueryOperation)(
+        ctx,
+        new Map([
+          ['RoleArn', arn.role('chain-notag-role')],
+          ['RoleSessionName', 's2'],
+        ]),
+      ),
+    ).rejects.toThrow('sts:TagSession');
+    expect(ctx.decisions.map((d) => [d.action, d.decision])).toEqual([
+      ['sts:AssumeRole', 'allowed'],
+      ['sts:TagSession', 'implicitDeny'],
+    ]);
+    expect(ctx.decisions[1]?.explanation).toBeDefined();
     // without transitive tags there is nothing to pass on
     const plain = await callerOf(
       await assume(userCaller(A, 'bob'), {

@@ -274,7 +274,22 @@ export function assumeRole(deps: StsDeps) {
     // each allowed action is noted as the edge's authorizer notes its own: the trail (and
     // `irsa policy generate`) see which statements granted it
     const authorize = async (action: string) => {
-      const d = await authorizeOrThrow(deps, request(action), sets, refuse(action));
+      let d;
+      try {
+        d = await authorizeOrThrow(deps, request(action), sets, refuse(action));
+      } catch (e) {
+        // the refusal is noted too, with the engine's account of it, as the edge notes its own
+        const detail = (e as { detail?: Partial<DenialDetail> }).detail;
+        if (detail?.decision !== undefined && detail.decision !== 'allowed')
+          ctx.decisions.push({
+            action,
+            resource: record.arn,
+            decision: detail.decision,
+            matched: detail.explanation?.matched ?? [],
+            explanation: detail.explanation,
+          });
+        throw e;
+      }
       ctx.decisions.push({
         action,
         resource: record.arn,
