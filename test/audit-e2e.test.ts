@@ -310,7 +310,7 @@ describe('records of allowed and refused calls, in CloudTrail’s shape', () => 
       eventName: 'ListRoles',
       errorCode: 'AccessDenied',
       errorMessage: expect.stringContaining(
-        'is not authorized to perform: iam:ListRoles on resource: * because no identity-based policy allows the iam:ListRoles action',
+        'is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::123456789012:role/ because no identity-based policy allows the iam:ListRoles action',
       ),
       userIdentity: { type: 'AssumedRole', sessionContext: { webIdFederationData: {} } },
       irsaExplanation: { outcome: 'denied', hop: 'identity' },

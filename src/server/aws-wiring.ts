@@ -86,7 +86,7 @@ export async function wireAws(d: AwsWiringDeps) {
     store: d.store,
     clock: d.clock,
     random,
-    authorize: (ctx, action, resource) => authorize(ctx, { action, resource }),
+    authorize: (ctx, action, resource, context) => authorize(ctx, { action, resource, context }),
   });
   // STS's per-call reads, kept while the store revision stands still
   // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it

@@ -56,7 +56,10 @@ const ALL_PARAMS: Record<string, string> = {
 
 /** The resource AWS authorizes each action against. */
 function expectedResource(action: string): string {
-  if (/^List(Roles|Users|Policies|OpenIDConnectProviders)$/.test(action)) return '*';
+  // listings name the account's role/ and user/ (AWS's refusals say so)
+  if (action === 'ListRoles') return 'arn:aws:iam::123456789012:role/';
+  if (action === 'ListUsers') return 'arn:aws:iam::123456789012:user/';
+  if (/^List(Policies|OpenIDConnectProviders)$/.test(action)) return '*';
   if (action === 'SimulateCustomPolicy' || action === 'GetAccountAuthorizationDetails') return '*';
   if (action === 'SimulatePrincipalPolicy') return ROLE_ARN;
   if (/OpenIDConnectProvider/.test(action)) return PROVIDER_ARN;

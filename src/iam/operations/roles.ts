@@ -26,6 +26,7 @@ import {
   paginate,
   readPaging,
   readTags,
+  requestTagKeys,
   tagsResult,
   underPath,
 } from './common.js';
@@ -96,7 +97,11 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       const tags = readTags(v, c.params);
       v.done();
       const arn = roleArn(c.account, path, name);
-      await c.authorize(arn);
+      // the tags and the boundary it asks for are conditions of the call
+      await c.authorize(arn, {
+        ...requestTagKeys(tags),
+        ...(boundary !== undefined ? { 'iam:PermissionsBoundary': boundary } : {}),
+      });
       checkDuplicateTags(tags);
       if (boundary !== undefined) parsePolicyArn(boundary);
       return c.tx(async (repo) => {
@@ -143,7 +148,8 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
       const paging = readPaging(v, c.params);
       v.done();
-      await c.authorize('*');
+      // IAM authorizes a listing on the account's role/ (its refusal names that resource)
+      await c.authorize(`arn:aws:iam::${c.account}:role/`);
       const roles = (await c.read.roles(c.account)).filter((r) => inPath(r.path));
       const page = paginate(roles, (r) => r.roleName.toLowerCase(), paging);
       return {

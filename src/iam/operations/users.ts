@@ -25,6 +25,7 @@ import {
   paginate,
   readPaging,
   readTags,
+  requestTagKeys,
   tagsResult,
   underPath,
 } from './common.js';
@@ -121,7 +122,11 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
       const tags = readTags(v, c.params);
       v.done();
       const arn = userArn(c.account, path, name);
-      await c.authorize(arn);
+      // the tags and the boundary it asks for are conditions of the call
+      await c.authorize(arn, {
+        ...requestTagKeys(tags),
+        ...(boundary !== undefined ? { 'iam:PermissionsBoundary': boundary } : {}),
+      });
       checkDuplicateTags(tags);
       if (boundary !== undefined) parsePolicyArn(boundary);
       return c.tx(async (repo) => {
@@ -163,7 +168,8 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
       const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
       const paging = readPaging(v, c.params);
       v.done();
-      await c.authorize('*');
+      // IAM authorizes a listing on the account's user/ (its refusal names that resource)
+      await c.authorize(`arn:aws:iam::${c.account}:user/`);
       const users = (await c.read.users(c.account)).filter((u) => inPath(u.path));
       const page = paginate(users, (u) => u.userName.toLowerCase(), paging);
       return {

@@ -1,0 +1,195 @@
+/**
+ * IAM calls are authorized with IAM's own condition keys, as AWS evaluates them: the policy a
+ * call attaches (iam:PolicyARN), the boundary it sets (iam:PermissionsBoundary), the tags it
+ * sets (aws:RequestTag/*, aws:TagKeys) and those of the entity it touches (aws:ResourceTag/*),
+ * the caller's own tags (aws:PrincipalTag/*), and IAM's region (us-east-1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT, type Creds, type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+let bob: Creds;
+const policyArn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'sts:AssumeRole',
+    },
+  ],
+});
+const DOC = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+});
+
+async function admin(args: string[]): Promise<string> {
+  const r = await h.aws(args);
+  expect(r.stderr, args.join(' ')).toBe('');
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ demo: false });
+  for (const name of ['mp1', 'mp2'])
+    await admin(['iam', 'create-policy', '--policy-name', name, '--policy-document', DOC]);
+  await admin([
+    'iam',
+    'create-role',
+    '--role-name',
+    'blue-r',
+    '--assume-role-policy-document',
+    TRUST,
+  ]);
+  await admin([
+    'iam',
+    'create-role',
+    '--role-name',
+    'prot',
+    '--assume-role-policy-document',
+    TRUST,
+    '--tags',
+    'Key=protected,Value=true',
+  ]);
+  await admin([
+    'iam',
+    'create-role',
+    '--role-name',
+    'plain',
+    '--assume-role-policy-document',
+    TRUST,
+  ]);
+  await admin(['iam', 'create-user', '--user-name', 'bob', '--tags', 'Key=team,Value=blue']);
+  await admin([
+    'iam',
+    'put-user-policy',
+    '--user-name',
+    'bob',
+    '--policy-name',
+    'delegated',
+    '--policy-document',
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['iam:AttachRolePolicy', 'iam:TagRole', 'iam:DeleteRole', 'iam:CreateRole'],
+          Resource: '*',
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:AttachRolePolicy',
+          Resource: '*',
+          Condition: { ArnEquals: { 'iam:PolicyARN': policyArn('mp1') } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:TagRole',
+          Resource: '*',
+          Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['admin'] } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:DeleteRole',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceTag/protected': 'true' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:CreateRole',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'iam:PermissionsBoundary': policyArn('mp2') } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iam:ListRoles',
+          Resource: `arn:aws:iam::${ACCOUNT}:role/*`,
+          Condition: {
+            StringEquals: { 'aws:PrincipalTag/team': 'blue', 'aws:RequestedRegion': 'us-east-1' },
+          },
+        },
+      ],
+    }),
+  ]);
+  const key = JSON.parse(await admin(['iam', 'create-access-key', '--user-name', 'bob'])) as {
+    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+  };
+  bob = { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
+}, 120_000);
+afterAll(() => h.close());
+
+const denied = (stderr: string, op: string) =>
+  expect(stderr).toContain(`(AccessDenied) when calling the ${op} operation`);
+
+describe('IAM condition keys', () => {
+  it('iam:PolicyARN, aws:TagKeys, aws:ResourceTag and iam:PermissionsBoundary decide as on AWS', async () => {
+    denied(
+      (
+        await h.aws(
+          ['iam', 'attach-role-policy', '--role-name', 'blue-r', '--policy-arn', policyArn('mp1')],
+          bob,
+        )
+      ).stderr,
+      'AttachRolePolicy',
+    );
+    expect(
+      (
+        await h.aws(
+          ['iam', 'attach-role-policy', '--role-name', 'blue-r', '--policy-arn', policyArn('mp2')],
+          bob,
+        )
+      ).stderr,
+    ).toBe('');
+    denied(
+      (
+        await h.aws(
+          ['iam', 'tag-role', '--role-name', 'blue-r', '--tags', 'Key=admin,Value=1'],
+          bob,
+        )
+      ).stderr,
+      'TagRole',
+    );
+    expect(
+      (await h.aws(['iam', 'tag-role', '--role-name', 'blue-r', '--tags', 'Key=team,Value=1'], bob))
+        .stderr,
+    ).toBe('');
+    denied((await h.aws(['iam', 'delete-role', '--role-name', 'prot'], bob)).stderr, 'DeleteRole');
+    expect((await h.aws(['iam', 'delete-role', '--role-name', 'plain'], bob)).stderr).toBe('');
+    denied(
+      (
+        await h.aws(
+          ['iam', 'create-role', '--role-name', 'free', '--assume-role-policy-document', TRUST],
+          bob,
+        )
+      ).stderr,
+      'CreateRole',
+    );
+    expect(
+      (
+        await h.aws(
+          [
+            'iam',
+            'create-role',
+            '--role-name',
+            'bounded',
+            '--assume-role-policy-document',
+            TRUST,
+            '--permissions-boundary',
+            policyArn('mp2'),
+          ],
+          bob,
+        )
+      ).stderr,
+    ).toBe('');
+  }, 120_000);
+
+  it('an IAM user’s tags are its aws:PrincipalTag; IAM is in us-east-1 whatever region signs', async () => {
+    const r = await h.aws(['iam', 'list-roles', '--query', 'length(Roles)'], bob, {
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+    });
+    expect(r.stderr).toBe('');
+  });
+});
