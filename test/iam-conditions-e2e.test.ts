@@ -193,3 +193,44 @@ describe('IAM condition keys', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('what the account has none of', () => {
+  it('answers empty lists (after finding the role or user), as an account without them', async () => {
+    const lists = JSON.parse(
+      (
+        await h.python(`
+import boto3, json
+iam = boto3.client('iam')
+out = {
+  'profilesForRole': iam.list_instance_profiles_for_role(RoleName='blue-r')['InstanceProfiles'],
+  'profiles': iam.list_instance_profiles()['InstanceProfiles'],
+  'groups': iam.list_groups()['Groups'],
+  'groupsForUser': iam.list_groups_for_user(UserName='bob')['Groups'],
+  'mfa': iam.list_mfa_devices(UserName='bob')['MFADevices'],
+  'aliases': iam.list_account_aliases()['AccountAliases'],
+}
+for name, call in [('missingRole', lambda: iam.list_instance_profiles_for_role(RoleName='nope')),
+                   ('login', lambda: iam.get_login_profile(UserName='bob')),
+                   ('badStatus', lambda: iam.update_access_key(UserName='bob', AccessKeyId='${bob.accessKeyId}', Status=''))]:
+    try:
+        call()
+        out[name] = 'ok'
+    except iam.exceptions.ClientError as e:
+        out[name] = e.response['Error']['Code'] + ': ' + e.response['Error']['Message']
+print(json.dumps(out))
+`)
+      ).stdout,
+    ) as Record<string, unknown>;
+    expect(lists).toMatchObject({
+      profilesForRole: [],
+      profiles: [],
+      groups: [],
+      groupsForUser: [],
+      mfa: [],
+      aliases: [],
+      missingRole: 'NoSuchEntity: The role with name nope cannot be found.',
+      login: 'NoSuchEntity: Login Profile for User bob cannot be found.',
+    });
+    expect(lists.badStatus).toMatch(/^ValidationError: /);
+  });
+});

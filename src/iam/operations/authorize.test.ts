@@ -58,6 +58,11 @@ const ALL_PARAMS: Record<string, string> = {
 function expectedResource(action: string): string {
   // listings name the account's role/ and user/ (AWS's refusals say so)
   if (action === 'ListRoles') return 'arn:aws:iam::123456789012:role/';
+  if (action === 'ListGroups') return 'arn:aws:iam::123456789012:group/';
+  if (action === 'ListInstanceProfiles') return 'arn:aws:iam::123456789012:instance-profile/';
+  if (action === 'ListAccountAliases') return '*';
+  if (action === 'ListInstanceProfilesForRole') return ROLE_ARN;
+  if (/^(GetLoginProfile|ListMFADevices|ListGroupsForUser)$/.test(action)) return USER_ARN;
   if (action === 'ListUsers') return 'arn:aws:iam::123456789012:user/';
   if (/^List(Policies|OpenIDConnectProviders)$/.test(action)) return '*';
   if (action === 'SimulateCustomPolicy' || action === 'GetAccountAuthorizationDetails') return '*';
@@ -86,7 +91,7 @@ afterAll(async () => {
 
 describe('every IAM call is authorized first', () => {
   it('covers the documented operations', () => {
-    expect(ACTIONS).toHaveLength(64);
+    expect(ACTIONS).toHaveLength(71);
   });
 
   it.each(ACTIONS)('%s is refused when authorize refuses, changing nothing', async (action) => {

@@ -10,6 +10,7 @@ import { policyOperations } from './policies.js';
 import { roleOperations } from './roles.js';
 import { simulateOperations } from './simulate.js';
 import { userOperations } from './users.js';
+import { absentOperations } from './absent.js';
 
 export type { IamOperationDeps } from './common.js';
 
@@ -28,5 +29,6 @@ export function createIamOperations(deps: IamOperationDeps): Record<string, Quer
     ...userOperations(deps),
     ...simulateOperations(deps),
     ...accountDetailsOperations(deps),
+    ...absentOperations(deps),
   };
 }

@@ -88,7 +88,7 @@ function userNameOrCaller(v: Validator, c: OpCall): string {
 
 function readStatus(v: Validator, c: OpCall): 'Active' | 'Inactive' {
   const s = v.string(c.params, 'Status', {}, true);
-  if (s !== '' && s !== 'Active' && s !== 'Inactive') {
+  if (s !== 'Active' && s !== 'Inactive') {
     v.violation('Status', s, 'Member must satisfy enum value set: [Active, Inactive]');
   }
   return s as 'Active' | 'Inactive';
