@@ -562,6 +562,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       const max = num(input, 'MaxResults');
       const next = str(input, 'NextToken', 'nextToken');
       const order = str(input, 'SortOrder', 'sortOrder') ?? 'desc';
+      const sortBy = str(input, 'SortBy', 'sortBy') ?? 'created-date';
       const rawFilters = input.Filters;
       note(ctx, true, {
         ...(max !== undefined ? { maxResults: max } : {}),
@@ -585,6 +586,19 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         );
       if (order !== 'asc' && order !== 'desc')
         throw validation('sortOrder', 'Member must satisfy enum value set: [asc, desc]', order);
+      const SORT_KEYS: Record<string, (s: SecretRecord) => number | string> = {
+        'created-date': (s) => s.createdAt,
+        'last-accessed-date': (s) => s.lastAccessedAt ?? 0,
+        'last-changed-date': (s) => s.lastChangedAt,
+        name: (s) => s.name,
+      };
+      const sortKey = Object.hasOwn(SORT_KEYS, sortBy) ? SORT_KEYS[sortBy] : undefined;
+      if (!sortKey)
+        throw validation(
+          'sortBy',
+          'Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]',
+          sortBy,
+        );
       const filters: { key: string; values: string[] }[] = [];
       if (rawFilters !== undefined) {
         if (!Array.isArray(rawFilters))
@@ -650,11 +664,22 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         .filter((s) => !(s.deletionDate !== undefined && s.deletionDate <= now))
         .filter((s) => includeDeleted || s.deletedAt === undefined)
         .filter(matches)
-        .sort(
-          (a, b) =>
+        .sort((a, b) => {
+          const x = sortKey(a);
+          const y = sortKey(b);
+          const by =
+            typeof x === 'number' && typeof y === 'number'
+              ? x - y
+              : String(x) < String(y)
+                ? -1
+                : String(x) > String(y)
+                  ? 1
+                  : 0;
+          return (
             (order === 'asc' ? 1 : -1) *
-            (a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
-        );
+            (by || a.createdAt - b.createdAt || a.name.localeCompare(b.name))
+          );
+        });
       let start = 0;
       if (next) {
         const n = Number(Buffer.from(next, 'base64url').toString('utf8'));

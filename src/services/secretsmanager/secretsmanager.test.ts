@@ -437,5 +437,13 @@ describe('policies, tags and authorization', () => {
     });
     expect((p2.SecretList as { Name: string }[]).map((s) => s.Name)).toEqual(['db/c']);
     expect(p2).not.toHaveProperty('NextToken');
+    // SortBy: by name, descending by default
+    expect(await names({ SortBy: 'name' })).toEqual(['db/c', 'app/b', 'app/a']);
+    expect(await names({ SortBy: 'name', SortOrder: 'asc' })).toEqual(['app/a', 'app/b', 'db/c']);
+    const bad = await errorOf(call('ListSecrets', { SortBy: 'bogus' }));
+    expect([bad.code, bad.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value 'bogus' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]",
+    ]);
   });
 });
