@@ -61,6 +61,8 @@ export interface IdentityPolicies {
   identity: CompiledPolicy[];
   /** the permissions boundary, when set */
   boundary: CompiledPolicy[];
+  /** the role's `AROA…` or the user's `AIDA…` unique id; undefined when it does not exist */
+  uniqueId?: string | undefined;
 }
 
 export interface IamDirectory {

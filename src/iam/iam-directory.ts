@@ -180,7 +180,8 @@ export function createIamDirectory(deps: IamDirectoryDeps): IamDirectory {
       const m = await managedPolicy(holder.permissionsBoundaryArn, 'boundary');
       if (m) boundary.push(m.policy);
     }
-    return { identity, boundary };
+    const unique = holder as { roleId?: string; userId?: string };
+    return { identity, boundary, uniqueId: unique.roleId ?? unique.userId };
   };
 
   const sameRevisions = (a: Map<string, number>, b: Map<string, number>): boolean =>

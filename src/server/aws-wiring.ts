@@ -78,7 +78,10 @@ export async function wireAws(d: AwsWiringDeps) {
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const directory = createIamDirectory({ store: d.store });
   const session = createSessionView({ directory });
-  const authorize = createAuthorizer({ directory, session });
+  // per-call reads of roles and users (the caller's tags, its role's unique id) come from the
+  // snapshot of IAM's revision, not the store, as STS's do
+  const stsDirectory = snapshotDirectory(directory, () => d.store.revision(IAM_COLLECTIONS));
+  const authorize = createAuthorizer({ directory: stsDirectory, session });
   const serverKey = await loadOrCreateServerKey(d.store);
   const sealer = new CredentialSealer({ key: serverKey, clock: d.clock });
   const keys = new OidcKeyFetcher({ clock: d.clock });
@@ -90,7 +93,6 @@ export async function wireAws(d: AwsWiringDeps) {
   });
   // STS's per-call reads, kept while the store revision stands still
   // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it
-  const stsDirectory = snapshotDirectory(directory, () => d.store.revision(IAM_COLLECTIONS));
   const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
   const resolve = credentialResolver({ directory: stsDirectory, sealer });
   // EKS Pod Identity: EKS Auth and the agent's credentials endpoint, over the STS core

@@ -12,6 +12,8 @@ export class BodyTooLarge extends Error {
   }
 }
 
+const SMALL_BODY = 64 * 1024;
+
 /** Too many bodies are being held at once: this one is refused without being read. */
 export class BodiesBusy extends Error {
   constructor() {
@@ -78,7 +80,8 @@ export function readBody(
         reject(new BodyTooLarge(limit));
         return;
       }
-      if (budget && size > reserved) {
+      // small bodies (API calls) are not counted: only what grows past 64 KiB is, from byte one
+      if (budget && size > SMALL_BODY && size > reserved) {
         if (!budget.take(size - reserved)) {
           req.removeAllListeners('data');
           req.resume();

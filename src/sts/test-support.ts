@@ -168,9 +168,14 @@ export class MemoryDirectory implements IamDirectory {
         : `user:${entity.account}/${entity.userName}`;
     const docs = this.inline.get(key) ?? [];
     const boundary = this.boundaries.get(key);
+    const uniqueId =
+      entity.kind === 'role'
+        ? this.roles.get(`${entity.account}/${entity.roleName}`)?.roleId
+        : this.users.get(`${entity.account}/${entity.userName}`)?.userId;
     return {
       identity: docs.map((d, i) => compile(d, 'identity', `${key} inline ${i}`)),
       boundary: boundary ? [compile(boundary, 'boundary', `${key} boundary`)] : [],
+      uniqueId,
     };
   }
   async accounts() {

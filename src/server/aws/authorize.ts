@@ -166,15 +166,14 @@ export function createAuthorizer(deps: {
       }
     } else if (p.type === 'AssumedRole' && p.roleArn) {
       const roleName = p.roleArn.slice(p.roleArn.lastIndexOf('/') + 1);
+      const pol = await deps.directory.policiesOf({
+        kind: 'role',
+        account: caller.account,
+        roleName,
+      });
       // a session belongs to its role's unique id: once the role is deleted (or another role
       // of that name made) the session has no identity policies left
-      const role = await deps.directory.getRole(caller.account, roleName);
-      if (role !== undefined && caller.userId.startsWith(`${role.roleId}:`)) {
-        const pol = await deps.directory.policiesOf({
-          kind: 'role',
-          account: caller.account,
-          roleName,
-        });
+      if (pol.uniqueId !== undefined && caller.userId.startsWith(`${pol.uniqueId}:`)) {
         sets.identity = pol.identity;
         sets.boundary = pol.boundary;
       }
