@@ -73,6 +73,15 @@ describe('the condition parser', () => {
     for (const f of forms) expect(() => parseCondition(f), f).not.toThrow();
   });
 
+  it('takes an IN list of at most 100 operands', () => {
+    const list = (n: number) =>
+      `a IN (${Array.from({ length: n }, (_, i) => `:v${i}`).join(', ')})`;
+    expect(() => parseCondition(list(100))).not.toThrow();
+    expect(() => parseCondition(list(101))).toThrow(
+      'The IN operator is provided with too many operands; number of operands: 101',
+    );
+  });
+
   it('flags doubled parentheses', () => {
     expect(parseCondition('((a = :v))').redundantParens).toBe(true);
     expect(parseCondition('(a = :v) AND (b = :w)').redundantParens).toBe(false);

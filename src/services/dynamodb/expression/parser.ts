@@ -249,6 +249,11 @@ class Parser {
         list.push(this.operand());
       }
       this.expectPunct(')');
+      // DynamoDB's limit on an IN list (Constraints, "Expression parameters")
+      if (list.length > 100)
+        throw new ExpressionError(
+          `The IN operator is provided with too many operands; number of operands: ${list.length}`,
+        );
       return { kind: 'in', subject: left, list, parens: 0 };
     }
     if (left.kind === 'call') return { kind: 'call', call: left, parens: 0 };
