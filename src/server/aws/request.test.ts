@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RawRequest, routeRequest } from './request.js';
+import { type RawRequest, originForm, routeRequest } from './request.js';
 import { XmlMap, renderQueryError, renderQueryResponse } from './query-xml.js';
 import { AwsError } from '../../common/aws-error.js';
 
@@ -164,5 +164,15 @@ describe('Query XML', () => {
     expect(renderQueryError('iam', new AwsError('ServiceFailure', 500, 'x'), 'r')).toContain(
       '<Type>Receiver</Type>',
     );
+  });
+});
+
+describe('originForm', () => {
+  it('makes an absolute-form target the origin form (RFC 9112 §3.2.2)', () => {
+    expect(originForm('http://127.0.0.1:4577/my-bucket/k?x=1')).toBe('/my-bucket/k?x=1');
+    expect(originForm('HTTPS://example.com')).toBe('/');
+    expect(originForm('http://h?Action=GetCallerIdentity')).toBe('/?Action=GetCallerIdentity');
+    expect(originForm('/already/origin?q')).toBe('/already/origin?q');
+    expect(originForm('/http://not-absolute')).toBe('/http://not-absolute');
   });
 });

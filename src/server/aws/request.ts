@@ -32,13 +32,28 @@ export function header(r: RawRequest, name: string): string | undefined {
   return values.length === 0 ? undefined : values.join(',');
 }
 
+/**
+ * A request target in absolute form (`GET http://host/path HTTP/1.1`, as sent through a
+ * proxy; RFC 9112 §3.2.2 says a server must accept it) made the origin form the rest of the
+ * edge and SigV4's canonical URI expect: the path and query.
+ *
+ * @example
+ * originForm('http://127.0.0.1:4577/my-bucket/k?x=1') // → '/my-bucket/k?x=1'
+ */
+export function originForm(target: string): string {
+  const m = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (!m) return target;
+  const rest = target.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
 export async function readRawRequest(
   req: IncomingMessage,
   limit: number,
   budget?: BodyBudget,
   took?: (bytes: number) => void,
 ): Promise<RawRequest> {
-  const target = req.url ?? '/';
+  const target = originForm(req.url ?? '/');
   const q = target.indexOf('?');
   const rawHeaders: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
