@@ -157,7 +157,10 @@ describe('CredentialSealer', () => {
     clock.advance(3599);
     expect(s.open(c.AccessKeyId, c.SessionToken).ok).toBe(true);
     clock.advance(1);
-    expect(s.open(c.AccessKeyId, c.SessionToken)).toMatchObject({ ok: false, failure: 'ExpiredToken' });
+    expect(s.open(c.AccessKeyId, c.SessionToken)).toMatchObject({
+      ok: false,
+      failure: 'ExpiredToken',
+    });
     // a forged token stays invalid, not expired
     expect(s.open(c.AccessKeyId, flip(c.SessionToken, 20))).toEqual({
       ok: false,
@@ -230,7 +233,10 @@ describe('the sealer’s pools and caches', () => {
       failure: 'InvalidToken',
     });
     now = '2025-01-01T01:00:00Z';
-    expect(s.open(c.AccessKeyId, c.SessionToken)).toMatchObject({ ok: false, failure: 'ExpiredToken' });
+    expect(s.open(c.AccessKeyId, c.SessionToken)).toMatchObject({
+      ok: false,
+      failure: 'ExpiredToken',
+    });
     expect(s.secretFor(c.AccessKeyId)).toBe(c.SecretAccessKey);
   });
 });
