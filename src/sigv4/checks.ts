@@ -120,6 +120,7 @@ export function checkTime(auth: ParsedAuth, now: Date): SigV4Failure | undefined
       amzDate: auth.amzDate,
       serverTime: serverTime(),
       direction,
+      presigned: auth.presigned,
       reason: `the request was signed at ${auth.amzDate}, ${Math.round(Math.abs(delta) / 1000)} s ${direction === 'past' ? 'before' : 'after'} the server's ${serverTime()}; the window is 15 min`,
     };
   }

@@ -291,6 +291,14 @@ function s3Shape(f: SigV4Failure): Shape {
         elements: { HeadersNotSigned: f.headers.join(', ') },
       };
     case 'RequestTimeTooSkewed':
+      // a presigned URL dated ahead is not yet valid: S3 says so, as a denial
+      if (f.presigned && f.direction === 'future')
+        return {
+          code: 'AccessDenied',
+          status: 403,
+          message: SIGV4_MSG.s3PresignNotYetValid,
+          elements: { 'X-Amz-Date': f.amzDate, ServerTime: isoFromAmz(f.serverTime) },
+        };
       return {
         code: 'RequestTimeTooSkewed',
         status: 403,

@@ -22,6 +22,8 @@ export const SIGV4_MSG = {
   s3ExpiredToken: 'The provided token has expired.',
   s3Skew: 'The difference between the request time and the current time is too large.',
   s3PresignExpired: 'Request has expired',
+  /** [field] S3 on a presigned URL whose X-Amz-Date is ahead of its clock */
+  s3PresignNotYetValid: 'Request is not yet valid',
   s3Sha256Mismatch: "The provided 'x-amz-content-sha256' header does not match what was computed.",
   s3MissingSha256: 'Missing required header for this request: x-amz-content-sha256',
   expiresTooLarge: `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGN_EXPIRES_S}`,

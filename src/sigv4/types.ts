@@ -188,6 +188,8 @@ export type SigV4Failure =
       /** the server's time, yyyymmddThhmmssZ */
       serverTime: string;
       direction: 'past' | 'future';
+      /** a presigned URL (S3 says "Request is not yet valid" of one dated ahead) */
+      presigned?: boolean | undefined;
     })
   | (Base & {
       kind: 'PresignExpired';
