@@ -14,6 +14,16 @@ export class BodyTooLarge extends Error {
 
 const SMALL_BODY = 64 * 1024;
 
+/** How long a body may pause before the request is given up (S3's idle timeout: 20 s). */
+export const BODY_IDLE_MS = 20_000;
+
+/** The client stopped sending its body: S3's RequestTimeout, and the connection is closed. */
+export class BodyIdle extends Error {
+  constructor() {
+    super(`no body bytes for ${BODY_IDLE_MS / 1000} s`);
+  }
+}
+
 /** Too many bodies are being held at once: this one is refused without being read. */
 export class BodiesBusy extends Error {
   constructor() {
@@ -60,6 +70,7 @@ export function readBody(
   limit: number,
   budget?: BodyBudget,
   took?: (bytes: number) => void,
+  idleMs = BODY_IDLE_MS,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -72,9 +83,22 @@ export function readBody(
     let reserved = 0;
     const chunks: Buffer[] = [];
     let size = 0;
+    // a body that stops arriving is given up after an idle spell, as S3 does
+    let idle: NodeJS.Timeout | undefined;
+    const stillWaiting = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        req.removeAllListeners('data');
+        reject(new BodyIdle());
+      }, idleMs);
+      idle.unref();
+    };
+    if (declared > 0 || req.headers['transfer-encoding'] !== undefined) stillWaiting();
     req.on('data', (c: Buffer) => {
+      stillWaiting();
       size += c.length;
       if (size > limit) {
+        clearTimeout(idle);
         req.removeAllListeners('data');
         req.resume();
         reject(new BodyTooLarge(limit));
@@ -83,6 +107,7 @@ export function readBody(
       // small bodies (API calls) are not counted: only what grows past 64 KiB is, from byte one
       if (budget && size > SMALL_BODY && size > reserved) {
         if (!budget.take(size - reserved)) {
+          clearTimeout(idle);
           req.removeAllListeners('data');
           req.resume();
           reject(new BodiesBusy());
@@ -93,8 +118,15 @@ export function readBody(
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(idle);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      clearTimeout(idle);
+      reject(e);
+    });
+    req.on('close', () => clearTimeout(idle));
   });
 }
 

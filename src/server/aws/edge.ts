@@ -10,7 +10,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
 import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
-import { BodiesBusy, BodyBudget, BodyTooLarge } from '../http.js';
+import { BodiesBusy, BodyBudget, BodyIdle, BodyTooLarge } from '../http.js';
 import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
 import {
   type RawRequest,
@@ -305,6 +305,7 @@ export function createAwsEdge(
     let error: AwsError | undefined;
     let known = false;
     let unrecorded = false;
+    let closeAfter = false;
     let held = 0;
     try {
       let raw: RawRequest;
@@ -315,6 +316,24 @@ export function createAwsEdge(
           held += bytes;
         });
       } catch (e) {
+        if (e instanceof BodyIdle) {
+          // S3's answer to a body that stopped arriving; the connection is closed after it
+          closeAfter = true;
+          const type = String(req.headers['content-type'] ?? '');
+          route =
+            !req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')
+              ? { service: 's3', protocol: 'rest-xml' }
+              : {
+                  service: 'unknown',
+                  protocol: req.headers['x-amz-target'] ? 'json' : 'query',
+                };
+          unrecorded = true;
+          throw new AwsError(
+            'RequestTimeout',
+            400,
+            'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
+          );
+        }
         if (e instanceof BodiesBusy) {
           // nothing read, nothing to record: the client retries (S3's SlowDown, else a 503)
           unrecorded = true;
@@ -487,7 +506,14 @@ export function createAwsEdge(
       const headers = error
         ? (out.headers ?? {})
         : { ...idHeaders(route?.protocol ?? 'query', requestId), ...(out.headers ?? {}) };
-      send(res, out.status, headers, out.body ?? '', head);
+      send(
+        res,
+        out.status,
+        closeAfter ? { ...headers, Connection: 'close' } : headers,
+        out.body ?? '',
+        head,
+      );
+      if (closeAfter) res.once('finish', () => req.socket.destroy());
     }
     const done = event(out.status);
     if (done) deps.onResult?.(done);
