@@ -35,6 +35,7 @@ import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
 import { writeCredentialsFile } from './credentials-file.js';
 import { createDemo } from './demo.js';
 import { detectAuth, pairRawHeaders } from '../sigv4/index.js';
+import { MAX_AWS_BODY } from './aws/edge.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -297,6 +298,12 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       log(`edge error: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'internal error' });
     });
+  });
+  // Expect: 100-continue — a body too large to take is refused before the client sends it
+  // (S3 answers EntityTooLarge without a 100); any other gets its 100 and is served
+  edgeServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length'] ?? 0) > MAX_AWS_BODY)) res.writeContinue();
+    edgeServer.emit('request', req, res);
   });
   let edgePort: number;
   try {
