@@ -511,6 +511,14 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         ...(stagesIn ? { versionStages: stages } : {}),
       });
       checkLength('clientRequestToken', token);
+      // the model's bounds: 1 to 20 labels of 1 to 256 characters
+      if (stagesIn !== undefined && (stages.length < 1 || stages.length > 20))
+        throw validation(
+          'versionStages',
+          stages.length < 1
+            ? 'Member must have length greater than or equal to 1'
+            : 'Member must have length less than or equal to 20',
+        );
       const value = valueOf(input);
       if (!value)
         // [inferred]
@@ -619,12 +627,28 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
             ].includes(key)
           )
             throw validation(
-              'filters.1.member.key',
+              `filters.${filters.length + 1}.member.key`,
               'Member must satisfy enum value set: [all, name, tag-key, description, tag-value, primary-region, owning-service]',
               shown(key),
             );
           if (!Array.isArray(values) || values.some((x) => typeof x !== 'string'))
             throw invalidParameter('Invalid filter values.');
+          // the model's bounds on a filter's values (API_Filter): 1 to 10, each of its pattern
+          const at = `filters.${filters.length + 1}.member.values`;
+          if (values.length < 1 || values.length > 10)
+            throw validation(
+              at,
+              values.length < 1
+                ? 'Member must have length greater than or equal to 1'
+                : 'Member must have length less than or equal to 10',
+            );
+          for (const x of values as string[])
+            if (x.length > 512 || !/^!?[a-zA-Z0-9 :_@/+=.\-!]*$/.test(x))
+              throw validation(
+                at,
+                'Member must satisfy constraint: [Member must have length less than or equal to 512, Member must satisfy regular expression pattern: ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$]',
+                JSON.stringify(values).replace(/"/g, ''),
+              );
           filters.push({ key, values: values as string[] });
         }
       }

@@ -150,6 +150,17 @@ describe('values and versions', () => {
     expect(
       (await call('GetSecretValue', { SecretId: 's', VersionId: TOKEN_A })).VersionStages,
     ).toEqual(['AWSPREVIOUS']);
+    const stages = await errorOf(
+      call('PutSecretValue', {
+        SecretId: 's',
+        SecretString: 'x',
+        VersionStages: Array.from({ length: 21 }, (_, i) => `s${i}`),
+      }),
+    );
+    expect([stages.code, stages.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 20",
+    ]);
     const third = await call('PutSecretValue', { SecretId: 's', SecretString: 'v3' });
     const d = await call('DescribeSecret', { SecretId: 's' });
     expect(d.VersionIdsToStages).toEqual({
@@ -440,6 +451,29 @@ describe('policies, tags and authorization', () => {
     // SortBy: by name, descending by default
     expect(await names({ SortBy: 'name' })).toEqual(['db/c', 'app/b', 'app/a']);
     expect(await names({ SortBy: 'name', SortOrder: 'asc' })).toEqual(['app/a', 'app/b', 'db/c']);
+    // filter bounds, named by the filter's position
+    const tooMany = await errorOf(
+      call('ListSecrets', {
+        Filters: [
+          { Key: 'name', Values: ['a'] },
+          { Key: 'name', Values: Array.from({ length: 11 }, (_, i) => `v${i}`) },
+        ],
+      }),
+    );
+    expect(tooMany.message).toContain("at 'filters.2.member.values' failed to satisfy constraint");
+    const pattern = await errorOf(
+      call('ListSecrets', { Filters: [{ Key: 'name', Values: ['a*b'] }] }),
+    );
+    expect(pattern.code).toBe('ValidationException');
+    const badKey = await errorOf(
+      call('ListSecrets', {
+        Filters: [
+          { Key: 'name', Values: ['a'] },
+          { Key: 'nope', Values: ['a'] },
+        ],
+      }),
+    );
+    expect(badKey.message).toContain("at 'filters.2.member.key'");
     const bad = await errorOf(call('ListSecrets', { SortBy: 'bogus' }));
     expect([bad.code, bad.message]).toEqual([
       'ValidationException',
