@@ -22,6 +22,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -86,6 +87,47 @@ function alive(pid: number): boolean {
  * const release = lockDataFolder('/tmp/irsa'); // throws DataFolderInUse while another runs
  * release();
  */
+function lockOwner(path: string): number {
+  try {
+    return Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+  } catch {
+    return Number.NaN; // unreadable (or gone): taken over
+  }
+}
+
+/** A takeover marker older than this was left by a process that died taking over. */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Removes a stale lock, one process at a time: the `.takeover` marker is created exclusively,
+ * so of several processes finding the same dead owner only one removes its lock (the others
+ * would otherwise remove the winner's new one, and two servers would share the folder).
+ */
+function takeOver(dir: string, path: string, staleOwner: number): void {
+  const marker = `${path}.takeover`;
+  try {
+    closeSync(openSync(marker, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(marker).mtimeMs;
+    } catch {
+      // gone meanwhile
+    }
+    if (age < TAKEOVER_STALE_MS) throw new DataFolderInUse(dir, staleOwner);
+    rmSync(marker, { force: true });
+    closeSync(openSync(marker, 'wx', 0o600));
+  }
+  try {
+    // still the dead owner's lock? (a process quicker than us may hold it by now)
+    if (lockOwner(path) === staleOwner || Number.isNaN(lockOwner(path)))
+      rmSync(path, { force: true });
+  } finally {
+    rmSync(marker, { force: true });
+  }
+}
+
 export function lockDataFolder(dir: string): () => void {
   const path = dataPaths(dir).lock;
   for (let attempt = 0; ; attempt++) {
@@ -95,17 +137,14 @@ export function lockDataFolder(dir: string): () => void {
       closeSync(fd);
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-      let owner = Number.NaN;
-      try {
-        owner = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-      } catch {
-        // unreadable: taken over
-      }
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = lockOwner(path);
       // this process's own lock (a server of it that did not close) is no other server
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner))
         throw new DataFolderInUse(dir, owner);
-      rmSync(path, { force: true });
+      // another process took the stale lock over between our two attempts
+      if (attempt > 0) throw new DataFolderInUse(dir, owner);
+      takeOver(dir, path, owner);
     }
   }
   return () => {
