@@ -330,7 +330,27 @@ describe('the AWS CLI', () => {
         status: 403,
       },
     ]);
+    // an object over the CLI's multipart threshold is copied part by part (UploadPartCopy)
+    const copied = await h.aws(
+      ['s3', 'cp', `s3://${BUCKET}/big/big.bin`, `s3://${BUCKET}/big/copy.bin`],
+      app,
+    );
+    expect(copied.stderr).toBe('');
+    const back = await h.aws(
+      ['s3', 'cp', `s3://${BUCKET}/big/copy.bin`, join(h.home, 'copy-back.bin')],
+      app,
+    );
+    expect(back.stderr).toBe('');
+    expect(readFileSync(join(h.home, 'copy-back.bin')).equals(big)).toBe(true);
+    // a range past the source is refused in S3's terms
+    const ranged = await boto(
+      `u = s3.create_multipart_upload(Bucket='${BUCKET}', Key='big/r.bin')['UploadId']
+out(err(lambda: s3.upload_part_copy(Bucket='${BUCKET}', Key='big/r.bin', UploadId=u, PartNumber=1, CopySource='${BUCKET}/big/big.bin', CopySourceRange='bytes=5-2')))`,
+      app,
+    );
+    expect(ranged).toEqual([expect.objectContaining({ code: 'InvalidArgument', status: 400 })]);
     await h.aws(['s3', 'rm', `s3://${BUCKET}/big/big.bin`], app);
+    await h.aws(['s3', 'rm', `s3://${BUCKET}/big/copy.bin`], app);
   });
 
   it('aws s3 ls refused: ListAllMyBuckets and ListBucket in AWS’s words', async () => {

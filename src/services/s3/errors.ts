@@ -10,6 +10,11 @@ import type { WriteConditionResult } from './http-semantics.js';
 export const S3_MSG = {
   noSuchBucket: 'The specified bucket does not exist',
   missingContentLength: 'You must provide the Content-Length HTTP header.',
+  copySourceRange:
+    'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+  /** [inferred] */
+  copySourceRangeSize: (size: number) =>
+    `Range specified is not valid for source object of size: ${size}`,
   noSuchKey: 'The specified key does not exist.',
   noSuchBucketPolicy: 'The bucket policy does not exist',
   bucketNotEmpty: 'The bucket you tried to delete is not empty',

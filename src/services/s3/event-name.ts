@@ -58,7 +58,10 @@ export function s3EventName(
     }
   }
   if (query.has('uploadId')) {
-    if (method === 'PUT') return op('UploadPart', true, false);
+    if (method === 'PUT')
+      return headers.has('x-amz-copy-source')
+        ? op('UploadPartCopy', true, false)
+        : op('UploadPart', true, false);
     if (method === 'POST') return op('CompleteMultipartUpload', true, false);
     if (method === 'DELETE') return op('AbortMultipartUpload', true, false);
     if (method === 'GET') return op('ListParts', true, true);

@@ -145,10 +145,65 @@ export async function createMultipartUpload(
   };
 }
 
-async function requireUpload(call: S3Call, bucket: string, key: string, uploadId: string) {
+export async function requireUpload(call: S3Call, bucket: string, key: string, uploadId: string) {
   const upload = await call.deps.store.get<UploadRecord>(uploadsOf(bucket), uploadId);
   if (!upload || upload.value.key !== key) throw noSuchUpload(uploadId);
   return upload.value;
+}
+
+/** The part number of `PUT …?partNumber=N`, or S3's InvalidArgument. */
+export function readPartNumber(partRaw: string): number {
+  const part = Number(partRaw);
+  if (!/^\d{1,5}$/.test(partRaw) || part < 1 || part > MAX_PARTS)
+    throw invalidArgument(MULTIPART_MSG.partNumber, 'partNumber', partRaw);
+  return part;
+}
+
+/**
+ * Stores a part's bytes as part `part` of the upload (replacing an earlier one of that number):
+ * the body file first, then the upload's record in one transaction; a failure leaves no file.
+ */
+export async function storePart(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+  uploadId: string,
+  part: number,
+  body: {
+    data: Buffer;
+    md5: string;
+    checksum?: { algorithm: ChecksumAlgorithm; value: string } | undefined;
+  },
+): Promise<void> {
+  const blobs = call.deps.blobs;
+  const file = blobs.newId();
+  await blobs.write(file, body.data);
+  let replaced: PartRecord | undefined;
+  try {
+    replaced = await call.deps.store.transaction(async (tx) => {
+      const current = await tx.get<UploadRecord>(uploadsOf(bucketName), uploadId);
+      if (!current || current.value.key !== key) throw noSuchUpload(uploadId);
+      const previous = current.value.parts[String(part)];
+      await tx.put<UploadRecord>(uploadsOf(bucketName), uploadId, {
+        ...current.value,
+        parts: {
+          ...current.value.parts,
+          [String(part)]: {
+            etag: body.md5,
+            size: body.data.length,
+            file,
+            checksum: body.checksum,
+            lastModified: call.ctx.now.toISOString(),
+          },
+        },
+      });
+      return previous;
+    });
+  } catch (e) {
+    await blobs.remove(file);
+    throw e;
+  }
+  if (replaced) await blobs.remove(replaced.file);
 }
 
 /** UploadPart (`PUT /bucket/key?partNumber=N&uploadId=…`). */
@@ -169,40 +224,14 @@ export async function uploadPart(
   const bucket = await requireBucket(call, bucketName);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket);
-  const part = Number(partRaw);
-  if (!/^\d{1,5}$/.test(partRaw) || part < 1 || part > MAX_PARTS)
-    throw invalidArgument(MULTIPART_MSG.partNumber, 'partNumber', partRaw);
+  const part = readPartNumber(partRaw);
   await requireUpload(call, bucketName, key, uploadId);
   const body = readUpload(call.raw.body, call.ctx.auth?.payload, call.headers);
-  const blobs = call.deps.blobs;
-  const file = blobs.newId();
-  await blobs.write(file, body.data);
-  let replaced: PartRecord | undefined;
-  try {
-    replaced = await call.deps.store.transaction(async (tx) => {
-      const current = await tx.get<UploadRecord>(uploadsOf(bucketName), uploadId);
-      if (!current || current.value.key !== key) throw noSuchUpload(uploadId);
-      const previous = current.value.parts[String(part)];
-      await tx.put<UploadRecord>(uploadsOf(bucketName), uploadId, {
-        ...current.value,
-        parts: {
-          ...current.value.parts,
-          [String(part)]: {
-            etag: body.md5,
-            size: body.data.length,
-            file,
-            checksum: body.checksumSent ? body.checksum : undefined,
-            lastModified: call.ctx.now.toISOString(),
-          },
-        },
-      });
-      return previous;
-    });
-  } catch (e) {
-    await blobs.remove(file);
-    throw e;
-  }
-  if (replaced) await blobs.remove(replaced.file);
+  await storePart(call, bucketName, key, uploadId, part, {
+    data: body.data,
+    md5: body.md5,
+    checksum: body.checksumSent ? body.checksum : undefined,
+  });
   noteBytes(call, body.data.length, 0);
   return {
     status: 200,

@@ -4,6 +4,7 @@
  * and `s3:PutObject` on the target). A missing key (a copy's source too) is NoSuchKey only to
  * callers who may list the bucket, else AccessDenied, as S3 answers.
  */
+import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
 import { boundedCache } from '../../common/bounded-cache.js';
 import { checksumHeader, computeChecksum } from '../../sigv4/checksums.js';
@@ -28,6 +29,7 @@ import {
   refuseWrite,
 } from './errors.js';
 import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
+import { readPartNumber, requireUpload, storePart } from './multipart.js';
 import { checkKey } from './names.js';
 import {
   type Bucket,
@@ -397,6 +399,100 @@ function parseCopySource(raw: string): { bucket: string; key: string } {
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
 }
 
+/** The `x-amz-copy-source-if-*` conditions on a copy's source: 412 naming the one that failed. */
+function checkCopySourceConditions(h: ReadonlyMap<string, string>, src: ObjectRecord): void {
+  const pre = checkPreconditions(
+    {
+      ifMatch: h.get('x-amz-copy-source-if-match'),
+      ifNoneMatch: h.get('x-amz-copy-source-if-none-match'),
+      ifModifiedSince: h.get('x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: h.get('x-amz-copy-source-if-unmodified-since'),
+    },
+    src.etag,
+    new Date(src.lastModified),
+  );
+  if (pre.outcome !== 'proceed')
+    throw new AwsError('PreconditionFailed', 412, S3_MSG.precondition, {
+      elements: {
+        Condition:
+          pre.outcome === 'failed'
+            ? `x-amz-copy-source-${pre.condition.toLowerCase()}`
+            : h.get('x-amz-copy-source-if-none-match') !== undefined
+              ? 'x-amz-copy-source-if-none-match'
+              : 'x-amz-copy-source-if-modified-since',
+      },
+    });
+}
+
+/**
+ * UploadPartCopy (`PUT /bucket/key?partNumber=N&uploadId=…` with `x-amz-copy-source`, and
+ * `x-amz-copy-source-range: bytes=first-last` for a slice): a part made of an existing
+ * object's bytes — how the CLI and the SDKs copy an object larger than their multipart
+ * threshold. `s3:GetObject` on the source, `s3:PutObject` on the target, as CopyObject.
+ */
+export async function uploadPartCopy(
+  call: S3Call,
+  bucketName: string,
+  key: string,
+): Promise<ServiceResponse> {
+  const h = call.headers;
+  const rawSource = h.get('x-amz-copy-source') as string;
+  const uploadId = call.query.get('uploadId') ?? '';
+  const partRaw = call.query.get('partNumber') ?? '';
+  noteEvent(call, 'UploadPartCopy', {
+    readOnly: false,
+    data: true,
+    bucket: bucketName,
+    key,
+    params: { uploadId, partNumber: partRaw, 'x-amz-copy-source': rawSource },
+  });
+  const source = parseCopySource(rawSource);
+  const bucket = await requireBucket(call, bucketName);
+  noteOwner(call, bucket);
+  call.ctx.audit.resources?.push({
+    type: 'AWS::S3::Object',
+    ARN: objectArn(source.bucket, source.key),
+  });
+  const sourceBucket =
+    source.bucket === bucketName ? bucket : await getBucket(call.deps.store, source.bucket);
+  if (!sourceBucket) throw noSuchBucket(source.bucket);
+  await authorizeS3(call, 's3:GetObject', objectArn(source.bucket, source.key), sourceBucket);
+  await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket, {
+    's3:x-amz-copy-source': rawSource,
+  });
+  const part = readPartNumber(partRaw);
+  await requireUpload(call, bucketName, key, uploadId);
+  const src = await requireObject(call, sourceBucket, source.key);
+  refuseArchived(src);
+  checkCopySourceConditions(h, src);
+  const read = await readBody(call, source.bucket, source.key, src);
+  let data = read.data;
+  const range = h.get('x-amz-copy-source-range');
+  if (range !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(range);
+    if (!m || Number(m[1]) > Number(m[2]))
+      throw invalidArgument(S3_MSG.copySourceRange, 'x-amz-copy-source-range', range);
+    const first = Number(m[1]);
+    const last = Number(m[2]);
+    if (last >= data.length)
+      throw invalidArgument(
+        S3_MSG.copySourceRangeSize(data.length),
+        'x-amz-copy-source-range',
+        range,
+      );
+    data = data.subarray(first, last + 1);
+  }
+  const md5 = createHash('md5').update(data).digest('hex');
+  await storePart(call, bucketName, key, uploadId, part, { data, md5 });
+  noteBytes(call, 0, 0);
+  const now = call.ctx.now.toISOString();
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/xml', ...SSE },
+    body: xmlDocument('CopyPartResult', el('ETag', `"${md5}"`) + el('LastModified', now)),
+  };
+}
+
 /** CopyObject: the source's body (and, by default, its metadata) under the target's key. */
 export async function copyObject(
   call: S3Call,
@@ -440,27 +536,7 @@ export async function copyObject(
   const wanted = checksumAlgorithmOf(h);
   const src = await requireObject(call, sourceBucket, source.key);
   refuseArchived(src);
-  const pre = checkPreconditions(
-    {
-      ifMatch: h.get('x-amz-copy-source-if-match'),
-      ifNoneMatch: h.get('x-amz-copy-source-if-none-match'),
-      ifModifiedSince: h.get('x-amz-copy-source-if-modified-since'),
-      ifUnmodifiedSince: h.get('x-amz-copy-source-if-unmodified-since'),
-    },
-    src.etag,
-    new Date(src.lastModified),
-  );
-  if (pre.outcome !== 'proceed')
-    throw new AwsError('PreconditionFailed', 412, S3_MSG.precondition, {
-      elements: {
-        Condition:
-          pre.outcome === 'failed'
-            ? `x-amz-copy-source-${pre.condition.toLowerCase()}`
-            : h.get('x-amz-copy-source-if-none-match') !== undefined
-              ? 'x-amz-copy-source-if-none-match'
-              : 'x-amz-copy-source-if-modified-since',
-      },
-    });
+  checkCopySourceConditions(h, src);
   if (
     source.bucket === bucketName &&
     source.key === key &&

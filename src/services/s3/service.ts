@@ -34,7 +34,7 @@ import {
   uploadPart,
 } from './multipart.js';
 import { listMultipartUploads, listParts } from './multipart-lists.js';
-import { copyObject, deleteObject, getObjectOp, putObject } from './object-ops.js';
+import { copyObject, deleteObject, getObjectOp, putObject, uploadPartCopy } from './object-ops.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy-ops.js';
 
 export interface S3ServiceDeps {
@@ -165,7 +165,7 @@ async function dispatch(call: S3Call) {
   }
   if (query.has('uploadId')) {
     if (method === 'PUT' && query.has('partNumber')) {
-      if (call.headers.has('x-amz-copy-source')) throw notImplemented('UploadPartCopy');
+      if (call.headers.has('x-amz-copy-source')) return uploadPartCopy(call, bucket, key);
       return uploadPart(call, bucket, key);
     }
     if (method === 'POST') return completeMultipartUpload(call, bucket, key);
