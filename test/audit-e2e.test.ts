@@ -24,7 +24,14 @@ import {
 } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../src/sigv4/testing/sign.js';
-import { ACCOUNT, type Creds, type Harness, ROOT, startHarness } from './support/harness.js';
+import {
+  ACCOUNT,
+  type Creds,
+  type Harness,
+  ROOT,
+  adminCredentials,
+  startHarness,
+} from './support/harness.js';
 
 let h: Harness;
 let issuer = '';
@@ -1082,11 +1089,7 @@ describe('the request log of `irsa up`', () => {
       for (let i = 0; i < 200 && !/AWS endpoint:\s+(\S+)/.test(err); i++)
         await new Promise((r) => setTimeout(r, 50));
       const edge = /AWS endpoint:\s+(\S+)/.exec(err)?.[1] as string;
-      const cred = readFileSync(join(data, 'credentials'), 'utf8');
-      const creds = {
-        accessKeyId: /aws_access_key_id = (\S+)/.exec(cred)?.[1] as string,
-        secretAccessKey: /aws_secret_access_key = (\S+)/.exec(cred)?.[1] as string,
-      };
+      const creds = adminCredentials(data);
       await new STSClient({ endpoint: edge, region: 'us-east-1', credentials: creds }).send(
         new GetCallerIdentityCommand({}),
       );

@@ -2,13 +2,14 @@
  * SQS long polls and the connection they wait on: a receiver that goes away takes nothing,
  * and a server that shuts down answers its waiting receives (empty) instead of cutting them.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server/up.js';
 import { signRequest } from '../src/sigv4/testing/sign.js';
+import { adminCredentials } from './support/harness.js';
 
 let dir: string;
 let server: RunningServer | undefined;
@@ -29,7 +30,6 @@ function sqs(
   abortAfterMs?: number,
 ): Promise<{ status: number; body: Record<string, unknown> } | 'aborted'> {
   const s = server as RunningServer;
-  const creds = readFileSync(join(dir, 'credentials'), 'utf8');
   const body = JSON.stringify(input);
   const url = new URL(s.edge);
   const signed = signRequest({
@@ -41,10 +41,7 @@ function sqs(
       ['X-Amz-Target', `AmazonSQS.${target}`],
     ],
     body,
-    credentials: {
-      accessKeyId: /aws_access_key_id = (\S+)/.exec(creds)?.[1] as string,
-      secretAccessKey: /aws_secret_access_key = (\S+)/.exec(creds)?.[1] as string,
-    },
+    credentials: adminCredentials(dir),
     region: 'us-east-1',
     service: 'sqs',
     now: new Date(),

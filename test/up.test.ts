@@ -15,6 +15,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdminToken } from '../src/common/data-dir.js';
 import { signRequest } from '../src/sigv4/testing/sign.js';
+import { adminCredentials } from './support/harness.js';
 import { type RunningServer, startServer } from '../src/server/up.js';
 import { ServiceAccountCache } from '../src/webhook/sa-cache.js';
 import { createIrsaSource } from '../src/webhook/sources/irsa-server.js';
@@ -84,7 +85,6 @@ afterAll(async () => {
 
 /** An IAM Query call signed with the data folder's admin key. */
 function iamCall(dataDir: string, edge: string, body: string): Promise<Response> {
-  const creds = readFileSync(join(dataDir, 'credentials'), 'utf8');
   const signed = signRequest({
     method: 'POST',
     target: '/',
@@ -93,10 +93,7 @@ function iamCall(dataDir: string, edge: string, body: string): Promise<Response>
       ['Content-Type', 'application/x-www-form-urlencoded'],
     ],
     body,
-    credentials: {
-      accessKeyId: /aws_access_key_id = (\S+)/.exec(creds)?.[1] as string,
-      secretAccessKey: /aws_secret_access_key = (\S+)/.exec(creds)?.[1] as string,
-    },
+    credentials: adminCredentials(dataDir),
     region: 'us-east-1',
     service: 'iam',
     now: new Date(),

@@ -335,16 +335,21 @@ function readSeedPod(): string {
 
 export type { KubeObject };
 
+/** The cluster service over this test's store, admitting through the real webhook. */
+async function withRealWebhook(): Promise<ClusterService> {
+  const { webhookAdmission } = await import('../server/admission.js');
+  return new ClusterService({
+    store,
+    clock: fixedClock('2026-11-22T10:00:00Z'),
+    randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
+    admit: webhookAdmission(),
+    issuerBase: 'https://127.0.0.1:4578',
+  });
+}
+
 describe('admission through the real webhook (the seeds’ FAQ)', () => {
   it('a pod created before its ServiceAccount was annotated keeps no IRSA env until it is re-created', async () => {
-    const { webhookAdmission } = await import('../server/admission.js');
-    const real = new ClusterService({
-      store,
-      clock: fixedClock('2026-11-22T10:00:00Z'),
-      randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
-      admit: webhookAdmission(),
-      issuerBase: 'https://127.0.0.1:4578',
-    });
+    const real = await withRealWebhook();
     const envOf = async () => {
       const pod = await real.get('demo', 'Pod', 'production', 's3-reader');
       return ((pod.spec?.containers as { env?: { name: string }[] }[])[0]?.env ?? []).map(
@@ -398,14 +403,7 @@ describe('admission through the real webhook (the seeds’ FAQ)', () => {
   });
 
   it('a pod labelled eks.amazonaws.com/skip-pod-identity-webhook never reaches the webhook', async () => {
-    const { webhookAdmission } = await import('../server/admission.js');
-    const real = new ClusterService({
-      store,
-      clock: fixedClock('2026-11-22T10:00:00Z'),
-      randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
-      admit: webhookAdmission(),
-      issuerBase: 'https://127.0.0.1:4578',
-    });
+    const real = await withRealWebhook();
     await real.apply('demo', `${namespace}---\n${seedSa}`);
     await real.apply(
       'demo',

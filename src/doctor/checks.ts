@@ -5,9 +5,10 @@
  * live server and for static files; a check that needs what the snapshot does not know is
  * skipped with the reason.
  */
+import { parseArn } from '../policy/arn.js';
 import { lintPolicy } from '../policy/lint/index.js';
 import { nearest } from '../policy/nearest.js';
-import { IRSA_VOLUME_NAME } from '../webhook/options.js';
+import { IRSA_VOLUME_NAME, partitionForRegion } from '../webhook/options.js';
 import {
   TITLES,
   check,
@@ -138,20 +139,6 @@ function checkPodAdmission(d: Derived): CheckResult {
   return check(id, 'pass', ok.join('; '));
 }
 
-/** the partition of a role ARN (`arn:aws-us-gov:iam::…`), or undefined */
-function rolePartition(arn: string): string | undefined {
-  return /^arn:(aws[a-z-]*):iam::/.exec(arn)?.[1];
-}
-
-/** the partition a region belongs to, as the SDKs resolve endpoints */
-function regionPartition(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
-}
-
 const isWindowsPath = (p: string) => /^[A-Za-z]:\\/.test(p);
 
 function checkPodEnv(d: Derived): CheckResult {
@@ -191,15 +178,12 @@ function checkPodEnv(d: Derived): CheckResult {
           missing.push(
             `container ${q(c.name)} has AWS_WEB_IDENTITY_TOKEN_FILE=${file}, but the projected token is ${projected}: the SDK fails with "No such file or directory"`,
           );
-        const partition = rolePartition(roleEnv);
+        const partition = parseArn(roleEnv)?.partition;
         const region = c.env.get('AWS_REGION') ?? c.env.get('AWS_DEFAULT_REGION');
-        if (
-          region !== undefined &&
-          partition !== undefined &&
-          regionPartition(region) !== partition
-        )
+        const regional = region !== undefined ? partitionForRegion(region) : undefined;
+        if (regional !== undefined && partition !== undefined && regional !== partition)
           missing.push(
-            `container ${q(c.name)} has AWS_REGION=${region}, a region of partition ${regionPartition(region)}, but its role is in ${partition}: STS there knows no such role`,
+            `container ${q(c.name)} has AWS_REGION=${region}, a region of partition ${regional}, but its role is in ${partition}: STS there knows no such role`,
           );
         for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])
           if (c.env.get(name))

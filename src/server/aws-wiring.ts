@@ -78,10 +78,10 @@ export async function wireAws(d: AwsWiringDeps) {
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const directory = createIamDirectory({ store: d.store });
   const session = createSessionView({ directory });
-  // per-call reads of roles and users (the caller's tags, its role's unique id) come from the
-  // snapshot of IAM's revision, not the store, as STS's do
-  const stsDirectory = snapshotDirectory(directory, () => d.store.revision(IAM_COLLECTIONS));
-  const authorize = createAuthorizer({ directory: stsDirectory, session });
+  // IAM as read on every call (the caller's user and its tags; STS's roles, providers, keys):
+  // answered from a snapshot of IAM's revision, not the store
+  const snapshot = snapshotDirectory(directory, () => d.store.revision(IAM_COLLECTIONS));
+  const authorize = createAuthorizer({ directory: snapshot, session });
   const serverKey = await loadOrCreateServerKey(d.store);
   const sealer = new CredentialSealer({ key: serverKey, clock: d.clock });
   const keys = new OidcKeyFetcher({ clock: d.clock });
@@ -93,15 +93,15 @@ export async function wireAws(d: AwsWiringDeps) {
   });
   // STS's per-call reads, kept while the store revision stands still
   // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it
-  const sts = createStsOperations({ directory: stsDirectory, sealer, keys, clock: d.clock });
-  const resolve = credentialResolver({ directory: stsDirectory, sealer });
+  const sts = createStsOperations({ directory: snapshot, sealer, keys, clock: d.clock });
+  const resolve = credentialResolver({ directory: snapshot, sealer });
   // EKS Pod Identity: EKS Auth and the agent's credentials endpoint, over the STS core
   const podIdentity = {
     store: d.store,
     clusters: d.clusters,
     authorize,
     sts: {
-      directory: stsDirectory,
+      directory: snapshot,
       sealer,
       keys,
       clock: d.clock,

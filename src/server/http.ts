@@ -54,10 +54,6 @@ export class BodyBudget {
   give(bytes: number): void {
     this.#held = Math.max(0, this.#held - bytes);
   }
-
-  get held(): number {
-    return this.#held;
-  }
 }
 
 /**

@@ -131,6 +131,19 @@ function parseCredentials(text: string): Map<string, Creds> {
 }
 
 /**
+ * The admin key of `account` from a data folder's credentials file, for tests that start a
+ * server of their own.
+ *
+ * @example
+ * const creds = adminCredentials(dataDir); // → { accessKeyId: 'AKIA…', secretAccessKey: '…' }
+ */
+export function adminCredentials(dataDir: string, account = ACCOUNT): Creds {
+  const c = parseCredentials(readFileSync(join(dataDir, 'credentials'), 'utf8')).get(account);
+  if (!c) throw new Error(`no admin profile for ${account}`);
+  return c;
+}
+
+/**
  * Starts a server for one test file.
  *
  * @example
@@ -149,12 +162,7 @@ export async function startHarness(
   const demo = opts.demo ?? 'cluster';
   const server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: demo === true });
   if (demo === 'cluster') await server.clusters.createCluster('demo');
-  const creds = () => parseCredentials(readFileSync(join(dataDir, 'credentials'), 'utf8'));
-  const admin = (account = ACCOUNT): Creds => {
-    const c = creds().get(account);
-    if (!c) throw new Error(`no admin profile for ${account}`);
-    return c;
-  };
+  const admin = (account = ACCOUNT): Creds => adminCredentials(dataDir, account);
   const env = (c: Creds = admin(), extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: home,

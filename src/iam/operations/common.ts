@@ -45,6 +45,8 @@ export interface OpCall {
 
 export type OpBody = (call: OpCall) => Promise<QueryResult>;
 
+const IAM_REGION = { 'aws:RequestedRegion': 'us-east-1' } as const;
+
 /**
  * Wraps an operation body: resolves the caller and hands it the call's helpers.
  *
@@ -79,7 +81,9 @@ export function defineOperation(
       stamp: isoSeconds(now),
       deps,
       read: new IamRepo(deps.store, aws),
-      authorize: (resource, context) => deps.authorize(ctx, `iam:${action}`, resource, context),
+      // IAM is global: every IAM request is in us-east-1, whatever region signed it
+      authorize: (resource, context) =>
+        deps.authorize(ctx, `iam:${action}`, resource, { ...IAM_REGION, ...context }),
       tx: (fn) => deps.store.transaction((ops) => fn(new IamRepo(ops, aws))),
     });
   };

@@ -40,6 +40,12 @@ export interface AuthorizeRequest {
     ((d: { decision: 'explicitDeny' | 'implicitDeny'; standard: string }) => string) | undefined;
   /** the refusal's code and status when not `AccessDenied`/403 (DynamoDB: AccessDeniedException/400) */
   deniedCode?: { code: string; status: number } | undefined;
+  /**
+   * Condition keys whose values are the caller's data (DynamoDB's partition keys): a refusal's
+   * explanation keeps what the policy expects, never the request's value, nor a "did you mean"
+   * towards another value.
+   */
+  hiddenKeys?: readonly string[] | undefined;
 }
 
 export type Authorize = (ctx: CallContext, request: AuthorizeRequest) => Promise<void>;
@@ -89,18 +95,12 @@ export function globalKeys(ctx: CallContext, caller: Caller): Record<string, str
   return keys;
 }
 
-const IAM_REGION = { 'aws:RequestedRegion': 'us-east-1' } as const;
-
-/** condition keys whose values are a caller's data (DynamoDB partition keys), never recorded */
-const HIDDEN_KEYS = new Set(['dynamodb:leadingkeys']);
+/** what the trail shows in place of a hidden value (CloudTrail's word for item keys) */
 const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
-/**
- * The explanation as the trail may keep it: a condition on `dynamodb:LeadingKeys` shows what
- * the policy expects, never the item's key (CloudTrail hides key values the same way), and
- * offers no "did you mean" towards another tenant's key.
- */
-function withoutItemData(x: Explanation): Explanation {
+/** The explanation as the trail may keep it: the values of `hiddenKeys` replaced. */
+function withoutHiddenValues(x: Explanation, hiddenKeys: readonly string[]): Explanation {
+  const hidden = new Set(hiddenKeys.map((k) => k.toLowerCase()));
   let touched = false;
   const sets = x.sets.map((set) => ({
     ...set,
@@ -108,7 +108,7 @@ function withoutItemData(x: Explanation): Explanation {
       ...p,
       statements: p.statements.map((st) => {
         const m = st.mismatch;
-        if (m?.element !== 'condition' || !HIDDEN_KEYS.has(m.key.toLowerCase())) return st;
+        if (m?.element !== 'condition' || !hidden.has(m.key.toLowerCase())) return st;
         touched = true;
         return {
           ...st,
@@ -196,8 +196,6 @@ export function createAuthorizer(deps: {
         caller ? globalKeys(ctx, caller) : anonymousKeys(ctx),
         sessionKeys,
         resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : undefined,
-        // IAM is global: every IAM request is in us-east-1, whatever region signed it
-        req.action.startsWith('iam:') ? IAM_REGION : undefined,
         req.context,
       ),
     };
@@ -211,7 +209,8 @@ export function createAuthorizer(deps: {
       });
       return;
     }
-    const explanation = withoutItemData(explainRequest(request, sets));
+    const explained = explainRequest(request, sets);
+    const explanation = req.hiddenKeys ? withoutHiddenValues(explained, req.hiddenKeys) : explained;
     ctx.decisions.push({
       action: req.action,
       resource: req.resource,

@@ -316,63 +316,46 @@ export function createAwsEdge(
           held += bytes;
         });
       } catch (e) {
-        if (e instanceof BodyIdle) {
-          // S3's answer to a body that stopped arriving; the connection is closed after it
-          closeAfter = true;
-          const type = String(req.headers['content-type'] ?? '');
-          route =
-            !req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')
-              ? { service: 's3', protocol: 'rest-xml' }
-              : {
-                  service: 'unknown',
-                  protocol: req.headers['x-amz-target'] ? 'json' : 'query',
-                };
-          unrecorded = true;
-          throw new AwsError(
-            'RequestTimeout',
-            400,
-            'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
-          );
-        }
-        if (e instanceof BodiesBusy) {
-          // nothing read, nothing to record: the client retries (S3's SlowDown, else a 503)
-          unrecorded = true;
-          const type = String(req.headers['content-type'] ?? '');
-          if (!req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')) {
-            route = { service: 's3', protocol: 'rest-xml' };
-            throw new AwsError('SlowDown', 503, 'Please reduce your request rate.');
-          }
-          route = {
-            service: 'unknown',
-            protocol: req.headers['x-amz-target'] ? 'json' : 'query',
-          };
-          throw new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
-        }
-        if (e instanceof BodyTooLarge) {
-          // S3 (no target, no form) words it as S3 does; the others get 413
-          const type = String(req.headers['content-type'] ?? '');
-          if (!req.headers['x-amz-target'] && !type.startsWith('application/x-www-form')) {
-            route = { service: 's3', protocol: 'rest-xml' };
-            const decoded = req.headers['x-amz-decoded-content-length'];
-            const proposed =
-              req.headers['content-length'] ?? (typeof decoded === 'string' ? decoded : undefined);
+        if (e instanceof BodyIdle || e instanceof BodiesBusy || e instanceof BodyTooLarge) {
+          route = routeUnread(req);
+          const s3 = route.service === 's3';
+          if (e instanceof BodyIdle) {
+            // S3's answer to a body that stopped arriving; the connection is closed after it
+            closeAfter = true;
+            unrecorded = true;
             throw new AwsError(
-              'EntityTooLarge',
+              'RequestTimeout',
               400,
-              'Your proposed upload exceeds the maximum allowed size',
-              {
-                elements: {
-                  // a chunked body's size is what it declares, if it does
-                  ...(proposed !== undefined ? { ProposedSize: proposed } : {}),
-                  MaxSizeAllowed: String(MAX_AWS_BODY),
-                },
-              },
+              'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
             );
           }
+          if (e instanceof BodiesBusy) {
+            // nothing read, nothing to record: the client retries (S3's SlowDown, else a 503)
+            unrecorded = true;
+            throw s3
+              ? new AwsError('SlowDown', 503, 'Please reduce your request rate.')
+              : new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
+          }
+          if (!s3)
+            throw new AwsError(
+              'RequestEntityTooLarge',
+              413,
+              `Request body must be at most ${MAX_AWS_BODY} bytes`,
+            );
+          // a chunked body's size is what it declares, if it does
+          const decoded = req.headers['x-amz-decoded-content-length'];
+          const proposed =
+            req.headers['content-length'] ?? (typeof decoded === 'string' ? decoded : undefined);
           throw new AwsError(
-            'RequestEntityTooLarge',
-            413,
-            `Request body must be at most ${MAX_AWS_BODY} bytes`,
+            'EntityTooLarge',
+            400,
+            'Your proposed upload exceeds the maximum allowed size',
+            {
+              elements: {
+                ...(proposed !== undefined ? { ProposedSize: proposed } : {}),
+                MaxSizeAllowed: String(MAX_AWS_BODY),
+              },
+            },
           );
         }
         // the client went away mid-body: nobody to answer, nothing to record
@@ -518,6 +501,17 @@ export function createAwsEdge(
     const done = event(out.status);
     if (done) deps.onResult?.(done);
   };
+}
+
+/**
+ * Where to answer a request whose body was never read (too large, stalled, over the budget):
+ * JSON for an X-Amz-Target, Query for a form, else S3, which words these failures its own way.
+ */
+function routeUnread(req: IncomingMessage): Route {
+  if (req.headers['x-amz-target']) return { service: 'unknown', protocol: 'json' };
+  if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form'))
+    return { service: 'unknown', protocol: 'query' };
+  return { service: 's3', protocol: 'rest-xml' };
 }
 
 function internal(e: unknown): AwsError {

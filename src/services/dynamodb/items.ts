@@ -157,11 +157,8 @@ export function checkIndexKeys(table: TableRecord, item: Item): void {
         throw validation(
           `One or more parameter values were invalid: Type mismatch for Index Key ${k.AttributeName} Expected: ${expected} Actual: ${actual} IndexName: ${index.name}`,
         );
-      const v = value[actual];
-      if (
-        (actual === 'S' || actual === 'B') &&
-        (v === '' || (v instanceof Uint8Array && v.length === 0))
-      )
+      // S and B (base64) alike: an empty key value
+      if ((actual === 'S' || actual === 'B') && value[actual] === '')
         throw validation(
           `One or more parameter values were invalid: A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${actual === 'S' ? 'string' : 'binary'} value. IndexName: ${index.name}, IndexKey: ${k.AttributeName}`,
         );

@@ -399,6 +399,27 @@ function parseCopySource(raw: string): { bucket: string; key: string } {
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
 }
 
+/**
+ * A copy's source as both copies (CopyObject, UploadPartCopy) read it: named among the
+ * record's resources, its bucket found (the target's when the same), `s3:GetObject` on it.
+ */
+async function authorizeCopySource(
+  call: S3Call,
+  source: { bucket: string; key: string },
+  targetName: string,
+  target: Bucket,
+): Promise<Bucket> {
+  call.ctx.audit.resources?.push({
+    type: 'AWS::S3::Object',
+    ARN: objectArn(source.bucket, source.key),
+  });
+  const sourceBucket =
+    source.bucket === targetName ? target : await getBucket(call.deps.store, source.bucket);
+  if (!sourceBucket) throw noSuchBucket(source.bucket);
+  await authorizeS3(call, 's3:GetObject', objectArn(source.bucket, source.key), sourceBucket);
+  return sourceBucket;
+}
+
 /** The `x-amz-copy-source-if-*` conditions on a copy's source: 412 naming the one that failed. */
 function checkCopySourceConditions(h: ReadonlyMap<string, string>, src: ObjectRecord): void {
   const pre = checkPreconditions(
@@ -449,14 +470,7 @@ export async function uploadPartCopy(
   const source = parseCopySource(rawSource);
   const bucket = await requireBucket(call, bucketName);
   noteOwner(call, bucket);
-  call.ctx.audit.resources?.push({
-    type: 'AWS::S3::Object',
-    ARN: objectArn(source.bucket, source.key),
-  });
-  const sourceBucket =
-    source.bucket === bucketName ? bucket : await getBucket(call.deps.store, source.bucket);
-  if (!sourceBucket) throw noSuchBucket(source.bucket);
-  await authorizeS3(call, 's3:GetObject', objectArn(source.bucket, source.key), sourceBucket);
+  const sourceBucket = await authorizeCopySource(call, source, bucketName, bucket);
   await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket, {
     's3:x-amz-copy-source': rawSource,
   });
@@ -515,14 +529,7 @@ export async function copyObject(
     throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
   const bucket = await requireBucket(call, bucketName);
   noteOwner(call, bucket);
-  call.ctx.audit.resources?.push({
-    type: 'AWS::S3::Object',
-    ARN: objectArn(source.bucket, source.key),
-  });
-  const sourceBucket =
-    source.bucket === bucketName ? bucket : await getBucket(call.deps.store, source.bucket);
-  if (!sourceBucket) throw noSuchBucket(source.bucket);
-  await authorizeS3(call, 's3:GetObject', objectArn(source.bucket, source.key), sourceBucket);
+  const sourceBucket = await authorizeCopySource(call, source, bucketName, bucket);
   const acl = h.get('x-amz-acl');
   await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket, {
     's3:x-amz-copy-source': rawSource,
