@@ -14,6 +14,7 @@ import {
   createIamOperations,
   ensureAccount,
 } from '../iam/index.js';
+import { LastUsedTracker } from '../iam/last-used.js';
 import { type CredentialLookup, detectAuth, sigv4Error, verifySigV4 } from '../sigv4/index.js';
 import { createDynamoDbService } from '../services/dynamodb/index.js';
 import { handleEks } from '../services/eks/eks-api.js';
@@ -63,6 +64,8 @@ export interface AwsWiringDeps {
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
+  /** told when the roles' and keys' last uses could not be written (they are retried) */
+  onUsageError?: (e: unknown) => void;
 }
 
 /** The local CA's thumbprint, to reach the clusters' issuers through; none without a CA. */
@@ -85,10 +88,19 @@ export async function wireAws(d: AwsWiringDeps) {
   const serverKey = await loadOrCreateServerKey(d.store);
   const sealer = new CredentialSealer({ key: serverKey, clock: d.clock });
   const keys = new OidcKeyFetcher({ clock: d.clock });
+  // RoleLastUsed and GetAccessKeyLastUsed: every authenticated request notes its caller
+  const usage = new LastUsedTracker({ store: d.store, clock: d.clock, onError: d.onUsageError });
+  const noteUse = (caller: Caller, service: string, region: string) => {
+    const session = caller.session as { roleId?: unknown } | undefined;
+    if (typeof session?.roleId === 'string') usage.noteRole(caller.account, session.roleId, region);
+    else if (caller.principal.type === 'User')
+      usage.noteAccessKey(caller.account, caller.accessKeyId, service, region);
+  };
   const iam = createIamOperations({
     store: d.store,
     clock: d.clock,
     random,
+    lastUsed: usage,
     authorize: (ctx, action, resource, context) => authorize(ctx, { action, resource, context }),
   });
   // STS's per-call reads, kept while the store revision stands still
@@ -141,13 +153,18 @@ export async function wireAws(d: AwsWiringDeps) {
       return { kind: a.kind, service: a.scope?.service, region: a.scope?.region };
     },
     async verify(raw, route, now, scope) {
-      if (scope.kind === 'sigv2-query') return verifyS3SigV2(raw, route, now, resolve);
+      if (scope.kind === 'sigv2-query') {
+        const v2 = await verifyS3SigV2(raw, route, now, resolve);
+        if (v2.ok) noteUse(v2.caller, route.service, v2.region);
+        return v2;
+      }
       const r = await verifySigV4<Caller>(
         { method: raw.method, target: raw.target, headers: raw.rawHeaders, body: raw.body },
         { now, service: route.service, lookup },
       );
       if (!r.ok) return { ok: false, error: sigv4Error(route.service, r.failure) };
       if (!r.identity) throw new TypeError('verified request without a caller');
+      noteUse(r.identity, route.service, r.scope.region);
       return {
         ok: true,
         caller: r.identity,
@@ -225,5 +242,5 @@ export async function wireAws(d: AwsWiringDeps) {
     adminKeys.push(key);
     return key;
   };
-  return { edge, adminKeys, directory, createAccount, iam, services, s3 };
+  return { edge, adminKeys, directory, createAccount, iam, services, s3, usage };
 }

@@ -226,6 +226,10 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     caCertPath: ca.paths.caCert,
     record: trail.record,
     onResult: trail.onResult,
+    onUsageError: (e) =>
+      log(
+        `could not write when roles and keys were last used: ${e instanceof Error ? e.message : String(e)}`,
+      ),
     audit,
   });
   const writeCredentials = () =>
@@ -311,6 +315,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   } catch (e) {
     disk.stop();
     issuerServer.close();
+    await aws.usage.close();
     await audit.close();
     await store.close();
     throw e;
@@ -359,6 +364,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
         });
       await Promise.all([stop(edgeServer), stop(issuerServer)]);
       disk.stop();
+      await aws.usage.close();
       await audit.close();
       await store.close();
       try {

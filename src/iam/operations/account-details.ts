@@ -101,7 +101,10 @@ export function accountDetailsOperations(deps: IamOperationDeps): Record<string,
             items.push({
               list: 'roles',
               value: {
-                ...roleElement(r, 'get'),
+                ...roleElement(
+                  { ...r, lastUsed: await deps.lastUsed?.role(c.account, r.roleId) },
+                  'get',
+                ),
                 InstanceProfileList: [],
                 RolePolicyList: inline(r),
                 AttachedManagedPolicies: attached(r),

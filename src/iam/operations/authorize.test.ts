@@ -81,6 +81,11 @@ beforeAll(async () => {
   h = await iamHarness();
   await h.call('CreateRole', { RoleName: 'app', Path: '/team/', AssumeRolePolicyDocument: TRUST });
   await h.call('CreateUser', { UserName: 'ana' });
+  // GetAccessKeyLastUsed is authorized on the key's user: the key must be there
+  const key = (await h.call('CreateAccessKey', { UserName: 'ana' })) as {
+    AccessKey: { AccessKeyId: string };
+  };
+  ALL_PARAMS.AccessKeyId = key.AccessKey.AccessKeyId;
   await h.call('CreatePolicy', { PolicyName: 'p', PolicyDocument: DOC });
   await h.call('CreateOpenIDConnectProvider', { Url: 'https://oidc.example.com/id/A' });
   h.refuse(() => true);
@@ -91,7 +96,7 @@ afterAll(async () => {
 
 describe('every IAM call is authorized first', () => {
   it('covers the documented operations', () => {
-    expect(ACTIONS).toHaveLength(71);
+    expect(ACTIONS).toHaveLength(72);
   });
 
   it.each(ACTIONS)('%s is refused when authorize refuses, changing nothing', async (action) => {

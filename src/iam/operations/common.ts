@@ -15,6 +15,7 @@ import type {
 import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from '../aws-managed/catalog.js';
 import { IAM_MSG, invalidInput, limitExceeded } from '../errors.js';
 import { isoSeconds } from '../../common/times.js';
+import type { LastUsedReader } from '../last-used.js';
 import { RULES } from '../names.js';
 import { IamRepo } from '../repo.js';
 import type { IamDeps, Tag } from '../types.js';
@@ -22,6 +23,8 @@ import type { IamDeps, Tag } from '../types.js';
 export interface IamOperationDeps extends IamDeps {
   /** the AWS managed policies; the built-in catalogue unless a test supplies its own */
   awsPolicies?: AwsPolicyCatalog | undefined;
+  /** when roles and access keys were last used; none tracked without it */
+  lastUsed?: LastUsedReader | undefined;
 }
 
 export interface OpCall {

@@ -140,7 +140,8 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       v.done();
       await authorizeHolder(c, ROLE_KIND, name);
       const doc = await loadHolder(c.read, c, ROLE_KIND, name);
-      return { Role: roleElement(doc, 'get') };
+      const lastUsed = await deps.lastUsed?.role(c.account, doc.roleId);
+      return { Role: roleElement({ ...doc, lastUsed }, 'get') };
     }),
 
     ListRoles: defineOperation(deps, 'ListRoles', async (c) => {

@@ -282,6 +282,30 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
       return null;
     }),
 
+    GetAccessKeyLastUsed: defineOperation(deps, 'GetAccessKeyLastUsed', async (c) => {
+      const v = new Validator();
+      const id = v.string(c.params, 'AccessKeyId', RULES.accessKeyId, true);
+      v.done();
+      const key = await c.read.accessKey(c.account, id);
+      // a key that is not the account's (another account's, a temporary one, none) is not
+      // told apart from one the caller may not see [inferred]
+      if (!key)
+        throw new AwsError(
+          'AccessDenied',
+          403,
+          `User: ${c.callerArn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${id}`,
+        );
+      await authorizeHolder(c, USER_KIND, key.userName);
+      const used = await deps.lastUsed?.accessKey(c.account, key.accessKeyId);
+      // never used: ServiceName and Region are "N/A" and there is no date (API reference)
+      return {
+        UserName: key.userName,
+        AccessKeyLastUsed: used
+          ? { LastUsedDate: date(used.date), ServiceName: used.service, Region: used.region }
+          : { ServiceName: 'N/A', Region: 'N/A' },
+      };
+    }),
+
     ...holderOperations(deps, USER_KIND),
   };
 }
