@@ -30,6 +30,19 @@ export interface KeyLastUse {
 }
 
 type Use = RoleLastUse | KeyLastUse;
+/** a use as noted: its time as a number (formatted when written or read, not per request) */
+interface Noted {
+  at: number;
+  region: string;
+  service?: string | undefined;
+}
+
+function useOf(n: Noted): Use {
+  const date = isoSeconds(new Date(n.at));
+  return n.service === undefined
+    ? { date, region: n.region }
+    : { date, service: n.service, region: n.region };
+}
 
 const roleKey = (account: string, roleId: string) => `${account}/role/${roleId}`;
 const accessKeyKey = (account: string, keyId: string) => `${account}/key/${keyId}`;
@@ -59,7 +72,7 @@ export interface LastUsedTrackerOptions {
  * await usage.close();
  */
 export class LastUsedTracker implements LastUsedReader {
-  readonly #pending = new Map<string, Use>();
+  readonly #pending = new Map<string, Noted>();
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #flushMs: number;
@@ -77,19 +90,19 @@ export class LastUsedTracker implements LastUsedReader {
 
   /** A request signed with a session of the role `roleId`, in `region`. */
   noteRole(account: string, roleId: string, region: string): void {
-    this.#note(roleKey(account, roleId), { date: isoSeconds(this.#clock()), region });
+    this.#note(roleKey(account, roleId), { at: this.#clock().getTime(), region });
   }
 
   /** A request signed with the access key `accessKeyId`, to `service`, in `region`. */
   noteAccessKey(account: string, accessKeyId: string, service: string, region: string): void {
     this.#note(accessKeyKey(account, accessKeyId), {
-      date: isoSeconds(this.#clock()),
+      at: this.#clock().getTime(),
       service,
       region,
     });
   }
 
-  #note(key: string, use: Use): void {
+  #note(key: string, use: Noted): void {
     if (this.#closed) return;
     this.#pending.set(key, use);
     if (!this.#timer) {
@@ -111,7 +124,7 @@ export class LastUsedTracker implements LastUsedReader {
 
   async #read<T extends Use>(key: string): Promise<T | undefined> {
     const pending = this.#pending.get(key);
-    if (pending) return pending as T;
+    if (pending) return useOf(pending) as T;
     return (await this.#store.get<T>(LAST_USED_COLLECTION, key))?.value;
   }
 
@@ -122,7 +135,7 @@ export class LastUsedTracker implements LastUsedReader {
         if (this.#pending.size === 0) return;
         const batch = [...this.#pending];
         await this.#store.transaction(async (tx) => {
-          for (const [key, use] of batch) await tx.put(LAST_USED_COLLECTION, key, use);
+          for (const [key, use] of batch) await tx.put(LAST_USED_COLLECTION, key, useOf(use));
         });
         // a use noted while the batch was written is newer: keep it for the next flush
         for (const [key, use] of batch)
