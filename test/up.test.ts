@@ -5,14 +5,22 @@
  * trusting only the local CA; state surviving a restart.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readAdminToken } from '../src/common/data-dir.js';
 import { signRequest } from '../src/sigv4/testing/sign.js';
 import { adminCredentials } from './support/harness.js';
@@ -269,6 +277,47 @@ describe('irsa up', () => {
     expect((await admin('GET', '/clusters/demo/namespaces/production/pods/s3-reader')).status).toBe(
       200,
     );
+  });
+
+  it('removes at start the body files a process killed mid-write left, and only those', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-up-sweep-'));
+    try {
+      let s = await startServer({ dataDir: dir, port: 0, issuerPort: 0, demo: false });
+      const body = Buffer.alloc(100_000, 7);
+      const put = async (target: string, method: string, data?: Buffer) => {
+        const signed = signRequest({
+          method,
+          target,
+          headers: [['Host', new URL(s.edge).host]],
+          body: data ?? '',
+          credentials: adminCredentials(dir),
+          region: 'us-east-1',
+          service: 's3',
+          now: new Date(),
+        });
+        return fetch(`${s.edge}${target}`, { method, headers: signed.headers, body: data });
+      };
+      const made = await put('/keep', 'PUT');
+      expect(made.status, await made.text()).toBe(200);
+      expect((await put('/keep/big.bin', 'PUT', body)).status).toBe(200);
+      await s.close();
+      // what a kill -9 between writing a body and committing its record leaves
+      const orphan = join(dir, 's3', 'objects', 'ab', `ab${'0'.repeat(30)}`);
+      mkdirSync(join(dir, 's3', 'objects', 'ab'), { recursive: true });
+      writeFileSync(orphan, body);
+      const logged: string[] = [];
+      s = await startServer({ dataDir: dir, port: 0, issuerPort: 0, log: (l) => logged.push(l) });
+      await vi.waitFor(() => expect(existsSync(orphan)).toBe(false));
+      expect(logged.join('\n')).toContain(
+        'removed 1 object body file(s) no record names (100000 bytes; left by an earlier process that stopped mid-write)',
+      );
+      const got = await put('/keep/big.bin', 'GET');
+      expect(got.status).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(body)).toBe(true);
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the audit trail 90 days, as CloudTrail’s event history; --trail-retention changes it', async () => {

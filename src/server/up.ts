@@ -25,6 +25,7 @@ import {
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
 import { findAssociation } from '../services/eks/pod-identity-associations.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
+import { sweepS3Bodies } from '../services/s3/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 import { webhookAdmission } from './admission.js';
@@ -214,6 +215,9 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     defaultAccount: DEFAULT_ACCOUNT,
   });
   const disk = await watchDisk(o.dataDir, { log, minFreeBytes: o.minFreeBytes });
+  // body files from before this start that no record names (a crash between writing a body and
+  // committing it) are removed once the edge listens; later ones may be a request's, in flight
+  const sweepBefore = Date.now();
   const closingSignal = new AbortController();
   const aws = await wireAws({
     unavailable: disk.full,
@@ -321,6 +325,18 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     throw e;
   }
   const edge = `http://${urlHost(host)}:${edgePort}`;
+  const sweeping = sweepS3Bodies(store, o.dataDir, sweepBefore).then(
+    (r) => {
+      if (r.removed > 0)
+        log(
+          `removed ${r.removed} object body file(s) no record names (${r.bytes} bytes; left by an earlier process that stopped mid-write)`,
+        );
+    },
+    (e: unknown) =>
+      log(
+        `could not sweep unreferenced object bodies: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+  );
 
   if (o.demo && (await clusters.listClusters()).length === 0) {
     const demo = await createDemo({
@@ -364,6 +380,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
         });
       await Promise.all([stop(edgeServer), stop(issuerServer)]);
       disk.stop();
+      await sweeping;
       await aws.usage.close();
       await audit.close();
       await store.close();

@@ -4,7 +4,8 @@
  *
  * - a write commits by recording its id in the object's record (one store transaction); a
  *   refused or failed request deletes its file, and a crash in between leaves at most an
- *   unreferenced file, never a record without its body or a body torn in half;
+ *   unreferenced file (removed by the next start's sweep, sweep.ts), never a record without
+ *   its body or a body torn in half;
  * - readers and the in-memory cache need no invalidation: an id always means the same bytes.
  *
  * Small bodies go through synchronous file calls (one short blocking call is cheaper than
@@ -12,7 +13,7 @@
  * body is as durable as the store's own commits (SQLite WAL, `synchronous=NORMAL`).
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pooledRandom } from '../../common/random.js';
 
@@ -106,6 +107,28 @@ export class BlobStore {
       out.push(data);
     }
     return Buffer.concat(out);
+  }
+
+  /** Every body file there is, with its size and when it was written (for the startup sweep). */
+  async *files(): AsyncGenerator<{ id: string; mtimeMs: number; size: number }> {
+    let shards: string[];
+    try {
+      shards = await readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const shard of shards.filter((s) => /^[0-9a-f]{2}$/.test(s)).sort()) {
+      for (const id of (await readdir(join(this.dir, shard))).sort()) {
+        if (!/^[0-9a-f]{32}$/.test(id) || id.slice(0, 2) !== shard) continue;
+        try {
+          const st = await stat(join(this.dir, shard, id));
+          yield { id, mtimeMs: st.mtimeMs, size: st.size };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+      }
+    }
   }
 
   /** Deletes a body file; a missing one is fine. */

@@ -5,5 +5,5 @@
  */
 export { DEFAULT_VIRTUAL_HOST_BASES, parseAddress, virtualHostBucket } from './addressing.js';
 export { checkBucketPolicy, compileBucketPolicy } from './bucket-policy.js';
-export { createS3Service, type S3ServiceDeps } from './service.js';
+export { createS3Service, type S3ServiceDeps, sweepS3Bodies } from './service.js';
 export { verifyS3SigV2 } from './sigv2-auth.js';

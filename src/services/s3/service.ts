@@ -14,6 +14,7 @@ import { byteStringToText, parseQuery, toByteString } from '../../sigv4/encoding
 import type { Store } from '../../store/types.js';
 import { parseAddress } from './addressing.js';
 import { BlobStore, type BlobStoreOptions } from './blobs.js';
+import { type SweepResult, sweepUnreferencedBodies } from './sweep.js';
 import { Bodies } from './bodies.js';
 import {
   createBucket,
@@ -197,6 +198,22 @@ async function dispatch(call: S3Call) {
   }
 }
 
+/** Where the object bodies of a data folder live. */
+function blobDir(dataDir: string): string {
+  return join(dataDir, 's3', 'objects');
+}
+
+/**
+ * Removes the body files of a data folder that no record names and that are older than
+ * `before` (what a process killed between writing a body and committing it leaves; sweep.ts).
+ *
+ * @example
+ * await sweepS3Bodies(store, dataDir, startedAt) // → { removed: 0, bytes: 0 }
+ */
+export function sweepS3Bodies(store: Store, dataDir: string, before: number): Promise<SweepResult> {
+  return sweepUnreferencedBodies(store, new BlobStore(blobDir(dataDir)), before);
+}
+
 /**
  * Builds the S3 service the edge serves as `services.s3`.
  *
@@ -204,7 +221,7 @@ async function dispatch(call: S3Call) {
  * services.s3 = createS3Service({ store, dataDir, authorize, directory });
  */
 export function createS3Service(deps: S3ServiceDeps): ServiceHandler {
-  const blobs = new BlobStore(join(deps.dataDir, 's3', 'objects'), deps.blobs);
+  const blobs = new BlobStore(blobDir(deps.dataDir), deps.blobs);
   const internals: S3Internals = {
     store: deps.store,
     blobs,
