@@ -85,7 +85,7 @@ export interface Harness {
     service: string;
     method?: string;
     target?: string;
-    body?: string;
+    body?: string | Uint8Array;
     headers?: [string, string][];
     creds?: Creds;
   }): Promise<Response>;
@@ -226,7 +226,11 @@ export async function startHarness(
         service,
         now: new Date(),
       });
-      return fetch(`${server.edge}${target}`, { method, headers: signed.headers, body });
+      return fetch(`${server.edge}${target}`, {
+        method,
+        headers: signed.headers,
+        body: method === 'GET' || method === 'HEAD' ? undefined : body,
+      });
     },
     async roleSession(spec) {
       const account = spec.account ?? ACCOUNT;

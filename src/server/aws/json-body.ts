@@ -7,6 +7,10 @@
  */
 import { AwsError } from '../../common/aws-error.js';
 import { nestsDeeperThan } from '../../common/json-depth.js';
+import { jsonHasLoneSurrogate, utf8Text } from '../../common/utf8.js';
+
+/** [inferred] */
+const INVALID_UTF8 = 'The request body is not Unicode text in UTF-8';
 
 /** deeper than this, a body is no input of SQS, Secrets Manager or CloudTrail */
 const MAX_NESTING = 64;
@@ -18,7 +22,9 @@ const MAX_NESTING = 64;
  * parseJsonBody(Buffer.from('{"QueueName":"q"}')) // → { QueueName: 'q' }
  */
 export function parseJsonBody(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8').trim();
+  const text = utf8Text(body)?.trim();
+  // bytes that are not UTF-8, or a lone surrogate: not text, and never two names for one thing
+  if (text === undefined) throw new AwsError('SerializationException', 400, INVALID_UTF8);
   if (text === '') return {};
   let v: unknown;
   try {
@@ -32,6 +38,8 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
       400,
       'Start of structure or map found where not expected.',
     );
+  if (jsonHasLoneSurrogate(text, v))
+    throw new AwsError('SerializationException', 400, INVALID_UTF8);
   if (nestsDeeperThan(text, MAX_NESTING))
     throw new AwsError(
       'SerializationException',

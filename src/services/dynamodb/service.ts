@@ -5,6 +5,7 @@
  * and rendered by the edge.
  */
 import { AwsError } from '../../common/aws-error.js';
+import { jsonHasLoneSurrogate, utf8Text } from '../../common/utf8.js';
 import type { ServiceHandler } from '../../server/aws/types.js';
 import type { OpEnv, Operation } from './common.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
@@ -50,12 +51,17 @@ export const DYNAMODB_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
 function readBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   let parsed: unknown;
+  // bytes that are not UTF-8 and lone surrogates are not text: leniently decoded, two keys
+  // became one item (both U+FFFD) [inferred: unparseable, as Jackson finds them]
+  const text = utf8Text(body);
+  if (text === undefined) throw serialization('');
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     // DynamoDB answers unparseable JSON with a SerializationException without a message
     throw serialization('');
   }
+  if (jsonHasLoneSurrogate(text, parsed)) throw serialization('');
   if (parsed === null) return {};
   if (Array.isArray(parsed)) throw serialization('Start of list found where not expected');
   if (typeof parsed !== 'object') throw serialization('Expected null');

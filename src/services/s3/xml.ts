@@ -7,6 +7,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { escapeXml as escapeQueryXml } from '../../server/aws/query-xml.js';
 import { malformedXml } from './errors.js';
+import { utf8Text } from '../../common/utf8.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -107,7 +108,8 @@ function decodeAll(doc: Record<string, unknown>): void {
  * // → { Object: [{ Key: 'k' }] }
  */
 export function parseXmlBody(body: Buffer, root: string): Record<string, unknown> {
-  const text = body.toString('utf8');
+  const text = utf8Text(body);
+  if (text === undefined) throw malformedXml('the body is not UTF-8');
   if (text.trim() === '') throw malformedXml('the body is empty');
   // no document type definitions: their entities are a way to make a small body huge
   if (/<!DOCTYPE/i.test(text)) throw malformedXml('the body declares a DOCTYPE');
