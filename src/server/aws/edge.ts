@@ -456,7 +456,7 @@ export function createAwsEdge(
       );
       out = await dispatch(route, ctx, raw);
     } catch (e) {
-      error = e instanceof AwsError ? e : internal(e);
+      error = e instanceof AwsError ? e : (exhausted(e, route) ?? internal(e));
       out = renderError(route, error, requestId);
     }
     const event = (status: number): AwsCallEvent | undefined =>
@@ -512,6 +512,24 @@ function routeUnread(req: IncomingMessage): Route {
   if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form'))
     return { service: 'unknown', protocol: 'query' };
   return { service: 's3', protocol: 'rest-xml' };
+}
+
+/**
+ * The process out of file descriptors (too many connections open at once): a 503 the SDKs
+ * retry with backoff, as AWS throttles, not a 500 — the call failed before what it changes,
+ * or it is one a retry repeats harmlessly.
+ */
+function exhausted(e: unknown, route: Route | undefined): AwsError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EMFILE' && code !== 'ENFILE') return undefined;
+  return new AwsError(
+    route?.protocol === 'rest-xml' ? 'SlowDown' : 'ServiceUnavailable',
+    503,
+    route?.protocol === 'rest-xml'
+      ? 'Please reduce your request rate.'
+      : 'Service is unable to handle request.',
+    { detail: `irsakit has no file descriptor left (${code}): too many connections are open` },
+  );
 }
 
 function internal(e: unknown): AwsError {
