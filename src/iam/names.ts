@@ -12,6 +12,13 @@ export const PARTITION = 'aws';
 export const RULES = {
   roleName: { min: 1, max: 64, pattern: /^[\w+=,.@-]+$/, patternText: '[\\w+=,.@-]+' },
   userName: { min: 1, max: 64, pattern: /^[\w+=,.@-]+$/, patternText: '[\\w+=,.@-]+' },
+  /** a user that exists already, in most user calls (the model's existingUserNameType) */
+  existingUserName: {
+    min: 1,
+    max: 128,
+    pattern: /^[\w+=,.@-]+$/,
+    patternText: '[\\w+=,.@-]+',
+  },
   policyName: { min: 1, max: 128, pattern: /^[\w+=,.@-]+$/, patternText: '[\\w+=,.@-]+' },
   path: {
     min: 1,
@@ -121,4 +128,23 @@ export function parseProviderArn(arn: string): { account: string; url: string } 
     throw invalidInput(IAM_MSG.invalidArn(arn));
   }
   return { account: a.account, url: m[1] as string };
+}
+
+/**
+ * The user calls whose `UserName` is the model's userNameType (1–64); the others name a user
+ * that exists, existingUserNameType (1–128), so a longer name there is NoSuchEntity.
+ */
+const SHORT_USER_NAME = new Set([
+  'CreateUser',
+  'AttachUserPolicy',
+  'DetachUserPolicy',
+  'ListAttachedUserPolicies',
+  'PutUserPermissionsBoundary',
+  'DeleteUserPermissionsBoundary',
+  'GetLoginProfile',
+]);
+
+/** The `UserName` rule of an operation. */
+export function userNameRule(action: string): StringRule {
+  return SHORT_USER_NAME.has(action) ? RULES.userName : RULES.existingUserName;
 }

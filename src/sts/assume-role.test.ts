@@ -402,7 +402,7 @@ describe('AssumeRole decisions', () => {
       },
       code: 'ValidationError',
       message:
-        "1 validation error detected: Value 'a;b' at 'tags.member.1.Value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+        "1 validation error detected: Value 'a;b' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
     },
     {
       name: 'session tags beyond the packed budget',

@@ -7,7 +7,7 @@
 import { Validator } from '../../server/aws/query-params.js';
 import type { QueryOperation } from '../../server/aws/types.js';
 import { noSuchEntity } from '../errors.js';
-import { RULES } from '../names.js';
+import { RULES, userNameRule } from '../names.js';
 import { type IamOperationDeps, defineOperation, readPaging } from './common.js';
 import { authorizeHolder, loadHolder } from './holders.js';
 import { ROLE_KIND } from './roles.js';
@@ -30,8 +30,8 @@ export function absentOperations(deps: IamOperationDeps): Record<string, QueryOp
     defineOperation(deps, action, async (c) => {
       const v = new Validator();
       const name = required
-        ? v.string(c.params, 'UserName', RULES.userName, true)
-        : v.string(c.params, 'UserName', RULES.userName);
+        ? v.string(c.params, 'UserName', userNameRule(c.action), true)
+        : v.string(c.params, 'UserName', userNameRule(c.action));
       readPaging(v, c.params);
       v.done();
       if (name === undefined) {
@@ -64,7 +64,7 @@ export function absentOperations(deps: IamOperationDeps): Record<string, QueryOp
     ListAccountAliases: listing('ListAccountAliases', 'AccountAliases', () => '*'),
     GetLoginProfile: defineOperation(deps, 'GetLoginProfile', async (c) => {
       const v = new Validator();
-      const name = v.string(c.params, 'UserName', RULES.userName, true);
+      const name = v.string(c.params, 'UserName', userNameRule(c.action), true);
       v.done();
       await authorizeHolder(c, USER_KIND, name);
       await c.tx((repo) => loadHolder(repo, c, USER_KIND, name));

@@ -28,6 +28,8 @@ export interface IamOperationDeps extends IamDeps {
 }
 
 export interface OpCall {
+  /** the operation (`GetUser`, …) */
+  action: string;
   ctx: CallContext;
   params: QueryParams;
   /** the caller's account: every entity an IAM call sees is in it */
@@ -73,6 +75,7 @@ export function defineOperation(
     }
     const now = deps.clock();
     return body({
+      action,
       ctx,
       params,
       account: caller.account,
@@ -133,6 +136,10 @@ export function readTags(v: Validator, params: QueryParams, name = 'Tags'): Tag[
       true,
     ) as string,
   }));
+  // more than a request may carry is the model's constraint (tagListType, max 50) [inferred:
+  // validated before the quota, as the model's constraints are]; more than an entity may keep
+  // (its tags and these) is LimitExceeded, in mergeTags
+  if (raw.length > MAX_TAGS) v.tooMany(name, MAX_TAGS);
   for (const t of tags)
     if (RESERVED_TAG.test(t.Key) || RESERVED_TAG.test(t.Value))
       throw invalidInput(IAM_MSG.reservedTag);

@@ -9,7 +9,7 @@ import type { QueryOperation } from '../../server/aws/types.js';
 import { isServiceRolePolicy } from '../aws-managed/catalog.js';
 import { encodePolicyDocument } from '../encode.js';
 import { IAM_MSG, limitExceeded, noSuchEntity, policyNotAttachable } from '../errors.js';
-import { parsePolicyArn, RULES } from '../names.js';
+import { parsePolicyArn, RULES, userNameRule } from '../names.js';
 import { checkPolicy, quotaSize } from '../policy-docs.js';
 import type { IamRepo, PolicyRef } from '../repo.js';
 import type { PolicyHolder, Tag } from '../types.js';
@@ -134,8 +134,13 @@ export function holderOperations<D extends PolicyHolder>(
   kind: HolderKind<D>,
 ): Record<string, QueryOperation> {
   const N = kind.noun;
-  const nameRule = kind.kind === 'role' ? RULES.roleName : RULES.userName;
-  const readName = (v: Validator, c: OpCall) => v.string(c.params, kind.nameParam, nameRule, true);
+  const readName = (v: Validator, c: OpCall) =>
+    v.string(
+      c.params,
+      kind.nameParam,
+      kind.kind === 'role' ? RULES.roleName : userNameRule(c.action),
+      true,
+    );
   const op = (action: string, body: Parameters<typeof defineOperation>[2]) =>
     defineOperation(deps, action, body);
 

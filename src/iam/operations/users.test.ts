@@ -267,3 +267,44 @@ describe('user errors', () => {
     expect(await h.store.revision()).toBe(before);
   });
 });
+
+describe('user names and tag lists, as the model constrains them', () => {
+  it('a name of 65 to 128 characters is a user that does not exist, except where a new or attached name is meant', async () => {
+    const long = 'u'.repeat(100);
+    for (const action of ['GetUser', 'DeleteUser', 'ListAccessKeys', 'ListUserPolicies'])
+      expect(await errorOf(h.call(action, { UserName: long })), action).toMatchObject({
+        code: 'NoSuchEntity',
+        message: `The user with name ${long} cannot be found.`,
+      });
+    for (const action of ['CreateUser', 'ListAttachedUserPolicies'])
+      expect(await errorOf(h.call(action, { UserName: long })), action).toMatchObject({
+        code: 'ValidationError',
+        message: `1 validation error detected: Value '${long}' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64`,
+      });
+    expect(await errorOf(h.call('GetUser', { UserName: 'u'.repeat(129) }))).toMatchObject({
+      code: 'ValidationError',
+      message: expect.stringContaining('Member must have length less than or equal to 128'),
+    });
+  });
+
+  it('a request of more than 50 tags is a ValidationError; over 50 with those the user has, LimitExceeded', async () => {
+    const tags = (n: number, from = 0) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          [`Tags.member.${i + 1}.Key`, `k${i + from}`],
+          [`Tags.member.${i + 1}.Value`, 'v'],
+        ]).flat(),
+      ) as Record<string, string>;
+    expect(await errorOf(h.call('CreateUser', { UserName: 'ana', ...tags(51) }))).toEqual({
+      code: 'ValidationError',
+      status: 400,
+      message:
+        "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+    });
+    await h.call('CreateUser', { UserName: 'ana', ...tags(30) });
+    expect(await errorOf(h.call('TagUser', { UserName: 'ana', ...tags(30, 100) }))).toMatchObject({
+      code: 'LimitExceeded',
+      message: 'Cannot exceed quota for TagsPerUser: 50',
+    });
+  });
+});

@@ -14,7 +14,7 @@ import {
   noSuchEntity,
 } from '../errors.js';
 import { accessKeyId, secretAccessKey, uniqueId } from '../ids.js';
-import { parsePolicyArn, RULES, userArn } from '../names.js';
+import { parsePolicyArn, RULES, userArn, userNameRule } from '../names.js';
 import type { AccessKeyDoc, UserDoc } from '../types.js';
 import {
   checkDuplicateTags,
@@ -79,7 +79,7 @@ function keyMetadata(k: AccessKeyDoc): Record<string, unknown> {
 
 /** `UserName`, or the calling IAM user's name when it is absent. */
 function userNameOrCaller(v: Validator, c: OpCall): string {
-  const given = v.string(c.params, 'UserName', RULES.userName);
+  const given = v.string(c.params, 'UserName', userNameRule(c.action));
   if (given !== undefined) return given;
   const p = c.ctx.caller?.principal;
   if (p?.type === 'User') return p.id.slice(p.id.lastIndexOf('/') + 1);
@@ -96,7 +96,7 @@ function readStatus(v: Validator, c: OpCall): 'Active' | 'Inactive' {
 
 export function userOperations(deps: IamOperationDeps): Record<string, QueryOperation> {
   const readName = (v: Validator, c: OpCall) =>
-    v.string(c.params, 'UserName', RULES.userName, true);
+    v.string(c.params, 'UserName', userNameRule(c.action), true);
 
   /** The key `AccessKeyId` names, belonging to `userName`, or NoSuchEntity. */
   const findKey = async (

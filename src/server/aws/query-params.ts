@@ -40,9 +40,21 @@ export function structListParam<F extends string>(
   return out;
 }
 
-/** lowerCamelCase of a parameter name, as AWS names fields in validation messages. */
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/**
+ * A parameter as AWS names it in validation messages: lowerCamelCase, and a list member's
+ * index before `member` (`Tags.member.1.Key` is `tags.1.member.key`, as IAM and STS word it).
+ *
+ * @example
+ * fieldName('RoleSessionName') // → 'roleSessionName'
+ * fieldName('PolicyArns.member.2.arn') // → 'policyArns.2.member.arn'
+ */
 export function fieldName(param: string): string {
-  return param.charAt(0).toLowerCase() + param.slice(1);
+  const m = /^([^.]+)\.member\.(\d+)(?:\.([^.]+))?$/.exec(param);
+  if (!m) return lowerFirst(param);
+  const [, list, n, field] = m as unknown as [string, string, string, string | undefined];
+  return `${lowerFirst(list)}.${n}.member${field === undefined ? '' : `.${lowerFirst(field)}`}`;
 }
 
 export interface StringRule {
@@ -68,6 +80,13 @@ export class Validator {
   violation(param: string, value: string, constraint: string): void {
     this.problems.push(
       `Value '${value}' at '${fieldName(param)}' failed to satisfy constraint: ${constraint}`,
+    );
+  }
+
+  /** A list longer than its model allows (AWS shows no value for a list of structures). */
+  tooMany(param: string, max: number): void {
+    this.problems.push(
+      `Value at '${fieldName(param)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
     );
   }
 
