@@ -280,6 +280,28 @@ describe('SimulateCustomPolicy', () => {
       });
   });
 
+  it('checks the model’s constraints before what the parameters mean', async () => {
+    const base = {
+      'PolicyInputList.member.1':
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+      'ActionNames.member.1': 's3:GetObject',
+    };
+    expect(await errorOf(h.call('SimulateCustomPolicy', { ...base, CallerArn: '' }))).toEqual({
+      code: 'ValidationError',
+      status: 400,
+      message:
+        "1 validation error detected: Value '' at 'callerArn' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    });
+    const option = 'x'.repeat(65);
+    expect(
+      await errorOf(h.call('SimulateCustomPolicy', { ...base, ResourceHandlingOption: option })),
+    ).toEqual({
+      code: 'ValidationError',
+      status: 400,
+      message: `1 validation error detected: Value '${option}' at 'resourceHandlingOption' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    });
+  });
+
   it('rejects an unknown context key type', async () => {
     expect(
       await errorOf(

@@ -164,6 +164,14 @@ function readInput(v: Validator, c: OpCall): SimInput {
     callerArn: v.string(c.params, 'CallerArn', { min: 1, max: 2048 }),
     context: readContext(v, c.params),
   };
+  // EC2's scenarios; read for its constraint, no scenario changes what irsakit evaluates
+  v.string(c.params, 'ResourceHandlingOption', { min: 1, max: 64 });
+  return input;
+}
+
+/** What the parameters mean, checked once they are well-formed (after `v.done()`). */
+function checkInput(input: SimInput): void {
+  const { actions } = input;
   // [inferred] texts: the rules are the API reference's, InvalidInput its only 400
   const wildcard = actions.find((a) => a.includes('*') || a.includes('?'));
   if (wildcard !== undefined)
@@ -174,7 +182,6 @@ function readInput(v: Validator, c: OpCall): SimInput {
     throw invalidInput(
       `Invalid CallerArn ${input.callerArn}: only the ARN of an IAM user can be the simulated caller.`,
     );
-  return input;
 }
 
 /** A resource policy names principals: a simulation of one needs a caller (an IAM user). */
@@ -340,6 +347,7 @@ export function simulateOperations(deps: IamOperationDeps): Record<string, Query
       const input = readInput(v, c);
       const paging = readPaging(v, c.params);
       v.done();
+      checkInput(input);
       await c.authorize(source);
       const arn = parseArn(source);
       const m = arn && /^(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(arn.resource);
@@ -405,6 +413,7 @@ export function simulateOperations(deps: IamOperationDeps): Record<string, Query
       const input = readInput(v, c);
       const paging = readPaging(v, c.params);
       v.done();
+      checkInput(input);
       await c.authorize('*');
       requireCaller(input, input.callerArn);
       const book = new PolicyBook();
