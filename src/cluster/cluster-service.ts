@@ -91,7 +91,12 @@ export class ClusterService {
 
   async createCluster(
     name: string,
-    opts: { region?: string; id?: string; keyAlg?: ClusterRecord['keyAlg'] } = {},
+    opts: {
+      region?: string;
+      account?: string;
+      id?: string;
+      keyAlg?: ClusterRecord['keyAlg'];
+    } = {},
   ): Promise<ClusterRecord> {
     if (!CLUSTER_NAME.test(name)) {
       throw new ClusterError(
@@ -108,6 +113,7 @@ export class ClusterService {
         name,
         id,
         region: opts.region ?? 'us-east-1',
+        ...(opts.account !== undefined ? { account: opts.account } : {}),
         issuer: `${this.d.issuerBase}/id/${id}`,
         apiAudiences: [`${this.d.issuerBase}/id/${id}`],
         maxTokenExpirationSeconds: 0,

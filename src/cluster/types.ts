@@ -12,6 +12,11 @@ export interface ClusterRecord {
   /** 32 uppercase hex characters, as EKS names its OIDC issuers */
   id: string;
   region: string;
+  /**
+   * The AWS account the cluster belongs to, as EKS sees it (absent in records made before it
+   * was kept: the default account). EKS shows a cluster only to its account, in its region.
+   */
+  account?: string | undefined;
   /** `https://<issuer host:port>/id/<id>` */
   issuer: string;
   /** the API server's audiences (`--api-audiences`); tokens requested without audiences get these */

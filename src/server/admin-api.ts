@@ -242,8 +242,11 @@ async function route(
           `unsupported keyAlg \`${String(b.keyAlg)}\`: RS256 or ES256`,
         );
       }
+      if (b.account !== undefined && (typeof b.account !== 'string' || !/^\d{12}$/.test(b.account)))
+        throw new ClusterError('BadRequest', 400, 'an `account` is 12 digits');
       const created = await c.createCluster(b.name, {
         region: typeof b.region === 'string' ? b.region : undefined,
+        account: b.account,
         keyAlg: b.keyAlg as 'RS256' | 'ES256' | undefined,
       });
       return sendJson(res, 201, created);

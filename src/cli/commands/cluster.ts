@@ -421,16 +421,19 @@ export function registerClusterCommands(
     .description('create a cluster with its own issuer')
     .argument('<name>', 'cluster name')
     .option('--region <region>', 'region', 'us-east-1')
+    .option('--account <id>', 'the AWS account EKS shows it to', '123456789012')
     .option('--key-alg <alg>', 'signing keys: RS256 (kube-apiserver’s default) or ES256', 'RS256')
-    .action(async (name: string, opts: Opts & { region?: string; keyAlg?: string }) => {
-      const r = await adminClient(opts).request<{ name: string; issuer: string }>(
-        'POST',
-        '/clusters',
-        { name, region: opts.region, keyAlg: opts.keyAlg },
-      );
-      io.out(`cluster ${r.body.name} created, issuer ${r.body.issuer}`);
-      setExit(0);
-    });
+    .action(
+      async (name: string, opts: Opts & { region?: string; account?: string; keyAlg?: string }) => {
+        const r = await adminClient(opts).request<{ name: string; issuer: string }>(
+          'POST',
+          '/clusters',
+          { name, region: opts.region, account: opts.account, keyAlg: opts.keyAlg },
+        );
+        io.out(`cluster ${r.body.name} created, issuer ${r.body.issuer}`);
+        setExit(0);
+      },
+    );
   serverOptions(cluster.command('delete'), { cluster: true })
     .description('delete a cluster and everything in it')
     .argument('<name>', 'cluster name')

@@ -154,7 +154,7 @@ export function createPodIdentityAgent(
     const association = m
       ? ((await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)) ?? null)
       : undefined;
-    const account = association?.account ?? deps.defaultAccount;
+    const account = association?.account ?? cluster.account ?? deps.defaultAccount;
     ctx.region = association?.region ?? cluster.region;
     ctx.audit.recipientAccountId = account;
     const out = await podIdentityCredentials(

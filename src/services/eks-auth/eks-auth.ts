@@ -11,6 +11,7 @@
  */
 import type { ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
+import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { RawRequest } from '../../server/aws/request.js';
 import type { CallContext } from '../../server/aws/types.js';
@@ -134,7 +135,10 @@ export async function handleEksAuth(
     resource: clusterArn,
     deniedCode: { code: 'AccessDeniedException', status: 400 },
   });
-  const cluster = (await deps.clusters.listClusters()).find((c) => c.name === name);
+  // a cluster is its account's, in its region (eks-api.ts)
+  const cluster = (await deps.clusters.listClusters()).find(
+    (c) => c.name === name && (c.account ?? DEFAULT_ACCOUNT) === account && c.region === ctx.region,
+  );
   if (!cluster) throw clusterNotFound(name);
   const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);
   noteAnswer(ctx, clusterArn, account, out);

@@ -80,6 +80,11 @@ export async function handleEks(
 ): Promise<RestJsonResponse | undefined> {
   const account = ctx.caller?.account ?? deps.defaultAccount;
   const arn = (name: string) => `arn:aws:eks:${ctx.region}:${account}:cluster/${name}`;
+  // EKS shows a cluster to its own account, in its own region: elsewhere it does not exist
+  const visible = (c: ClusterRecord) =>
+    (c.account ?? deps.defaultAccount) === account && c.region === ctx.region;
+  const findCluster = async (name: string) =>
+    (await deps.clusters.listClusters()).find((c) => c.name === name && visible(c));
   if (deps.store) {
     const store = deps.store;
     const answer = await handleAssociations(
@@ -87,8 +92,7 @@ export async function handleEks(
         store,
         authorize: deps.authorize,
         defaultAccount: deps.defaultAccount,
-        clusterExists: async (name) =>
-          (await deps.clusters.listClusters()).some((c) => c.name === name),
+        clusterExists: async (name) => (await findCluster(name)) !== undefined,
       },
       ctx,
       method,
@@ -115,8 +119,14 @@ export async function handleEks(
           400,
           'maxResults must be between 1 and 100.',
         );
-      const names = (await deps.clusters.listClusters()).map((c) => c.name).sort();
-      const start = Number(query.get('nextToken') ?? 0) || 0;
+      const names = (await deps.clusters.listClusters())
+        .filter(visible)
+        .map((c) => c.name)
+        .sort();
+      const token = query.get('nextToken');
+      const start = token === null ? 0 : Number(token);
+      if (!/^\d+$/.test(token ?? '0') || start >= Math.max(names.length, 1))
+        throw new AwsError('InvalidParameterException', 400, 'The nextToken is not valid.'); // [inferred]
       const page = names.slice(start, start + max);
       return {
         status: 200,
@@ -137,25 +147,33 @@ export async function handleEks(
         );
       }
       await deps.authorize(ctx, { action: 'eks:CreateCluster', resource: arn(newName) });
-      if ((await deps.clusters.listClusters()).some((c) => c.name === newName)) {
+      const same = (await deps.clusters.listClusters()).find((c) => c.name === newName);
+      if (same && visible(same)) {
         throw new AwsError(
           'ResourceInUseException',
           409,
           `Cluster already exists with name: ${newName}`,
         );
       }
-      const created = await deps.clusters.createCluster(newName, { region: ctx.region });
+      // a local cluster's name is its issuer's and kubeconfig's: one per machine (README)
+      if (same)
+        throw new AwsError(
+          'InvalidParameterException',
+          400,
+          `irsakit's cluster names are unique on this machine, and ${newName} is another account's or region's`,
+        );
+      const created = await deps.clusters.createCluster(newName, { region: ctx.region, account });
       return { status: 200, body: { cluster: describe(created, account, caData, ctx.endpoint) } };
     }
     if (name !== undefined && method === 'GET') {
       await deps.authorize(ctx, { action: 'eks:DescribeCluster', resource: arn(name) });
-      const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
+      const c = await findCluster(name);
       if (!c) throw clusterNotFound(name);
       return { status: 200, body: { cluster: describe(c, account, caData, ctx.endpoint) } };
     }
     if (name !== undefined && method === 'DELETE') {
       await deps.authorize(ctx, { action: 'eks:DeleteCluster', resource: arn(name) });
-      const c = (await deps.clusters.listClusters()).find((x) => x.name === name);
+      const c = await findCluster(name);
       if (!c) throw clusterNotFound(name);
       await deps.clusters.deleteCluster(name);
       return {
