@@ -180,6 +180,23 @@ describe('generatePolicy', () => {
     expect(policyResource('arn:aws:s3:::b/${?}')).toBe('arn:aws:s3:::b/${$}{${?}}');
   });
 
+  it('a listing keeps its own wildcard: ListAllMyBuckets is *, table/* and cluster/* stay', () => {
+    const r = generatePolicy(
+      [
+        use('s3:ListAllMyBuckets', 'arn:aws:s3:::*'),
+        use('dynamodb:ListTables', 'arn:aws:dynamodb:us-east-1:123456789012:table/*'),
+      ],
+      { roleArn: ROLE },
+    );
+    expect(r.policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [['dynamodb:ListTables'], ['arn:aws:dynamodb:us-east-1:123456789012:table/*']],
+      [['s3:ListAllMyBuckets'], ['*']],
+    ]);
+    expect(policyResource('arn:aws:eks:us-east-1:123456789012:cluster/*')).toBe(
+      'arn:aws:eks:us-east-1:123456789012:cluster/*',
+    );
+  });
+
   it('does not report allowed calls as missing: a condition or a resource policy may have allowed them', () => {
     const conditioned = {
       name: 'from-the-office',

@@ -94,15 +94,20 @@ function sessionPrincipal(roleArn: string): RequestPrincipal {
 }
 
 /**
- * A resource ARN as a policy names it: IAM's special characters escaped (`*` → `${*}`,
- * `?` → `${?}`, `$` → `${$}`), so that they match only themselves. `*` alone (a call on no
- * particular resource) stays the wildcard.
+ * A resource ARN as a policy names it. Only an S3 object key can hold IAM's special characters:
+ * there they are escaped (`*` → `${*}`, `?` → `${?}`, `$` → `${$}`), so that they match only
+ * themselves. Elsewhere a `*` is the listing's own wildcard (DynamoDB's `table/*`, EKS's
+ * `cluster/*`: no name holds one) and stays; s3:ListAllMyBuckets, which has no resource type,
+ * is `*`, as AWS's examples write it.
  *
  * @example
  * policyResource('arn:aws:s3:::b/x*y') // → 'arn:aws:s3:::b/x${*}y'
+ * policyResource('arn:aws:s3:::*') // → '*'
  */
 export function policyResource(arn: string): string {
-  return arn === '*' ? arn : arn.replace(/[$*?]/g, (c) => `\${${c}}`);
+  if (arn === '*' || /^arn:[^:]+:s3:::\*$/.test(arn)) return '*';
+  if (!/^arn:[^:]+:s3:::[^/]+\//.test(arn)) return arn;
+  return arn.replace(/[$*?]/g, (c) => `\${${c}}`);
 }
 
 /**
