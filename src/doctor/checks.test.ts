@@ -87,6 +87,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'static keys in the pod’s environment, which the SDKs take before the token',
+    snap: liveSnapshot({
+      pods: [podWithEnv({ AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' })],
+    }),
+    status: { 'pod-env': 'fail' },
+    detail: {
+      'pod-env':
+        /container `app` sets AWS_ACCESS_KEY_ID: the SDKs take these static keys before the pod's token/,
+    },
+    fix: { 'pod-env': /remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/ },
+  },
+  {
     name: 'an STS endpoint the pod sets itself',
     snap: liveSnapshot({
       pods: [podWithEnv({ AWS_ENDPOINT_URL_STS: 'https://sts.example.invalid' })],

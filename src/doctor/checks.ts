@@ -148,6 +148,7 @@ function checkPodEnv(d: Derived): CheckResult {
   const problems: string[] = [];
   const goods: string[] = [];
   const warns: string[] = [];
+  let staticKeys = false;
   for (const p of s.pods) {
     const all = containersOf(p.object);
     const containers = s.target.container ? all.filter((c) => c.name === s.target.container) : all;
@@ -155,6 +156,16 @@ function checkPodEnv(d: Derived): CheckResult {
       problems.push(
         `${label(p)} has no container ${q(s.target.container)} (it has ${all.map((c) => q(c.name)).join(', ')})`,
       );
+      continue;
+    }
+    // every SDK's default chain takes keys from the environment first: the pod never uses
+    // its role, whatever the webhook mounted (seed 002's "most direct anti-pattern")
+    const keyed = containers.filter((c) => c.env.has('AWS_ACCESS_KEY_ID'));
+    if (keyed.length > 0) {
+      problems.push(
+        `${label(p)}: ${keyed.map((c) => `container ${q(c.name)}`).join(', ')} ${keyed.length > 1 ? 'set' : 'sets'} AWS_ACCESS_KEY_ID: the SDKs take these static keys before the pod's token and never call STS as the role`,
+      );
+      staticKeys = true;
       continue;
     }
     const podIdentity = containers.some((c) => c.env.has('AWS_CONTAINER_CREDENTIALS_FULL_URI'));
@@ -211,6 +222,13 @@ function checkPodEnv(d: Derived): CheckResult {
         `${label(p)}: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume ${IRSA_VOLUME_NAME} (audience ${volume?.audience ?? 'the API server’s'}, ${volume?.expirationSeconds ?? 3600}s)${p.manifest ? ' once admitted' : ''}`,
       );
   }
+  if (staticKeys)
+    return check(
+      id,
+      'fail',
+      problems.join('; '),
+      'remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) from the pod spec, and the Secret they come from; IRSA gives the pod its credentials',
+    );
   if (problems.length > 0) {
     const p = s.pods[0] as PodView;
     const noRole = !d.settings?.roleArn;
