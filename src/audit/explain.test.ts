@@ -240,6 +240,19 @@ describe('web identity refusals', () => {
     expect(whyText(e)).toContain('✗ OIDC provider');
   });
 
+  it('a role of another account without the provider: the fix registers it there', async () => {
+    const e = await exchange(await f.token(ID), 'arn:aws:iam::987654321098:role/cross');
+    expect(e.record.errorCode).toBe('InvalidIdentityToken');
+    expect(e.explanation).toMatchObject({
+      hop: 'provider',
+      claim: 'iss',
+      summary: expect.stringMatching(/in the role's account 987654321098$/),
+    });
+    expect(e.explanation.fix).toMatch(
+      /^register the issuer in the role's account 987654321098: aws iam create-open-id-connect-provider --url \S+ --client-id-list sts.amazonaws.com --thumbprint-list <thumbprint> --profile 987654321098$/,
+    );
+  });
+
   it('an expired token: the token hop, its exp', async () => {
     const token = await f.token(ID, { expirationSeconds: 600 });
     clock.set('2025-01-01T01:00:00Z');

@@ -204,6 +204,8 @@ interface StsDetail {
   expected?: unknown;
   actual?: unknown;
   iss?: string;
+  /** the role's account, where STS looked for the provider */
+  account?: string;
   providerArn?: string;
   url?: string;
   now?: number;
@@ -614,9 +616,17 @@ function stsRefusal(
     return {
       hop: 'provider',
       claim: 'iss',
-      summary: `no IAM OIDC provider for the token's issuer ${d.iss ?? ''}`.trim(),
+      summary: [
+        `no IAM OIDC provider for the token's issuer`,
+        d.iss,
+        d.account ? `in the role's account ${d.account}` : undefined,
+      ]
+        .filter((x) => x !== undefined)
+        .join(' '),
       actual: d.iss,
-      fix: `register the issuer: aws iam create-open-id-connect-provider --url ${d.iss ?? '<iss>'} --client-id-list sts.amazonaws.com --thumbprint-list <thumbprint>`,
+      // the provider belongs in the role's account: that account's credentials create it
+      // (irsakit's credentials file names each account's profile by its id)
+      fix: `register the issuer in the role's account${d.account ? ` ${d.account}` : ''}: aws iam create-open-id-connect-provider --url ${d.iss ?? '<iss>'} --client-id-list sts.amazonaws.com --thumbprint-list <thumbprint>${d.account ? ` --profile ${d.account}` : ''}`,
     };
   if (check === 'audience') {
     const expected = Array.isArray(d.expected) ? d.expected.map(String) : [];
