@@ -82,6 +82,36 @@ describe('the seeds’ programs under irsa exec', () => {
     expect(r.stdout).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE=\S+\/token$/m);
   });
 
+  it('kubectl’s other targets: pod/NAME, -it, and deploy/NAME (a pod of the Deployment)', async () => {
+    const applied = await h.irsa(['apply', '-f', example('s3-app-deployment.yaml')]);
+    expect(applied.stderr).toBe('');
+    const pod = await exec(['-it', 'pod/s3-reader', '-n', 'production', '--', 'env']);
+    expect(pod.stderr).toBe('');
+    expect(pod.stdout).toContain('AWS_ROLE_ARN=arn:aws:iam::123456789012:role/s3-app-role');
+    const dep = await exec([
+      '-i',
+      '-t',
+      'deploy/s3-app',
+      '-n',
+      'production',
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--region',
+      'us-east-1',
+      '--query',
+      'Arn',
+      '--output',
+      'text',
+    ]);
+    expect(dep.stderr).toBe('');
+    expect(dep.stdout.trim()).toMatch(ASSUMED);
+    const none = await exec(['deployment.apps/nope', '-n', 'production', '--', 'env']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('deployments.apps "nope" not found');
+  });
+
   it('-s SA creates a pod through admission (<sa>-<random>), runs in it, and removes it', async () => {
     const r = await exec([
       '-n',

@@ -60,6 +60,8 @@ const plural: Record<Kind, string> = {
   Pod: 'pods',
   Deployment: 'deployments',
 };
+/** the resource as the API server's messages name it (`deployments.apps "x" not found`) */
+const resourceOf = (kind: Kind) => (kind === 'Deployment' ? 'deployments.apps' : plural[kind]);
 const refOf = (kind: Kind, name: string) =>
   `${kind === 'Deployment' ? 'deployment.apps' : kind.toLowerCase()}/${name}`;
 
@@ -163,7 +165,7 @@ export class ClusterService {
       objectKey(cluster, kind, kind === 'Namespace' ? '' : namespace, name),
     );
     if (!item)
-      throw new ClusterError('NotFound', 404, `${plural[kind]} "${name}" not found`, {
+      throw new ClusterError('NotFound', 404, `${resourceOf(kind)} "${name}" not found`, {
         name,
         kind: plural[kind],
       });
@@ -274,7 +276,7 @@ export class ClusterService {
       const cluster = await this.getCluster(clusterName, tx);
       const key = objectKey(cluster.name, kind, kind === 'Namespace' ? '' : namespace, name);
       if (!(await tx.get(OBJECTS, key))) {
-        throw new ClusterError('NotFound', 404, `${plural[kind]} "${name}" not found`, {
+        throw new ClusterError('NotFound', 404, `${resourceOf(kind)} "${name}" not found`, {
           name,
           kind: plural[kind],
         });

@@ -322,6 +322,32 @@ function kubectlForm(command: string[], opts: ExecOptions, cmd: Command): [strin
   return [command.slice(1), { ...opts, pod: command[0] }];
 }
 
+/**
+ * The pod a target names, as kubectl reads it: `NAME` or `pod/NAME` is the pod;
+ * `deploy/NAME` (`deployment/`, `deployments/`, `deployment.apps/`) is one of the Deployment's
+ * pods, the first by name.
+ */
+async function resolvePod(
+  client: ReturnType<typeof adminClient>,
+  base: string,
+  target: string,
+): Promise<string> {
+  const pod = /^(?:po|pod|pods)\/(.+)$/.exec(target);
+  if (pod) return pod[1] as string;
+  const dep = /^(?:deploy|deployment|deployments)(?:\.apps)?\/(.+)$/.exec(target);
+  if (!dep) return target;
+  const name = dep[1] as string;
+  // the Deployment itself first: a missing one is NotFound as kubectl words it
+  await client.request('GET', `${base}/deployments/${encodeURIComponent(name)}`);
+  const pods = await client.request<{ items: KubeObject[] }>('GET', `${base}/pods`);
+  const mine = pods.body.items
+    .filter((p) => p.metadata?.annotations?.['irsakit.dev/deployment'] === name)
+    .map((p) => p.metadata?.name as string)
+    .sort();
+  if (mine.length === 0) throw new CliError(`error: no pods found for deployment ${name}`, 1);
+  return mine[0] as string;
+}
+
 /** The empty credentials and config files a child reads instead of ~/.aws. */
 function emptyAwsFiles(execDir: string): { credentials: string; config: string } {
   mkdirSync(execDir, { recursive: true, mode: 0o700 });
@@ -401,6 +427,7 @@ export async function execCommand(
       created = true;
       if (opts.keep) io.err(`irsa: pod ${ns}/${podName} created (kept afterwards)`);
     }
+    if (!created) podName = await resolvePod(client, base, podName);
     const got = await client.request<{ object: KubeObject; admission?: AdmissionRecord }>(
       'GET',
       `${base}/pods/${encodeURIComponent(podName)}`,
@@ -485,6 +512,9 @@ export function registerExecCommand(
         'create a pod for this ServiceAccount (through admission) and run in it',
       )
       .option('-c, --container <name>', "the pod's container (default: the first)")
+      // kubectl's -i / -t: the program has this terminal and its stdin either way
+      .option('-i, --stdin', 'accepted for kubectl’s sake: stdin is always passed')
+      .option('-t, --tty', 'accepted for kubectl’s sake: the program has this terminal')
       .option('--keep', 'with -s: keep the created pod afterwards'),
     { cluster: true },
   )
@@ -494,6 +524,7 @@ export function registerExecCommand(
 Examples:
   irsa exec -n production --pod s3-reader -- aws sts get-caller-identity
   irsa exec s3-reader -n production -- env          (kubectl's form)
+  irsa exec -it deploy/s3-app -n production -- sh   (a pod of the Deployment)
   irsa exec -n production -s s3-app -- python3 s3_reader.py
 
 The token file is <data>/exec/<cluster>/<namespace>/<pod>/<volume>/token (mode 0600),
