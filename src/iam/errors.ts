@@ -48,6 +48,9 @@ export const IAM_MSG = {
   noScope: (arn: string) => `Scope ARN: ${arn} does not exist or is not attachable.`,
   noProvider: (arn: string) => `OpenIDConnect Provider not found for arn ${arn}`,
   noAccessKey: (id: string) => `The Access Key with id ${id} cannot be found.`,
+  /** the API reference's description of OpenIdIdpCommunicationError */
+  idpUnreachable:
+    'The request failed because IAM cannot connect to the OpenID Connect identity provider URL.',
   roleExists: (name: string) => `Role with name ${name} already exists.`,
   userExists: (name: string) => `User with name ${name} already exists.`,
   policyExists: (name: string) =>

@@ -33,6 +33,7 @@ import {
   createStsOperations,
   credentialResolver,
   loadOrCreateServerKey,
+  presentedThumbprint,
   snapshotDirectory,
 } from '../sts/index.js';
 import type { Store } from '../store/types.js';
@@ -101,6 +102,7 @@ export async function wireAws(d: AwsWiringDeps) {
     clock: d.clock,
     random,
     lastUsed: usage,
+    issuerThumbprint: (url) => presentedThumbprint(url),
     authorize: (ctx, action, resource, context) => authorize(ctx, { action, resource, context }),
   });
   // STS's per-call reads, kept while the store revision stands still

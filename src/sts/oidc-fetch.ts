@@ -15,7 +15,13 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { checkServerIdentity, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  type DetailedPeerCertificate,
+  type TLSSocket,
+} from 'node:tls';
+import { isIP } from 'node:net';
 
 export interface OidcFetchRequest {
   url: string;
@@ -83,6 +89,47 @@ function presentedChain(leaf: DetailedPeerCertificate): DetailedPeerCertificate[
     chain.push(cur);
   }
   return chain;
+}
+
+/**
+ * The thumbprint IAM takes when CreateOpenIDConnectProvider is given none: that of the top
+ * certificate of the chain the provider's host presents (the one `judge` later pins). Rejects
+ * when the host cannot be reached over TLS within `timeoutMs`.
+ *
+ * @example
+ * await presentedThumbprint('https://127.0.0.1:4578/id/ABC') // → '9e99a48a9960b14926bb7f3b02e22da2b0ab7280'
+ */
+export function presentedThumbprint(url: string, timeoutMs = 5000): Promise<string> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host,
+      port: Number(u.port || 443),
+      ...(isIP(host) ? {} : { servername: host }),
+      // the chain is read, not trusted: which CA it reaches is what is being asked
+      rejectUnauthorized: false,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new OidcFetchError('timeout', url, `no TLS answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const peer = socket.getPeerCertificate(true);
+      socket.end();
+      if (!peer?.raw) {
+        reject(new OidcFetchError('tls', url, 'no server certificate'));
+        return;
+      }
+      const chain = presentedChain(peer);
+      resolve(thumbprintOf((chain[chain.length - 1] as DetailedPeerCertificate).raw));
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new OidcFetchError('network', url, e.message));
+    });
+  });
 }
 
 /** Undefined when the chain links up and is valid at `now`, else what is wrong. */

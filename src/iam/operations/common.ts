@@ -25,6 +25,12 @@ export interface IamOperationDeps extends IamDeps {
   awsPolicies?: AwsPolicyCatalog | undefined;
   /** when roles and access keys were last used; none tracked without it */
   lastUsed?: LastUsedReader | undefined;
+  /**
+   * The thumbprint of the top CA certificate an issuer presents (`https://host[:port]/…`), which
+   * CreateOpenIDConnectProvider takes when it is given none; rejects when the issuer cannot be
+   * reached. Without it, a provider made without thumbprints keeps none.
+   */
+  issuerThumbprint?: ((url: string) => Promise<string>) | undefined;
 }
 
 export interface OpCall {

@@ -3,6 +3,7 @@
  * audiences (client IDs) it accepts and the certificate thumbprints. Stored and returned
  * without `https://`; the ARN is `arn:aws:iam::<account>:oidc-provider/<url>`.
  */
+import { AwsError } from '../../common/aws-error.js';
 import { listParam, Validator } from '../../server/aws/query-params.js';
 import type { QueryOperation, QueryParams } from '../../server/aws/types.js';
 import {
@@ -125,6 +126,16 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
       const arn = providerArn(c.account, url);
       await c.authorize(arn);
       if (thumbprints.length > MAX_THUMBPRINTS) throw invalidInput(IAM_MSG.thumbprints);
+      // none given: IAM retrieves the top CA certificate's thumbprint itself (API reference)
+      if (thumbprints.length === 0 && deps.issuerThumbprint) {
+        try {
+          thumbprints.push(await deps.issuerThumbprint(`https://${url}`));
+        } catch (e) {
+          throw new AwsError('OpenIdIdpCommunicationError', 400, IAM_MSG.idpUnreachable, {
+            detail: { url: `https://${url}`, reason: e instanceof Error ? e.message : String(e) },
+          });
+        }
+      }
       if (clientIds.length > MAX_CLIENT_IDS) {
         throw limitExceeded(IAM_MSG.quota('ClientIdsPerOpenIdConnectProvider', MAX_CLIENT_IDS));
       }
