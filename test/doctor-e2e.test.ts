@@ -500,6 +500,119 @@ describe('arguments', () => {
   });
 });
 
+describe('EKS Pod Identity: the association’s role, checked as the agent gets it', () => {
+  const podRole = async (name: string, actions: string[]) => {
+    const doc = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: actions },
+      ],
+    });
+    expect(
+      (
+        await h.aws([
+          'iam',
+          'create-role',
+          '--role-name',
+          name,
+          '--assume-role-policy-document',
+          doc,
+        ])
+      ).stderr,
+    ).toBe('');
+  };
+  const associate = async (saName: string, roleName: string) => {
+    const r = await h.aws([
+      'eks',
+      'create-pod-identity-association',
+      '--cluster-name',
+      'demo',
+      '--namespace',
+      'production',
+      '--service-account',
+      saName,
+      '--role-arn',
+      `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+    ]);
+    expect(r.stderr).toBe('');
+  };
+
+  it('an annotated ServiceAccount with an association: the association’s role, its trust toward pods.eks.amazonaws.com, its permissions', async () => {
+    await podRole('pi-role', ['sts:AssumeRole', 'sts:TagSession']);
+    // annotated with s3-app-role (which trusts only s3-app) and associated with pi-role
+    await apply('pi-sa.yaml', sa('pi-app', 's3-app-role'));
+    await associate('pi-app', 'pi-role');
+    await apply(
+      'pi-pod.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: pi-pod\n  namespace: production\nspec:\n  serviceAccountName: pi-app\n  containers:\n    - name: app\n      image: amazon/aws-cli\n',
+    );
+    const r = await doctor([
+      '-n',
+      'production',
+      '--pod',
+      'pi-pod',
+      '--action',
+      's3:GetObject',
+      '--resource',
+      'arn:aws:s3:::my-bucket/hello.txt',
+    ]);
+    expect(r.by['oidc-provider']?.status).toBe('skip');
+    expect(r.by['sa-annotation']).toMatchObject({ status: 'warn' });
+    expect(r.by['sa-annotation']?.detail).toContain('is not used (the association wins)');
+    expect(r.by['role-exists']?.detail).toMatch(
+      new RegExp(`^arn:aws:iam::${ACCOUNT}:role/pi-role\\b`),
+    );
+    for (const id of ['trust-provider', 'trust-action', 'trust-evaluation'])
+      expect(r.by[id]?.status, id).toBe('pass');
+    expect(r.by['trust-sub']?.status).toBe('skip');
+    expect(r.by['pod-env']?.status).toBe('pass');
+    // pi-role has no S3 permission: the pod is refused, and the doctor says so
+    expect(r.by.permissions?.status).toBe('fail');
+    expect(r.by['token-exchange']?.detail).toContain('EKS Pod Identity');
+    expect(firstFailure(r.report)).toBe('permissions');
+    await h.aws(['s3', 'mb', 's3://pi-bucket']);
+    const put = await h.run(
+      'sh',
+      ['-c', 'echo hi | aws s3 cp - s3://pi-bucket/hello.txt'],
+      h.env(),
+    );
+    expect(put.stderr).toBe('');
+    const pod = await h.run(
+      process.execPath,
+      [
+        join(ROOT, 'dist/src/cli/main.js'),
+        'exec',
+        'pi-pod',
+        '-n',
+        'production',
+        '--',
+        'aws',
+        's3',
+        'cp',
+        's3://pi-bucket/hello.txt',
+        '-',
+        '--region',
+        'us-east-1',
+      ],
+      h.env(),
+    );
+    expect(pod.stderr).toContain('An error occurred (403) when calling the HeadObject operation');
+  });
+
+  it('a trust policy without sts:TagSession fails the trust, as EKS Auth refuses it', async () => {
+    await podRole('pi-notag', ['sts:AssumeRole']);
+    await apply('pi-notag-sa.yaml', sa('pi-notag', 'pi-notag').split('\n  annotations:')[0] + '\n');
+    await associate('pi-notag', 'pi-notag');
+    const r = await doctor(['-n', 'production', 'pi-notag']);
+    expect(r.code).toBe(1);
+    expect(r.by['sa-annotation']?.status).toBe('pass');
+    expect(r.by['trust-action']).toMatchObject({ status: 'fail' });
+    expect(r.by['trust-action']?.detail).toContain('does not allow sts:TagSession');
+    expect(r.by['trust-evaluation']?.status).toBe('fail');
+    expect(r.by['trust-evaluation']?.fix).toContain('"sts:TagSession"');
+  });
+});
+
 describe('static doctor (no server)', () => {
   const offline = (args: string[]) =>
     h.run(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'doctor', ...args], {

@@ -20,6 +20,11 @@ import {
   checkTrust,
 } from './checks-iam.js';
 import {
+  podIdentityAnnotation,
+  podIdentityProviderChecks,
+  podIdentityTrust,
+} from './pod-identity.js';
+import {
   type Derived,
   ROLE_ARN_ANNOTATION,
   containersOf,
@@ -336,13 +341,14 @@ function checkExchange(d: Derived, before: CheckResult[]): CheckResult {
  */
 export function runChecks(s: DoctorSnapshot): DoctorReport {
   const d = derive(s);
+  const pi = s.podIdentity;
   const checks: CheckResult[] = [
-    checkProvider(d),
-    checkClientId(d),
-    checkThumbprint(d),
-    checkAnnotation(d),
+    // a Pod Identity association's pods use no OIDC provider and no token claims: its own checks
+    ...(pi
+      ? [...podIdentityProviderChecks(pi), podIdentityAnnotation(d, pi)]
+      : [checkProvider(d), checkClientId(d), checkThumbprint(d), checkAnnotation(d)]),
     checkRole(d),
-    ...checkTrust(d),
+    ...(pi ? podIdentityTrust(d, pi) : checkTrust(d)),
     checkPodServiceAccount(d),
     checkPodAdmission(d),
     checkPodEnv(d),

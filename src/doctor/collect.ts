@@ -15,7 +15,7 @@ import { IamRepo } from '../iam/repo.js';
 import type { ManagedPolicyDoc } from '../iam/types.js';
 import type { Store } from '../store/types.js';
 import { parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
-import type { DoctorSnapshot, PodView, PolicyView, RoleView } from './types.js';
+import type { DoctorSnapshot, PodIdentityView, PodView, PolicyView, RoleView } from './types.js';
 
 export interface DoctorQuery {
   namespace: string;
@@ -40,6 +40,9 @@ export interface DoctorOpsDeps {
   /** SHA-1 of the local CA the issuers present */
   thumbprint: string;
   awsPolicies?: AwsPolicyCatalog | undefined;
+  /** a ServiceAccount's EKS Pod Identity association, given by the server's wiring */
+  podIdentity?:
+    ((cluster: string, ns: string, sa: string) => Promise<PodIdentityView | undefined>) | undefined;
   /** the policy a resource carries itself (S3's bucket policy), given by the server's wiring */
   resourcePolicy?: ((arn: string) => Promise<PolicyView | undefined>) | undefined;
 }
@@ -119,7 +122,12 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
       const sa = saName
         ? await found(c.get(cluster.name, 'ServiceAccount', ns, saName))
         : undefined;
-      const roleArn = roleArnOf(sa, pods)?.arn;
+      const podIdentity =
+        saName && deps.podIdentity
+          ? ((await deps.podIdentity(cluster.name, ns, saName)) ?? null)
+          : undefined;
+      // the association's role, when there is one: it wins over the annotation
+      const roleArn = podIdentity ? podIdentity.roleArn : roleArnOf(sa, pods)?.arn;
       const role = roleArn ? parseRoleArnParts(roleArn) : undefined;
       const iam: DoctorSnapshot['iam'] = {};
       if (role) {
@@ -151,6 +159,7 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         },
         region: cluster.region,
         serviceAccount: sa,
+        podIdentity,
         serviceAccountNames: await names('ServiceAccount'),
         podNames: podMissing ? await names('Pod') : undefined,
         pods,

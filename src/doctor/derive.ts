@@ -126,7 +126,7 @@ export interface Derived {
   annotationWarnings: string[];
   roleArn?: string | undefined;
   /** where the role ARN came from */
-  roleArnSource?: 'annotation' | 'pod' | undefined;
+  roleArnSource?: 'annotation' | 'pod' | 'association' | undefined;
   role?: ParsedRoleArn | undefined;
   issuer?: string | undefined;
   issuerSource?: string | undefined;
@@ -218,7 +218,10 @@ export function derive(s: DoctorSnapshot): Derived {
         annotationWarnings,
       )
     : undefined;
-  const found = roleArnOf(sa, s.pods);
+  // an EKS Pod Identity association wins over the annotation: its pods run as its role
+  const found = s.podIdentity
+    ? { arn: s.podIdentity.roleArn, source: 'association' as const }
+    : roleArnOf(sa, s.pods);
   const roleArn = found?.arn;
   const roleArnSource: Derived['roleArnSource'] = found?.source;
   const role = roleArn ? parseRoleArnParts(roleArn) : undefined;
@@ -247,7 +250,7 @@ export function derive(s: DoctorSnapshot): Derived {
   }
   const r = s.iam.role;
   const trust =
-    r && r.trustPolicy !== undefined && providerArn && issuer && sub && role
+    !s.podIdentity && r && r.trustPolicy !== undefined && providerArn && issuer && sub && role
       ? analyzeTrust({
           policy: r.trustPolicy,
           roleArn: r.arn,

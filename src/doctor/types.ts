@@ -56,6 +56,16 @@ export interface PodView {
   source?: string | undefined;
 }
 
+/** A pod identity association of the ServiceAccount. */
+export interface PodIdentityView {
+  associationId: string;
+  roleArn: string;
+  /** the cluster's ARN, the association's account and region (aws:SourceArn of the trust) */
+  clusterArn: string;
+  /** session tags are attached (unless the association disables them) */
+  sessionTags: boolean;
+}
+
 /** An IAM OIDC provider, as IAM stores it or as Terraform declares it. */
 export interface ProviderView {
   arn?: string | undefined;
@@ -124,6 +134,11 @@ export interface DoctorSnapshot {
   /** the cluster's issuer, and the SHA-1 thumbprint of the CA it presents (live) */
   issuer?: { url: string; thumbprint?: string | undefined; source: string } | undefined;
   region?: string | undefined;
+  /**
+   * live only: the ServiceAccount's EKS Pod Identity association (it wins over the role-arn
+   * annotation: its pods get the agent's credentials); null when it has none
+   */
+  podIdentity?: PodIdentityView | null | undefined;
   /** the ServiceAccount; null when looked for and not found */
   serviceAccount?: KubeObject | null | undefined;
   /** ServiceAccount names of the namespace, for "did you mean" */

@@ -267,6 +267,17 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       thumbprint: ca.thumbprint,
       // the resource's own policy (bucket, queue, secret), for `irsa doctor --resource ARN`
       resourcePolicy: (arn) => resourcePolicyOf(store, arn),
+      podIdentity: async (cluster, ns, sa) => {
+        const a = await findAssociation(store, cluster, ns, sa);
+        return a
+          ? {
+              associationId: a.associationId,
+              roleArn: a.roleArn,
+              clusterArn: `arn:aws:eks:${a.region}:${a.account}:cluster/${a.clusterName}`,
+              sessionTags: !a.disableSessionTags,
+            }
+          : undefined;
+      },
     }),
   };
 

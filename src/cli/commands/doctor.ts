@@ -60,6 +60,10 @@ async function exchange(
   snap: DoctorSnapshot,
 ): Promise<void> {
   const { containersOf, derive, exchangeToken, tokenVolume } = doctor;
+  if (snap.podIdentity) {
+    snap.exchangeSkipped = `the pods use EKS Pod Identity (association ${snap.podIdentity.associationId}), not a web identity token: \`irsa exec -n ${snap.target.namespace} POD -- aws sts get-caller-identity\` asks the agent as a pod does`;
+    return;
+  }
   const d = derive(snap);
   const ns = snap.target.namespace;
   const withVolume = snap.pods.find((p) => tokenVolume(p.object, IRSA_VOLUME_NAME));
