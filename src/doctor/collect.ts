@@ -12,6 +12,7 @@ import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import type { Clock } from '../common/clock.js';
 import { AWS_MANAGED_POLICIES, type AwsPolicyCatalog } from '../iam/aws-managed/catalog.js';
 import { IamRepo } from '../iam/repo.js';
+import { currentTrust } from '../iam/trust-principals.js';
 import type { ManagedPolicyDoc } from '../iam/types.js';
 import type { Store } from '../store/types.js';
 import { parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
@@ -76,7 +77,7 @@ async function roleView(repo: IamRepo, account: string, name: string): Promise<R
     arn: doc.arn,
     name: doc.roleName,
     account: doc.account,
-    trustPolicy: doc.assumeRolePolicyDocument,
+    trustPolicy: await currentTrust(doc, repo.ops),
     maxSessionDuration: doc.maxSessionDuration,
     inline: doc.inlinePolicies.map((p) => ({ name: p.name, document: p.document })),
     attached,

@@ -28,6 +28,7 @@ import type {
   RoleDoc,
   UserDoc,
 } from './types.js';
+import { currentTrust } from './trust-principals.js';
 
 export interface IamDirectoryDeps {
   store: Store;
@@ -190,7 +191,10 @@ export function createIamDirectory(deps: IamDirectoryDeps): IamDirectory {
   return {
     async getRole(account, roleName) {
       const item = await store.get<RoleDoc>(COLLECTIONS.roles, KEYS.role(account, roleName));
-      return item && roleRecord(item.value);
+      if (!item) return undefined;
+      // the trust policy as IAM evaluates it: principals by the unique IDs they had when saved
+      const trust = await currentTrust(item.value, store);
+      return roleRecord({ ...item.value, assumeRolePolicyDocument: trust });
     },
 
     async findOidcProvider(account, url) {

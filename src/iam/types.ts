@@ -46,6 +46,11 @@ export interface RoleDoc extends PolicyHolder {
   maxSessionDuration: number;
   description?: string | undefined;
   lastUsed?: { date: string; region: string } | undefined;
+  /**
+   * The unique ID each role or user principal of the trust policy had when it was saved
+   * (trust-principals.ts): a principal deleted and made again does not match
+   */
+  trustPrincipalIds?: Record<string, string> | undefined;
 }
 
 export interface UserDoc extends PolicyHolder {

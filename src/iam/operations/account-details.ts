@@ -14,6 +14,7 @@ import { date, defineOperation, type IamOperationDeps, paginate, readPaging } fr
 import { boundaryElement } from './holders.js';
 import { policyElement } from './policies.js';
 import { roleElement } from './roles.js';
+import { currentTrust } from '../trust-principals.js';
 import { userElement } from './users.js';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
@@ -102,7 +103,11 @@ export function accountDetailsOperations(deps: IamOperationDeps): Record<string,
               list: 'roles',
               value: {
                 ...roleElement(
-                  { ...r, lastUsed: await deps.lastUsed?.role(c.account, r.roleId) },
+                  {
+                    ...r,
+                    assumeRolePolicyDocument: await currentTrust(r, c.read.ops),
+                    lastUsed: await deps.lastUsed?.role(c.account, r.roleId),
+                  },
                   'get',
                 ),
                 InstanceProfileList: [],

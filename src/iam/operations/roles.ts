@@ -18,6 +18,9 @@ import { uniqueId } from '../ids.js';
 import { parsePolicyArn, roleArn, RULES } from '../names.js';
 import { checkPolicy } from '../policy-docs.js';
 import type { RoleDoc } from '../types.js';
+import type { PolicyDocument } from '../../policy/types.js';
+import type { IamRepo } from '../repo.js';
+import { currentTrust, principalIds, storeEntities } from '../trust-principals.js';
 import {
   checkDuplicateTags,
   date,
@@ -81,6 +84,15 @@ export function roleElement(r: RoleDoc, view: 'create' | 'get' | 'list'): Record
   };
 }
 
+/** The unique IDs of the roles and users a trust policy names, as IAM saves them. */
+async function savedIds(
+  doc: PolicyDocument,
+  repo: IamRepo,
+): Promise<Record<string, string> | undefined> {
+  const ids = await principalIds(doc, storeEntities(repo.ops));
+  return Object.keys(ids).length > 0 ? ids : undefined;
+}
+
 export function roleOperations(deps: IamOperationDeps): Record<string, QueryOperation> {
   const readName = (v: Validator, params: Parameters<QueryOperation>[1]) =>
     v.string(params, 'RoleName', RULES.roleName, true);
@@ -105,7 +117,10 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       checkDuplicateTags(tags);
       if (boundary !== undefined) parsePolicyArn(boundary);
       return c.tx(async (repo) => {
-        await checkPolicy(trust, 'trust', { parameter: 'assumeRolePolicyDocument', repo });
+        const parsed = await checkPolicy(trust, 'trust', {
+          parameter: 'assumeRolePolicyDocument',
+          repo,
+        });
         if (await repo.role(c.account, name)) throw entityAlreadyExists(IAM_MSG.roleExists(name));
         if ((await repo.roles(c.account)).length >= MAX_ROLES) {
           throw limitExceeded(IAM_MSG.quota('RolesPerAccount', MAX_ROLES));
@@ -117,6 +132,7 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
           path,
           arn,
           assumeRolePolicyDocument: trust,
+          trustPrincipalIds: await savedIds(parsed, repo),
           maxSessionDuration: maxSession ?? 3600,
           description,
           tags: [],
@@ -141,7 +157,8 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       await authorizeHolder(c, ROLE_KIND, name);
       const doc = await loadHolder(c.read, c, ROLE_KIND, name);
       const lastUsed = await deps.lastUsed?.role(c.account, doc.roleId);
-      return { Role: roleElement({ ...doc, lastUsed }, 'get') };
+      const trust = await currentTrust(doc, c.read.ops);
+      return { Role: roleElement({ ...doc, assumeRolePolicyDocument: trust, lastUsed }, 'get') };
     }),
 
     ListRoles: defineOperation(deps, 'ListRoles', async (c) => {
@@ -153,8 +170,11 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       await c.authorize(`arn:aws:iam::${c.account}:role/`);
       const roles = (await c.read.roles(c.account)).filter((r) => inPath(r.path));
       const page = paginate(roles, (r) => r.roleName.toLowerCase(), paging);
+      const shown: RoleDoc[] = [];
+      for (const r of page.items)
+        shown.push({ ...r, assumeRolePolicyDocument: await currentTrust(r, c.read.ops) });
       return {
-        Roles: page.items.map((r) => roleElement(r, 'list')),
+        Roles: shown.map((r) => roleElement(r, 'list')),
         IsTruncated: page.IsTruncated,
         Marker: page.Marker,
       };
@@ -182,9 +202,10 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
       v.done();
       await authorizeHolder(c, ROLE_KIND, name);
       await c.tx(async (repo) => {
-        await checkPolicy(text, 'trust', { parameter: 'policyDocument', repo });
+        const parsed = await checkPolicy(text, 'trust', { parameter: 'policyDocument', repo });
         const doc = await loadHolder(repo, c, ROLE_KIND, name);
         doc.assumeRolePolicyDocument = text;
+        doc.trustPrincipalIds = await savedIds(parsed, repo);
         await repo.putRole(doc);
       });
       return null;
