@@ -356,6 +356,31 @@ describe('AssumeRole decisions', () => {
       message: STS_MSG.mfaFailed,
     },
     {
+      name: 'a provided context (irsakit can verify no assertion)',
+      caller: () => userCaller(A, 'bob'),
+      params: {
+        RoleArn: arn.role('account-role'),
+        'ProvidedContexts.member.1.ProviderArn': 'arn:aws:iam::aws:contextProvider/IdentityCenter',
+        'ProvidedContexts.member.1.ContextAssertion': 'x'.repeat(40),
+      },
+      code: 'AccessDenied',
+      message: denied(arn.user(A, 'bob'), 'sts:SetContext', arn.role('account-role')),
+    },
+    {
+      name: 'a provided context shorter than the model allows',
+      caller: () => userCaller(A, 'bob'),
+      params: {
+        RoleArn: arn.role('account-role'),
+        'ProvidedContexts.member.1.ProviderArn': 'x'.repeat(19),
+        'ProvidedContexts.member.1.ContextAssertion': 'abc',
+      },
+      code: 'ValidationError',
+      message:
+        "2 validation errors detected: Value '" +
+        'x'.repeat(19) +
+        "' at 'providedContexts.1.member.providerArn' failed to satisfy constraint: Member must have length greater than or equal to 20; Value 'abc' at 'providedContexts.1.member.contextAssertion' failed to satisfy constraint: Member must have length greater than or equal to 4",
+    },
+    {
       name: 'duplicate tag keys differing in case',
       caller: () => userCaller(A, 'bob'),
       params: {

@@ -200,11 +200,18 @@ export function assumeRole(deps: StsDeps) {
       patternText: '[\\d]*',
     });
     const requestedSource = check.string('SourceIdentity', SESSION_NAME_RULE);
-    check.count(
-      'ProvidedContexts',
-      structListParam(params, 'ProvidedContexts', ['ProviderArn', 'ContextAssertion'] as const),
-      5,
-    );
+    const contexts = structListParam(params, 'ProvidedContexts', [
+      'ProviderArn',
+      'ContextAssertion',
+    ] as const);
+    check.count('ProvidedContexts', contexts, 5);
+    contexts.forEach((c, i) => {
+      const at = `ProvidedContexts.member.${i + 1}`;
+      if (c.ProviderArn !== undefined)
+        check.check(`${at}.ProviderArn`, c.ProviderArn, { min: 20, max: 2048 });
+      if (c.ContextAssertion !== undefined)
+        check.check(`${at}.ContextAssertion`, c.ContextAssertion, { min: 4, max: 2048 });
+    });
     check.done();
     const role = parseRoleArn(roleArn);
 
@@ -231,6 +238,14 @@ export function assumeRole(deps: StsDeps) {
     if (serial !== undefined || tokenCode !== undefined)
       throw new AwsError('AccessDenied', 403, STS_MSG.mfaFailed, {
         detail: { reason: 'irsakit has no MFA devices' },
+      });
+    // a context assertion is signed by its provider (IAM Identity Center): irsakit can verify
+    // none, so none is taken — refused as the sts:SetContext it asks for [inferred], never
+    // issued unchecked
+    if (contexts.length > 0)
+      throw deny('sts:SetContext', {
+        summary:
+          'irsakit cannot verify a provided context assertion (trusted identity propagation)',
       });
     const sourceIdentity = callerSession?.sourceIdentity ?? requestedSource;
     if (
