@@ -110,6 +110,8 @@ describe('the seeds’ programs under irsa exec', () => {
     const none = await exec(['deployment.apps/nope', '-n', 'production', '--', 'env']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('deployments.apps "nope" not found');
+    // its pods would run as s3-app beside the ones the next tests count
+    expect((await h.irsa(['delete', 'deployment', 's3-app', '-n', 'production'])).stderr).toBe('');
   });
 
   it('-s SA creates a pod through admission (<sa>-<random>), runs in it, and removes it', async () => {

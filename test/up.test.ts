@@ -224,6 +224,45 @@ describe('irsa up', () => {
     expect((payload.exp as number) - (payload.iat as number)).toBe(86400);
   });
 
+  it('refuses unknown fields as kubectl’s strict validation has the API server do, storing nothing', async () => {
+    const typo = [
+      'apiVersion: v1',
+      'kind: ServiceAccount',
+      'metadata:',
+      '  name: typo-sa',
+      '  namespace: production',
+      '  annotation:',
+      '    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/s3-app-role',
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: typo-pod',
+      '  namespace: production',
+      'spec:',
+      '  serviceaccountName: s3-app',
+      '  containers:',
+      '    - name: app',
+      '      image: amazon/aws-cli',
+      '',
+    ].join('\n');
+    const r = await admin('POST', '/clusters/demo/apply', typo);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    expect(r.body.message).toBe(
+      [
+        'ServiceAccount in version "v1" cannot be handled as a ServiceAccount: strict decoding error: unknown field "metadata.annotation"',
+        'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.serviceaccountName"',
+      ].join('\n'),
+    );
+    expect(
+      (await admin('GET', '/clusters/demo/namespaces/production/serviceaccounts/typo-sa')).status,
+    ).toBe(404);
+    expect((await admin('GET', '/clusters/demo/namespaces/production/pods/typo-pod')).status).toBe(
+      404,
+    );
+  });
+
   it('answers TokenRequest errors as the API server does', async () => {
     const short = await admin(
       'POST',

@@ -18,6 +18,7 @@ import {
   type ClusterRecord,
 } from './types.js';
 import { SUPPORTED_KINDS, invalidMessage, podSpecErrors, validateObject } from './validation.js';
+import { strictDecodingMessage, unknownFields } from './fields.js';
 
 /** The webhook's decision on a pod, applied: the admitted pod and what was done. */
 export type Admit = (input: {
@@ -214,6 +215,7 @@ export class ClusterService {
     const outcomes: ApplyOutcome[] = [];
     const accepted: KubeObject[] = [];
     const errors: string[] = [];
+    const strict: string[] = [];
     for (const d of docs) {
       const obj = d.object as KubeObject;
       const kind = obj.kind;
@@ -237,6 +239,13 @@ export class ClusterService {
         });
         continue;
       }
+      // kubectl asks for strict field validation (its default since 1.27): an unknown field
+      // is refused, not dropped
+      const unknown = unknownFields(obj);
+      if (unknown.length > 0) {
+        strict.push(strictDecodingMessage(obj, unknown));
+        continue;
+      }
       const fieldErrors = validateObject(obj);
       if (fieldErrors.length > 0) {
         errors.push(invalidMessage(kind, name, fieldErrors));
@@ -244,6 +253,8 @@ export class ClusterService {
       }
       accepted.push(obj);
     }
+    if (strict.length > 0)
+      throw new ClusterError('BadRequest', 400, [...strict, ...errors].join('\n'));
     if (errors.length > 0) throw new ClusterError('Invalid', 422, errors.join('\n'));
     return this.d.store.transaction(async (tx) => {
       const cluster = await this.getCluster(clusterName, tx);
