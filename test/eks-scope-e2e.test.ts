@@ -81,6 +81,29 @@ describe('EKS clusters are their account’s, in their region', () => {
     ).toEqual(['ACTIVE', '1']);
   });
 
+  it('a deleted cluster’s associations go with it: the next cluster of its name, of any account, has none', async () => {
+    const made = await py(
+      "eks.create_cluster(name='gone', roleArn='arn:aws:iam::123456789012:role/x', resourcesVpcConfig={})\na = eks.create_pod_identity_association(clusterName='gone', namespace='default', serviceAccount='app', roleArn='arn:aws:iam::123456789012:role/s3-app-role')['association']\nprint(a['associationId'])\neks.delete_cluster(name='gone')",
+    );
+    const id = made[0] as string;
+    expect(id).toMatch(/^a-/);
+    expect(
+      await py(
+        `eks.create_cluster(name='gone', roleArn='arn:aws:iam::111122223333:role/x', resourcesVpcConfig={})\nprint(eks.list_pod_identity_associations(clusterName='gone')['associations'])\nprint(err(lambda: eks.describe_pod_identity_association(clusterName='gone', associationId='${id}')))\neks.delete_cluster(name='gone')`,
+        other,
+      ),
+    ).toEqual([
+      '[]',
+      `ResourceNotFoundException: No Pod Identity Association found for id: ${id}.`,
+    ]);
+    // and in one account: deleted and made again, the cluster starts without associations
+    expect(
+      await py(
+        "eks.create_cluster(name='gone', roleArn='arn:aws:iam::123456789012:role/x', resourcesVpcConfig={})\nprint(eks.list_pod_identity_associations(clusterName='gone')['associations'])",
+      ),
+    ).toEqual(['[]']);
+  });
+
   it('a cluster made by another account is that account’s; a bad nextToken is refused', async () => {
     expect(
       await py(
@@ -93,6 +116,8 @@ describe('EKS clusters are their account’s, in their region', () => {
       await py(
         "print(eks.list_clusters()['clusters'])\nprint(err(lambda: eks.list_clusters(nextToken='garbage')))",
       ),
-    ).toEqual(["['demo']", 'InvalidParameterException: The nextToken is not valid.']);
+    ).toEqual(["['demo', 'gone']", 'InvalidParameterException: The nextToken is not valid.']);
+    // a token past the end (clusters deleted since it was given) is an empty page
+    expect(await py("print(eks.list_clusters(nextToken='50')['clusters'])")).toEqual(['[]']);
   });
 });

@@ -44,6 +44,8 @@ export interface ClusterServiceDeps {
   admit: Admit;
   /** the issuers' HTTPS base, e.g. `https://127.0.0.1:4578` */
   issuerBase: string;
+  /** what else goes with a deleted cluster, in its transaction (its pod identity associations) */
+  onDelete?: ((tx: StoreOps, cluster: string) => Promise<void>) | undefined;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -153,6 +155,7 @@ export class ClusterService {
         for (const item of await tx.list(coll, { prefix: `${name}/` }))
           await tx.delete(coll, item.key);
       }
+      await this.d.onDelete?.(tx, name);
       await tx.delete(CLUSTERS, name);
     });
   }

@@ -25,7 +25,7 @@ export interface AdmissionDeps {
   /** whether (namespace, ServiceAccount) of the cluster has a pod identity association */
   podIdentity?: (
     tx: Pick<StoreOps, 'get' | 'list'>,
-    cluster: string,
+    cluster: ClusterRecord,
     namespace: string,
     serviceAccount: string,
   ) => Promise<boolean>;
@@ -49,7 +49,7 @@ export function webhookAdmission(deps: AdmissionDeps = {}): Admit {
     const saName = (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName;
     const podIdentity =
       deps.podIdentity !== undefined && saName !== undefined && saName !== ''
-        ? await deps.podIdentity(tx, cluster.name, namespace, saName)
+        ? await deps.podIdentity(tx, cluster as ClusterRecord, namespace, saName)
         : false;
     const r = mutatePod(
       {

@@ -23,7 +23,11 @@ import {
   lockDataFolder,
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
-import { findAssociation } from '../services/eks/pod-identity-associations.js';
+import {
+  clusterOwner,
+  deleteAssociationsOf,
+  findAssociation,
+} from '../services/eks/pod-identity-associations.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
 import { sweepS3Bodies } from '../services/s3/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
@@ -170,9 +174,11 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     admit: webhookAdmission({
       // the cluster's pod identity associations are the webhook's identities, as on EKS
       podIdentity: async (tx, cluster, namespace, sa) =>
-        (await findAssociation(tx, cluster, namespace, sa)) !== undefined,
+        (await findAssociation(tx, clusterOwner(cluster), namespace, sa)) !== undefined,
     }),
     issuerBase,
+    // a cluster's pod identity associations go with it, as in EKS
+    onDelete: deleteAssociationsOf,
   });
   late.clusters = clusters;
 
@@ -268,7 +274,12 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       // the resource's own policy (bucket, queue, secret), for `irsa doctor --resource ARN`
       resourcePolicy: (arn) => resourcePolicyOf(store, arn),
       podIdentity: async (cluster, ns, sa) => {
-        const a = await findAssociation(store, cluster, ns, sa);
+        const a = await findAssociation(
+          store,
+          clusterOwner(await clusters.getCluster(cluster)),
+          ns,
+          sa,
+        );
         return a
           ? {
               associationId: a.associationId,

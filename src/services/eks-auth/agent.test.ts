@@ -61,6 +61,8 @@ describe('createPodIdentityAgent', () => {
       name: 'demo',
       id: ID,
       region: 'eu-west-1',
+      // the cluster is the association's account's, as EKS keeps them together
+      account: ACCOUNT,
       issuer: c.issuer,
       apiAudiences: [],
       maxTokenExpirationSeconds: 86_400,

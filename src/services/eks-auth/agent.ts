@@ -34,7 +34,7 @@ import { timeOrderedUuid } from '../../common/random.js';
 import type { AwsCallEvent } from '../../server/aws/edge.js';
 import type { CallContext } from '../../server/aws/types.js';
 import { decodeToken, integerClaim } from '../../sts/jwt.js';
-import { findAssociation } from '../eks/pod-identity-associations.js';
+import { clusterOwner, findAssociation } from '../eks/pod-identity-associations.js';
 import { type EksAuthDeps, noteAnswer, noteCall, podIdentityCredentials } from './eks-auth.js';
 
 export const AGENT_PATH = '/v1/credentials';
@@ -152,9 +152,14 @@ export function createPodIdentityAgent(
     const sub = 'error' in claims ? undefined : claims.claims.sub;
     const m = typeof sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(sub) : null;
     const association = m
-      ? ((await findAssociation(deps.store, cluster.name, m[1] as string, m[2] as string)) ?? null)
+      ? ((await findAssociation(
+          deps.store,
+          clusterOwner(cluster),
+          m[1] as string,
+          m[2] as string,
+        )) ?? null)
       : undefined;
-    const account = association?.account ?? cluster.account ?? deps.defaultAccount;
+    const account = clusterOwner(cluster).account;
     ctx.region = association?.region ?? cluster.region;
     ctx.audit.recipientAccountId = account;
     const out = await podIdentityCredentials(

@@ -78,7 +78,12 @@ export async function podIdentityCredentials(
       association: async (namespace, serviceAccount) => {
         const a =
           found === undefined
-            ? await findAssociation(deps.store, cluster.name, namespace, serviceAccount)
+            ? await findAssociation(
+                deps.store,
+                { name: cluster.name, account, region },
+                namespace,
+                serviceAccount,
+              )
             : found;
         return a ? associationForCore(a) : undefined;
       },

@@ -103,7 +103,14 @@ describe('CreatePodIdentityAssociation', () => {
       ['iam:PassRole', ROLE],
     ]);
     expect(asked[1]?.context).toEqual({ 'iam:PassedToService': 'pods.eks.amazonaws.com' });
-    expect((await findAssociation(store, 'demo', 'production', 's3-app'))?.roleArn).toBe(ROLE);
+    const owner = { name: 'demo', account: ACCOUNT, region: 'us-east-1' };
+    expect((await findAssociation(store, owner, 'production', 's3-app'))?.roleArn).toBe(ROLE);
+    // another account's or region's cluster of the name has none of them
+    for (const other of [
+      { ...owner, account: '111122223333' },
+      { ...owner, region: 'eu-west-1' },
+    ])
+      expect(await findAssociation(store, other, 'production', 's3-app')).toBeUndefined();
   });
 
   it('refuses a second association of the same service account (409), keeping the first', async () => {

@@ -10,11 +10,13 @@
  * `<cluster>/<associationId>`); every change is one transaction.
  */
 import { randomBytes } from 'node:crypto';
+import type { ClusterRecord } from '../../cluster/types.js';
+import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
 import { AwsError } from '../../common/aws-error.js';
 import { put } from '../../common/own.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
-import type { Store } from '../../store/types.js';
+import type { Store, StoreOps } from '../../store/types.js';
 import type { PodIdentityAssociation } from '../../sts/pod-identity.js';
 import { pathSegment } from './path-segment.js';
 import { clusterNotFound, restJsonBody } from './rest-json.js';
@@ -155,14 +157,50 @@ export function associationForCore(a: AssociationDoc): PodIdentityAssociation {
  */
 export async function findAssociation(
   store: Pick<Store, 'list'>,
-  cluster: string,
+  cluster: ClusterOwner,
   namespace: string,
   serviceAccount: string,
 ): Promise<AssociationDoc | undefined> {
-  const all = await store.list<AssociationDoc>(ASSOCIATIONS, { prefix: `${cluster}/` });
-  return all
+  return (await associationsOf(store, cluster)).find(
+    (a) => a.namespace === namespace && a.serviceAccount === serviceAccount,
+  );
+}
+
+/** A cluster as its associations belong to it: its name, in its account and region. */
+export interface ClusterOwner {
+  name: string;
+  account: string;
+  region: string;
+}
+
+/** A local cluster's owner (its account: the default one for records made before it was kept). */
+export function clusterOwner(c: ClusterRecord): ClusterOwner {
+  return { name: c.name, account: c.account ?? DEFAULT_ACCOUNT, region: c.region };
+}
+
+/**
+ * A cluster's associations: those made in its account and region (a record of another owner
+ * under the same name — a cluster deleted before associations went with it — is none of its).
+ */
+export async function associationsOf(
+  store: Pick<Store, 'list'>,
+  cluster: ClusterOwner,
+): Promise<AssociationDoc[]> {
+  return (await store.list<AssociationDoc>(ASSOCIATIONS, { prefix: `${cluster.name}/` }))
     .map((i) => i.value)
-    .find((a) => a.namespace === namespace && a.serviceAccount === serviceAccount);
+    .filter((a) => a.account === cluster.account && a.region === cluster.region);
+}
+
+/**
+ * Deletes a cluster's associations (in the transaction that deletes the cluster): in EKS they
+ * go with it, and none may pass to the next cluster of the name.
+ *
+ * @example
+ * await deleteAssociationsOf(tx, 'demo')
+ */
+export async function deleteAssociationsOf(tx: StoreOps, cluster: string): Promise<void> {
+  for (const item of await tx.list(ASSOCIATIONS, { prefix: `${cluster}/` }))
+    await tx.delete(ASSOCIATIONS, item.key);
 }
 
 function newAssociationId(random: (n: number) => Uint8Array): string {
@@ -199,12 +237,14 @@ export async function handleAssociations(
   const random = deps.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
   const now = Math.floor(ctx.now.getTime() / 1000);
 
+  const owner: ClusterOwner = { name: cluster, account, region: ctx.region };
+  const mine = (a: AssociationDoc) => a.account === account && a.region === ctx.region;
   const load = async (assocId: string): Promise<AssociationDoc> => {
     if (!(await deps.clusterExists(cluster))) throw clusterNotFound(cluster);
     const item = ASSOCIATION_ID.test(assocId)
       ? await deps.store.get<AssociationDoc>(ASSOCIATIONS, `${cluster}/${assocId}`)
       : undefined;
-    if (!item) throw associationNotFound(assocId);
+    if (!item || !mine(item.value)) throw associationNotFound(assocId);
     return item.value;
   };
 
@@ -239,15 +279,13 @@ export async function handleAssociations(
     });
     if (!(await deps.clusterExists(cluster))) throw clusterNotFound(cluster);
     const doc = await deps.store.transaction(async (tx) => {
-      const existing = (
-        await tx.list<AssociationDoc>(ASSOCIATIONS, { prefix: `${cluster}/` })
-      ).find((i) => i.value.namespace === namespace && i.value.serviceAccount === serviceAccount);
+      const existing = await findAssociation(tx, owner, namespace, serviceAccount);
       if (existing)
         throw new AwsError(
           'ResourceInUseException',
           409,
           // [inferred] EKS's wording for a second association of one service account
-          `Association already exists: ${existing.value.associationId}`,
+          `Association already exists: ${existing.associationId}`,
         );
       const associationId = newAssociationId(random);
       const created: AssociationDoc = {
@@ -281,8 +319,7 @@ export async function handleAssociations(
     if (!(await deps.clusterExists(cluster))) throw clusterNotFound(cluster);
     const ns = query.get('namespace');
     const sa = query.get('serviceAccount');
-    const all = (await deps.store.list<AssociationDoc>(ASSOCIATIONS, { prefix: `${cluster}/` }))
-      .map((i) => i.value)
+    const all = (await associationsOf(deps.store, owner))
       .filter(
         (a) => (ns === null || a.namespace === ns) && (sa === null || a.serviceAccount === sa),
       )
