@@ -26,6 +26,7 @@ import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js'
 import {
   clusterOwner,
   deleteAssociationsOf,
+  deleteOrphanAssociations,
   findAssociation,
 } from '../services/eks/pod-identity-associations.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
@@ -181,6 +182,14 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     onDelete: deleteAssociationsOf,
   });
   late.clusters = clusters;
+  const orphans = await deleteOrphanAssociations(
+    store,
+    (await clusters.listClusters()).map((c) => c.name),
+  );
+  if (orphans > 0)
+    log(
+      `removed ${orphans} pod identity association(s) of clusters deleted before they went with them`,
+    );
 
   const metrics = new EdgeMetrics();
   const retentionMs =

@@ -13,6 +13,8 @@ import { callContext } from '../../sts/test-support.js';
 import {
   ASSOCIATIONS,
   type AssociationDeps,
+  deleteAssociationsOf,
+  deleteOrphanAssociations,
   findAssociation,
   handleAssociations,
 } from './pod-identity-associations.js';
@@ -250,5 +252,25 @@ describe('Describe, List, Update, Delete', () => {
       'UnknownOperationException',
       404,
     );
+  });
+});
+
+describe('associations of clusters that are gone', () => {
+  it('are deleted at start; those of live clusters stay', async () => {
+    await create();
+    await create({ serviceAccount: 'other' });
+    await store.transaction((tx) =>
+      tx.put(ASSOCIATIONS, 'gone/a-0123456789abcdef0', {
+        clusterName: 'gone',
+        associationId: 'a-0123456789abcdef0',
+      }),
+    );
+    expect(await deleteOrphanAssociations(store, ['demo'])).toBe(1);
+    expect((await store.list(ASSOCIATIONS)).map((i) => i.key.split('/')[0])).toEqual([
+      'demo',
+      'demo',
+    ]);
+    await store.transaction((tx) => deleteAssociationsOf(tx, 'demo'));
+    expect(await store.list(ASSOCIATIONS)).toEqual([]);
   });
 });

@@ -192,6 +192,29 @@ export async function associationsOf(
 }
 
 /**
+ * Deletes the associations of clusters that are gone (left by a version that kept them after
+ * the cluster's deletion); returns how many.
+ *
+ * @example
+ * await deleteOrphanAssociations(store, ['demo']) // → 0
+ */
+export async function deleteOrphanAssociations(
+  store: Pick<Store, 'transaction'>,
+  clusters: readonly string[],
+): Promise<number> {
+  const live = new Set(clusters);
+  return store.transaction(async (tx) => {
+    let n = 0;
+    for (const item of await tx.list<AssociationDoc>(ASSOCIATIONS))
+      if (!live.has(item.value.clusterName)) {
+        await tx.delete(ASSOCIATIONS, item.key);
+        n++;
+      }
+    return n;
+  });
+}
+
+/**
  * Deletes a cluster's associations (in the transaction that deletes the cluster): in EKS they
  * go with it, and none may pass to the next cluster of the name.
  *
