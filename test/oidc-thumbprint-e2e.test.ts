@@ -113,4 +113,14 @@ print(out['AssumedRoleUser']['Arn'])
       'arn:aws:iam::123456789012:oidc-provider/127.0.0.1:1/id/NOWHERE',
     );
   });
+
+  it('a provider that exists is EntityAlreadyExists before any connection is tried', async () => {
+    const args = ['iam', 'create-open-id-connect-provider', '--url', 'https://127.0.0.1:1/id/DUP'];
+    const first = await h.aws([...args, '--thumbprint-list', 'a'.repeat(40)]);
+    expect(first.stderr).toBe('');
+    const again = await h.aws(args);
+    expect(again.stderr).toContain(
+      'An error occurred (EntityAlreadyExists) when calling the CreateOpenIDConnectProvider operation',
+    );
+  });
 });

@@ -33,7 +33,7 @@ import {
   createStsOperations,
   credentialResolver,
   loadOrCreateServerKey,
-  presentedThumbprint,
+  issuerThumbprint,
   snapshotDirectory,
 } from '../sts/index.js';
 import type { Store } from '../store/types.js';
@@ -102,7 +102,7 @@ export async function wireAws(d: AwsWiringDeps) {
     clock: d.clock,
     random,
     lastUsed: usage,
-    issuerThumbprint: (url) => presentedThumbprint(url),
+    issuerThumbprint: (url) => issuerThumbprint(url),
     authorize: (ctx, action, resource, context) => authorize(ctx, { action, resource, context }),
   });
   // STS's per-call reads, kept while the store revision stands still

@@ -10,7 +10,18 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../common/clock.js';
-import { createOidcFetch, isLoopbackHost, OidcFetchError, thumbprintOf } from './oidc-fetch.js';
+import {
+  createOidcFetch,
+  isLoopbackHost,
+  issuerThumbprint,
+  OidcFetchError,
+  thumbprintOf,
+} from './oidc-fetch.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLocalCa } from '../issuer/local-ca.js';
 import { type IssuerFixture, startIssuer } from './test-support.js';
 
 const ID = '0123456789ABCDEF0123456789ABCDEF';
@@ -192,5 +203,36 @@ describe('plain http', () => {
     ['0.0.0.0', false],
   ])('%s is loopback: %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('issuerThumbprint (CreateOpenIDConnectProvider without a ThumbprintList)', () => {
+  it('is the thumbprint of the CA of the host serving the keys, which the issuer names', async () => {
+    expect(await issuerThumbprint(full.issuer(ID))).toBe(full.ca.thumbprint);
+    // an issuer whose jwks_uri is another host, under another CA: that host's thumbprint
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-other-ca-'));
+    const ca = await ensureLocalCa({ dataDir: dir });
+    const server = createHttpsServer(
+      { key: ca.serverKeyPem, cert: ca.serverCertPem + ca.caCertPem },
+      (_req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ issuer: 'x', jwks_uri: `${full.issuer(ID)}/keys` }));
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      expect(ca.thumbprint).not.toBe(full.ca.thumbprint);
+      expect(await issuerThumbprint(`https://127.0.0.1:${port}/id/X`)).toBe(full.ca.thumbprint);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an issuer that does not answer is an error', async () => {
+    await expect(issuerThumbprint('https://127.0.0.1:1/id/X', 1000)).rejects.toBeInstanceOf(
+      OidcFetchError,
+    );
   });
 });

@@ -132,6 +132,56 @@ export function presentedThumbprint(url: string, timeoutMs = 5000): Promise<stri
   });
 }
 
+/**
+ * The thumbprint CreateOpenIDConnectProvider takes for an issuer given none: that of the host
+ * serving its keys — the `jwks_uri` its discovery document names (IAM's documented way), which
+ * is normally the issuer's own host; the issuer's host when the discovery document cannot be
+ * read or names no https `jwks_uri`.
+ *
+ * @example
+ * await issuerThumbprint('https://127.0.0.1:4578/id/ABC') // → the local CA's thumbprint
+ */
+export async function issuerThumbprint(issuer: string, timeoutMs = 5000): Promise<string> {
+  const base = issuer.replace(/\/+$/, '');
+  let keysUrl = base;
+  try {
+    const doc = JSON.parse(
+      await readUnverified(`${base}/.well-known/openid-configuration`, timeoutMs),
+    ) as { jwks_uri?: unknown };
+    if (typeof doc.jwks_uri === 'string' && /^https:\/\//i.test(doc.jwks_uri))
+      keysUrl = doc.jwks_uri;
+  } catch {
+    // the issuer's own host, then
+  }
+  return presentedThumbprint(keysUrl, timeoutMs);
+}
+
+/** A small document over https whatever CA signed the host (only to find where keys are). */
+function readUnverified(url: string, timeoutMs: number): Promise<string> {
+  const MAX = 64 * 1024;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`HTTP ${res.statusCode ?? 0}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX) req.destroy(new Error('too large'));
+        else chunks.push(c);
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Undefined when the chain links up and is valid at `now`, else what is wrong. */
 function chainProblem(chain: readonly DetailedPeerCertificate[], now: Date): string | undefined {
   const certs = chain.map((c) => new X509Certificate(c.raw));

@@ -126,8 +126,22 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
       const arn = providerArn(c.account, url);
       await c.authorize(arn);
       if (thumbprints.length > MAX_THUMBPRINTS) throw invalidInput(IAM_MSG.thumbprints);
-      // none given: IAM retrieves the top CA certificate's thumbprint itself (API reference)
+      if (clientIds.length > MAX_CLIENT_IDS) {
+        throw limitExceeded(IAM_MSG.quota('ClientIdsPerOpenIdConnectProvider', MAX_CLIENT_IDS));
+      }
+      checkDuplicateTags(tags, 'sensitive');
+      const refuseExisting = async (repo: IamRepo) => {
+        if (await repo.oidcProvider(c.account, url)) {
+          throw entityAlreadyExists(IAM_MSG.providerExists(`https://${url}`));
+        }
+        if ((await repo.oidcProviders(c.account)).length >= MAX_PROVIDERS) {
+          throw limitExceeded(IAM_MSG.quota('OpenIdConnectProvidersPerAccount', MAX_PROVIDERS));
+        }
+      };
+      // none given: IAM retrieves the top CA certificate's thumbprint itself (API reference) —
+      // only for a provider it would create, and outside the transaction (it is network I/O)
       if (thumbprints.length === 0 && deps.issuerThumbprint) {
+        await refuseExisting(c.read);
         try {
           thumbprints.push(await deps.issuerThumbprint(`https://${url}`));
         } catch (e) {
@@ -136,17 +150,8 @@ export function oidcProviderOperations(deps: IamOperationDeps): Record<string, Q
           });
         }
       }
-      if (clientIds.length > MAX_CLIENT_IDS) {
-        throw limitExceeded(IAM_MSG.quota('ClientIdsPerOpenIdConnectProvider', MAX_CLIENT_IDS));
-      }
-      checkDuplicateTags(tags, 'sensitive');
       return c.tx(async (repo) => {
-        if (await repo.oidcProvider(c.account, url)) {
-          throw entityAlreadyExists(IAM_MSG.providerExists(`https://${url}`));
-        }
-        if ((await repo.oidcProviders(c.account)).length >= MAX_PROVIDERS) {
-          throw limitExceeded(IAM_MSG.quota('OpenIdConnectProvidersPerAccount', MAX_PROVIDERS));
-        }
+        await refuseExisting(repo);
         const doc: OidcProviderDoc = {
           account: c.account,
           arn,
