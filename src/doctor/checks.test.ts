@@ -87,6 +87,23 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'an --action that is no action of its service, one edit from one',
+    snap: liveSnapshot({
+      request: { action: 's3:GetObjct', resource: 'arn:aws:s3:::my-bucket/x' },
+    }),
+    status: { permissions: 'fail' },
+    detail: { permissions: /`s3:GetObjct` is not an action of s3/ },
+    fix: { permissions: /did you mean --action s3:GetObject\?/ },
+  },
+  {
+    name: 'an --action SQS does not have (every SQS action is known)',
+    snap: liveSnapshot({
+      request: { action: 'sqs:Publish', resource: 'arn:aws:sqs:us-east-1:123456789012:q' },
+    }),
+    status: { permissions: 'fail' },
+    detail: { permissions: /`sqs:Publish` is not an action of sqs/ },
+  },
+  {
     name: 'static keys in the pod’s environment, which the SDKs take before the token',
     snap: liveSnapshot({
       pods: [podWithEnv({ AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' })],

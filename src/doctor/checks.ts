@@ -7,6 +7,12 @@
  */
 import { parseArn } from '../policy/arn.js';
 import { lintPolicy } from '../policy/lint/index.js';
+import { COMPLETE_ACTIONS } from '../policy/lint/catalog.js';
+import {
+  S3_ACCOUNT_ACTIONS,
+  S3_BUCKET_ACTIONS,
+  S3_OBJECT_ACTIONS,
+} from '../policy/lint/s3-actions.js';
 import { nearest } from '../policy/nearest.js';
 import { IRSA_VOLUME_NAME, partitionForRegion } from '../webhook/options.js';
 import {
@@ -252,6 +258,25 @@ function checkPodEnv(d: Derived): CheckResult {
   return check(id, 'pass', goods.join('; '));
 }
 
+const S3_ACTIONS = [...S3_OBJECT_ACTIONS, ...S3_BUCKET_ACTIONS, ...S3_ACCOUNT_ACTIONS];
+
+/**
+ * `--action` that names no action of its service: every one of SQS's and Secrets Manager's is
+ * known (COMPLETE_ACTIONS); of S3's, those irsakit lists, so only a near miss of one counts.
+ */
+function unknownAction(action: string): { service: string; guess?: string } | undefined {
+  const colon = action.indexOf(':');
+  if (colon < 0 || /[*?]/.test(action)) return undefined;
+  const service = action.slice(0, colon).toLowerCase();
+  const name = action.slice(colon + 1);
+  const complete = Object.hasOwn(COMPLETE_ACTIONS, service) ? COMPLETE_ACTIONS[service] : undefined;
+  const known = complete ?? (service === 's3' ? S3_ACTIONS : undefined);
+  if (!known || known.some((k) => k.toLowerCase() === name.toLowerCase())) return undefined;
+  const guess = nearest(name, known);
+  if (!complete && !guess) return undefined;
+  return { service, guess };
+}
+
 function checkPermissions(d: Derived): CheckResult {
   const id = 'permissions';
   const req = d.s.request;
@@ -260,6 +285,14 @@ function checkPermissions(d: Derived): CheckResult {
       id,
       'skip',
       'pass --action and --resource to simulate the call the workload makes',
+    );
+  const typo = unknownAction(req.action);
+  if (typo)
+    return check(
+      id,
+      'fail',
+      `${q(req.action)} is not an action of ${typo.service}: a wildcard may still match it, but no call the workload makes asks for it`,
+      typo.guess ? `did you mean --action ${typo.service}:${typo.guess}?` : null,
     );
   const role = d.s.iam.role;
   if (!role) return check(id, 'skip', 'no role to simulate with (see above)');
