@@ -267,3 +267,34 @@ function redundantEntries(
     }
   });
 }
+
+/** Keys a request carries only when an AWS service calls another on a resource's behalf. */
+const SERVICE_ONLY_KEYS = new Set([
+  'aws:sourceaccount',
+  'aws:sourcearn',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+]);
+
+/**
+ * Identity policies (and boundaries, session policies): an Allow whose condition needs a key
+ * only service-to-service requests carry never allows a call the role makes itself — a pod's
+ * calls have no aws:SourceAccount (the seeds' "use condition keys" example).
+ */
+export function lintServiceOnlyKeys(doc: PolicyDocument, report: Report): void {
+  for (const s of doc.statements) {
+    if (s.effect !== 'Allow') continue;
+    for (const c of s.conditions) {
+      const op = parseOperator(c.operator);
+      const key = c.key.toLowerCase();
+      if (!op || !SERVICE_ONLY_KEYS.has(key) || op.base === 'Null' || op.ifExists || op.negated)
+        continue;
+      report('P23', {
+        message: `${c.operator} \`${c.key}\` in ${label(s)}: a request carries ${c.key} only when an AWS service calls another on a resource's behalf; the role's own calls (a pod's) never do, so this statement allows none of them`,
+        fix: 'remove the condition; to limit the account, use aws:ResourceAccount (whose resources) or aws:PrincipalAccount',
+        span: c.span,
+        statement: s,
+      });
+    }
+  }
+}

@@ -272,6 +272,13 @@ export const RULES: Readonly<Record<string, RuleInfo>> = Object.fromEntries(
       'suggestion',
       'ForAnyValue on a single-valued key',
     ),
+    r(
+      'P23',
+      'service-only-key',
+      'medium',
+      'correctness',
+      'an Allow conditioned on a key only service-to-service requests carry',
+    ),
     // resource-based policies
     r(
       'R1',

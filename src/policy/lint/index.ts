@@ -6,7 +6,7 @@ import { MSG } from '../errors.js';
 import { parsePolicy } from '../parse-policy.js';
 import type { PolicyDocument, PolicyType } from '../types.js';
 import { sizeQuota, validatePolicy } from '../validate-policy.js';
-import { lintConditions, lintNames } from './condition-rules.js';
+import { lintConditions, lintServiceOnlyKeys, lintNames } from './condition-rules.js';
 import { type Finding, severityRank } from './findings.js';
 import { lintPermissions, lintResourcePolicy } from './permission-rules.js';
 import { lintTrust, type TrustLintOptions } from './trust-rules.js';
@@ -101,6 +101,7 @@ export function lintPolicy(text: string, options: LintOptions = {}): LintResult 
   } else {
     lintConditions(doc, report);
     if (type === 'resource') lintResourcePolicy(doc, report);
+    if (type !== 'resource' && type !== 'scp' && type !== 'rcp') lintServiceOnlyKeys(doc, report);
     if (type !== 'scp' && type !== 'rcp') lintPermissions(doc, report);
   }
   findings.sort(

@@ -473,6 +473,29 @@ describe('permission-policy findings (spec §14.2)', () => {
       ['P18:medium'],
     ],
     [
+      'P23 aws:SourceAccount in an identity policy (the seeds’ condition-key example)',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::my-bucket/*',
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      }),
+      ['P23:medium'],
+    ],
+    [
+      'P23 not for Null, IfExists or a Deny',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::my-bucket/*',
+        Condition: {
+          StringEqualsIfExists: { 'aws:SourceArn': 'arn:aws:s3:::x' },
+          Null: { 'aws:SourceAccount': 'true' },
+        },
+      }),
+      [],
+    ],
+    [
       'P19 redundant action',
       identity({
         Effect: 'Allow',
