@@ -219,6 +219,18 @@ describe('what an upload says about the object', () => {
     expect(describeUpload(headers({})).contentType).toBe('binary/octet-stream');
   });
 
+  it('a website redirect location is a URL or a path', () => {
+    for (const ok of ['/other.html', 'https://example.com/x', 'http://example.com'])
+      expect(describeUpload(headers({ 'x-amz-website-redirect-location': ok })).headers).toEqual({
+        'x-amz-website-redirect-location': ok,
+      });
+    expect(
+      errorOf(() => describeUpload(headers({ 'x-amz-website-redirect-location': 'bogus' }))),
+    ).toBe(
+      "InvalidArgument 400: The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+    );
+  });
+
   it('metadata over 2 KB is MetadataTooLarge; a bad storage class is refused', () => {
     expect(errorOf(() => describeUpload(headers({ 'x-amz-meta-big': 'x'.repeat(2046) })))).toBe(
       'MetadataTooLarge 400: Your metadata headers exceed the maximum allowed metadata size.',

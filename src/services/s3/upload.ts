@@ -292,6 +292,13 @@ export function describeUpload(headers: HeaderMap): ObjectDescription {
         .join(',');
       if (value === '') continue;
     }
+    // S3 refuses a redirect that is not a URL or a path (the key's website redirect)
+    if (name === 'x-amz-website-redirect-location' && !/^(https?:\/\/|\/)/.test(value))
+      throw invalidArgument(
+        "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
+        name,
+        value,
+      );
     stored[name] = value;
   }
   const meta: Record<string, string> = {};
