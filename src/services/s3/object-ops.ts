@@ -345,8 +345,12 @@ export async function getObjectOp(
     headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
     headers['x-amz-checksum-type'] = checksumType(record.checksum);
   }
-  for (const q of overrides)
-    headers[OVERRIDES[q] as string] = headerValue(q, call.query.get(q) as string);
+  for (const q of overrides) {
+    const name = OVERRIDES[q] as string;
+    // the override replaces the stored header (kept under its lower-case name), not beside it
+    delete headers[name.toLowerCase()];
+    headers[name] = headerValue(q, call.query.get(q) as string);
+  }
   if (head) {
     headers['Content-Length'] = String(length);
     return { status, headers };

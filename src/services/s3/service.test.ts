@@ -327,6 +327,32 @@ describe('answers', () => {
     });
   });
 
+  it('a response-* override replaces the stored header, one header each', async () => {
+    await call('PUT', '/bk1/stored', 'x', [
+      ['Content-Disposition', 'inline'],
+      ['Cache-Control', 'max-age=1'],
+      ['Content-Encoding', 'identity'],
+    ]);
+    const r = (await call(
+      'GET',
+      '/bk1/stored?response-content-disposition=attachment&response-cache-control=no-cache&response-content-encoding=gzip',
+    )) as ServiceResponse;
+    const names = Object.keys(r.headers ?? {}).map((k) => k.toLowerCase());
+    for (const h of ['content-disposition', 'cache-control', 'content-encoding'])
+      expect(
+        names.filter((n) => n === h),
+        h,
+      ).toHaveLength(1);
+    expect(r.headers).toMatchObject({
+      'Content-Disposition': 'attachment',
+      'Cache-Control': 'no-cache',
+      'Content-Encoding': 'gzip',
+    });
+    // without overrides the stored ones are sent
+    const plain = (await call('GET', '/bk1/stored')) as ServiceResponse;
+    expect(plain.headers?.['content-disposition']).toBe('inline');
+  });
+
   it('ignores the JS SDK’s x-id', async () => {
     expect(await call('PUT', '/bk1/k?x-id=PutObject', 'x')).toMatchObject({ status: 200 });
   });
