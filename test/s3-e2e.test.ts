@@ -954,10 +954,15 @@ out(s3.get_object(Bucket='irsa-app-west', Key='k')['Body'].read().decode())`,
   it('SigV2 presigned GET and PUT from boto3', async () => {
     const out = (await boto(
       `out(s3.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'hello.txt', 'ResponseContentType': 'text/x-irsa'}, ExpiresIn=300))
-out(s3.generate_presigned_url('put_object', Params={'Bucket': '${BUCKET}', 'Key': 'presigned/put.txt'}, ExpiresIn=300))`,
+out(s3.generate_presigned_url('put_object', Params={'Bucket': '${BUCKET}', 'Key': 'presigned/put.txt'}, ExpiresIn=300))
+out(s3.generate_presigned_url('list_objects_v2', Params={'Bucket': '${BUCKET}', 'Prefix': 'hello'}, ExpiresIn=300))`,
       roles.app as Creds,
     )) as string[];
     expect(out[0]).toContain('Signature=');
+    // a bucket-level URL: boto3 signs the resource `/bucket/` for the path `/bucket`
+    const list = await fetch(out[2] as string);
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain('<Key>hello.txt</Key>');
     const get = await fetch(out[0] as string);
     expect([get.status, get.headers.get('content-type'), await get.text()]).toEqual([
       200,

@@ -76,6 +76,7 @@ print(json.dumps({
   'put': presign(True, 'PUT', E + '/irsa-bucket/up.txt', {'Content-Type': 'text/plain'}),
   'virtualHost': presign(True, 'GET', 'http://irsa-bucket.localhost:4577/dir/k.txt', {}, '/irsa-bucket/dir/k.txt'),
   'subresource': presign(True, 'GET', E + '/irsa-bucket?acl', {}),
+  'bucketAsBoto3': presign(True, 'GET', E + '/irsa-bucket?location', {}, '/irsa-bucket/'),
   'longTerm': presign(False, 'GET', E + '/irsa-bucket/k', {}),
 }))
 `;
@@ -123,7 +124,10 @@ describe.skipIf(!BOTOCORE)(`URLs presigned by botocore ${BOTOCORE ?? ''}`, () =>
     });
   });
 
-  it.each(cases)('%s: the string to sign is botocore’s, byte for byte', async (name, s) => {
+  // (a bucket-level URL as boto3 signs it, `/bucket/`, is checked against both forms; the
+  // failure names the first)
+  const exact = cases.filter(([name]) => name !== 'bucketAsBoto3');
+  it.each(exact)('%s: the string to sign is botocore’s, byte for byte', async (name, s) => {
     // a wrong secret: the failure carries irsakit's string to sign (token redacted)
     const r = await verifySigV2Query(s, {
       now: NOW,

@@ -290,15 +290,26 @@ export async function verifySigV2Query<I = unknown>(
     return { ok: false, failure: { kind: found.failure, accessKeyId, reason } };
   }
 
-  const sts = sigv2StringToSign({
-    method: req.method,
-    contentMd5: header(req.headers, 'content-md5') ?? first('content-md5') ?? '',
-    contentType: header(req.headers, 'content-type') ?? first('content-type') ?? '',
-    expires,
-    amzHeaders: amz,
-    resource: sigv2Resource(path, query, opts.virtualHostBucket),
-  });
-  if (!equalSignatures(sigv2Signature(found.secretAccessKey, sts), signature)) {
+  const stringToSign = (resource: string) =>
+    sigv2StringToSign({
+      method: req.method,
+      contentMd5: header(req.headers, 'content-md5') ?? first('content-md5') ?? '',
+      contentType: header(req.headers, 'content-type') ?? first('content-type') ?? '',
+      expires,
+      amzHeaders: amz,
+      resource,
+    });
+  const resource = sigv2Resource(path, query, opts.virtualHostBucket);
+  const sts = stringToSign(resource);
+  // a bucket's own resource may be signed `/bucket/` for the path `/bucket`: botocore's clients
+  // do so for every bucket-level URL (list_objects, get_bucket_location), and S3 takes it
+  const bucketOnly = /^(\/[^/?]+)(\?.*)?$/.exec(resource);
+  const matches = (s: string) =>
+    equalSignatures(sigv2Signature(found.secretAccessKey, s), signature);
+  if (
+    !matches(sts) &&
+    !(bucketOnly && matches(stringToSign(`${bucketOnly[1] as string}/${bucketOnly[2] ?? ''}`)))
+  ) {
     return {
       ok: false,
       failure: {
