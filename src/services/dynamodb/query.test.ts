@@ -529,14 +529,31 @@ describe('a KEYS_ONLY global index', () => {
       message:
         'One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index by-kind because its projection type is not ALL',
     });
+    // a projection of an attribute it does not hold is refused, not answered empty
+    expect(
+      await k.fail('Query', {
+        ...onIndex,
+        ExpressionAttributeValues: values,
+        ProjectionExpression: 'body, kind, #n.x',
+        ExpressionAttributeNames: { '#n': 'nested' },
+      }),
+    ).toEqual({
+      code: 'ValidationException',
+      status: 400,
+      message:
+        'One or more parameter values were invalid: Global secondary index by-kind does not project [body, nested]',
+    });
+    expect(
+      await k.fail('Scan', { TableName: T, IndexName: 'by-kind', ProjectionExpression: 'body' }),
+    ).toMatchObject({ code: 'ValidationException' });
     const projected = await k.call('Query', {
       ...onIndex,
       ExpressionAttributeValues: values,
-      ProjectionExpression: 'body, kind',
+      ProjectionExpression: 'pk, kind',
     });
     const items = (projected.body as { Items: Record<string, unknown>[] }).Items;
     expect(items.length).toBeGreaterThan(0);
-    expect(items.every((i) => !('body' in i) && 'kind' in i)).toBe(true);
+    expect(items.every((i) => 'pk' in i && 'kind' in i && Object.keys(i).length === 2)).toBe(true);
     const filtered = await k.call('Query', {
       ...onIndex,
       ExpressionAttributeValues: { ...values, ':b': { S: '' } },

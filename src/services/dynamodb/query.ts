@@ -93,21 +93,43 @@ function effectiveSelect(
  * A global secondary index cannot fetch from its table: ALL_ATTRIBUTES is for one that
  * projects everything.
  */
-function checkGlobalSelect(ix: IndexRecord | undefined, select: Select): void {
-  if (ix?.global && select === 'ALL_ATTRIBUTES' && ix.projection.ProjectionType !== 'ALL')
+function checkGlobalSelect(
+  table: TableRecord | undefined,
+  ix: IndexRecord | undefined,
+  select: Select,
+  projection: readonly ResolvedPath[] | undefined,
+): void {
+  if (!table || !ix?.global || ix.projection.ProjectionType === 'ALL') return;
+  if (select === 'ALL_ATTRIBUTES')
     throw validation(
       `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${ix.name} because its projection type is not ALL`,
     );
+  // nor can it answer with an attribute it does not hold
+  const held = new Set(projectedNames(table, ix));
+  const missing = [
+    ...new Set(
+      (projection ?? []).map((p) => p[0]).filter((n): n is string => typeof n === 'string'),
+    ),
+  ].filter((n) => !held.has(n));
+  if (missing.length > 0)
+    throw validation(
+      `One or more parameter values were invalid: Global secondary index ${ix.name} does not project [${missing.join(', ')}]`,
+    );
+}
+
+/** The attributes an index holds: its keys, the table's, and what it projects. */
+function projectedNames(table: TableRecord, ix: IndexRecord): string[] {
+  return [
+    ...table.keySchema.map((k) => k.AttributeName),
+    ...ix.keySchema.map((k) => k.AttributeName),
+    ...(ix.projection.ProjectionType === 'INCLUDE' ? (ix.projection.NonKeyAttributes ?? []) : []),
+  ];
 }
 
 /** What an index returns for ALL_PROJECTED_ATTRIBUTES: its keys, the table's, and its projection. */
 function indexProjection(table: TableRecord, ix: IndexRecord, item: Item): Item {
   if (ix.projection.ProjectionType === 'ALL') return item;
-  const names = new Set<string>([
-    ...table.keySchema.map((k) => k.AttributeName),
-    ...ix.keySchema.map((k) => k.AttributeName),
-    ...(ix.projection.ProjectionType === 'INCLUDE' ? (ix.projection.NonKeyAttributes ?? []) : []),
-  ]);
+  const names = new Set<string>(projectedNames(table, ix));
   const out: Item = {};
   for (const n of names) {
     const v = own(item, n);
@@ -322,7 +344,7 @@ export const query: Operation = async (env, ctx, input) => {
     ix = indexOf(table, indexName);
     if (ix?.global && consistent)
       throw validation('Consistent reads are not supported on global secondary indexes');
-    checkGlobalSelect(ix, sel);
+    checkGlobalSelect(table, ix, sel, ex.projection);
     const info = ix ? indexKeyInfo(table, ix) : keyInfo(table);
     kc = keyCondition(ex.keyCondition, info);
     if (ex.filter)
@@ -467,7 +489,7 @@ export const scan: Operation = async (env, ctx, input) => {
   const ix = table ? indexOf(table, indexName) : undefined;
   if (ix?.global && consistent)
     throw validation('Consistent reads are not supported on global secondary indexes');
-  checkGlobalSelect(ix, sel);
+  checkGlobalSelect(table, ix, sel, ex.projection);
   await authorizeTable(
     env,
     ctx,
