@@ -28,6 +28,9 @@ import {
   type SqsDeps,
 } from './types.js';
 
+/** The most a SendMessageBatch may carry in all (the API reference: 1 MiB). */
+const BATCH_PAYLOAD_BYTES = 1_048_576;
+
 const ALLOWED_BODY = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -602,7 +605,9 @@ export function messageOperations(
           failed.push(failure(e.Id as string, err));
         }
       }
-      const max = intAttribute(q, 'MaximumMessageSize');
+      // the batch's total is capped by SQS's own 1 MiB, whatever the queue's MaximumMessageSize
+      // (which each message is checked against): the SendMessageBatch reference
+      const max = BATCH_PAYLOAD_BYTES;
       if (total > max)
         throw sqsError(
           'BatchRequestTooLong',

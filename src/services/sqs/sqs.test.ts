@@ -437,6 +437,29 @@ describe('messages under a fixed clock', () => {
   });
 });
 
+describe('batch size', () => {
+  it('a batch is capped by SQS’s 1 MiB, each message by the queue’s MaximumMessageSize', async () => {
+    const QueueUrl = (
+      await call('CreateQueue', { QueueName: 'small', Attributes: { MaximumMessageSize: '1024' } })
+    ).QueueUrl as string;
+    const three = await call('SendMessageBatch', {
+      QueueUrl,
+      Entries: [0, 1, 2].map((i) => ({ Id: `e${i}`, MessageBody: 'a'.repeat(1000) })),
+    });
+    expect((three.Successful as unknown[]).length).toBe(3);
+    const big = await awsError(
+      call('SendMessageBatch', {
+        QueueUrl: (await call('CreateQueue', { QueueName: 'big' })).QueueUrl,
+        Entries: [0, 1].map((i) => ({ Id: `e${i}`, MessageBody: 'a'.repeat(600_000) })),
+      }),
+    );
+    expect([big.code, big.message]).toEqual([
+      'BatchRequestTooLong',
+      'Batch requests cannot be longer than 1048576 bytes. You have sent 1200000 bytes.',
+    ]);
+  });
+});
+
 describe('dead-letter queues', () => {
   it('moves a message received maxReceiveCount times to the RedrivePolicy’s queue', async () => {
     const dlq = await call('CreateQueue', { QueueName: 'dlq' });
