@@ -16,6 +16,8 @@ import {
   COMPUTED_ATTRIBUTES,
   SETTABLE_ATTRIBUTES,
   checkAttributes,
+  checkFifoThroughput,
+  redriveAllowOf,
   checkQueueName,
   effectiveAttributes,
   intAttribute,
@@ -133,6 +135,26 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
     if (!dlq) throw invalid('Dead letter target does not exist.');
     if (isFifoName(r.name) !== isFifoName(source.name))
       throw invalid('Dead-letter queue must be same type of queue as the source.');
+    // the dead-letter queue's own say: which sources may name it (RedriveAllowPolicy)
+    const allowText = dlq.value.attributes.RedriveAllowPolicy;
+    if (allowText) {
+      let allow: ReturnType<typeof redriveAllowOf>;
+      try {
+        allow = redriveAllowOf(JSON.parse(allowText));
+      } catch {
+        allow = undefined;
+      }
+      const sourceArn = queueArn(source);
+      if (
+        allow &&
+        (allow.permission === 'denyAll' ||
+          (allow.permission === 'byQueue' && !allow.sources.includes(sourceArn)))
+      )
+        // [inferred] SQS's reason for a dead-letter queue that does not allow the source
+        throw invalid(
+          `Queue ${sourceArn} is not allowed to use the dead-letter queue by its RedriveAllowPolicy.`,
+        );
+    }
   }
 
   return {
@@ -150,6 +172,7 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
       const fifo = (attrsIn.FifoQueue ?? '').toLowerCase() === 'true';
       checkQueueName(name, fifo);
       const attrs = checkAttributes(attrsIn, { fifo, creating: true });
+      checkFifoThroughput(attrs);
       checkTags(tags);
       const key = queueKey(ctx.region, account, name);
       const existing = (await store.get<QueueRecord>(QUEUES, key))?.value;
@@ -349,6 +372,7 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
           if (v === '') delete next[k];
           else next[k] = v;
         }
+        checkFifoThroughput(next);
         await tx.put<QueueRecord>(QUEUES, r.key, {
           ...q,
           attributes: next,

@@ -166,16 +166,54 @@ export function checkAttributes(
     const allowed = ENUM_ATTRIBUTES[name];
     if (allowed && !allowed.includes(value)) throw invalidValue(name);
     if (JSON_ATTRIBUTES.has(name) && value !== '') {
+      let parsed: unknown;
       try {
-        JSON.parse(value);
+        parsed = JSON.parse(value);
       } catch {
         throw invalidValue(name);
       }
+      if (name === 'RedriveAllowPolicy' && !redriveAllowOf(parsed)) throw invalidValue(name);
     }
     out[name] = value;
   }
   if (out.FifoQueue === 'false') delete out.FifoQueue;
   return out;
+}
+
+/**
+ * A queue's RedriveAllowPolicy, read: which source queues may name it as their dead-letter
+ * queue (`allowAll`, `denyAll`, or `byQueue` with 1–10 source queue ARNs: the CreateQueue
+ * reference). Undefined when it is not one.
+ */
+export function redriveAllowOf(
+  v: unknown,
+): { permission: 'allowAll' | 'denyAll' | 'byQueue'; sources: string[] } | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const o = v as { redrivePermission?: unknown; sourceQueueArns?: unknown };
+  const p = o.redrivePermission;
+  if (p !== 'allowAll' && p !== 'denyAll' && p !== 'byQueue') return undefined;
+  const arns = o.sourceQueueArns;
+  if (p !== 'byQueue') return arns === undefined ? { permission: p, sources: [] } : undefined;
+  if (
+    !Array.isArray(arns) ||
+    arns.length < 1 ||
+    arns.length > 10 ||
+    !arns.every((a) => typeof a === 'string')
+  )
+    return undefined;
+  return { permission: p, sources: arns as string[] };
+}
+
+/**
+ * FIFO high throughput: per-message-group throughput only with per-message-group
+ * deduplication (the CreateQueue reference). `attrs` are the queue's, merged.
+ */
+export function checkFifoThroughput(attrs: Readonly<Record<string, string>>): void {
+  if (
+    attrs.FifoThroughputLimit === 'perMessageGroupId' &&
+    (attrs.DeduplicationScope ?? 'queue') !== 'messageGroup'
+  )
+    throw invalidValue('FifoThroughputLimit');
 }
 
 /** The queue's settable attributes with SQS's defaults filled in. */

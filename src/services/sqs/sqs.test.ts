@@ -461,6 +461,97 @@ describe('batch size', () => {
 });
 
 describe('dead-letter queues', () => {
+  it('a RedriveAllowPolicy is checked, and decides which sources may name the queue', async () => {
+    const arn = (n: string) => `arn:aws:sqs:us-east-1:123456789012:${n}`;
+    const redrive = (n: string) =>
+      JSON.stringify({ deadLetterTargetArn: arn(n), maxReceiveCount: 5 });
+    for (const bad of [
+      '{"redrivePermission":"bogus"}',
+      '{"redrivePermission":"byQueue"}',
+      '{"redrivePermission":"denyAll","sourceQueueArns":["x"]}',
+      '[]',
+    ])
+      expect(
+        (
+          await awsError(
+            call('CreateQueue', { QueueName: 'dl-bad', Attributes: { RedriveAllowPolicy: bad } }),
+          )
+        ).code,
+        bad,
+      ).toBe('InvalidAttributeValue');
+    await call('CreateQueue', {
+      QueueName: 'dl-deny',
+      Attributes: { RedriveAllowPolicy: '{"redrivePermission":"denyAll"}' },
+    });
+    await call('CreateQueue', {
+      QueueName: 'dl-some',
+      Attributes: {
+        RedriveAllowPolicy: JSON.stringify({
+          redrivePermission: 'byQueue',
+          sourceQueueArns: [arn('src-ok')],
+        }),
+      },
+    });
+    const denied = await awsError(
+      call('CreateQueue', {
+        QueueName: 'src-x',
+        Attributes: { RedrivePolicy: redrive('dl-deny') },
+      }),
+    );
+    expect([denied.code, denied.message]).toEqual([
+      'InvalidParameterValue',
+      `Value ${redrive('dl-deny')} for parameter RedrivePolicy is invalid. Reason: Queue ${arn('src-x')} is not allowed to use the dead-letter queue by its RedriveAllowPolicy.`,
+    ]);
+    expect(
+      (
+        await awsError(
+          call('CreateQueue', {
+            QueueName: 'src-y',
+            Attributes: { RedrivePolicy: redrive('dl-some') },
+          }),
+        )
+      ).code,
+    ).toBe('InvalidParameterValue');
+    await call('CreateQueue', {
+      QueueName: 'src-ok',
+      Attributes: { RedrivePolicy: redrive('dl-some') },
+    });
+  });
+
+  it('FIFO per-message-group throughput needs per-message-group deduplication', async () => {
+    const e = await awsError(
+      call('CreateQueue', {
+        QueueName: 'f.fifo',
+        Attributes: {
+          FifoQueue: 'true',
+          FifoThroughputLimit: 'perMessageGroupId',
+          DeduplicationScope: 'queue',
+        },
+      }),
+    );
+    expect([e.code, e.message]).toEqual([
+      'InvalidAttributeValue',
+      'Invalid value for the parameter FifoThroughputLimit.',
+    ]);
+    const QueueUrl = (
+      await call('CreateQueue', {
+        QueueName: 'g.fifo',
+        Attributes: {
+          FifoQueue: 'true',
+          FifoThroughputLimit: 'perMessageGroupId',
+          DeduplicationScope: 'messageGroup',
+        },
+      })
+    ).QueueUrl;
+    expect(
+      (
+        await awsError(
+          call('SetQueueAttributes', { QueueUrl, Attributes: { DeduplicationScope: 'queue' } }),
+        )
+      ).code,
+    ).toBe('InvalidAttributeValue');
+  });
+
   it('moves a message received maxReceiveCount times to the RedrivePolicy’s queue', async () => {
     const dlq = await call('CreateQueue', { QueueName: 'dlq' });
     const bad = await awsError(
