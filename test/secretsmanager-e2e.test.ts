@@ -489,3 +489,79 @@ describe('Secrets Manager wire edge cases', () => {
       });
   });
 });
+
+describe('BatchGetSecretValue, ListSecretVersionIds, and what changes a secret', () => {
+  const py = async (code: string, creds: Creds) => {
+    const r = await h.python(
+      `import boto3, botocore, json\nfrom botocore.config import Config\nsm = boto3.client('secretsmanager')\nraw = boto3.client('secretsmanager', config=Config(parameter_validation=False))\ndef err(f):\n    try:\n        f()\n        return 'ok'\n    except botocore.exceptions.ClientError as e:\n        return e.response['Error']['Code'] + ': ' + e.response['Error']['Message']\n${code}`,
+      creds,
+    );
+    expect(r.stderr).toBe('');
+    return r.stdout.trim().split('\n');
+  };
+
+  it('reads several secrets at once; a secret the caller may not read is an Errors entry', async () => {
+    const reader = await h.roleSession({
+      roleName: 'sm-batch',
+      policies: [
+        allow('secretsmanager:BatchGetSecretValue'),
+        allow(
+          'secretsmanager:GetSecretValue',
+          `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:batch/open-*`,
+        ),
+      ],
+    });
+    await py(
+      "sm.create_secret(Name='batch/open-1', SecretString='one')\nsm.create_secret(Name='batch/open-2', SecretString='two')\nsm.create_secret(Name='batch/closed', SecretString='no')",
+      full,
+    );
+    const out = await py(
+      "r = sm.batch_get_secret_value(SecretIdList=['batch/open-1', 'batch/open-2', 'batch/closed', 'batch/none'])\nprint(json.dumps(sorted([v['Name'] + '=' + v['SecretString'] for v in r['SecretValues']])))\nprint(json.dumps(sorted([e['SecretId'] + ' ' + e['ErrorCode'] for e in r['Errors']])))",
+      reader,
+    );
+    expect(out).toEqual([
+      '["batch/open-1=one", "batch/open-2=two"]',
+      // a secret that is not there, outside what it may read: refused alike, telling nothing
+      '["batch/closed AccessDeniedException", "batch/none AccessDeniedException"]',
+    ]);
+    // by filter: ListSecrets' permission too
+    const filtered = await py(
+      "r = sm.batch_get_secret_value(Filters=[{'Key': 'name', 'Values': ['batch/open']}])\nprint(sorted(v['Name'] for v in r['SecretValues']))\nprint(err(lambda: boto3.client('secretsmanager').batch_get_secret_value(SecretIdList=['batch/open-1'], Filters=[{'Key': 'name', 'Values': ['x']}])))",
+      full,
+    );
+    expect(filtered[0]).toBe("['batch/open-1', 'batch/open-2']");
+    expect(filtered[1]).toMatch(/^InvalidParameterException: /);
+    expect(
+      await py(
+        "print(err(lambda: sm.batch_get_secret_value(SecretIdList=['batch/open-1'])))",
+        none,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role\/sm-none\/.* is not authorized to perform: secretsmanager:BatchGetSecretValue/,
+      ),
+    ]);
+  });
+
+  it('lists a secret’s versions, the deprecated ones when asked', async () => {
+    const out = await py(
+      "sm.create_secret(Name='versions', SecretString='v1')\nsm.put_secret_value(SecretId='versions', SecretString='v2')\nsm.put_secret_value(SecretId='versions', SecretString='v3')\nr = sm.list_secret_version_ids(SecretId='versions')['Versions']\nprint(sorted(','.join(v['VersionStages']) for v in r))\nr = sm.list_secret_version_ids(SecretId='versions', IncludeDeprecated=True)['Versions']\nprint(len(r))",
+      full,
+    );
+    expect(out).toEqual(["['AWSCURRENT', 'AWSPREVIOUS']", '3']);
+  });
+
+  it('LastChangedDate moves with any change, a secret marked for deletion takes no tags, and the model’s limits hold', async () => {
+    const out = await py(
+      "sm.create_secret(Name='changes', SecretString='x')\nbefore = sm.describe_secret(SecretId='changes')['LastChangedDate']\nimport time; time.sleep(1.1)\nsm.tag_resource(SecretId='changes', Tags=[{'Key': 'k', 'Value': 'v'}])\nprint(sm.describe_secret(SecretId='changes')['LastChangedDate'] > before)\nsm.delete_secret(SecretId='changes', RecoveryWindowInDays=7)\nprint(err(lambda: sm.tag_resource(SecretId='changes', Tags=[{'Key': 'k2', 'Value': 'v'}])))\nprint(err(lambda: raw.create_secret(Name='empty', SecretString='')))\nprint(err(lambda: raw.create_secret(Name='long-desc', SecretString='x', Description='d' * 2049)))\nprint(err(lambda: raw.describe_secret(SecretId='s' * 2049)))",
+      full,
+    );
+    expect(out).toEqual([
+      'True',
+      "InvalidRequestException: You can't perform this operation on the secret because it was marked for deletion.",
+      "ValidationException: 1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      "ValidationException: 1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048",
+      "ValidationException: 1 validation error detected: Value at 'secretId' failed to satisfy constraint: Member must have length less than or equal to 2048",
+    ]);
+  });
+});

@@ -7,6 +7,7 @@
  * then acts in one store transaction. Secret values never reach the audit notes.
  */
 import { createHash } from 'node:crypto';
+import { AwsError } from '../../common/aws-error.js';
 import { boundedCache } from '../../common/bounded-cache.js';
 import { own, put, shown } from '../../common/own.js';
 import { uuidV4 } from '../../common/uuid.js';
@@ -133,6 +134,8 @@ function valueOf(input: Input): { kind: 'string' | 'binary'; bytes: Buffer } | u
       "You can't specify both a binary secret value and a string secret value in the same secret.",
     );
   if (s !== undefined) {
+    if (s === '')
+      throw validation('secretString', 'Member must have length greater than or equal to 1');
     if (Buffer.byteLength(s) > 65_536)
       throw validation('secretString', 'Member must have length less than or equal to 65536');
     return { kind: 'string', bytes: Buffer.from(s, 'utf8') };
@@ -286,6 +289,11 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     context: ContextInput = {},
   ) {
     const id = str(input, 'SecretId', 'secretId', true) as string;
+    if (id.length < 1 || id.length > 2048)
+      throw validation(
+        'secretId',
+        `Member must have length ${id.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 2048'}`,
+      );
     const found = await lookup(ctx, id);
     const arn = found.secret?.arn ?? found.ref.arnForMissing;
     note(ctx, readOnly, { secretId: id, ...params }, arn, found.ref.account);
@@ -298,11 +306,18 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
   }
 
   /** Rewrites a secret in a transaction, failing if it changed identity meanwhile. */
-  async function update<R>(key: string, arn: string, fn: (s: SecretRecord) => R): Promise<R> {
+  async function update<R>(
+    key: string,
+    arn: string,
+    fn: (s: SecretRecord) => R,
+    opts: { changed?: boolean } = { changed: true },
+  ): Promise<R> {
     return store.transaction(async (tx) => {
       const s = (await tx.get<SecretRecord>(SECRETS, key))?.value;
       if (!s || s.arn !== arn) throw notFound();
       const out = fn(s);
+      // LastChangedDate: "modified in any way" (DescribeSecret's reference); reading is not
+      if (opts.changed) s.lastChangedAt = clock().getTime();
       await tx.put(SECRETS, key, s);
       return out;
     });
@@ -341,11 +356,13 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     };
   }
 
-  return {
+  const ops: Record<string, SmOperation> = {
     async CreateSecret(ctx, input) {
       const name = str(input, 'Name', 'name', true) as string;
       const token = str(input, 'ClientRequestToken', 'clientRequestToken');
       const description = str(input, 'Description', 'description');
+      if (description !== undefined && description.length > 2048)
+        throw validation('description', 'Member must have length less than or equal to 2048');
       const kmsKeyId = str(input, 'KmsKeyId', 'kmsKeyId');
       const tags = tagsOf(input) ?? [];
       const account = ctx.caller?.account ?? '';
@@ -482,9 +499,14 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       const plain = seal.open(v.value, `${secret.arn}\n${id}`);
       const today = Math.floor(clock().getTime() / DAY) * DAY;
       if (secret.lastAccessedAt !== today)
-        await update(key, secret.arn, (s) => {
-          s.lastAccessedAt = today;
-        });
+        await update(
+          key,
+          secret.arn,
+          (s) => {
+            s.lastAccessedAt = today;
+          },
+          { changed: false },
+        );
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -611,6 +633,8 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       if (rawFilters !== undefined) {
         if (!Array.isArray(rawFilters))
           throw smError('SerializationException', 'Unexpected value for Filters');
+        if (rawFilters.length > 10)
+          throw validation('filters', 'Member must have length less than or equal to 10');
         for (const f of rawFilters as Record<string, unknown>[]) {
           const key = f?.Key;
           const values = f?.Values;
@@ -827,6 +851,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
 
     async DeleteResourcePolicy(ctx, input) {
       const { key, secret } = await open(ctx, input, 'DeleteResourcePolicy', false);
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
       await update(key, secret.arn, (s) => {
         s.policy = undefined;
       });
@@ -840,6 +865,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
       const { key, secret } = await open(ctx, input, 'TagResource', false, { tags }, context);
       if (input.Tags === undefined) throw validation('tags', 'Member must not be null');
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
       checkTags(tags);
       await update(key, secret.arn, (s) => {
         const merged = new Map(s.tags.map((t) => [t.Key, t.Value]));
@@ -863,10 +889,125 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         { tagKeys: keys },
         { 'aws:TagKeys': keys },
       );
+      if (secret.deletedAt !== undefined) throw markedForDeletion();
       await update(key, secret.arn, (s) => {
         s.tags = s.tags.filter((t) => !keys.includes(t.Key));
       });
       return {};
     },
+
+    async ListSecretVersionIds(ctx, input) {
+      const max = num(input, 'MaxResults');
+      const next = str(input, 'NextToken', 'nextToken');
+      const deprecated = bool(input, 'IncludeDeprecated') ?? false;
+      const { secret } = await open(ctx, input, 'ListSecretVersionIds', true, {
+        ...(max !== undefined ? { maxResults: max } : {}),
+        ...(deprecated ? { includeDeprecated: true } : {}),
+      });
+      if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100))
+        throw validation(
+          'maxResults',
+          'Member must have value less than or equal to 100',
+          String(max),
+        );
+      // a version without a staging label is deprecated: listed only when asked for
+      const all = Object.entries(secret.versions)
+        .filter(([, v]) => deprecated || v.stages.length > 0)
+        .sort((a, b) => b[1].createdAt - a[1].createdAt || a[0].localeCompare(b[0]));
+      const start = next === undefined ? 0 : Number(Buffer.from(next, 'base64url').toString());
+      if (!Number.isInteger(start) || start < 0 || start > all.length)
+        throw invalidParameter('Invalid NextToken.'); // [inferred]
+      const size = max ?? 100;
+      const page = all.slice(start, start + size);
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        Versions: page.map(([id, v]) => ({
+          VersionId: id,
+          ...(v.stages.length ? { VersionStages: [...v.stages] } : {}),
+          CreatedDate: seconds(v.createdAt),
+          ...(secret.lastAccessedAt !== undefined && v.stages.includes('AWSCURRENT')
+            ? { LastAccessedDate: seconds(secret.lastAccessedAt) }
+            : {}),
+        })),
+        ...(start + size < all.length
+          ? { NextToken: Buffer.from(String(start + size)).toString('base64url') }
+          : {}),
+      };
+    },
+
+    /**
+     * The current values of up to 20 secrets, by id or by ListSecrets' filters: the caller needs
+     * secretsmanager:BatchGetSecretValue, and GetSecretValue on each secret (ListSecrets too,
+     * with filters); a secret it may not read, or that is not there, is an entry of Errors
+     * (the API reference).
+     */
+    async BatchGetSecretValue(ctx, input) {
+      const ids = input.SecretIdList;
+      const filters = input.Filters;
+      const max = num(input, 'MaxResults');
+      const next = str(input, 'NextToken', 'nextToken');
+      note(ctx, true, {
+        ...(ids !== undefined ? { secretIdList: ids } : {}),
+        ...(filters !== undefined ? { filters } : {}),
+        ...(max !== undefined ? { maxResults: max } : {}),
+      });
+      const account = ctx.caller?.account ?? '';
+      await authorize(ctx, {
+        action: 'secretsmanager:BatchGetSecretValue',
+        resource: '*',
+        resourceAccount: account,
+        deniedCode: { code: 'AccessDeniedException', status: 400 },
+      });
+      if ((ids === undefined) === (filters === undefined))
+        throw invalidParameter('Either SecretIdList or Filters must be specified, but not both.'); // [inferred]
+      if (ids !== undefined) {
+        if (
+          !Array.isArray(ids) ||
+          ids.length < 1 ||
+          ids.length > 20 ||
+          ids.some((i) => typeof i !== 'string')
+        )
+          throw validation('secretIdList', 'Member must have length less than or equal to 20');
+        if (max !== undefined || next !== undefined)
+          throw invalidParameter(
+            'MaxResults and NextToken can be used only with Filters.', // [inferred]
+          );
+      }
+      const audit = ctx.audit;
+      let wanted = ids as string[] | undefined;
+      let token: string | undefined;
+      if (!wanted) {
+        // the secrets the filters find, as ListSecrets finds them (its permission included)
+        ctx.audit = { ...audit };
+        const listed = (await (ops.ListSecrets as SmOperation)(ctx, {
+          Filters: filters,
+          ...(max !== undefined ? { MaxResults: Math.min(max, 20) } : { MaxResults: 20 }),
+          ...(next !== undefined ? { NextToken: next } : {}),
+        })) as { SecretList: { ARN: string }[]; NextToken?: string };
+        wanted = listed.SecretList.map((s) => s.ARN);
+        token = listed.NextToken;
+      }
+      const values: unknown[] = [];
+      const errors: unknown[] = [];
+      for (const id of wanted) {
+        // each read as GetSecretValue reads it (its authorization, its errors), without
+        // leaving its notes in this call's record
+        ctx.audit = { ...audit };
+        try {
+          values.push(await (ops.GetSecretValue as SmOperation)(ctx, { SecretId: id }));
+        } catch (e) {
+          if (!(e instanceof AwsError)) throw e;
+          errors.push({ SecretId: id, ErrorCode: e.code, Message: e.message });
+        }
+      }
+      ctx.audit = audit;
+      return {
+        SecretValues: values,
+        Errors: errors,
+        ...(token !== undefined ? { NextToken: token } : {}),
+      };
+    },
   };
+  return ops;
 }
