@@ -119,6 +119,39 @@ describe('SQS with the AWS CLI', () => {
     expect(JSON.parse(l.stdout).QueueUrls).toEqual([url]);
   });
 
+  it('lists the queues that use a queue as their dead-letter queue', async () => {
+    const dlq = JSON.parse((await cli(['create-queue', '--queue-name', 'cli-dlq'], full)).stdout)
+      .QueueUrl as string;
+    const policy = JSON.stringify({
+      deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:cli-dlq`,
+      maxReceiveCount: 3,
+    });
+    for (const n of ['cli-src-b', 'cli-src-a'])
+      expect(
+        (
+          await cli(
+            [
+              'create-queue',
+              '--queue-name',
+              n,
+              '--attributes',
+              JSON.stringify({ RedrivePolicy: policy }),
+            ],
+            full,
+          )
+        ).stderr,
+      ).toBe('');
+    const l = await cli(['list-dead-letter-source-queues', '--queue-url', dlq], full);
+    expect(l.stderr).toBe('');
+    expect(JSON.parse(l.stdout).queueUrls).toEqual([
+      `${h.server.edge}/${ACCOUNT}/cli-src-a`,
+      `${h.server.edge}/${ACCOUNT}/cli-src-b`,
+    ]);
+    const refused = await cli(['list-dead-letter-source-queues', '--queue-url', dlq], none);
+    // SQS words its actions in lower case
+    expect(refused.stderr).toContain('not authorized to perform: sqs:listdeadlettersourcequeues');
+  });
+
   it('refuses a role without sqs permissions with SQS’s AccessDenied', async () => {
     const r = await cli(['create-queue', '--queue-name', 'nope'], none);
     expect(r.code).not.toBe(0);

@@ -271,6 +271,49 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
       return out;
     },
 
+    /** The queues whose RedrivePolicy names this one as their dead-letter queue. */
+    async ListDeadLetterSourceQueues(ctx, input) {
+      const r = await resolveQueue(deps, ctx, input);
+      const max = int(input, 'MaxResults');
+      const next = str(input, 'NextToken');
+      noteQueue(ctx, r.target, true, {
+        queueUrl: r.url,
+        ...(max !== undefined ? { maxResults: max } : {}),
+      });
+      await authorizeQueue(authorize, ctx, 'ListDeadLetterSourceQueues', r.target, r.queue);
+      if (!r.queue) throw noSuchQueue();
+      if (max !== undefined && (max < 1 || max > 1000))
+        throw invalidParameter(
+          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
+        );
+      let after = '';
+      if (next) {
+        after = Buffer.from(next, 'base64url').toString('utf8');
+        if (!isQueueName(after) || Buffer.from(after).toString('base64url') !== next)
+          throw invalidParameter('Invalid NextToken value.');
+      }
+      const { region, account, name } = r.target;
+      const names = (await store.list<QueueRecord>(QUEUES, { prefix: `${region}:${account}:` }))
+        .map((i) => i.value)
+        .filter((q) => {
+          const dl = q.attributes.RedrivePolicy
+            ? readRedrive(q.attributes.RedrivePolicy)
+            : undefined;
+          return dl?.name === name && dl.account === account && dl.region === region;
+        })
+        .map((q) => q.name)
+        .filter((n) => n > after)
+        .sort();
+      const limit = max ?? 1000;
+      const page = names.slice(0, limit);
+      return {
+        queueUrls: page.map((n) => queueUrl(ctx.endpoint, account, n)),
+        ...(max !== undefined && names.length > limit
+          ? { NextToken: Buffer.from(page[page.length - 1] as string).toString('base64url') }
+          : {}),
+      };
+    },
+
     async DeleteQueue(ctx, input) {
       const r = await resolveQueue(deps, ctx, input);
       noteQueue(ctx, r.target, false, { queueUrl: r.url });

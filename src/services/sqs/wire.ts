@@ -160,7 +160,8 @@ function members(op: string, o: Record<string, unknown>): string {
   let out = '';
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined || v === null) continue;
-    if (k === 'QueueUrls') out += (v as string[]).map((u) => el('QueueUrl', scalar(u))).join('');
+    if (k === 'QueueUrls' || k === 'queueUrls')
+      out += (v as string[]).map((u) => el('QueueUrl', scalar(u))).join('');
     else if (k === 'Messages')
       out += (v as Record<string, unknown>[]).map((m) => el('Message', members(op, m))).join('');
     else if (k === 'Attributes')
