@@ -28,6 +28,11 @@ import {
   type SqsDeps,
 } from './types.js';
 
+/** How long a FIFO receive's attempt id is remembered (the ReceiveMessage reference). */
+const ATTEMPT_MS = 5 * 60_000;
+/** receives remembered at once; past it the memory starts over */
+const MAX_ATTEMPTS = 10_000;
+
 /** The most a SendMessageBatch may carry in all (the API reference: 1 MiB). */
 const BATCH_PAYLOAD_BYTES = 1_048_576;
 
@@ -228,6 +233,8 @@ export function messageOperations(
   notifier: QueueNotifier,
 ): Record<string, SqsOperation> {
   const { store, clock, random, authorize } = deps;
+  /** FIFO receives by queue and attempt id: when, and what they answered */
+  const attempts = new Map<string, { at: number; answer: Record<string, unknown> }>();
 
   /** Validates one message against its queue; throws the error SQS gives for it. */
   function check(q: QueueRecord, m: SendRequest): void {
@@ -665,6 +672,27 @@ export function messageOperations(
           n !== 'SqsManagedSseEnabled'
         )
           throw sqsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
+      // FIFO: a retry with the attempt id of a receive in the last five minutes gets that
+      // receive's messages and receipt handles again (the ReceiveMessage reference), so a
+      // consumer whose answer was lost does not wait out the visibility timeout
+      const attempt = str(input, 'ReceiveRequestAttemptId');
+      if (attempt !== undefined && !/^[\x21-\x7e]{1,128}$/.test(attempt))
+        throw invalidParameter(
+          `Value ${attempt} for parameter ReceiveRequestAttemptId is invalid. Reason: Must be 1 to 128 alphanumeric or punctuation characters.`,
+        ); // [inferred]
+      const attemptKey =
+        attempt !== undefined && isFifoName(r.target.name) ? `${r.key}\n${attempt}` : undefined;
+      if (attemptKey) {
+        const seen = attempts.get(attemptKey);
+        if (seen && clock().getTime() - seen.at < ATTEMPT_MS) return seen.answer;
+      }
+      const remember = (answer: Record<string, unknown>) => {
+        if (attemptKey && answer.Messages) {
+          if (attempts.size >= MAX_ATTEMPTS) attempts.clear();
+          attempts.set(attemptKey, { at: clock().getTime(), answer });
+        }
+        return answer;
+      };
       const started = performance.now();
       const redriveOf = redriveReader();
       let waitMs = -1;
@@ -675,7 +703,7 @@ export function messageOperations(
         if (once.moved) notifier.notify(once.moved);
         if (waitMs < 0) waitMs = (wait ?? once.waitDefault) * 1000;
         if (once.taken.length > 0)
-          return { Messages: once.taken.map((t) => render(t, system, userNames)) };
+          return remember({ Messages: once.taken.map((t) => render(t, system, userNames)) });
         const left = waitMs - (performance.now() - started);
         if (left <= 0) return {};
         // sleep until a send notifies, the next hidden message becomes visible, or the wait ends

@@ -437,6 +437,34 @@ describe('messages under a fixed clock', () => {
   });
 });
 
+describe('FIFO receive attempts', () => {
+  it('a retry with the same ReceiveRequestAttemptId gets the same messages and handles', async () => {
+    const QueueUrl = (
+      await call('CreateQueue', {
+        QueueName: 'att.fifo',
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+      })
+    ).QueueUrl;
+    await call('SendMessage', { QueueUrl, MessageBody: 'm1', MessageGroupId: 'g' });
+    const first = await call('ReceiveMessage', { QueueUrl, ReceiveRequestAttemptId: 'att-1' });
+    const m = (first.Messages as Msg[])[0] as Msg;
+    expect(m.Body).toBe('m1');
+    // the answer was lost: the retry gets it again, the message still in flight
+    const again = await call('ReceiveMessage', { QueueUrl, ReceiveRequestAttemptId: 'att-1' });
+    expect((again.Messages as Msg[]).map((x) => [x.Body, x.ReceiptHandle])).toEqual([
+      ['m1', m.ReceiptHandle],
+    ]);
+    // another attempt is another receive: nothing visible
+    expect(await call('ReceiveMessage', { QueueUrl, ReceiveRequestAttemptId: 'att-2' })).toEqual(
+      {},
+    );
+    // remembered five minutes
+    clock.set('2026-11-22T12:05:01Z');
+    const later = await call('ReceiveMessage', { QueueUrl, ReceiveRequestAttemptId: 'att-1' });
+    expect((later.Messages as Msg[])[0]?.ReceiptHandle).not.toBe(m.ReceiptHandle);
+  });
+});
+
 describe('batch size', () => {
   it('a batch is capped by SQS’s 1 MiB, each message by the queue’s MaximumMessageSize', async () => {
     const QueueUrl = (
