@@ -4,6 +4,7 @@
  * once), DescribeTable, ListTables, DeleteTable, and TagResource / UntagResource /
  * ListTagsOfResource (the tags feed `aws:ResourceTag/*`).
  */
+import { AwsError } from '../../common/aws-error.js';
 import { randomUUID } from 'node:crypto';
 import { expectMap } from './attribute-value.js';
 import { type Operation, auditTable, authorizeTable, existing } from './common.js';
@@ -229,6 +230,18 @@ function camel(v: unknown): unknown {
   return v;
 }
 
+/** CreateTable settings irsakit does not implement, asked for: refused plainly. */
+function refuseUnserved(input: Input): void {
+  const stream = input.body.StreamSpecification as { StreamEnabled?: unknown } | undefined;
+  const sse = input.body.SSESpecification as { Enabled?: unknown } | undefined;
+  const refuse = (what: string) =>
+    // [irsakit] not a DynamoDB text
+    new AwsError('ValidationException', 400, `irsakit does not implement ${what}`);
+  if (stream?.StreamEnabled === true) throw refuse('DynamoDB Streams (StreamSpecification)');
+  if (sse?.Enabled === true)
+    throw refuse('encryption with a KMS key (SSESpecification); tables use an AWS owned key');
+}
+
 export const createTable: Operation = async (env, ctx, input) => {
   const ref = readTableName(input, home(ctx), true);
   const defsRaw = readList(input.body.AttributeDefinitions);
@@ -348,6 +361,9 @@ export const createTable: Operation = async (env, ctx, input) => {
     deletionProtectionEnabled: input.bool('DeletionProtectionEnabled'),
   };
   auditTable(ctx, 'CreateTable', t, { readOnly: false, data: false, params });
+  // what irsakit does not do is refused, never dropped: a caller waiting for LatestStreamArn
+  // or a KMS key would otherwise wait for nothing (README)
+  refuseUnserved(input);
   await authorizeTable(env, ctx, 'CreateTable', t, undefined, tagKeys(tags));
   const record: TableRecord = {
     id: randomUUID(),

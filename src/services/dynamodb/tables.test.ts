@@ -110,6 +110,26 @@ describe('CreateTable', () => {
     });
   });
 
+  it('refuses Streams and KMS encryption, which it does not implement, creating nothing', async () => {
+    for (const [extra, what] of [
+      [{ StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }, 'Streams'],
+      [{ SSESpecification: { Enabled: true, SSEType: 'KMS' } }, 'KMS key'],
+    ] as const) {
+      const f = await k.fail('CreateTable', { ...TABLE, ...extra });
+      expect(f.code).toBe('ValidationException');
+      expect(f.message).toContain(what);
+    }
+    expect(await k.fail('DescribeTable', { TableName: 'orders' })).toMatchObject({
+      code: 'ResourceNotFoundException',
+    });
+    // asking for neither is fine
+    await k.call('CreateTable', {
+      ...TABLE,
+      StreamSpecification: { StreamEnabled: false },
+      SSESpecification: { Enabled: false },
+    });
+  });
+
   const pk = { AttributeName: 'pk', AttributeType: 'S' };
   const hash = { AttributeName: 'pk', KeyType: 'HASH' };
   const base = { TableName: 'tbl', BillingMode: 'PAY_PER_REQUEST' };
