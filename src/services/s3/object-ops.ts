@@ -31,6 +31,7 @@ import {
 import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
 import { readPartNumber, requireUpload, storePart } from './multipart.js';
 import { checkKey } from './names.js';
+import { shownMetaValue } from './metadata.js';
 import {
   type Bucket,
   type ObjectRecord,
@@ -263,7 +264,8 @@ function objectHeaders(record: ObjectRecord): Record<string, string> {
     ...SSE,
   };
   for (const [k, v] of Object.entries(record.headers ?? {})) out[k] = v;
-  for (const [k, v] of Object.entries(record.meta ?? {})) out[`x-amz-meta-${k}`] = v;
+  for (const [k, v] of Object.entries(record.meta ?? {}))
+    out[`x-amz-meta-${k}`] = shownMetaValue(v);
   if (record.storageClass) out['x-amz-storage-class'] = record.storageClass;
   return out;
 }

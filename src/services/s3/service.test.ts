@@ -353,6 +353,17 @@ describe('answers', () => {
     expect(plain.headers?.['content-disposition']).toBe('inline');
   });
 
+  it('metadata outside US-ASCII comes back RFC 2047-encoded, as S3 returns it', async () => {
+    const utf8AsHeader = Buffer.from('héllo', 'utf8').toString('latin1');
+    await call('PUT', '/bk1/meta', 'x', [
+      ['x-amz-meta-uni', utf8AsHeader],
+      ['x-amz-meta-plain', 'ascii'],
+    ]);
+    const r = (await call('GET', '/bk1/meta')) as ServiceResponse;
+    expect(r.headers?.['x-amz-meta-uni']).toBe('=?UTF-8?B?aMOpbGxv?=');
+    expect(r.headers?.['x-amz-meta-plain']).toBe('ascii');
+  });
+
   it('ignores the JS SDK’s x-id', async () => {
     expect(await call('PUT', '/bk1/k?x-id=PutObject', 'x')).toMatchObject({ status: 200 });
   });

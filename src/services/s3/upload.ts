@@ -24,6 +24,7 @@ import {
   missingContentLength,
   notImplemented,
 } from './errors.js';
+import { storedMetaValue } from './metadata.js';
 
 /** Lower-case header name → value (duplicates joined with `,`). */
 export type HeaderMap = ReadonlyMap<string, string>;
@@ -306,7 +307,7 @@ export function describeUpload(headers: HeaderMap): ObjectDescription {
   for (const [name, value] of headers) {
     if (!name.startsWith('x-amz-meta-')) continue;
     const short = name.slice('x-amz-meta-'.length);
-    put(meta, short, value);
+    put(meta, short, storedMetaValue(value));
     size += Buffer.byteLength(short, 'latin1') + Buffer.byteLength(value, 'latin1');
   }
   if (size > MAX_METADATA_BYTES)
