@@ -49,6 +49,7 @@ const SYSTEM_ATTRIBUTES = [
   'MessageDeduplicationId',
   'MessageGroupId',
   'AWSTraceHeader',
+  'DeadLetterQueueSourceArn',
 ];
 
 /** A receipt handle: the message's store key and the nonce of this receive. */
@@ -409,6 +410,7 @@ export function messageOperations(
               ...m,
               visibleAt: now,
               receipt: undefined,
+              deadLetterSourceArn: `arn:aws:sqs:${q.region}:${q.account}:${q.name}`,
             });
             await tx.delete(MESSAGES, item.key);
             continue;
@@ -425,6 +427,7 @@ export function messageOperations(
           ...m,
           receiveCount: m.receiveCount + 1,
           firstReceivedAt: m.firstReceivedAt ?? now,
+          receivedAt: now,
           visibleAt: now + vt * 1000,
           receipt: nonce,
         };
@@ -456,6 +459,7 @@ export function messageOperations(
       MessageDeduplicationId: m.dedupId,
       MessageGroupId: m.groupId,
       AWSTraceHeader: m.traceHeader,
+      DeadLetterQueueSourceArn: m.deadLetterSourceArn,
     };
     const want = system.includes('All') ? SYSTEM_ATTRIBUTES : system;
     const attributes: Record<string, string> = {};
@@ -495,6 +499,14 @@ export function messageOperations(
       );
     const r = parseReceipt(handle, key);
     const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+    // a receive's visibility lasts 12 hours from it at most, however often it is extended
+    if (m && m.receipt === r.nonce && m.visibleAt > now && m.receivedAt !== undefined) {
+      const total = Math.ceil((now - m.receivedAt) / 1000) + timeout;
+      if (total > 43_200)
+        throw invalidParameter(
+          `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`,
+        ); // [inferred]
+    }
     if (!m || m.receipt !== r.nonce || m.visibleAt <= now)
       throw sqsError(
         'MessageNotInflight',

@@ -394,6 +394,30 @@ describe('messages under a fixed clock', () => {
     expect(e.code).toBe('MessageNotInflight');
   });
 
+  it('a receive’s visibility cannot be extended past 12 hours from it', async () => {
+    await call('SendMessage', { QueueUrl, MessageBody: 'long' });
+    const got = await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 10 });
+    const handle = ((got.Messages as Msg[])[0] as Msg).ReceiptHandle;
+    clock.advance(5);
+    // 5 s gone: 43,195 more is the most
+    await call('ChangeMessageVisibility', {
+      QueueUrl,
+      ReceiptHandle: handle,
+      VisibilityTimeout: 43_195,
+    });
+    const e = await awsError(
+      call('ChangeMessageVisibility', {
+        QueueUrl,
+        ReceiptHandle: handle,
+        VisibilityTimeout: 43_200,
+      }),
+    );
+    expect([e.code, e.message]).toEqual([
+      'InvalidParameterValue',
+      'Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]',
+    ]);
+  });
+
   it('batches: sends, reports per-entry failures, and checks ids', async () => {
     const r = await call('SendMessageBatch', {
       QueueUrl,
@@ -612,14 +636,15 @@ describe('dead-letter queues', () => {
     expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
     const dead = await call('ReceiveMessage', {
       QueueUrl: dlq.QueueUrl,
-      AttributeNames: ['ApproximateReceiveCount'],
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'DeadLetterQueueSourceArn'],
     });
     const m = (dead.Messages as Msg[])[0];
-    expect([m?.MessageId, m?.Body, m?.Attributes?.ApproximateReceiveCount]).toEqual([
-      sent.MessageId,
-      'poison',
-      '3',
-    ]);
+    expect([
+      m?.MessageId,
+      m?.Body,
+      m?.Attributes?.ApproximateReceiveCount,
+      m?.Attributes?.DeadLetterQueueSourceArn,
+    ]).toEqual([sent.MessageId, 'poison', '3', 'arn:aws:sqs:us-east-1:123456789012:src']);
   });
 
   it('a queue that names itself as its dead-letter queue keeps redelivering, never loses', async () => {

@@ -49,6 +49,10 @@ export interface MessageRecord {
   visibleAt: number;
   receiveCount: number;
   firstReceivedAt?: number | undefined;
+  /** epoch ms of the latest receive (its visibility timeout counts 12 hours from it at most) */
+  receivedAt?: number | undefined;
+  /** the queue it was moved from, as a dead-letter queue's message (DeadLetterQueueSourceArn) */
+  deadLetterSourceArn?: string | undefined;
   /** the nonce of the latest receipt handle; undefined until received */
   receipt?: string | undefined;
   senderId: string;
