@@ -510,6 +510,19 @@ out(err(lambda: s3.upload_part_copy(Bucket='${BUCKET}', Key='big/r.bin', UploadI
         status: 400,
       },
     ]);
+    // every bucket's default encryption: SSE-S3, as S3 applies it to every new bucket
+    const enc = await h.aws(['s3api', 'get-bucket-encryption', '--bucket', BUCKET]);
+    expect(enc.stderr).toBe('');
+    expect(JSON.parse(enc.stdout)).toEqual({
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+            BucketKeyEnabled: false,
+          },
+        ],
+      },
+    });
   });
 
   it('aws s3api conditional writes: If-None-Match * creates only, If-Match overwrites only that version', async () => {

@@ -206,3 +206,27 @@ export async function getBucketLocation(call: S3Call, name: string): Promise<Ser
     ),
   };
 }
+
+/**
+ * GetBucketEncryption: every bucket encrypts with SSE-S3 by default (S3 has since January 2023,
+ * and irsakit stores every object so), and PutBucketEncryption is not served: the answer is
+ * that default rule.
+ */
+export async function getBucketEncryption(call: S3Call, name: string): Promise<ServiceResponse> {
+  noteEvent(call, 'GetBucketEncryption', { readOnly: true, data: false, bucket: name });
+  const bucket = await requireBucket(call, name);
+  noteOwner(call, bucket);
+  await authorizeS3(call, 's3:GetEncryptionConfiguration', bucketArn(name), bucket);
+  return {
+    status: 200,
+    headers: XML,
+    body: xmlDocument(
+      'ServerSideEncryptionConfiguration',
+      wrap(
+        'Rule',
+        wrap('ApplyServerSideEncryptionByDefault', el('SSEAlgorithm', 'AES256')) +
+          el('BucketKeyEnabled', 'false'),
+      ),
+    ),
+  };
+}

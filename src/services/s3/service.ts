@@ -19,6 +19,7 @@ import { Bodies } from './bodies.js';
 import {
   createBucket,
   deleteBucket,
+  getBucketEncryption,
   getBucketLocation,
   headBucket,
   listBuckets,
@@ -127,6 +128,9 @@ async function dispatch(call: S3Call) {
     if (method === 'GET') return listBuckets(call);
     throw methodNotAllowed(method, 'SERVICE');
   }
+  // the default encryption every bucket has (its configuration is not otherwise served)
+  if (addr.key === undefined && method === 'GET' && query.has('encryption'))
+    return getBucketEncryption(call, bucket);
   for (const name of query.keys())
     if (UNIMPLEMENTED.has(name)) throw notImplemented(`the \`${name}\` sub-resource`);
   const key = addr.key;
