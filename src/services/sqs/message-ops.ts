@@ -115,14 +115,47 @@ function messageAttributes(input: Input): Record<string, MessageAttribute> | und
         throw invalidParameter(
           `The message attribute '${name}' with type '${base}' must use field 'String'.`,
         );
-      if (base === 'Number' && !Number.isFinite(Number(a.StringValue)))
+      // String values take the characters a body may carry (the MessageAttributeValue reference)
+      if (ALLOWED_BODY.test(a.StringValue))
         throw invalidParameter(
-          `Can't cast the value of message (user) attribute '${name}' to a number.`,
+          `Message (user) attribute '${name}' value contains invalid characters.`, // [inferred]
         );
+      if (base === 'Number') {
+        const n = numberProblem(a.StringValue);
+        if (n === 'cast')
+          throw invalidParameter(
+            `Can't cast the value of message (user) attribute '${name}' to a number.`,
+          );
+        if (n)
+          throw invalidParameter(
+            // [inferred] text; the limits are the reference's: 38 digits, 10^-128 to 10^+126
+            `Value of message (user) attribute '${name}' is out of the range of a Number: ${n}.`,
+          );
+      }
       put(out, name, { DataType: type, StringValue: a.StringValue });
     }
   }
   return entries.length ? out : undefined;
+}
+
+/**
+ * What is wrong with a Number attribute's value: not a decimal number (`cast`), more than 38
+ * significant digits, or a magnitude outside 10^-128 to 10^+126 (the MessageAttributeValue
+ * reference); undefined when it is fine.
+ */
+function numberProblem(v: string): string | undefined {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(v);
+  const int = m?.[1] ?? '';
+  const frac = m?.[2] ?? '';
+  if (!m || (int === '' && frac === '')) return 'cast';
+  const all = int + frac;
+  const first = all.search(/[1-9]/);
+  if (first < 0) return undefined;
+  if (all.slice(first).replace(/0+$/, '').length > 38) return 'more than 38 significant digits';
+  // the power of ten of the leading digit
+  const exponent = int.length - first - 1 + Number(m[3] ?? 0);
+  if (exponent > 125 || exponent < -128) return 'beyond 10^-128 to 10^+126';
+  return undefined;
 }
 
 /**

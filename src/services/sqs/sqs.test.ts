@@ -489,6 +489,44 @@ describe('FIFO receive attempts', () => {
   });
 });
 
+describe('message attribute values', () => {
+  it('String values take the body’s characters; Number values are decimal, 38 digits, 10^-128 to 10^126', async () => {
+    const QueueUrl = (await call('CreateQueue', { QueueName: 'attrs' })).QueueUrl;
+    const send = (DataType: string, StringValue: string) =>
+      call('SendMessage', {
+        QueueUrl,
+        MessageBody: 'x',
+        MessageAttributes: { a: { DataType, StringValue } },
+      });
+    for (const ok of [
+      '5',
+      '-0.5',
+      '1e3',
+      '.5',
+      '12345678901234567890123456789012345678',
+      '9e125',
+      '1e-128',
+    ])
+      await send('Number', ok);
+    await send('String', 'héllo ✓');
+    for (const [type, bad, code] of [
+      ['String', 'a\u0000b', 'invalid characters'],
+      ['String', 'a\ufffeb', 'invalid characters'],
+      ['Number', '0x10', 'to a number'],
+      ['Number', ' 5 ', 'to a number'],
+      ['Number', '1234567890123456789012345678901234567891', '38 significant digits'],
+      ['Number', '1e126', 'beyond'],
+      ['Number', '1e-129', 'beyond'],
+    ] as const) {
+      const e = await awsError(send(type, bad));
+      expect([e.code, e.message.includes(code)], `${type} ${JSON.stringify(bad)}`).toEqual([
+        'InvalidParameterValue',
+        true,
+      ]);
+    }
+  });
+});
+
 describe('batch size', () => {
   it('a batch is capped by SQS’s 1 MiB, each message by the queue’s MaximumMessageSize', async () => {
     const QueueUrl = (
