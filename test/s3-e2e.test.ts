@@ -510,6 +510,32 @@ out(err(lambda: s3.upload_part_copy(Bucket='${BUCKET}', Key='big/r.bin', UploadI
         status: 400,
       },
     ]);
+    // ACLs as a bucket with ACLs disabled answers them: the owner's FULL_CONTROL; none set
+    const acl = await h.aws(['s3api', 'get-object-acl', '--bucket', BUCKET, '--key', 'hello.txt']);
+    expect(acl.stderr).toBe('');
+    const grants = JSON.parse(acl.stdout) as {
+      Owner: { ID: string };
+      Grants: { Grantee: { ID: string; Type: string }; Permission: string }[];
+    };
+    expect(grants.Grants).toEqual([
+      { Grantee: { ID: grants.Owner.ID, Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' },
+    ]);
+    expect(grants.Owner.ID).toMatch(/^[0-9a-f]{64}$/);
+    const bucketAcl = await h.aws(['s3api', 'get-bucket-acl', '--bucket', BUCKET]);
+    expect(JSON.parse(bucketAcl.stdout).Grants).toHaveLength(1);
+    const setAcl = await h.aws([
+      's3api',
+      'put-object-acl',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'hello.txt',
+      '--acl',
+      'public-read',
+    ]);
+    expect(setAcl.stderr).toContain(
+      'An error occurred (AccessControlListNotSupported) when calling the PutObjectAcl operation: The bucket does not allow ACLs',
+    );
     // every bucket's default encryption: SSE-S3, as S3 applies it to every new bucket
     const enc = await h.aws(['s3api', 'get-bucket-encryption', '--bucket', BUCKET]);
     expect(enc.stderr).toBe('');

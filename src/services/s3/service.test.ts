@@ -298,7 +298,7 @@ describe('answers', () => {
 
   it.each([
     ['GET', '/bk1?tagging', 'NotImplemented', 501],
-    ['PUT', '/bk1/k?acl', 'NotImplemented', 501],
+    ['PUT', '/bk1/k?acl', 'AccessControlListNotSupported', 400],
     ['PUT', '/bk1?uploads', 'MethodNotAllowed', 405],
     ['GET', '/bk1/k?uploadId=x', 'NoSuchUpload', 404],
     ['GET', '/bk1/k?partNumber=1', 'NoSuchKey', 404],

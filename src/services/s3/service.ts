@@ -14,6 +14,7 @@ import { byteStringToText, parseQuery, toByteString } from '../../sigv4/encoding
 import type { Store } from '../../store/types.js';
 import { parseAddress } from './addressing.js';
 import { BlobStore, type BlobStoreOptions } from './blobs.js';
+import { getAcl, putAcl } from './acl-ops.js';
 import { type SweepResult, sweepUnreferencedBodies } from './sweep.js';
 import { Bodies } from './bodies.js';
 import {
@@ -131,6 +132,9 @@ async function dispatch(call: S3Call) {
   // the default encryption every bucket has (its configuration is not otherwise served)
   if (addr.key === undefined && method === 'GET' && query.has('encryption'))
     return getBucketEncryption(call, bucket);
+  // ACLs as a bucket with ACLs disabled answers them
+  if (query.has('acl') && (method === 'GET' || method === 'PUT'))
+    return method === 'GET' ? getAcl(call, bucket, addr.key) : putAcl(call, bucket, addr.key);
   for (const name of query.keys())
     if (UNIMPLEMENTED.has(name)) throw notImplemented(`the \`${name}\` sub-resource`);
   const key = addr.key;
