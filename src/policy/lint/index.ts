@@ -69,7 +69,11 @@ export function lintPolicy(text: string, options: LintOptions = {}): LintResult 
     });
     return { type: options.type ?? 'identity', guessed: options.type === undefined, findings };
   }
-  const parsed = parsePolicy(text, { type: options.type });
+  // a trust policy is CreateRole's assumeRolePolicyDocument, and IAM's messages name it so
+  const parsed = parsePolicy(text, {
+    type: options.type,
+    parameter: options.type === 'trust' ? 'assumeRolePolicyDocument' : undefined,
+  });
   if (!parsed.ok) {
     report('V1', {
       message: `${parsed.error.code}: ${parsed.error.message}${parsed.error.detail ? ` (${parsed.error.detail})` : ''}`,

@@ -621,6 +621,11 @@ describe('permission-policy findings (spec §14.2)', () => {
       code: 'V1',
       message: expect.stringContaining('Syntax errors in policy.'),
     });
+    // a trust policy's character error names CreateRole's parameter, as IAM does
+    const seed004 = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow" … }]}';
+    expect(lintPolicy(seed004, { type: 'trust' }).findings[0]?.message).toContain(
+      "at 'assumeRolePolicyDocument'",
+    );
   });
 
   it('gives every finding a location, a known code and a fix', () => {
