@@ -536,6 +536,41 @@ out(err(lambda: s3.upload_part_copy(Bucket='${BUCKET}', Key='big/r.bin', UploadI
     expect(setAcl.stderr).toContain(
       'An error occurred (AccessControlListNotSupported) when calling the PutObjectAcl operation: The bucket does not allow ACLs',
     );
+    // an object's attributes without its body
+    const attrs = await h.aws([
+      's3api',
+      'get-object-attributes',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'hello.txt',
+      '--object-attributes',
+      'ETag',
+      'StorageClass',
+      'ObjectSize',
+      'Checksum',
+    ]);
+    expect(attrs.stderr).toBe('');
+    const head = JSON.parse(
+      (await h.aws(['s3api', 'head-object', '--bucket', BUCKET, '--key', 'hello.txt'])).stdout,
+    ) as { ETag: string; ContentLength: number };
+    expect(JSON.parse(attrs.stdout)).toMatchObject({
+      ETag: head.ETag.replaceAll('"', ''),
+      StorageClass: 'STANDARD',
+      ObjectSize: head.ContentLength,
+      Checksum: { ChecksumType: 'FULL_OBJECT' },
+    });
+    const noAttr = await h.aws([
+      's3api',
+      'get-object-attributes',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'hello.txt',
+      '--object-attributes',
+      'Colour',
+    ]);
+    expect(noAttr.stderr).toContain('(InvalidArgument)');
     // every bucket's default encryption: SSE-S3, as S3 applies it to every new bucket
     const enc = await h.aws(['s3api', 'get-bucket-encryption', '--bucket', BUCKET]);
     expect(enc.stderr).toBe('');

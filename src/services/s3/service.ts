@@ -15,6 +15,7 @@ import type { Store } from '../../store/types.js';
 import { parseAddress } from './addressing.js';
 import { BlobStore, type BlobStoreOptions } from './blobs.js';
 import { getAcl, putAcl } from './acl-ops.js';
+import { getObjectAttributes } from './attributes-ops.js';
 import { type SweepResult, sweepUnreferencedBodies } from './sweep.js';
 import { Bodies } from './bodies.js';
 import {
@@ -132,6 +133,8 @@ async function dispatch(call: S3Call) {
   // the default encryption every bucket has (its configuration is not otherwise served)
   if (addr.key === undefined && method === 'GET' && query.has('encryption'))
     return getBucketEncryption(call, bucket);
+  if (addr.key !== undefined && method === 'GET' && query.has('attributes'))
+    return getObjectAttributes(call, bucket, addr.key);
   // ACLs as a bucket with ACLs disabled answers them
   if (query.has('acl') && (method === 'GET' || method === 'PUT'))
     return method === 'GET' ? getAcl(call, bucket, addr.key) : putAcl(call, bucket, addr.key);
