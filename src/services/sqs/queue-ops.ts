@@ -122,10 +122,23 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
     const r = readRedrive(text);
     const invalid = (reason: string) =>
       invalidParameter(`Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
-    if (!r)
+    if (!r) {
+      // a count out of range is named as such [inferred text]
+      let count: unknown;
+      try {
+        count = (JSON.parse(text) as { maxReceiveCount?: unknown }).maxReceiveCount;
+      } catch {
+        count = undefined;
+      }
+      const n = Number(count);
+      if (count !== undefined && Number.isInteger(n) && (n < 1 || n > 1000))
+        throw invalid(
+          `Invalid value for maxReceiveCount: ${n}, valid values are from 1 to 1000 both inclusive.`,
+        );
       throw invalid(
         'Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount.',
       );
+    }
     if (r.account !== source.account || r.region !== source.region)
       // [inferred] SQS's reason for a dead-letter queue of another account or region
       throw invalid(

@@ -173,6 +173,18 @@ export function checkAttributes(
         throw invalidValue(name);
       }
       if (name === 'RedriveAllowPolicy' && !redriveAllowOf(parsed)) throw invalidValue(name);
+      // kept as SQS echoes it: compact, the count a number
+      if (name === 'RedrivePolicy' && typeof parsed === 'object' && parsed !== null) {
+        const o = parsed as Record<string, unknown>;
+        const count = Number(o.maxReceiveCount);
+        out[name] = JSON.stringify({
+          ...o,
+          ...(o.maxReceiveCount !== undefined && Number.isFinite(count)
+            ? { maxReceiveCount: count }
+            : {}),
+        });
+        continue;
+      }
     }
     out[name] = value;
   }

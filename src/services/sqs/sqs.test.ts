@@ -608,6 +608,30 @@ describe('dead-letter queues', () => {
     });
   });
 
+  it('a RedrivePolicy is kept as SQS echoes it, and a count out of range is named', async () => {
+    await call('CreateQueue', { QueueName: 'dl-echo' });
+    const arn = 'arn:aws:sqs:us-east-1:123456789012:dl-echo';
+    const QueueUrl = (
+      await call('CreateQueue', {
+        QueueName: 'src-echo',
+        Attributes: {
+          RedrivePolicy: `{"deadLetterTargetArn": "${arn}", "maxReceiveCount": "5"}`,
+        },
+      })
+    ).QueueUrl;
+    const got = await call('GetQueueAttributes', { QueueUrl, AttributeNames: ['RedrivePolicy'] });
+    expect((got.Attributes as Record<string, string>).RedrivePolicy).toBe(
+      `{"deadLetterTargetArn":"${arn}","maxReceiveCount":5}`,
+    );
+    const policy = JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 1001 });
+    const e = await awsError(
+      call('SetQueueAttributes', { QueueUrl, Attributes: { RedrivePolicy: policy } }),
+    );
+    expect(e.message).toBe(
+      `Value ${policy} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: 1001, valid values are from 1 to 1000 both inclusive.`,
+    );
+  });
+
   it('FIFO per-message-group throughput needs per-message-group deduplication', async () => {
     const e = await awsError(
       call('CreateQueue', {
