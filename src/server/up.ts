@@ -24,11 +24,11 @@ import {
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
 import {
-  clusterOwner,
   deleteAssociationsOf,
   deleteOrphanAssociations,
   findAssociation,
 } from '../services/eks/pod-identity-associations.js';
+import { clusterOwner } from '../services/eks/owner.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
 import { sweepS3Bodies } from '../services/s3/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';

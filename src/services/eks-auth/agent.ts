@@ -34,7 +34,8 @@ import { timeOrderedUuid } from '../../common/random.js';
 import type { AwsCallEvent } from '../../server/aws/edge.js';
 import type { CallContext } from '../../server/aws/types.js';
 import { decodeToken, integerClaim } from '../../sts/jwt.js';
-import { clusterOwner, findAssociation } from '../eks/pod-identity-associations.js';
+import { findAssociation } from '../eks/pod-identity-associations.js';
+import { clusterOwner } from '../eks/owner.js';
 import { type EksAuthDeps, noteAnswer, noteCall, podIdentityCredentials } from './eks-auth.js';
 
 export const AGENT_PATH = '/v1/credentials';

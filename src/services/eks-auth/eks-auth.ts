@@ -11,7 +11,6 @@
  */
 import type { ClusterRecord } from '../../cluster/types.js';
 import { AwsError } from '../../common/aws-error.js';
-import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { RawRequest } from '../../server/aws/request.js';
 import type { CallContext } from '../../server/aws/types.js';
@@ -23,6 +22,7 @@ import {
 } from '../../sts/index.js';
 import { pathSegment } from '../eks/path-segment.js';
 import { clusterNotFound } from '../eks/rest-json.js';
+import { clusterOwner, ownedBy } from '../eks/owner.js';
 import {
   type AssociationDoc,
   associationForCore,
@@ -142,7 +142,7 @@ export async function handleEksAuth(
   });
   // a cluster is its account's, in its region (eks-api.ts)
   const cluster = (await deps.clusters.listClusters()).find(
-    (c) => c.name === name && (c.account ?? DEFAULT_ACCOUNT) === account && c.region === ctx.region,
+    (c) => c.name === name && ownedBy(clusterOwner(c), account, ctx.region),
   );
   if (!cluster) throw clusterNotFound(name);
   const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);

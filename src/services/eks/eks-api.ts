@@ -12,6 +12,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store } from '../../store/types.js';
+import { clusterOwner, ownedBy } from './owner.js';
 import { pathSegment } from './path-segment.js';
 import { clusterNotFound, restJsonBody } from './rest-json.js';
 import { handleAssociations } from './pod-identity-associations.js';
@@ -81,8 +82,7 @@ export async function handleEks(
   const account = ctx.caller?.account ?? deps.defaultAccount;
   const arn = (name: string) => `arn:aws:eks:${ctx.region}:${account}:cluster/${name}`;
   // EKS shows a cluster to its own account, in its own region: elsewhere it does not exist
-  const visible = (c: ClusterRecord) =>
-    (c.account ?? deps.defaultAccount) === account && c.region === ctx.region;
+  const visible = (c: ClusterRecord) => ownedBy(clusterOwner(c), account, ctx.region);
   const findCluster = async (name: string) =>
     (await deps.clusters.listClusters()).find((c) => c.name === name && visible(c));
   if (deps.store) {

@@ -10,14 +10,13 @@
  * `<cluster>/<associationId>`); every change is one transaction.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClusterRecord } from '../../cluster/types.js';
-import { DEFAULT_ACCOUNT } from '../../common/accounts.js';
 import { AwsError } from '../../common/aws-error.js';
 import { put } from '../../common/own.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { CallContext } from '../../server/aws/types.js';
 import type { Store, StoreOps } from '../../store/types.js';
 import type { PodIdentityAssociation } from '../../sts/pod-identity.js';
+import { type ClusterOwner, ownedBy } from './owner.js';
 import { pathSegment } from './path-segment.js';
 import { clusterNotFound, restJsonBody } from './rest-json.js';
 
@@ -166,18 +165,6 @@ export async function findAssociation(
   );
 }
 
-/** A cluster as its associations belong to it: its name, in its account and region. */
-export interface ClusterOwner {
-  name: string;
-  account: string;
-  region: string;
-}
-
-/** A local cluster's owner (its account: the default one for records made before it was kept). */
-export function clusterOwner(c: ClusterRecord): ClusterOwner {
-  return { name: c.name, account: c.account ?? DEFAULT_ACCOUNT, region: c.region };
-}
-
 /**
  * A cluster's associations: those made in its account and region (a record of another owner
  * under the same name — a cluster deleted before associations went with it — is none of its).
@@ -188,7 +175,7 @@ export async function associationsOf(
 ): Promise<AssociationDoc[]> {
   return (await store.list<AssociationDoc>(ASSOCIATIONS, { prefix: `${cluster.name}/` }))
     .map((i) => i.value)
-    .filter((a) => a.account === cluster.account && a.region === cluster.region);
+    .filter((a) => ownedBy(a, cluster.account, cluster.region));
 }
 
 /**
@@ -261,13 +248,12 @@ export async function handleAssociations(
   const now = Math.floor(ctx.now.getTime() / 1000);
 
   const owner: ClusterOwner = { name: cluster, account, region: ctx.region };
-  const mine = (a: AssociationDoc) => a.account === account && a.region === ctx.region;
   const load = async (assocId: string): Promise<AssociationDoc> => {
     if (!(await deps.clusterExists(cluster))) throw clusterNotFound(cluster);
     const item = ASSOCIATION_ID.test(assocId)
       ? await deps.store.get<AssociationDoc>(ASSOCIATIONS, `${cluster}/${assocId}`)
       : undefined;
-    if (!item || !mine(item.value)) throw associationNotFound(assocId);
+    if (!item || !ownedBy(item.value, account, ctx.region)) throw associationNotFound(assocId);
     return item.value;
   };
 
