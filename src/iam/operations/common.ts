@@ -5,7 +5,7 @@
  * shapes of the Query results.
  */
 import { AwsError } from '../../common/aws-error.js';
-import { type StringRule, structListParam, type Validator } from '../../server/aws/query-params.js';
+import { structListParam, type Validator } from '../../server/aws/query-params.js';
 import type {
   CallContext,
   QueryOperation,
@@ -101,21 +101,6 @@ export function defineOperation(
   };
 }
 
-/** Reads a list member's field under the name AWS gives it in messages (`tags.1.member.key`). */
-export function memberString(
-  v: Validator,
-  params: QueryParams,
-  source: string,
-  field: string,
-  rule: StringRule,
-  required: boolean,
-): string | undefined {
-  const one = new Map<string, string>();
-  const value = params.get(source);
-  if (value !== undefined) one.set(field, value);
-  return required ? v.string(one, field, rule, true) : v.string(one, field, rule);
-}
-
 /**
  * `Tags.member.N.{Key,Value}`, each checked against the model; a key or value that begins with
  * `aws:` is refused (IAM User Guide, "Rules for tagging in IAM and AWS STS": the prefix is
@@ -123,24 +108,9 @@ export function memberString(
  */
 export function readTags(v: Validator, params: QueryParams, name = 'Tags'): Tag[] {
   const raw = structListParam(params, name, ['Key', 'Value'] as const);
-  const field = name.charAt(0).toLowerCase() + name.slice(1);
   const tags = raw.map((_, i) => ({
-    Key: memberString(
-      v,
-      params,
-      `${name}.member.${i + 1}.Key`,
-      `${field}.${i + 1}.member.key`,
-      RULES.tagKey,
-      true,
-    ) as string,
-    Value: memberString(
-      v,
-      params,
-      `${name}.member.${i + 1}.Value`,
-      `${field}.${i + 1}.member.value`,
-      RULES.tagValue,
-      true,
-    ) as string,
+    Key: v.string(params, `${name}.member.${i + 1}.Key`, RULES.tagKey, true) as string,
+    Value: v.string(params, `${name}.member.${i + 1}.Value`, RULES.tagValue, true) as string,
   }));
   // more than a request may carry is the model's constraint (tagListType, max 50) [inferred:
   // validated before the quota, as the model's constraints are]; more than an entity may keep
@@ -209,16 +179,7 @@ export function removeTags(
 export function readTagKeys(v: Validator, params: QueryParams): string[] {
   const keys: string[] = [];
   for (let i = 1; params.has(`TagKeys.member.${i}`); i++) {
-    keys.push(
-      memberString(
-        v,
-        params,
-        `TagKeys.member.${i}`,
-        `tagKeys.${i}.member`,
-        RULES.tagKey,
-        true,
-      ) as string,
-    );
+    keys.push(v.string(params, `TagKeys.member.${i}`, RULES.tagKey, true) as string);
   }
   if (keys.length === 0) {
     v.string(params, 'TagKeys', {}, true);

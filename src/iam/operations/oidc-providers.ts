@@ -21,7 +21,6 @@ import {
   date,
   defineOperation,
   type IamOperationDeps,
-  memberString,
   mergeTags,
   type OpCall,
   paginate,
@@ -65,30 +64,14 @@ export function providerUrl(raw: string): string {
 function readThumbprints(v: Validator, params: QueryParams): string[] {
   const list = listParam(params, 'ThumbprintList');
   return list.map(
-    (_, i) =>
-      memberString(
-        v,
-        params,
-        `ThumbprintList.member.${i + 1}`,
-        `thumbprintList.${i + 1}.member`,
-        RULES.thumbprint,
-        true,
-      ) as string,
+    (_, i) => v.string(params, `ThumbprintList.member.${i + 1}`, RULES.thumbprint, true) as string,
   );
 }
 
 function readClientIds(v: Validator, params: QueryParams): string[] {
   const list = listParam(params, 'ClientIDList');
   return list.map(
-    (_, i) =>
-      memberString(
-        v,
-        params,
-        `ClientIDList.member.${i + 1}`,
-        `clientIDList.${i + 1}.member`,
-        RULES.clientId,
-        true,
-      ) as string,
+    (_, i) => v.string(params, `ClientIDList.member.${i + 1}`, RULES.clientId, true) as string,
   );
 }
 

@@ -25,7 +25,6 @@ import type { PolicyHolder } from '../types.js';
 import {
   defineOperation,
   type IamOperationDeps,
-  memberString,
   type OpCall,
   paginate,
   readPaging,
@@ -98,11 +97,8 @@ function readStrings(
   rule: Parameters<Validator['string']>[2],
 ): string[] {
   const out: string[] = [];
-  const field = name.charAt(0).toLowerCase() + name.slice(1);
   for (let i = 1; params.has(`${name}.member.${i}`); i++) {
-    out.push(
-      memberString(v, params, `${name}.member.${i}`, `${field}.${i}.member`, rule, true) as string,
-    );
+    out.push(v.string(params, `${name}.member.${i}`, rule, true) as string);
   }
   return out;
 }
@@ -114,26 +110,11 @@ function readContext(v: Validator, params: QueryParams): ContextInput {
     const base = `ContextEntries.member.${i}`;
     const has = [...params.keys()].some((k) => k.startsWith(`${base}.`));
     if (!has) break;
-    const field = `contextEntries.${i}.member`;
-    const name = memberString(
-      v,
-      params,
-      `${base}.ContextKeyName`,
-      `${field}.contextKeyName`,
-      { min: 5, max: 256 },
-      false,
-    );
-    const type = memberString(
-      v,
-      params,
-      `${base}.ContextKeyType`,
-      `${field}.contextKeyType`,
-      {},
-      false,
-    );
+    const name = v.string(params, `${base}.ContextKeyName`, { min: 5, max: 256 });
+    const type = v.string(params, `${base}.ContextKeyType`, {});
     if (type !== undefined && !(CONTEXT_TYPES as readonly string[]).includes(type)) {
       v.violation(
-        `${field}.contextKeyType`,
+        `${base}.ContextKeyType`,
         type,
         `Member must satisfy enum value set: [${CONTEXT_TYPES.join(', ')}]`,
       );
