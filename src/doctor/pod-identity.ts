@@ -10,11 +10,15 @@ import { createContext } from '../policy/context.js';
 import { explainRequest } from '../policy/explain.js';
 import { loadPolicy } from '../policy/index.js';
 import { matchGlob } from '../policy/glob.js';
+import {
+  POD_IDENTITY_SERVICE,
+  podIdentitySessionTags,
+  podIdentityTrustContext,
+} from '../sts/pod-identity.js';
 import { check } from './checks-iam.js';
 import { ROLE_ARN_ANNOTATION, type Derived } from './derive.js';
 import type { CheckResult, PodIdentityView } from './types.js';
 
-export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 const ACTIONS = ['sts:AssumeRole', 'sts:TagSession'] as const;
 
 const q = (s: string) => `\`${s}\``;
@@ -68,7 +72,7 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
   const loaded = loadPolicy(role.trustPolicy, 'trust', { id: 'trust policy', mode: 'evaluate' });
   if (!loaded.ok) return noTrust(`the trust policy does not parse: ${loaded.error.message}`);
   const policy = loaded.policy;
-  const fix = `allow the service principal in the trust policy of ${role.name}: {"Effect":"Allow","Principal":{"Service":"${POD_IDENTITY_PRINCIPAL}"},"Action":["sts:AssumeRole","sts:TagSession"]} (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust-policy.json)`;
+  const fix = `allow the service principal in the trust policy of ${role.name}: {"Effect":"Allow","Principal":{"Service":"${POD_IDENTITY_SERVICE}"},"Action":["sts:AssumeRole","sts:TagSession"]} (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust-policy.json)`;
 
   // statements that name the service principal, and what they allow
   const naming = policy.statements.filter(
@@ -76,7 +80,7 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
       st.effect === 'Allow' &&
       (st.source.principal?.star === true ||
         (st.source.principal?.entries ?? []).some(
-          (e) => (e.kind === 'Service' && e.value === POD_IDENTITY_PRINCIPAL) || e.value === '*',
+          (e) => (e.kind === 'Service' && e.value === POD_IDENTITY_SERVICE) || e.value === '*',
         )),
   );
   const results: CheckResult[] = [];
@@ -85,12 +89,12 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
       ? check(
           'trust-provider',
           'pass',
-          `the trust policy names the service ${POD_IDENTITY_PRINCIPAL}`,
+          `the trust policy names the service ${POD_IDENTITY_SERVICE}`,
         )
       : check(
           'trust-provider',
           'fail',
-          `the trust policy of ${role.name} names no ${q(POD_IDENTITY_PRINCIPAL)} principal: EKS Auth answers AccessDeniedException`,
+          `the trust policy of ${role.name} names no ${q(POD_IDENTITY_SERVICE)} principal: EKS Auth answers AccessDeniedException`,
           fix,
         ),
   );
@@ -110,41 +114,29 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
         : check(
             'trust-action',
             'fail',
-            `the statement naming ${POD_IDENTITY_PRINCIPAL} does not allow ${lacking.join(' and ')}${lacking.includes('sts:TagSession') ? ' (EKS attaches session tags: kubernetes-namespace, kubernetes-service-account, …)' : ''}`,
+            `the statement naming ${POD_IDENTITY_SERVICE} does not allow ${lacking.join(' and ')}${lacking.includes('sts:TagSession') ? ' (EKS attaches session tags: kubernetes-namespace, kubernetes-service-account, …)' : ''}`,
             fix,
           ),
   );
   results.push(check('trust-sub', 'skip', claims), check('trust-aud', 'skip', claims));
 
-  const clusterName = d.s.target.cluster ?? '';
-  const account = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(pi.clusterArn)?.[1];
+  // the request EKS Auth makes, as STS builds it (the pod's, or a stand-in's, session tags)
   const pod = d.s.pods[0]?.object.metadata;
-  const tags: Record<string, string> = {
-    'eks-cluster-arn': pi.clusterArn,
-    'eks-cluster-name': clusterName,
-    'kubernetes-namespace': d.ns,
-    'kubernetes-service-account': d.saName ?? '',
-    'kubernetes-pod-name': pod?.name ?? 'irsa-doctor',
-    'kubernetes-pod-uid': pod?.uid ?? '00000000-0000-0000-0000-000000000000',
-  };
-  const context = createContext({
-    'aws:CurrentTime': d.s.now,
-    'aws:EpochTime': String(Math.floor(Date.parse(d.s.now) / 1000)),
-    'aws:SourceArn': pi.clusterArn,
-    ...(account ? { 'aws:SourceAccount': account } : {}),
-    'aws:PrincipalServiceName': POD_IDENTITY_PRINCIPAL,
-    'aws:PrincipalIsAWSService': 'true',
-    ...(pi.sessionTags
-      ? {
-          ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
-          'aws:TagKeys': Object.keys(tags),
-          'sts:TransitiveTagKeys': Object.keys(tags),
-        }
-      : {}),
-  });
+  const tags = pi.sessionTags
+    ? podIdentitySessionTags(
+        { arn: pi.clusterArn, name: d.s.target.cluster ?? '' },
+        {
+          namespace: d.ns,
+          serviceAccount: d.saName ?? '',
+          podName: pod?.name ?? 'irsa-doctor',
+          podUid: pod?.uid ?? '00000000-0000-0000-0000-000000000000',
+        },
+      )
+    : [];
+  const context = createContext(podIdentityTrustContext(pi.clusterArn, new Date(d.s.now), tags));
   const verdicts = needed.map((action) => {
     const request = {
-      principal: { type: 'Service' as const, id: POD_IDENTITY_PRINCIPAL, partition: 'aws' },
+      principal: { type: 'Service' as const, id: POD_IDENTITY_SERVICE, partition: 'aws' },
       action,
       resource: role.arn,
       resourceAccount: role.account,
@@ -158,13 +150,13 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
       ? check(
           'trust-evaluation',
           'fail',
-          `${refused.action} for ${POD_IDENTITY_PRINCIPAL} on ${role.arn}: ${refused.x.decision} — ${refused.x.summary}. EKS Auth answers AccessDeniedException`,
+          `${refused.action} for ${POD_IDENTITY_SERVICE} on ${role.arn}: ${refused.x.decision} — ${refused.x.summary}. EKS Auth answers AccessDeniedException`,
           fix,
         )
       : check(
           'trust-evaluation',
           'pass',
-          `the policy engine allows ${needed.join(' and ')} for ${POD_IDENTITY_PRINCIPAL} on ${role.arn}${pi.sessionTags ? ', with the session tags' : ''}`,
+          `the policy engine allows ${needed.join(' and ')} for ${POD_IDENTITY_SERVICE} on ${role.arn}${pi.sessionTags ? ', with the session tags' : ''}`,
         ),
   );
   return results;

@@ -192,6 +192,55 @@ function sessionNameFor(cluster: string, pod: string, random: Uint8Array): strin
 }
 
 /**
+ * The six session tags EKS attaches to a Pod Identity session (unless the association
+ * disables them), all transitive.
+ *
+ * @example
+ * podIdentitySessionTags({ arn, name: 'demo' }, { namespace: 'production', serviceAccount: 's3-app', podName: 'p', podUid: 'u' })
+ * // → [{ Key: 'eks-cluster-arn', Value: arn }, …]
+ */
+export function podIdentitySessionTags(
+  cluster: { arn: string; name: string },
+  pod: { namespace: string; serviceAccount: string; podName: string; podUid: string },
+): SessionTag[] {
+  return [
+    { Key: 'eks-cluster-arn', Value: cluster.arn },
+    { Key: 'eks-cluster-name', Value: cluster.name },
+    { Key: 'kubernetes-namespace', Value: pod.namespace },
+    { Key: 'kubernetes-service-account', Value: pod.serviceAccount },
+    { Key: 'kubernetes-pod-name', Value: pod.podName },
+    { Key: 'kubernetes-pod-uid', Value: pod.podUid },
+  ];
+}
+
+/**
+ * The request context of EKS Auth's AssumeRole and TagSession on a role's trust policy: the
+ * service principal, the cluster as aws:SourceArn (its account as aws:SourceAccount), the
+ * session tags as request tags — what `irsa doctor` evaluates too.
+ */
+export function podIdentityTrustContext(
+  clusterArn: string,
+  at: Date,
+  tags: readonly SessionTag[],
+  sessionName?: string,
+): Record<string, string | string[]> {
+  const clusterAccount = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(clusterArn)?.[1];
+  return {
+    'aws:CurrentTime': isoSeconds(at),
+    'aws:EpochTime': String(Math.floor(at.getTime() / 1000)),
+    'aws:SourceArn': clusterArn,
+    ...(clusterAccount ? { 'aws:SourceAccount': clusterAccount } : {}),
+    'aws:PrincipalServiceName': POD_IDENTITY_SERVICE,
+    'aws:PrincipalIsAWSService': 'true',
+    ...(sessionName !== undefined ? { 'sts:RoleSessionName': sessionName } : {}),
+    ...tagRequestKeys(
+      tags,
+      tags.map((t) => t.Key),
+    ),
+  };
+}
+
+/**
  * Assumes the association's role for a pod.
  *
  * @example
@@ -261,29 +310,13 @@ export async function assumeRoleForPodIdentity(
 
   const tags: SessionTag[] = association.disableSessionTags
     ? []
-    : [
-        { Key: 'eks-cluster-arn', Value: cluster.arn },
-        { Key: 'eks-cluster-name', Value: cluster.name },
-        { Key: 'kubernetes-namespace', Value: claims.namespace },
-        { Key: 'kubernetes-service-account', Value: claims.serviceAccount },
-        { Key: 'kubernetes-pod-name', Value: claims.podName },
-        { Key: 'kubernetes-pod-uid', Value: claims.podUid },
-      ];
+    : podIdentitySessionTags(cluster, claims);
   const transitive = tags.map((t) => t.Key);
   const random = deps.random ?? randomBytes;
   const sessionName = sessionNameFor(cluster.name, claims.podName, random(8));
-  const clusterAccount = /^arn:[^:]+:eks:[^:]*:(\d{12}):/.exec(cluster.arn)?.[1];
-  const askedAt = deps.clock();
-  const context = createContext({
-    'aws:CurrentTime': isoSeconds(askedAt),
-    'aws:EpochTime': String(Math.floor(askedAt.getTime() / 1000)),
-    'aws:SourceArn': cluster.arn,
-    ...(clusterAccount ? { 'aws:SourceAccount': clusterAccount } : {}),
-    'aws:PrincipalServiceName': POD_IDENTITY_SERVICE,
-    'aws:PrincipalIsAWSService': 'true',
-    'sts:RoleSessionName': sessionName,
-    ...tagRequestKeys(tags, transitive),
-  });
+  const context = createContext(
+    podIdentityTrustContext(cluster.arn, deps.clock(), tags, sessionName),
+  );
   const sets = { resource: [trust], resourceIsTrust: true };
   const ask = (action: string): AuthorizationRequest => ({
     principal,
