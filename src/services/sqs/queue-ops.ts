@@ -64,6 +64,35 @@ function queueResource(q: { region: string; account: string; name: string }) {
 }
 
 /** Sets the audit notes every queue call shares. */
+
+/**
+ * A page of queue names in name order, as ListQueues and ListDeadLetterSourceQueues page them:
+ * MaxResults 1–1000 (all without it, and then no token), the token the last name of the page
+ * before, as this server wrote it.
+ */
+function namePage(
+  names: readonly string[],
+  max: number | undefined,
+  next: string | undefined,
+): { page: string[]; NextToken?: string } {
+  if (max !== undefined && (max < 1 || max > 1000))
+    throw invalidParameter(
+      `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
+    );
+  let after = '';
+  if (next) {
+    after = Buffer.from(next, 'base64url').toString('utf8');
+    if (!isQueueName(after) || Buffer.from(after).toString('base64url') !== next)
+      throw invalidParameter('Invalid NextToken value.');
+  }
+  const sorted = names.filter((n) => n > after).sort();
+  const limit = max ?? 1000;
+  const page = sorted.slice(0, limit);
+  return max !== undefined && sorted.length > limit
+    ? { page, NextToken: Buffer.from(page[page.length - 1] as string).toString('base64url') }
+    : { page };
+}
+
 export function noteQueue(
   ctx: CallContext,
   target: { region: string; account: string; name: string },
@@ -252,7 +281,6 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
     async ListQueues(ctx, input) {
       const prefix = str(input, 'QueueNamePrefix') ?? '';
       const max = int(input, 'MaxResults');
-      const next = str(input, 'NextToken');
       const account = ctx.caller?.account ?? '';
       ctx.audit.readOnly = true;
       ctx.audit.requestParameters = {
@@ -260,53 +288,30 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
         ...(max !== undefined ? { maxResults: max } : {}),
       };
       await authorizeAccount(authorize, ctx, 'ListQueues', account);
-      if (max !== undefined && (max < 1 || max > 1000))
-        throw invalidParameter(
-          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
-        );
-      let after = '';
-      if (next) {
-        // a token is the last name of the page before, as this server wrote it
-        after = Buffer.from(next, 'base64url').toString('utf8');
-        if (!isQueueName(after) || Buffer.from(after).toString('base64url') !== next)
-          throw invalidParameter('Invalid NextToken value.');
-      }
-      const names = (await store.list<QueueRecord>(QUEUES, { prefix: `${ctx.region}:${account}:` }))
+      const queues = (
+        await store.list<QueueRecord>(QUEUES, { prefix: `${ctx.region}:${account}:` })
+      )
         .map((i) => i.value.name)
-        .filter((n) => n.startsWith(prefix) && n > after)
-        .sort();
-      const limit = max ?? 1000;
-      const page = names.slice(0, limit);
-      const out: Record<string, unknown> = {};
-      if (page.length) out.QueueUrls = page.map((n) => queueUrl(ctx.endpoint, account, n));
-      if (max !== undefined && names.length > limit)
-        out.NextToken = Buffer.from(page[page.length - 1] as string).toString('base64url');
-      return out;
+        .filter((n) => n.startsWith(prefix));
+      const { page, NextToken } = namePage(queues, max, str(input, 'NextToken'));
+      return {
+        ...(page.length ? { QueueUrls: page.map((n) => queueUrl(ctx.endpoint, account, n)) } : {}),
+        ...(NextToken !== undefined ? { NextToken } : {}),
+      };
     },
 
     /** The queues whose RedrivePolicy names this one as their dead-letter queue. */
     async ListDeadLetterSourceQueues(ctx, input) {
       const r = await resolveQueue(deps, ctx, input);
       const max = int(input, 'MaxResults');
-      const next = str(input, 'NextToken');
       noteQueue(ctx, r.target, true, {
         queueUrl: r.url,
         ...(max !== undefined ? { maxResults: max } : {}),
       });
       await authorizeQueue(authorize, ctx, 'ListDeadLetterSourceQueues', r.target, r.queue);
       if (!r.queue) throw noSuchQueue();
-      if (max !== undefined && (max < 1 || max > 1000))
-        throw invalidParameter(
-          `Value ${max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.`,
-        );
-      let after = '';
-      if (next) {
-        after = Buffer.from(next, 'base64url').toString('utf8');
-        if (!isQueueName(after) || Buffer.from(after).toString('base64url') !== next)
-          throw invalidParameter('Invalid NextToken value.');
-      }
       const { region, account, name } = r.target;
-      const names = (await store.list<QueueRecord>(QUEUES, { prefix: `${region}:${account}:` }))
+      const sources = (await store.list<QueueRecord>(QUEUES, { prefix: `${region}:${account}:` }))
         .map((i) => i.value)
         .filter((q) => {
           const dl = q.attributes.RedrivePolicy
@@ -314,16 +319,11 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
             : undefined;
           return dl?.name === name && dl.account === account && dl.region === region;
         })
-        .map((q) => q.name)
-        .filter((n) => n > after)
-        .sort();
-      const limit = max ?? 1000;
-      const page = names.slice(0, limit);
+        .map((q) => q.name);
+      const { page, NextToken } = namePage(sources, max, str(input, 'NextToken'));
       return {
         queueUrls: page.map((n) => queueUrl(ctx.endpoint, account, n)),
-        ...(max !== undefined && names.length > limit
-          ? { NextToken: Buffer.from(page[page.length - 1] as string).toString('base64url') }
-          : {}),
+        ...(NextToken !== undefined ? { NextToken } : {}),
       };
     },
 
