@@ -32,6 +32,16 @@ export function s3EventName(
 ): S3EventName | undefined {
   const { bucket, key } = addr;
   if (bucket === undefined) return method === 'GET' ? op('ListBuckets', false, true) : undefined;
+  if (key === undefined && method === 'GET' && query.has('encryption'))
+    return op('GetBucketEncryption', false, true);
+  if (key !== undefined && method === 'GET' && query.has('attributes'))
+    return op('GetObjectAttributes', true, true);
+  if (query.has('acl') && (method === 'GET' || method === 'PUT'))
+    return op(
+      `${method === 'GET' ? 'Get' : 'Put'}${key === undefined ? 'Bucket' : 'Object'}Acl`,
+      key !== undefined,
+      method === 'GET',
+    );
   if (key === undefined) {
     if (query.has('uploads')) return op('ListMultipartUploads', false, true);
     if (query.has('policy'))
