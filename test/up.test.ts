@@ -479,12 +479,14 @@ describe('irsa up', () => {
 
   it('holds at most its budget of request bodies in memory: past it, uploads are refused unread (503 SlowDown) until one is done', async () => {
     const other = mkdtempSync(join(tmpdir(), 'irsa-up-budget-'));
+    const requests: string[] = [];
     const s = await startServer({
       dataDir: other,
       port: 0,
       issuerPort: 0,
       demo: false,
       bodyBudgetBytes: 3 * 1024 * 1024,
+      requestLog: (l) => requests.push(l),
     });
     const url = new URL(s.edge);
     // two unsigned 1 MiB uploads that send all but their last bytes and then stall
@@ -505,6 +507,11 @@ describe('irsa up', () => {
       });
       expect(third.status).toBe(503);
       expect(await third.text()).toContain('<Code>SlowDown</Code>');
+      // refused unread, yet in the request log and the metrics like any answer (no principal:
+      // nobody looked at its signature)
+      expect(requests.at(-1)).toMatch(/ PUT - s3:- error SlowDown [\d.]+ms$/);
+      const metrics = await (await fetch(`${s.edge}/metrics`)).text();
+      expect(metrics).toMatch(/irsa_requests_total\{[^}]*outcome="error"[^}]*\} 1/);
       // a small one still fits
       const small = await fetch(`${s.edge}/b/k`, { method: 'PUT', body: 'x' });
       expect(small.status).toBe(404);

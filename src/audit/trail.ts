@@ -67,6 +67,7 @@ export function outcomeOf(e: AwsCallEvent, entry: AuditEntry | undefined): Outco
 
 function principalOf(e: AwsCallEvent, entry: AuditEntry | undefined): string {
   if (entry) return principalText(entry.record.userIdentity);
+  if (e.unread) return '-';
   return e.ctx.caller ? principalText(callerIdentity(e.ctx.caller)) : 'unsigned';
 }
 

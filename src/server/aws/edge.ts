@@ -110,6 +110,11 @@ export interface AwsCallEvent {
    * (metrics label by them, and must stay bounded).
    */
   known: boolean;
+  /**
+   * The body was never read (too large, stalled, over the body budget): the call was refused
+   * before anyone looked at its signature, so it has no principal, signed or not.
+   */
+  unread?: boolean | undefined;
 }
 
 const UNSIGNED_STS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
@@ -305,6 +310,7 @@ export function createAwsEdge(
     let error: AwsError | undefined;
     let known = false;
     let unrecorded = false;
+    let unread = false;
     let closeAfter = false;
     let held = 0;
     try {
@@ -318,11 +324,15 @@ export function createAwsEdge(
       } catch (e) {
         if (e instanceof BodyIdle || e instanceof BodiesBusy || e instanceof BodyTooLarge) {
           route = routeUnread(req);
+          // no record (no principal was ever checked), but the request log and the metrics
+          // count it like any answer
+          ctx = unreadContext(req, requestId, deps);
+          unread = true;
+          unrecorded = true;
           const s3 = route.service === 's3';
           if (e instanceof BodyIdle) {
             // S3's answer to a body that stopped arriving; the connection is closed after it
             closeAfter = true;
-            unrecorded = true;
             throw new AwsError(
               'RequestTimeout',
               400,
@@ -330,8 +340,7 @@ export function createAwsEdge(
             );
           }
           if (e instanceof BodiesBusy) {
-            // nothing read, nothing to record: the client retries (S3's SlowDown, else a 503)
-            unrecorded = true;
+            // nothing read: the client retries (S3's SlowDown, else a 503)
             throw s3
               ? new AwsError('SlowDown', 503, 'Please reduce your request rate.')
               : new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
@@ -471,6 +480,7 @@ export function createAwsEdge(
             error,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
             known,
+            ...(unread ? { unread } : {}),
           }
         : undefined;
     const recorded = event(out.status);
@@ -512,6 +522,23 @@ function routeUnread(req: IncomingMessage): Route {
   if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form'))
     return { service: 'unknown', protocol: 'query' };
   return { service: 's3', protocol: 'rest-xml' };
+}
+
+/** The context of a call refused before its body was read: where it came from, nothing more. */
+function unreadContext(req: IncomingMessage, requestId: string, deps: AwsEdgeDeps): CallContext {
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  const secure = Boolean((req.socket as { encrypted?: boolean }).encrypted);
+  return {
+    requestId,
+    region: deps.defaultRegion,
+    sourceIp: ip.startsWith('::ffff:') ? ip.slice(7) : ip,
+    userAgent: req.headers['user-agent'] ?? '',
+    secureTransport: secure,
+    now: deps.clock(),
+    endpoint: `${secure ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}`,
+    audit: {},
+    decisions: [],
+  };
 }
 
 /**
