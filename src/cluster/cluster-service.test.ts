@@ -196,7 +196,7 @@ describe('apply', () => {
     [
       'an annotation that is not a string',
       'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  annotations:\n    eks.amazonaws.com/token-expiration: 86400\n',
-      'The ServiceAccount "s" is invalid: metadata.annotations[eks.amazonaws.com/token-expiration]: Invalid value: "86400": must be a string (quote it in YAML: "86400")',
+      'ServiceAccount in version "v1" cannot be handled as a ServiceAccount: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.annotations of type string',
     ],
     [
       'an annotation key that is no qualified name',
@@ -211,22 +211,42 @@ describe('apply', () => {
     [
       'volumeMounts of null',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, volumeMounts: [~]}\n',
-      'The Pod "p" is invalid: spec.containers[0].volumeMounts[0]: Invalid value: "null": must be an object',
+      'The Pod "p" is invalid: [spec.containers[0].volumeMounts[0].name: Required value, spec.containers[0].volumeMounts[0].name: Not found: "", spec.containers[0].volumeMounts[0].mountPath: Required value]',
     ],
     [
       'volumeMounts that are not a list',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, volumeMounts: foo}\n',
-      'The Pod "p" is invalid: spec.containers[0].volumeMounts: Invalid value: "string": must be a list',
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field Container.spec.containers.volumeMounts of type []v1.VolumeMount',
     ],
     [
       'volumes that are not a list',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: foo\n  containers:\n  - {name: c, image: x}\n',
-      'The Pod "p" is invalid: spec.volumes: Invalid value: "string": must be a list',
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.volumes of type []v1.Volume',
     ],
     [
       'a name that is a number',
       'apiVersion: v1\nkind: Namespace\nmetadata: {name: 123}\n',
-      'The Namespace "123" is invalid: metadata.name: Invalid value: "123": must be a string (quote it in YAML: "123")',
+      'Namespace in version "v1" cannot be handled as a Namespace: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string',
+    ],
+    [
+      'a boolean annotation (the type error comes before unknown fields)',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  annotations:\n    eks.amazonaws.com/sts-regional-endpoints: true\nsecret: []\n',
+      'ServiceAccount in version "v1" cannot be handled as a ServiceAccount: json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.annotations of type string',
+    ],
+    [
+      'a Deployment whose env value is a number',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i, env: [{name: PORT, value: 8080}]}]}\n',
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string',
+    ],
+    [
+      'labels that are a list',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: n, labels: [a]}\n',
+      'Namespace in version "v1" cannot be handled as a Namespace: json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+    ],
+    [
+      'a mount of a volume the pod does not have, and a volume twice',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: a, emptyDir: {}}, {name: a, emptyDir: {}}, {name: b}]\n  containers:\n  - {name: c, image: x, volumeMounts: [{name: nope, mountPath: /x}]}\n',
+      'The Pod "p" is invalid: [spec.volumes[1].name: Duplicate value: "a", spec.volumes[2]: Required value: must specify a volume type, spec.containers[0].volumeMounts[0].name: Not found: "nope"]',
     ],
     [
       'a Deployment of more replicas than the local cluster runs',

@@ -18,7 +18,7 @@ import {
   type ClusterRecord,
 } from './types.js';
 import { SUPPORTED_KINDS, invalidMessage, podSpecErrors, validateObject } from './validation.js';
-import { strictDecodingMessage, unknownFields } from './fields.js';
+import { decodeObject, decodingMessage } from './fields.js';
 
 /** The webhook's decision on a pod, applied: the admitted pod and what was done. */
 export type Admit = (input: {
@@ -242,11 +242,12 @@ export class ClusterService {
         });
         continue;
       }
-      // kubectl asks for strict field validation (its default since 1.27): an unknown field
-      // is refused, not dropped
-      const unknown = unknownFields(obj);
-      if (unknown.length > 0) {
-        strict.push(strictDecodingMessage(obj, unknown));
+      // the API server decodes the object first: a value of the wrong type is refused, and,
+      // with the strict field validation kubectl asks for (its default since 1.27), so is an
+      // unknown field, instead of being dropped
+      const decoded = decodeObject(obj);
+      if (decoded.typeError !== undefined || decoded.unknown.length > 0) {
+        strict.push(decodingMessage(obj, decoded));
         continue;
       }
       const fieldErrors = validateObject(obj);

@@ -4,7 +4,7 @@
  * A message reads as kubectl prints it: `The Pod "x" is invalid: spec.containers: Required value`.
  */
 import type { KubeObject } from './manifests.js';
-import { shown, table } from '../common/own.js';
+import { table } from '../common/own.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -78,7 +78,13 @@ function keyErrors(field: string, v: unknown, labels: boolean): FieldError[] {
 /** One field error, rendered as the API server renders it. */
 export interface FieldError {
   field: string;
-  type: 'Required value' | 'Invalid value' | 'Duplicate value' | 'Forbidden' | 'Unsupported value';
+  type:
+    | 'Required value'
+    | 'Invalid value'
+    | 'Duplicate value'
+    | 'Not found'
+    | 'Forbidden'
+    | 'Unsupported value';
   value?: unknown;
   detail?: string;
 }
@@ -130,36 +136,10 @@ function nameErrors(field: string, name: string, label: boolean): FieldError[] {
   return out;
 }
 
-function stringMap(field: string, v: unknown): FieldError[] {
-  if (v === undefined) return [];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    return [{ field, type: 'Invalid value', value: typeof v, detail: 'must be a map of strings' }];
-  }
-  return Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => typeof x !== 'string')
-    .map(([k, x]) => ({
-      field: `${field}[${k}]`,
-      type: 'Invalid value' as const,
-      value: shown(x),
-      detail: `must be a string (quote it in YAML: "${shown(x)}")`,
-    }));
-}
-
 function metaErrors(obj: KubeObject, namespaced: boolean, label: boolean): FieldError[] {
+  // the values' types were checked as the object was decoded (fields.ts)
   const m = obj.metadata ?? {};
   const out: FieldError[] = [];
-  // a name of another type (YAML reads `name: 123` as a number) is stored by nobody: the API
-  // server cannot decode it into ObjectMeta
-  const wrong = (['name', 'generateName', 'namespace'] as const).filter(
-    (k) => m[k] !== undefined && m[k] !== null && typeof m[k] !== 'string',
-  );
-  if (wrong.length > 0)
-    return wrong.map((k) => ({
-      field: `metadata.${k}`,
-      type: 'Invalid value' as const,
-      value: shown(m[k]),
-      detail: `must be a string (quote it in YAML: "${shown(m[k])}")`,
-    }));
   if (!m.name && !m.generateName) {
     out.push({
       field: 'metadata.name',
@@ -170,9 +150,7 @@ function metaErrors(obj: KubeObject, namespaced: boolean, label: boolean): Field
   if (namespaced && m.namespace !== undefined)
     out.push(...nameErrors('metadata.namespace', m.namespace, true));
   out.push(
-    ...stringMap('metadata.labels', m.labels),
     ...keyErrors('metadata.labels', m.labels, true),
-    ...stringMap('metadata.annotations', m.annotations),
     ...keyErrors('metadata.annotations', m.annotations, false),
   );
   return out;
@@ -190,6 +168,7 @@ function containerErrors(
   list: unknown,
   required: boolean,
   seen: Set<string>,
+  volumes: ReadonlySet<string>,
 ): FieldError[] {
   if (list === undefined || list === null) {
     return required ? [{ field: path, type: 'Required value' }] : [];
@@ -198,9 +177,11 @@ function containerErrors(
     return [{ field: path, type: 'Invalid value', value: typeof list, detail: 'must be a list' }];
   if (required && list.length === 0) return [{ field: path, type: 'Required value' }];
   const out: FieldError[] = [];
-  (list as ContainerLike[]).forEach((c, i) => {
+  (list as (ContainerLike | null)[]).forEach((item, i) => {
     const p = `${path}[${i}]`;
-    if (typeof c !== 'object' || c === null) {
+    // a null is decoded as the zero value: a container of nothing (the same for a mount)
+    const c = item ?? {};
+    if (typeof c !== 'object') {
       out.push({ field: p, type: 'Invalid value', value: String(c), detail: 'must be an object' });
       return;
     }
@@ -214,46 +195,31 @@ function containerErrors(
     }
     if (typeof c.image !== 'string' || c.image === '')
       out.push({ field: `${p}.image`, type: 'Required value' });
-    if (c.env !== undefined) {
-      if (!Array.isArray(c.env))
-        out.push({
-          field: `${p}.env`,
-          type: 'Invalid value',
-          value: typeof c.env,
-          detail: 'must be a list',
-        });
-      else
-        (c.env as { name?: unknown; value?: unknown }[]).forEach((e, j) => {
-          if (!e || typeof e.name !== 'string' || e.name === '')
-            out.push({ field: `${p}.env[${j}].name`, type: 'Required value' });
-          if (e && e.value !== undefined && typeof e.value !== 'string') {
-            out.push({
-              field: `${p}.env[${j}].value`,
-              type: 'Invalid value',
-              value: String(e.value),
-              detail: 'must be a string',
-            });
-          }
-        });
-    }
-    if (c.volumeMounts !== undefined && c.volumeMounts !== null && !Array.isArray(c.volumeMounts))
-      out.push({
-        field: `${p}.volumeMounts`,
-        type: 'Invalid value',
-        value: typeof c.volumeMounts,
-        detail: 'must be a list',
+    if (Array.isArray(c.env))
+      (c.env as ({ name?: unknown } | null)[]).forEach((e, j) => {
+        if (!e || typeof e.name !== 'string' || e.name === '')
+          out.push({ field: `${p}.env[${j}].name`, type: 'Required value' });
       });
     if (Array.isArray(c.volumeMounts)) {
       const paths = new Set<string>();
-      (c.volumeMounts as ({ mountPath?: unknown; name?: unknown } | null)[]).forEach((m, j) => {
-        if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      (c.volumeMounts as ({ mountPath?: unknown; name?: unknown } | null)[]).forEach((mount, j) => {
+        const m = mount ?? {};
+        if (typeof m !== 'object' || Array.isArray(m)) {
           out.push({
             field: `${p}.volumeMounts[${j}]`,
             type: 'Invalid value',
             value: String(m),
             detail: 'must be an object',
           });
-        } else if (typeof m.mountPath !== 'string' || m.mountPath === '') {
+          return;
+        }
+        // a mount names one of the pod's volumes
+        const name = typeof m.name === 'string' ? m.name : '';
+        if (name === '')
+          out.push({ field: `${p}.volumeMounts[${j}].name`, type: 'Required value' });
+        if (!volumes.has(name))
+          out.push({ field: `${p}.volumeMounts[${j}].name`, type: 'Not found', value: name });
+        if (typeof m.mountPath !== 'string' || m.mountPath === '') {
           out.push({ field: `${p}.volumeMounts[${j}].mountPath`, type: 'Required value' });
         } else {
           if (paths.has(m.mountPath)) {
@@ -304,6 +270,40 @@ function projectedTokenErrors(path: string, volume: object): FieldError[] {
   return out;
 }
 
+/** The volume types (core/v1 VolumeSource): a volume has one. */
+const VOLUME_SOURCES: ReadonlySet<string> = new Set([
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
+]);
+
 /** How many pods of one Deployment the local cluster makes at most. */
 export const MAX_REPLICAS = 100;
 
@@ -311,32 +311,29 @@ export const MAX_REPLICAS = 100;
 export function podSpecErrors(path: string, spec: unknown): FieldError[] {
   if (!spec || typeof spec !== 'object') return [{ field: path, type: 'Required value' }];
   const s = spec as Record<string, unknown>;
+  const out: FieldError[] = [];
+  // the volumes first, as ValidatePodSpec: the containers' mounts must name one of them
+  const volumes = new Set<string>();
+  const list = Array.isArray(s.volumes) ? (s.volumes as unknown[]) : [];
+  list.forEach((v, i) => {
+    if (typeof v !== 'object' || v === null) return;
+    const at = `${path}.volumes[${i}]`;
+    if (!Object.keys(v).some((k) => VOLUME_SOURCES.has(k)))
+      out.push({ field: at, type: 'Required value', detail: 'must specify a volume type' });
+    const name = (v as { name?: unknown }).name;
+    if (typeof name !== 'string' || name === '')
+      out.push({ field: `${at}.name`, type: 'Required value' });
+    else out.push(...nameErrors(`${at}.name`, name, true));
+    const key = typeof name === 'string' ? name : '';
+    if (volumes.has(key)) out.push({ field: `${at}.name`, type: 'Duplicate value', value: key });
+    volumes.add(key);
+    out.push(...projectedTokenErrors(at, v));
+  });
   const seen = new Set<string>();
-  const out = [
-    ...containerErrors(`${path}.containers`, s.containers, true, seen),
-    ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen),
-  ];
-  const volumes = s.volumes;
-  if (volumes !== undefined && volumes !== null) {
-    if (!Array.isArray(volumes))
-      out.push({
-        field: `${path}.volumes`,
-        type: 'Invalid value',
-        value: typeof volumes,
-        detail: 'must be a list',
-      });
-    else
-      volumes.forEach((v: unknown, i) => {
-        if (typeof v !== 'object' || v === null || Array.isArray(v))
-          out.push({
-            field: `${path}.volumes[${i}]`,
-            type: 'Invalid value',
-            value: String(v),
-            detail: 'must be an object',
-          });
-        else out.push(...projectedTokenErrors(`${path}.volumes[${i}]`, v));
-      });
-  }
+  out.push(
+    ...containerErrors(`${path}.containers`, s.containers, true, seen, volumes),
+    ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen, volumes),
+  );
   const sa = s.serviceAccountName;
   if (sa !== undefined && (typeof sa !== 'string' || (sa !== '' && !DNS1123_SUBDOMAIN.test(sa)))) {
     out.push({
