@@ -78,6 +78,58 @@ describe('clusters', () => {
     const again = await failure(svc.createCluster('demo'));
     expect(again.status).toMatchObject({ reason: 'AlreadyExists', code: 409 });
   });
+
+  it('keeps default, kube-system and kube-public (NamespaceLifecycle), and `default` ServiceAccounts (their controller)', async () => {
+    for (const ns of ['default', 'kube-system', 'kube-public']) {
+      const e = await failure(svc.delete('demo', 'Namespace', '', ns));
+      expect(e.status).toMatchObject({
+        reason: 'Forbidden',
+        code: 403,
+        message: `namespaces "${ns}" is forbidden: this namespace may not be deleted`,
+      });
+      expect((await svc.get('demo', 'ServiceAccount', ns, 'default')).metadata?.name).toBe(
+        'default',
+      );
+    }
+    await svc.delete('demo', 'Namespace', '', 'kube-node-lease');
+    // a deleted `default` ServiceAccount is made again, a new object
+    const before = await svc.get('demo', 'ServiceAccount', 'default', 'default');
+    expect((await svc.delete('demo', 'ServiceAccount', 'default', 'default')).action).toBe(
+      'deleted',
+    );
+    const after = await svc.get('demo', 'ServiceAccount', 'default', 'default');
+    expect(after.metadata?.uid).not.toBe(before.metadata?.uid);
+    await svc.apply(
+      'demo',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n',
+    );
+  });
+
+  it('refuses generateName with apply, as kubectl does, and generates names from Kubernetes’ alphabet', async () => {
+    const e = await failure(
+      svc.apply(
+        'demo',
+        'apiVersion: v1\nkind: Pod\nmetadata: {generateName: gen-}\nspec: {containers: [{name: c, image: x}]}\n',
+      ),
+    );
+    expect(e.status.message).toBe('from gen-: cannot use generate name with apply');
+    await svc.apply('demo', namespace);
+    await svc.apply(
+      'demo',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: production}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+    );
+    const pods = (await svc.list('demo', 'Pod', 'production')).items;
+    expect(pods).toHaveLength(3);
+    for (const p of pods) {
+      expect(p.metadata?.name).toMatch(
+        /^d-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/,
+      );
+      const volumes = (p.spec as { volumes?: { name: string }[] }).volumes ?? [];
+      expect(volumes.map((v) => v.name)).toContainEqual(
+        expect.stringMatching(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/),
+      );
+    }
+  });
 });
 
 describe('apply', () => {

@@ -49,6 +49,8 @@ export interface ClusterServiceDeps {
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+/** the namespaces that may not be deleted (NamespaceLifecycle's immortal ones) */
+const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
 const CLUSTERS = 'clusters';
 const OBJECTS = 'k8s';
 const ADMISSIONS = 'admissions';
@@ -242,6 +244,14 @@ export class ClusterService {
         });
         continue;
       }
+      // kubectl apply finds an object by its name: a generated one could never be found again
+      if (!obj.metadata?.name && typeof obj.metadata?.generateName === 'string') {
+        throw new ClusterError(
+          'BadRequest',
+          400,
+          `from ${obj.metadata.generateName}: cannot use generate name with apply`,
+        );
+      }
       // the API server decodes the object first: a value of the wrong type is refused, and,
       // with the strict field validation kubectl asks for (its default since 1.27), so is an
       // unknown field, instead of being dropped
@@ -296,7 +306,18 @@ export class ClusterService {
           kind: plural[kind],
         });
       }
+      // the NamespaceLifecycle admission plugin keeps these
+      if (kind === 'Namespace' && IMMORTAL_NAMESPACES.has(name))
+        throw new ClusterError(
+          'Forbidden',
+          403,
+          `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+          { name, kind: 'namespaces' },
+        );
       await tx.delete(OBJECTS, key);
+      // the service-account controller makes a deleted `default` again, at once
+      if (kind === 'ServiceAccount' && name === 'default')
+        await this.createDefaultServiceAccount(tx, cluster, namespace);
       if (kind === 'Namespace') {
         for (const k of ['ServiceAccount', 'Pod', 'Deployment'] as Kind[]) {
           for (const item of await tx.list(OBJECTS, { prefix: `${cluster.name}/${k}/${name}/` }))
@@ -353,6 +374,11 @@ export class ClusterService {
 
   // ---- internals ----
 
+  /** a generated name's random part: five characters, as apimachinery's util/rand.String(5) */
+  private suffix(): string {
+    return nameChars(this.d.randomHex(5), 5);
+  }
+
   private async createNamespace(tx: StoreOps, cluster: ClusterRecord, name: string): Promise<void> {
     await tx.put(OBJECTS, objectKey(cluster.name, 'Namespace', '', name), {
       apiVersion: 'v1',
@@ -366,13 +392,21 @@ export class ClusterService {
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     });
-    // the service-account controller creates `default` in every namespace
-    await tx.put(OBJECTS, objectKey(cluster.name, 'ServiceAccount', name, 'default'), {
+    await this.createDefaultServiceAccount(tx, cluster, name);
+  }
+
+  /** What the service-account controller keeps in every namespace: `default`. */
+  private async createDefaultServiceAccount(
+    tx: StoreOps,
+    cluster: ClusterRecord,
+    ns: string,
+  ): Promise<void> {
+    await tx.put(OBJECTS, objectKey(cluster.name, 'ServiceAccount', ns, 'default'), {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: {
         name: 'default',
-        namespace: name,
+        namespace: ns,
         uid: this.uid(),
         creationTimestamp: this.now(),
       },
@@ -403,7 +437,7 @@ export class ClusterService {
       obj.metadata.namespace = ns;
     }
     if (kind === 'Pod' && !obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${this.d.randomHex(3).slice(-5)}`;
+      obj.metadata.name = `${obj.metadata.generateName}${this.suffix()}`;
     }
     const name = obj.metadata.name as string;
     const key = objectKey(cluster.name, kind, ns ?? '', name);
@@ -541,7 +575,7 @@ export class ClusterService {
       spec.automountServiceAccountToken ??
       (sa as { automountServiceAccountToken?: boolean }).automountServiceAccountToken ??
       true;
-    if (automount) addApiAccessVolume(spec, this.d.randomHex(3).slice(-5));
+    if (automount) addApiAccessVolume(spec, this.suffix());
     spec.nodeName ??= cluster.nodeName;
     spec.restartPolicy ??= 'Always';
     const admitted = await this.d.admit({ pod, namespace: ns, serviceAccount: sa, cluster, tx });
@@ -605,7 +639,7 @@ export class ClusterService {
     const name = dep.metadata?.name as string;
     const spec = dep.spec as { replicas?: number; template?: KubeObject };
     const template = spec.template ?? {};
-    const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+    const hash = nameChars(createHash('sha256').update(JSON.stringify(template)).digest('hex'), 10);
     const replicas = spec.replicas ?? 1;
     const current: string[] = [];
     for (const podName of await this.podsOf(tx, cluster, ns, name)) {
@@ -617,9 +651,9 @@ export class ClusterService {
     while (current.length > replicas)
       await this.deletePod(tx, cluster, ns, current.pop() as string);
     while (current.length < replicas) {
-      let podName = `${name}-${hash}-${this.d.randomHex(3).slice(-5)}`;
+      let podName = `${name}-${hash}-${this.suffix()}`;
       while (await tx.get(OBJECTS, objectKey(cluster.name, 'Pod', ns, podName))) {
-        podName = `${name}-${hash}-${this.d.randomHex(3).slice(-5)}`;
+        podName = `${name}-${hash}-${this.suffix()}`;
       }
       const pod: KubeObject = {
         apiVersion: 'v1',
@@ -659,6 +693,20 @@ function withVersion(obj: KubeObject, revision: number): KubeObject {
 }
 
 /** The ServiceAccount admission plugin's projected `kube-api-access-xxxxx` volume and mounts. */
+/**
+ * The characters Kubernetes makes generated names of (apimachinery's util/rand: no vowels, so
+ * no words, and none of 0, 1, 3 that look like letters).
+ */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** `n` characters of `NAME_ALPHABET` from hex bytes. */
+function nameChars(hex: string, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++)
+    out += NAME_ALPHABET[parseInt(hex.slice(2 * i, 2 * i + 2), 16) % NAME_ALPHABET.length];
+  return out;
+}
+
 function addApiAccessVolume(spec: Record<string, unknown>, suffix: string): void {
   const volumeName = `kube-api-access-${suffix}`;
   const volumes = (spec.volumes as Record<string, unknown>[] | undefined) ?? [];
