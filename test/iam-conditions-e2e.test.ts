@@ -194,6 +194,105 @@ describe('IAM condition keys', () => {
   });
 });
 
+describe('the principal keys every service sees', () => {
+  it('a role’s tags are its sessions’ aws:PrincipalTag (session tags win); aws:ViaAWSService and aws:PrincipalIsAWSService are in every signed request', async () => {
+    await admin([
+      'iam',
+      'create-role',
+      '--role-name',
+      'tagged',
+      '--assume-role-policy-document',
+      TRUST.replace('"sts:AssumeRole"', '["sts:AssumeRole","sts:TagSession"]'),
+      '--tags',
+      'Key=team,Value=alpha',
+    ]);
+    await admin([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'tagged',
+      '--policy-name',
+      'p',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'iam:ListRoles',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalTag/team': 'alpha' } },
+          },
+          { Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' },
+          // AWS's own example: deny calls from outside the network, unless a service makes them
+          {
+            Effect: 'Deny',
+            Action: 'iam:ListUsers',
+            Resource: '*',
+            Condition: {
+              NotIpAddress: { 'aws:SourceIp': ['192.0.2.0/24', '203.0.113.0/24'] },
+              Bool: { 'aws:ViaAWSService': 'false' },
+            },
+          },
+        ],
+      }),
+    ]);
+    await admin([
+      'iam',
+      'put-user-policy',
+      '--user-name',
+      'bob',
+      '--policy-name',
+      'not-a-service',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'iam:ListPolicies',
+            Resource: '*',
+            Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' } },
+          },
+        ],
+      }),
+    ]);
+    const session = async (tags: string[]): Promise<Creds> => {
+      const c = (
+        JSON.parse(
+          await admin([
+            'sts',
+            'assume-role',
+            '--role-arn',
+            `arn:aws:iam::${ACCOUNT}:role/tagged`,
+            '--role-session-name',
+            'tagged-session',
+            ...tags,
+          ]),
+        ) as {
+          Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+        }
+      ).Credentials;
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      };
+    };
+    const alpha = await session([]);
+    expect((await h.aws(['iam', 'list-roles', '--max-items', '1'], alpha)).stderr).toBe('');
+    const users = await h.aws(['iam', 'list-users'], alpha);
+    expect(users.stderr).toContain('with an explicit deny in an identity-based policy');
+    // a session tag of the same key overrides the role's
+    const beta = await session(['--tags', 'Key=team,Value=beta']);
+    denied((await h.aws(['iam', 'list-roles'], beta)).stderr, 'ListRoles');
+    // the role's tags, as the role has them now
+    await admin(['iam', 'tag-role', '--role-name', 'tagged', '--tags', 'Key=team,Value=gamma']);
+    denied((await h.aws(['iam', 'list-roles'], alpha)).stderr, 'ListRoles');
+    expect((await h.aws(['iam', 'list-policies', '--max-items', '1'], bob)).stderr).toBe('');
+  }, 120_000);
+});
+
 describe('what the account has none of', () => {
   it('answers empty lists (after finding the role or user), as an account without them', async () => {
     const lists = JSON.parse(

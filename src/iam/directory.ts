@@ -63,6 +63,8 @@ export interface IdentityPolicies {
   boundary: CompiledPolicy[];
   /** the role's `AROA…` or the user's `AIDA…` unique id; undefined when it does not exist */
   uniqueId?: string | undefined;
+  /** the role's or user's tags: its principal tags (a session's own tags override a role's) */
+  tags: readonly { Key: string; Value: string }[];
 }
 
 export interface IamDirectory {

@@ -90,7 +90,7 @@ describe('IamDirectory caching', () => {
   it('answers empty sets for an entity that does not exist', async () => {
     expect(
       await h.directory.policiesOf({ kind: 'role', account: ACCOUNT, roleName: 'ghost' }),
-    ).toEqual({ identity: [], boundary: [] });
+    ).toEqual({ identity: [], boundary: [], tags: [] });
   });
 });
 

@@ -182,7 +182,7 @@ export function createIamDirectory(deps: IamDirectoryDeps): IamDirectory {
       if (m) boundary.push(m.policy);
     }
     const unique = holder as { roleId?: string; userId?: string };
-    return { identity, boundary, uniqueId: unique.roleId ?? unique.userId };
+    return { identity, boundary, uniqueId: unique.roleId ?? unique.userId, tags: holder.tags };
   };
 
   const sameRevisions = (a: Map<string, number>, b: Map<string, number>): boolean =>
@@ -239,7 +239,7 @@ export function createIamDirectory(deps: IamDirectoryDeps): IamDirectory {
 
       const item = await store.get<PolicyHolder>(collection, key);
       if (!item) {
-        const result: IdentityPolicies = { identity: [], boundary: [] };
+        const result: IdentityPolicies = { identity: [], boundary: [], tags: [] };
         cache.set(cacheKey, {
           storeRevision: revision,
           entityRevision: -1,

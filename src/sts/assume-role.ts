@@ -78,26 +78,24 @@ export async function callerPolicies(
   const { directory } = deps;
   const session = sessionOfCaller(caller);
   if (session) {
-    const found = await directory.getRole(session.account, session.roleName);
+    const found = await directory.policiesOf({
+      kind: 'role',
+      account: session.account,
+      roleName: session.roleName,
+    });
     // a session belongs to its role's unique id: a deleted role (or a new one of that name)
     // leaves it no identity policies
-    const role = found?.roleId === session.roleId ? found : undefined;
-    const policies = role
-      ? await directory.policiesOf({
-          kind: 'role',
-          account: session.account,
-          roleName: session.roleName,
-        })
-      : { identity: [], boundary: undefined };
+    const own = found.uniqueId === session.roleId;
     const sessionSet = await sessionPolicySet(session, directory, cache);
     return {
-      sets: { identity: policies.identity, boundary: policies.boundary, session: sessionSet },
-      keys: sessionContextKeys(session, { roleTags: role?.tags ?? [] }),
+      sets: own
+        ? { identity: found.identity, boundary: found.boundary, session: sessionSet }
+        : { identity: [], boundary: undefined, session: sessionSet },
+      keys: sessionContextKeys(session, { roleTags: own ? found.tags : [] }),
     };
   }
   if (caller.principal.type === 'User') {
     const userName = caller.principal.id.slice(caller.principal.id.lastIndexOf('/') + 1);
-    const user = await directory.getUser(caller.account, userName);
     const policies = await directory.policiesOf({
       kind: 'user',
       account: caller.account,
@@ -111,7 +109,7 @@ export async function callerPolicies(
       'aws:username': userName,
       'aws:PrincipalIsAWSService': 'false',
     };
-    for (const t of user?.tags ?? []) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
+    for (const t of policies.tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
     return { sets: { identity: policies.identity, boundary: policies.boundary }, keys };
   }
   return {

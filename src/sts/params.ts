@@ -6,10 +6,9 @@
  * tokens never appear in messages. Then the shapes shared by the AssumeRole operations: the
  * role ARN, session policies, and the request's global condition keys.
  */
-import { isoSeconds } from '../common/times.js';
 import { AwsError, validationError } from '../common/aws-error.js';
 import { fieldName, type StringRule } from '../server/aws/query-params.js';
-import type { CallContext, QueryParams } from '../server/aws/types.js';
+import type { QueryParams } from '../server/aws/types.js';
 import { stsValidationError, STS_MSG } from './errors.js';
 
 export const SESSION_NAME_RULE: StringRule = {
@@ -145,14 +144,5 @@ export function parseRoleArn(arn: string): RoleArnParts {
   };
 }
 
-/** The global condition keys every request carries (spec/iam-policy.md §10). */
-export function requestContextKeys(ctx: CallContext): Record<string, string> {
-  return {
-    'aws:CurrentTime': isoSeconds(ctx.now),
-    'aws:EpochTime': String(Math.floor(ctx.now.getTime() / 1000)),
-    'aws:SourceIp': ctx.sourceIp,
-    'aws:UserAgent': ctx.userAgent,
-    'aws:SecureTransport': String(ctx.secureTransport),
-    'aws:RequestedRegion': ctx.region,
-  };
-}
+/** The global condition keys every request carries (one place: server/aws/request-keys.ts). */
+export { requestContextKeys } from '../server/aws/request-keys.js';

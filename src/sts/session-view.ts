@@ -6,8 +6,8 @@
  * stays non-empty, so it still restricts, as it did when it was issued.
  */
 import type { IamDirectory } from '../iam/directory.js';
-import { type CompiledPolicy, compilePolicy, type ContextInput } from '../policy/index.js';
-import type { Caller } from '../server/aws/types.js';
+import { type CompiledPolicy, compilePolicy } from '../policy/index.js';
+import type { SessionView } from '../server/aws/authorize.js';
 import { PolicyCache } from './policy-cache.js';
 import { sessionContextKeys, sessionOfCaller } from './session-context.js';
 import { INLINE_SESSION_POLICY_ID } from './session-policy.js';
@@ -53,10 +53,7 @@ export async function sessionPolicySet(
   return out;
 }
 
-export interface SessionView {
-  policies(caller: Caller): Promise<CompiledPolicy[]>;
-  contextKeys(caller: Caller): ContextInput;
-}
+export type { SessionView };
 
 /**
  * The authorizer's view of STS sessions.
@@ -75,9 +72,9 @@ export function createSessionView(deps: {
       if (!session) return [];
       return (await sessionPolicySet(session, deps.directory, cache)) ?? [];
     },
-    contextKeys(caller) {
+    contextKeys(caller, roleTags = []) {
       const session = sessionOfCaller(caller);
-      return session ? sessionContextKeys(session) : {};
+      return session ? sessionContextKeys(session, { roleTags }) : {};
     },
   };
 }

@@ -176,6 +176,10 @@ export class MemoryDirectory implements IamDirectory {
       identity: docs.map((d, i) => compile(d, 'identity', `${key} inline ${i}`)),
       boundary: boundary ? [compile(boundary, 'boundary', `${key} boundary`)] : [],
       uniqueId,
+      tags:
+        (entity.kind === 'role'
+          ? this.roles.get(`${entity.account}/${entity.roleName}`)?.tags
+          : this.users.get(`${entity.account}/${entity.userName}`)?.tags) ?? [],
     };
   }
   async accounts() {

@@ -5,7 +5,6 @@
  * §10, §11). A refusal is AWS's `AccessDenied` with AWS's text; irsakit's explanation rides
  * along in the error's `detail` for the audit trail.
  */
-import { isoSeconds } from '../../common/times.js';
 import { AwsError } from '../../common/aws-error.js';
 import type { IamDirectory } from '../../iam/directory.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
@@ -14,13 +13,17 @@ import { type PolicySets, denialReason, evaluateRequest } from '../../policy/eva
 import { type Explanation, explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
 import type { RequestPrincipal } from '../../policy/types.js';
+import { requestContextKeys } from './request-keys.js';
 import type { CallContext, Caller } from './types.js';
 
 export interface SessionView {
   /** the session policies of a role session (inline + managed ARNs), compiled */
   policies(caller: Caller): Promise<CompiledPolicy[]>;
-  /** the session's condition keys: aws:TokenIssueTime, aws:PrincipalTag/*, aws:SourceIdentity, … */
-  contextKeys(caller: Caller): ContextInput;
+  /**
+   * the session's condition keys: aws:TokenIssueTime, aws:PrincipalTag/* (`roleTags`, the
+   * role's own tags, under the session's tags), aws:SourceIdentity, …
+   */
+  contextKeys(caller: Caller, roleTags?: readonly { Key: string; Value: string }[]): ContextInput;
 }
 
 export interface AuthorizeRequest {
@@ -65,15 +68,7 @@ export function resourceText(resource: string): string {
 
 /** The global condition keys of the request itself; an anonymous call has only these. */
 export function anonymousKeys(ctx: CallContext): Record<string, string> {
-  return {
-    'aws:CurrentTime': isoSeconds(ctx.now),
-    'aws:EpochTime': String(Math.floor(ctx.now.getTime() / 1000)),
-    'aws:SourceIp': ctx.sourceIp,
-    'aws:SecureTransport': ctx.secureTransport ? 'true' : 'false',
-    'aws:RequestedRegion': ctx.region,
-    'aws:UserAgent': ctx.userAgent,
-    'aws:PrincipalType': 'Anonymous',
-  };
+  return { ...requestContextKeys(ctx), 'aws:PrincipalType': 'Anonymous' };
 }
 
 /** The global condition keys of a call (spec/iam-policy.md §10): the request's, and the caller's. */
@@ -92,6 +87,8 @@ export function globalKeys(ctx: CallContext, caller: Caller): Record<string, str
           : 'AssumedRole';
   keys['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
   if (p.type === 'User') keys['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
+  // in the context of every signed request: nobody here signs as an AWS service
+  keys['aws:PrincipalIsAWSService'] = 'false';
   return keys;
 }
 
@@ -158,10 +155,9 @@ export function createAuthorizer(deps: {
       sets.identity = pol.identity;
       sets.boundary = pol.boundary;
       // an IAM user's tags are its principal tags
-      const tags = (await deps.directory.getUser(caller.account, name))?.tags;
-      if (tags && tags.length > 0) {
+      if (pol.tags.length > 0) {
         const keys: Record<string, string> = {};
-        for (const t of tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
+        for (const t of pol.tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
         sessionKeys = keys;
       }
     } else if (p.type === 'AssumedRole' && p.roleArn) {
@@ -173,13 +169,15 @@ export function createAuthorizer(deps: {
       });
       // a session belongs to its role's unique id: once the role is deleted (or another role
       // of that name made) the session has no identity policies left
-      if (pol.uniqueId !== undefined && caller.userId.startsWith(`${pol.uniqueId}:`)) {
+      const own = pol.uniqueId !== undefined && caller.userId.startsWith(`${pol.uniqueId}:`);
+      if (own) {
         sets.identity = pol.identity;
         sets.boundary = pol.boundary;
       }
       if (deps.session) {
         sets.session = await deps.session.policies(caller);
-        sessionKeys = deps.session.contextKeys(caller);
+        // the role's tags are the session's principal tags too (its session tags win)
+        sessionKeys = deps.session.contextKeys(caller, own ? pol.tags : []);
       }
     }
     // an AWS managed resource (account `aws`: AWS managed policies) is every account's own:
