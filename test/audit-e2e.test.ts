@@ -1023,6 +1023,32 @@ describe('irsa policy generate', () => {
   });
 });
 
+describe('secrets a refused signature carries', () => {
+  it('an SSE-C key in a request whose signature fails is in no record, explanation or answer', async () => {
+    const key = 'SSECKEYMARKER-0123456789abcdef01';
+    const b64 = Buffer.from(key).toString('base64');
+    secrets.push(key, b64);
+    const r = await h.python(
+      [
+        'import boto3, botocore',
+        `s3 = boto3.client("s3", aws_access_key_id="${h.admin().accessKeyId}", aws_secret_access_key="wrong-secret")`,
+        'try:',
+        `    s3.put_object(Bucket="my-bucket", Key="ssec.txt", Body=b"hi", SSECustomerAlgorithm="AES256", SSECustomerKey="${key}")`,
+        'except botocore.exceptions.ClientError as e:',
+        '    print(e.response["Error"]["Code"], e.response["Error"].get("CanonicalRequest", ""))',
+      ].join('\n'),
+    );
+    expect(r.stdout).toContain('SignatureDoesNotMatch');
+    // the answer names the header, not its value
+    expect(r.stdout).toContain('x-amz-server-side-encryption-customer-key:<redacted>');
+    expect(r.stdout).not.toContain(b64);
+    const refused = (await admin<{ items: Item[] }>('/trail?limit=1000')).body.items.filter((i) =>
+      JSON.stringify(i).includes('SignatureDoesNotMatch'),
+    );
+    expect(refused.length).toBeGreaterThan(0);
+  });
+});
+
 describe('metrics and secrets', () => {
   it('/metrics counts requests by service, action and outcome, and the audit batches', async () => {
     const r = await fetch(`${h.server.edge}/metrics`);

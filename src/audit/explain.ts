@@ -15,7 +15,7 @@ import { editDistance, nearest } from '../policy/nearest.js';
 import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
 import type { AuthzRecord, Caller } from '../server/aws/types.js';
 import type { SigV4Failure } from '../sigv4/types.js';
-import { redactToken } from '../sigv4/verify.js';
+import { redactCanonicalRequest } from '../sigv4/redact.js';
 import { isoEpochSeconds } from '../common/times.js';
 import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
@@ -720,7 +720,7 @@ function sigv4Refusal(f: SigV4Failure): Refusal {
     out.expected = [sts.replace(/\n/g, '\\n')];
     if (expected)
       facts.push(
-        `irsakit's canonical request: ${redactToken(expected.canonicalRequest).replace(/\n/g, '\\n')}`,
+        `irsakit's canonical request: ${redactCanonicalRequest(expected.canonicalRequest).replace(/\n/g, '\\n')}`,
       );
     if (f.missingSignedHeaders?.length)
       facts.push(`signed headers missing from the request: ${f.missingSignedHeaders.join(', ')}`);

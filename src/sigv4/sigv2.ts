@@ -18,7 +18,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../common/aws-error.js';
 import { spaced } from './errors.js';
-import { REDACTED_TOKEN } from './verify.js';
+import { redactStringToSignV2 } from './redact.js';
 import { SIGV2_QUERY } from './constants.js';
 import { isoSeconds } from '../common/times.js';
 import { byteStringToText, percentDecode, splitTarget, toByteString } from './encoding.js';
@@ -196,11 +196,6 @@ function equalSignatures(expected: string, provided: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The session token replaced where the string to sign carries it. */
-function redact(stringToSign: string): string {
-  return stringToSign.replace(/^(x-amz-security-token:).*$/m, `$1${REDACTED_TOKEN}`);
-}
-
 function header(headers: SigV2Request['headers'], name: string): string | undefined {
   const values = headers.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v.trim());
   return values.length === 0 ? undefined : values.join(',');
@@ -316,7 +311,7 @@ export async function verifySigV2Query<I = unknown>(
         kind: 'SignatureDoesNotMatch',
         accessKeyId,
         // INVARIANT: the session token never leaves in a failure
-        stringToSign: redact(byteStringToText(sts)),
+        stringToSign: redactStringToSignV2(byteStringToText(sts)),
         signatureProvided: byteStringToText(signature),
         reason:
           'the SigV2 signature does not match the string to sign irsakit computed (wrong secret, or the URL changed after signing)',

@@ -27,6 +27,7 @@ import {
   stringToSign,
 } from './signing.js';
 import type { SigV4Failure, SigV4Request, UriRule, VerifyOptions, VerifyResult } from './types.js';
+import { redactCanonicalRequest } from './redact.js';
 
 /** One canonical request to try, and its string to sign. */
 export interface SigningCandidate {
@@ -61,31 +62,8 @@ function failed(failure: SigV4Failure): { ok: false; failure: SigV4Failure } {
   return { ok: false, failure };
 }
 
-/** What stands in for the session token in explanations. */
-export const REDACTED_TOKEN = '<session token redacted>';
-
-/**
- * The canonical request with the session token replaced by `REDACTED_TOKEN` where it sits:
- * the `x-amz-security-token` header line and the `X-Amz-Security-Token` query parameter.
- * Failures feed audit records and S3's `<CanonicalRequest>`; the token must not.
- *
- * @example
- * redactToken('GET\n/\n\nhost:h\nx-amz-security-token:abc\n\nhost;x-amz-security-token\n…')
- * // → 'GET\n/\n\nhost:h\nx-amz-security-token:<session token redacted>\n\n…'
- */
-export function redactToken(canonicalRequest: string): string {
-  const lines = canonicalRequest.split('\n');
-  return lines
-    .map((line, i) => {
-      if (i === 2) {
-        return line.replace(/(^|&)(X-Amz-Security-Token=)[^&]*/g, `$1$2${REDACTED_TOKEN}`);
-      }
-      return i > 2 && /^x-amz-security-token:/i.test(line)
-        ? `${line.slice(0, line.indexOf(':') + 1)}${REDACTED_TOKEN}`
-        : line;
-    })
-    .join('\n');
-}
+/** Redaction of what a canonical request shows (one place: ./redact.ts). */
+export { REDACTED_TOKEN, redactCanonicalRequest } from './redact.js';
 
 /**
  * Every check that needs no secret: authentication shape, scope, signed headers, time,
@@ -202,7 +180,7 @@ export async function verifySigV4<I = unknown>(
       accessKeyId: auth.accessKeyId,
       // INVARIANT: the session token never leaves in a failure; its hash stays in the string to sign
       expected: {
-        canonicalRequest: redactToken(first?.canonical.text ?? ''),
+        canonicalRequest: redactCanonicalRequest(first?.canonical.text ?? ''),
         stringToSign: first?.stringToSign ?? '',
       },
       received: { signature: auth.signature },
