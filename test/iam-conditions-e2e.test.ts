@@ -293,6 +293,52 @@ describe('the principal keys every service sees', () => {
   }, 120_000);
 });
 
+describe('the policy simulator, through real clients', () => {
+  it('aws iam simulate-principal-policy and boto3’s simulate_custom_policy, with resource-specific results', async () => {
+    const cli = JSON.parse(
+      await admin([
+        'iam',
+        'simulate-principal-policy',
+        '--policy-source-arn',
+        `arn:aws:iam::${ACCOUNT}:role/tagged`,
+        '--action-names',
+        'iam:ListRoles',
+        'iam:DeleteRole',
+        '--context-entries',
+        'ContextKeyName=aws:PrincipalTag/team,ContextKeyValues=alpha,ContextKeyType=string',
+      ]),
+    ) as { EvaluationResults: { EvalActionName: string; EvalDecision: string }[] };
+    expect(cli.EvaluationResults.map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([
+      ['iam:ListRoles', 'allowed'],
+      ['iam:DeleteRole', 'implicitDeny'],
+    ]);
+    const r = await h.python(
+      [
+        'import boto3, json',
+        'iam = boto3.client("iam")',
+        'doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]})',
+        'r = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["s3:GetObject"], ResourceArns=["arn:aws:s3:::b/k"])["EvaluationResults"][0]',
+        'print(json.dumps({k: r[k] for k in ("EvalDecision", "MissingContextValues", "EvalDecisionDetails", "ResourceSpecificResults")}))',
+      ].join('\n'),
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      EvalDecision: 'implicitDeny',
+      MissingContextValues: [],
+      EvalDecisionDetails: {},
+      ResourceSpecificResults: [
+        {
+          EvalResourceName: 'arn:aws:s3:::b/k',
+          EvalResourceDecision: 'implicitDeny',
+          MatchedStatements: [],
+          MissingContextValues: ['aws:SourceIp'],
+          EvalDecisionDetails: {},
+        },
+      ],
+    });
+  });
+});
+
 describe('what the account has none of', () => {
   it('answers empty lists (after finding the role or user), as an account without them', async () => {
     const lists = JSON.parse(

@@ -40,20 +40,44 @@ describe('SimulatePrincipalPolicy', () => {
       'PolicyInputList.member.1': DENY_SECRET,
     })) as Results;
     expect(r.IsTruncated).toBe(false);
-    expect(r.EvaluationResults).toEqual([
+    const readOnly = [
+      {
+        SourcePolicyId: 'AmazonS3ReadOnlyAccess',
+        SourcePolicyType: 'aws-managed',
+        // the statement object of the two-space-indented document
+        StartPosition: { Line: 4, Column: 5 },
+        EndPosition: { Line: 14, Column: 6 },
+      },
+    ];
+    // for a resource ARN, the same again under ResourceSpecificResults, and EvalDecisionDetails
+    // present but empty (same account), as the API reference describes
+    expect(r.EvaluationResults[0]).toEqual({
+      EvalActionName: 's3:GetObject',
+      EvalResourceName: 'arn:aws:s3:::my-bucket/k',
+      EvalDecision: 'allowed',
+      MatchedStatements: readOnly,
+      MissingContextValues: [],
+      EvalDecisionDetails: new XmlMap([]),
+      ResourceSpecificResults: [
+        {
+          EvalResourceName: 'arn:aws:s3:::my-bucket/k',
+          EvalResourceDecision: 'allowed',
+          MatchedStatements: readOnly,
+          MissingContextValues: [],
+          EvalDecisionDetails: new XmlMap([]),
+        },
+      ],
+    });
+    expect(
+      r.EvaluationResults.map(
+        ({ ResourceSpecificResults: _s, EvalDecisionDetails: _d, ...rest }) => rest,
+      ),
+    ).toEqual([
       {
         EvalActionName: 's3:GetObject',
         EvalResourceName: 'arn:aws:s3:::my-bucket/k',
         EvalDecision: 'allowed',
-        MatchedStatements: [
-          {
-            SourcePolicyId: 'AmazonS3ReadOnlyAccess',
-            SourcePolicyType: 'aws-managed',
-            // the statement object of the two-space-indented document
-            StartPosition: { Line: 4, Column: 5 },
-            EndPosition: { Line: 14, Column: 6 },
-          },
-        ],
+        MatchedStatements: readOnly,
         MissingContextValues: [],
       },
       {
@@ -208,6 +232,25 @@ describe('SimulateCustomPolicy', () => {
         EvalDecision: 'implicitDeny',
         MatchedStatements: [],
         MissingContextValues: ['aws:SourceIp'],
+      },
+    ]);
+    // with a resource ARN, they are the resource's
+    const specific = (await h.call('SimulateCustomPolicy', {
+      'PolicyInputList.member.1': ONLY_FROM_OFFICE,
+      'ActionNames.member.1': 'sqs:SendMessage',
+      'ResourceArns.member.1': 'arn:aws:sqs:us-east-1:123456789012:q',
+    })) as Results;
+    expect(specific.EvaluationResults).toMatchObject([
+      {
+        EvalResourceName: 'arn:aws:sqs:us-east-1:123456789012:q',
+        MissingContextValues: [],
+        ResourceSpecificResults: [
+          {
+            EvalResourceName: 'arn:aws:sqs:us-east-1:123456789012:q',
+            EvalResourceDecision: 'implicitDeny',
+            MissingContextValues: ['aws:SourceIp'],
+          },
+        ],
       },
     ]);
   });

@@ -279,17 +279,34 @@ function simulate(
           AllowedByPermissionsBoundary: boundaryAllow && !boundaryDeny,
         };
       }
-      if (input.resourcePolicy !== undefined && resource !== '*') {
-        // populated only for cross-account simulations; present but empty otherwise (AWS API
-        // reference); the entry names are irsakit's [inferred]
-        result.EvalDecisionDetails = new XmlMap(
-          x.sameAccount
+      if (resource !== '*') {
+        // populated only for cross-account simulations; present but empty for a resource ARN
+        // in the same account, absent for `*` (AWS API reference); the entry names are
+        // irsakit's [inferred]
+        const details = new XmlMap(
+          input.resourcePolicy === undefined || x.sameAccount
             ? []
             : [
                 ['IAM Policy', identityAllow ? 'allowed' : 'implicitDeny'],
                 ['Resource Policy', resourceAllow ? 'allowed' : 'implicitDeny'],
               ],
         );
+        result.EvalDecisionDetails = details;
+        // "If you include a list of resources, then any missing context values are instead
+        // included under the ResourceSpecificResults section" (EvaluationResult, API reference)
+        result.ResourceSpecificResults = [
+          {
+            EvalResourceName: resource,
+            EvalResourceDecision: x.decision,
+            MatchedStatements: result.MatchedStatements,
+            MissingContextValues: result.MissingContextValues,
+            EvalDecisionDetails: details,
+            ...(result.PermissionsBoundaryDecisionDetail !== undefined
+              ? { PermissionsBoundaryDecisionDetail: result.PermissionsBoundaryDecisionDetail }
+              : {}),
+          },
+        ];
+        result.MissingContextValues = [];
       }
       out.push(result);
     }
