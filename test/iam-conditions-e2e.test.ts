@@ -223,7 +223,14 @@ describe('the principal keys every service sees', () => {
             Resource: '*',
             Condition: { StringEquals: { 'aws:PrincipalTag/team': 'alpha' } },
           },
-          { Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' },
+          { Effect: 'Allow', Action: ['iam:ListUsers', 'iam:ListAccountAliases'], Resource: '*' },
+          // temporary credentials carry aws:MultiFactorAuthPresent, false without MFA
+          {
+            Effect: 'Deny',
+            Action: 'iam:ListAccountAliases',
+            Resource: '*',
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } },
+          },
           // AWS's own example: deny calls from outside the network, unless a service makes them
           {
             Effect: 'Deny',
@@ -283,6 +290,8 @@ describe('the principal keys every service sees', () => {
     expect((await h.aws(['iam', 'list-roles', '--max-items', '1'], alpha)).stderr).toBe('');
     const users = await h.aws(['iam', 'list-users'], alpha);
     expect(users.stderr).toContain('with an explicit deny in an identity-based policy');
+    const aliases = await h.aws(['iam', 'list-account-aliases'], alpha);
+    expect(aliases.stderr).toContain('with an explicit deny in an identity-based policy');
     // a session tag of the same key overrides the role's
     const beta = await session(['--tags', 'Key=team,Value=beta']);
     denied((await h.aws(['iam', 'list-roles'], beta)).stderr, 'ListRoles');

@@ -81,6 +81,9 @@ export function sessionContextKeys(
     'aws:userid': assumedRoleId(session),
     'aws:TokenIssueTime': isoEpochSeconds(session.issuedAt),
     'aws:PrincipalIsAWSService': 'false',
+    // in the context of every call signed with temporary credentials, false without MFA (no
+    // session here was issued with one); absent for long-term keys
+    'aws:MultiFactorAuthPresent': 'false',
   };
   for (const t of principalTags(opts.roleTags ?? [], session.tags))
     keys[`aws:PrincipalTag/${t.Key}`] = t.Value;

@@ -305,6 +305,7 @@ describe('a session as the policy engine sees it', () => {
       'aws:userid': 'AROAEXAMPLEEXAMPLE123:botocore-session-1735689600',
       'aws:TokenIssueTime': '2025-01-01T00:00:00Z',
       'aws:PrincipalIsAWSService': 'false',
+      'aws:MultiFactorAuthPresent': 'false',
       'aws:PrincipalTag/team': 'data',
       'aws:PrincipalTag/cost-center': '42',
       'aws:SourceIdentity': 'alice',
