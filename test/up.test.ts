@@ -19,7 +19,7 @@ import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readAdminToken } from '../src/common/data-dir.js';
 import { signRequest } from '../src/sigv4/testing/sign.js';
@@ -174,6 +174,25 @@ describe('irsa up', () => {
     );
     expect(tr.status).toBe(201);
     const jwt = (tr.body.status as { token: string }).token;
+    // a token bound to the node the pod runs on (GA in 1.33), and a node that is not there
+    const nodeName = (pod.body.object as { spec: { nodeName: string } }).spec.nodeName;
+    for (const [name, status] of [
+      [nodeName, 201],
+      ['ip-10-9-9-9.ec2.internal', 404],
+    ] as const) {
+      const byNode = await admin(
+        'POST',
+        '/clusters/demo/namespaces/production/serviceaccounts/s3-app/token',
+        { spec: { boundObjectRef: { kind: 'Node', apiVersion: 'v1', name } } },
+      );
+      expect(byNode.status).toBe(status);
+      if (status === 201) {
+        const claims = decodeJwt((byNode.body.status as { token: string }).token) as {
+          'kubernetes.io': { node?: { name: string } };
+        };
+        expect(claims['kubernetes.io'].node?.name).toBe(nodeName);
+      }
+    }
     // a body kube-apiserver cannot decode is a 400, never a signed token with its garbage in aud
     for (const body of [
       { spec: { audiences: 'abc' } },

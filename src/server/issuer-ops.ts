@@ -65,6 +65,9 @@ export function issuerOps(d: IssuerOpsDeps): IssuerOps {
                 : undefined,
           };
         }
+      } else if (ref?.kind === 'Node' && ref.name === cluster.nodeName) {
+        // the cluster's one node, which every pod runs on
+        bound = { node: { name: cluster.nodeName, uid: cluster.nodeUid } };
       }
       const r = await issueToken({
         cluster: {
