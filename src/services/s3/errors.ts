@@ -39,6 +39,22 @@ export const S3_MSG = {
   unsupportedChecksumAlgorithm: 'Checksum algorithm provided is unsupported.',
   multipleChecksums:
     'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+  /** a multipart upload's checksum type named on CreateMultipartUpload without an algorithm */
+  checksumTypeWithoutAlgorithm:
+    'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.',
+  /** CRC64NVME is full-object only, SHA1 and SHA256 composite only (algorithm in lower case) */
+  checksumTypeRefused: (type: string, alg: string) =>
+    `The ${type} checksum type cannot be used with the ${alg} checksum algorithm.`,
+  /** a part's checksum of another algorithm than its upload's (`null`: none); lower case */
+  checksumTypeMismatch: (expected: string, actual: string) =>
+    `Checksum Type mismatch occurred, expected checksum Type: ${expected}, actual checksum Type: ${actual}`,
+  /** a composite upload's completion must name each part's checksum (algorithm in lower case) */
+  partChecksumMissing: (alg: string, part: number) =>
+    `The upload was created using a ${alg} checksum. The complete request must include the checksum for each part. It was missing for part ${part} in the request.`,
+  // [inferred] S3-compatible servers' wording for the BadDigest S3 documents for a completion
+  // whose x-amz-checksum-type is not the upload's
+  checksumModeMismatch: (type: string) =>
+    `The upload was created using the ${type} checksum mode. The complete request must use the same checksum mode.`,
   // [inferred] the wording S3 gives when the SDK announces an algorithm but sends no checksum
   checksumAlgorithmOnly:
     'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',

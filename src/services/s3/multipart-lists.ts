@@ -25,6 +25,19 @@ function people(account: string): string {
   return wrap('Initiator', id) + wrap('Owner', id);
 }
 
+/**
+ * An upload's `<ChecksumAlgorithm>` and `<ChecksumType>`: what CreateMultipartUpload named;
+ * for an upload that named none, what its parts' checksums will make on completion (composite).
+ */
+function checksumElements(upload: UploadRecord): string {
+  if (upload.checksum)
+    return (
+      el('ChecksumAlgorithm', upload.checksum.algorithm) + el('ChecksumType', upload.checksum.type)
+    );
+  const algorithm = Object.values(upload.parts)[0]?.checksum?.algorithm;
+  return algorithm ? el('ChecksumAlgorithm', algorithm) + el('ChecksumType', 'COMPOSITE') : '';
+}
+
 /** ListMultipartUploads. */
 export async function listMultipartUploads(
   call: S3Call,
@@ -114,7 +127,11 @@ export async function listMultipartUploads(
               el('UploadId', u.id) +
               people(bucket.value.account) +
               el('StorageClass', u.upload.storageClass ?? 'STANDARD') +
-              el('Initiated', u.upload.initiated),
+              el('Initiated', u.upload.initiated) +
+              (u.upload.checksum
+                ? el('ChecksumAlgorithm', u.upload.checksum.algorithm) +
+                  el('ChecksumType', u.upload.checksum.type)
+                : ''),
           ),
         )
         .join('') +
@@ -148,7 +165,6 @@ export async function listParts(
     .sort((a, b) => a - b);
   const page = numbers.slice(0, max);
   const truncated = numbers.length > page.length;
-  const algorithm = Object.values(upload.parts)[0]?.checksum?.algorithm;
   const body = xmlDocument(
     'ListPartsResult',
     el('Bucket', bucketName) +
@@ -174,8 +190,7 @@ export async function listParts(
         .join('') +
       people(bucket.value.account) +
       el('StorageClass', upload.storageClass ?? 'STANDARD') +
-      // parts' checksums make a composite one on completion
-      (algorithm ? el('ChecksumAlgorithm', algorithm) + el('ChecksumType', 'COMPOSITE') : ''),
+      checksumElements(upload),
   );
   return { status: 200, headers: { 'Content-Type': 'application/xml' }, body };
 }

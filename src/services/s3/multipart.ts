@@ -5,12 +5,14 @@
  * body files; completing it writes one new body file from the parts and commits the object
  * record and the upload's removal together. The three writing steps are `s3:PutObject`;
  * aborting is `s3:AbortMultipartUpload`. The ETag is S3's: the MD5 of the parts' MD5s, `-N`;
- * the checksum is composite (`<checksum of the parts' checksums>-N`) when the parts carried
- * one, else S3's full-object CRC64NVME.
+ * the checksum is the one CreateMultipartUpload named, COMPOSITE (`<checksum of the parts'
+ * checksums>-N`) or FULL_OBJECT (the whole body's), with the parts and the completion checked
+ * against it (multipart-checksums.ts); an upload that named none gets a composite when its
+ * parts carried checksums of one algorithm, else S3's full-object CRC64NVME.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
-import { checksumHeader, computeChecksum } from '../../sigv4/checksums.js';
+import { CHECKSUM_HEADER_ALGORITHMS, checksumHeader } from '../../sigv4/checksums.js';
 import type { ChecksumAlgorithm } from '../../sigv4/types.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import {
@@ -22,19 +24,27 @@ import {
   objectArn,
   requireBucket,
 } from './call.js';
-import { invalidArgument, malformedXml, noSuchBucket, refuseWrite } from './errors.js';
+import {
+  S3_MSG,
+  invalidArgument,
+  invalidRequest,
+  malformedXml,
+  noSuchBucket,
+  refuseWrite,
+} from './errors.js';
 import { checkWriteConditions } from './http-semantics.js';
 import { writeConditions } from './object-ops.js';
 import { checkKey } from './names.js';
-import { BUCKETS, type ObjectRecord, checksumType, objectsOf } from './repo.js';
 import {
-  DEFAULT_CHECKSUM,
-  checkCannedAcl,
-  checkEncryption,
-  checksumAlgorithmOf,
-  describeUpload,
-  readUpload,
-} from './upload.js';
+  type UploadChecksum,
+  checkCompletion,
+  checkPartChecksum,
+  completedChecksum,
+  partChecksumOf,
+  uploadChecksumOf,
+} from './multipart-checksums.js';
+import { BUCKETS, type ObjectRecord, checksumType, objectsOf } from './repo.js';
+import { checkCannedAcl, checkEncryption, describeUpload, readUpload } from './upload.js';
 import { el, parseXmlBody, xmlDocument } from './xml.js';
 
 /** The collection of a bucket's uploads in progress. */
@@ -68,6 +78,11 @@ export interface UploadRecord {
   headers?: Record<string, string> | undefined;
   meta?: Record<string, string> | undefined;
   storageClass?: string | undefined;
+  /**
+   * the checksum CreateMultipartUpload named; absent when it named none (and in the records of
+   * uploads an earlier version began, which kept none)
+   */
+  checksum?: UploadChecksum | undefined;
   /** part number → part */
   parts: Record<string, PartRecord>;
 }
@@ -113,8 +128,7 @@ export async function createMultipartUpload(
   checkCannedAcl(call.headers);
   checkEncryption(call.headers);
   const desc = describeUpload(call.headers);
-  // checked and echoed only: completion takes the object's checksum from the parts'
-  const checksumAlgorithm = checksumAlgorithmOf(call.headers);
+  const checksum = uploadChecksumOf(call.headers);
   const uploadId = randomBytes(24).toString('base64url');
   await call.deps.store.transaction(async (tx) => {
     if (!(await tx.get(BUCKETS, bucketName))) throw noSuchBucket(bucketName);
@@ -125,6 +139,7 @@ export async function createMultipartUpload(
       headers: Object.keys(desc.headers).length > 0 ? desc.headers : undefined,
       meta: Object.keys(desc.meta).length > 0 ? desc.meta : undefined,
       storageClass: desc.storageClass,
+      checksum,
       parts: {},
     });
   });
@@ -134,8 +149,8 @@ export async function createMultipartUpload(
     headers: {
       'Content-Type': 'application/xml',
       'x-amz-server-side-encryption': 'AES256',
-      ...(checksumAlgorithm
-        ? { 'x-amz-checksum-algorithm': checksumAlgorithm, 'x-amz-checksum-type': 'COMPOSITE' }
+      ...(checksum
+        ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
         : {}),
     },
     body: xmlDocument(
@@ -225,12 +240,17 @@ export async function uploadPart(
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:PutObject', objectArn(bucketName, key), bucket);
   const part = readPartNumber(partRaw);
-  await requireUpload(call, bucketName, key, uploadId);
+  const upload = await requireUpload(call, bucketName, key, uploadId);
+  checkPartChecksum(upload.checksum, call.headers);
   const body = readUpload(call.raw.body, call.ctx.auth?.payload, call.headers);
   await storePart(call, bucketName, key, uploadId, part, {
     data: body.data,
     md5: body.md5,
-    checksum: body.checksumSent ? body.checksum : undefined,
+    checksum: partChecksumOf(
+      upload.checksum,
+      body.checksumSent ? body.checksum : undefined,
+      body.data,
+    ),
   });
   noteBytes(call, body.data.length, 0);
   return {
@@ -248,6 +268,8 @@ export async function uploadPart(
 interface ListedPart {
   number: number;
   etag: string;
+  /** the part's checksums the completion names (`<ChecksumCRC32>` …), by algorithm */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
 function listedParts(doc: Record<string, unknown>): ListedPart[] {
@@ -256,10 +278,16 @@ function listedParts(doc: Record<string, unknown>): ListedPart[] {
     throw malformedXml('CompleteMultipartUpload names no Part');
   return parts.map((p): ListedPart => {
     if (typeof p !== 'object' || p === null) throw malformedXml('a Part without elements');
-    const { PartNumber: n, ETag: etag } = p as Record<string, unknown>;
+    const fields = p as Record<string, unknown>;
+    const { PartNumber: n, ETag: etag } = fields;
     if (typeof n !== 'string' || !/^\d+$/.test(n) || typeof etag !== 'string')
       throw malformedXml('a Part without a PartNumber or an ETag');
-    return { number: Number(n), etag: etag.trim().replace(/^"(.*)"$/, '$1') };
+    const checksums: ListedPart['checksums'] = {};
+    for (const algorithm of Object.values(CHECKSUM_HEADER_ALGORITHMS)) {
+      const value = fields[`Checksum${algorithm}`];
+      if (typeof value === 'string') checksums[algorithm] = value.trim();
+    }
+    return { number: Number(n), etag: etag.trim().replace(/^"(.*)"$/, '$1'), checksums };
   });
 }
 
@@ -290,12 +318,21 @@ export async function completeMultipartUpload(
       });
     last = l.number;
   }
+  const composite = upload.checksum?.type === 'COMPOSITE' ? upload.checksum.algorithm : undefined;
   const chosen = listed.map((l): PartRecord => {
     const part = upload.parts[String(l.number)];
-    if (!part || part.etag !== l.etag)
-      throw new AwsError('InvalidPart', 400, MULTIPART_MSG.invalidPart, {
+    const invalidPart = () =>
+      new AwsError('InvalidPart', 400, MULTIPART_MSG.invalidPart, {
         elements: { UploadId: uploadId, PartNumber: String(l.number), ETag: l.etag },
       });
+    if (!part || part.etag !== l.etag) throw invalidPart();
+    // a composite checksum is made of the parts' checksums: the completion names each one
+    if (composite) {
+      const named = l.checksums[composite];
+      if (named === undefined)
+        throw invalidRequest(S3_MSG.partChecksumMissing(composite.toLowerCase(), l.number));
+      if (named !== part.checksum?.value) throw invalidPart();
+    }
     return part;
   });
   for (const [i, part] of chosen.entries()) {
@@ -321,18 +358,8 @@ export async function completeMultipartUpload(
   if (!data) throw noSuchUpload(uploadId);
   const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')));
   const etag = `${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`;
-  // composite when every part carried a checksum of one algorithm, else S3's full-object default
-  const algorithm = chosen[0]?.checksum?.algorithm;
-  const checksum =
-    algorithm && chosen.every((p) => p.checksum?.algorithm === algorithm)
-      ? {
-          algorithm,
-          value: `${computeChecksum(
-            algorithm,
-            Buffer.concat(chosen.map((p) => Buffer.from(p.checksum?.value ?? '', 'base64'))),
-          )}-${chosen.length}`,
-        }
-      : { algorithm: DEFAULT_CHECKSUM, value: computeChecksum(DEFAULT_CHECKSUM, data) };
+  const checksum = completedChecksum(upload.checksum, chosen, data);
+  checkCompletion(call.headers, checksum);
   const bodies = call.deps.bodies;
   const staged = await bodies.stage(data);
   const conditions = writeConditions(call);

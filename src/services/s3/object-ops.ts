@@ -30,6 +30,7 @@ import {
 } from './errors.js';
 import { checkPreconditions, checkWriteConditions, parseRange } from './http-semantics.js';
 import { readPartNumber, requireUpload, storePart } from './multipart.js';
+import { partChecksumOf } from './multipart-checksums.js';
 import { checkKey } from './names.js';
 import { shownMetaValue } from './metadata.js';
 import {
@@ -481,7 +482,7 @@ export async function uploadPartCopy(
     's3:x-amz-copy-source': rawSource,
   });
   const part = readPartNumber(partRaw);
-  await requireUpload(call, bucketName, key, uploadId);
+  const upload = await requireUpload(call, bucketName, key, uploadId);
   const src = await requireObject(call, sourceBucket, source.key);
   refuseArchived(src);
   checkCopySourceConditions(h, src);
@@ -503,13 +504,20 @@ export async function uploadPartCopy(
     data = data.subarray(first, last + 1);
   }
   const md5 = createHash('md5').update(data).digest('hex');
-  await storePart(call, bucketName, key, uploadId, part, { data, md5 });
+  // an upload that named an algorithm has S3 compute the copied part's checksum with it
+  const checksum = partChecksumOf(upload.checksum, undefined, data);
+  await storePart(call, bucketName, key, uploadId, part, { data, md5, checksum });
   noteBytes(call, 0, 0);
   const now = call.ctx.now.toISOString();
   return {
     status: 200,
     headers: { 'Content-Type': 'application/xml', ...SSE },
-    body: xmlDocument('CopyPartResult', el('ETag', `"${md5}"`) + el('LastModified', now)),
+    body: xmlDocument(
+      'CopyPartResult',
+      el('ETag', `"${md5}"`) +
+        el('LastModified', now) +
+        (checksum ? el(`Checksum${checksum.algorithm}`, checksum.value) : ''),
+    ),
   };
 }
 

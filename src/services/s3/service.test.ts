@@ -680,6 +680,75 @@ describe('multipart uploads', () => {
     );
   });
 
+  it('x-amz-checksum-type FULL_OBJECT: the whole body’s CRC; a wrong one is BadDigest, nothing stored', async () => {
+    const created = (await call('POST', '/bk1/big?uploads', '', [
+      ['x-amz-checksum-algorithm', 'CRC32'],
+      ['x-amz-checksum-type', 'FULL_OBJECT'],
+    ])) as ServiceResponse;
+    expect(created.headers).toMatchObject({
+      'x-amz-checksum-algorithm': 'CRC32',
+      'x-amz-checksum-type': 'FULL_OBJECT',
+    });
+    const id = uploadIdOf(created);
+    const crc = (b: string | Buffer) => computeChecksum('CRC32', Buffer.from(b));
+    const p1 = (await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, BIG.toString(), [
+      ['x-amz-checksum-crc32', crc(BIG)],
+    ])) as ServiceResponse;
+    // a full-object upload's part may come without a checksum
+    const p2 = (await call(
+      'PUT',
+      `/bk1/big?partNumber=2&uploadId=${id}`,
+      'tail',
+    )) as ServiceResponse;
+    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${p1.headers?.ETag}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>${p2.headers?.ETag}</ETag></Part></CompleteMultipartUpload>`;
+    const whole = crc(Buffer.concat([BIG, Buffer.from('tail')]));
+    expect(
+      await call('POST', `/bk1/big?uploadId=${id}`, body, [
+        ['x-amz-checksum-crc32', 'AAAAAA=='],
+        ['x-amz-checksum-type', 'FULL_OBJECT'],
+      ]),
+    ).toMatchObject({
+      code: 'BadDigest',
+      httpStatus: 400,
+      message: 'The crc32 you specified did not match the calculated checksum.',
+    });
+    expect(await call('GET', '/bk1/big')).toMatchObject({ code: 'NoSuchKey' });
+    expect(files()).toHaveLength(2);
+    const done = (await call('POST', `/bk1/big?uploadId=${id}`, body, [
+      ['x-amz-checksum-crc32', whole],
+      ['x-amz-checksum-type', 'FULL_OBJECT'],
+    ])) as ServiceResponse;
+    expect(String(done.body)).toContain(
+      `<ChecksumCRC32>${whole}</ChecksumCRC32><ChecksumType>FULL_OBJECT</ChecksumType>`,
+    );
+    const head = (await call('HEAD', '/bk1/big', '', [
+      ['x-amz-checksum-mode', 'ENABLED'],
+    ])) as ServiceResponse;
+    expect(head.headers).toMatchObject({
+      'x-amz-checksum-crc32': whole,
+      'x-amz-checksum-type': 'FULL_OBJECT',
+    });
+  });
+
+  it('a part of another algorithm than the upload’s is refused and not kept', async () => {
+    const id = uploadIdOf(
+      await call('POST', '/bk1/big?uploads', '', [['x-amz-checksum-algorithm', 'CRC32']]),
+    );
+    expect(
+      await call('PUT', `/bk1/big?partNumber=1&uploadId=${id}`, 'x', [
+        ['x-amz-checksum-sha256', computeChecksum('SHA256', Buffer.from('x'))],
+      ]),
+    ).toMatchObject({
+      code: 'InvalidRequest',
+      httpStatus: 400,
+      message:
+        'Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: sha256',
+    });
+    expect(files()).toHaveLength(0);
+    const upload = (await store.get<UploadRecord>(uploadsOf('bk1'), id))?.value;
+    expect(upload?.parts).toEqual({});
+  });
+
   it('a completion over irsakit’s cap is EntityTooLarge, before any part is read', async () => {
     const id = uploadIdOf(await call('POST', '/bk1/big?uploads'));
     const p1 = (await call(
