@@ -82,6 +82,20 @@ describe('the seeds’ programs under irsa exec', () => {
     expect(r.stdout).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE=\S+\/token$/m);
   });
 
+  it('a pod of its own for -s, with a generated name, which `irsa apply` refuses as kubectl does', async () => {
+    const own = await exec(['-n', 'production', '-s', 's3-app', '--', 'printenv', 'AWS_ROLE_ARN']);
+    expect(own.stderr).toBe('');
+    expect(own.stdout.trim()).toBe('arn:aws:iam::123456789012:role/s3-app-role');
+    const file = join(h.home, 'generated.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: {generateName: gen-, namespace: production}\nspec: {serviceAccountName: s3-app, containers: [{name: c, image: x}]}\n',
+    );
+    const applied = await h.irsa(['apply', '-f', file]);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr.trim()).toBe('irsa: from gen-: cannot use generate name with apply');
+  });
+
   it('kubectl’s other targets: pod/NAME, -it, and deploy/NAME (a pod of the Deployment)', async () => {
     const applied = await h.irsa(['apply', '-f', example('s3-app-deployment.yaml')]);
     expect(applied.stderr).toBe('');

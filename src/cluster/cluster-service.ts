@@ -244,14 +244,6 @@ export class ClusterService {
         });
         continue;
       }
-      // kubectl apply finds an object by its name: a generated one could never be found again
-      if (!obj.metadata?.name && typeof obj.metadata?.generateName === 'string') {
-        throw new ClusterError(
-          'BadRequest',
-          400,
-          `from ${obj.metadata.generateName}: cannot use generate name with apply`,
-        );
-      }
       // the API server decodes the object first: a value of the wrong type is refused, and,
       // with the strict field validation kubectl asks for (its default since 1.27), so is an
       // unknown field, instead of being dropped

@@ -10,6 +10,7 @@ import { serviceAccountSettings } from '../../webhook/mutate.js';
 import { defaultWebhookOptions } from '../../webhook/options.js';
 import type { ServiceAccount } from '../../webhook/types.js';
 import { CliError, type Output, readInput } from '../io.js';
+import { type KubeObject, readManifests } from '../../cluster/manifests.js';
 import { table as lookupTable } from '../../common/own.js';
 import { JsonPathError, jsonPath } from '../jsonpath.js';
 
@@ -240,6 +241,13 @@ export function registerClusterCommands(
       const cluster = clusterOf(opts);
       for (const f of opts.filename ?? []) {
         const text = await readInput(f);
+        // kubectl apply finds an object again by its name, so it refuses a generated one
+        // itself, before asking the server (which creates such a pod for `irsa exec -s`)
+        for (const d of readManifests(text)) {
+          const meta = (d.object as KubeObject | undefined)?.metadata;
+          if (meta && !meta.name && typeof meta.generateName === 'string')
+            throw new CliError(`from ${meta.generateName}: cannot use generate name with apply`, 1);
+        }
         const r = await client.request<{
           items: { ref: string; action: string; message?: string }[];
         }>(
