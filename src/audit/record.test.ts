@@ -528,7 +528,7 @@ describe('identities and defaults', () => {
     expect(anon.userIdentity).toEqual({
       type: 'AWSAccount',
       principalId: '',
-      accountId: 'anonymous',
+      accountId: 'ANONYMOUS_PRINCIPAL',
     });
     const bad = new AwsError(
       'InvalidClientTokenId',

@@ -3,7 +3,7 @@
  * user, the root user, a role session (`AssumedRole` with its `sessionContext`, and
  * `webIdFederationData` for a web-identity session), the `WebIdentityUser` of an
  * AssumeRoleWithWebIdentity call (`<provider ARN>:<aud>:<sub>`), an anonymous S3 caller
- * (`AWSAccount` "anonymous"), or `Unknown` when authentication failed. Also the claims of a
+ * (`AWSAccount` "ANONYMOUS_PRINCIPAL"), or `Unknown` when authentication failed. Also the claims of a
  * web-identity token as the call presented them, read without verifying: CloudTrail records
  * the identity a refused call claimed. The token itself is never kept.
  */
@@ -166,9 +166,14 @@ export function webIdentityUser(f: WebIdentityFacts): UserIdentity {
   };
 }
 
-/** An unsigned S3 request, as CloudTrail records it. */
+/**
+ * An unsigned S3 request, as CloudTrail records it: the S3 user guide's query for anonymous
+ * requesters selects `userIdentity.accountId='ANONYMOUS_PRINCIPAL'`, and the records of public
+ * buckets read anonymously say so. (Some refused anonymous calls have been seen recorded with
+ * `"anonymous"`; the documented value is the one kept.)
+ */
 export const ANONYMOUS: UserIdentity = {
   type: 'AWSAccount',
   principalId: '',
-  accountId: 'anonymous',
+  accountId: 'ANONYMOUS_PRINCIPAL',
 };
