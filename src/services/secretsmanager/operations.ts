@@ -449,7 +449,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         return { ARN: arn, Name: name, ...(versionId ? { VersionId: versionId } : {}) };
       });
       ctx.audit.responseElements = {
-        aRN: out.ARN,
+        arn: out.ARN,
         name: out.Name,
         ...(out.VersionId ? { versionId: out.VersionId } : {}),
       };
@@ -574,7 +574,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         };
       });
       ctx.audit.responseElements = {
-        aRN: out.ARN,
+        arn: out.ARN,
         name: out.Name,
         versionId: out.VersionId,
         versionStages: out.VersionStages,
@@ -785,7 +785,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         });
         const out = { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(now) };
         ctx.audit.responseElements = {
-          aRN: out.ARN,
+          arn: out.ARN,
           name: out.Name,
           deletionDate: new Date(now).toISOString(),
         };
@@ -797,7 +797,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         s.deletionDate = deletionDate;
       });
       ctx.audit.responseElements = {
-        aRN: secret.arn,
+        arn: secret.arn,
         name: secret.name,
         deletionDate: new Date(deletionDate).toISOString(),
       };
@@ -810,7 +810,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         s.deletedAt = undefined;
         s.deletionDate = undefined;
       });
-      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      ctx.audit.responseElements = { arn: secret.arn, name: secret.name };
       return { ARN: secret.arn, Name: secret.name };
     },
 
@@ -836,7 +836,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       await update(key, secret.arn, (s) => {
         s.policy = text;
       });
-      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      ctx.audit.responseElements = { arn: secret.arn, name: secret.name };
       return { ARN: secret.arn, Name: secret.name };
     },
 
@@ -855,7 +855,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       await update(key, secret.arn, (s) => {
         s.policy = undefined;
       });
-      ctx.audit.responseElements = { aRN: secret.arn, name: secret.name };
+      ctx.audit.responseElements = { arn: secret.arn, name: secret.name };
       return { ARN: secret.arn, Name: secret.name };
     },
 

@@ -481,3 +481,43 @@ describe('policies, tags and authorization', () => {
     ]);
   });
 });
+
+describe('audit notes', () => {
+  /** The responseElements a call leaves in its notes. */
+  const elements = async (op: string, input: Record<string, unknown>) => {
+    const ctx = callContext();
+    const f = ops[op];
+    if (!f) throw new TypeError(op);
+    await f(ctx, input);
+    return ctx.audit.responseElements;
+  };
+
+  it('name the secret "arn" in responseElements, as Secrets Manager has since February 2024', async () => {
+    const created = await elements('CreateSecret', { Name: 's', SecretString: 'v1' });
+    const arn = (created as { arn: string }).arn;
+    expect(arn).toMatch(/:secret:s-/);
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: '*',
+        },
+      ],
+    });
+    const each = [
+      await elements('PutSecretValue', { SecretId: 's', SecretString: 'v2' }),
+      await elements('PutResourcePolicy', { SecretId: 's', ResourcePolicy: policy }),
+      await elements('DeleteResourcePolicy', { SecretId: 's' }),
+      await elements('DeleteSecret', { SecretId: 's' }),
+      await elements('RestoreSecret', { SecretId: 's' }),
+      await elements('DeleteSecret', { SecretId: 's', ForceDeleteWithoutRecovery: true }),
+    ];
+    for (const e of [created, ...each]) {
+      expect(e).toMatchObject({ arn, name: 's' });
+      expect(e).not.toHaveProperty('aRN');
+    }
+  });
+});
