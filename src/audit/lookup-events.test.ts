@@ -183,6 +183,44 @@ describe('LookupEvents', () => {
     ).toEqual(want);
   });
 
+  it('finds an event again between its own EventTime and EventTime (whole seconds, both ends)', async () => {
+    // recorded at 12:00:00.250; LookupEvents shows it at second 12:00:00
+    const at = Date.UTC(2025, 5, 1, 12, 0, 0, 250);
+    const base = entry(9, { name: 'GetRole' });
+    const eventId = '00000000-0000-4000-8000-000000000250';
+    await log.append({
+      ...base,
+      record: { ...base.record, eventTime: '2025-06-01T12:00:00Z', eventID: eventId },
+      index: { ...base.index, timeMs: at },
+    });
+    const byId = [{ AttributeKey: 'EventId', AttributeValue: eventId }];
+    const shown = (await lookup({ LookupAttributes: byId, StartTime: 0, EndTime: at / 1000 + 1 }))
+      .Events[0];
+    expect(shown?.EventTime).toBe(Math.floor(at / 1000));
+    const t = shown?.EventTime as number;
+    for (const [start, end] of [
+      [t, t],
+      [t - 1, t],
+      [t, t + 0.5],
+      [String(t), String(t)],
+      ['2025-06-01T12:00:00Z', '2025-06-01T12:00:00Z'],
+    ])
+      expect(
+        (await lookup({ LookupAttributes: byId, StartTime: start, EndTime: end })).Events.map(
+          (e) => e.EventId,
+        ),
+      ).toEqual([eventId]);
+    // "after or at" the start: a start past its second, or an end before it, leaves it out
+    for (const [start, end] of [
+      [t + 0.5, t + 1],
+      [t + 1, t + 2],
+      [t - 2, t - 1],
+    ])
+      expect(
+        (await lookup({ LookupAttributes: byId, StartTime: start, EndTime: end })).Events,
+      ).toEqual([]);
+  });
+
   it('pages with a NextToken that only works for the same request', async () => {
     const pages: string[][] = [];
     let token: string | undefined;

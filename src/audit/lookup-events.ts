@@ -72,8 +72,17 @@ function timeOf(v: unknown, name: string): number | undefined {
   throw bad('SerializationException', CLOUDTRAIL_MSG.serialization(`${name} is not a timestamp`));
 }
 
+/** The start of the second `ms` falls in. */
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
 interface Lookup {
   attribute?: { key: AttributeKey; value: string } | undefined;
+  /**
+   * The window in epoch ms, both ends included. Events are whole seconds to CloudTrail (its
+   * eventTime, LookupEvents' EventTime) but milliseconds here: StartTime ("after or at") starts
+   * at the first whole second not before it, EndTime ("before or at") takes in all of its
+   * second, so the event a lookup showed at second T is found again between T and T.
+   */
   start: number;
   end: number;
   max: number;
@@ -125,10 +134,11 @@ function readRequest(body: Record<string, unknown>, nowMs: number): Lookup {
   const token = body.NextToken;
   if (token !== undefined && token !== null && typeof token !== 'string')
     throw bad('InvalidNextTokenException', CLOUDTRAIL_MSG.nextToken);
-  const e = end ?? nowMs;
+  const e = end === undefined ? nowMs : wholeSecond(end) + 999;
   return {
     attribute,
-    start: start ?? Math.min(e, nowMs) - DEFAULT_WINDOW_MS,
+    start:
+      start === undefined ? Math.min(e, nowMs) - DEFAULT_WINDOW_MS : Math.ceil(start / 1000) * 1000,
     end: e,
     max: typeof max === 'number' ? max : 50,
     insight: category === 'insight',
