@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsError } from '../common/aws-error.js';
 import type { RawRequest, Route } from '../server/aws/request.js';
 import type { CallContext, Caller } from '../server/aws/types.js';
-import { lookupEventsHandler } from './lookup-events.js';
+import { CLOUDTRAIL_MSG, lookupEventsHandler } from './lookup-events.js';
 import { SqliteAuditLog } from './sqlite-log.js';
 import type { AuditEntry } from './types.js';
 
@@ -219,6 +219,21 @@ describe('LookupEvents', () => {
       expect(
         (await lookup({ LookupAttributes: byId, StartTime: start, EndTime: end })).Events,
       ).toEqual([]);
+  });
+
+  it('counts _, space, comma and newline twice towards an AttributeValue’s 2000', async () => {
+    const value = (v: string) => ({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: v }],
+    });
+    expect(await failure(value('_'.repeat(1500)))).toBe('400 InvalidLookupAttributesException');
+    expect(await message(value('_'.repeat(1500)))).toBe(CLOUDTRAIL_MSG.badValue);
+    for (const c of [' ', ',', '\n'])
+      expect(await failure(value(c.repeat(1001)))).toBe('400 InvalidLookupAttributesException');
+    expect(await failure(value('_'.repeat(1000)))).toBe('no error');
+    expect(await failure(value('a'.repeat(2000)))).toBe('no error');
+    expect(await failure(value(`${'a'.repeat(1999)}_`))).toBe(
+      '400 InvalidLookupAttributesException',
+    );
   });
 
   it('pages with a NextToken that only works for the same request', async () => {

@@ -72,6 +72,19 @@ function timeOf(v: unknown, name: string): number | undefined {
   throw bad('SerializationException', CLOUDTRAIL_MSG.serialization(`${name} is not a timestamp`));
 }
 
+/**
+ * An AttributeValue's length as CloudTrail counts it against its 2000: "the following
+ * characters ('_', ' ', ',', '\\n') count as two characters" (the LookupAttribute reference).
+ *
+ * @example
+ * attributeLength('a_b') // → 4
+ */
+export function attributeLength(value: string): number {
+  let n = value.length;
+  for (const c of value) if (c === '_' || c === ' ' || c === ',' || c === '\n') n++;
+  return n;
+}
+
 /** The start of the second `ms` falls in. */
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
@@ -110,7 +123,7 @@ function readRequest(body: Record<string, unknown>, nowMs: number): Lookup {
       if (typeof key !== 'string' || !(LOOKUP_ATTRIBUTE_KEYS as readonly string[]).includes(key))
         throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badKey(shown(key)));
       const value = a.AttributeValue;
-      if (typeof value !== 'string' || value.length < 1 || value.length > 2000)
+      if (typeof value !== 'string' || value.length < 1 || attributeLength(value) > 2000)
         throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badValue);
       if (key === 'ReadOnly' && value !== 'true' && value !== 'false')
         throw bad('InvalidLookupAttributesException', CLOUDTRAIL_MSG.badReadOnly);
