@@ -199,7 +199,9 @@ describe('records of allowed and refused calls, in CloudTrail’s shape', () => 
       sessionToken: c.SessionToken,
     });
     const { record: r } = await latest('eventName=AssumeRoleWithWebIdentity');
-    expect(Object.keys(r).sort()).toEqual([...CLOUDTRAIL_FIELDS, 'resources'].sort());
+    expect(Object.keys(r).sort()).toEqual(
+      [...CLOUDTRAIL_FIELDS, 'additionalEventData', 'resources'].sort(),
+    );
     expect(r).toMatchObject({
       eventVersion: '1.08',
       userIdentity: {
@@ -226,6 +228,8 @@ describe('records of allowed and refused calls, in CloudTrail’s shape', () => 
         provider: providerArn,
         audience: 'sts.amazonaws.com',
       },
+      // the IAM user guide: how STS verified its connection to the provider
+      additionalEventData: { identityProviderConnectionVerificationMethod: 'Thumbprint' },
       readOnly: true,
       resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: ROLE }],
       eventType: 'AwsApiCall',

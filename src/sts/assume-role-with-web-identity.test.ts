@@ -703,6 +703,15 @@ describe('AssumeRoleWithWebIdentity success', () => {
     });
   });
 
+  it('notes for CloudTrail how the provider connection was verified (its thumbprint)', async () => {
+    const op = sts.AssumeRoleWithWebIdentity as QueryOperation;
+    const ctx = callContext(clock);
+    await op(ctx, params(await f.token(ID)));
+    expect(ctx.audit.additionalEventData).toEqual({
+      identityProviderConnectionVerificationMethod: 'Thumbprint',
+    });
+  });
+
   it('answers to a signed call too (the signature is ignored)', async () => {
     const op = sts.AssumeRoleWithWebIdentity as QueryOperation;
     const ctx = callContext(clock, {

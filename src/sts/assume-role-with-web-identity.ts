@@ -72,6 +72,10 @@ export function assumeRoleWithWebIdentity(deps: StsDeps) {
       clock: deps.clock,
       leewaySeconds: deps.leewaySeconds,
     });
+    // how STS verified its connection to the provider, which CloudTrail records from here on
+    // (IAM User Guide, "Logging IAM and AWS STS API calls with AWS CloudTrail"): irsakit's
+    // issuers present the local CA's chain, which only the provider's thumbprint vouches for
+    ctx.audit.additionalEventData = { identityProviderConnectionVerificationMethod: 'Thumbprint' };
     const tags = t.tags?.tags ?? [];
     const transitive = t.tags?.transitiveTagKeys ?? [];
     const packed = packedSize(policyInput.policy, policyInput.policyArns, tags);
