@@ -8,7 +8,7 @@ import type { CallContext } from '../../server/aws/types.js';
 import type { ContextInput } from '../../policy/context.js';
 import { type AttributeValue, type Item, scalarText, typeOf } from './attribute-value.js';
 import { MSG, resourceNotFound, validation } from './errors.js';
-import type { Input, TableRef } from './input.js';
+import { Input, type TableRef, readTableName } from './input.js';
 import { itemStoreKey } from './key-codec.js';
 import { own, put } from '../../common/own.js';
 import { type TableRepository, keyInfo } from './tables.js';
@@ -44,6 +44,43 @@ export function auditTable(
     ctx.audit.resources = [{ ARN: ref.arn, accountId: ref.account, type: 'AWS::DynamoDB::Table' }];
     if (ctx.caller && ref.account !== ctx.caller.account)
       ctx.audit.recipientAccountId = ref.account;
+  }
+}
+
+/**
+ * The notes of a call before its input is read, from the operation's kind and the table names
+ * it sends: an item operation is a data event (eventVersion 1.10, no management event) however
+ * it fails, and the tables it names are its resources and its requestParameters' `tableName`s.
+ * A call refused for its input — an item's number that is not one, a table name CreateTable
+ * refuses — is so recorded as what it is; the operation's own notes (auditTable) replace these
+ * once it has read its input.
+ */
+export function auditCall(
+  ctx: CallContext,
+  op: string,
+  body: Readonly<Record<string, unknown>>,
+  opts: { readOnly: boolean; data: boolean; where: { account: string; region: string } },
+): void {
+  ctx.audit.eventName = op;
+  ctx.audit.eventSource = 'dynamodb.amazonaws.com';
+  ctx.audit.readOnly = opts.readOnly;
+  ctx.audit.eventCategory = opts.data ? 'Data' : 'Management';
+  const named = (name: string) => {
+    const input = new Input({ TableName: name });
+    const ref = readTableName(input, opts.where, op === 'CreateTable');
+    return { tableName: ref?.name ?? name, ref };
+  };
+  const items = body.RequestItems;
+  if (typeof body.TableName === 'string') {
+    const { tableName, ref } = named(body.TableName);
+    auditTable(ctx, op, ref, { ...opts, params: { tableName } });
+  } else if (items && typeof items === 'object' && !Array.isArray(items)) {
+    // BatchGetItem, BatchWriteItem: a table per RequestItems key
+    const tables = Object.keys(items).map(named);
+    ctx.audit.requestParameters = { requestItems: tables.map((t) => ({ tableName: t.tableName })) };
+    ctx.audit.resources = tables.flatMap((t) =>
+      t.ref ? [{ ARN: t.ref.arn, accountId: t.ref.account, type: 'AWS::DynamoDB::Table' }] : [],
+    );
   }
 }
 

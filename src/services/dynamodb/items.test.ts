@@ -437,6 +437,49 @@ describe('authorization and audit of item calls', () => {
     expect(JSON.stringify(ctx.audit)).not.toContain('10.5');
   });
 
+  it('records an item call refused for its input as a data event on its table', async () => {
+    const table = {
+      ARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders',
+      accountId: '123456789012',
+      type: 'AWS::DynamoDB::Table',
+    };
+    const cases: [string, object | string, boolean][] = [
+      ['PutItem', { TableName: T, Item: { ...KEY, v: { N: 'notanumber' } } }, false],
+      ['GetItem', { TableName: T }, true],
+      ['UpdateItem', { TableName: T, Key: KEY, UpdateExpression: 'SET' }, false],
+      ['DeleteItem', { TableName: T, Key: { pk: { N: 'x' } } }, false],
+      ['Query', { TableName: T }, true],
+      ['Scan', { TableName: T, Limit: 0 }, true],
+      ['PutItem', '{"TableName":"orders","Item":', false],
+    ];
+    for (const [op, body, readOnly] of cases) {
+      const ctx = k.ctx();
+      await k.fail(op, body, ctx);
+      expect(ctx.audit, op).toMatchObject({
+        eventName: op,
+        eventCategory: 'Data',
+        readOnly,
+        ...(typeof body === 'string' ? {} : { requestParameters: { tableName: T } }),
+      });
+      if (typeof body !== 'string') expect(ctx.audit.resources, op).toEqual([table]);
+    }
+    for (const op of ['BatchGetItem', 'BatchWriteItem']) {
+      const ctx = k.ctx();
+      const request =
+        op === 'BatchGetItem'
+          ? { [T]: { Keys: [{ pk: { S: 'a' }, sk: { N: 'nan' } }] } }
+          : { [T]: [{ PutRequest: { Item: { pk: { S: 'a' }, sk: { N: 'nan' } } } }] };
+      await k.fail(op, { RequestItems: request }, ctx);
+      expect(ctx.audit, op).toMatchObject({
+        eventName: op,
+        eventCategory: 'Data',
+        readOnly: op === 'BatchGetItem',
+        requestParameters: { requestItems: [{ tableName: T }] },
+        resources: [table],
+      });
+    }
+  });
+
   it('keeps the parameters of a refused call', async () => {
     k.refuse(() => true);
     const ctx = k.ctx();

@@ -7,12 +7,12 @@
 import { AwsError } from '../../common/aws-error.js';
 import { jsonHasLoneSurrogate, utf8Text } from '../../common/utf8.js';
 import type { ServiceHandler } from '../../server/aws/types.js';
-import type { OpEnv, Operation } from './common.js';
+import { type OpEnv, type Operation, auditCall } from './common.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import { crc32 } from './crc32.js';
 import { serialization } from './errors.js';
 import { Input } from './input.js';
-import { deleteItem, getItem, putItem, updateItem } from './items.js';
+import { deleteItem, getItem, home, putItem, updateItem } from './items.js';
 import { query, scan } from './query.js';
 import {
   createTable,
@@ -95,8 +95,18 @@ export function createDynamoDbService(deps: DynamoDeps): ServiceHandler {
       );
     }
     ctx.audit.eventName = name;
-    const input = new Input(readBody(raw.body));
-    const result = await op(env, ctx, input);
+    let body: Record<string, unknown> = {};
+    try {
+      body = readBody(raw.body);
+    } finally {
+      // a body that is not JSON is still the operation's kind of event
+      auditCall(ctx, name, body, {
+        readOnly: READ_ONLY_OPERATIONS.has(name),
+        data: ITEM_OPERATIONS.has(name),
+        where: home(ctx),
+      });
+    }
+    const result = await op(env, ctx, new Input(body));
     const text = JSON.stringify(result);
     return {
       status: 200,

@@ -242,6 +242,15 @@ function refuseUnserved(input: Input): void {
     throw refuse('encryption with a KMS key (SSESpecification); tables use an AWS owned key');
 }
 
+/** An index as CreateTable's requestParameters show it: its name, key schema and projection. */
+function indexSummary(read: ReturnType<typeof readIndexes>) {
+  return read.indexes.map((i) => ({
+    IndexName: i.name,
+    KeySchema: i.keySchema,
+    Projection: i.projection,
+  }));
+}
+
 export const createTable: Operation = async (env, ctx, input) => {
   const ref = readTableName(input, home(ctx), true);
   const defsRaw = readList(input.body.AttributeDefinitions);
@@ -274,9 +283,32 @@ export const createTable: Operation = async (env, ctx, input) => {
   );
   const tags = readTags(input, input.body.Tags);
   const protection = input.bool('DeletionProtectionEnabled') ?? false;
+  const params = (indexes?: {
+    gsi: ReturnType<typeof readIndexes>;
+    lsi: ReturnType<typeof readIndexes>;
+  }) => ({
+    tableName: ref?.name ?? input.str('TableName'),
+    attributeDefinitions: camel(defs),
+    keySchema: camel(schema),
+    billingMode: billingGiven,
+    provisionedThroughput: throughput
+      ? { readCapacityUnits: throughput.read, writeCapacityUnits: throughput.write }
+      : undefined,
+    globalSecondaryIndexes: indexes?.gsi.given ? camel(indexSummary(indexes.gsi)) : undefined,
+    localSecondaryIndexes: indexes?.lsi.given ? camel(indexSummary(indexes.lsi)) : undefined,
+    tags: tags.length > 0 ? camel(tags) : undefined,
+    deletionProtectionEnabled: input.bool('DeletionProtectionEnabled'),
+  });
+  // noted before the input is judged: a CreateTable refused for it keeps its parameters
+  auditTable(ctx, 'CreateTable', ref, { readOnly: false, data: false, params: params() });
   input.done();
   const gsi = readIndexes(input, input.body.GlobalSecondaryIndexes, true, billing);
   const lsi = readIndexes(input, input.body.LocalSecondaryIndexes, false, billing);
+  auditTable(ctx, 'CreateTable', ref, {
+    readOnly: false,
+    data: false,
+    params: params({ gsi, lsi }),
+  });
   input.done();
   const t = must(ref);
 
@@ -331,36 +363,6 @@ export const createTable: Operation = async (env, ctx, input) => {
       );
   }
 
-  const params = {
-    tableName: t.name,
-    attributeDefinitions: camel(defs),
-    keySchema: camel(schema),
-    billingMode: billingGiven,
-    provisionedThroughput: throughput
-      ? { readCapacityUnits: throughput.read, writeCapacityUnits: throughput.write }
-      : undefined,
-    globalSecondaryIndexes: gsi.given
-      ? camel(
-          gsi.indexes.map((i) => ({
-            IndexName: i.name,
-            KeySchema: i.keySchema,
-            Projection: i.projection,
-          })),
-        )
-      : undefined,
-    localSecondaryIndexes: lsi.given
-      ? camel(
-          lsi.indexes.map((i) => ({
-            IndexName: i.name,
-            KeySchema: i.keySchema,
-            Projection: i.projection,
-          })),
-        )
-      : undefined,
-    tags: tags.length > 0 ? camel(tags) : undefined,
-    deletionProtectionEnabled: input.bool('DeletionProtectionEnabled'),
-  };
-  auditTable(ctx, 'CreateTable', t, { readOnly: false, data: false, params });
   // what irsakit does not do is refused, never dropped: a caller waiting for LatestStreamArn
   // or a KMS key would otherwise wait for nothing (README)
   refuseUnserved(input);

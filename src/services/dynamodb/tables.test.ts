@@ -366,6 +366,44 @@ describe('ListTables, DescribeTable, DeleteTable, tags', () => {
     });
   });
 
+  it('keeps the parameters of a CreateTable refused for its input', async () => {
+    for (const [name, resources] of [
+      ['no!', undefined],
+      [
+        'orders',
+        [
+          {
+            ARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders',
+            accountId: '123456789012',
+            type: 'AWS::DynamoDB::Table',
+          },
+        ],
+      ],
+    ] as const) {
+      const ctx = k.ctx();
+      // a bad name; a good one with PAY_PER_REQUEST and throughput both
+      const body =
+        name === 'no!'
+          ? { ...TABLE, TableName: name }
+          : { ...TABLE, ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } };
+      expect((await k.fail('CreateTable', body, ctx)).code).toBe('ValidationException');
+      expect(ctx.audit).toMatchObject({
+        eventName: 'CreateTable',
+        eventCategory: 'Management',
+        readOnly: false,
+        requestParameters: {
+          tableName: name,
+          keySchema: [
+            { attributeName: 'pk', keyType: 'HASH' },
+            { attributeName: 'sk', keyType: 'RANGE' },
+          ],
+          billingMode: 'PAY_PER_REQUEST',
+        },
+      });
+      expect(ctx.audit.resources).toEqual(resources);
+    }
+  });
+
   it('answers AccessDeniedException (400) before saying whether the table exists', async () => {
     k.refuse((r) => r.action === 'dynamodb:DescribeTable');
     const f = await k.fail('DescribeTable', { TableName: 'nope' });
