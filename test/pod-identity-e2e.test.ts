@@ -522,8 +522,8 @@ print(json.dumps(out))
       } | null;
       irsaExplanation: { outcome: string; hop?: string; claim?: string; expected?: string[] };
     };
-    const podCalls = async () =>
-      (await h.irsa(['trail', '--json', '--limit', '1000'])).stdout
+    const podCalls = async (...filters: string[]) =>
+      (await h.irsa(['trail', '--json', '--limit', '1000', ...filters])).stdout
         .trim()
         .split('\n')
         .filter((l) => l !== '')
@@ -563,6 +563,13 @@ print(json.dumps(out))
       },
       irsaExplanation: { outcome: 'allowed' },
     });
+    // `irsa trail` finds the exchange by the pod's role and by its service account
+    for (const filters of [
+      ['--role', 'pod-role'],
+      ['--role', `arn:aws:iam::${ACCOUNT}:role/pod-role`],
+      ['-n', 'production', '-s', 's3-app'],
+    ])
+      expect((await podCalls(...filters)).map((c) => c.requestID)).toContain(ok.requestID);
     // `irsa why` names the token's audience as the refusal
     expect(no.irsaExplanation).toMatchObject({
       outcome: 'denied',

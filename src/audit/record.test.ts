@@ -520,6 +520,45 @@ describe('identities and defaults', () => {
     expect(r.eventSource).toBe('eks.amazonaws.com');
   });
 
+  it('a Pod Identity exchange is indexed under its pod’s role and service account, not in the record', () => {
+    const role = `arn:aws:iam::${ACCT}:role/team/pi-role`;
+    const route: Route = {
+      service: 'eks-auth',
+      protocol: 'rest-json',
+      operation: 'AssumeRoleForPodIdentity',
+    };
+    // as EKS Auth notes it (src/services/eks-auth/eks-auth.ts), for the node signing the call
+    const c = ctx({
+      caller: sessionCaller,
+      audit: {
+        eventName: 'AssumeRoleForPodIdentity',
+        eventSource: 'eks-auth.amazonaws.com',
+        requestParameters: { clusterName: 'demo' },
+        exchange: { roleArn: role, namespace: 'production', serviceAccount: 'pi-app' },
+      },
+    });
+    const ok = buildAuditEntry(event(route, c), { eventId: EVENT_ID });
+    expect(ok.index).toMatchObject({
+      roleArn: role,
+      roleName: 'pi-role',
+      namespace: 'production',
+      serviceAccount: 'pi-app',
+    });
+    expect(JSON.stringify(ok.record)).not.toContain('pi-app');
+    // refused for want of an association: the verified service account, no role
+    const none = new AwsError('ResourceNotFoundException', 404, 'No Pod Identity Association');
+    const refused = buildAuditEntry(
+      event(
+        route,
+        ctx({ audit: { exchange: { namespace: 'production', serviceAccount: 'x' } } }),
+        none,
+      ),
+      { eventId: EVENT_ID },
+    );
+    expect(refused.index).toMatchObject({ namespace: 'production', serviceAccount: 'x' });
+    expect(refused.index.roleArn).toBeUndefined();
+  });
+
   it('an unsigned S3 request is the anonymous AWSAccount; a refused signature is Unknown', () => {
     const anon = buildAuditEntry(
       { ...event({ service: 's3', protocol: 'rest-xml' }, ctx()), method: 'GET', path: '/b/k' },

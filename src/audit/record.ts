@@ -342,12 +342,17 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
   // an expired session's genuine token still says whose session it was
   const expiredSession =
     failure?.kind === 'ExpiredToken' && isObj(failure.session) ? failure.session : undefined;
+  // EKS Auth's exchange names its pod's role and service account nowhere in full: its notes
+  // do, once the pod's token verified; they are whom the call is about, not the node signing it
+  const pod = notes.exchange;
   const roleArn =
+    pod?.roleArn ??
     session?.roleArn ??
     targetRole ??
     (typeof expiredSession?.roleArn === 'string' ? expiredSession.roleArn : undefined);
   // a forged token's sub names whatever service account its sender chose: no attribution
-  const sa = webExchange && tokenUnverified(error) ? undefined : serviceAccountBehind(session, web);
+  const sa =
+    pod ?? (webExchange && tokenUnverified(error) ? undefined : serviceAccountBehind(session, web));
   const index: EntryIndex = {
     timeMs: ctx.now.getTime(),
     username: usernameOf(userIdentity),

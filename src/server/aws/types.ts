@@ -53,6 +53,13 @@ export interface AuditNotes {
   additionalEventData?: Record<string, unknown> | undefined;
   /** the account that owns the resource (recipientAccountId), when not the caller's */
   recipientAccountId?: string | undefined;
+  /**
+   * Not a record field: whom an exchange the record names nowhere in full hands credentials
+   * to — EKS Auth's AssumeRoleForPodIdentity (its verified service account, and the role of
+   * that account's association) — for the trail's filters (`irsa trail --role`, `-n`/`-s`).
+   */
+  exchange?:
+    { roleArn?: string | undefined; namespace: string; serviceAccount: string } | undefined;
 }
 
 /** One authorization the call made, with its outcome (the audit trail's explanation). */

@@ -192,6 +192,12 @@ describe('createPodIdentityAgent', () => {
       },
     });
     expect(a.recorded[0]?.error).toBeUndefined();
+    // for the trail's filters: the verified service account and its association's role
+    expect(a.recorded[0]?.ctx.audit.exchange).toEqual({
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/pod-role`,
+      namespace: 'production',
+      serviceAccount: 's3-app',
+    });
   });
 
   it('refuses a service account without an association (404), reading once', async () => {
@@ -210,6 +216,11 @@ describe('createPodIdentityAgent', () => {
     expect(a.recorded.map((e) => [e.status, e.error?.code])).toEqual([
       [404, 'ResourceNotFoundException'],
     ]);
+    expect(a.recorded[0]?.ctx.audit.exchange).toEqual({
+      roleArn: undefined,
+      namespace: 'production',
+      serviceAccount: 'other',
+    });
   });
 
   it('answers nothing when the trail cannot record the call', async () => {

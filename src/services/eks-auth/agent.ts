@@ -165,6 +165,7 @@ export function createPodIdentityAgent(
     ctx.audit.recipientAccountId = account;
     const out = await podIdentityCredentials(
       deps,
+      ctx,
       cluster,
       account,
       ctx.region,

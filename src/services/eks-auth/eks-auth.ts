@@ -53,13 +53,16 @@ function invalidParameter(message: string): AwsError {
  * `account` is the cluster's account (its ARN's). `found` is the association the caller has
  * already looked up for the token's service account (`null`: it has none), so it is not read
  * twice; without it, the association is looked up once the token has verified. Either way the
- * core checks that it is the verified token's namespace and service account.
+ * core checks that it is the verified token's namespace and service account. The call's notes
+ * get that service account and its association's role once the token has verified (the
+ * trail's filters find the exchange by them, refused or not).
  *
  * @example
- * const body = await podIdentityCredentials(deps, cluster, '123456789012', 'us-east-1', token);
+ * const body = await podIdentityCredentials(deps, ctx, cluster, '123456789012', 'us-east-1', token);
  */
 export async function podIdentityCredentials(
   deps: Pick<EksAuthDeps, 'store' | 'sts' | 'thumbprints'>,
+  ctx: CallContext,
   cluster: ClusterRecord,
   account: string,
   region: string,
@@ -75,6 +78,7 @@ export async function podIdentityCredentials(
         thumbprints: deps.thumbprints,
       },
       token,
+      // asked with the verified token's namespace and service account
       association: async (namespace, serviceAccount) => {
         const a =
           found === undefined
@@ -85,7 +89,13 @@ export async function podIdentityCredentials(
                 serviceAccount,
               )
             : found;
-        return a ? associationForCore(a) : undefined;
+        const core = a ? associationForCore(a) : undefined;
+        const theirs =
+          core?.namespace === namespace && core.serviceAccount === serviceAccount
+            ? core
+            : undefined;
+        ctx.audit.exchange = { roleArn: theirs?.roleArn, namespace, serviceAccount };
+        return core;
       },
     },
     deps.sts,
@@ -145,7 +155,7 @@ export async function handleEksAuth(
     (c) => c.name === name && ownedBy(clusterOwner(c), account, ctx.region),
   );
   if (!cluster) throw clusterNotFound(name);
-  const out = await podIdentityCredentials(deps, cluster, account, ctx.region, token);
+  const out = await podIdentityCredentials(deps, ctx, cluster, account, ctx.region, token);
   noteAnswer(ctx, clusterArn, account, out);
   return { status: 200, body: out };
 }
