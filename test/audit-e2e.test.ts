@@ -417,6 +417,36 @@ describe('hostile parameter names', () => {
   });
 });
 
+describe('parameters an operation does not take', () => {
+  it('AssumeRoleWithWebIdentity sent Tags: answered, and recorded with its own parameters only', async () => {
+    const body = new URLSearchParams({
+      Action: 'AssumeRoleWithWebIdentity',
+      Version: '2011-06-15',
+      RoleArn: ROLE,
+      RoleSessionName: 'tagged',
+      DurationSeconds: '900',
+      WebIdentityToken: await token('production', 's3-app'),
+      'Tags.member.1.Key': 'a',
+      'Tags.member.1.Value': 'x',
+    });
+    const r = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    const xml = await r.text();
+    for (const m of xml.matchAll(/<(SecretAccessKey|SessionToken)>([^<]+)</g))
+      secrets.push(m[2] as string);
+    expect(r.status, xml).toBe(200);
+    const item = (await admin<Item>(`/trail/${r.headers.get('x-amzn-requestid') ?? ''}`)).body;
+    expect(item.record.requestParameters).toEqual({
+      roleArn: ROLE,
+      roleSessionName: 'tagged',
+      durationSeconds: 900,
+    });
+  });
+});
+
 describe('web identity refusals, explained', () => {
   it('a sub one edit away from the trust policy’s: the trust statement and a "did you mean"', async () => {
     const err = await sts()

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { askedParams, askingFor } from '../server/aws/query-params.js';
 import {
   MAX_DEPTH,
   TOO_DEEP,
@@ -42,5 +43,33 @@ describe('what a record keeps of input nested too deep', () => {
     const out = queryRequestParameters(new Map([[name, 'v']]));
     expect(depth(out)).toBe(MAX_DEPTH);
     expect(JSON.stringify(out)).toContain('"p31.p32.p33');
+  });
+});
+
+describe('the parameters of the operation', () => {
+  it('keeps only those the operation asked for, as they reached it through the edge', () => {
+    const form = new Map([
+      ['Action', 'AssumeRoleWithWebIdentity'],
+      ['Version', '2011-06-15'],
+      ['RoleArn', 'arn:aws:iam::123456789012:role/app'],
+      ['RoleSessionName', 's'],
+      ['Tags.member.1.Key', 'a'],
+      ['Tags.member.1.Value', 'x'],
+    ]);
+    // an operation that reads RoleArn, RoleSessionName and looks for DurationSeconds
+    const view = askingFor(form);
+    view.get('RoleArn');
+    view.get('RoleSessionName');
+    view.has('DurationSeconds');
+    expect(queryRequestParameters(form, askedParams(form))).toEqual({
+      roleArn: 'arn:aws:iam::123456789012:role/app',
+      roleSessionName: 's',
+    });
+    // no operation read the call (an unknown action, a refused signature): the form as sent
+    const unread = new Map(form);
+    expect(askedParams(unread)).toBeUndefined();
+    expect(queryRequestParameters(unread, askedParams(unread))).toMatchObject({
+      tags: [{ key: 'a', value: 'x' }],
+    });
   });
 });

@@ -65,7 +65,10 @@ interface Tree {
 
 /**
  * The flat Query parameters (`Tags.member.1.Key=…`) as CloudTrail's nested requestParameters.
- * Null when the call had none.
+ * `only`: the names the operation asked for (server/aws/query-params.ts `askedParams`) — the
+ * operation's own parameters, all CloudTrail records; a form field it never asked for is no
+ * parameter of it. Without `only` (no operation read the call: an unknown action, a refused
+ * signature) every field is taken. Null when the call had none.
  *
  * @example
  * queryRequestParameters(new Map([['Action', 'AssumeRole'], ['RoleArn', 'arn:…'], ['DurationSeconds', '900']]))
@@ -73,11 +76,12 @@ interface Tree {
  */
 export function queryRequestParameters(
   params: ReadonlyMap<string, string> | undefined,
+  only?: ReadonlySet<string>,
 ): Record<string, unknown> | null {
   if (!params) return null;
   const root: Tree = { children: new Map() };
   for (const [name, value] of params) {
-    if (ENVELOPE.has(name)) continue;
+    if (ENVELOPE.has(name) || (only && !only.has(name))) continue;
     const parts = name.split('.');
     if (parts.some(isSecretName)) continue;
     // `a.b.c…` nests one level per dot: the segments past the limit stay one name

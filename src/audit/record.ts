@@ -13,6 +13,7 @@ import { table } from '../common/own.js';
 import { isoSeconds } from '../common/times.js';
 import { providerArn as oidcProviderArn } from '../iam/names.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
+import { askedParams } from '../server/aws/query-params.js';
 import { sessionOfCaller } from '../sts/session-context.js';
 import { providerUrlOf } from '../sts/web-identity-token.js';
 import { explainCall, serviceAccountBehind, tokenUnverified } from './explain.js';
@@ -225,7 +226,7 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
         ? null
         : withoutSecrets(notes.requestParameters)
       : query
-        ? queryRequestParameters(route.params)
+        ? queryRequestParameters(route.params, askedParams(route.params))
         : null;
   let responseElements: Record<string, unknown> | null = null;
   if (!error && notes.responseElements) {

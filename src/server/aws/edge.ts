@@ -11,6 +11,7 @@ import type { Clock } from '../../common/clock.js';
 import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
 import { BodiesBusy, BodyBudget, BodyIdle, BodyTooLarge } from '../http.js';
+import { askingFor } from './query-params.js';
 import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
 import {
   type RawRequest,
@@ -263,7 +264,9 @@ export function createAwsEdge(
           400,
           `Could not find operation ${r.operation} for version ${r.apiVersion ?? 'NO_VERSION_SPECIFIED'}`,
         );
-      const result = await op(ctx, r.params ?? new Map());
+      const params = r.params ?? new Map<string, string>();
+      // what the operation asks for is what its record shows (audit/parameters.ts)
+      const result = await op(ctx, askingFor(params));
       return {
         status: 200,
         headers: { 'Content-Type': 'text/xml' },

@@ -40,6 +40,47 @@ export function structListParam<F extends string>(
   return out;
 }
 
+/**
+ * The parameters of a call as its operation reads them, noting each name it asks for (`get`,
+ * `has`). What the operation asked for is what it takes: CloudTrail records the operation's
+ * own parameters only, never the rest of the form (AWS ignores a parameter the operation does
+ * not have — `Tags.member.1.Key` sent to AssumeRoleWithWebIdentity — and so leaves it out).
+ */
+class AskedParams extends Map<string, string> {
+  readonly asked = new Set<string>();
+
+  override get(name: string): string | undefined {
+    this.asked.add(name);
+    return super.get(name);
+  }
+
+  override has(name: string): boolean {
+    this.asked.add(name);
+    return super.has(name);
+  }
+}
+
+const askedOf = new WeakMap<QueryParams, ReadonlySet<string>>();
+
+/**
+ * The view of a call's parameters to hand its operation; `askedParams(params)` then says
+ * which names the operation asked for.
+ *
+ * @example
+ * await op(ctx, askingFor(params));
+ * askedParams(params) // → Set { 'RoleArn', 'RoleSessionName', … }
+ */
+export function askingFor(params: QueryParams): QueryParams {
+  const view = new AskedParams(params);
+  askedOf.set(params, view.asked);
+  return view;
+}
+
+/** The names an operation asked for of `params`; undefined when no operation read them. */
+export function askedParams(params: QueryParams | undefined): ReadonlySet<string> | undefined {
+  return params ? askedOf.get(params) : undefined;
+}
+
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /**
