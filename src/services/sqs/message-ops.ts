@@ -3,7 +3,9 @@
  * returns as soon as a message arrives), DeleteMessage(Batch), ChangeMessageVisibility(Batch).
  * Time is the injected clock's, so visibility timeouts, delays and retention are testable
  * with a fixed clock; only a long poll's wait is real time. CloudTrail calls these data
- * events; message bodies and attribute values never reach the audit notes.
+ * events; message bodies and attribute values never reach the audit notes: a sent body is
+ * `HIDDEN_DUE_TO_SECURITY_REASONS` there, as CloudTrail writes it (the SQS developer guide's
+ * SendMessage example).
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
@@ -598,6 +600,9 @@ export function messageOperations(
     return entries;
   }
 
+  /** What CloudTrail writes for a message body it was sent. */
+  const HIDDEN_BODY = { messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' } as const;
+
   function failure(id: string, e: unknown) {
     if (!(e instanceof AwsError)) throw e;
     return { Id: id, SenderFault: e.fault === 'client', Code: e.code, Message: e.message };
@@ -609,6 +614,7 @@ export function messageOperations(
       ctx.audit.eventCategory = 'Data';
       noteQueue(ctx, r.target, false, {
         queueUrl: r.url,
+        ...(input.MessageBody !== undefined ? HIDDEN_BODY : {}),
         ...(input.DelaySeconds !== undefined ? { delaySeconds: input.DelaySeconds } : {}),
         ...(input.MessageGroupId !== undefined ? { messageGroupId: input.MessageGroupId } : {}),
         ...(input.MessageAttributes && typeof input.MessageAttributes === 'object'
@@ -641,7 +647,10 @@ export function messageOperations(
       const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
       ctx.audit.requestParameters = {
         queueUrl: r.url,
-        entries: entries.map((e) => ({ id: e.Id })),
+        entries: entries.map((e) => ({
+          id: e.Id,
+          ...(e.MessageBody !== undefined ? HIDDEN_BODY : {}),
+        })),
       };
       const q = r.queue;
       const ok: { id: string; req: SendRequest }[] = [];
@@ -777,7 +786,10 @@ export function messageOperations(
       const entries = batchEntries(input, 'DeleteMessageBatchRequestEntry');
       ctx.audit.requestParameters = {
         queueUrl: r.url,
-        entries: entries.map((e) => ({ id: e.Id })),
+        entries: entries.map((e) => ({
+          id: e.Id,
+          ...(e.MessageBody !== undefined ? HIDDEN_BODY : {}),
+        })),
       };
       return eachEntry(entries, (tx, e) => deleteIn(tx, r.key, str(e, 'ReceiptHandle', true)));
     },

@@ -1120,3 +1120,35 @@ describe('work per request', () => {
     expect((await store.list('sqs-messages')).length).toBe(1);
   });
 });
+
+describe('audit notes of sends', () => {
+  it('record the body as CloudTrail does: HIDDEN_DUE_TO_SECURITY_REASONS, never the text', async () => {
+    await call('CreateQueue', { QueueName: 'audited' });
+    const url = `${URL_BASE}/audited`;
+    const send = ops.SendMessage;
+    const batch = ops.SendMessageBatch;
+    if (!send || !batch) throw new TypeError('no send');
+    const one = ctx();
+    await send(one, { QueueUrl: url, MessageBody: 'card 4111 1111 1111 1111' });
+    expect(one.audit.requestParameters).toEqual({
+      queueUrl: url,
+      messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+    });
+    const many = ctx();
+    await batch(many, {
+      QueueUrl: url,
+      Entries: [
+        { Id: 'a', MessageBody: 'first secret' },
+        { Id: 'b', MessageBody: 'second secret' },
+      ],
+    });
+    expect(many.audit.requestParameters).toEqual({
+      queueUrl: url,
+      entries: [
+        { id: 'a', messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+        { id: 'b', messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+      ],
+    });
+    expect(JSON.stringify([one.audit, many.audit])).not.toMatch(/4111|secret/);
+  });
+});
