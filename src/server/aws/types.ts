@@ -49,7 +49,15 @@ export interface AuditNotes {
   eventCategory?: 'Management' | 'Data' | undefined;
   requestParameters?: Record<string, unknown> | null | undefined;
   responseElements?: Record<string, unknown> | null | undefined;
-  resources?: { ARN: string; accountId?: string | undefined; type: string }[] | undefined;
+  /** the resources, each by its ARN, or by an `ARNPrefix` (S3's listings: `arn:aws:s3:::b/prefix`) */
+  resources?:
+    | {
+        ARN?: string | undefined;
+        ARNPrefix?: string | undefined;
+        accountId?: string | undefined;
+        type: string;
+      }[]
+    | undefined;
   additionalEventData?: Record<string, unknown> | undefined;
   /** the account that owns the resource (recipientAccountId), when not the caller's */
   recipientAccountId?: string | undefined;

@@ -163,6 +163,8 @@ export function noteEvent(
     data: boolean;
     bucket?: string | undefined;
     key?: string | undefined;
+    /** a listing's prefix: its objects are the resource, by ARNPrefix (spec/aws-wire.md §11.4) */
+    prefix?: string | undefined;
     params?: Record<string, unknown> | undefined;
   },
 ): void {
@@ -188,9 +190,11 @@ export function noteEvent(
   extra.bytesTransferredIn = 0;
   extra.bytesTransferredOut = 0;
   ctx.audit.additionalEventData = extra;
-  const resources: { ARN: string; accountId?: string | undefined; type: string }[] = [];
+  const resources: NonNullable<typeof ctx.audit.resources> = [];
   if (opts.bucket !== undefined && opts.key !== undefined)
     resources.push({ type: 'AWS::S3::Object', ARN: objectArn(opts.bucket, opts.key) });
+  else if (opts.bucket !== undefined && opts.prefix !== undefined)
+    resources.push({ type: 'AWS::S3::Object', ARNPrefix: objectArn(opts.bucket, opts.prefix) });
   if (opts.bucket !== undefined)
     resources.push({ type: 'AWS::S3::Bucket', ARN: bucketArn(opts.bucket) });
   ctx.audit.resources = resources;

@@ -76,7 +76,13 @@ export async function listObjects(
     'fetch-owner',
   ])
     if (q.has(name)) params[name] = q.get(name);
-  noteEvent(call, 'ListObjects', { readOnly: true, data: true, bucket: bucketName, params });
+  noteEvent(call, 'ListObjects', {
+    readOnly: true,
+    data: true,
+    bucket: bucketName,
+    prefix,
+    params,
+  });
   const bucket = await requireBucket(call, bucketName);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:ListBucket', bucketArn(bucketName), bucket, {

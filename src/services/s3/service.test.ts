@@ -539,6 +539,23 @@ describe('audit notes', () => {
     });
   });
 
+  it('ListObjects(V2) names the objects it lists by ARNPrefix, before the bucket (§11.4)', async () => {
+    await call('PUT', '/bk1/dir/k', 'hello');
+    for (const [target, prefix] of [
+      ['/bk1?list-type=2&prefix=dir%2F', 'dir/'],
+      ['/bk1?prefix=di', 'di'],
+      ['/bk1?list-type=2', ''],
+    ] as const) {
+      const c = ctx();
+      await call('GET', target, '', [], c);
+      expect(c.audit.eventName, target).toBe('ListObjects');
+      expect(c.audit.resources, target).toEqual([
+        { type: 'AWS::S3::Object', ARNPrefix: `arn:aws:s3:::bk1/${prefix}` },
+        { type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::bk1', accountId: ACCOUNT },
+      ]);
+    }
+  });
+
   it('a refused call keeps its parameters', async () => {
     denied.add('s3:PutObject');
     const c = ctx();
