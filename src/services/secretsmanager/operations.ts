@@ -235,6 +235,11 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     return { ref, key: undefined, secret: undefined };
   }
 
+  /**
+   * Authorizes `secretsmanager:<action>` on the secret's ARN. `shownAs`: the SecretId as the
+   * caller sent it, which a refusal names instead of the ARN ("… on resource: app/db because
+   * …"; a caller that sent the ARN reads the ARN) — the policies still see the real ARN.
+   */
   async function authorizeOn(
     ctx: CallContext,
     action: string,
@@ -242,6 +247,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     account: string,
     secret: SecretRecord | undefined,
     context: ContextInput = {},
+    shownAs?: string,
   ): Promise<void> {
     const keys: Record<string, string> = {};
     for (const t of secret?.tags ?? []) {
@@ -257,6 +263,12 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         : undefined,
       context: { ...keys, ...context },
       deniedCode: { code: 'AccessDeniedException', status: 400 },
+      ...(shownAs !== undefined && shownAs !== arn
+        ? {
+            deniedMessage: ({ standard }: { standard: string }) =>
+              standard.replace(` on resource: ${arn} `, ` on resource: ${shownAs} `),
+          }
+        : {}),
     });
   }
 
@@ -297,10 +309,15 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     const found = await lookup(ctx, id);
     const arn = found.secret?.arn ?? found.ref.arnForMissing;
     note(ctx, readOnly, { secretId: id, ...params }, arn, found.ref.account);
-    await authorizeOn(ctx, action, arn, found.ref.account, found.secret, {
-      'secretsmanager:SecretId': found.secret?.arn ?? id,
-      ...context,
-    });
+    await authorizeOn(
+      ctx,
+      action,
+      arn,
+      found.ref.account,
+      found.secret,
+      { 'secretsmanager:SecretId': found.secret?.arn ?? id, ...context },
+      id,
+    );
     if (!found.secret || !found.key) throw notFound();
     return { id, key: found.key, secret: found.secret };
   }

@@ -521,3 +521,35 @@ describe('audit notes', () => {
     }
   });
 });
+
+describe('refusals', () => {
+  it('name the SecretId as the caller sent it; the policies still see the ARN', async () => {
+    const { ARN: arn } = (await call('CreateSecret', { Name: 'app/db', SecretString: 'v' })) as {
+      ARN: string;
+    };
+    deny = (r) => r.action === 'secretsmanager:GetSecretValue';
+    const standard = (resource: string) =>
+      `User: arn:aws:iam::${ACCT}:user/u is not authorized to perform: secretsmanager:GetSecretValue on resource: ${resource} because no identity-based policy allows the secretsmanager:GetSecretValue action`;
+    const cases: [string, string][] = [
+      ['app/db', 'app/db'],
+      [
+        `arn:aws:secretsmanager:us-east-1:${ACCT}:secret:app/db`,
+        `arn:aws:secretsmanager:us-east-1:${ACCT}:secret:app/db`,
+      ],
+      [arn, arn],
+      ['nope', 'nope'],
+    ];
+    for (const [id, shown] of cases) {
+      calls.length = 0;
+      await errorOf(call('GetSecretValue', { SecretId: id }));
+      const asked = calls.at(-1);
+      expect(asked?.resource, id).toBe(
+        id === 'nope' ? `arn:aws:secretsmanager:us-east-1:${ACCT}:secret:nope` : arn,
+      );
+      const message =
+        asked?.deniedMessage?.({ decision: 'implicitDeny', standard: standard(asked.resource) }) ??
+        standard(asked?.resource ?? '');
+      expect(message, id).toBe(standard(shown));
+    }
+  });
+});
