@@ -548,6 +548,14 @@ describe('BatchGetSecretValue, ListSecretVersionIds, and what changes a secret',
     expect(out).toEqual(["['AWSCURRENT', 'AWSPREVIOUS']", '3']);
   });
 
+  it('LastAccessedDate is the version’s read: AWSPREVIOUS read, AWSPREVIOUS dated; the secret dated too', async () => {
+    const out = await py(
+      "sm.create_secret(Name='accessed', SecretString='v1')\nsm.put_secret_value(SecretId='accessed', SecretString='v2')\nsm.get_secret_value(SecretId='accessed', VersionStage='AWSPREVIOUS')\nr = sm.list_secret_version_ids(SecretId='accessed')['Versions']\nprint(sorted(','.join(v['VersionStages']) + '=' + str('LastAccessedDate' in v) for v in r))\nprint('LastAccessedDate' in sm.describe_secret(SecretId='accessed'))",
+      full,
+    );
+    expect(out).toEqual(["['AWSCURRENT=False', 'AWSPREVIOUS=True']", 'True']);
+  });
+
   it('LastChangedDate moves with any change, a secret marked for deletion takes no tags, and the model’s limits hold', async () => {
     const out = await py(
       "sm.create_secret(Name='changes', SecretString='x')\nbefore = sm.describe_secret(SecretId='changes')['LastChangedDate']\nimport time; time.sleep(1.1)\nsm.tag_resource(SecretId='changes', Tags=[{'Key': 'k', 'Value': 'v'}])\nprint(sm.describe_secret(SecretId='changes')['LastChangedDate'] > before)\nsm.delete_secret(SecretId='changes', RecoveryWindowInDays=7)\nprint(err(lambda: sm.tag_resource(SecretId='changes', Tags=[{'Key': 'k2', 'Value': 'v'}])))\nprint(err(lambda: raw.create_secret(Name='empty', SecretString='')))\nprint(err(lambda: raw.create_secret(Name='long-desc', SecretString='x', Description='d' * 2049)))\nprint(err(lambda: raw.describe_secret(SecretId='s' * 2049)))",

@@ -514,13 +514,16 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       }
       const [id, v] = found;
       const plain = seal.open(v.value, `${secret.arn}\n${id}`);
+      // the secret's LastAccessedDate (DescribeSecret) and the version's (ListSecretVersionIds)
       const today = Math.floor(clock().getTime() / DAY) * DAY;
-      if (secret.lastAccessedAt !== today)
+      if (secret.lastAccessedAt !== today || v.lastAccessedAt !== today)
         await update(
           key,
           secret.arn,
           (s) => {
             s.lastAccessedAt = today;
+            const read = own(s.versions, id);
+            if (read) read.lastAccessedAt = today;
           },
           { changed: false },
         );
@@ -943,8 +946,8 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
           VersionId: id,
           ...(v.stages.length ? { VersionStages: [...v.stages] } : {}),
           CreatedDate: seconds(v.createdAt),
-          ...(secret.lastAccessedAt !== undefined && v.stages.includes('AWSCURRENT')
-            ? { LastAccessedDate: seconds(secret.lastAccessedAt) }
+          ...(v.lastAccessedAt !== undefined
+            ? { LastAccessedDate: seconds(v.lastAccessedAt) }
             : {}),
         })),
         ...(start + size < all.length

@@ -522,6 +522,36 @@ describe('audit notes', () => {
   });
 });
 
+describe('LastAccessedDate', () => {
+  it('is per version in ListSecretVersionIds (the day it was read), per secret in DescribeSecret', async () => {
+    await call('CreateSecret', { Name: 's', SecretString: 'v1', ClientRequestToken: TOKEN_A });
+    await call('PutSecretValue', {
+      SecretId: 's',
+      SecretString: 'v2',
+      ClientRequestToken: TOKEN_B,
+    });
+    clock.advance(86_400);
+    await call('GetSecretValue', { SecretId: 's', VersionStage: 'AWSPREVIOUS' });
+    const day = Date.parse('2026-11-23T00:00:00Z') / 1000;
+    const dated = async () =>
+      Object.fromEntries(
+        (
+          (await call('ListSecretVersionIds', { SecretId: 's' })).Versions as {
+            VersionId: string;
+            LastAccessedDate?: number;
+          }[]
+        ).map((v) => [v.VersionId, v.LastAccessedDate]),
+      );
+    expect(await dated()).toEqual({ [TOKEN_A]: day, [TOKEN_B]: undefined });
+    expect((await call('DescribeSecret', { SecretId: 's' })).LastAccessedDate).toBe(day);
+    // the current version read a day later: both dated, each its own day
+    clock.advance(86_400);
+    await call('GetSecretValue', { SecretId: 's' });
+    expect(await dated()).toEqual({ [TOKEN_A]: day, [TOKEN_B]: day + 86_400 });
+    expect((await call('DescribeSecret', { SecretId: 's' })).LastAccessedDate).toBe(day + 86_400);
+  });
+});
+
 describe('refusals', () => {
   it('name the SecretId as the caller sent it; the policies still see the ARN', async () => {
     const { ARN: arn } = (await call('CreateSecret', { Name: 'app/db', SecretString: 'v' })) as {

@@ -30,6 +30,11 @@ export interface VersionRecord {
   value: SealedValue;
   /** hex SHA-256 of kind + value, to tell an idempotent retry from a conflicting one */
   digest: string;
+  /**
+   * epoch ms, truncated to the day: when this version was last read (ListSecretVersionIds'
+   * LastAccessedDate, "the date that this version of the secret was last accessed")
+   */
+  lastAccessedAt?: number | undefined;
 }
 
 export interface SecretRecord {
@@ -43,7 +48,7 @@ export interface SecretRecord {
   /** epoch ms */
   createdAt: number;
   lastChangedAt: number;
-  /** epoch ms, truncated to the day as Secrets Manager reports it */
+  /** epoch ms, truncated to the day as Secrets Manager reports it: any version's last read */
   lastAccessedAt?: number | undefined;
   /** when DeleteSecret was called (epoch ms) */
   deletedAt?: number | undefined;
