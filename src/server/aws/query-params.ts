@@ -60,7 +60,12 @@ class AskedParams extends Map<string, string> {
   }
 }
 
-const askedOf = new WeakMap<QueryParams, ReadonlySet<string>>();
+/**
+ * Where the names ride on the call's own parameters. Not a WeakMap: V8 keeps a WeakMap's
+ * values through young-generation collections (audit/trail.ts), and every Query call has one.
+ */
+const ASKED = Symbol('asked parameters');
+type Asked = QueryParams & { [ASKED]?: ReadonlySet<string> };
 
 /**
  * The view of a call's parameters to hand its operation; `askedParams(params)` then says
@@ -72,13 +77,13 @@ const askedOf = new WeakMap<QueryParams, ReadonlySet<string>>();
  */
 export function askingFor(params: QueryParams): QueryParams {
   const view = new AskedParams(params);
-  askedOf.set(params, view.asked);
+  (params as Asked)[ASKED] = view.asked;
   return view;
 }
 
 /** The names an operation asked for of `params`; undefined when no operation read them. */
 export function askedParams(params: QueryParams | undefined): ReadonlySet<string> | undefined {
-  return params ? askedOf.get(params) : undefined;
+  return (params as Asked | undefined)?.[ASKED];
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
