@@ -483,9 +483,15 @@ describe('web identity refusals, explained', () => {
     expect(why.stdout).toContain('✓ OIDC provider');
     expect(why.stdout).toContain('✗ role trust policy');
     expect(why.stdout).toContain(`${ROLE} trust policy statement \`IrsaS3App\` (#0, line 4)`);
-    expect(why.stdout).toContain(`did you mean \`${SUB}\`?`);
+    // the cluster signed the token for s3-ap: the policy's s3-app is the near miss, and
+    // running the pod as s3-app the other way out
+    expect(why.stdout).toContain(
+      'did you mean `system:serviceaccount:production:s3-ap` in the trust policy?',
+    );
     expect(why.stdout).toContain('· session');
-    expect(why.stdout).toMatch(/fix: .*fix the typo/);
+    expect(why.stdout).toMatch(
+      /fix: set StringEquals `[^`]+:sub` to `system:serviceaccount:production:s3-ap` in .*run the pod as it \(serviceAccountName: s3-app\)/,
+    );
   });
 
   it('a token for another audience: the OIDC provider hop, the aud claim', async () => {

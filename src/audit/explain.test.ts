@@ -203,7 +203,8 @@ describe('web identity refusals', () => {
       conditionKey: `${f.providerUrl(ID)}:sub`,
       expected: [SUB],
       actual: ['system:serviceaccount:production:s3-ap'],
-      didYouMean: SUB,
+      // the cluster signed the token for s3-ap: the policy's s3-app is the near miss
+      didYouMean: 'system:serviceaccount:production:s3-ap',
       statement: {
         policy: `${role.arn} trust policy`,
         sid: 'Irsa',
@@ -212,11 +213,15 @@ describe('web identity refusals', () => {
         effect: 'Allow',
       },
     });
-    expect(e.explanation.fix).toContain('fix the typo');
+    expect(e.explanation.fix).toBe(
+      `set StringEquals \`${f.providerUrl(ID)}:sub\` to \`system:serviceaccount:production:s3-ap\` in ${role.arn} trust policy statement \`Irsa\` (#0, line 4): its \`${SUB}\` has ServiceAccount \`s3-app\` instead of \`s3-ap\`, and the token's sub is the ServiceAccount the cluster signed it for; or, if s3-app is the ServiceAccount meant, run the pod as it (serviceAccountName: s3-app)`,
+    );
     const text = whyText(e);
     if (process.env.SHOW) console.log(text);
     expect(text).toContain('✗ role trust policy');
-    expect(text).toContain(`did you mean \`${SUB}\`?`);
+    expect(text).toContain(
+      'did you mean `system:serviceaccount:production:s3-ap` in the trust policy?',
+    );
     expect(text).toContain('✓ pod / service account  production/s3-ap');
     expect(text).toContain('· session');
     expect(text).toMatch(/decision\s+denied at the role trust policy/);
@@ -305,6 +310,114 @@ describe('web identity refusals', () => {
   });
 });
 
+/** A role whose trust policy is the demo's with `sub`, `aud` and the key prefix as given. */
+function trusting(
+  name: string,
+  c: { sub?: string; aud?: string; keyPrefix?: string; providerUrl?: string },
+): RoleRecord {
+  const url = c.providerUrl ?? f.providerUrl(ID);
+  const key = c.keyPrefix ?? url;
+  return dir.addRole({
+    account: ACCOUNT,
+    name,
+    trust: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${url}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${key}:sub`]: c.sub ?? SUB,
+              [`${url}:aud`]: c.aud ?? 'sts.amazonaws.com',
+            },
+          },
+        },
+      ],
+    }),
+  });
+}
+
+describe('a near miss: the side that has the typo', () => {
+  it('a trust policy sub with a namespace that is a typo: the policy gets the token’s value', async () => {
+    const r = trusting('ns-typo', { sub: 'system:serviceaccount:prodution:s3-app' });
+    const e = await exchange(await f.token(ID), r.arn);
+    expect(e.explanation).toMatchObject({
+      hop: 'trust',
+      claim: 'sub',
+      expected: ['system:serviceaccount:prodution:s3-app'],
+      actual: [SUB],
+      didYouMean: SUB,
+    });
+    expect(e.explanation.summary).toContain(
+      `(the policy's \`system:serviceaccount:prodution:s3-app\` looks like a typo of \`${SUB}\`)`,
+    );
+    expect(e.explanation.summary).not.toContain('did you mean');
+    expect(e.explanation.fix).toBe(
+      `set StringEquals \`${f.providerUrl(ID)}:sub\` to \`${SUB}\` in ${r.arn} trust policy statement (#0, line 1): its \`system:serviceaccount:prodution:s3-app\` has namespace \`prodution\` instead of \`production\`, and the token's sub is the ServiceAccount the cluster signed it for`,
+    );
+    const text = whyText(e);
+    expect(text).toContain(`did you mean \`${SUB}\` in the trust policy?`);
+    expect(text).not.toContain('did you mean `system:serviceaccount:prodution');
+  });
+
+  it('a trust policy aud a typo of the webhook’s audience: the policy gets sts.amazonaws.com', async () => {
+    const r = trusting('aud-typo', { aud: 'sts.amazon.com' });
+    const e = await exchange(await f.token(ID), r.arn);
+    expect(e.explanation).toMatchObject({
+      hop: 'trust',
+      claim: 'aud',
+      expected: ['sts.amazon.com'],
+      actual: ['sts.amazonaws.com'],
+      didYouMean: 'sts.amazonaws.com',
+    });
+    expect(e.explanation.fix).toBe(
+      `set StringEquals \`${f.providerUrl(ID)}:aud\` to \`sts.amazonaws.com\` in ${r.arn} trust policy statement (#0, line 1): its \`sts.amazon.com\` looks like a typo of sts.amazonaws.com, the audience the webhook mints every token for`,
+    );
+    expect(whyText(e)).toContain('did you mean `sts.amazonaws.com` in the trust policy?');
+  });
+
+  it('a provider whose client ID is a typo of the webhook’s audience: the provider gets fixed', async () => {
+    const id = '1111111111111111111111111111AAAA';
+    await f.addCluster(id, 'typo-client');
+    const p = dir.addProvider({
+      account: ACCOUNT,
+      url: f.providerUrl(id),
+      thumbprints: [f.ca.thumbprint],
+      clientIds: ['sts.amazonaws.co'],
+    });
+    const r = trusting('client-typo', { providerUrl: f.providerUrl(id) });
+    const e = await exchange(await f.token(id), r.arn);
+    expect(e.record.errorCode).toBe('InvalidIdentityToken');
+    expect(e.explanation).toMatchObject({
+      hop: 'provider',
+      claim: 'aud',
+      expected: ['sts.amazonaws.co'],
+      actual: ['sts.amazonaws.com'],
+      didYouMean: 'sts.amazonaws.com',
+    });
+    expect(e.explanation.summary).toContain(
+      "(the provider's client ID `sts.amazonaws.co` looks like a typo of `sts.amazonaws.com`)",
+    );
+    expect(e.explanation.fix).toBe(
+      `add sts.amazonaws.com, the audience the webhook mints every token for, to the provider's client ID list: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${p.arn} --client-id sts.amazonaws.com (and remove the mistyped sts.amazonaws.co: aws iam remove-client-id-from-open-id-connect-provider --open-id-connect-provider-arn ${p.arn} --client-id sts.amazonaws.co)`,
+    );
+    expect(e.explanation.fix).not.toContain('--audience');
+    expect(whyText(e)).toContain(
+      "did you mean `sts.amazonaws.com` in the provider's client ID list?",
+    );
+  });
+
+  it('another ServiceAccount, not a typo: run the pod as the trusted one, or trust this one', async () => {
+    const e = await exchange(await f.token(ID, { name: 'web-app' }));
+    expect(e.explanation.didYouMean).toBe(SUB);
+    expect(e.explanation.fix).toBe(
+      `run the pod as a service account the trust policy names (${SUB}), or add \`system:serviceaccount:production:web-app\` to StringEquals ${f.providerUrl(ID)}:sub in ${role.arn} trust policy statement \`Irsa\` (#0, line 4)`,
+    );
+  });
+});
+
 describe('authorization refusals at the edge', () => {
   it('no identity policy allows: the nearest statement and its mismatch', async () => {
     const e = await authorized(role, 'iam:GetRole', role.arn);
@@ -354,7 +467,7 @@ describe('authorization refusals at the edge', () => {
     const e = await exchange(await f.token(ID, { name: 'svcc' }), two.arn);
     expect(e.explanation).toMatchObject({
       hop: 'trust',
-      didYouMean: 'system:serviceaccount:production:svc',
+      didYouMean: 'system:serviceaccount:production:svcc',
       statement: { sid: 'App' },
     });
   });

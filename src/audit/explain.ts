@@ -21,6 +21,7 @@ import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
 import { withoutSignature } from './redact.js';
+import { DEFAULT_TOKEN_AUDIENCE } from '../webhook/options.js';
 
 export interface ExplainInput {
   service: string;
@@ -462,6 +463,70 @@ interface Refusal extends Pick<
   'summary' | 'statement' | 'claim' | 'conditionKey' | 'expected' | 'actual' | 'didYouMean' | 'fix'
 > {
   hop: Hop;
+  /** where the did-you-mean value belongs, when it is not the request (`the trust policy`) */
+  didYouMeanIn?: string | undefined;
+}
+
+/**
+ * A trust claim condition whose policy value is the typo, not the token's: the trust policy is
+ * evaluated only once STS has verified the token, so its `sub` is the ServiceAccount the
+ * cluster signed it for (that namespace and ServiceAccount exist) and an `aud` of
+ * sts.amazonaws.com is what the webhook asks every token for. A policy `sub` a character or
+ * two away from such a value is a mistyped name (`prodution`); one further away names another
+ * ServiceAccount (`web-app` for `s3-app`), which the pod may be meant to run as. A policy `aud`
+ * near the webhook's audience is a typo of it (`sts.amazon.com`); a token of another audience
+ * is the token's doing (its ServiceAccount's eks.amazonaws.com/audience annotation).
+ */
+interface PolicyTypo {
+  claim: 'sub' | 'aud';
+  /** the policy's value */
+  policy: string;
+  /** the token's value: what the policy should say */
+  token: string;
+}
+
+function policyTypo(m: Mismatch | undefined): PolicyTypo | undefined {
+  if (m?.element !== 'condition' || m.didYouMean === undefined || m.actual?.length !== 1)
+    return undefined;
+  const claim = claimOfKey(m.key);
+  const token = m.actual[0] as string;
+  const policy = m.didYouMean;
+  if (claim === 'aud' && token === DEFAULT_TOKEN_AUDIENCE) return { claim, policy, token };
+  if (claim === 'sub' && editDistance(token, policy, 2) <= 2) return { claim, policy, token };
+  return undefined;
+}
+
+/** What differs between two subjects: `namespace \`prodution\` instead of \`production\``. */
+function subjectDifference(policy: string, token: string): string | undefined {
+  const p = serviceAccountOf(policy);
+  const t = serviceAccountOf(token);
+  if (!p || !t) return undefined;
+  const parts: string[] = [];
+  if (p.namespace !== t.namespace)
+    parts.push(`namespace \`${p.namespace}\` instead of \`${t.namespace}\``);
+  if (p.serviceAccount !== t.serviceAccount)
+    parts.push(`ServiceAccount \`${p.serviceAccount}\` instead of \`${t.serviceAccount}\``);
+  return parts.length > 0 ? parts.join(' and ') : undefined;
+}
+
+/** The fix of a trust policy's mistyped claim value: the exact value to put there. */
+function policyTypoFix(
+  t: PolicyTypo,
+  m: Mismatch & { element: 'condition' },
+  stmt: string,
+): string {
+  const set = `set ${m.operator} \`${m.key}\` to \`${t.token}\` in ${stmt}`;
+  if (t.claim === 'aud')
+    return `${set}: its \`${t.policy}\` looks like a typo of ${DEFAULT_TOKEN_AUDIENCE}, the audience the webhook mints every token for`;
+  const diff = subjectDifference(t.policy, t.token);
+  const p = serviceAccountOf(t.policy);
+  const tok = serviceAccountOf(t.token);
+  // the same namespace: the pod may yet be meant to run as the policy's ServiceAccount
+  const or =
+    p && tok && p.namespace === tok.namespace
+      ? `; or, if ${p.serviceAccount} is the ServiceAccount meant, run the pod as it (serviceAccountName: ${p.serviceAccount})`
+      : '';
+  return `${set}: its \`${t.policy}\` ${diff ? `has ${diff}` : 'looks like a typo'}, and the token's sub is the ServiceAccount the cluster signed it for${or}`;
 }
 
 function fromVerdict(
@@ -483,23 +548,31 @@ function fromVerdict(
       fix: `an explicit Deny wins over every Allow: narrow or remove ${statementText(v.statement)}${v.statement.policyType === 'boundary' ? ' in the permissions boundary' : ''}`,
     };
   }
+  const typo = trust && v.set === 'resource' ? policyTypo(m) : undefined;
   // the policy's value is the near miss: it is what looks mistyped, not the request
-  const actual = m && m.element !== 'condition' ? [m.actual].flat()[0] : undefined;
+  const actual = typo
+    ? typo.token
+    : m && m.element !== 'condition'
+      ? [m.actual].flat()[0]
+      : undefined;
   const hint =
     v.didYouMean !== undefined
       ? actual !== undefined
         ? ` (the policy's \`${v.didYouMean}\` looks like a typo of \`${actual}\`)`
         : ` (did you mean \`${v.didYouMean}\`?)`
       : '';
+  // the engine's own hint offers the policy's value as the one meant: not when that is the typo
+  const shown = typo && m?.element === 'condition' ? { ...m, didYouMean: undefined } : m;
   const near =
-    v.statement && m ? `; nearest: ${statementText(v.statement)}: ${mismatchText(m)}` : '';
+    v.statement && shown ? `; nearest: ${statementText(v.statement)}: ${mismatchText(shown)}` : '';
   const out: Refusal = {
     hop: v.hop,
     summary: v.empty
       ? `implicitly denied: ${where} has no policy, so nothing allows ${what}`
-      : `implicitly denied: no statement of ${where} allows ${what}${near}${m && m.element !== 'condition' ? hint : ''}`,
+      : `implicitly denied: no statement of ${where} allows ${what}${near}${(m && m.element !== 'condition') || typo ? hint : ''}`,
     statement: v.statement,
-    didYouMean: v.didYouMean,
+    didYouMean: typo ? typo.token : v.didYouMean,
+    didYouMeanIn: typo ? 'the trust policy' : undefined,
   };
   if (m) {
     out.expected = cut(m.expected);
@@ -520,10 +593,11 @@ function fixFor(v: Verdict, what: string, trust: boolean, roleArn: string | unde
     if (m?.element === 'condition') {
       const claim = claimOfKey(m.key);
       const actual = Array.isArray(m.actual) ? m.actual.join(', ') : 'nothing';
+      const typo = policyTypo(m);
+      if (typo) return policyTypoFix(typo, m, stmt ?? 'the trust policy');
+      // a value further than a typo away names another ServiceAccount, not a misspelt one
       if (claim === 'sub')
-        return v.didYouMean !== undefined
-          ? `the token's sub is \`${actual}\` but ${stmt} expects ${m.expected.map((e) => `\`${e}\``).join(' or ')}: fix the typo (namespace or service account name) in the trust policy or in the pod's serviceAccountName`
-          : `run the pod as a service account the trust policy names (${m.expected.join(', ')}), or add \`${actual}\` to ${m.operator} ${m.key} in ${stmt}`;
+        return `run the pod as a service account the trust policy names (${m.expected.join(', ')}), or add \`${actual}\` to ${m.operator} ${m.key} in ${stmt}`;
       if (claim === 'aud')
         return `mint the token for the audience the trust policy expects (${m.expected.join(', ')}) or change ${m.key} in ${stmt}`;
       return `make ${m.operator} ${m.key} in ${stmt} match the request (it has ${actual})`;
@@ -635,16 +709,34 @@ function stsRefusal(
       : d.actual === null || d.actual === undefined
         ? null
         : String(d.actual);
-    const one = Array.isArray(actual) ? actual[0] : (actual ?? undefined);
+    const auds = actual === null ? [] : [actual].flat();
+    const provider = d.providerArn ?? 'the OIDC provider';
+    const list = `the client ID list of ${provider} (${expected.join(', ')})`;
+    // the webhook mints every token for sts.amazonaws.com: a token that carries it is as the
+    // cluster made it, and the provider's list is what is wrong (a client ID near it is a typo)
+    if (auds.includes(DEFAULT_TOKEN_AUDIENCE)) {
+      const typo = nearest(DEFAULT_TOKEN_AUDIENCE, expected);
+      return {
+        hop: 'provider',
+        claim: 'aud',
+        summary: `the token's audience ${JSON.stringify(actual)} is not in ${list}${typo !== undefined ? ` (the provider's client ID \`${typo}\` looks like a typo of \`${DEFAULT_TOKEN_AUDIENCE}\`)` : ''}`,
+        expected,
+        actual,
+        didYouMean: typo !== undefined ? DEFAULT_TOKEN_AUDIENCE : undefined,
+        didYouMeanIn: typo !== undefined ? "the provider's client ID list" : undefined,
+        fix: `add ${DEFAULT_TOKEN_AUDIENCE}, the audience the webhook mints every token for, to the provider's client ID list: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${d.providerArn ?? '<provider ARN>'} --client-id ${DEFAULT_TOKEN_AUDIENCE}${typo !== undefined ? ` (and remove the mistyped ${typo}: aws iam remove-client-id-from-open-id-connect-provider --open-id-connect-provider-arn ${d.providerArn ?? '<provider ARN>'} --client-id ${typo})` : ''}`,
+      };
+    }
+    const one = auds[0];
     const dym = one !== undefined ? nearest(one, expected) : undefined;
     return {
       hop: 'provider',
       claim: 'aud',
-      summary: `the token's audience ${JSON.stringify(actual)} is not in the client ID list of ${d.providerArn ?? 'the OIDC provider'} (${expected.join(', ')})${dym !== undefined ? ` (did you mean \`${dym}\`?)` : ''}`,
+      summary: `the token's audience ${JSON.stringify(actual)} is not in ${list}${dym !== undefined ? ` (did you mean \`${dym}\`?)` : ''}`,
       expected,
       actual,
       didYouMean: dym,
-      fix: `mint the token for audience ${expected[0] ?? 'sts.amazonaws.com'} (the projected volume's audience; \`irsa token create --audience ${expected[0] ?? 'sts.amazonaws.com'}\`), or add the audience to the provider: aws iam add-client-id-to-open-id-connect-provider`,
+      fix: `mint the token for audience ${expected[0] ?? DEFAULT_TOKEN_AUDIENCE} (the projected volume's audience; \`irsa token create --audience ${expected[0] ?? DEFAULT_TOKEN_AUDIENCE}\`), or add the audience to the provider: aws iam add-client-id-to-open-id-connect-provider`,
     };
   }
   if (check === 'keys')
@@ -853,7 +945,10 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
       extra.push(
         `actual: ${refusal.actual === null ? '(absent)' : Array.isArray(refusal.actual) ? refusal.actual.join(', ') : refusal.actual}`,
       );
-    if (refusal.didYouMean !== undefined) extra.push(`did you mean \`${refusal.didYouMean}\`?`);
+    if (refusal.didYouMean !== undefined)
+      extra.push(
+        `did you mean \`${refusal.didYouMean}\`${refusal.didYouMeanIn ? ` in ${refusal.didYouMeanIn}` : ''}?`,
+      );
     if (at.hop !== 'signature') at.facts = [...(at.facts ?? []), ...extra];
   }
   const granted =
