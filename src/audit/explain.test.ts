@@ -416,6 +416,30 @@ describe('a near miss: the side that has the typo', () => {
       `run the pod as a service account the trust policy names (${SUB}), or add \`system:serviceaccount:production:web-app\` to StringEquals ${f.providerUrl(ID)}:sub in ${role.arn} trust policy statement \`Irsa\` (#0, line 4)`,
     );
   });
+
+  it('a condition key written with https://: the key STS sets, never `nothing` to add', async () => {
+    const url = f.providerUrl(ID);
+    const r = trusting('https-key', { keyPrefix: `https://${url}` });
+    const e = await exchange(await f.token(ID), r.arn);
+    expect(e.explanation).toMatchObject({
+      hop: 'trust',
+      claim: 'sub',
+      conditionKey: `https://${url}:sub`,
+      actual: null,
+    });
+    expect(e.explanation.fix).toBe(
+      `drop \`https://\` from the condition key: STS sets \`${url}:sub\` (the provider's URL without https://), so StringEquals \`https://${url}:sub\` in ${r.arn} trust policy statement (#0, line 1) finds no key and fails — name the key \`${url}:sub\``,
+    );
+    expect(whyText(e)).not.toContain('nothing');
+  });
+
+  it('a condition key of another provider: the key this token sets', async () => {
+    const url = f.providerUrl(ID);
+    const r = trusting('other-key', { keyPrefix: 'oidc.eks.us-east-1.amazonaws.com/id/ABCD' });
+    const e = await exchange(await f.token(ID), r.arn);
+    expect(e.explanation.fix).toContain(`STS sets \`${url}:sub\` for this token`);
+    expect(e.explanation.fix).not.toContain('nothing');
+  });
 });
 
 describe('authorization refusals at the edge', () => {

@@ -21,6 +21,7 @@ import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
 import { withoutSignature } from './redact.js';
+import { providerKeyPrefix } from '../policy/web-identity.js';
 import { DEFAULT_TOKEN_AUDIENCE } from '../webhook/options.js';
 
 export interface ExplainInput {
@@ -529,11 +530,16 @@ function policyTypoFix(
   return `${set}: its \`${t.policy}\` ${diff ? `has ${diff}` : 'looks like a typo'}, and the token's sub is the ServiceAccount the cluster signed it for${or}`;
 }
 
+/**
+ * @param provider a web identity exchange's provider as it prefixes condition keys
+ *   (`oidc.eks.us-east-1.amazonaws.com/id/ABCD`)
+ */
 function fromVerdict(
   v: Verdict,
   what: string,
   trust: boolean,
   roleArn: string | undefined,
+  provider?: string | undefined,
 ): Refusal {
   const m = v.mismatch;
   const where =
@@ -582,17 +588,49 @@ function fromVerdict(
       out.claim = claimOfKey(m.key);
     }
   }
-  out.fix = fixFor(v, what, trust, roleArn);
+  out.fix = fixFor(v, what, trust, roleArn, provider);
   return out;
 }
 
-function fixFor(v: Verdict, what: string, trust: boolean, roleArn: string | undefined): string {
+/**
+ * The fix of a trust condition on a key the request does not have. STS names a token's keys
+ * after the provider's URL without `https://` (`oidc.eks.…/id/ABCD:sub`): a key written with
+ * the scheme, or naming another provider, is never set, and the condition fails whatever the
+ * token says.
+ */
+function absentKeyFix(
+  m: Mismatch & { element: 'condition' },
+  stmt: string | undefined,
+  provider: string | undefined,
+): string {
+  const claim = claimOfKey(m.key);
+  const where = stmt ? ` in ${stmt}` : '';
+  if (claim) {
+    const scheme = /^https?:\/\//i.exec(m.key)?.[0];
+    const bare = m.key.slice(scheme?.length ?? 0, m.key.length - claim.length - 1);
+    const right = `${provider ?? providerKeyPrefix(bare)}:${claim}`;
+    if (scheme)
+      return `drop \`${scheme}\` from the condition key: STS sets \`${right}\` (the provider's URL without ${scheme}), so ${m.operator} \`${m.key}\`${where} finds no key and fails — name the key \`${right}\``;
+    if (provider !== undefined && bare.toLowerCase() !== provider.toLowerCase())
+      return `the condition key \`${m.key}\`${where} names another provider than the token's: STS sets \`${right}\` for this token — name that key`;
+  }
+  return `the request has no \`${m.key}\`, so ${m.operator}${where} fails: use a key the request carries${provider !== undefined ? ` (a web identity token gives \`${provider}:sub\` and \`${provider}:aud\`)` : ''}, or remove the condition`;
+}
+
+function fixFor(
+  v: Verdict,
+  what: string,
+  trust: boolean,
+  roleArn: string | undefined,
+  provider: string | undefined,
+): string {
   const m = v.mismatch;
   const stmt = v.statement ? statementText(v.statement) : undefined;
   if (trust && v.set === 'resource') {
     if (m?.element === 'condition') {
+      if (m.actual === null) return absentKeyFix(m, stmt, provider);
       const claim = claimOfKey(m.key);
-      const actual = Array.isArray(m.actual) ? m.actual.join(', ') : 'nothing';
+      const actual = m.actual.join(', ');
       const typo = policyTypo(m);
       if (typo) return policyTypoFix(typo, m, stmt ?? 'the trust policy');
       // a value further than a typo away names another ServiceAccount, not a misspelt one
@@ -669,6 +707,14 @@ function podIdentityRefusal(
       fix: `aws eks create-pod-identity-association --cluster-name ${d.cluster ?? '<cluster>'} --namespace ${d.namespace} --service-account ${d.serviceAccount ?? '<name>'} --role-arn <role ARN>`,
     };
   return stsRefusal(input, d, err);
+}
+
+/** The provider of a web identity exchange as it prefixes condition keys, where known. */
+function keyPrefixOf(input: ExplainInput): string | undefined {
+  const arn = input.web?.providerArn;
+  const i = arn?.indexOf(':oidc-provider/') ?? -1;
+  if (arn !== undefined && i >= 0) return arn.slice(i + ':oidc-provider/'.length);
+  return input.token?.iss !== undefined ? providerKeyPrefix(input.token.iss) : undefined;
 }
 
 function stsRefusal(
@@ -781,7 +827,13 @@ function stsRefusal(
       typeof (d as { action?: unknown }).action === 'string'
         ? String((d as { action?: unknown }).action)
         : input.eventName;
-    return fromVerdict(v, `${action} on ${input.roleArn ?? ''}`, true, input.roleArn);
+    return fromVerdict(
+      v,
+      `${action} on ${input.roleArn ?? ''}`,
+      true,
+      input.roleArn,
+      keyPrefixOf(input),
+    );
   }
   return {
     hop: err.code === 'ValidationError' ? 'request' : 'trust',
