@@ -442,6 +442,22 @@ describe('a near miss: the side that has the typo', () => {
   });
 });
 
+describe('a token from the future', () => {
+  it('nbf and iat ahead of STS: clock skew between the cluster and STS', async () => {
+    // the issuer's clock an hour ahead of STS's
+    const ahead = fixedClock('2025-01-01T01:00:00Z');
+    const e = await exchange(await f.token(ID, { clock: ahead }));
+    expect(e.record.errorCode).toBe('InvalidIdentityToken');
+    expect(e.explanation).toMatchObject({ hop: 'token', actual: '2025-01-01T01:00:00Z' });
+    expect(['nbf', 'iat']).toContain(e.explanation.claim);
+    expect(e.explanation.summary).toContain("3600 s after STS's time 2025-01-01T00:00:00Z");
+    expect(e.explanation.fix).toMatch(
+      /^clock skew: the clock of the token's issuer \(the cluster\) is about 3600 s ahead of STS's — check the clocks of both machines \(NTP/,
+    );
+    expect(e.explanation.fix).not.toContain('exactly as the issuer minted it');
+  });
+});
+
 describe('authorization refusals at the edge', () => {
   it('no identity policy allows: the nearest statement and its mismatch', async () => {
     const e = await authorized(role, 'iam:GetRole', role.arn);

@@ -214,6 +214,8 @@ interface StsDetail {
   exp?: number;
   nbf?: number;
   iat?: number;
+  /** seconds of clock skew STS allows nbf and iat */
+  leeway?: number;
   requested?: number;
   maxSessionDuration?: number;
 }
@@ -791,10 +793,27 @@ function stsRefusal(
       summary: `the issuer's keys could not be fetched from ${d.url ?? 'its JWKS'}: ${d.reason ?? err.message}`,
       fix: 'make the issuer reachable over HTTPS and its thumbprint match the provider’s ThumbprintList',
     };
+  if (check === 'not-before' || check === 'issued-at') {
+    // a token valid only from the future was minted by a clock ahead of STS's: the issuer's
+    // (the cluster's API server) or STS's machine is off, not the token
+    const claim = check === 'not-before' ? 'nbf' : 'iat';
+    const at = check === 'not-before' ? d.nbf : d.iat;
+    const ahead = at !== undefined && d.now !== undefined ? at - d.now : undefined;
+    return {
+      hop: 'token',
+      claim,
+      summary: `the web identity token's ${claim}${at !== undefined ? ` ${isoEpochSeconds(at)}` : ''} is in the future${ahead !== undefined && d.now !== undefined ? ` (${ahead} s after STS's time ${isoEpochSeconds(d.now)}${d.leeway !== undefined ? `, beyond its ${d.leeway} s leeway` : ''})` : ''}: the clocks of the token's issuer and of STS disagree`,
+      expected:
+        d.now !== undefined
+          ? [`${claim} at or before ${isoEpochSeconds(d.now + (d.leeway ?? 0))}`]
+          : undefined,
+      actual: at !== undefined ? isoEpochSeconds(at) : undefined,
+      fix: `clock skew: the clock of the token's issuer (the cluster) is ${ahead !== undefined ? `about ${ahead} s ` : ''}ahead of STS's — check the clocks of both machines (NTP: \`timedatectl\`, \`chronyc tracking\`), then read a fresh token`,
+    };
+  }
   if (TOKEN_CHECKS.has(check))
     return {
       hop: 'token',
-      claim: check === 'not-before' ? 'nbf' : check === 'issued-at' ? 'iat' : undefined,
       summary: `the web identity token was refused (${check}): ${d.reason ?? err.message}`,
       fix:
         check === 'signature'
