@@ -390,6 +390,35 @@ describe('records of allowed and refused calls, in CloudTrail’s shape', () => 
     const why = await h.irsa(['why', e.record.requestID]);
     expect(why.stdout).toContain('✗ signature');
     expect(why.stdout).toContain("irsakit's canonical request: POST\\n/\\n");
+    expect(why.stdout).toContain(`sts:GetCallerIdentity  by signed(${h.admin().accessKeyId}) from`);
+    // a client clock an hour slow: signed all the same, and the trail says by which key
+    const slow = await h.python(
+      [
+        'import boto3, datetime',
+        'from unittest import mock',
+        'real = datetime.datetime',
+        'class Slow(real):',
+        '    @classmethod',
+        '    def utcnow(cls): return real.utcnow() - datetime.timedelta(hours=1)',
+        '    @classmethod',
+        '    def now(cls, tz=None): return real.now(tz) - datetime.timedelta(hours=1)',
+        "with mock.patch('botocore.auth.datetime.datetime', Slow):",
+        '    try:',
+        "        boto3.client('sts').get_caller_identity()",
+        '    except Exception as e:',
+        '        print(e)',
+      ].join('\n'),
+    );
+    expect(slow.stdout).toContain('Signature expired');
+    const skewed = await latest('eventName=GetCallerIdentity&errors=true');
+    expect(skewed.record.userIdentity).toEqual({
+      type: 'Unknown',
+      accessKeyId: h.admin().accessKeyId,
+    });
+    const trail = await h.irsa(['trail', '--errors']);
+    expect(trail.stdout).toContain(
+      `  signed(${h.admin().accessKeyId})  sts:GetCallerIdentity  -  SignatureDoesNotMatch  ${skewed.record.requestID}`,
+    );
   });
 });
 

@@ -3,14 +3,27 @@
  * one call, hop by hop from the pod to the decision, naming the deciding statement and the
  * fix. Pure text functions over an event's record and explanation.
  */
-import type { Hop, HopTrace, StoredEvent, UserIdentity } from './types.js';
+import type { Hop, HopTrace, IrsaExplanation, StoredEvent, UserIdentity } from './types.js';
 import { oneLine } from '../common/one-line.js';
 
 /** What the text functions read of an event: its record and irsakit's explanation. */
 export type RenderedEvent = Pick<StoredEvent, 'record' | 'explanation'>;
 
-/** Who called, short: `role/session`, `user/name`, `root`, a service account, or a key id. */
-export function principalText(u: UserIdentity): string {
+/**
+ * A caller no principal was established for: `signed(AKIA…)` when the request was signed
+ * (refused for its signature, clock or key), `signed(?)` when its signature was refused before
+ * the key id could be read, `unsigned` when it carried none.
+ */
+export function unauthenticatedText(accessKeyId: string | undefined, signed: boolean): string {
+  return accessKeyId ? `signed(${accessKeyId})` : signed ? 'signed(?)' : 'unsigned';
+}
+
+/**
+ * Who called, short: `role/session`, `user/name`, `root`, a service account, or the key a
+ * refused signature was made with. `x`, the call's explanation, says whether a caller without
+ * a key id signed at all (its signature hop refused it).
+ */
+export function principalText(u: UserIdentity, x?: Pick<IrsaExplanation, 'hop'>): string {
   switch (u.type) {
     case 'AssumedRole': {
       const role = u.sessionContext?.sessionIssuer?.userName ?? '?';
@@ -28,7 +41,7 @@ export function principalText(u: UserIdentity): string {
     case 'AWSAccount':
       return u.accountId === 'anonymous' ? 'anonymous' : `account/${u.accountId ?? '?'}`;
     default:
-      return u.accessKeyId ? `unknown(${u.accessKeyId})` : 'unsigned';
+      return unauthenticatedText(u.accessKeyId, x?.hop === 'signature');
   }
 }
 
@@ -52,7 +65,7 @@ export function trailLine(e: RenderedEvent): string {
   return oneLine(
     [
       r.eventTime,
-      principalText(r.userIdentity),
+      principalText(r.userIdentity, e.explanation),
       `${shortSource(r.eventSource)}:${r.eventName}`,
       resource,
       outcome,
@@ -109,7 +122,7 @@ export function whyText(e: RenderedEvent): string {
   const lines: string[] = [];
   lines.push(`request ${r.requestID} (event ${r.eventID})`);
   lines.push(
-    `${r.eventTime}  ${shortSource(r.eventSource)}:${r.eventName}  by ${principalText(r.userIdentity)}${
+    `${r.eventTime}  ${shortSource(r.eventSource)}:${r.eventName}  by ${principalText(r.userIdentity, x)}${
       r.sourceIPAddress ? ` from ${r.sourceIPAddress}` : ''
     }`,
   );

@@ -9,7 +9,10 @@ import type { AwsCallEvent } from '../server/aws/edge.js';
 import type { CallContext, Caller } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
 import { EdgeMetrics } from './metrics.js';
-import { trailLine } from './render.js';
+import { sigv4Error } from '../sigv4/errors.js';
+import { signRequest, withHost } from '../sigv4/testing/sign.js';
+import { verifySigV4 } from '../sigv4/verify.js';
+import { trailLine, whyText } from './render.js';
 import { createAuditTrail, eventUuid, requestLine } from './trail.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
@@ -268,5 +271,74 @@ describe('eventUuid', () => {
     expect(a.slice(0, 13)).toBe('019b76da-a800');
     expect(a < b).toBe(true);
     expect(eventUuid()).not.toBe(eventUuid());
+  });
+});
+
+describe('a refused signature', () => {
+  const KEY = 'AKIAIOSFODNN7EXAMPLE';
+  const NOW = new Date('2026-11-22T10:50:10Z');
+  const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+  const headers = withHost([['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8']]);
+  /** what the edge makes of a request: the verifier's failure as STS's error, no caller */
+  async function refused(signedAt: Date, secret: string, over: { authorization?: string } = {}) {
+    const req = signRequest({
+      method: 'POST',
+      target: '/',
+      headers,
+      body,
+      credentials: { accessKeyId: KEY, secretAccessKey: secret },
+      region: 'us-east-1',
+      service: 'sts',
+      now: signedAt,
+    });
+    if (over.authorization !== undefined)
+      req.headers = req.headers.map(([n, v]) =>
+        n.toLowerCase() === 'authorization' ? [n, over.authorization as string] : [n, v],
+      );
+    const r = await verifySigV4(req, {
+      now: NOW,
+      service: 'sts',
+      lookup: () => ({ ok: true, secretAccessKey: 'the-real-secret', identity: {} }),
+    });
+    if (r.ok) throw new Error('the signature was accepted');
+    const e = event('GetCallerIdentity', sigv4Error('sts', r.failure));
+    e.route = { ...e.route, service: 'sts' };
+    e.ctx.caller = undefined;
+    const log = memoryLog();
+    const lines: string[] = [];
+    const trail = createAuditTrail({ log, requestLog: (l) => lines.push(l) });
+    await trail.record(e);
+    trail.onResult(e);
+    const entry = log.entries[0] as AuditEntry;
+    return { line: lines[0] ?? '', entry };
+  }
+
+  it('is signed by its key: clock skew and a wrong secret alike, in the request log, trail and why', async () => {
+    const skewed = await refused(new Date('2026-11-22T09:50:10Z'), 'the-real-secret');
+    expect(skewed.entry.record.errorCode).toBe('SignatureDoesNotMatch');
+    expect(skewed.line).toContain(` POST signed(${KEY}) sts:GetCallerIdentity denied`);
+    expect(trailLine(skewed.entry)).toContain(`  signed(${KEY})  sts:GetCallerIdentity`);
+    expect(whyText(skewed.entry)).toContain(`sts:GetCallerIdentity  by signed(${KEY}) from`);
+    const wrong = await refused(NOW, 'a-wrong-secret');
+    expect(trailLine(wrong.entry)).toContain(`  signed(${KEY})  `);
+    expect(whyText(wrong.entry)).not.toContain('unknown(');
+  });
+
+  it('whose key id could not be read is still signed; a request with no signature is unsigned', async () => {
+    const malformed = await refused(NOW, 'the-real-secret', {
+      authorization: 'AWS4-HMAC-SHA256 SignedHeaders=host',
+    });
+    expect(malformed.entry.explanation.hop).toBe('signature');
+    expect(trailLine(malformed.entry)).toContain('  signed(?)  ');
+    const e = event(
+      'GetCallerIdentity',
+      sigv4Error('sts', { kind: 'MissingAuthentication', reason: 'no signature' }),
+    );
+    e.ctx.caller = undefined;
+    e.route = { ...e.route, service: 'sts' };
+    const log = memoryLog();
+    const trail = createAuditTrail({ log });
+    await trail.record(e);
+    expect(trailLine(log.entries[0] as AuditEntry)).toContain('  unsigned  ');
   });
 });

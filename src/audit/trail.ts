@@ -10,7 +10,7 @@ import type { CallContext } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
 import type { EdgeMetrics, Outcome } from './metrics.js';
 import { buildAuditEntry } from './record.js';
-import { principalText } from './render.js';
+import { principalText, unauthenticatedText } from './render.js';
 import type { AuditEntry } from './types.js';
 import { callerIdentity } from './user-identity.js';
 import { oneLine } from '../common/one-line.js';
@@ -66,9 +66,16 @@ export function outcomeOf(e: AwsCallEvent, entry: AuditEntry | undefined): Outco
 }
 
 function principalOf(e: AwsCallEvent, entry: AuditEntry | undefined): string {
-  if (entry) return principalText(entry.record.userIdentity);
+  if (entry) return principalText(entry.record.userIdentity, entry.explanation);
   if (e.unread) return '-';
-  return e.ctx.caller ? principalText(callerIdentity(e.ctx.caller)) : 'unsigned';
+  if (e.ctx.caller) return principalText(callerIdentity(e.ctx.caller));
+  // a refused signature (a SigV4 failure) still names the key it was made with
+  const d = e.error?.detail as { kind?: unknown; accessKeyId?: unknown } | undefined;
+  const signed = typeof d?.kind === 'string' && d.kind !== 'MissingAuthentication';
+  return unauthenticatedText(
+    typeof d?.accessKeyId === 'string' ? d.accessKeyId : undefined,
+    signed,
+  );
 }
 
 /**

@@ -144,6 +144,12 @@ export interface ExpectedSigning {
 interface Base {
   /** irsakit's own account of what went wrong (house style; never secrets or tokens) */
   reason: string;
+  /**
+   * the access key id the request was signed with, once its credential was parsed: a
+   * signed request refused for its scope, clock or payload is still the key's (the audit
+   * trail names it)
+   */
+  accessKeyId?: string | undefined;
 }
 
 /**

@@ -83,10 +83,11 @@ export function prepareSigV4(req: SigV4Request, opts: PrepareOptions): PrepareRe
     checkSignedHeaders(auth, req.headers) ??
     checkSingleValued(req.headers) ??
     checkTime(auth, opts.now);
-  if (problem) return failed(problem);
+  // the credential parsed: whatever fails from here on was signed with this key
+  if (problem) return failed({ ...problem, accessKeyId: auth.accessKeyId });
 
   const payloads = payloadCandidates(req, auth);
-  if (!Array.isArray(payloads)) return failed(payloads);
+  if (!Array.isArray(payloads)) return failed({ ...payloads, accessKeyId: auth.accessKeyId });
 
   const uriRule: UriRule =
     opts.uriRule ?? (auth.scope.service === S3_SERVICE ? 'as-sent' : 'normalize');
@@ -198,6 +199,7 @@ export async function verifySigV4<I = unknown>(
     if (computed !== chosen.checkBody) {
       return failed({
         kind: 'PayloadHashMismatch',
+        accessKeyId: auth.accessKeyId,
         claimed: chosen.checkBody,
         computed,
         reason: `the body hashes to ${computed}, not the declared ${chosen.checkBody}`,
