@@ -307,6 +307,9 @@ describe('web identity refusals', () => {
       subjectFromWebIdentityToken: SUB,
     });
     expect(JSON.stringify(e.record.responseElements)).not.toMatch(/secret|sessionToken/i);
+    // the record keeps CloudTrail's time format; why says ISO 8601, as everywhere else
+    expect(whyText(e)).toMatch(/credentials ASIA\w+ until 2025-01-01T01:00:00Z$/m);
+    expect(whyText(e)).not.toContain('1:00:00 AM');
   });
 });
 

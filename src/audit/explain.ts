@@ -21,6 +21,7 @@ import type { StsSession } from '../sts/types.js';
 import type { Hop, HopTrace, IrsaExplanation, StatementRef } from './types.js';
 import type { TokenClaims, WebIdentityFacts } from './user-identity.js';
 import { withoutSignature } from './redact.js';
+import { isoOfJavaDate } from './parameters.js';
 import { providerKeyPrefix } from '../policy/web-identity.js';
 import { DEFAULT_TOKEN_AUDIENCE } from '../webhook/options.js';
 
@@ -408,7 +409,10 @@ function exchangeHops(input: ExplainInput, failed: Hop | undefined): HopTrace[] 
     subject: assumed,
     facts:
       creds && creds.expiration !== undefined
-        ? [`credentials ${String(creds.accessKeyId ?? '')} until ${String(creds.expiration)}`]
+        ? [
+            // the record keeps CloudTrail's `Dec 7, 2026, 8:09:47 AM`; irsakit's words say ISO
+            `credentials ${String(creds.accessKeyId ?? '')} until ${isoOfJavaDate(String(creds.expiration)) ?? String(creds.expiration)}`,
+          ]
         : undefined,
   });
   return hops;

@@ -4,6 +4,8 @@ import {
   MAX_DEPTH,
   TOO_DEEP,
   cloudTrailElements,
+  isoOfJavaDate,
+  javaDate,
   queryRequestParameters,
   withoutSecrets,
 } from './parameters.js';
@@ -71,5 +73,20 @@ describe('the parameters of the operation', () => {
     expect(queryRequestParameters(unread, askedParams(unread))).toMatchObject({
       tags: [{ key: 'a', value: 'x' }],
     });
+  });
+});
+
+describe('isoOfJavaDate', () => {
+  it('reads back what javaDate writes, noon and midnight included', () => {
+    for (const iso of [
+      '2026-12-07T08:09:47Z',
+      '2026-11-22T23:50:10Z',
+      '2026-01-01T00:00:00Z',
+      '2026-06-30T12:00:05Z',
+    ])
+      expect(isoOfJavaDate(javaDate(new Date(iso)))).toBe(iso);
+    expect(isoOfJavaDate('Dec 7, 2026, 8:09:47 AM')).toBe('2026-12-07T08:09:47Z');
+    expect(isoOfJavaDate('2026-12-07T08:09:47Z')).toBeUndefined();
+    expect(isoOfJavaDate('Foo 7, 2026, 8:09:47 AM')).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@
  */
 import { boundedCache } from '../common/bounded-cache.js';
 import { put } from '../common/own.js';
+import { isoSeconds } from '../common/times.js';
 
 /**
  * Names of members that carry a secret value (compared without case and punctuation, by
@@ -179,3 +180,21 @@ export function javaDate(d: Date): string {
   });
 }
 const javaTexts = boundedCache<string, number>(4096);
+
+/**
+ * The ISO 8601 time of a `javaDate` text, for irsakit's own words (which write ISO times);
+ * undefined when the text is not one.
+ *
+ * @example
+ * isoOfJavaDate('Nov 22, 2026, 11:50:10 PM') // → '2026-11-22T23:50:10Z'
+ */
+export function isoOfJavaDate(text: string): string | undefined {
+  const m = /^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}), (\d{1,2}):(\d\d):(\d\d) ([AP]M)$/.exec(text);
+  const month = m ? MONTHS.indexOf(m[1] as string) : -1;
+  if (!m || month < 0) return undefined;
+  const h12 = Number(m[4]);
+  if (h12 < 1 || h12 > 12) return undefined;
+  const hours = (h12 % 12) + (m[7] === 'PM' ? 12 : 0);
+  const t = Date.UTC(Number(m[3]), month, Number(m[2]), hours, Number(m[5]), Number(m[6]));
+  return isoSeconds(new Date(t));
+}
