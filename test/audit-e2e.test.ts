@@ -1019,7 +1019,19 @@ describe('irsa policy generate', () => {
     ]);
     expect(none.code, none.stderr).toBe(1);
     expect(none.stdout).toBe('');
-    expect(none.stderr).toContain('nothing to generate');
+    expect(none.stderr).toBe(
+      `irsa: no call of arn:aws:iam::${ACCOUNT}:role/cross-reader in the trail since 2099-01-01T00:00:00Z needs a permission: nothing to generate\n`,
+    );
+    const noneJson = await h.irsa([
+      'policy',
+      'generate',
+      '--role',
+      'cross-reader',
+      '--since',
+      '2099-01-01T00:00:00Z',
+      '--json',
+    ]);
+    expect(noneJson.stderr).toBe(none.stderr);
     const unwritable = await h.irsa([
       'policy',
       'generate',

@@ -160,7 +160,8 @@ export function registerPolicyCommands(
     // a policy without a statement is no policy IAM takes (MalformedPolicyDocument): say so
     // rather than print one that the README's pipe into put-role-policy would fail on
     const empty = result.policy.Statement.length === 0;
-    const nothing = `irsa: no call of ${role.arn} in the trail${opts.since ? ` since ${opts.since}` : ''} needs a permission: nothing to generate`;
+    // CliError's message gets the `irsa: ` prefix where it is printed (program.ts)
+    const nothing = `no call of ${role.arn} in the trail${opts.since ? ` since ${opts.since}` : ''} needs a permission: nothing to generate`;
     if (opts.json) {
       io.out(
         JSON.stringify(
@@ -175,7 +176,7 @@ export function registerPolicyCommands(
           2,
         ),
       );
-      if (empty) io.err(nothing);
+      if (empty) io.err(`irsa: ${nothing}`);
     } else {
       if (empty) throw new CliError(nothing, 1);
       if (opts.out) {
