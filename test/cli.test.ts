@@ -50,7 +50,17 @@ describe('irsa lint', () => {
   it('passes the seed trust policy and fails the broad one', async () => {
     const ok = await irsa(['lint', join(examples, 'trust-policy.json')]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('no findings');
+    expect(ok.stdout).toBe(
+      `${join(examples, 'trust-policy.json')} (trust policy, guessed)\n  no findings\n`,
+    );
+    // several clean files: each says so, and the total says how many
+    const two = await irsa([
+      'lint',
+      join(examples, 'trust-policy.json'),
+      join(examples, 'trust-policy.json'),
+    ]);
+    expect(two.stdout.match(/no findings/g)).toHaveLength(3);
+    expect(two.stdout).toMatch(/\n\nno findings in 2 files\n$/);
     const bad = await irsa(['lint', join(examples, 'trust-policy-too-broad.json')]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/high\s+T4/);

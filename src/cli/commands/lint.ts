@@ -130,9 +130,10 @@ function toText(results: FileResult[], color: boolean): string {
   const parts = [...SEVERITIES]
     .reverse()
     .flatMap((s) => (counts.get(s) ? [`${counts.get(s)} ${s}`] : []));
-  lines.push(
-    total === 0 ? 'no findings' : `${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')})`,
-  );
+  // one clean file has said "no findings" already: no total to repeat it
+  if (total > 0) lines.push(`${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')})`);
+  else if (results.length > 1) lines.push(`no findings in ${results.length} files`);
+  else lines.pop();
   return lines.join('\n');
 }
 
