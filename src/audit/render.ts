@@ -5,6 +5,7 @@
  */
 import type { Hop, HopTrace, IrsaExplanation, StoredEvent, UserIdentity } from './types.js';
 import { oneLine } from '../common/one-line.js';
+import { ANONYMOUS } from './user-identity.js';
 
 /** What the text functions read of an event: its record and irsakit's explanation. */
 export type RenderedEvent = Pick<StoredEvent, 'record' | 'explanation'>;
@@ -39,7 +40,7 @@ export function principalText(u: UserIdentity, x?: Pick<IrsaExplanation, 'hop'>)
       return m ? `sa/${m[1]}/${m[2]}` : u.userName || 'web-identity';
     }
     case 'AWSAccount':
-      return u.accountId === 'anonymous' ? 'anonymous' : `account/${u.accountId ?? '?'}`;
+      return u.accountId === ANONYMOUS.accountId ? 'anonymous' : `account/${u.accountId ?? '?'}`;
     default:
       return unauthenticatedText(u.accessKeyId, x?.hop === 'signature');
   }
