@@ -25,7 +25,7 @@ const testdata = (f: string) => join(ROOT, 'src/doctor/testdata', f);
 interface Check {
   id: string;
   title: string;
-  status: 'pass' | 'fail' | 'warn' | 'skip';
+  status: 'pass' | 'fail' | 'warn' | 'skip' | 'undecided';
   detail: string;
   fix: string | null;
 }
@@ -355,6 +355,94 @@ boto3.client('secretsmanager').put_resource_policy(SecretId='doctor/db', Resourc
     // what the policies do not cover stays refused
     expect((await ask('sqs:DeleteQueue', queueArn)).by.permissions?.status).toBe('fail');
   });
+});
+
+describe('keys only the real request carries', () => {
+  it('a Deny on the source address: no ✓ without the address (exit 3), the Deny with it, as the pod sees', async () => {
+    await role('ip-role', 'system:serviceaccount:production:ip-app');
+    const deny = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'NoLoopback',
+          Effect: 'Deny',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } },
+        },
+      ],
+    });
+    const put = await h.aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      'ip-role',
+      '--policy-name',
+      'denyip',
+      '--policy-document',
+      deny,
+    ]);
+    expect(put.code).toBe(0);
+    expect((await h.aws(['s3', 'mb', 's3://ip-bucket'])).code).toBe(0);
+    await apply('ip-sa.yaml', sa('ip-app', 'ip-role'));
+    await apply(
+      'ip-pod.yaml',
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ip-pod\n  namespace: production\nspec:\n  serviceAccountName: ip-app\n  containers:\n  - name: app\n    image: amazon/aws-cli:latest\n`,
+    );
+    // the pod's own call is refused by the Deny
+    const cli = await h.run(
+      process.execPath,
+      [
+        join(ROOT, 'dist/src/cli/main.js'),
+        'exec',
+        '-n',
+        'production',
+        '--pod',
+        'ip-pod',
+        '--',
+        'aws',
+        's3api',
+        'list-objects-v2',
+        '--bucket',
+        'ip-bucket',
+      ],
+      h.env(),
+    );
+    expect(cli.code).toBe(255);
+    expect(cli.stderr).toMatch(/AccessDenied.*with an explicit deny in an identity-based policy/);
+    const ask = (...extra: string[]) =>
+      doctor([
+        '-n',
+        'production',
+        'ip-app',
+        '--action',
+        's3:ListBucket',
+        '--resource',
+        'arn:aws:s3:::ip-bucket',
+        ...extra,
+      ]);
+    const open = await ask();
+    expect(open.code).toBe(3);
+    expect(open.report.ok).toBe(false);
+    expect(open.by.permissions).toMatchObject({
+      status: 'undecided',
+      detail: expect.stringMatching(
+        /^cannot decide: s3:ListBucket on arn:aws:s3:::ip-bucket depends on aws:SourceIp \(the request's source address\)/,
+      ),
+      fix: expect.stringContaining('--context aws:SourceIp=ADDRESS'),
+    });
+    const loopback = await ask('--context', 'aws:SourceIp=127.0.0.1');
+    expect(loopback.code).toBe(1);
+    expect(loopback.by.permissions?.detail).toMatch(
+      /explicitly denied by `denyip` statement `NoLoopback`/,
+    );
+    const elsewhere = await ask('--context', 'aws:SourceIp=10.1.2.3');
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.by.permissions?.status).toBe('pass');
+    expect((await h.irsa(['doctor', '-n', 'production', 'ip-app', '--context', 'x=y'])).code).toBe(
+      2,
+    );
+  }, 180_000);
 });
 
 describe('the provider and the audience', () => {

@@ -25,6 +25,7 @@ import {
   checkThumbprint,
   checkTrust,
 } from './checks-iam.js';
+import { podIdentitySessionTags } from '../sts/pod-identity.js';
 import {
   podIdentityAnnotation,
   podIdentityProviderChecks,
@@ -39,6 +40,7 @@ import {
   recreateFix,
   tokenVolume,
 } from './derive.js';
+import type { SimulatedSession } from './call-context.js';
 import { simulatePermission } from './permissions.js';
 import {
   CHECK_IDS,
@@ -303,9 +305,46 @@ function checkPermissions(d: Derived): CheckResult {
     now: d.s.now,
     region: d.s.region,
     resourcePolicy: d.s.resourcePolicy,
+    session: podSession(d),
+    context: req.context,
   });
   if (v.status === 'skip') return check(id, 'skip', v.detail);
   return check(id, v.status, v.detail, v.fix);
+}
+
+/**
+ * The session the pods get: a web identity one with the token's `sub` and `aud` and the
+ * provider, or EKS Pod Identity's with its six session tags (the pod's name and uid unknown
+ * when no pod is named).
+ */
+function podSession(d: Derived): SimulatedSession {
+  const pi = d.s.podIdentity;
+  if (pi) {
+    const pod = d.s.pods[0]?.object.metadata;
+    const tags = pi.sessionTags
+      ? podIdentitySessionTags(
+          { arn: pi.clusterArn, name: d.s.target.cluster ?? '' },
+          {
+            namespace: d.ns,
+            serviceAccount: d.saName ?? '',
+            podName: pod?.name ?? '',
+            podUid: pod?.uid ?? '',
+          },
+        ).filter((t) => t.Value !== '')
+      : [];
+    const unknownKeys =
+      pi.sessionTags && !pod
+        ? ['aws:principaltag/kubernetes-pod-name', 'aws:principaltag/kubernetes-pod-uid']
+        : [];
+    return { via: 'AssumeRoleForPodIdentity', tags, unknownKeys };
+  }
+  return {
+    via: 'AssumeRoleWithWebIdentity',
+    webIdentity:
+      d.providerArn && d.sub
+        ? { providerArn: d.providerArn, sub: d.sub, aud: d.audience }
+        : undefined,
+  };
 }
 
 function checkLint(d: Derived): CheckResult {
@@ -391,7 +430,19 @@ export function runChecks(s: DoctorSnapshot): DoctorReport {
   checks.push(checkExchange(d, checks));
   // INVARIANT: one result per id, in CHECK_IDS order (the --json shape is stable)
   checks.sort((a, b) => CHECK_IDS.indexOf(a.id) - CHECK_IDS.indexOf(b.id));
-  const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
+  const summary: Record<CheckStatus, number> = {
+    pass: 0,
+    fail: 0,
+    warn: 0,
+    skip: 0,
+    undecided: 0,
+  };
   for (const c of checks) summary[c.status]++;
-  return { mode: s.mode, target: s.target, checks, summary, ok: summary.fail === 0 };
+  return {
+    mode: s.mode,
+    target: s.target,
+    checks,
+    summary,
+    ok: summary.fail === 0 && summary.undecided === 0,
+  };
 }

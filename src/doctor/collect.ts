@@ -77,6 +77,9 @@ async function roleView(repo: IamRepo, account: string, name: string): Promise<R
     arn: doc.arn,
     name: doc.roleName,
     account: doc.account,
+    roleId: doc.roleId,
+    // its sessions' aws:PrincipalTag/* (the edge reads them from IAM for every call)
+    tags: doc.tags.map((t) => ({ Key: t.Key, Value: t.Value })),
     trustPolicy: await currentTrust(doc, repo.ops),
     maxSessionDuration: doc.maxSessionDuration,
     inline: doc.inlinePolicies.map((p) => ({ name: p.name, document: p.document })),

@@ -1,20 +1,28 @@
 /**
  * The FAQ's third cause of a 403 — "the IAM policy attached to the role does not have the
  * necessary permissions" — checked before any call is made: the role's identity policies
- * (inline and attached) and permissions boundary, evaluated by the policy engine for a
- * session of the role as the edge's authorizer evaluates a real call (the same global keys,
- * spec/iam-policy.md §10), with the deciding or the nearest statement named. Pure.
+ * (inline and attached) and permissions boundary, with the resource's own policy (a bucket
+ * policy), evaluated by the policy engine for a session of the role in the context the edge builds for
+ * a real call by the pod (call-context.ts), with the deciding or the nearest statement named.
+ * When the verdict rests on a key only the real request carries (its source address, its
+ * parameters) and the user did not give it, no verdict is given (undecided.ts). Pure.
  */
-import { isoSeconds } from '../common/times.js';
-import { parseArn } from '../policy/arn.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { createContext } from '../policy/context.js';
-import { explainRequest } from '../policy/explain.js';
+import type { ContextInput } from '../policy/context.js';
+import type { PolicySets } from '../policy/evaluate.js';
+import { type Explanation, explainRequest } from '../policy/explain.js';
 import { loadPolicy } from '../policy/index.js';
 import type { MatchedStatement } from '../policy/types.js';
+import {
+  DOCTOR_SESSION_NAME,
+  type SimulatedSession,
+  keyMeaning,
+  simulatedContext,
+} from './call-context.js';
+import { type ConditionalStatement, undecidedVerdict } from './undecided.js';
 import type { PolicyView, RoleView } from './types.js';
 
-export const DOCTOR_SESSION_NAME = 'irsa-doctor';
+export { DOCTOR_SESSION_NAME };
 
 export interface PermissionQuery {
   role: RoleView;
@@ -23,12 +31,19 @@ export interface PermissionQuery {
   /** ISO time of the simulated call */
   now: string;
   region?: string | undefined;
-  /** the resource's own policy (a bucket policy), evaluated with the role's as AWS does */
+  /**
+   * the resource's own policy (a bucket policy), evaluated with the role's as AWS does
+   */
   resourcePolicy?: PolicyView | undefined;
+  /** the pod's session (default: a web identity one whose token is not known here) */
+  session?: SimulatedSession | undefined;
+  /** keys only the real request carries, as the user gave them (`--context KEY=VALUE`) */
+  context?: ContextInput | undefined;
 }
 
 export type PermissionVerdict =
   | { status: 'skip'; detail: string }
+  | { status: 'undecided'; detail: string; fix: string }
   | {
       status: 'pass' | 'fail';
       decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
@@ -48,12 +63,30 @@ function load(
   return { policy: r.policy };
 }
 
-function name(m: MatchedStatement): string {
+function name(m: Pick<MatchedStatement, 'policyId' | 'sid' | 'index'>): string {
   return `\`${m.policyId}\` ${m.sid ? `statement \`${m.sid}\`` : `statement #${m.index}`}`;
 }
 
+const clauseText = (c: ConditionalStatement['clauses'][number]) =>
+  `${c.operator} ${c.key} [${c.values.map((v) => v.value).join(', ')}]`;
+
+function outcome(x: Explanation): string {
+  const by = x.matched
+    .filter(
+      (m) => m.effect === 'Deny' || m.policyType === 'identity' || m.policyType === 'resource',
+    )
+    .map(name)
+    .join(', ');
+  if (x.decision === 'allowed') return `allowed (by ${by})`;
+  if (x.decision === 'explicitDeny') return `explicitly denied (by ${by})`;
+  return 'implicitly denied (no statement allows it)';
+}
+
+/** `--context` placeholders: what to look for, and where */
+const placeholder = (key: string) => (key.toLowerCase() === 'aws:sourceip' ? 'ADDRESS' : 'VALUE');
+
 /**
- * Simulates `action` on `resource` for a web-identity session of the role.
+ * Simulates `action` on `resource` for a session of the role.
  *
  * @example
  * simulatePermission({ role, action: 's3:ListBucket', resource: 'arn:aws:s3:::my-bucket', now })
@@ -61,6 +94,8 @@ function name(m: MatchedStatement): string {
  */
 export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   const { role } = q;
+  const what = `${q.action} on ${q.resource}`;
+  const resourcePolicy = q.resourcePolicy;
   const problems: string[] = [];
   const identity: CompiledPolicy[] = [];
   for (const p of role.inline) {
@@ -80,8 +115,8 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     else if (r.problem) problems.push(r.problem);
   }
   const resource: CompiledPolicy[] = [];
-  if (q.resourcePolicy) {
-    const r = load(q.resourcePolicy, 'resource', 'resource policy');
+  if (resourcePolicy) {
+    const r = load(resourcePolicy, 'resource', 'resource policy');
     if (r.policy) resource.push(r.policy);
     else if (r.problem) problems.push(r.problem);
   }
@@ -92,38 +127,43 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
       detail: `none of the role's policies can be evaluated: ${problems.join('; ')}`,
     };
   }
-  const sessionArn = `arn:aws:sts::${role.account}:assumed-role/${role.name}/${DOCTOR_SESSION_NAME}`;
-  const resourceAccount = parseArn(q.resource)?.account || undefined;
-  const now = new Date(q.now);
-  const request = {
-    principal: {
-      type: 'AssumedRole' as const,
-      id: sessionArn,
-      account: role.account,
-      partition: parseArn(role.arn)?.partition ?? 'aws',
-      roleArn: role.arn,
-    },
+  const call = simulatedContext({
+    role,
     action: q.action,
     resource: q.resource,
-    resourceAccount,
-    context: createContext({
-      'aws:CurrentTime': isoSeconds(now),
-      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-      'aws:SecureTransport': 'false',
-      'aws:PrincipalAccount': role.account,
-      'aws:PrincipalType': 'AssumedRole',
-      'aws:PrincipalArn': role.arn,
-      ...(q.region ? { 'aws:RequestedRegion': q.region } : {}),
-      ...(resourceAccount ? { 'aws:ResourceAccount': resourceAccount } : {}),
-    }),
+    now: q.now,
+    region: q.region,
+    session: q.session ?? { via: 'AssumeRoleWithWebIdentity' },
+    given: q.context,
+  });
+  const request = {
+    principal: call.principal,
+    action: q.action,
+    resource: q.resource,
+    resourceAccount: call.resourceAccount,
+    context: call.context,
   };
-  const x = explainRequest(request, {
+  const sets: PolicySets = {
     identity,
     boundary,
     ...(resource.length > 0 ? { resource } : {}),
-  });
-  const within = resource.length > 0 ? `; ${q.resourcePolicy?.name} was evaluated too` : '';
-  const what = `${q.action} on ${q.resource}`;
+  };
+  const open = undecidedVerdict(request, sets, call.unknown);
+  if (open) {
+    const keys = open.keys.map((k) => `${k} (${keyMeaning(k)})`).join(', ');
+    const statements = open.statements.map(
+      (st) =>
+        `${name(st)} ${st.effect === 'Deny' ? 'denies it' : 'allows it only'} when ${st.clauses.map(clauseText).join(' and ')}`,
+    );
+    return {
+      status: 'undecided',
+      detail: `cannot decide: ${what} depends on ${keys}, which only the real call carries: ${statements.join('; ')}. With the most favourable value it is ${outcome(open.best)}, with the least ${outcome(open.worst)}${unknownNote}`,
+      fix: `give the value the workload's calls carry: ${open.keys.map((k) => `--context ${k}=${placeholder(k)}`).join(' ')}${open.keys.some((k) => k.toLowerCase() === 'aws:sourceip') ? ' (`irsa trail` shows the source address of a call)' : ''}`,
+    };
+  }
+  const x = explainRequest(request, sets);
+  const policyName = resourcePolicy?.name;
+  const within = resource.length > 0 ? `; ${policyName} was evaluated too` : '';
   if (x.decision === 'allowed') {
     const by = x.matched
       .filter((m) => m.policyType === 'identity' || m.policyType === 'resource')
@@ -140,18 +180,30 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
       status: 'fail',
       decision: 'explicitDeny',
       detail: `${what} is explicitly denied by ${x.matched.map(name).join(', ')}${unknownNote}`,
-      fix: `remove ${q.action} from the Deny${x.matched.some((m) => m.policyType === 'resource') ? ` in ${q.resourcePolicy?.name}` : ''} (or narrow its Resource or Condition); an explicit deny wins over every Allow`,
+      fix: `remove ${q.action} from the Deny${x.matched.some((m) => m.policyType === 'resource') ? ` in ${policyName}` : ''} (or narrow its Resource or Condition); an explicit deny wins over every Allow`,
     };
   }
   const statement = JSON.stringify({ Effect: 'Allow', Action: q.action, Resource: q.resource });
-  const boundaryMissing = x.missing.some((m) => m.set === 'boundary');
-  const identityMissing = x.missing.some((m) => m.set === 'identity');
+  const missing = (set: string) => x.missing.some((m) => m.set === set);
   const fixes: string[] = [];
-  if (identityMissing)
+  if (missing('identity')) {
+    // an Allow of the call that only its condition keeps out: widening it is the user's call
+    const conditional = conditionalAllow(x, 'identity');
     fixes.push(
-      `add ${statement} to a policy of role ${role.name} (e.g. \`aws iam put-role-policy --role-name ${role.name} --policy-name ${q.action.replace(/[^A-Za-z0-9]/g, '-')} --policy-document '{"Version":"2012-10-17","Statement":[${statement}]}'\`)`,
+      conditional
+        ? `${conditional}: make the call where that holds, or change that condition on purpose (an Allow without it would grant more than the policy meant)`
+        : `add ${statement} to a policy of role ${role.name} (e.g. \`aws iam put-role-policy --role-name ${role.name} --policy-name ${q.action.replace(/[^A-Za-z0-9]/g, '-')} --policy-document '{"Version":"2012-10-17","Statement":[${statement}]}'\`)`,
     );
-  if (boundaryMissing)
+  }
+  if (missing('resource')) {
+    const conditional = conditionalAllow(x, 'resource');
+    fixes.push(
+      conditional
+        ? `${conditional}: make the call where that holds, or change that condition`
+        : `allow ${role.arn} in ${policyName ?? "the resource's policy"}`,
+    );
+  }
+  if (missing('boundary'))
     fixes.push(`allow ${q.action} in the permissions boundary \`${role.boundary?.name}\` too`);
   return {
     status: 'fail',
@@ -159,4 +211,17 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     detail: `${x.summary.replace(/^implicitly denied: /, 'implicitly denied (the call gets 403 AccessDenied): ')}${unknownNote}`,
     fix: fixes.join('; ') || null,
   };
+}
+
+/** The first Allow of `set` that matched the call but for a condition, in words. */
+function conditionalAllow(x: Explanation, set: 'identity' | 'resource'): string | undefined {
+  for (const s of x.sets.filter((t) => t.set === set))
+    for (const p of s.policies)
+      for (const st of p.statements) {
+        const m = st.mismatch;
+        if (st.effect !== 'Allow' || m?.element !== 'condition') continue;
+        const actual = m.actual === null ? 'none' : `[${m.actual.join(', ')}]`;
+        return `${name({ policyId: p.policyId, index: st.index, sid: st.sid })} allows it only when ${m.operator} ${m.key} [${m.expected.join(', ')}] (the call has ${actual})`;
+      }
+  return undefined;
 }

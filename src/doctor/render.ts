@@ -1,19 +1,26 @@
 /**
- * The report as people read it (one line per check: ✓ pass, ✗ fail, ! warn, - skip, with the
+ * The report as people read it (one line per check: ✓ pass, ✗ fail, ! warn, - skip, ? undecided, with the
  * detail and the fix beneath) and as programs read it (`--json`: a stable shape). Pure.
  */
 import type { CheckStatus, DoctorReport } from './types.js';
 
-const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
+const MARK: Record<CheckStatus, string> = {
+  pass: '✓',
+  fail: '✗',
+  warn: '!',
+  skip: '-',
+  undecided: '?',
+};
 const PAINT: Record<CheckStatus, string> = {
   pass: '\x1b[32m',
   fail: '\x1b[31m',
   warn: '\x1b[33m',
   skip: '\x1b[2m',
+  undecided: '\x1b[35m',
 };
 
 /**
- * Renders a report as text.
+ * Renders a report as text (`?`: undecided, for want of what only the real request carries).
  *
  * @example
  * renderText(report, { color: false }).split('\n')[1]; // '✓ the cluster's issuer is …'
@@ -39,7 +46,7 @@ export function renderText(
   const s = r.summary;
   const first = r.checks.find((c) => c.status === 'fail');
   lines.push(
-    `${s.pass} passed, ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.skip} skipped${first ? ` — first failing step: ${first.title}` : ''}`,
+    `${s.pass} passed, ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.skip} skipped${s.undecided > 0 ? `, ${s.undecided} undecided` : ''}${first ? ` — first failing step: ${first.title}` : ''}`,
   );
   return lines.join('\n');
 }

@@ -32,7 +32,7 @@ export interface StaticOptions {
   issuer?: string | undefined;
   /** the region the webhook injects (default: the issuer's EKS region, else us-east-1) */
   region?: string | undefined;
-  request?: { action: string; resource: string } | undefined;
+  request?: DoctorSnapshot['request'];
   now: string;
 }
 

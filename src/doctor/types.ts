@@ -10,7 +10,11 @@
 import type { AdmissionRecord } from '../cluster/types.js';
 import type { KubeObject } from '../cluster/manifests.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+/**
+ * `undecided`: the answer depends on what only the real request carries (its source address,
+ * its parameters, the resource's tags) and the user did not give it (`--context KEY=VALUE`)
+ */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip' | 'undecided';
 
 /** The stable identifiers of the checklist, in the order the checks run. */
 export const CHECK_IDS = [
@@ -92,6 +96,10 @@ export interface RoleView {
   arn: string;
   name: string;
   account: string;
+  /** `AROA…` (its sessions' `aws:userid` starts with it); undefined when unknown */
+  roleId?: string | undefined;
+  /** the role's tags (its sessions' `aws:PrincipalTag/*`); undefined when unknown */
+  tags?: { Key: string; Value: string }[] | undefined;
   /** the trust policy (JSON text); undefined when unknown */
   trustPolicy?: string | undefined;
   /** why the trust policy is unknown, when it is */
@@ -157,8 +165,17 @@ export interface DoctorSnapshot {
     /** role names of the account, for "did you mean" */
     roleNames?: string[] | undefined;
   };
-  /** `--action` / `--resource`: the call to simulate with the role's policies */
-  request?: { action: string; resource: string } | undefined;
+  /**
+   * `--action` / `--resource`: the call to simulate with the role's policies; `context`
+   * (`--context KEY=VALUE`) gives the keys only the real request carries (aws:SourceIp, …)
+   */
+  request?:
+    | {
+        action: string;
+        resource: string;
+        context?: Record<string, string | string[]> | undefined;
+      }
+    | undefined;
   /**
    * live only: the resource's own policy (a bucket policy) for `--resource`, evaluated with the
    * role's; undefined when it has none or none is known
@@ -178,6 +195,6 @@ export interface DoctorReport {
   target: DoctorSnapshot['target'];
   checks: CheckResult[];
   summary: Record<CheckStatus, number>;
-  /** true when no check failed */
+  /** true when no check failed and none was left undecided */
   ok: boolean;
 }

@@ -4,7 +4,8 @@
  * the running server's admin API, then the pod's token is really exchanged with STS on the
  * edge. Static (`-f FILE…`): the same checks over manifests, policy JSON and `terraform show
  * -json` output, with no server. Exit 0 when no check fails, 1 otherwise, 2 on bad
- * arguments.
+ * arguments, 3 when none fails but the simulated call is undecided (it depends on a key only
+ * the real request carries, which `--context KEY=VALUE` gives).
  */
 import type { Command } from 'commander';
 import type * as DoctorModule from '../../doctor/index.js';
@@ -25,6 +26,7 @@ export interface DoctorOptions extends ServerOptions {
   container?: string;
   action?: string;
   resource?: string;
+  context?: string[];
   json?: boolean;
   filename?: string[];
   issuer?: string;
@@ -36,6 +38,8 @@ export interface DoctorOptions extends ServerOptions {
 function requestOf(opts: DoctorOptions): DoctorSnapshot['request'] {
   if (opts.resource !== undefined && opts.action === undefined)
     throw new CliError('--resource needs --action (e.g. --action s3:GetObject)', 2);
+  if (opts.context !== undefined && opts.action === undefined)
+    throw new CliError('--context needs --action (e.g. --action s3:GetObject)', 2);
   if (opts.action === undefined) return undefined;
   if (!/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(opts.action))
     throw new CliError(
@@ -45,7 +49,32 @@ function requestOf(opts: DoctorOptions): DoctorSnapshot['request'] {
   const resource = opts.resource ?? '*';
   if (resource !== '*' && !resource.startsWith('arn:'))
     throw new CliError(`--resource \`${resource}\` is not an ARN (or *)`, 2);
-  return { action: opts.action, resource };
+  const context = contextOf(opts.context ?? []);
+  return { action: opts.action, resource, ...(context ? { context } : {}) };
+}
+
+/**
+ * `--context KEY=VALUE` (repeatable; a key given twice has both values): the condition keys
+ * only the real request carries, which the simulation otherwise leaves undecided.
+ */
+function contextOf(pairs: string[]): Record<string, string | string[]> | undefined {
+  if (pairs.length === 0) return undefined;
+  const out: Record<string, string | string[]> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq);
+    if (!/^[^\s=]+:[^\s=]+$/.test(key))
+      throw new CliError(
+        `--context \`${pair}\` is not KEY=VALUE with a condition key (e.g. aws:SourceIp=10.0.0.1)`,
+        2,
+      );
+    const value = pair.slice(eq + 1);
+    const found = Object.keys(out).find((k) => k.toLowerCase() === key.toLowerCase());
+    const prev = found === undefined ? undefined : out[found];
+    if (found === undefined) out[key] = value;
+    else out[found] = [...(Array.isArray(prev) ? prev : [prev as string]), value];
+  }
+  return out;
 }
 
 /**
@@ -193,7 +222,9 @@ export async function doctorCommand(
   if (opts.json) io.out(renderJson(report, snap.notes));
   else io.out(renderText(report, { color: io.color, notes: snap.notes }));
   const warned = opts.failOnWarn && report.summary.warn > 0;
-  return report.ok && !warned ? 0 : 1;
+  if (report.summary.fail > 0 || warned) return 1;
+  // no step failed, but one cannot be decided without what only the real request carries
+  return report.summary.undecided > 0 ? 3 : 0;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -218,6 +249,11 @@ export function registerDoctorCommand(
       .option('-c, --container <name>', 'the container of the pod to check (default: all)')
       .option('--action <action>', 'simulate this call with the role’s policies, e.g. s3:GetObject')
       .option('--resource <arn>', 'the resource of --action (default *)')
+      .option(
+        '--context <key=value>',
+        'a condition key of the call only the real request carries, e.g. aws:SourceIp=10.0.0.1 (repeat it)',
+        collect,
+      )
       .option('--json', 'print the report as JSON')
       .option(
         '-f, --filename <file>',
@@ -238,11 +274,14 @@ export function registerDoctorCommand(
 Examples:
   irsa doctor -n production s3-app
   irsa doctor -n production --pod s3-reader --action s3:GetObject --resource arn:aws:s3:::my-bucket/key
+  irsa doctor -n production s3-app --action s3:GetObject --resource arn:aws:s3:::my-bucket/key --context aws:SourceIp=127.0.0.1
   irsa doctor -f k8s.yaml -f trust-policy.json -f permissions.json
   terraform show -json plan.out > plan.json && irsa doctor -f k8s.yaml -f plan.json --json
 
-Marks: ✓ pass, ✗ fail (with the fix), ! warning, - skipped (with why).
-Exit status: 0 when no check fails, 1 when one does (or a warning, with --fail-on-warn), 2 on bad arguments.`,
+Marks: ✓ pass, ✗ fail (with the fix), ! warning, - skipped (with why), ? undecided (the verdict
+depends on a key only the real request carries, such as aws:SourceIp: give it with --context).
+Exit status: 0 when no check fails, 1 when one does (or a warning, with --fail-on-warn), 2 on bad
+arguments, 3 when none fails but one is undecided.`,
     )
     .action(async (sa: string | undefined, opts: DoctorOptions) =>
       setExit(await doctorCommand(sa, opts, io)),
