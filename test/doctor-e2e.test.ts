@@ -445,6 +445,111 @@ describe('keys only the real request carries', () => {
   }, 180_000);
 });
 
+describe('sts:AssumeRole: the target role’s trust policy is its resource policy', () => {
+  it('seed 001’s cross-account role: allowed as STS allows it; a same-account trust condition not met: refused', async () => {
+    const other = await h.createAccount('111122223333');
+    const target = 'arn:aws:iam::111122223333:role/cross-account-s3-access';
+    const trustsApp = (extra = {}) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/s3-app-role` },
+            Action: 'sts:AssumeRole',
+            ...extra,
+          },
+        ],
+      });
+    const made = await h.aws(
+      [
+        'iam',
+        'create-role',
+        '--role-name',
+        'cross-account-s3-access',
+        '--assume-role-policy-document',
+        trustsApp(),
+      ],
+      other,
+    );
+    expect(made.stderr).toBe('');
+    const same = await h.aws([
+      'iam',
+      'create-role',
+      '--role-name',
+      'team-role',
+      '--assume-role-policy-document',
+      trustsApp({ Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } } }),
+    ]);
+    expect(same.stderr).toBe('');
+    const allow = await h.aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      's3-app-role',
+      '--policy-name',
+      'assume-roles',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+      }),
+    ]);
+    expect(allow.stderr).toBe('');
+    const ask = (resource: string) =>
+      doctor(['-n', 'production', 's3-app', '--action', 'sts:AssumeRole', '--resource', resource]);
+    const cross = await ask(target);
+    expect(cross.code).toBe(0);
+    expect(cross.by.permissions).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining(
+        '`the trust policy of role cross-account-s3-access` statement #0',
+      ),
+    });
+    const refused = await ask(`arn:aws:iam::${ACCOUNT}:role/team-role`);
+    expect(refused.code).toBe(1);
+    expect(refused.by.permissions?.detail).toMatch(
+      /no role trust policy allows sts:AssumeRole on arn:aws:iam::123456789012:role\/team-role; nearest: the trust policy of role team-role statement #0: condition StringEquals aws:PrincipalTag\/team/,
+    );
+    const missing = await ask('arn:aws:iam::111122223333:role/no-such-role');
+    expect(missing.by.permissions?.detail).toMatch(/does not exist: STS answers AccessDenied/);
+    // what STS answers the pod's own session, through the AWS CLI in the pod
+    const assume = (roleArn: string) =>
+      h.run(
+        process.execPath,
+        [
+          join(ROOT, 'dist/src/cli/main.js'),
+          'exec',
+          '-n',
+          'production',
+          '--pod',
+          's3-reader',
+          '--',
+          'aws',
+          'sts',
+          'assume-role',
+          '--role-arn',
+          roleArn,
+          '--role-session-name',
+          'doctor-check',
+        ],
+        h.env(),
+      );
+    expect((await assume(target)).code).toBe(0);
+    const real = await assume(`arn:aws:iam::${ACCOUNT}:role/team-role`);
+    expect(real.code).toBe(255);
+    expect(real.stderr).toMatch(/AccessDenied/);
+    await h.aws([
+      'iam',
+      'delete-role-policy',
+      '--role-name',
+      's3-app-role',
+      '--policy-name',
+      'assume-roles',
+    ]);
+  }, 180_000);
+});
+
 describe('the provider and the audience', () => {
   it('an issuer with no provider: the create-open-id-connect-provider to run, and STS’s words', async () => {
     expect((await h.irsa(['cluster', 'create', 'east'])).code).toBe(0);

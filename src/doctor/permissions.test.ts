@@ -281,3 +281,121 @@ describe('the report of an undecided call', () => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('simulatePermission: sts:AssumeRole is decided by the target role’s trust policy', () => {
+  const TARGET = 'arn:aws:iam::111122223333:role/cross-account-s3-access';
+  const trustOf = (...Statement: object[]) => ({
+    name: 'the trust policy of role cross-account-s3-access',
+    trust: true,
+    document: doc(...Statement),
+  });
+  const trustsApp = {
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/s3-app-role` },
+    Action: 'sts:AssumeRole',
+  };
+  const mayAssume = (resource: string) => ({
+    name: 'assume',
+    document: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: resource }),
+  });
+  const cases: {
+    name: string;
+    q: Partial<PermissionQuery>;
+    status: string;
+    detail: RegExp;
+    fix?: RegExp;
+  }[] = [
+    {
+      name: 'another account’s role that trusts the pod’s role: allowed, as STS allows it',
+      q: {
+        action: 'sts:AssumeRole',
+        resource: TARGET,
+        role: role({ inline: [mayAssume(TARGET)] }),
+        resourcePolicy: trustOf(trustsApp),
+      },
+      status: 'pass',
+      detail:
+        /allowed by `assume` statement #0, `the trust policy of role cross-account-s3-access` statement #0/,
+    },
+    {
+      name: 'another account’s role whose trust names someone else',
+      q: {
+        action: 'sts:AssumeRole',
+        resource: TARGET,
+        role: role({ inline: [mayAssume(TARGET)] }),
+        resourcePolicy: trustOf({
+          ...trustsApp,
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/other` },
+        }),
+      },
+      status: 'fail',
+      detail: /no role trust policy allows sts:AssumeRole/,
+      fix: /let the trust policy of .* name the role: .*--role-name cross-account-s3-access --policy-document file:\/\/trust-policy\.json --profile 111122223333/,
+    },
+    {
+      name: 'a same-account role whose trust condition the session does not meet',
+      q: {
+        action: 'sts:AssumeRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/same`,
+        // the role's tags are known (live): it has none
+        role: role({ inline: [mayAssume('*')], tags: [] }),
+        resourcePolicy: trustOf({
+          ...trustsApp,
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': 'payments' } },
+        }),
+      },
+      status: 'fail',
+      detail: /no role trust policy allows sts:AssumeRole.*aws:PrincipalTag\/team/,
+    },
+    {
+      name: 'a trust condition on the request’s own key (sts:ExternalId) is undecided',
+      q: {
+        action: 'sts:AssumeRole',
+        resource: TARGET,
+        role: role({ inline: [mayAssume(TARGET)] }),
+        resourcePolicy: trustOf({
+          ...trustsApp,
+          Condition: { StringEquals: { 'sts:ExternalId': 'x-123' } },
+        }),
+      },
+      status: 'undecided',
+      detail: /depends on sts:ExternalId/,
+      fix: /--context sts:ExternalId=VALUE/,
+    },
+    {
+      name: 'a role that does not exist',
+      q: {
+        action: 'sts:AssumeRole',
+        resource: TARGET,
+        role: role({ inline: [mayAssume('*')] }),
+        resourcePolicy: { name: 'x', trust: true, unknown: `role ${TARGET} does not exist` },
+      },
+      status: 'fail',
+      detail:
+        /^role arn:aws:iam::111122223333:role\/cross-account-s3-access does not exist: STS answers AccessDenied/,
+    },
+    {
+      name: 'a trust policy not known here (static mode) gives no verdict',
+      q: { action: 'sts:AssumeRole', resource: TARGET, role: role({ inline: [mayAssume('*')] }) },
+      status: 'skip',
+      detail: /the trust policy of .* is not known here/,
+    },
+    {
+      name: 'the trust policy is no resource policy of IAM’s own actions',
+      q: {
+        action: 'iam:GetRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/same`,
+        role: role({ inline: [mayAssume('*')] }),
+        resourcePolicy: trustOf({ ...trustsApp, Action: '*' }),
+      },
+      status: 'fail',
+      detail: /no identity-based policy allows iam:GetRole/,
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const v = simulatePermission(query(c.q));
+    expect(v.status).toBe(c.status);
+    expect(v.detail).toMatch(c.detail);
+    if (c.fix && v.status !== 'skip') expect(v.fix).toMatch(c.fix);
+  });
+});

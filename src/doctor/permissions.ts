@@ -2,11 +2,13 @@
  * The FAQ's third cause of a 403 — "the IAM policy attached to the role does not have the
  * necessary permissions" — checked before any call is made: the role's identity policies
  * (inline and attached) and permissions boundary, with the resource's own policy (a bucket
- * policy), evaluated by the policy engine for a session of the role in the context the edge builds for
+ * policy; for `sts:AssumeRole` on a role, that role's trust policy, as STS evaluates it),
+ * evaluated by the policy engine for a session of the role in the context the edge builds for
  * a real call by the pod (call-context.ts), with the deciding or the nearest statement named.
  * When the verdict rests on a key only the real request carries (its source address, its
  * parameters) and the user did not give it, no verdict is given (undecided.ts). Pure.
  */
+import { parseArn } from '../policy/arn.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { ContextInput } from '../policy/context.js';
 import type { PolicySets } from '../policy/evaluate.js';
@@ -32,7 +34,8 @@ export interface PermissionQuery {
   now: string;
   region?: string | undefined;
   /**
-   * the resource's own policy (a bucket policy), evaluated with the role's as AWS does
+   * the resource's own policy (a bucket policy, a role's trust policy), evaluated with the
+   * role's as AWS does
    */
   resourcePolicy?: PolicyView | undefined;
   /** the pod's session (default: a web identity one whose token is not known here) */
@@ -51,9 +54,22 @@ export type PermissionVerdict =
       fix: string | null;
     };
 
+/** The actions whose resource policy is the role's trust policy (spec/iam-policy.md §12.1). */
+const TRUST_ACTIONS = new Set([
+  'sts:assumerole',
+  'sts:tagsession',
+  'sts:setsourceidentity',
+  'sts:setcontext',
+]);
+
+const isRoleArn = (arn: string) => {
+  const a = parseArn(arn);
+  return a?.service === 'iam' && a.resource.startsWith('role/');
+};
+
 function load(
   p: PolicyView,
-  kind: 'identity' | 'boundary' | 'resource',
+  kind: 'identity' | 'boundary' | 'resource' | 'trust',
   label: string,
 ): { policy?: CompiledPolicy; problem?: string } {
   if (p.document === undefined)
@@ -95,7 +111,24 @@ const placeholder = (key: string) => (key.toLowerCase() === 'aws:sourceip' ? 'AD
 export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   const { role } = q;
   const what = `${q.action} on ${q.resource}`;
-  const resourcePolicy = q.resourcePolicy;
+  const trusting = TRUST_ACTIONS.has(q.action.toLowerCase()) && isRoleArn(q.resource);
+  // a trust policy is the resource policy of STS's role actions only, never of IAM's own
+  const resourcePolicy =
+    q.resourcePolicy?.trust === true && !trusting ? undefined : q.resourcePolicy;
+  if (trusting) {
+    if (resourcePolicy?.trust !== true)
+      return {
+        status: 'skip',
+        detail: `the trust policy of ${q.resource} is not known here: STS allows ${q.action} only when it names the caller (run the doctor against the server)`,
+      };
+    if (resourcePolicy.document === undefined)
+      return {
+        status: 'fail',
+        decision: 'implicitDeny',
+        detail: `${resourcePolicy.unknown ?? `the trust policy of ${q.resource} is unknown`}: STS answers AccessDenied (not authorized to perform: ${q.action} on resource: ${q.resource})`,
+        fix: `name an existing role (aws iam list-roles)`,
+      };
+  }
   const problems: string[] = [];
   const identity: CompiledPolicy[] = [];
   for (const p of role.inline) {
@@ -116,7 +149,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   }
   const resource: CompiledPolicy[] = [];
   if (resourcePolicy) {
-    const r = load(resourcePolicy, 'resource', 'resource policy');
+    const r = load(resourcePolicy, trusting ? 'trust' : 'resource', 'resource policy');
     if (r.policy) resource.push(r.policy);
     else if (r.problem) problems.push(r.problem);
   }
@@ -146,7 +179,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   const sets: PolicySets = {
     identity,
     boundary,
-    ...(resource.length > 0 ? { resource } : {}),
+    ...(resource.length > 0 ? { resource, resourceIsTrust: trusting } : {}),
   };
   const open = undecidedVerdict(request, sets, call.unknown);
   if (open) {
@@ -199,8 +232,10 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     const conditional = conditionalAllow(x, 'resource');
     fixes.push(
       conditional
-        ? `${conditional}: make the call where that holds, or change that condition`
-        : `allow ${role.arn} in ${policyName ?? "the resource's policy"}`,
+        ? `${conditional}: meet that condition, or change it in ${policyName ?? "the resource's policy"}`
+        : trusting
+          ? `let the trust policy of ${q.resource} name the role: {"Effect":"Allow","Principal":{"AWS":"${role.arn}"},"Action":"${q.action}"} (aws iam update-assume-role-policy --role-name ${q.resource.slice(q.resource.lastIndexOf('/') + 1)} --policy-document file://trust-policy.json --profile ${parseArn(q.resource)?.account ?? ''})`
+          : `allow ${role.arn} in ${policyName ?? "the resource's policy"}`,
     );
   }
   if (missing('boundary'))

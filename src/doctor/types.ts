@@ -90,6 +90,11 @@ export interface PolicyView {
   document?: string | undefined;
   /** why the document is unknown, when it is */
   unknown?: string | undefined;
+  /**
+   * the document is a role's trust policy: the resource policy of `sts:AssumeRole` (and
+   * `sts:TagSession`, …) on that role, which must name the caller itself
+   */
+  trust?: boolean | undefined;
 }
 
 export interface RoleView {
@@ -177,8 +182,8 @@ export interface DoctorSnapshot {
       }
     | undefined;
   /**
-   * live only: the resource's own policy (a bucket policy) for `--resource`, evaluated with the
-   * role's; undefined when it has none or none is known
+   * live only: the resource's own policy (a bucket policy, a role's trust policy) for
+   * `--resource`, evaluated with the role's; undefined when it has none or none is known
    */
   resourcePolicy?: PolicyView | undefined;
   /** live only: what STS said to the pod's token */

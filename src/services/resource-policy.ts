@@ -1,10 +1,14 @@
 /**
  * The resource policy a service keeps for an ARN — an S3 bucket's policy, an SQS queue's
- * `Policy` attribute, a secret's resource policy — read from the store as the services
- * themselves read it, for `irsa doctor --action … --resource ARN`, which evaluates it beside
- * the caller's own policies as the service would.
+ * `Policy` attribute, a secret's resource policy, a role's trust policy (the resource policy
+ * STS evaluates for `sts:AssumeRole` on it) — read from the store as the services themselves
+ * read it, for `irsa doctor --action … --resource ARN`, which evaluates it beside the caller's
+ * own policies as the service would.
  */
 import { parseArn } from '../policy/arn.js';
+import { COLLECTIONS, KEYS } from '../iam/repo.js';
+import { currentTrust } from '../iam/trust-principals.js';
+import type { RoleDoc } from '../iam/types.js';
 import type { StoreOps } from '../store/types.js';
 import { getBucket } from './s3/repo.js';
 import { secretKey, secretRef } from './secretsmanager/secrets.js';
@@ -15,13 +19,18 @@ import { QUEUES, type QueueRecord } from './sqs/types.js';
 export interface ResourcePolicyText {
   /** how the doctor names it: "the bucket policy of my-bucket" */
   name: string;
-  /** the policy's JSON text */
-  document: string;
+  /** the policy's JSON text; undefined for a role that does not exist (see `unknown`) */
+  document?: string | undefined;
+  /** why there is no document */
+  unknown?: string | undefined;
+  /** a role's trust policy: it must name the caller itself (spec/iam-policy.md §12.1) */
+  trust?: boolean | undefined;
 }
 
 /**
  * The resource policy of the resource `arn` names, or undefined when it has none, does not
- * exist, or belongs to a service without resource policies here.
+ * exist, or belongs to a service without resource policies here (a role that does not exist
+ * is named, without a document: STS refuses to assume it).
  *
  * @example
  * await resourcePolicyOf(store, 'arn:aws:sqs:us-east-1:123456789012:orders')
@@ -33,6 +42,21 @@ export async function resourcePolicyOf(
 ): Promise<ResourcePolicyText | undefined> {
   const a = parseArn(arn);
   if (!a) return undefined;
+  if (a.service === 'iam' && a.resource.startsWith('role/')) {
+    // as STS reads it: the role by name, the whole ARN (its path) compared, the trust
+    // policy's principals as IAM resolves them now
+    const roleName = a.resource.slice(a.resource.lastIndexOf('/') + 1);
+    const role = (await store.get<RoleDoc>(COLLECTIONS.roles, KEYS.role(a.account, roleName)))
+      ?.value;
+    const name = `the trust policy of role ${roleName}`;
+    if (!role || role.arn !== arn)
+      return {
+        name,
+        trust: true,
+        unknown: role ? `the role is ${role.arn}, not ${arn}` : `role ${arn} does not exist`,
+      };
+    return { name, trust: true, document: await currentTrust(role, store) };
+  }
   if (a.service === 's3') {
     const bucket = a.resource.split('/')[0] as string;
     const policy = (await getBucket(store, bucket))?.value.policy;
