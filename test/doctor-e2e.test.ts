@@ -43,6 +43,12 @@ async function doctor(
 }
 const firstFailure = (r: Report) => r.checks.find((c) => c.status === 'fail')?.id;
 
+/** runs an `aws …` fix as a user would, with irsakit's credentials file (its `--profile`s) */
+const runFix = (fix: string | null | undefined) =>
+  h.aws((fix ?? '').split(' ').slice(1), undefined, {
+    AWS_SHARED_CREDENTIALS_FILE: join(h.dataDir, 'credentials'),
+  });
+
 async function apply(name: string, yaml: string): Promise<void> {
   const file = join(h.home, name);
   writeFileSync(file, yaml);
@@ -567,13 +573,13 @@ describe('the provider and the audience', () => {
     )?.[1];
     expect(eastIssuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/id\/[0-9A-F]{32}$/);
     expect(r.by['oidc-provider']?.fix).toBe(
-      `aws iam create-open-id-connect-provider --url ${eastIssuer} --client-id-list sts.amazonaws.com --thumbprint-list ${h.server.thumbprint}`,
+      `aws iam create-open-id-connect-provider --url ${eastIssuer} --client-id-list sts.amazonaws.com --thumbprint-list ${h.server.thumbprint} --profile ${ACCOUNT}`,
     );
     expect(r.by['token-exchange']?.detail).toContain(
       `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${eastIssuer}`,
     );
     // run the fix: now the trust policy is what is wrong (it names demo's provider)
-    expect((await h.aws((r.by['oidc-provider']?.fix as string).split(' ').slice(1))).code).toBe(0);
+    expect((await runFix(r.by['oidc-provider']?.fix)).code).toBe(0);
     const next = await doctor(['--cluster', 'east', '-n', 'production', 's3-app']);
     expect(next.by['oidc-provider']?.status).toBe('pass');
     expect(firstFailure(next.report)).toBe('trust-provider');
@@ -581,6 +587,31 @@ describe('the provider and the audience', () => {
       /is another issuer of the same host: another cluster's\?/,
     );
   }, 180_000);
+
+  it('a role in another account: the fix acts there (--profile), not in the default account', async () => {
+    const other = '444455556666';
+    await h.createAccount(other);
+    await apply(
+      'far-sa.yaml',
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: far-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::${other}:role/far-role\n`,
+    );
+    const r = await doctor(['-n', 'production', 'far-app']);
+    expect(firstFailure(r.report)).toBe('oidc-provider');
+    expect(r.by['oidc-provider']?.fix).toMatch(
+      /^aws iam create-open-id-connect-provider .* --profile 444455556666$/,
+    );
+    expect(r.by['role-exists']?.fix).toMatch(
+      /aws iam create-role --role-name far-role .* --profile 444455556666\)/,
+    );
+    expect((await runFix(r.by['oidc-provider']?.fix)).code).toBe(0);
+    const listed = await h.aws(
+      ['iam', 'list-open-id-connect-providers', '--query', 'length(OpenIDConnectProviderList)'],
+      h.admin(other),
+    );
+    expect(listed.stdout.trim()).toBe('1');
+    const next = await doctor(['-n', 'production', 'far-app']);
+    expect(next.by['oidc-provider']?.status).toBe('pass');
+  });
 
   it('a thumbprint that is not the issuer CA’s', async () => {
     expect((await h.irsa(['cluster', 'create', 'west'])).code).toBe(0);
@@ -639,14 +670,12 @@ ${sa('west-app', 'west-role')}`,
     expect(r.code).toBe(1);
     expect(firstFailure(r.report)).toBe('provider-thumbprint');
     expect(r.by['provider-thumbprint']?.fix).toBe(
-      `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn arn:aws:iam::${ACCOUNT}:oidc-provider/${westHost} --thumbprint-list ${h.server.thumbprint}`,
+      `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn arn:aws:iam::${ACCOUNT}:oidc-provider/${westHost} --thumbprint-list ${h.server.thumbprint} --profile ${ACCOUNT}`,
     );
     expect(r.by['token-exchange']?.detail).toMatch(
       /^STS answered HTTP 400 InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint/,
     );
-    expect(
-      (await h.aws((r.by['provider-thumbprint']?.fix as string).split(' ').slice(1))).code,
-    ).toBe(0);
+    expect((await runFix(r.by['provider-thumbprint']?.fix)).code).toBe(0);
     const fixed = await doctor(['--cluster', 'west', '-n', 'production', 'west-app']);
     expect(fixed.report.checks.filter((c) => c.status === 'fail')).toEqual([]);
   });

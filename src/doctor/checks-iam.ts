@@ -53,6 +53,16 @@ function didYouMean(actual: string, candidates: readonly string[]): string {
   return n === undefined ? '' : ` (did you mean ${q(n)}?)`;
 }
 
+/**
+ * ` --profile ACCOUNT` for a fix command acting in the role's account (live mode): irsakit's
+ * credentials file names each account's admin profile by its id (`irsa env --profile`), and
+ * without it the command would act in whatever account the shell's profile is — the default
+ * one, not the role's when the role is in another account. (`irsa why` does the same.)
+ */
+export function profileOf(d: Derived): string {
+  return d.s.mode === 'live' && d.role ? ` --profile ${d.role.account}` : '';
+}
+
 function noRole(d: Derived): string {
   return d.s.serviceAccount === undefined
     ? 'no role ARN: the ServiceAccount is not known here'
@@ -84,7 +94,7 @@ export function checkProvider(d: Derived): CheckResult {
       'fail',
       `no OIDC provider for ${d.issuer} in account ${d.role.account}${urls.length > 0 ? ` (it has ${urls.map((u) => q(u)).join(', ')})` : ' (it has none)'}${close ? `; ${q(close)} is close: a typo, a trailing slash, or another cluster's issuer?` : ''}. STS answers: InvalidIdentityToken: No OpenIDConnect provider found in your account for ${d.issuer}`,
       d.s.mode === 'live'
-        ? `aws iam create-open-id-connect-provider --url ${d.issuer} --client-id-list ${d.audience}${thumb ? ` --thumbprint-list ${thumb}` : ''}`
+        ? `aws iam create-open-id-connect-provider --url ${d.issuer} --client-id-list ${d.audience}${thumb ? ` --thumbprint-list ${thumb}` : ''}${profileOf(d)}`
         : `declare resource "aws_iam_openid_connect_provider" with url = "${d.issuer}", client_id_list = ["${d.audience}"] and the issuer CA's thumbprint_list`,
     );
   }
@@ -114,7 +124,7 @@ export function checkClientId(d: Derived): CheckResult {
     annotated && close
       ? `fix the ServiceAccount's eks.amazonaws.com/audience annotation (${q(d.audience)} → ${q(close)}), then re-create its pods`
       : d.s.mode === 'live'
-        ? `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${p.arn ?? d.providerArn} --client-id ${d.audience}`
+        ? `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${p.arn ?? d.providerArn} --client-id ${d.audience}${profileOf(d)}`
         : `add "${d.audience}" to client_id_list of ${p.source ?? 'the provider'}`,
   );
 }
@@ -137,7 +147,7 @@ export function checkThumbprint(d: Derived): CheckResult {
     id,
     'fail',
     `the provider's thumbprints [${have.join(', ')}] do not include ${want}, the SHA-1 of the CA the issuer presents. STS answers: InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint`,
-    `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${p.arn ?? d.providerArn} --thumbprint-list ${want}`,
+    `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${p.arn ?? d.providerArn} --thumbprint-list ${want}${profileOf(d)}`,
   );
 }
 
@@ -223,7 +233,7 @@ export function checkRole(d: Derived): CheckResult {
       id,
       'fail',
       `role ${d.role.name} does not exist in account ${d.role.account}${didYouMean(d.role.name, d.s.iam.roleNames ?? [])}. STS answers: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`,
-      `create the role (aws iam create-role --role-name ${d.role.name} --assume-role-policy-document file://trust-policy.json) or fix the annotation`,
+      `create the role (aws iam create-role --role-name ${d.role.name} --assume-role-policy-document file://trust-policy.json${profileOf(d)}) or fix the annotation`,
     );
   }
   if (d.s.mode === 'live' && r.arn !== d.roleArn) {

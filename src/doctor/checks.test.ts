@@ -652,3 +652,66 @@ describe('the snapshot of a pod without a ServiceAccount manifest', () => {
     expect(sa.metadata?.name).toBe('s3-app');
   });
 });
+
+describe('fix commands act in the role’s account', () => {
+  const OTHER = '111122223333';
+  const otherRole = `arn:aws:iam::${OTHER}:role/s3-app-role`;
+  const otherSa = serviceAccount({ 'eks.amazonaws.com/role-arn': otherRole });
+  const by = (s: DoctorSnapshot) => Object.fromEntries(runChecks(s).checks.map((c) => [c.id, c]));
+
+  it('names the role’s account profile when the role is in another account', () => {
+    const r = by(
+      liveSnapshot({
+        serviceAccount: otherSa,
+        pods: [admittedPod('s3-reader', otherSa)],
+        iam: { providers: [], role: null, roleNames: [] },
+      }),
+    );
+    expect(r['oidc-provider']?.fix).toMatch(
+      /^aws iam create-open-id-connect-provider --url \S+ --client-id-list sts\.amazonaws\.com --thumbprint-list \S+ --profile 111122223333$/,
+    );
+    expect(r['role-exists']?.fix).toBe(
+      'create the role (aws iam create-role --role-name s3-app-role --assume-role-policy-document file://trust-policy.json --profile 111122223333) or fix the annotation',
+    );
+  });
+
+  it('in the provider and permission fixes too', () => {
+    const r = by(
+      liveSnapshot({
+        serviceAccount: otherSa,
+        pods: [admittedPod('s3-reader', otherSa)],
+        request: { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k' },
+        iam: {
+          providers: [
+            {
+              arn: `arn:aws:iam::${OTHER}:oidc-provider/${HOSTPATH}`,
+              url: HOSTPATH,
+              clientIds: ['sts.amazonaws.com'],
+              thumbprints: ['0000000000000000000000000000000000000000'],
+              source: 'iam',
+            },
+          ],
+          role: role({ arn: otherRole, account: OTHER }),
+          roleNames: ['s3-app-role'],
+        },
+      }),
+    );
+    expect(r['provider-thumbprint']?.fix).toMatch(/ --profile 111122223333$/);
+    expect(r.permissions?.fix).toMatch(
+      /aws iam put-role-policy --role-name s3-app-role .* --profile 111122223333`\)$/,
+    );
+  });
+
+  it('has no profile in static mode (the files describe real AWS)', () => {
+    const r = by(
+      liveSnapshot({
+        mode: 'static',
+        serviceAccount: otherSa,
+        pods: [admittedPod('s3-reader', otherSa)],
+        request: { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k' },
+        iam: { role: role({ arn: otherRole, account: OTHER }) },
+      }),
+    );
+    expect(r.permissions?.fix).not.toMatch(/--profile/);
+  });
+});

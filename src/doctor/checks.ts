@@ -24,6 +24,7 @@ import {
   checkRole,
   checkThumbprint,
   checkTrust,
+  profileOf,
 } from './checks-iam.js';
 import { podIdentitySessionTags } from '../sts/pod-identity.js';
 import {
@@ -307,6 +308,7 @@ function checkPermissions(d: Derived): CheckResult {
     resourcePolicy: d.s.resourcePolicy,
     session: podSession(d),
     context: req.context,
+    profile: profileOf(d),
   });
   if (v.status === 'skip') return check(id, 'skip', v.detail);
   return check(id, v.status, v.detail, v.fix);

@@ -42,6 +42,8 @@ export interface PermissionQuery {
   session?: SimulatedSession | undefined;
   /** keys only the real request carries, as the user gave them (`--context KEY=VALUE`) */
   context?: ContextInput | undefined;
+  /** ` --profile ACCOUNT` for the fix commands acting in the role's account (live mode) */
+  profile?: string | undefined;
 }
 
 export type PermissionVerdict =
@@ -225,7 +227,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     fixes.push(
       conditional
         ? `${conditional}: make the call where that holds, or change that condition on purpose (an Allow without it would grant more than the policy meant)`
-        : `add ${statement} to a policy of role ${role.name} (e.g. \`aws iam put-role-policy --role-name ${role.name} --policy-name ${q.action.replace(/[^A-Za-z0-9]/g, '-')} --policy-document '{"Version":"2012-10-17","Statement":[${statement}]}'\`)`,
+        : `add ${statement} to a policy of role ${role.name} (e.g. \`aws iam put-role-policy --role-name ${role.name} --policy-name ${q.action.replace(/[^A-Za-z0-9]/g, '-')} --policy-document '{"Version":"2012-10-17","Statement":[${statement}]}'${q.profile ?? ''}\`)`,
     );
   }
   if (missing('resource')) {

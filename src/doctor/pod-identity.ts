@@ -15,7 +15,7 @@ import {
   podIdentitySessionTags,
   podIdentityTrustContext,
 } from '../sts/pod-identity.js';
-import { check } from './checks-iam.js';
+import { check, profileOf } from './checks-iam.js';
 import { ROLE_ARN_ANNOTATION, type Derived } from './derive.js';
 import type { CheckResult, PodIdentityView } from './types.js';
 
@@ -72,7 +72,7 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
   const loaded = loadPolicy(role.trustPolicy, 'trust', { id: 'trust policy', mode: 'evaluate' });
   if (!loaded.ok) return noTrust(`the trust policy does not parse: ${loaded.error.message}`);
   const policy = loaded.policy;
-  const fix = `allow the service principal in the trust policy of ${role.name}: {"Effect":"Allow","Principal":{"Service":"${POD_IDENTITY_SERVICE}"},"Action":["sts:AssumeRole","sts:TagSession"]} (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust-policy.json)`;
+  const fix = `allow the service principal in the trust policy of ${role.name}: {"Effect":"Allow","Principal":{"Service":"${POD_IDENTITY_SERVICE}"},"Action":["sts:AssumeRole","sts:TagSession"]} (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust-policy.json${profileOf(d)})`;
 
   // statements that name the service principal, and what they allow
   const naming = policy.statements.filter(
