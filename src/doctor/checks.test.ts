@@ -715,3 +715,41 @@ describe('fix commands act in the role’s account', () => {
     expect(r.permissions?.fix).not.toMatch(/--profile/);
   });
 });
+
+describe('the lint step agrees with the trust-provider fix', () => {
+  const OTHER_HOST = otherProvider.slice(otherProvider.indexOf('oidc-provider/') + 14);
+  const by = (trust: string) =>
+    Object.fromEntries(
+      runChecks(
+        liveSnapshot({ iam: { ...liveSnapshot().iam, role: role({ trustPolicy: trust }) } }),
+      ).checks.map((c) => [c.id, c]),
+    );
+
+  it("another cluster's provider with this cluster's keys: no T8 towards the other issuer", () => {
+    const r = by(trustPolicy({ provider: otherProvider }));
+    expect(r['trust-provider']).toMatchObject({
+      status: 'fail',
+      fix: `set "Principal": {"Federated": "${PROVIDER_ARN}"}`,
+    });
+    expect(r['trust-lint']?.status).toBe('pass');
+    expect(r['trust-lint']?.detail).toBe(
+      `no findings (linted with the Principal the trust-provider step's fix sets: ${PROVIDER_ARN})`,
+    );
+    expect(`${r['trust-lint']?.detail} ${r['trust-lint']?.fix}`).not.toContain(OTHER_HOST);
+  });
+
+  it("another cluster's provider and keys: the lint's fix names this cluster's keys", () => {
+    const trust = trustPolicy({ provider: otherProvider }).replaceAll(
+      `${HOSTPATH}:`,
+      `${OTHER_HOST}:`,
+    );
+    const r = by(trust);
+    expect(r['trust-provider']?.status).toBe('fail');
+    expect(r['trust-lint']?.detail).toMatch(/^T8 \(high, line 1\) condition key `\S+:sub`/);
+    expect(r['trust-lint']?.fix).toBe(`use \`${HOSTPATH}:sub\`; use \`${HOSTPATH}:aud\``);
+  });
+
+  it('a trust of the right provider is linted as written', () => {
+    expect(by(trustPolicy())['trust-lint']?.detail).toBe('no findings');
+  });
+});

@@ -349,11 +349,32 @@ function podSession(d: Derived): SimulatedSession {
   };
 }
 
+/**
+ * The trust policy as the trust-provider step's fix leaves it — the cluster's provider in
+ * place of the other issuers' providers it names — when that step fails for a Federated
+ * principal of another cluster; undefined otherwise. Linted as written, such a policy draws
+ * T8 ("the condition keys name another issuer than the principal: use the principal's"),
+ * the opposite of the doctor's own fix: applying both would break the trust again.
+ */
+function asTrustFixLeavesIt(d: Derived, text: string): string | undefined {
+  const t = d.trust;
+  if (!t?.ok || !d.providerArn || t.allows.some((a) => a.principalOk)) return undefined;
+  let out = text;
+  for (const f of t.federated)
+    if (f.includes(':oidc-provider/'))
+      out = out.split(JSON.stringify(f)).join(JSON.stringify(d.providerArn));
+  return out === text ? undefined : out;
+}
+
 function checkLint(d: Derived): CheckResult {
   const id = 'trust-lint';
   const r = d.s.iam.role;
   if (!r || r.trustPolicy === undefined) return check(id, 'skip', 'no trust policy to lint');
-  const res = lintPolicy(r.trustPolicy, {
+  const fixed = asTrustFixLeavesIt(d, r.trustPolicy);
+  const note = fixed
+    ? ` (linted with the Principal the trust-provider step's fix sets: ${d.providerArn ?? ''})`
+    : '';
+  const res = lintPolicy(fixed ?? r.trustPolicy, {
     type: 'trust',
     account: r.account,
     serviceAccount: d.saName ? { namespace: d.ns, name: d.saName } : undefined,
@@ -364,15 +385,15 @@ function checkLint(d: Derived): CheckResult {
     return check(
       id,
       'pass',
-      infos.length === 0 ? 'no findings' : infos.map((f) => `${f.code} ${f.message}`).join('; '),
+      `${infos.length === 0 ? 'no findings' : infos.map((f) => `${f.code} ${f.message}`).join('; ')}${note}`,
     );
   const critical = findings.some((f) => f.severity === 'critical');
   return check(
     id,
     critical ? 'fail' : 'warn',
-    findings
+    `${findings
       .map((f) => `${f.code} (${f.severity}${f.span ? `, line ${f.span.line}` : ''}) ${f.message}`)
-      .join('; '),
+      .join('; ')}${note}`,
     [...new Set(findings.map((f) => f.fix))].join('; '),
   );
 }
