@@ -753,3 +753,49 @@ describe('the lint step agrees with the trust-provider fix', () => {
     expect(by(trustPolicy())['trust-lint']?.detail).toBe('no findings');
   });
 });
+
+describe('a pod of another ServiceAccount', () => {
+  const lateSa = serviceAccount({}, 'late-app');
+  const report = runChecks(
+    liveSnapshot({
+      target: {
+        cluster: 'demo',
+        namespace: 'production',
+        serviceAccount: 's3-app',
+        pod: 'late-pod',
+      },
+      pods: [admittedPod('late-pod', lateSa, { serviceAccountName: 'late-app' })],
+    }),
+  );
+  const by = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+
+  it('fails on the ServiceAccount, and does not judge its admission by this one’s annotation', () => {
+    expect(by['pod-service-account']?.status).toBe('fail');
+    expect(by['pod-service-account']?.detail).toMatch(
+      /runs as ServiceAccount `late-app`, not `s3-app`/,
+    );
+    expect(by['pod-admission']).toMatchObject({
+      status: 'skip',
+      detail:
+        "pod late-pod runs as ServiceAccount `late-app`, not production/s3-app (see above): its admission says nothing of `s3-app`'s annotation",
+    });
+    expect(JSON.stringify(report)).not.toMatch(/before ServiceAccount production\/s3-app/);
+  });
+
+  it('still judges the pods that do run as it', () => {
+    const r = runChecks(
+      liveSnapshot({
+        pods: [
+          admittedPod('late-pod', lateSa, { serviceAccountName: 'late-app' }),
+          admittedPod('s3-old', serviceAccount({})),
+        ],
+      }),
+    );
+    const admission = r.checks.find((c) => c.id === 'pod-admission');
+    expect(admission?.status).toBe('fail');
+    expect(admission?.detail).toMatch(
+      /^pod s3-old was admitted at \S+, before ServiceAccount production\/s3-app had/,
+    );
+    expect(admission?.detail).not.toMatch(/late-pod/);
+  });
+});

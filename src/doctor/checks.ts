@@ -115,11 +115,20 @@ function checkPodAdmission(d: Derived): CheckResult {
       'skip',
       'decided when the pod is created: the webhook mutates a pod at admission only (the env check below previews its mutation)',
     );
+  // a pod of another ServiceAccount was admitted with that one's annotation, not this one's:
+  // the step above reports the mismatch, and its fix re-creates the pod anyway
+  const own = s.pods.filter((p) => podServiceAccount(p.object) === d.saName);
+  if (own.length === 0)
+    return check(
+      id,
+      'skip',
+      `${s.pods.map((p) => `${label(p)} ${runs(p)} as ServiceAccount ${q(podServiceAccount(p.object))}`).join(', ')}, not ${d.ns}/${d.saName ?? '?'} (see above): its admission says nothing of ${q(d.saName ?? '?')}'s annotation`,
+    );
   const current = d.settings?.roleArn ?? '';
   const bad: { p: PodView; why: string }[] = [];
   const ok: string[] = [];
   const warns: string[] = [];
-  for (const p of s.pods) {
+  for (const p of own) {
     const a = p.admission;
     if (!a) {
       warns.push(`${label(p)} has no admission record`);
@@ -149,7 +158,7 @@ function checkPodAdmission(d: Derived): CheckResult {
     return check(id, 'fail', bad.map((b) => b.why).join('; '), fixes.join('; '));
   }
   if (warns.length > 0)
-    return check(id, 'warn', [...warns, ...ok].join('; '), recreateFix(s.pods[0] as PodView, d.ns));
+    return check(id, 'warn', [...warns, ...ok].join('; '), recreateFix(own[0] as PodView, d.ns));
   return check(id, 'pass', ok.join('; '));
 }
 
