@@ -268,6 +268,27 @@ function providerHint(want: string, trusted: readonly string[]): string {
   return close ? ` (${q(close)} is close: a typo?)` : '';
 }
 
+/**
+ * The fix for a Deny of the trust policy that matches the token: the statement by its Sid or
+ * index, and the condition it matched on, if it has one.
+ */
+function denyFix(
+  t: Extract<NonNullable<Derived['trust']>, { ok: true }>,
+  denies: readonly { index: number; sid?: string | undefined }[],
+  sub: string,
+): string {
+  const each = denies.map((m) => {
+    const st = t.policy.statements.find((s) => s.index === m.index);
+    const conds = (st?.source.conditions ?? []).map(
+      (c) => `${c.operator} ${q(c.key)} [${c.values.map((v) => v.value).join(', ')}]`,
+    );
+    return conds.length > 0
+      ? `the Deny ${statementLabel(m)}, whose condition ${conds.join(' and ')} holds for ${q(sub)}, matches this token: remove it or narrow its condition`
+      : `the Deny ${statementLabel(m)}, which has no condition, matches every token: remove it, or give it a condition that leaves ${q(sub)} out`;
+  });
+  return `${each.join('; ')} (an explicit Deny in the trust policy wins over every Allow)`;
+}
+
 const TRUST_IDS = [
   'trust-provider',
   'trust-action',
@@ -430,7 +451,9 @@ export function checkTrust(d: Derived): CheckResult[] {
           : x.summary,
         out.some((c) => c.status === 'fail')
           ? 'fix the steps above'
-          : 'change the condition named above (the token carries only sub, aud and the request keys)',
+          : x.decision === 'explicitDeny'
+            ? denyFix(t, x.matched, d.sub as string)
+            : 'change the condition named above (the token carries only sub, aud and the request keys)',
       ),
     );
   }

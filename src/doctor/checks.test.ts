@@ -799,3 +799,54 @@ describe('a pod of another ServiceAccount', () => {
     expect(admission?.detail).not.toMatch(/late-pod/);
   });
 });
+
+describe('an explicit Deny in the trust policy', () => {
+  const deny = (extra: object) =>
+    runChecks(
+      liveSnapshot({
+        iam: {
+          ...liveSnapshot().iam,
+          role: role({
+            trustPolicy: trustPolicy({
+              extra: [
+                {
+                  Effect: 'Deny',
+                  Principal: { Federated: PROVIDER_ARN },
+                  Action: 'sts:AssumeRoleWithWebIdentity',
+                  ...extra,
+                },
+              ],
+            }),
+          }),
+        },
+      }),
+    ).checks.find((c) => c.id === 'trust-evaluation');
+
+  it('names the statement by its Sid and the condition that matched', () => {
+    const c = deny({
+      Sid: 'NoProduction',
+      Condition: { StringLike: { [`${HOSTPATH}:sub`]: 'system:serviceaccount:production:*' } },
+    });
+    expect(c?.status).toBe('fail');
+    expect(c?.fix).toBe(
+      `the Deny statement \`NoProduction\`, whose condition StringLike \`${HOSTPATH}:sub\` [system:serviceaccount:production:*] holds for \`system:serviceaccount:production:s3-app\`, matches this token: remove it or narrow its condition (an explicit Deny in the trust policy wins over every Allow)`,
+    );
+  });
+
+  it('names it by its index when it has no Sid, and says it has no condition', () => {
+    expect(deny({})?.fix).toBe(
+      'the Deny statement #1, which has no condition, matches every token: remove it, or give it a condition that leaves `system:serviceaccount:production:s3-app` out (an explicit Deny in the trust policy wins over every Allow)',
+    );
+  });
+});
+
+describe('lint severities in the report', () => {
+  it('T6 is low for an audience of its own on a local (non-EKS) issuer, as the README says', () => {
+    const r = runChecks(
+      liveSnapshot({
+        iam: { ...liveSnapshot().iam, role: role({ trustPolicy: trustPolicy({ aud: 'my-app' }) }) },
+      }),
+    );
+    expect(r.checks.find((c) => c.id === 'trust-lint')?.detail).toMatch(/^T6 \(low, line 1\) /);
+  });
+});
