@@ -193,7 +193,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     return {
       status: 'undecided',
       detail: `cannot decide: ${what} depends on ${keys}, which only the real call carries: ${statements.join('; ')}. With the most favourable value it is ${outcome(open.best)}, with the least ${outcome(open.worst)}${unknownNote}`,
-      fix: `give the value the workload's calls carry: ${open.keys.map((k) => `--context ${k}=${placeholder(k)}`).join(' ')}${open.keys.some((k) => k.toLowerCase() === 'aws:sourceip') ? ' (`irsa trail` shows the source address of a call)' : ''}`,
+      fix: `give the value the workload's calls carry: ${open.keys.map((k) => `--context ${k}=${placeholder(k)}`).join(' ')}${open.keys.some((k) => k.toLowerCase() === 'aws:sourceip') ? ' (`irsa why REQUEST_ID` or `irsa trail --json` shows the source address of a call the workload made)' : ''}`,
     };
   }
   const x = explainRequest(request, sets);
