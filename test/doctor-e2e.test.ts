@@ -214,7 +214,7 @@ describe('the FAQ’s three causes of 403, each named', () => {
     expect(r.code).toBe(1);
     expect(firstFailure(r.report)).toBe('pod-admission');
     expect(r.by['pod-admission']?.detail).toMatch(
-      /^pod late-[0-9a-f]{10}-[0-9a-f]{5} was admitted at \S+, before ServiceAccount production\/late had its eks\.amazonaws\.com\/role-arn annotation/,
+      /^pod late-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5} was admitted at \S+, before ServiceAccount production\/late had its eks\.amazonaws\.com\/role-arn annotation/,
     );
     expect(r.by['pod-admission']?.fix).toBe('irsa rollout restart deployment/late -n production');
     expect(r.by['pod-env']?.status).toBe('fail');
