@@ -96,17 +96,25 @@ export function createDynamoDbService(deps: DynamoDeps): ServiceHandler {
     }
     ctx.audit.eventName = name;
     let body: Record<string, unknown> = {};
+    // a call refused before the operation noted its table (a body that is not JSON, an input
+    // it refuses) is still the operation's kind of event, on the tables it names; noted only
+    // then, as an operation that reads its input notes them itself (auditTable)
+    const noteCall = () => {
+      if (ctx.audit.requestParameters === undefined)
+        auditCall(ctx, name, body, {
+          readOnly: READ_ONLY_OPERATIONS.has(name),
+          data: ITEM_OPERATIONS.has(name),
+          where: home(ctx),
+        });
+    };
+    let result: object;
     try {
       body = readBody(raw.body);
-    } finally {
-      // a body that is not JSON is still the operation's kind of event
-      auditCall(ctx, name, body, {
-        readOnly: READ_ONLY_OPERATIONS.has(name),
-        data: ITEM_OPERATIONS.has(name),
-        where: home(ctx),
-      });
+      result = await op(env, ctx, new Input(body));
+    } catch (e) {
+      noteCall();
+      throw e;
     }
-    const result = await op(env, ctx, new Input(body));
     const text = JSON.stringify(result);
     return {
       status: 200,
