@@ -90,3 +90,27 @@ describe('isoOfJavaDate', () => {
     expect(isoOfJavaDate('Foo 7, 2026, 8:09:47 AM')).toBeUndefined();
   });
 });
+
+describe('hidden values', () => {
+  it('a message body and its attributes’ values are hidden even when no operation read the call', () => {
+    const form = new Map([
+      ['Action', 'SendMessageBatch'],
+      ['QueueUrl', 'http://127.0.0.1:4577/123456789012/q'],
+      ['MessageBody', 'TOPSECRET'],
+      ['SendMessageBatchRequestEntry.1.Id', 'a'],
+      ['SendMessageBatchRequestEntry.1.MessageBody', 'TOPSECRET'],
+      ['MessageAttribute.1.Name', 'n'],
+      ['MessageAttribute.1.Value.StringValue', 'TOPSECRET'],
+      ['MessageAttribute.1.Value.DataType', 'String'],
+    ]);
+    const text = JSON.stringify(queryRequestParameters(form));
+    expect(text).not.toContain('TOPSECRET');
+    expect(queryRequestParameters(form)).toMatchObject({
+      queueUrl: 'http://127.0.0.1:4577/123456789012/q',
+      messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+      messageAttribute: [
+        { name: 'n', value: { stringValue: 'HIDDEN_DUE_TO_SECURITY_REASONS', dataType: 'String' } },
+      ],
+    });
+  });
+});

@@ -18,6 +18,13 @@ const SECRET_NAME =
   /(password|secretaccesskey|sessiontoken|securitytoken|webidentitytoken|secretstring|secretbinary|privatekey|clientsecret|assertion|tokencode|authorization|^token)$/;
 /** …except these, which name no secret */
 const NOT_SECRET = new Set(['subjectfromwebidentitytoken']);
+/**
+ * Names whose values CloudTrail shows as hidden (compared like SECRET_NAME, by the last
+ * segment): a message's body and its attributes' values (SQS's query protocol), whatever call
+ * carried them — one refused for its signature, which no operation read, included.
+ */
+const HIDDEN_NAME = /^(messagebody|stringvalue|binaryvalue|stringlistvalues|binarylistvalues)$/;
+const HIDDEN_VALUE = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 /** The Query envelope's own parameters: never part of requestParameters. */
 const ENVELOPE = new Set(['Action', 'Version']);
 /** Parameters CloudTrail records as numbers / booleans. */
@@ -93,7 +100,8 @@ export function queryRequestParameters(
       if (!next) at.children.set(p, (next = { children: new Map() }));
       at = next;
     }
-    at.value = value;
+    const last = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+    at.value = HIDDEN_NAME.test(last) ? HIDDEN_VALUE : value;
   }
   if (root.children.size === 0) return null;
   return convert(root, '') as Record<string, unknown>;
