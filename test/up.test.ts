@@ -282,6 +282,36 @@ describe('irsa up', () => {
     );
   });
 
+  it('validates a pod after admission: a mount of the webhook’s token volume needs no volume of its own', async () => {
+    const pod = (name: string, volume: string) =>
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata:',
+        `  name: ${name}`,
+        '  namespace: production',
+        'spec:',
+        '  serviceAccountName: s3-app',
+        '  containers:',
+        '    - name: app',
+        '      image: amazon/aws-cli',
+        '      volumeMounts:',
+        `        - name: ${volume}`,
+        '          mountPath: /var/run/secrets/eks.amazonaws.com/serviceaccount',
+        '',
+      ].join('\n');
+    const ok = await admin('POST', '/clusters/demo/apply', pod('mnt-token', 'aws-iam-token'));
+    expect(ok.status).toBe(200);
+    const made = await admin('GET', '/clusters/demo/namespaces/production/pods/mnt-token');
+    const spec = (made.body.object as { spec: { volumes: { name: string }[] } }).spec;
+    expect(spec.volumes.map((v) => v.name)).toContain('aws-iam-token');
+    const bad = await admin('POST', '/clusters/demo/apply', pod('mnt-nope', 'nope'));
+    expect(bad.status).toBe(422);
+    expect(bad.body.message).toBe(
+      'The Pod "mnt-nope" is invalid: spec.containers[0].volumeMounts[0].name: Not found: "nope"',
+    );
+  });
+
   it('answers TokenRequest errors as the API server does', async () => {
     const short = await admin(
       'POST',

@@ -294,6 +294,11 @@ describe('apply', () => {
       'Namespace in version "v1" cannot be handled as a Namespace: json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map[string]string',
     ],
     [
+      'a Deployment whose template mounts a volume it does not have (no admission adds it)',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i, volumeMounts: [{name: aws-iam-token, mountPath: /t}]}]}\n',
+      'The Deployment "d" is invalid: spec.template.spec.containers[0].volumeMounts[0].name: Not found: "aws-iam-token"',
+    ],
+    [
       'a mount of a volume the pod does not have, and a volume twice',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: a, emptyDir: {}}, {name: a, emptyDir: {}}, {name: b}]\n  containers:\n  - {name: c, image: x, volumeMounts: [{name: nope, mountPath: /x}]}\n',
       'The Pod "p" is invalid: [spec.volumes[1].name: Duplicate value: "a", spec.volumes[2]: Required value: must specify a volume type, spec.containers[0].volumeMounts[0].name: Not found: "nope"]',

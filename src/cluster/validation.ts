@@ -168,7 +168,8 @@ function containerErrors(
   list: unknown,
   required: boolean,
   seen: Set<string>,
-  volumes: ReadonlySet<string>,
+  /** the pod's volume names, which a mount must name; undefined: not checked (yet) */
+  volumes: ReadonlySet<string> | undefined,
 ): FieldError[] {
   if (list === undefined || list === null) {
     return required ? [{ field: path, type: 'Required value' }] : [];
@@ -217,7 +218,7 @@ function containerErrors(
         const name = typeof m.name === 'string' ? m.name : '';
         if (name === '')
           out.push({ field: `${p}.volumeMounts[${j}].name`, type: 'Required value' });
-        if (!volumes.has(name))
+        if (volumes && !volumes.has(name))
           out.push({ field: `${p}.volumeMounts[${j}].name`, type: 'Not found', value: name });
         if (typeof m.mountPath !== 'string' || m.mountPath === '') {
           out.push({ field: `${p}.volumeMounts[${j}].mountPath`, type: 'Required value' });
@@ -307,8 +308,18 @@ const VOLUME_SOURCES: ReadonlySet<string> = new Set([
 /** How many pods of one Deployment the local cluster makes at most. */
 export const MAX_REPLICAS = 100;
 
-/** Errors of a pod spec at `path` (`spec` for a Pod, `spec.template.spec` in a Deployment). */
-export function podSpecErrors(path: string, spec: unknown): FieldError[] {
+/**
+ * Errors of a pod spec at `path` (`spec` for a Pod, `spec.template.spec` in a Deployment).
+ * `mutable`: the spec is a Pod's before admission, whose webhooks may add the volume a mount
+ * names (the pod-identity webhook keeps a mount of `aws-iam-token` and adds the volume), so a
+ * mount's volume is looked for only once they have run — a Deployment's template gets no
+ * admission and is checked whole.
+ */
+export function podSpecErrors(
+  path: string,
+  spec: unknown,
+  opts: { mutable?: boolean } = {},
+): FieldError[] {
   if (!spec || typeof spec !== 'object') return [{ field: path, type: 'Required value' }];
   const s = spec as Record<string, unknown>;
   const out: FieldError[] = [];
@@ -330,9 +341,10 @@ export function podSpecErrors(path: string, spec: unknown): FieldError[] {
     out.push(...projectedTokenErrors(at, v));
   });
   const seen = new Set<string>();
+  const mounted = opts.mutable ? undefined : volumes;
   out.push(
-    ...containerErrors(`${path}.containers`, s.containers, true, seen, volumes),
-    ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen, volumes),
+    ...containerErrors(`${path}.containers`, s.containers, true, seen, mounted),
+    ...containerErrors(`${path}.initContainers`, s.initContainers, false, seen, mounted),
   );
   const sa = s.serviceAccountName;
   if (sa !== undefined && (typeof sa !== 'string' || (sa !== '' && !DNS1123_SUBDOMAIN.test(sa)))) {
@@ -359,8 +371,14 @@ export function validateObject(obj: KubeObject): FieldError[] {
       return metaErrors(obj, false, true);
     case 'ServiceAccount':
       return metaErrors(obj, true, false);
-    case 'Pod':
-      return [...metaErrors(obj, true, false), ...podSpecErrors('spec', obj.spec)];
+    case 'Pod': {
+      // refused before admission only for what admission cannot mend; then with every error,
+      // as the API server lists them (a mount of the webhook's volume is taken on trust there)
+      const meta = metaErrors(obj, true, false);
+      if (meta.length === 0 && podSpecErrors('spec', obj.spec, { mutable: true }).length === 0)
+        return [];
+      return [...meta, ...podSpecErrors('spec', obj.spec)];
+    }
     case 'Deployment': {
       const out = metaErrors(obj, true, false);
       const spec = (obj.spec ?? {}) as Record<string, unknown>;
