@@ -341,7 +341,6 @@ describe('the policy simulator, through real clients', () => {
           EvalResourceDecision: 'implicitDeny',
           MatchedStatements: [],
           MissingContextValues: ['aws:SourceIp'],
-          EvalDecisionDetails: {},
         },
       ],
     });

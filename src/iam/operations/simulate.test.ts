@@ -64,7 +64,6 @@ describe('SimulatePrincipalPolicy', () => {
           EvalResourceDecision: 'allowed',
           MatchedStatements: readOnly,
           MissingContextValues: [],
-          EvalDecisionDetails: new XmlMap([]),
         },
       ],
     });

@@ -283,13 +283,14 @@ function simulate(
         // populated only for cross-account simulations; present but empty for a resource ARN
         // in the same account, absent for `*` (AWS API reference); the entry names are
         // irsakit's [inferred]
+        const crossAccount = input.resourcePolicy !== undefined && !x.sameAccount;
         const details = new XmlMap(
-          input.resourcePolicy === undefined || x.sameAccount
-            ? []
-            : [
+          crossAccount
+            ? [
                 ['IAM Policy', identityAllow ? 'allowed' : 'implicitDeny'],
                 ['Resource Policy', resourceAllow ? 'allowed' : 'implicitDeny'],
-              ],
+              ]
+            : [],
         );
         result.EvalDecisionDetails = details;
         // "If you include a list of resources, then any missing context values are instead
@@ -300,7 +301,8 @@ function simulate(
             EvalResourceDecision: x.decision,
             MatchedStatements: result.MatchedStatements,
             MissingContextValues: result.MissingContextValues,
-            EvalDecisionDetails: details,
+            // "returned only for cross-account simulations" (ResourceSpecificResult)
+            ...(crossAccount ? { EvalDecisionDetails: details } : {}),
             ...(result.PermissionsBoundaryDecisionDetail !== undefined
               ? { PermissionsBoundaryDecisionDetail: result.PermissionsBoundaryDecisionDetail }
               : {}),
