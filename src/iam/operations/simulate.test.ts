@@ -298,6 +298,28 @@ describe('SimulateCustomPolicy', () => {
       MatchedStatements: [{ SourcePolicyId: 'ResourcePolicy', SourcePolicyType: 'resource' }],
     });
     expect(r.EvaluationResults[0]?.EvalDecisionDetails).toEqual(new XmlMap([]));
+    expect(r.EvaluationResults[0]?.ResourceSpecificResults).toEqual([
+      expect.not.objectContaining({ EvalDecisionDetails: expect.anything() }),
+    ]);
+    // the bucket in another account: each side's part, at the top and for the resource
+    const cross = (await h.call('SimulateCustomPolicy', {
+      'PolicyInputList.member.1':
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}',
+      'ActionNames.member.1': 's3:GetObject',
+      'ResourceArns.member.1': 'arn:aws:s3:::shared/k',
+      ResourcePolicy: bucketPolicy,
+      ResourceOwner: 'arn:aws:iam::111122223333:root',
+      CallerArn: 'arn:aws:iam::123456789012:user/irsa-admin',
+    })) as Results;
+    const both = new XmlMap([
+      ['IAM Policy', 'allowed'],
+      ['Resource Policy', 'allowed'],
+    ]);
+    expect(cross.EvaluationResults[0]).toMatchObject({
+      EvalDecision: 'allowed',
+      EvalDecisionDetails: both,
+      ResourceSpecificResults: [{ EvalResourceDecision: 'allowed', EvalDecisionDetails: both }],
+    });
   });
 
   it('refuses what the API reference rules out: no caller for a resource policy, a caller that is not a user, wildcard actions', async () => {
