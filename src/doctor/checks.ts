@@ -26,10 +26,10 @@ import {
   checkTrust,
   profileOf,
 } from './checks-iam.js';
-import { podIdentitySessionTags } from '../sts/pod-identity.js';
 import {
   podIdentityAnnotation,
   podIdentityProviderChecks,
+  podIdentityTags,
   podIdentityTrust,
 } from './pod-identity.js';
 import {
@@ -332,17 +332,7 @@ function podSession(d: Derived): SimulatedSession {
   const pi = d.s.podIdentity;
   if (pi) {
     const pod = d.s.pods[0]?.object.metadata;
-    const tags = pi.sessionTags
-      ? podIdentitySessionTags(
-          { arn: pi.clusterArn, name: d.s.target.cluster ?? '' },
-          {
-            namespace: d.ns,
-            serviceAccount: d.saName ?? '',
-            podName: pod?.name ?? '',
-            podUid: pod?.uid ?? '',
-          },
-        ).filter((t) => t.Value !== '')
-      : [];
+    const tags = podIdentityTags(d, pi).filter((t) => t.Value !== '');
     const unknownKeys =
       pi.sessionTags && !pod
         ? ['aws:principaltag/kubernetes-pod-name', 'aws:principaltag/kubernetes-pod-uid']

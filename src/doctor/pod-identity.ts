@@ -28,6 +28,29 @@ function via(pi: PodIdentityView): string {
 }
 
 /** The checks about OIDC providers, which Pod Identity does not use. */
+/**
+ * The session tags EKS Auth gives the checked pods' sessions (none when the association
+ * turns them off): with the first pod's name and uid, else `standIn`'s — empty ones when no
+ * stand-in is given.
+ */
+export function podIdentityTags(
+  d: Derived,
+  pi: PodIdentityView,
+  standIn: { name: string; uid: string } = { name: '', uid: '' },
+): { Key: string; Value: string }[] {
+  if (!pi.sessionTags) return [];
+  const pod = d.s.pods[0]?.object.metadata;
+  return podIdentitySessionTags(
+    { arn: pi.clusterArn, name: d.s.target.cluster ?? '' },
+    {
+      namespace: d.ns,
+      serviceAccount: d.saName ?? '',
+      podName: pod?.name ?? standIn.name,
+      podUid: pod?.uid ?? standIn.uid,
+    },
+  );
+}
+
 export function podIdentityProviderChecks(pi: PodIdentityView): CheckResult[] {
   const why = `${via(pi)}; no OIDC provider is involved`;
   return [
@@ -121,18 +144,10 @@ export function podIdentityTrust(d: Derived, pi: PodIdentityView): CheckResult[]
   results.push(check('trust-sub', 'skip', claims), check('trust-aud', 'skip', claims));
 
   // the request EKS Auth makes, as STS builds it (the pod's, or a stand-in's, session tags)
-  const pod = d.s.pods[0]?.object.metadata;
-  const tags = pi.sessionTags
-    ? podIdentitySessionTags(
-        { arn: pi.clusterArn, name: d.s.target.cluster ?? '' },
-        {
-          namespace: d.ns,
-          serviceAccount: d.saName ?? '',
-          podName: pod?.name ?? 'irsa-doctor',
-          podUid: pod?.uid ?? '00000000-0000-0000-0000-000000000000',
-        },
-      )
-    : [];
+  const tags = podIdentityTags(d, pi, {
+    name: 'irsa-doctor',
+    uid: '00000000-0000-0000-0000-000000000000',
+  });
   const context = createContext(podIdentityTrustContext(pi.clusterArn, new Date(d.s.now), tags));
   const verdicts = needed.map((action) => {
     const request = {
