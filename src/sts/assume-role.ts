@@ -11,6 +11,7 @@
  * `User: <caller> is not authorized to perform: <action> on resource: <role>`.
  */
 import type { Caller, CallContext, QueryParams, QueryResult } from '../server/aws/types.js';
+import { addPrincipalKeys, principalTagKeys } from '../server/aws/authorize.js';
 import { listParam, structListParam } from '../server/aws/query-params.js';
 import { AwsError } from '../common/aws-error.js';
 import {
@@ -101,26 +102,12 @@ export async function callerPolicies(
       account: caller.account,
       userName,
     });
-    const keys: Record<string, string> = {
-      'aws:PrincipalArn': caller.principal.id,
-      'aws:PrincipalAccount': caller.account,
-      'aws:PrincipalType': 'User',
-      'aws:userid': caller.userId,
-      'aws:username': userName,
-      'aws:PrincipalIsAWSService': 'false',
+    return {
+      sets: { identity: policies.identity, boundary: policies.boundary },
+      keys: addPrincipalKeys(principalTagKeys(policies.tags), caller),
     };
-    for (const t of policies.tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
-    return { sets: { identity: policies.identity, boundary: policies.boundary }, keys };
   }
-  return {
-    sets: {},
-    keys: {
-      'aws:PrincipalArn': caller.principal.id,
-      'aws:PrincipalAccount': caller.account,
-      'aws:PrincipalType': caller.principal.type,
-      'aws:userid': caller.userId,
-    },
-  };
+  return { sets: {}, keys: addPrincipalKeys({}, caller) };
 }
 
 function readTags(

@@ -77,11 +77,24 @@ export function anonymousKeys(ctx: CallContext): Record<string, string> {
 
 /** The global condition keys of a call (spec/iam-policy.md §10): the request's, and the caller's. */
 export function globalKeys(ctx: CallContext, caller: Caller): Record<string, string | string[]> {
+  // set on the request's object, not spread into a new one (see anonymousKeys)
+  return addPrincipalKeys(anonymousKeys(ctx), caller);
+}
+
+/**
+ * Sets the keys every signed request has of its caller on `keys` (the request's, or a fresh
+ * object: STS evaluates with them too): aws:PrincipalArn, aws:PrincipalAccount,
+ * aws:PrincipalType, aws:userid, aws:username (a user's), aws:PrincipalIsAWSService.
+ */
+export function addPrincipalKeys<K extends Record<string, string | string[]>>(
+  keys: K,
+  caller: Caller,
+): K {
   const p = caller.principal;
-  const keys: Record<string, string | string[]> = anonymousKeys(ctx);
-  keys['aws:PrincipalAccount'] = caller.account;
-  keys['aws:userid'] = caller.userId;
-  keys['aws:PrincipalType'] =
+  const k = keys as Record<string, string | string[]>;
+  k['aws:PrincipalAccount'] = caller.account;
+  k['aws:userid'] = caller.userId;
+  k['aws:PrincipalType'] =
     p.type === 'Account'
       ? 'Account'
       : p.type === 'User'
@@ -89,10 +102,19 @@ export function globalKeys(ctx: CallContext, caller: Caller): Record<string, str
         : p.type === 'FederatedUser'
           ? 'FederatedUser'
           : 'AssumedRole';
-  keys['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
-  if (p.type === 'User') keys['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
+  k['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
+  if (p.type === 'User') k['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
   // in the context of every signed request: nobody here signs as an AWS service
-  keys['aws:PrincipalIsAWSService'] = 'false';
+  k['aws:PrincipalIsAWSService'] = 'false';
+  return keys;
+}
+
+/** A user's (or role's) tags as its `aws:PrincipalTag/*` keys. */
+export function principalTagKeys(
+  tags: readonly { Key: string; Value: string }[],
+  keys: Record<string, string> = {},
+): Record<string, string> {
+  for (const t of tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
   return keys;
 }
 
@@ -159,11 +181,7 @@ export function createAuthorizer(deps: {
       sets.identity = pol.identity;
       sets.boundary = pol.boundary;
       // an IAM user's tags are its principal tags
-      if (pol.tags.length > 0) {
-        const keys: Record<string, string> = {};
-        for (const t of pol.tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
-        sessionKeys = keys;
-      }
+      if (pol.tags.length > 0) sessionKeys = principalTagKeys(pol.tags);
     } else if (p.type === 'AssumedRole' && p.roleArn) {
       const roleName = p.roleArn.slice(p.roleArn.lastIndexOf('/') + 1);
       const pol = await deps.directory.policiesOf({
