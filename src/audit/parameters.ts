@@ -8,6 +8,7 @@
 import { boundedCache } from '../common/bounded-cache.js';
 import { put } from '../common/own.js';
 import { isoSeconds } from '../common/times.js';
+import { HIDDEN } from '../server/aws/types.js';
 
 /**
  * Names of members that carry a secret value (compared without case and punctuation, by
@@ -24,7 +25,6 @@ const NOT_SECRET = new Set(['subjectfromwebidentitytoken']);
  * carried them — one refused for its signature, which no operation read, included.
  */
 const HIDDEN_NAME = /^(messagebody|stringvalue|binaryvalue|stringlistvalues|binarylistvalues)$/;
-const HIDDEN_VALUE = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 /** The Query envelope's own parameters: never part of requestParameters. */
 const ENVELOPE = new Set(['Action', 'Version']);
 /** Parameters CloudTrail records as numbers / booleans. */
@@ -101,7 +101,7 @@ export function queryRequestParameters(
       at = next;
     }
     const last = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
-    at.value = HIDDEN_NAME.test(last) ? HIDDEN_VALUE : value;
+    at.value = HIDDEN_NAME.test(last) ? HIDDEN : value;
   }
   if (root.children.size === 0) return null;
   return convert(root, '') as Record<string, unknown>;

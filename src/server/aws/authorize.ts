@@ -14,7 +14,7 @@ import { type Explanation, explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
 import type { RequestPrincipal } from '../../policy/types.js';
 import { requestContextKeys } from './request-keys.js';
-import type { CallContext, Caller } from './types.js';
+import { type CallContext, type Caller, HIDDEN } from './types.js';
 
 export interface SessionView {
   /** the session policies of a role session (inline + managed ARNs), compiled */
@@ -117,9 +117,6 @@ export function principalTagKeys(
   for (const t of tags) keys[`aws:PrincipalTag/${t.Key}`] = t.Value;
   return keys;
 }
-
-/** what the trail shows in place of a hidden value (CloudTrail's word for item keys) */
-const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
 /** The explanation as the trail may keep it: the values of `hiddenKeys` replaced. */
 function withoutHiddenValues(x: Explanation, hiddenKeys: readonly string[]): Explanation {

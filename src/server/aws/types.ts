@@ -34,6 +34,9 @@ export interface AuthInfo {
   expiresAt?: Date | undefined;
 }
 
+/** What CloudTrail writes in place of a value it does not show (a message body, item keys). */
+export const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
+
 /**
  * What an operation tells the audit trail about its call, filled in as it goes (so that a
  * refused call still has its parameters). Field names are CloudTrail's (spec/aws-wire.md §11).

@@ -4,7 +4,7 @@
  * keys), its audit notes in CloudTrail's shape, key checks against the table's schema and
  * ReturnConsumedCapacity.
  */
-import type { CallContext } from '../../server/aws/types.js';
+import { type CallContext, HIDDEN } from '../../server/aws/types.js';
 import type { ContextInput } from '../../policy/context.js';
 import { type AttributeValue, type Item, scalarText, typeOf } from './attribute-value.js';
 import { MSG, resourceNotFound, validation } from './errors.js';
@@ -21,9 +21,6 @@ export interface OpEnv {
 
 /** An operation: reads its input, authorizes, executes; returns the response body. */
 export type Operation = (env: OpEnv, ctx: CallContext, input: Input) => Promise<object>;
-
-/** CloudTrail shows key names, not values, for irsakit (see the README's deviations). */
-export const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
 
 /** Fills the audit notes of a call on a table. */
 export function auditTable(

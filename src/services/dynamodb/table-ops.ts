@@ -4,7 +4,6 @@
  * once), DescribeTable, ListTables, DeleteTable, and TagResource / UntagResource /
  * ListTagsOfResource (the tags feed `aws:ResourceTag/*`).
  */
-import { AwsError } from '../../common/aws-error.js';
 import { randomUUID } from 'node:crypto';
 import { expectMap } from './attribute-value.js';
 import { type Operation, auditTable, authorizeTable, existing } from './common.js';
@@ -236,7 +235,7 @@ function refuseUnserved(input: Input): void {
   const sse = input.body.SSESpecification as { Enabled?: unknown } | undefined;
   const refuse = (what: string) =>
     // [irsakit] not a DynamoDB text
-    new AwsError('ValidationException', 400, `irsakit does not implement ${what}`);
+    validation(`irsakit does not implement ${what}`);
   if (stream?.StreamEnabled === true) throw refuse('DynamoDB Streams (StreamSpecification)');
   if (sse?.Enabled === true)
     throw refuse('encryption with a KMS key (SSESpecification); tables use an AWS owned key');

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
 import { own, put } from '../../common/own.js';
 import { uuidV4 } from '../../common/uuid.js';
-import type { CallContext } from '../../server/aws/types.js';
+import { type CallContext, HIDDEN } from '../../server/aws/types.js';
 import type { StoreOps } from '../../store/types.js';
 import { authorizeQueue } from './access.js';
 import { invalidParameter, missingParameter, noSuchQueue, sqsError } from './errors.js';
@@ -19,7 +19,13 @@ import { isBase64 } from '../../common/base64.js';
 import { md5OfAttributes, md5OfBody } from './md5.js';
 import type { QueueNotifier } from './notifier.js';
 import { type Input, int, objects, str, strings } from './params.js';
-import { effectiveAttributes, intAttribute, isFifoName, redrivePolicy } from './queues.js';
+import {
+  effectiveAttributes,
+  intAttribute,
+  isFifoName,
+  queueArn,
+  redrivePolicy,
+} from './queues.js';
 import { type SqsOperation, noteQueue, resolveQueue } from './queue-ops.js';
 import {
   MESSAGES,
@@ -445,7 +451,7 @@ export function messageOperations(
               ...m,
               visibleAt: now,
               receipt: undefined,
-              deadLetterSourceArn: `arn:aws:sqs:${q.region}:${q.account}:${q.name}`,
+              deadLetterSourceArn: queueArn(q),
             });
             await tx.delete(MESSAGES, item.key);
             continue;
@@ -601,7 +607,7 @@ export function messageOperations(
   }
 
   /** What CloudTrail writes for a message body it was sent. */
-  const HIDDEN_BODY = { messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' } as const;
+  const HIDDEN_BODY = { messageBody: HIDDEN } as const;
 
   function failure(id: string, e: unknown) {
     if (!(e instanceof AwsError)) throw e;
@@ -786,10 +792,7 @@ export function messageOperations(
       const entries = batchEntries(input, 'DeleteMessageBatchRequestEntry');
       ctx.audit.requestParameters = {
         queueUrl: r.url,
-        entries: entries.map((e) => ({
-          id: e.Id,
-          ...(e.MessageBody !== undefined ? HIDDEN_BODY : {}),
-        })),
+        entries: entries.map((e) => ({ id: e.Id })),
       };
       return eachEntry(entries, (tx, e) => deleteIn(tx, r.key, str(e, 'ReceiptHandle', true)));
     },

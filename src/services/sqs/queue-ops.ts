@@ -63,8 +63,6 @@ function queueResource(q: { region: string; account: string; name: string }) {
   return [{ ARN: queueArn(q), accountId: q.account, type: 'AWS::SQS::Queue' }];
 }
 
-/** Sets the audit notes every queue call shares. */
-
 /**
  * A page of queue names in name order, as ListQueues and ListDeadLetterSourceQueues page them:
  * MaxResults 1–1000 (all without it, and then no token), the token the last name of the page
@@ -93,6 +91,7 @@ function namePage(
     : { page };
 }
 
+/** Sets the audit notes every queue call shares. */
 export function noteQueue(
   ctx: CallContext,
   target: { region: string; account: string; name: string },
@@ -180,12 +179,8 @@ export function queueOperations(deps: SqsDeps): Record<string, SqsOperation> {
     // the dead-letter queue's own say: which sources may name it (RedriveAllowPolicy)
     const allowText = dlq.value.attributes.RedriveAllowPolicy;
     if (allowText) {
-      let allow: ReturnType<typeof redriveAllowOf>;
-      try {
-        allow = redriveAllowOf(JSON.parse(allowText));
-      } catch {
-        allow = undefined;
-      }
+      // stored only once checkAttributes parsed it
+      const allow = redriveAllowOf(JSON.parse(allowText));
       const sourceArn = queueArn(source);
       if (
         allow &&
