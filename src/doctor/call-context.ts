@@ -56,7 +56,7 @@ export interface SimulatedContext {
 }
 
 /** keys the edge sets from the request itself: the doctor leaves them out, and says so */
-const FROM_THE_REQUEST = new Set(['aws:sourceip', 'aws:useragent']);
+const FROM_THE_REQUEST = new Set(['aws:sourceip', 'aws:useragent', 'aws:securetransport']);
 
 /** keys that depend on what the request sets or on the resource's own state */
 const REQUEST_PATTERNS = [/^aws:requesttag\//, /^aws:tagkeys$/, /^aws:resourcetag\//];

@@ -331,13 +331,16 @@ function checkPermissions(d: Derived): CheckResult {
 function podSession(d: Derived): SimulatedSession {
   const pi = d.s.podIdentity;
   if (pi) {
-    const pod = d.s.pods[0]?.object.metadata;
-    const tags = podIdentityTags(d, pi).filter((t) => t.Value !== '');
-    const unknownKeys =
-      pi.sessionTags && !pod
-        ? ['aws:principaltag/kubernetes-pod-name', 'aws:principaltag/kubernetes-pod-uid']
-        : [];
-    return { via: 'AssumeRoleForPodIdentity', tags, unknownKeys };
+    // a tag the doctor cannot know (the pod's name and uid when no pod is named) is unknown,
+    // not absent: a condition on it is left undecided
+    const all = podIdentityTags(d, pi);
+    return {
+      via: 'AssumeRoleForPodIdentity',
+      tags: all.filter((t) => t.Value !== ''),
+      unknownKeys: all
+        .filter((t) => t.Value === '')
+        .map((t) => `aws:principaltag/${t.Key.toLowerCase()}`),
+    };
   }
   return {
     via: 'AssumeRoleWithWebIdentity',

@@ -114,6 +114,27 @@ describe('simulatePermission: keys only the real request carries', () => {
       fix: /--context s3:prefix=VALUE/,
     },
     {
+      name: 'a Deny of plain HTTP is no ✗: the endpoint decides aws:SecureTransport',
+      q: {
+        role: role({
+          inline: [
+            {
+              name: 'tls-only',
+              document: doc({
+                Effect: 'Deny',
+                Action: 's3:*',
+                Resource: '*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            },
+          ],
+        }),
+      },
+      status: 'undecided',
+      detail: /depends on aws:SecureTransport/,
+      fix: /--context aws:SecureTransport=/,
+    },
+    {
       name: "AWS's own perimeter example (NotIpAddress with aws:ViaAWSService false)",
       q: {
         role: role({

@@ -27,7 +27,6 @@ function via(pi: PodIdentityView): string {
   return `EKS Pod Identity: association ${pi.associationId} gives the pods ${pi.roleArn}`;
 }
 
-/** The checks about OIDC providers, which Pod Identity does not use. */
 /**
  * The session tags EKS Auth gives the checked pods' sessions (none when the association
  * turns them off): with the first pod's name and uid, else `standIn`'s — empty ones when no
@@ -51,6 +50,7 @@ export function podIdentityTags(
   );
 }
 
+/** The checks about OIDC providers, which Pod Identity does not use. */
 export function podIdentityProviderChecks(pi: PodIdentityView): CheckResult[] {
   const why = `${via(pi)}; no OIDC provider is involved`;
   return [
