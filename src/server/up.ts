@@ -281,7 +281,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       clock,
       thumbprint: ca.thumbprint,
       // the resource's own policy (bucket, queue, secret), for `irsa doctor --resource ARN`
-      resourcePolicy: (arn) => resourcePolicyOf(store, arn),
+      resourcePolicy: (arn) => resourcePolicyOf(store, aws.directory, arn),
       podIdentity: async (cluster, ns, sa) => {
         const a = await findAssociation(
           store,

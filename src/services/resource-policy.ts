@@ -5,10 +5,8 @@
  * read it, for `irsa doctor --action … --resource ARN`, which evaluates it beside the caller's
  * own policies as the service would.
  */
+import type { IamDirectory } from '../iam/directory.js';
 import { parseArn } from '../policy/arn.js';
-import { COLLECTIONS, KEYS } from '../iam/repo.js';
-import { currentTrust } from '../iam/trust-principals.js';
-import type { RoleDoc } from '../iam/types.js';
 import type { StoreOps } from '../store/types.js';
 import { getBucket } from './s3/repo.js';
 import { secretKey, secretRef } from './secretsmanager/secrets.js';
@@ -33,21 +31,21 @@ export interface ResourcePolicyText {
  * is named, without a document: STS refuses to assume it).
  *
  * @example
- * await resourcePolicyOf(store, 'arn:aws:sqs:us-east-1:123456789012:orders')
+ * await resourcePolicyOf(store, directory, 'arn:aws:sqs:us-east-1:123456789012:orders')
  * // → { name: 'the queue policy of orders', document: '{"Version":…}' }
  */
 export async function resourcePolicyOf(
   store: Pick<StoreOps, 'get'>,
+  directory: Pick<IamDirectory, 'getRole'>,
   arn: string,
 ): Promise<ResourcePolicyText | undefined> {
   const a = parseArn(arn);
   if (!a) return undefined;
   if (a.service === 'iam' && a.resource.startsWith('role/')) {
-    // as STS reads it: the role by name, the whole ARN (its path) compared, the trust
-    // policy's principals as IAM resolves them now
+    // as STS reads it (the directory's role: its trust policy's principals as IAM resolves
+    // them now), the whole ARN (its path) compared
     const roleName = a.resource.slice(a.resource.lastIndexOf('/') + 1);
-    const role = (await store.get<RoleDoc>(COLLECTIONS.roles, KEYS.role(a.account, roleName)))
-      ?.value;
+    const role = await directory.getRole(a.account, roleName);
     const name = `the trust policy of role ${roleName}`;
     if (!role || role.arn !== arn)
       return {
@@ -55,7 +53,7 @@ export async function resourcePolicyOf(
         trust: true,
         unknown: role ? `the role is ${role.arn}, not ${arn}` : `role ${arn} does not exist`,
       };
-    return { name, trust: true, document: await currentTrust(role, store) };
+    return { name, trust: true, document: role.assumeRolePolicyDocument };
   }
   if (a.service === 's3') {
     const bucket = a.resource.split('/')[0] as string;
