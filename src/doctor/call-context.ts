@@ -9,11 +9,10 @@
  * `--context KEY=VALUE`. A verdict must not rest on a guess at those. Pure.
  */
 import { type ContextInput, layeredContext, type RequestContext } from '../policy/context.js';
-import { parseArn } from '../policy/arn.js';
 import type { RequestPrincipal } from '../policy/types.js';
-import { globalKeys } from '../server/aws/authorize.js';
+import { globalKeys, resourceAccountOf } from '../server/aws/authorize.js';
 import type { CallContext } from '../server/aws/types.js';
-import { callerOf, sessionContextKeys } from '../sts/session-context.js';
+import { callerOf, roleSession, sessionContextKeys } from '../sts/session-context.js';
 import type { SessionTag, StsSession } from '../sts/types.js';
 import { parseRoleArnParts } from './derive.js';
 import type { RoleView } from './types.js';
@@ -66,23 +65,24 @@ function standInSession(i: CallContextInput, epoch: number): StsSession {
   const { role } = i;
   const parts = parseRoleArnParts(role.arn);
   const tags = i.session.tags ?? [];
-  return {
-    v: 1,
+  // as STS makes every session (roleSession), for a role the doctor names
+  return roleSession({
+    role: {
+      account: role.account,
+      arn: role.arn,
+      roleName: role.name,
+      roleId: role.roleId ?? '',
+      path: parts?.path ?? '/',
+    },
     partition: parts?.partition ?? 'aws',
-    account: role.account,
-    roleArn: role.arn,
-    roleName: role.name,
-    roleId: role.roleId ?? '',
-    rolePath: parts?.path ?? '/',
     sessionName: DOCTOR_SESSION_NAME,
-    issuedAt: epoch,
-    expiresAt: epoch + 3600,
-    tags: tags.length > 0 ? tags : undefined,
-    transitiveTagKeys: tags.length > 0 ? tags.map((t) => t.Key) : undefined,
-    chained: false,
+    now: epoch,
+    seconds: 3600,
     via: i.session.via,
+    tags,
+    transitiveTagKeys: tags.map((t) => t.Key),
     webIdentity: i.session.webIdentity,
-  };
+  });
 }
 
 /**
@@ -116,7 +116,7 @@ export function simulatedContext(i: CallContextInput): SimulatedContext {
     Object.fromEntries(
       Object.entries(keys).filter(([k]) => !left.has(k.toLowerCase())),
     ) as ContextInput;
-  const resourceAccount = parseArn(i.resource)?.account || undefined;
+  const resourceAccount = resourceAccountOf(i.resource, i.role.account);
   // S3's ARNs name no account: the bucket's owner is the edge's to say
   if (!resourceAccount) left.add('aws:resourceaccount');
   const context = layeredContext(

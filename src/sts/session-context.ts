@@ -129,7 +129,7 @@ export function sessionOfCaller(caller: Caller): StsSession | undefined {
 
 /** What varies between the ways of obtaining a role session. */
 export interface RoleSessionInput {
-  role: RoleRecord;
+  role: Pick<RoleRecord, 'account' | 'arn' | 'roleName' | 'roleId' | 'path'>;
   partition: string;
   sessionName: string;
   /** epoch seconds: the session's `aws:TokenIssueTime` */

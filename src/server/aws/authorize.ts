@@ -109,6 +109,19 @@ export function addPrincipalKeys<K extends Record<string, string | string[]>>(
   return keys;
 }
 
+/**
+ * The account a resource ARN names, as authorization takes it: an AWS managed resource
+ * (account `aws`: AWS managed policies) is every account's own, the caller's; an ARN without
+ * an account (S3's) names none — the service says whose it is.
+ */
+export function resourceAccountOf(
+  resource: string,
+  callerAccount: string | undefined,
+): string | undefined {
+  const account = parseArn(resource)?.account;
+  return account === 'aws' ? callerAccount : account || undefined;
+}
+
 /** A user's (or role's) tags as its `aws:PrincipalTag/*` keys. */
 export function principalTagKeys(
   tags: readonly { Key: string; Value: string }[],
@@ -199,11 +212,9 @@ export function createAuthorizer(deps: {
         sessionKeys = deps.session.contextKeys(caller, own ? pol.tags : []);
       }
     }
-    // an AWS managed resource (account `aws`: AWS managed policies) is every account's own:
-    // the caller's policies decide, never a resource policy of an account `aws`
-    const arnAccount = parseArn(req.resource)?.account;
-    const resourceAccount =
-      req.resourceAccount ?? (arnAccount === 'aws' ? caller?.account : arnAccount || undefined);
+    // an AWS managed resource is the caller's own: its policies decide, never a resource
+    // policy of an account `aws`
+    const resourceAccount = req.resourceAccount ?? resourceAccountOf(req.resource, caller?.account);
     const request = {
       principal: p,
       action: req.action,
