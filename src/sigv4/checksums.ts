@@ -137,6 +137,26 @@ export function checksumHeader(algorithm: ChecksumAlgorithm): string {
 }
 
 /**
+ * The `x-amz-checksum-<alg>` headers a request carries, in CHECKSUM_HEADER_ALGORITHMS' order
+ * (one is all S3 takes: the callers refuse more), each with its algorithm and header name.
+ *
+ * @example
+ * sentChecksumHeaders(new Map([['x-amz-checksum-crc32', 'NjowIA==']]))
+ * // → [{ algorithm: 'CRC32', value: 'NjowIA==', header: 'x-amz-checksum-crc32' }]
+ */
+export function sentChecksumHeaders(headers: {
+  get(name: string): string | undefined;
+}): { algorithm: ChecksumAlgorithm; value: string; header: string }[] {
+  const out: { algorithm: ChecksumAlgorithm; value: string; header: string }[] = [];
+  for (const algorithm of Object.values(CHECKSUM_HEADER_ALGORITHMS)) {
+    const header = checksumHeader(algorithm);
+    const value = headers.get(header);
+    if (value !== undefined) out.push({ algorithm, value, header });
+  }
+  return out;
+}
+
+/**
  * The checksum as S3 sends it: base64 of the big-endian value (or digest).
  *
  * @example

@@ -10,10 +10,10 @@
  */
 import { AwsError } from '../../common/aws-error.js';
 import {
-  CHECKSUM_HEADER_ALGORITHMS,
   checksumAlgorithmNamed,
   checksumHeader,
   computeChecksum,
+  sentChecksumHeaders,
 } from '../../sigv4/checksums.js';
 import type { ChecksumAlgorithm } from '../../sigv4/types.js';
 import { S3_MSG, invalidRequest } from './errors.js';
@@ -76,8 +76,8 @@ export function uploadChecksumOf(headers: HeaderMap): UploadChecksum | undefined
  * sentChecksumAlgorithm(new Map([['x-amz-trailer', 'x-amz-checksum-sha256']])) // → 'SHA256'
  */
 export function sentChecksumAlgorithm(headers: HeaderMap): ChecksumAlgorithm | undefined {
-  for (const algorithm of Object.values(CHECKSUM_HEADER_ALGORITHMS))
-    if (headers.has(checksumHeader(algorithm))) return algorithm;
+  const sent = sentChecksumHeaders(headers)[0];
+  if (sent) return sent.algorithm;
   const trailer = (headers.get('x-amz-trailer') ?? '').trim().toLowerCase();
   if (trailer.startsWith('x-amz-checksum-')) {
     const algorithm = checksumAlgorithmNamed(trailer.slice('x-amz-checksum-'.length));
@@ -118,8 +118,11 @@ export function partChecksumOf(
   upload: UploadChecksum | undefined,
   sent: Checksum | undefined,
   data: Uint8Array,
+  /** a checksum of `data` already computed (readUpload's default), reused when it fits */
+  known?: Checksum,
 ): Checksum | undefined {
   if (sent || !upload) return sent;
+  if (known?.algorithm === upload.algorithm) return known;
   return { algorithm: upload.algorithm, value: computeChecksum(upload.algorithm, data) };
 }
 
@@ -165,10 +168,7 @@ export function checkCompletion(headers: HeaderMap, checksum: Checksum): void {
     throw new AwsError('BadDigest', 400, S3_MSG.checksumModeMismatch(type), {
       detail: `x-amz-checksum-type says ${namedType}; the upload's checksum is ${type}`,
     });
-  const sent = Object.values(CHECKSUM_HEADER_ALGORITHMS).flatMap((algorithm) => {
-    const value = headers.get(checksumHeader(algorithm));
-    return value === undefined ? [] : [{ algorithm, value: value.trim() }];
-  });
+  const sent = sentChecksumHeaders(headers).map((h) => ({ ...h, value: h.value.trim() }));
   if (sent.length > 1) throw invalidRequest(S3_MSG.multipleChecksums);
   const claim = sent[0];
   if (!claim) return;

@@ -25,15 +25,18 @@ function people(account: string): string {
   return wrap('Initiator', id) + wrap('Owner', id);
 }
 
+/** The checksum CreateMultipartUpload named, as the listings show it ('' when none). */
+function namedChecksum(upload: UploadRecord): string {
+  const c = upload.checksum;
+  return c ? el('ChecksumAlgorithm', c.algorithm) + el('ChecksumType', c.type) : '';
+}
+
 /**
  * An upload's `<ChecksumAlgorithm>` and `<ChecksumType>`: what CreateMultipartUpload named;
  * for an upload that named none, what its parts' checksums will make on completion (composite).
  */
 function checksumElements(upload: UploadRecord): string {
-  if (upload.checksum)
-    return (
-      el('ChecksumAlgorithm', upload.checksum.algorithm) + el('ChecksumType', upload.checksum.type)
-    );
+  if (upload.checksum) return namedChecksum(upload);
   const algorithm = Object.values(upload.parts)[0]?.checksum?.algorithm;
   return algorithm ? el('ChecksumAlgorithm', algorithm) + el('ChecksumType', 'COMPOSITE') : '';
 }
@@ -128,10 +131,7 @@ export async function listMultipartUploads(
               people(bucket.value.account) +
               el('StorageClass', u.upload.storageClass ?? 'STANDARD') +
               el('Initiated', u.upload.initiated) +
-              (u.upload.checksum
-                ? el('ChecksumAlgorithm', u.upload.checksum.algorithm) +
-                  el('ChecksumType', u.upload.checksum.type)
-                : ''),
+              namedChecksum(u.upload),
           ),
         )
         .join('') +

@@ -250,6 +250,7 @@ export async function uploadPart(
       upload.checksum,
       body.checksumSent ? body.checksum : undefined,
       body.data,
+      body.checksum,
     ),
   });
   noteBytes(call, body.data.length, 0);

@@ -9,10 +9,9 @@ import { AwsError } from '../../common/aws-error.js';
 import { put } from '../../common/own.js';
 import { decodeAwsChunked } from '../../sigv4/aws-chunked.js';
 import {
-  CHECKSUM_HEADER_ALGORITHMS,
   checksumAlgorithmNamed,
-  checksumHeader,
   computeChecksum,
+  sentChecksumHeaders,
 } from '../../sigv4/checksums.js';
 import { STREAMING_MODES, STREAMING_UNSIGNED_TRAILER } from '../../sigv4/constants.js';
 import { sigv4Error } from '../../sigv4/errors.js';
@@ -100,17 +99,12 @@ export function readUpload(
     trailer = d.checksum;
   }
 
-  const sent: [ChecksumAlgorithm, string, string][] = [];
-  for (const alg of Object.values(CHECKSUM_HEADER_ALGORITHMS)) {
-    const header = checksumHeader(alg);
-    const value = headers.get(header);
-    if (value !== undefined) sent.push([alg, value, header]);
-  }
+  const sent = sentChecksumHeaders(headers);
   if (sent.length + (trailer ? 1 : 0) > 1) throw invalidRequest(S3_MSG.multipleChecksums);
   let checksum = trailer;
   const first = sent[0];
   if (first) {
-    const [algorithm, value, header] = first;
+    const { algorithm, value, header } = first;
     if (!isBase64Of(value, DIGEST_BYTES[algorithm]))
       throw invalidRequest(S3_MSG.invalidChecksum(header));
     const computed = computeChecksum(algorithm, data);
