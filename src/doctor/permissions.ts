@@ -21,6 +21,7 @@ import {
   keyMeaning,
   simulatedContext,
 } from './call-context.js';
+import { statementLabel } from './trust.js';
 import { type ConditionalStatement, undecidedVerdict } from './undecided.js';
 import type { PolicyView, RoleView } from './types.js';
 
@@ -82,7 +83,7 @@ function load(
 }
 
 function name(m: Pick<MatchedStatement, 'policyId' | 'sid' | 'index'>): string {
-  return `\`${m.policyId}\` ${m.sid ? `statement \`${m.sid}\`` : `statement #${m.index}`}`;
+  return `\`${m.policyId}\` ${statementLabel(m)}`;
 }
 
 const clauseText = (c: ConditionalStatement['clauses'][number]) =>
