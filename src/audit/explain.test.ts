@@ -480,11 +480,63 @@ describe('authorization refusals at the edge', () => {
     expect(text).toContain('✗ identity policies');
   });
 
-  it('an action one typo away gets a "did you mean"; another action does not', async () => {
-    const typo = await authorized(role, 's3:GetObjet', 'arn:aws:s3:::b/k');
-    expect(typo.explanation).toMatchObject({ hop: 'identity', didYouMean: 's3:GetObject' });
+  it('another action than the policy names gets no "did you mean"', async () => {
     const other = await authorized(role, 's3:PutObject', 'arn:aws:s3:::b/k');
     expect(other.explanation.didYouMean).toBeUndefined();
+  });
+
+  /** a role whose one policy allows s3:GetObject on `resource` */
+  const reader = (name: string, resource: string) =>
+    dir.addRole({
+      account: ACCOUNT,
+      name,
+      trust: '{"Version":"2012-10-17","Statement":[]}',
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: resource }],
+        },
+      ],
+    });
+
+  it('a bucket mistyped in a pattern: the pattern corrected is the "did you mean", in the statement', async () => {
+    const r = reader('typo-pattern', 'arn:aws:s3:::my-bukcet/*');
+    const e = await authorized(r, 's3:GetObject', 'arn:aws:s3:::my-bucket/reports/a.txt');
+    expect(e.explanation).toMatchObject({
+      hop: 'identity',
+      statement: { sid: 'Read' },
+      didYouMean: 'arn:aws:s3:::my-bucket/*',
+    });
+    expect(e.explanation.summary).toContain(
+      "(the policy's `arn:aws:s3:::my-bukcet/*` looks like a typo of `arn:aws:s3:::my-bucket/*`)",
+    );
+    expect(e.explanation.fix).toContain('make it `arn:aws:s3:::my-bucket/*`');
+    const text = whyText(e);
+    if (process.env.SHOW) console.log(text);
+    expect(text).toMatch(/did you mean `arn:aws:s3:::my-bucket\/\*` in .*statement `Read`/);
+  });
+
+  it('a literal resource a typo away, and patterns that are no typo of the request', async () => {
+    const literal = reader('typo-literal', 'arn:aws:s3:::my-bucket/a.txt');
+    const e = await authorized(literal, 's3:GetObject', 'arn:aws:s3:::my-bucket/a.tx');
+    expect(e.explanation.didYouMean).toBe('arn:aws:s3:::my-bucket/a.tx');
+    // the head matches: what differs is after the wildcard, no typo to offer
+    const after = reader('typo-after', 'arn:aws:s3:::my-bucket/*.csv');
+    expect(
+      (await authorized(after, 's3:GetObject', 'arn:aws:s3:::my-bucket/a.txt')).explanation
+        .didYouMean,
+    ).toBeUndefined();
+    // another bucket altogether, and a policy variable: nothing guessed
+    const other = reader('other-bucket', 'arn:aws:s3:::logs-archive/*');
+    expect(
+      (await authorized(other, 's3:GetObject', 'arn:aws:s3:::my-bucket/a.txt')).explanation
+        .didYouMean,
+    ).toBeUndefined();
+    const variable = reader('variable', 'arn:aws:s3:::my-bukcet/${aws:userid}/*');
+    expect(
+      (await authorized(variable, 's3:GetObject', 'arn:aws:s3:::my-bucket/x/a.txt')).explanation
+        .didYouMean,
+    ).toBeUndefined();
   });
 
   it('of several trust statements, the one whose sub is a typo away is named', async () => {
@@ -531,14 +583,19 @@ describe('authorization refusals at the edge', () => {
       ],
     });
     const e = await authorized(two, 's3:PutObject', 'arn:aws:s3:::b/k');
+    // the request's action is the operation's own: the value meant is it, in the statement
     expect(e.explanation).toMatchObject({
       hop: 'identity',
-      didYouMean: 's3:PutObjet',
+      didYouMean: 's3:PutObject',
       statement: { sid: 'PutTypo' },
     });
     expect(e.explanation.summary).toContain(
       "(the policy's `s3:PutObjet` looks like a typo of `s3:PutObject`)",
     );
+    expect(e.explanation.fix).toMatch(/^correct `s3:PutObjet` to `s3:PutObject` in .*`PutTypo`/);
+    const text = whyText(e);
+    expect(text).toMatch(/did you mean `s3:PutObject` in .*statement `PutTypo`/);
+    expect(text).not.toContain('did you mean `s3:PutObjet`');
   });
 
   it('an explicit Deny: the statement that denies, by Sid', async () => {

@@ -11,6 +11,7 @@
 import type { AwsError } from '../common/aws-error.js';
 import type { Explanation, Mismatch, SetTrace, StatementTrace } from '../policy/explain.js';
 import { mismatchText } from '../policy/explain.js';
+import { compileGlob, matchGlob } from '../policy/glob.js';
 import { editDistance, nearest } from '../policy/nearest.js';
 import type { MatchedStatement, PolicySetKind } from '../policy/types.js';
 import type { AuthzRecord, Caller } from '../server/aws/types.js';
@@ -110,14 +111,54 @@ interface Verdict {
   set: PolicySetKind;
   statement?: StatementRef | undefined;
   mismatch?: Mismatch | undefined;
+  /** the statement's value a small edit away from the request's (a condition's: the engine's) */
   didYouMean?: string | undefined;
+  /**
+   * What the statement's near value would read to match the request, for an action or a
+   * resource: the action the service asked for (it is always a real one, so the policy's is the
+   * typo), the resource — or, for a pattern, the pattern with its mistyped literal part
+   * corrected (`arn:aws:s3:::my-bukcet/*` → `arn:aws:s3:::my-bucket/*`).
+   */
+  corrected?: string | undefined;
   /** the set had no policy at all */
   empty: boolean;
 }
 
-function didYouMean(m: Mismatch | undefined): string | undefined {
+interface NearMiss {
+  /** the statement's value */
+  policy: string;
+  /** that value corrected to match the request (actions and resources only) */
+  corrected?: string | undefined;
+}
+
+/**
+ * A pattern whose literal head (before its first wildcard) is a typo or two away from the
+ * request's, and matches it once corrected: `arn:aws:s3:::my-bukcet/*` for
+ * `arn:aws:s3:::my-bucket/a.txt` gives `arn:aws:s3:::my-bucket/*`. Policy variables are not
+ * guessed at.
+ */
+function correctedPattern(actual: string, pattern: string): string | undefined {
+  const wild = pattern.search(/[*?]/);
+  if (wild <= 0 || pattern.includes('${')) return undefined;
+  const head = pattern.slice(0, wild);
+  if (actual.startsWith(head)) return undefined;
+  // the head's typo must be a small part of it: a few characters of a long ARN, not of `arn:`
+  const max = Math.min(2, Math.floor(head.length / 4));
+  for (let d = 0; d <= max; d++)
+    for (const len of d === 0 ? [head.length] : [head.length - d, head.length + d]) {
+      if (len <= 0 || len > actual.length) continue;
+      const prefix = actual.slice(0, len);
+      if (editDistance(head, prefix, max) > max) continue;
+      const fixed = prefix + pattern.slice(wild);
+      if (matchGlob(compileGlob(fixed), actual)) return fixed;
+    }
+  return undefined;
+}
+
+function nearMiss(m: Mismatch | undefined): NearMiss | undefined {
   if (!m) return undefined;
-  if (m.element === 'condition') return m.didYouMean;
+  if (m.element === 'condition')
+    return m.didYouMean !== undefined ? { policy: m.didYouMean } : undefined;
   if (m.negated) return undefined;
   const actual = m.element === 'principal' ? m.actual[0] : m.actual;
   if (actual === undefined) return undefined;
@@ -125,7 +166,14 @@ function didYouMean(m: Mismatch | undefined): string | undefined {
   const near = nearest(actual, candidates);
   // a typo is a character or two, not another verb: s3:GetObjet is s3:GetObject, s3:PutObject is not
   const max = m.element === 'action' ? 1 : 2;
-  return near !== undefined && editDistance(actual, near, max) <= max ? near : undefined;
+  if (near !== undefined && editDistance(actual, near, max) <= max)
+    return { policy: near, corrected: m.element === 'principal' ? undefined : actual };
+  if (m.element !== 'resource') return undefined;
+  for (const pattern of m.expected) {
+    const corrected = correctedPattern(actual, pattern);
+    if (corrected !== undefined) return { policy: pattern, corrected };
+  }
+  return undefined;
 }
 
 function verdictOf(x: Explanation, trust: boolean): Verdict {
@@ -143,15 +191,17 @@ function verdictOf(x: Explanation, trust: boolean): Verdict {
   for (const pt of trace?.policies ?? [])
     for (const st of pt.statements) {
       if (st.effect !== 'Allow' || !st.mismatch) continue;
-      const score = DEPTH[st.mismatch.element] * 2 + (didYouMean(st.mismatch) ? 1 : 0);
+      const score = DEPTH[st.mismatch.element] * 2 + (nearMiss(st.mismatch) ? 1 : 0);
       if (!best || score > best.score) best = { policyId: pt.policyId, st, score };
     }
+  const near = nearMiss(best?.st.mismatch);
   return {
     hop: hopOf(miss.set),
     set: miss.set,
     statement: best ? refOf(best.policyId, miss.set, best.st) : undefined,
     mismatch: best?.st.mismatch,
-    didYouMean: didYouMean(best?.st.mismatch),
+    didYouMean: near?.policy,
+    corrected: near?.corrected,
     empty: !trace || trace.policies.length === 0,
   };
 }
@@ -570,7 +620,7 @@ function fromVerdict(
   const hint =
     v.didYouMean !== undefined
       ? actual !== undefined
-        ? ` (the policy's \`${v.didYouMean}\` looks like a typo of \`${actual}\`)`
+        ? ` (the policy's \`${v.didYouMean}\` looks like a typo of \`${v.corrected ?? actual}\`)`
         : ` (did you mean \`${v.didYouMean}\`?)`
       : '';
   // the engine's own hint offers the policy's value as the one meant: not when that is the typo
@@ -583,8 +633,14 @@ function fromVerdict(
       ? `implicitly denied: ${where} has no policy, so nothing allows ${what}`
       : `implicitly denied: no statement of ${where} allows ${what}${near}${(m && m.element !== 'condition') || typo ? hint : ''}`,
     statement: v.statement,
-    didYouMean: typo ? typo.token : v.didYouMean,
-    didYouMeanIn: typo ? 'the trust policy' : undefined,
+    // the value meant, and where it goes: a mistyped action or resource is the statement's to
+    // correct (the request's action is the operation's own), so it is offered there
+    didYouMean: typo ? typo.token : (v.corrected ?? v.didYouMean),
+    didYouMeanIn: typo
+      ? 'the trust policy'
+      : v.corrected !== undefined && v.statement
+        ? statementText(v.statement)
+        : undefined,
   };
   if (m) {
     out.expected = cut(m.expected);
@@ -653,6 +709,10 @@ function fixFor(
   }
   const action = what.split(' on ')[0] ?? what;
   const resource = what.slice(action.length + 4);
+  if (m?.element === 'action' && v.didYouMean !== undefined && v.corrected !== undefined)
+    return `correct \`${v.didYouMean}\` to \`${v.corrected}\` in ${stmt}, the action the request needs`;
+  if (m?.element === 'resource' && v.didYouMean !== undefined && v.corrected !== undefined)
+    return `${stmt} names \`${v.didYouMean}\`, a small edit away from the request's \`${m.actual}\`: make it \`${v.corrected}\` — or, if the request is the one mistyped, correct the name the caller uses`;
   if (m && v.didYouMean !== undefined)
     return `${stmt} names \`${v.didYouMean}\`, a small edit away from \`${Array.isArray(m.actual) ? m.actual.join(', ') : m.actual}\`: correct whichever is wrong`;
   switch (v.set) {
