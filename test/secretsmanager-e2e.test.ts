@@ -52,7 +52,7 @@ beforeAll(async () => {
     account: OTHER,
     policies: [
       allow(
-        'secretsmanager:GetSecretValue',
+        ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
         `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*`,
       ),
     ],
@@ -79,7 +79,7 @@ const deniedRe = (
   account = ACCOUNT,
 ) =>
   new RegExp(
-    `^User: arn:aws:sts::${account}:assumed-role/${who}/${who}-session is not authorized to perform: secretsmanager:${action} on resource: ${resource} ${reason ?? `because no identity-based policy allows the secretsmanager:${action} action`}$`,
+    `^User: arn:aws:sts::${account}:assumed-role/${who}/${who}-session is not authorized to perform: secretsmanager:${action}${resource === '' ? '' : ` on resource: ${resource}`} ${reason ?? `because no identity-based policy allows the secretsmanager:${action} action`}$`,
   );
 
 async function rejection(p: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -269,7 +269,8 @@ describe('Secrets Manager with boto3: every operation, allowed and refused', () 
     expect(ops.length).toBe(12);
     for (const op of ops) {
       const resource =
-        op === 'ListSecrets' ? '\\*' : op === 'CreateSecret' ? SECRET_ARN('boto/other') : 'boto/s';
+        // ListSecrets has no resource, and AWS's text names none
+        op === 'ListSecrets' ? '' : op === 'CreateSecret' ? SECRET_ARN('boto/other') : 'boto/s';
       expect(refused[op]?.Status, op).toBe(400);
       expect(refused[op]?.Error.Code, op).toBe('AccessDeniedException');
       expect(refused[op]?.Error.Message, op).toMatch(deniedRe('sm-none', op, resource));
@@ -334,7 +335,7 @@ describe('Secrets Manager with the JS SDK', () => {
     expect(r).toMatchObject({ name: 'AccessDeniedException', status: 400 });
     expect(r.message).toMatch(deniedRe('sm-none', 'DescribeSecret', 'js/s'));
     const l = await rejection(c.send(new ListSecretsCommand({})));
-    expect(l.message).toMatch(deniedRe('sm-none', 'ListSecrets', '\\*'));
+    expect(l.message).toMatch(deniedRe('sm-none', 'ListSecrets', ''));
   });
 });
 
@@ -376,10 +377,28 @@ describe('Secrets Manager authorization beyond the identity policy', () => {
     expect(bad).toMatchObject({ name: 'MalformedPolicyDocumentException', status: 400 });
   });
 
+  const shareWith = (account: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+          Resource: '*',
+        },
+      ],
+    });
+
   it('cross-account reads need the secret policy and the caller’s identity policy', async () => {
     const owner = sm(full);
+    // a customer managed key: the AWS managed one serves no other account (next test)
     const { ARN } = await owner.send(
-      new CreateSecretCommand({ Name: 'shared/key', SecretString: 'k' }),
+      new CreateSecretCommand({
+        Name: 'shared/key',
+        SecretString: 'k',
+        KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      }),
     );
     const reader = sm(foreign);
     const denyText = (reason: string) =>
@@ -412,6 +431,39 @@ describe('Secrets Manager authorization beyond the identity policy', () => {
     );
     expect(bare).toMatchObject({ name: 'AccessDeniedException' });
     expect(bare.message).toContain('because no identity-based policy allows');
+  });
+
+  it('a secret under the AWS managed key is read or written by its own account only', async () => {
+    const owner = sm(full);
+    const managed = await owner.send(
+      new CreateSecretCommand({ Name: 'shared/default', SecretString: 'd' }),
+    );
+    const alias = await owner.send(
+      new CreateSecretCommand({
+        Name: 'shared/alias',
+        SecretString: 'a',
+        KmsKeyId: 'alias/aws/secretsmanager',
+      }),
+    );
+    const reader = sm(foreign);
+    for (const { ARN } of [managed, alias]) {
+      await owner.send(
+        new PutResourcePolicyCommand({ SecretId: ARN, ResourcePolicy: shareWith(OTHER) }),
+      );
+      for (const call of [
+        reader.send(new GetSecretValueCommand({ SecretId: ARN })),
+        reader.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'x' })),
+      ])
+        expect(await rejection(call)).toMatchObject({
+          name: 'InvalidRequestException',
+          status: 400,
+          message:
+            "You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key.",
+        });
+    }
+    // the owner's account reads it as ever, and the refused write left no version behind
+    const own = await owner.send(new GetSecretValueCommand({ SecretId: managed.ARN }));
+    expect(own.SecretString).toBe('d');
   });
 
   it('secretsmanager:ResourceTag and aws:ResourceTag decide by the secret’s tags', async () => {

@@ -100,6 +100,41 @@ function checkLength(member: 'clientRequestToken' | 'versionId', id: string | un
   if (id.length > 64) throw validation(member, 'Member must have length less than or equal to 64');
 }
 
+/**
+ * A version stage label's bounds (the model's SecretVersionStageType: 1 to 256 characters), for
+ * PutSecretValue's VersionStages and GetSecretValue's VersionStage.
+ */
+function checkStage(member: 'versionStages' | 'versionStage', label: string): void {
+  if (label.length >= 1 && label.length <= 256) return;
+  const bound =
+    label.length < 1
+      ? 'Member must have length greater than or equal to 1'
+      : 'Member must have length less than or equal to 256';
+  throw validation(
+    member,
+    member === 'versionStages' ? `Member must satisfy constraint: [${bound}]` : bound,
+  );
+}
+
+/** The AWS managed key's names, as a KmsKeyId may give it. */
+const MANAGED_KEY =
+  /^(?:alias\/aws\/secretsmanager|arn:aws[\w-]*:kms:[^:]*:\d{12}:alias\/aws\/secretsmanager)$/;
+
+/**
+ * A secret's value is encrypted with a KMS key; one without a KmsKeyId (or with the managed
+ * alias) has the account's AWS managed key `aws/secretsmanager`, which no other account may use:
+ * its value cannot be read or written from another account, whatever the policies allow (the
+ * user guide's cross-account page; a customer managed key's own policy is not modelled, README).
+ */
+function checkManagedKeyAccount(ctx: CallContext, s: SecretRecord, account: string): void {
+  if (ctx.caller === undefined || ctx.caller.account === account) return;
+  if (s.kmsKeyId !== undefined && !MANAGED_KEY.test(s.kmsKeyId)) return;
+  throw smError(
+    'InvalidRequestException',
+    "You can't access a secret from a different AWS account if you encrypt the secret with the default KMS service key.",
+  );
+}
+
 /** The words of a text, for the filters that match words: letters and digits between the rest. */
 const words = (text: string): string[] =>
   text
@@ -319,7 +354,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       id,
     );
     if (!found.secret || !found.key) throw notFound();
-    return { id, key: found.key, secret: found.secret };
+    return { id, key: found.key, secret: found.secret, account: found.ref.account };
   }
 
   /** Rewrites a secret in a transaction, failing if it changed identity meanwhile. */
@@ -476,7 +511,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
     async GetSecretValue(ctx, input) {
       const versionId = str(input, 'VersionId', 'versionId');
       const stage = str(input, 'VersionStage', 'versionStage');
-      const { key, secret } = await open(
+      const { key, secret, account } = await open(
         ctx,
         input,
         'GetSecretValue',
@@ -488,7 +523,9 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         },
       );
       checkLength('versionId', versionId);
+      if (stage !== undefined) checkStage('versionStage', stage);
       if (secret.deletedAt !== undefined) throw markedForDeletion();
+      checkManagedKeyAccount(ctx, secret, account);
       let found: [string, VersionRecord] | undefined;
       if (versionId) {
         const v = own(secret.versions, versionId);
@@ -548,7 +585,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
       )
         throw smError('SerializationException', 'Unexpected value for VersionStages');
       const stages = (stagesIn as string[] | undefined) ?? ['AWSCURRENT'];
-      const { key, secret } = await open(ctx, input, 'PutSecretValue', false, {
+      const { key, secret, account } = await open(ctx, input, 'PutSecretValue', false, {
         ...(token ? { clientRequestToken: token } : {}),
         ...(stagesIn ? { versionStages: stages } : {}),
       });
@@ -561,11 +598,13 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
             ? 'Member must have length greater than or equal to 1'
             : 'Member must have length less than or equal to 20',
         );
+      for (const label of stagesIn !== undefined ? stages : []) checkStage('versionStages', label);
       const value = valueOf(input);
       if (!value)
         // [inferred]
         throw invalidParameter('You must provide either SecretString or SecretBinary.');
       if (secret.deletedAt !== undefined) throw markedForDeletion();
+      checkManagedKeyAccount(ctx, secret, account);
       const versionId = token ?? uuidV4(random);
       const out = await update(key, secret.arn, (s) => {
         const existing = own(s.versions, versionId);
@@ -625,6 +664,9 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         resource: '*',
         resourceAccount: account,
         deniedCode: { code: 'AccessDeniedException', status: 400 },
+        // it has no resource, and AWS's refusal names none: "… is not authorized to perform:
+        // secretsmanager:ListSecrets because no identity-based policy allows …"
+        deniedMessage: ({ standard }) => standard.replace(' on resource: * ', ' '),
       });
       if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 100))
         throw validation(

@@ -161,6 +161,22 @@ describe('values and versions', () => {
       'ValidationException',
       "1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must have length less than or equal to 20",
     ]);
+    // each label 1 to 256 characters (the model's SecretVersionStageType); nothing is written
+    for (const label of ['', 'S'.repeat(257)]) {
+      const bad = await errorOf(
+        call('PutSecretValue', { SecretId: 's', SecretString: 'x', VersionStages: [label] }),
+      );
+      expect([bad.code, bad.message]).toEqual([
+        'ValidationException',
+        `1 validation error detected: Value at 'versionStages' failed to satisfy constraint: Member must satisfy constraint: [Member must have length ${label === '' ? 'greater than or equal to 1' : 'less than or equal to 256'}]`,
+      ]);
+    }
+    expect(
+      (await errorOf(call('GetSecretValue', { SecretId: 's', VersionStage: 'S'.repeat(257) })))
+        .message,
+    ).toBe(
+      "1 validation error detected: Value at 'versionStage' failed to satisfy constraint: Member must have length less than or equal to 256",
+    );
     const third = await call('PutSecretValue', { SecretId: 's', SecretString: 'v3' });
     const d = await call('DescribeSecret', { SecretId: 's' });
     expect(d.VersionIdsToStages).toEqual({
