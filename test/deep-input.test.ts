@@ -196,6 +196,55 @@ describe('deeply nested input', () => {
     expect(await alive()).toBe(200);
   });
 
+  it('a form of 200,000 fields and a 120 KB policy are recorded with their parameters omitted, past CloudTrail’s 100 KB', async () => {
+    // unsigned: no operation reads it, and every field was once built into the record (21 MB
+    // for a 15 MB form, the event loop stalled for seconds)
+    const fields = Array.from({ length: 200_000 }, (_, i) => `p${i}=v`).join('&');
+    const unsigned = await fetch(`${h.server.edge}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: `Action=GetCallerIdentity&Version=2011-06-15&${fields}`,
+    });
+    expect(unsigned.status).toBe(403);
+    const document = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': 'x'.repeat(120_000) } },
+        },
+      ],
+    });
+    const big = await query(
+      'iam',
+      `Action=CreatePolicy&Version=2010-05-08&PolicyName=big&PolicyDocument=${encodeURIComponent(document)}`,
+    );
+    // past the managed policy quota (6,144), within the parameter's length (131,072)
+    expect([big.status, /<Code>(\w+)</.exec(await big.text())?.[1]]).toEqual([
+      409,
+      'LimitExceeded',
+    ]);
+    const trail = await h.irsa(['trail', '--json', '--errors']);
+    expect(trail.code, trail.stderr).toBe(0);
+    const lines = trail.stdout.trim().split('\n');
+    const records = lines.map(
+      (l) =>
+        JSON.parse(l) as { eventName: string; errorCode?: string; requestParameters?: unknown },
+    );
+    for (const [name, code] of [
+      ['GetCallerIdentity', 'MissingAuthenticationToken'],
+      ['CreatePolicy', 'LimitExceeded'],
+    ])
+      expect(
+        records.find((r) => r.eventName === name && r.errorCode === code)?.requestParameters,
+        name,
+      ).toEqual({ omitted: true });
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(50_000);
+    expect(await alive()).toBe(200);
+  });
+
   it('a Query parameter named with 5,000 dots is recorded, not a 500', async () => {
     const name = Array.from({ length: 5000 }, (_, i) => `p${i}`).join('.');
     const r = await query('sts', `Action=GetCallerIdentity&Version=2011-06-15&${name}=1`);

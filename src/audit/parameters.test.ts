@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { askedParams, askingFor } from '../server/aws/query-params.js';
 import {
   MAX_DEPTH,
+  MAX_FIELD_BYTES,
+  OMITTED,
   TOO_DEEP,
+  bounded,
   cloudTrailElements,
   isoOfJavaDate,
   javaDate,
+  oversized,
   queryRequestParameters,
   withoutSecrets,
 } from './parameters.js';
@@ -112,5 +116,29 @@ describe('hidden values', () => {
         { name: 'n', value: { stringValue: 'HIDDEN_DUE_TO_SECURITY_REASONS', dataType: 'String' } },
       ],
     });
+  });
+});
+
+describe('a field past CloudTrail’s 100 KB', () => {
+  it('is measured without walking all of it, and kept whole below the limit', () => {
+    expect(oversized({ a: 'x'.repeat(MAX_FIELD_BYTES - 100) })).toBe(false);
+    expect(oversized({ a: 'x'.repeat(MAX_FIELD_BYTES) })).toBe(true);
+    expect(oversized(Array.from({ length: 50_000 }, () => 'ab'))).toBe(true);
+    expect(oversized(Array.from({ length: 5_000 }, (_, i) => ({ [`k${i}`]: i })))).toBe(false);
+    const small = { policyName: 'p', policyDocument: '{}' };
+    expect(bounded(small)).toBe(small);
+    expect(bounded(null)).toBeNull();
+    expect(bounded({ policyDocument: 'x'.repeat(200_000) })).toEqual({ omitted: true });
+  });
+
+  it('a form of a million fields no operation read is omitted, not built into a tree', () => {
+    const form = new Map<string, string>([
+      ['Action', 'GetCallerIdentity'],
+      ['Version', '2011-06-15'],
+    ]);
+    for (let i = 0; i < 1_000_000; i++) form.set(`p${i}`, 'v');
+    expect(queryRequestParameters(form)).toBe(OMITTED);
+    // the operation's own parameters are still kept
+    expect(queryRequestParameters(form, new Set(['p1']))).toEqual({ p1: 'v' });
   });
 });

@@ -62,6 +62,47 @@ export const MAX_DEPTH = 32;
 export const TOO_DEEP = `(nested more than ${MAX_DEPTH} levels deep)`;
 
 /**
+ * The most a record's requestParameters or responseElements may hold (CloudTrail's 100 KB field
+ * size): past it the field is `{ omitted: true }` — CloudTrail truncates an oversized field and
+ * marks it `omitted` [inferred: its exact truncated shape is not published]. A caller cannot so
+ * make one call's record megabytes long (a form of a million fields, a 5 MB policy refused for
+ * its size), nor the trail and LookupEvents pages with it.
+ */
+export const MAX_FIELD_BYTES = 100 * 1024;
+export const OMITTED: Readonly<{ omitted: true }> = Object.freeze({ omitted: true });
+
+/**
+ * Whether a field's JSON would be longer than `limit` (strings and names counted by length,
+ * a few bytes for each punctuation), stopping as soon as it is: cheap on a field of any size.
+ */
+export function oversized(value: unknown, limit = MAX_FIELD_BYTES): boolean {
+  let left = limit;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') left -= v.length + 2;
+    else if (Array.isArray(v)) {
+      left -= 2 + v.length;
+      for (const x of v) stack.push(x);
+    } else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        left -= k.length + 4;
+        stack.push(o[k]);
+      }
+    } else left -= 8;
+    if (left < 0) return true;
+  }
+  return false;
+}
+
+/** A field as a record keeps it: itself, or OMITTED when oversized. */
+export function bounded<T>(value: T): T | typeof OMITTED {
+  return value !== null && oversized(value) ? OMITTED : value;
+}
+
+/**
  * A parameter name's segments as a tree of Maps: a caller names the segments
  * (`__proto__.x`, `constructor.prototype.x` are parameters like any other), so the walk down
  * goes through Maps, never through an object's prototype.
@@ -88,8 +129,13 @@ export function queryRequestParameters(
 ): Record<string, unknown> | null {
   if (!params) return null;
   const root: Tree = { children: new Map() };
+  // the fields' own length, counted as they are taken: a form past the field size is not
+  // turned into a tree at all (a million fields took seconds, the event loop with them)
+  let size = 0;
   for (const [name, value] of params) {
     if (ENVELOPE.has(name) || (only && !only.has(name))) continue;
+    size += name.length + value.length + 6;
+    if (size > MAX_FIELD_BYTES) return OMITTED as Record<string, unknown>;
     const parts = name.split('.');
     if (parts.some(isSecretName)) continue;
     // `a.b.c…` nests one level per dot: the segments past the limit stay one name

@@ -18,6 +18,7 @@ import { sessionOfCaller } from '../sts/session-context.js';
 import { providerUrlOf } from '../sts/web-identity-token.js';
 import { explainCall, serviceAccountBehind, tokenUnverified } from './explain.js';
 import {
+  bounded,
   cloudTrailElements,
   javaDate,
   queryRequestParameters,
@@ -220,20 +221,21 @@ export function buildAuditEntry(e: AwsCallEvent, o: BuildOptions): AuditEntry {
   const query = route.protocol === 'query';
   const session = ctx.caller ? sessionOfCaller(ctx.caller) : undefined;
 
-  const requestParameters =
+  const requestParameters = bounded(
     notes.requestParameters !== undefined
       ? notes.requestParameters === null
         ? null
         : withoutSecrets(notes.requestParameters)
       : query
         ? queryRequestParameters(route.params, askedParams(route.params))
-        : null;
+        : null,
+  );
   let responseElements: Record<string, unknown> | null = null;
   if (!error && notes.responseElements) {
     const r = query
       ? (cloudTrailElements(notes.responseElements) as Record<string, unknown>)
       : withoutSecrets(notes.responseElements);
-    responseElements = normalizeCredentials(r);
+    responseElements = bounded(normalizeCredentials(r));
   }
 
   const exchange = service === 'sts' && eventName.startsWith('AssumeRole');
