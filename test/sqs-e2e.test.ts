@@ -648,6 +648,112 @@ describe('SQS authorization beyond the identity policy', () => {
   });
 });
 
+describe('ChangeMessageVisibility with a handle no longer in flight', () => {
+  const GONE = (handle: string) =>
+    `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`;
+
+  it('boto3: an expired handle is OK and changes nothing; a deleted message’s is InvalidParameterValue', async () => {
+    const r = await h.python(
+      `
+import boto3, json
+from botocore.exceptions import ClientError
+c = boto3.client('sqs')
+u = c.create_queue(QueueName='vis-boto')['QueueUrl']
+c.send_message(QueueUrl=u, MessageBody='a')
+# received with VisibilityTimeout 0: visible again at once, its handle expired
+m = c.receive_message(QueueUrl=u, VisibilityTimeout=0)['Messages'][0]
+ok = c.change_message_visibility(QueueUrl=u, ReceiptHandle=m['ReceiptHandle'], VisibilityTimeout=600)
+ok.pop('ResponseMetadata')
+again = c.receive_message(QueueUrl=u).get('Messages', [])
+h = again[0]['ReceiptHandle']
+c.delete_message(QueueUrl=u, ReceiptHandle=h)
+try:
+  c.change_message_visibility(QueueUrl=u, ReceiptHandle=h, VisibilityTimeout=10)
+  err = None
+except ClientError as e:
+  err = {'Error': e.response['Error'], 'Status': e.response['ResponseMetadata']['HTTPStatusCode']}
+b = c.change_message_visibility_batch(QueueUrl=u, Entries=[{'Id': 'gone', 'ReceiptHandle': h, 'VisibilityTimeout': 10}])
+b.pop('ResponseMetadata')
+print(json.dumps({'ok': ok, 'again': [x['Body'] for x in again], 'handle': h, 'err': err, 'batch': b}))
+`,
+      full,
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toEqual({});
+    expect(out.again).toEqual(['a']);
+    expect(out.err).toEqual({
+      Error: {
+        Code: 'InvalidParameterValue',
+        Message: GONE(out.handle),
+        Type: 'Sender',
+        QueryErrorCode: 'InvalidParameterValue',
+      },
+      Status: 400,
+    });
+    expect(out.batch).toEqual({
+      Successful: [],
+      Failed: [
+        { Id: 'gone', SenderFault: true, Code: 'InvalidParameterValue', Message: GONE(out.handle) },
+      ],
+    });
+  });
+
+  it('the JS SDK and the query protocol get InvalidParameterValue for a deleted message’s handle', async () => {
+    const c = sqs(full);
+    const { QueueUrl } = await c.send(new CreateQueueCommand({ QueueName: 'vis-js' }));
+    await c.send(new SendMessageCommand({ QueueUrl, MessageBody: 'b' }));
+    const got = await c.send(new ReceiveMessageCommand({ QueueUrl }));
+    const handle = got.Messages?.[0]?.ReceiptHandle ?? '';
+    await c.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: handle }));
+    expect(
+      await rejection(
+        c.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl,
+            ReceiptHandle: handle,
+            VisibilityTimeout: 10,
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'InvalidParameterValue',
+      message: GONE(handle),
+      Code: 'InvalidParameterValue',
+      status: 400,
+    });
+    const query = async (params: Record<string, string>) => {
+      const res = await h.signedFetch({
+        service: 'sqs',
+        target: `/${ACCOUNT}/vis-js`,
+        body: new URLSearchParams({ Version: '2012-11-05', ...params }).toString(),
+        headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+        creds: full,
+      });
+      return { status: res.status, xml: await res.text() };
+    };
+    const single = await query({
+      Action: 'ChangeMessageVisibility',
+      ReceiptHandle: handle,
+      VisibilityTimeout: '10',
+    });
+    expect(single.status, single.xml).toBe(400);
+    expect(single.xml).toContain(
+      `<Error><Type>Sender</Type><Code>InvalidParameterValue</Code><Message>${GONE(handle)}</Message></Error>`,
+    );
+    const batch = await query({
+      Action: 'ChangeMessageVisibilityBatch',
+      'ChangeMessageVisibilityBatchRequestEntry.1.Id': 'gone',
+      'ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle': handle,
+      'ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout': '10',
+    });
+    expect(batch.status, batch.xml).toBe(200);
+    expect(batch.xml).toContain(
+      `<BatchResultErrorEntry><Id>gone</Id><SenderFault>true</SenderFault><Code>InvalidParameterValue</Code><Message>${GONE(handle)}</Message></BatchResultErrorEntry>`,
+    );
+  });
+});
+
 describe('SQS wire edge cases', () => {
   it('garbage JSON and unknown targets get JSON errors, never a 500', async () => {
     const c = sqs(full);

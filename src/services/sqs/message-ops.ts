@@ -526,7 +526,16 @@ export function messageOperations(
     if (m && m.receipt === r.nonce) await tx.delete(MESSAGES, r.key);
   }
 
-  /** Sets the visibility timeout of a message in flight (`timeout` seconds from `now`). */
+  /**
+   * Sets the visibility timeout of a message in flight (`timeout` seconds from `now`). A handle
+   * whose message is gone (deleted, or dropped after the retention period) is refused with
+   * `InvalidParameterValue`, as real SQS answers it (the error logs in vmihailenco/taskq#29 and
+   * olist/olist-loafer#29); so is the handle of an earlier receive of a message received again
+   * since [inferred]. A handle whose visibility timeout already ran out, its message visible
+   * again and not received since, is answered OK and changes nothing: LocalStack's test checked
+   * against AWS (localstack/localstack#9632), which also found no case where SQS sends the
+   * model's `MessageNotInflight`, so irsakit never does.
+   */
   async function changeVisibilityIn(
     tx: StoreOps,
     key: string,
@@ -540,19 +549,19 @@ export function messageOperations(
       );
     const r = parseReceipt(handle, key);
     const m = (await tx.get<MessageRecord>(MESSAGES, r.key))?.value;
+    if (!m || m.receipt !== r.nonce)
+      throw invalidParameter(
+        `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      );
+    if (m.visibleAt <= now) return;
     // a receive's visibility lasts 12 hours from it at most, however often it is extended
-    if (m && m.receipt === r.nonce && m.visibleAt > now && m.receivedAt !== undefined) {
+    if (m.receivedAt !== undefined) {
       const total = Math.ceil((now - m.receivedAt) / 1000) + timeout;
       if (total > 43_200)
         throw invalidParameter(
           `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`,
         ); // [inferred]
     }
-    if (!m || m.receipt !== r.nonce || m.visibleAt <= now)
-      throw sqsError(
-        'MessageNotInflight',
-        `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
-      );
     await tx.put<MessageRecord>(MESSAGES, r.key, { ...m, visibleAt: now + timeout * 1000 });
   }
 

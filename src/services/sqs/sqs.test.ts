@@ -373,7 +373,7 @@ describe('messages under a fixed clock', () => {
     ]);
   });
 
-  it('changes visibility of a message in flight only', async () => {
+  it('changes visibility of a message in flight; an expired handle is OK and changes nothing', async () => {
     await call('SendMessage', { QueueUrl, MessageBody: 'x' });
     const m = ((await call('ReceiveMessage', { QueueUrl })).Messages as Msg[])[0];
     await call('ChangeMessageVisibility', {
@@ -384,14 +384,70 @@ describe('messages under a fixed clock', () => {
     const again = (
       (await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 0 })).Messages as Msg[]
     )[0];
-    const e = await awsError(
-      call('ChangeMessageVisibility', {
+    // visible again, not received since: AWS answers OK and leaves it visible (localstack#9632)
+    expect(
+      await call('ChangeMessageVisibility', {
         QueueUrl,
         ReceiptHandle: again?.ReceiptHandle,
         VisibilityTimeout: 10,
       }),
+    ).toEqual({});
+    const still = await call('ReceiveMessage', { QueueUrl, VisibilityTimeout: 5 });
+    expect((still.Messages as Msg[]).map((x) => x.Body)).toEqual(['x']);
+  });
+
+  it('refuses the handle of a deleted message with InvalidParameterValue, in both protocols', async () => {
+    await call('SendMessage', { QueueUrl, MessageBody: 'x' });
+    const m = ((await call('ReceiveMessage', { QueueUrl })).Messages as Msg[])[0] as Msg;
+    await call('DeleteMessage', { QueueUrl, ReceiptHandle: m.ReceiptHandle });
+    const e = await awsError(
+      call('ChangeMessageVisibility', {
+        QueueUrl,
+        ReceiptHandle: m.ReceiptHandle,
+        VisibilityTimeout: 10,
+      }),
     );
-    expect(e.code).toBe('MessageNotInflight');
+    expect([e.code, e.httpStatus, e.message]).toEqual([
+      'InvalidParameterValue',
+      400,
+      `Value ${m.ReceiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+    ]);
+    expect(forProtocol('json', e).headers['x-amzn-query-error']).toBe(
+      'InvalidParameterValue;Sender',
+    );
+    expect(forProtocol('query', e).code).toBe('InvalidParameterValue');
+    const batch = await call('ChangeMessageVisibilityBatch', {
+      QueueUrl,
+      Entries: [{ Id: 'gone', ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 10 }],
+    });
+    expect(batch).toEqual({
+      Successful: [],
+      Failed: [
+        {
+          Id: 'gone',
+          SenderFault: true,
+          Code: 'InvalidParameterValue',
+          Message: e.message,
+        },
+      ],
+    });
+  });
+
+  it('refuses the handle of an earlier receive of a message received again', async () => {
+    await call('SendMessage', { QueueUrl, MessageBody: 'x' });
+    const first = ((await call('ReceiveMessage', { QueueUrl })).Messages as Msg[])[0] as Msg;
+    clock.advance(30);
+    await call('ReceiveMessage', { QueueUrl });
+    const e = await awsError(
+      call('ChangeMessageVisibility', {
+        QueueUrl,
+        ReceiptHandle: first.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    expect(e.code).toBe('InvalidParameterValue');
+    // the second receive keeps its message hidden
+    expect(await call('ReceiveMessage', { QueueUrl })).toEqual({});
   });
 
   it('a receive’s visibility cannot be extended past 12 hours from it', async () => {
