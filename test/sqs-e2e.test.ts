@@ -785,6 +785,53 @@ describe('SQS wire edge cases', () => {
     );
   });
 
+  it('a map value that is not a string is InvalidParameterValue over JSON, never stored as text', async () => {
+    const json = async (op: string, input: unknown) => {
+      const res = await h.signedFetch({
+        service: 'sqs',
+        body: JSON.stringify(input),
+        headers: [
+          ['Content-Type', 'application/x-amz-json-1.0'],
+          ['X-Amz-Target', `AmazonSQS.${op}`],
+        ],
+        creds: full,
+      });
+      return {
+        status: res.status,
+        header: res.headers.get('x-amzn-query-error'),
+        body: (await res.json()) as Record<string, unknown>,
+      };
+    };
+    // a scalar of the wrong type, for comparison
+    const { QueueUrl } = await sqs(full).send(new CreateQueueCommand({ QueueName: 'typed' }));
+    expect(await json('SendMessage', { QueueUrl, MessageBody: 5 })).toEqual({
+      status: 400,
+      header: 'InvalidParameterValue;Sender',
+      body: {
+        __type: 'com.amazonaws.sqs#InvalidParameterValue',
+        message: 'Value 5 for parameter MessageBody is invalid.',
+      },
+    });
+    for (const [input, name] of [
+      [{ QueueName: 'zz', tags: { a: 5 } }, 'tags'],
+      [{ QueueName: 'zz', Attributes: { VisibilityTimeout: 10 } }, 'Attributes'],
+      [{ QueueName: 'zz', Attributes: { FifoQueue: true } }, 'Attributes'],
+    ] as const) {
+      const r = await json('CreateQueue', input);
+      expect(r, JSON.stringify(input)).toEqual({
+        status: 400,
+        header: 'InvalidParameterValue;Sender',
+        body: {
+          __type: 'com.amazonaws.sqs#InvalidParameterValue',
+          message: `Value for parameter ${name} is invalid.`,
+        },
+      });
+    }
+    expect(
+      await rejection(sqs(full).send(new GetQueueUrlCommand({ QueueName: 'zz' }))),
+    ).toMatchObject({ name: 'QueueDoesNotExist' });
+  });
+
   it('a query-protocol parameter naming __proto__ reaches no prototype, even when refused', async () => {
     const url = new URL(h.server.edge);
     const post = async (creds: Creds, body: string) => {

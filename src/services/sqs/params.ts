@@ -42,7 +42,11 @@ export function strings(input: Input, name: string): string[] | undefined {
   return v as string[];
 }
 
-/** A map of strings to strings. */
+/**
+ * A map of strings to strings (Attributes, tags). A value that is not a string (`{"a": 5}`) is
+ * refused as `str` refuses a scalar of the wrong type, never stored as its text: the model
+ * types the values as strings, and the query protocol could not have sent anything else.
+ */
 export function stringMap(input: Input, name: string): Record<string, string> | undefined {
   const v = input[name];
   if (v === undefined || v === null) return undefined;
@@ -50,9 +54,8 @@ export function stringMap(input: Input, name: string): Record<string, string> | 
     throw invalidParameter(`Value for parameter ${name} is invalid.`);
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
-      throw invalidParameter(`Value for parameter ${name} is invalid.`);
-    put(out, k, String(x));
+    if (typeof x !== 'string') throw invalidParameter(`Value for parameter ${name} is invalid.`);
+    put(out, k, x);
   }
   return out;
 }

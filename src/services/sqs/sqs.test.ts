@@ -166,6 +166,35 @@ describe('queues', () => {
     expect(await store.list('sqs-queues')).toEqual([]);
   });
 
+  it('refuses a map value that is not a string, as it refuses a scalar member of the wrong type', async () => {
+    const { QueueUrl } = await call('CreateQueue', { QueueName: 'typed' });
+    // the scalar case, for comparison: MessageBody 5
+    const body = await awsError(call('SendMessage', { QueueUrl, MessageBody: 5 }));
+    expect([body.code, body.httpStatus]).toEqual(['InvalidParameterValue', 400]);
+    for (const [op, input, name] of [
+      ['CreateQueue', { QueueName: 'zz', tags: { a: 5 } }, 'tags'],
+      ['CreateQueue', { QueueName: 'zz', Attributes: { VisibilityTimeout: 10 } }, 'Attributes'],
+      ['CreateQueue', { QueueName: 'zz', Attributes: { FifoQueue: true } }, 'Attributes'],
+      ['CreateQueue', { QueueName: 'zz', tags: { a: null } }, 'tags'],
+      ['TagQueue', { QueueUrl, Tags: { a: false } }, 'Tags'],
+      ['SetQueueAttributes', { QueueUrl, Attributes: { DelaySeconds: 1 } }, 'Attributes'],
+    ] as const) {
+      const e = await awsError(call(op, input));
+      expect([e.code, e.httpStatus, e.message], `${op} ${JSON.stringify(input)}`).toEqual([
+        'InvalidParameterValue',
+        400,
+        `Value for parameter ${name} is invalid.`,
+      ]);
+    }
+    expect((await store.list('sqs-queues')).map((q) => q.key)).toEqual([
+      'us-east-1:123456789012:typed',
+    ]);
+    expect(await call('ListQueueTags', { QueueUrl })).toEqual({});
+    expect(
+      await call('GetQueueAttributes', { QueueUrl, AttributeNames: ['DelaySeconds'] }),
+    ).toEqual({ Attributes: { DelaySeconds: '0' } });
+  });
+
   it('does not reuse a name within 60 seconds of deleting it', async () => {
     const { QueueUrl } = await call('CreateQueue', { QueueName: 'q' });
     await call('DeleteQueue', { QueueUrl });
