@@ -79,6 +79,19 @@ describe('clusters', () => {
     expect(again.status).toMatchObject({ reason: 'AlreadyExists', code: 409 });
   });
 
+  it('a cluster’s region is an AWS region name: one no request could be scoped to is refused', async () => {
+    for (const region of ['../../etc', 'US-EAST-1', 'useast1', '']) {
+      const e = await failure(svc.createCluster('elsewhere', { region }));
+      expect(e.status, region).toMatchObject({ reason: 'Invalid', code: 422 });
+    }
+    expect(await svc.listClusters()).toHaveLength(1);
+    const eu = await svc.createCluster('eu', { region: 'eu-central-2' });
+    expect([eu.region, eu.nodeName]).toEqual([
+      'eu-central-2',
+      'ip-10-0-1-23.eu-central-2.compute.internal',
+    ]);
+  });
+
   it('keeps default, kube-system and kube-public (NamespaceLifecycle), and `default` ServiceAccounts (their controller)', async () => {
     for (const ns of ['default', 'kube-system', 'kube-public']) {
       const e = await failure(svc.delete('demo', 'Namespace', '', ns));

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
+import { REGION_PATTERN } from '../sigv4/index.js';
 import type { Store, StoreOps } from '../store/types.js';
 import { type KubeObject, readManifests } from './manifests.js';
 import {
@@ -112,6 +113,14 @@ export class ClusterService {
         `cluster name \`${name}\` must be 1–100 letters, digits, '-' or '_', starting with a letter or digit`,
       );
     }
+    // a region no SigV4 scope could name would make a cluster nothing can reach (and its name
+    // goes into the node's name)
+    if (opts.region !== undefined && !REGION_PATTERN.test(opts.region))
+      throw new ClusterError(
+        'Invalid',
+        422,
+        `cluster region \`${opts.region}\` is not an AWS region name (like us-east-1)`,
+      );
     return this.d.store.transaction(async (tx) => {
       if (await tx.get(CLUSTERS, name))
         throw new ClusterError('AlreadyExists', 409, `cluster "${name}" already exists`);

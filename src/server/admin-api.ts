@@ -11,7 +11,7 @@ import type { ClusterService, Kind } from '../cluster/cluster-service.js';
 import { ClusterError, type ClusterRecord } from '../cluster/types.js';
 import { type StatusReason, kubeStatus } from '../common/kube-status.js';
 import type { DoctorOps } from '../doctor/collect.js';
-import { BodyTooLarge, readBody, sendJson } from './http.js';
+import { BodyIdle, BodyTooLarge, readBody, sendJson } from './http.js';
 import { table } from '../common/own.js';
 
 export const ADMIN_PREFIX = '/_irsa/v1';
@@ -66,6 +66,19 @@ const KINDS: Readonly<Record<string, Kind>> = table({
 
 const status = (reason: StatusReason, code: number, message: string) =>
   kubeStatus(code, reason, message);
+
+/** A path segment, percent-decoded; a malformed escape (`%zz`) is the client's BadRequest. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ClusterError(
+      'BadRequest',
+      400,
+      `the path segment \`${segment}\` is not valid percent-encoding`,
+    );
+  }
+}
 
 function authorized(req: IncomingMessage, token: string): boolean {
   const h = req.headers.authorization ?? '';
@@ -158,7 +171,7 @@ export async function handleAdmin(
       .slice(ADMIN_PREFIX.length + 1)
       .split('/')
       .filter(Boolean)
-      .map(decodeURIComponent);
+      .map(decodeSegment);
     await route(deps, req, res, url, parts);
   } catch (e) {
     if (e instanceof ClusterError) sendJson(res, e.status.code, e.status);
@@ -167,6 +180,13 @@ export async function handleAdmin(
         res,
         413,
         status('BadRequest', 413, `the request body is larger than ${e.limit} bytes`),
+      );
+    // the client stopped sending its body: its request, not the server, is at fault
+    else if (e instanceof BodyIdle)
+      sendJson(
+        res,
+        408,
+        status('BadRequest', 408, `the request body stopped coming (${e.message})`),
       );
     else {
       process.stderr.write(
@@ -244,8 +264,10 @@ async function route(
       }
       if (b.account !== undefined && (typeof b.account !== 'string' || !/^\d{12}$/.test(b.account)))
         throw new ClusterError('BadRequest', 400, 'an `account` is 12 digits');
+      if (b.region !== undefined && typeof b.region !== 'string')
+        throw new ClusterError('BadRequest', 400, 'a cluster `region` is a string');
       const created = await c.createCluster(b.name, {
-        region: typeof b.region === 'string' ? b.region : undefined,
+        region: b.region,
         account: b.account,
         keyAlg: b.keyAlg as 'RS256' | 'ES256' | undefined,
       });
