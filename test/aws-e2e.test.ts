@@ -263,7 +263,7 @@ describe('the seed scenario with the AWS CLI', () => {
       podEnv(await token('production', 's3-app')),
     );
     expect(r.stderr.trim()).toMatch(
-      /^An error occurred \(AccessDenied\) when calling the GetPolicy operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+ is not authorized to perform: iam:GetPolicy on resource: arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess because no identity-based policy allows the iam:GetPolicy action$/,
+      /^An error occurred \(AccessDenied\) when calling the GetPolicy operation: User: arn:aws:sts::123456789012:assumed-role\/s3-app-role\/botocore-session-\d+ is not authorized to perform: iam:GetPolicy on resource: policy arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess because no identity-based policy allows the iam:GetPolicy action$/,
     );
   });
 

@@ -387,3 +387,129 @@ print(json.dumps(out))
     expect(lists.badStatus).toMatch(/^ValidationError: /);
   });
 });
+
+describe('refusals name the resource as AWS does', () => {
+  let ana: Creds;
+  const ANA = `arn:aws:iam::${ACCOUNT}:user/ana`;
+  const refusal = (op: string, resource: string) =>
+    `An error occurred (AccessDenied) when calling the ${op} operation: User: ${ANA} is not authorized to perform: iam:${op} on resource: ${resource} because no identity-based policy allows the iam:${op} action`;
+
+  beforeAll(async () => {
+    await admin(['iam', 'create-user', '--user-name', 'ana']);
+    await admin([
+      'iam',
+      'put-user-policy',
+      '--user-name',
+      'ana',
+      '--policy-name',
+      'team-lister',
+      '--policy-document',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'iam:ListRoles',
+            Resource: `arn:aws:iam::${ACCOUNT}:role/team/*`,
+          },
+        ],
+      }),
+    ]);
+    await admin([
+      'iam',
+      'create-role',
+      '--role-name',
+      'team-app',
+      '--path',
+      '/team/',
+      '--assume-role-policy-document',
+      TRUST,
+    ]);
+    const key = JSON.parse(await admin(['iam', 'create-access-key', '--user-name', 'ana'])) as {
+      AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+    };
+    ana = {
+      accessKeyId: key.AccessKey.AccessKeyId,
+      secretAccessKey: key.AccessKey.SecretAccessKey,
+    };
+  }, 60_000);
+
+  it('a listing is authorized on the role ARN prefix and its PathPrefix', async () => {
+    const team = await h.aws(
+      [
+        'iam',
+        'list-roles',
+        '--path-prefix',
+        '/team/',
+        '--query',
+        'Roles[].RoleName',
+        '--output',
+        'text',
+      ],
+      ana,
+    );
+    expect(team.stderr).toBe('');
+    expect(team.stdout.trim()).toBe('team-app');
+    expect((await h.aws(['iam', 'list-roles'], ana)).stderr).toContain(
+      refusal('ListRoles', `arn:aws:iam::${ACCOUNT}:role/`),
+    );
+    expect((await h.aws(['iam', 'list-users', '--path-prefix', '/team/'], ana)).stderr).toContain(
+      refusal('ListUsers', `arn:aws:iam::${ACCOUNT}:user/team/`),
+    );
+    expect((await h.aws(['iam', 'list-policies'], ana)).stderr).toContain(
+      refusal('ListPolicies', 'policy path /'),
+    );
+  });
+
+  it('CreateRole and CreateUser by the new ARN, CreatePolicy by name, an existing policy as `policy <arn>`', async () => {
+    const create = await h.aws(
+      [
+        'iam',
+        'create-role',
+        '--role-name',
+        'roleName',
+        '--path',
+        '/service-role/',
+        '--assume-role-policy-document',
+        TRUST,
+      ],
+      ana,
+    );
+    expect(create.stderr).toContain(
+      refusal('CreateRole', `arn:aws:iam::${ACCOUNT}:role/service-role/roleName`),
+    );
+    expect((await h.aws(['iam', 'create-user', '--user-name', 'Bob'], ana)).stderr).toContain(
+      refusal('CreateUser', `arn:aws:iam::${ACCOUNT}:user/Bob`),
+    );
+    expect((await h.aws(['iam', 'get-role', '--role-name', 'team-app'], ana)).stderr).toContain(
+      refusal('GetRole', 'role team-app'),
+    );
+    const r = await h.python(
+      [
+        'import boto3, json',
+        'iam = boto3.client("iam")',
+        'out = {}',
+        `doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]})`,
+        `arn = "${policyArn('mp1')}"`,
+        'for name, call in [("create", lambda: iam.create_policy(PolicyName="ALBIngressControllerIAMPolicy", PolicyDocument=doc)),',
+        '                   ("get", lambda: iam.get_policy(PolicyArn=arn)),',
+        '                   ("version", lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc))]:',
+        '    try:',
+        '        call()',
+        '        out[name] = "ok"',
+        '    except iam.exceptions.ClientError as e:',
+        '        out[name] = e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"]',
+        'print(json.dumps(out))',
+      ].join('\n'),
+      ana,
+    );
+    expect(r.stderr).toBe('');
+    const text = (op: string, resource: string) =>
+      `AccessDenied: User: ${ANA} is not authorized to perform: iam:${op} on resource: ${resource} because no identity-based policy allows the iam:${op} action`;
+    expect(JSON.parse(r.stdout)).toEqual({
+      create: text('CreatePolicy', 'policy ALBIngressControllerIAMPolicy'),
+      get: text('GetPolicy', `policy ${policyArn('mp1')}`),
+      version: text('CreatePolicyVersion', `policy ${policyArn('mp1')}`),
+    });
+  });
+});

@@ -125,6 +125,8 @@ export type IamAuthorize = (
   resource: string,
   /** IAM's condition keys of the call (iam:PolicyARN, aws:RequestTag/*, aws:ResourceTag/*, …) */
   context?: Record<string, string | string[]>,
+  /** how a refusal names the resource, when `resource` does not say it (ListPolicies') */
+  resourceName?: string,
 ) => Promise<void>;
 
 export interface IamDeps {

@@ -103,7 +103,8 @@ export async function wireAws(d: AwsWiringDeps) {
     random,
     lastUsed: usage,
     issuerThumbprint: (url) => issuerThumbprint(url),
-    authorize: (ctx, action, resource, context) => authorize(ctx, { action, resource, context }),
+    authorize: (ctx, action, resource, context, resourceName) =>
+      authorize(ctx, { action, resource, context, resourceName }),
   });
   // STS's per-call reads, kept while the store revision stands still
   // kept while IAM stands still: S3, SQS or DynamoDB writes do not drop it

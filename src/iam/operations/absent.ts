@@ -8,7 +8,7 @@ import { Validator } from '../../server/aws/query-params.js';
 import type { QueryOperation } from '../../server/aws/types.js';
 import { noSuchEntity } from '../errors.js';
 import { RULES, userNameRule } from '../names.js';
-import { type IamOperationDeps, defineOperation, readPaging } from './common.js';
+import { type IamOperationDeps, defineOperation, listingArn, readPaging } from './common.js';
 import { authorizeHolder, loadHolder } from './holders.js';
 import { ROLE_KIND } from './roles.js';
 import { USER_KIND } from './users.js';
@@ -42,23 +42,25 @@ export function absentOperations(deps: IamOperationDeps): Record<string, QueryOp
       await c.tx((repo) => loadHolder(repo, c, USER_KIND, name));
       return { [list]: [], ...EMPTY_PAGE };
     });
-  const listing = (action: string, list: string, resource: (account: string) => string) =>
+  const listing = (
+    action: string,
+    list: string,
+    resource: (account: string, pathPrefix: string | undefined) => string,
+  ) =>
     defineOperation(deps, action, async (c) => {
       const v = new Validator();
-      v.string(c.params, 'PathPrefix', RULES.pathPrefix);
+      const prefix = v.string(c.params, 'PathPrefix', RULES.pathPrefix);
       readPaging(v, c.params);
       v.done();
-      await c.authorize(resource(c.account));
+      await c.authorize(resource(c.account, prefix));
       return { [list]: [], ...EMPTY_PAGE };
     });
   return {
     ListInstanceProfilesForRole: forRole('ListInstanceProfilesForRole', 'InstanceProfiles'),
-    ListInstanceProfiles: listing(
-      'ListInstanceProfiles',
-      'InstanceProfiles',
-      (a) => `arn:aws:iam::${a}:instance-profile/`,
+    ListInstanceProfiles: listing('ListInstanceProfiles', 'InstanceProfiles', (a, p) =>
+      listingArn(a, 'instance-profile', p),
     ),
-    ListGroups: listing('ListGroups', 'Groups', (a) => `arn:aws:iam::${a}:group/`),
+    ListGroups: listing('ListGroups', 'Groups', (a, p) => listingArn(a, 'group', p)),
     ListGroupsForUser: forUser('ListGroupsForUser', 'Groups', true),
     ListMFADevices: forUser('ListMFADevices', 'MFADevices', false),
     ListAccountAliases: listing('ListAccountAliases', 'AccountAliases', () => '*'),

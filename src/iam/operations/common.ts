@@ -48,8 +48,15 @@ export interface OpCall {
   deps: IamOperationDeps;
   /** reads outside a transaction (to find the ARN a call is authorized against) */
   read: IamRepo;
-  /** authorizes `iam:<Action>` on `resource`, with the call's IAM condition keys */
-  authorize(resource: string, context?: Record<string, string | string[]>): Promise<void>;
+  /**
+   * authorizes `iam:<Action>` on `resource`, with the call's IAM condition keys; a refusal
+   * names the resource `resourceName` when given (see AuthorizeRequest)
+   */
+  authorize(
+    resource: string,
+    context?: Record<string, string | string[]>,
+    resourceName?: string,
+  ): Promise<void>;
   /** runs `fn` in one store transaction: it all commits, or nothing does */
   tx<R>(fn: (repo: IamRepo) => Promise<R>): Promise<R>;
 }
@@ -94,8 +101,8 @@ export function defineOperation(
       deps,
       read: new IamRepo(deps.store, aws),
       // IAM is global: every IAM request is in us-east-1, whatever region signed it
-      authorize: (resource, context) =>
-        deps.authorize(ctx, `iam:${action}`, resource, { ...IAM_REGION, ...context }),
+      authorize: (resource, context, resourceName) =>
+        deps.authorize(ctx, `iam:${action}`, resource, { ...IAM_REGION, ...context }, resourceName),
       tx: (fn) => deps.store.transaction((ops) => fn(new IamRepo(ops, aws))),
     });
   };
@@ -200,6 +207,17 @@ export function tagsResult(tags: readonly Tag[]): Tag[] | undefined {
 
 export function sortTags(tags: readonly Tag[]): Tag[] {
   return [...tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
+}
+
+/**
+ * The resource a listing of roles, users, groups or instance profiles is authorized on: the
+ * kind's ARN prefix and the `PathPrefix` (`/` without one) — `arn:aws:iam::<account>:role/`,
+ * or `…:role/team/` for PathPrefix=/team/ (AWS's refusal of ListRoles with
+ * PathPrefix=/aws-service-role/opensearchservice.amazonaws.com/ names
+ * `arn:aws:iam::…:role/aws-service-role/opensearchservice.amazonaws.com/`).
+ */
+export function listingArn(account: string, kind: string, pathPrefix: string | undefined): string {
+  return `arn:aws:iam::${account}:${kind}${pathPrefix ?? '/'}`;
 }
 
 /** The `PathPrefix` filter of the List operations: everything when no prefix was given. */

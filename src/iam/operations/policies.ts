@@ -6,6 +6,7 @@
  * [inferred].
  */
 import { AwsError } from '../../common/aws-error.js';
+import { resourceText } from '../../server/aws/authorize.js';
 import { Validator } from '../../server/aws/query-params.js';
 import type { QueryOperation } from '../../server/aws/types.js';
 import { encodePolicyDocument } from '../encode.js';
@@ -127,7 +128,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
     new AwsError(
       'AccessDenied',
       403,
-      `User: ${c.callerArn} is not authorized to perform: iam:${action} on resource: policy ${arn} because no resource-based policy allows the iam:${action} action`,
+      `User: ${c.callerArn} is not authorized to perform: iam:${action} on resource: ${resourceText(arn, `iam:${action}`)} because no resource-based policy allows the iam:${action} action`,
     );
 
   /** Validates `PolicyArn`, authorizes, and resolves it (NoSuchEntity when missing). */
@@ -227,7 +228,8 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
         v.violation('Scope', scope, 'Member must satisfy enum value set: [All, AWS, Local]');
       }
       const onlyAttached = v.boolean(c.params, 'OnlyAttached') ?? false;
-      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.policyPathPrefix));
+      const prefix = v.string(c.params, 'PathPrefix', RULES.policyPathPrefix);
+      const inPath = underPath(prefix);
       const usage = v.string(c.params, 'PolicyUsageFilter', {});
       if (usage !== undefined && usage !== 'PermissionsPolicy' && usage !== 'PermissionsBoundary') {
         v.violation(
@@ -238,7 +240,10 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       }
       const paging = readPaging(v, c.params);
       v.done();
-      await c.authorize('*');
+      // IAM's service authorization reference gives ListPolicies no resource type: it is
+      // authorized on `*`, and refused "on resource: policy path /" (with a PathPrefix, that
+      // path [inferred])
+      await c.authorize('*', undefined, `policy path ${prefix ?? '/'}`);
       const refs: PolicyRef[] = [];
       if (scope !== 'Local') {
         for (const p of c.read.aws.values()) {

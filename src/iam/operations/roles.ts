@@ -26,6 +26,7 @@ import {
   date,
   defineOperation,
   type IamOperationDeps,
+  listingArn,
   paginate,
   readPaging,
   readTags,
@@ -163,11 +164,11 @@ export function roleOperations(deps: IamOperationDeps): Record<string, QueryOper
 
     ListRoles: defineOperation(deps, 'ListRoles', async (c) => {
       const v = new Validator();
-      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
+      const prefix = v.string(c.params, 'PathPrefix', RULES.pathPrefix);
+      const inPath = underPath(prefix);
       const paging = readPaging(v, c.params);
       v.done();
-      // IAM authorizes a listing on the account's role/ (its refusal names that resource)
-      await c.authorize(`arn:aws:iam::${c.account}:role/`);
+      await c.authorize(listingArn(c.account, 'role', prefix));
       const roles = (await c.read.roles(c.account)).filter((r) => inPath(r.path));
       const page = paginate(roles, (r) => r.roleName.toLowerCase(), paging);
       const shown: RoleDoc[] = [];

@@ -22,6 +22,7 @@ import {
   defineOperation,
   type IamOperationDeps,
   type OpCall,
+  listingArn,
   paginate,
   readPaging,
   readTags,
@@ -165,11 +166,11 @@ export function userOperations(deps: IamOperationDeps): Record<string, QueryOper
 
     ListUsers: defineOperation(deps, 'ListUsers', async (c) => {
       const v = new Validator();
-      const inPath = underPath(v.string(c.params, 'PathPrefix', RULES.pathPrefix));
+      const prefix = v.string(c.params, 'PathPrefix', RULES.pathPrefix);
+      const inPath = underPath(prefix);
       const paging = readPaging(v, c.params);
       v.done();
-      // IAM authorizes a listing on the account's user/ (its refusal names that resource)
-      await c.authorize(`arn:aws:iam::${c.account}:user/`);
+      await c.authorize(listingArn(c.account, 'user', prefix));
       const users = (await c.read.users(c.account)).filter((u) => inPath(u.path));
       const page = paginate(users, (u) => u.userName.toLowerCase(), paging);
       return {

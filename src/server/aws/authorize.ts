@@ -33,6 +33,12 @@ export interface AuthorizeRequest {
   context?: ContextInput | undefined;
   /** the resource's own policy, when it has one */
   resourcePolicy?: CompiledPolicy | undefined;
+  /**
+   * How the refusal names the resource when the ARN authorized does not say it: IAM's
+   * ListPolicies is authorized on `*` (it has no resource type) and refused "on resource:
+   * policy path /"; default: resourceText's.
+   */
+  resourceName?: string | undefined;
   /** the account that owns the resource (S3 ARNs carry none); default: the ARN's account */
   resourceAccount?: string | undefined;
   /**
@@ -53,14 +59,32 @@ export interface AuthorizeRequest {
 
 export type Authorize = (ctx: CallContext, request: AuthorizeRequest) => Promise<void>;
 
-/** How AWS names the resource in an AccessDenied message: IAM says `role X`, others the ARN. */
-export function resourceText(resource: string): string {
+/**
+ * IAM actions whose refusal names an IAM role or user by its ARN, not as `role X`: the entity
+ * being created (`… iam:CreateRole on resource: arn:aws:iam::…:role/service-role/x`, AWS's
+ * DynamoDB DAX troubleshooting page; `… iam:CreateUser on resource: arn:aws:iam::…:user/Bob`),
+ * and the role being passed (`… iam:PassRole on resource: arn:aws:iam::…:role/x`).
+ */
+const NAMED_BY_ARN = new Set(['iam:CreateRole', 'iam:CreateUser', 'iam:PassRole']);
+
+/**
+ * How AWS names the resource of `action` in an AccessDenied message. IAM names an existing
+ * role, user or group `role X` (`… iam:GetRole on resource: role ops`), but one being created
+ * or passed by its ARN (NAMED_BY_ARN); a managed policy `policy <arn>` (`… iam:GetPolicy on
+ * resource: policy arn:aws:iam::…:policy/x`; TagPolicy, CreatePolicyVersion alike), and one
+ * being created `policy <name>` (`… iam:CreatePolicy on resource: policy x`). S3 quotes its
+ * ARN; the rest say the ARN (a listing's `arn:aws:iam::…:role/` too).
+ *
+ * @example
+ * resourceText('arn:aws:iam::123456789012:role/team/app', 'iam:GetRole'); // → 'role app'
+ * resourceText('arn:aws:iam::123456789012:role/team/app', 'iam:CreateRole'); // → the ARN
+ */
+export function resourceText(resource: string, action: string): string {
   const arn = parseArn(resource);
-  if (arn?.service === 'iam') {
-    const m = /^(role|user|group|policy|oidc-provider|instance-profile)\/(?:.*\/)?([^/]+)$/.exec(
-      arn.resource,
-    );
-    if (m && (m[1] === 'role' || m[1] === 'user' || m[1] === 'group')) return `${m[1]} ${m[2]}`;
+  if (arn?.service === 'iam' && action.startsWith('iam:')) {
+    const m = /^(role|user|group|policy)\/(?:.*\/)?([^/]+)$/.exec(arn.resource);
+    if (m?.[1] === 'policy') return `policy ${action === 'iam:CreatePolicy' ? m[2] : resource}`;
+    if (m && !NAMED_BY_ARN.has(action)) return `${m[1]} ${m[2]}`;
   }
   if (arn?.service === 's3') return `"${resource}"`;
   return resource;
@@ -247,7 +271,7 @@ export function createAuthorizer(deps: {
       explanation,
     });
     const who = p.type === 'Account' ? `arn:aws:iam::${caller?.account ?? ''}:root` : p.id;
-    const standard = `User: ${who} is not authorized to perform: ${req.action} on resource: ${resourceText(req.resource)} ${denialReason(d, req.action)}`;
+    const standard = `User: ${who} is not authorized to perform: ${req.action} on resource: ${req.resourceName ?? resourceText(req.resource, req.action)} ${denialReason(d, req.action)}`;
     const message = req.deniedMessage
       ? req.deniedMessage({ decision: d.decision, standard })
       : standard;
