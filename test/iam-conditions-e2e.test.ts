@@ -512,4 +512,18 @@ describe('refusals name the resource as AWS does', () => {
       version: text('CreatePolicyVersion', `policy ${policyArn('mp1')}`),
     });
   });
+
+  it('a managed policy’s Description takes any characters (boto3)', async () => {
+    const r = await h.python(
+      [
+        'import boto3, json',
+        'iam = boto3.client("iam")',
+        `doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]})`,
+        'arn = iam.create_policy(PolicyName="described", PolicyDocument=doc, Description="Zugriff für Ā ✓")["Policy"]["Arn"]',
+        'print(json.dumps(iam.get_policy(PolicyArn=arn)["Policy"]["Description"]))',
+      ].join('\n'),
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toBe('Zugriff für Ā ✓');
+  });
 });

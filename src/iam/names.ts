@@ -44,11 +44,14 @@ export const RULES = {
     pattern: /^((\/[A-Za-z0-9.,+@=_-]+)*)\/$/,
     patternText: '((/[A-Za-z0-9\\.,\\+@=_-]+)*)/',
   },
+  /** a role's description (the model's roleDescriptionType) */
   description: {
     max: 1000,
     pattern: /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/,
     patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*',
   },
+  /** a managed policy's description (policyDescriptionType): any characters, up to 1000 */
+  policyDescription: { max: 1000 },
   /** policy documents: the character set is the policy engine's to check, with its message */
   document: { min: 1, max: 131072 },
   arn: { min: 20, max: 2048 },

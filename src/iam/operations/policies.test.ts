@@ -289,6 +289,23 @@ describe('AWS managed policies', () => {
   });
 });
 
+describe('a managed policy’s description', () => {
+  it('takes any characters (policyDescriptionType has no pattern), up to 1000', async () => {
+    const r = (await createPolicy({ Description: 'Zugriff für Ā ✓' })) as {
+      Policy: { Arn: string };
+    };
+    expect(await h.call('GetPolicy', { PolicyArn: r.Policy.Arn })).toMatchObject({
+      Policy: { Description: 'Zugriff für Ā ✓' },
+    });
+    const long = 'ü'.repeat(1001);
+    expect(await errorOf(createPolicy({ PolicyName: 'long', Description: long }))).toEqual({
+      code: 'ValidationError',
+      status: 400,
+      message: `1 validation error detected: Value '${long}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`,
+    });
+  });
+});
+
 describe('managed policy errors', () => {
   const cases: {
     name: string;

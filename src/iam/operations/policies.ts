@@ -164,7 +164,7 @@ export function policyOperations(deps: IamOperationDeps): Record<string, QueryOp
       const name = v.string(c.params, 'PolicyName', RULES.policyName, true);
       const path = v.string(c.params, 'Path', RULES.policyPath) ?? '/';
       const text = v.string(c.params, 'PolicyDocument', RULES.document, true);
-      const description = v.string(c.params, 'Description', RULES.description);
+      const description = v.string(c.params, 'Description', RULES.policyDescription);
       const tags = readTags(v, c.params);
       v.done();
       const arn = policyArn(c.account, path, name);
