@@ -567,6 +567,34 @@ describe('authorization refusals at the edge', () => {
     });
   });
 
+  it('of statements that allow other actions, one of the request’s service is the nearest', async () => {
+    const mixed = dir.addRole({
+      account: ACCOUNT,
+      name: 'multi-service',
+      trust: '{"Version":"2012-10-17","Statement":[]}',
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'S3Read', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+            {
+              Sid: 'TableRead',
+              Effect: 'Allow',
+              Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+              Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/my-table',
+            },
+          ],
+        },
+      ],
+    });
+    const e = await authorized(
+      mixed,
+      'dynamodb:PutItem',
+      'arn:aws:dynamodb:us-east-1:123456789012:table/my-table',
+    );
+    expect(e.explanation).toMatchObject({ hop: 'identity', statement: { sid: 'TableRead' } });
+  });
+
   it('of several statements, the one a typo away is named, and the typo is the policy’s', async () => {
     const two = dir.addRole({
       account: ACCOUNT,

@@ -155,6 +155,16 @@ function correctedPattern(actual: string, pattern: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An action mismatch in a statement of the request's own service (`dynamodb:GetItem` for a
+ * `dynamodb:PutItem`): a nearer miss than a statement of another service altogether.
+ */
+function sameService(m: Mismatch): boolean {
+  if (m.element !== 'action') return false;
+  const service = m.actual.slice(0, m.actual.indexOf(':') + 1).toLowerCase();
+  return m.expected.some((e) => e.toLowerCase().startsWith(service));
+}
+
 function nearMiss(m: Mismatch | undefined): NearMiss | undefined {
   if (!m) return undefined;
   if (m.element === 'condition')
@@ -186,12 +196,16 @@ function verdictOf(x: Explanation, trust: boolean): Verdict {
   const miss = x.missing[0] ?? { set: 'identity' as const };
   const trace = x.sets.find((s) => s.set === miss.set && s.level === miss.level);
   // the nearest statement: the one that got furthest (action, then resource, then condition),
-  // and among those one a typo away (a "did you mean") over one that names something else
+  // and among those one a typo away (a "did you mean") over one that names something else,
+  // then one of the request's service over one of another
   let best: { policyId: string; st: StatementTrace; score: number } | undefined;
   for (const pt of trace?.policies ?? [])
     for (const st of pt.statements) {
       if (st.effect !== 'Allow' || !st.mismatch) continue;
-      const score = DEPTH[st.mismatch.element] * 2 + (nearMiss(st.mismatch) ? 1 : 0);
+      const score =
+        DEPTH[st.mismatch.element] * 4 +
+        (nearMiss(st.mismatch) ? 2 : 0) +
+        (sameService(st.mismatch) ? 1 : 0);
       if (!best || score > best.score) best = { policyId: pt.policyId, st, score };
     }
   const near = nearMiss(best?.st.mismatch);
