@@ -661,6 +661,60 @@ print(json.dumps({
   }, 60_000);
 });
 
+describe('dynamodb:ReturnValues', () => {
+  it('AWS’s own policy that prevents updates on certain attributes allows a plain update_item (ReturnValues is NONE unless sent)', async () => {
+    // the DynamoDB Developer Guide's example: StringEquals on ReturnValues, which "always has
+    // a value (NONE unless otherwise specified)"
+    const guarded = await h.roleSession({
+      roleName: 'ddb-rv',
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['dynamodb:UpdateItem'],
+              Resource: ARN,
+              Condition: {
+                'ForAllValues:StringNotLike': { 'dynamodb:Attributes': ['secret'] },
+                StringEquals: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const r = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb')
+key = {'pk': {'S': 'tenant-a'}, 'sk': {'N': '2'}}
+def attempt(**kw):
+  try:
+    c.update_item(TableName='${TABLE}', Key=key, ExpressionAttributeValues={':v': {'S': 'x'}}, **kw)
+    return 'ok'
+  except ClientError as e:
+    return e.response['Error']['Code']
+print(json.dumps({
+  'plain': attempt(UpdateExpression='SET shown = :v'),
+  'updatedNew': attempt(UpdateExpression='SET shown = :v', ReturnValues='UPDATED_NEW'),
+  'allNew': attempt(UpdateExpression='SET shown = :v', ReturnValues='ALL_NEW'),
+  'secret': attempt(UpdateExpression='SET secret = :v'),
+}))
+`,
+      guarded,
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      plain: 'ok',
+      updatedNew: 'ok',
+      allNew: 'AccessDeniedException',
+      secret: 'AccessDeniedException',
+    });
+  }, 60_000);
+});
+
 describe('bad input, with DynamoDB’s exact errors', () => {
   it('answers garbage JSON and unknown operations from a signed raw request', async () => {
     const url = new URL(h.server.edge);

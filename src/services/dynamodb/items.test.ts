@@ -390,11 +390,35 @@ describe('authorization and audit of item calls', () => {
         'dynamodb:DeleteItem',
         {
           'dynamodb:LeadingKeys': ['tenant-a'],
-          'dynamodb:ReturnValues': undefined,
+          'dynamodb:ReturnValues': 'NONE',
           'dynamodb:ReturnConsumedCapacity': undefined,
         },
       ],
     ]);
+  });
+
+  it('gives every write without ReturnValues dynamodb:ReturnValues NONE, and audits none', async () => {
+    // DynamoDB's guide: the parameter always has a value, NONE unless otherwise specified
+    const calls: [string, object][] = [
+      ['PutItem', { TableName: T, Item: ITEM }],
+      [
+        'UpdateItem',
+        {
+          TableName: T,
+          Key: KEY,
+          UpdateExpression: 'SET price = :p',
+          ExpressionAttributeValues: { ':p': { N: '11' } },
+        },
+      ],
+      ['DeleteItem', { TableName: T, Key: KEY }],
+    ];
+    for (const [op, body] of calls) {
+      k.authorized.length = 0;
+      const ctx = k.ctx();
+      await k.call(op, body, ctx);
+      expect(k.authorized[0]?.context?.['dynamodb:ReturnValues'], op).toBe('NONE');
+      expect(ctx.audit.requestParameters, op).not.toHaveProperty('returnValues');
+    }
   });
 
   it('refuses with AccessDeniedException and writes nothing', async () => {

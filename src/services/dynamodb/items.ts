@@ -196,9 +196,14 @@ function returned(
   return attrs && Object.keys(attrs).length > 0 ? { Attributes: attrs } : {};
 }
 
+/**
+ * The condition keys every single-item write carries. `dynamodb:ReturnValues` always has a
+ * value — NONE when the request sends none, as DynamoDB's guide says (so a policy may test it
+ * with StringEquals, as its own example does); the audit keeps what the client sent.
+ */
 function keysFor(returnValues: ReturnValues | undefined, mode: string | undefined) {
   return {
-    'dynamodb:ReturnValues': returnValues,
+    'dynamodb:ReturnValues': returnValues ?? 'NONE',
     'dynamodb:ReturnConsumedCapacity': mode,
   };
 }
