@@ -119,7 +119,7 @@ describe('deeply nested input', () => {
       const [status, text] = await answer(await put(wraps));
       expect(status, text).toBe(400);
       expect(JSON.parse(text)).toEqual({
-        __type: 'com.amazonaws.dynamodb.v20120810#ValidationException',
+        __type: 'com.amazon.coral.validate#ValidationException',
         message:
           'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
       });

@@ -747,12 +747,30 @@ describe('bad input, with DynamoDB’s exact errors', () => {
     const garbage = await send('DynamoDB_20120810.GetItem', '{"TableName": "my-table", "Key": ');
     expect(garbage.status).toBe(400);
     expect(garbage.type).toBe('SerializationException');
-    expect(garbage.body.__type).toMatch(/#SerializationException$/);
+    // as DynamoDB answers JSON it cannot parse: Coral's service layer, and no text at all
+    expect(garbage.body).toEqual({ __type: 'com.amazon.coral.service#SerializationException' });
     const wrongType = await send(
       'DynamoDB_20120810.GetItem',
       '{"TableName": "my-table", "Key": {"pk": "tenant-a"}}',
     );
-    expect(wrongType.body.message).toBe('Expected null');
+    expect(wrongType.body).toEqual({
+      __type: 'com.amazon.coral.service#SerializationException',
+      Message: 'Expected null',
+    });
+    const invalid = await send('DynamoDB_20120810.GetItem', '{"TableName": "my-table"}');
+    expect(invalid.body).toEqual({
+      __type: 'com.amazon.coral.validate#ValidationException',
+      message:
+        "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null",
+    });
+    const missing = await send(
+      'DynamoDB_20120810.GetItem',
+      '{"TableName": "nope", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}',
+    );
+    expect(missing.body).toEqual({
+      __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+      message: 'Requested resource not found',
+    });
     const unknown = await send('DynamoDB_20120810.Frobnicate', '{}');
     expect(unknown.status).toBe(400);
     expect(unknown.type).toBe('UnknownOperationException');

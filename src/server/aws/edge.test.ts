@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AwsError } from '../../common/aws-error.js';
 import { systemClock } from '../../common/clock.js';
 import { type Authenticator, createAwsEdge } from './edge.js';
 import type { Caller, ServiceHandler } from './types.js';
@@ -91,5 +92,68 @@ describe('the edge out of file descriptors', () => {
       body: '{}',
     });
     expect(r.status).toBe(500);
+  });
+});
+
+describe('JSON error bodies', () => {
+  /** the body the edge sends for `err` thrown by `service`'s handler */
+  async function body(service: string, target: string, err: AwsError): Promise<unknown> {
+    const base = await serve(service, async () => {
+      throw err;
+    });
+    const r = await fetch(base, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': target },
+      body: '{}',
+    });
+    expect(r.status).toBe(err.httpStatus);
+    expect(r.headers.get('x-amzn-errortype')).toBe(err.code);
+    return r.json();
+  }
+  const ddb = 'DynamoDB_20120810.GetItem';
+
+  it('are DynamoDB’s own: coral.validate, coral.service, `Message` where DynamoDB writes it', async () => {
+    expect(await body('dynamodb', ddb, new AwsError('ValidationException', 400, 'bad'))).toEqual({
+      __type: 'com.amazon.coral.validate#ValidationException',
+      message: 'bad',
+    });
+    // a body that is not JSON: no text at all
+    expect(await body('dynamodb', ddb, new AwsError('SerializationException', 400, ''))).toEqual({
+      __type: 'com.amazon.coral.service#SerializationException',
+    });
+    expect(
+      await body('dynamodb', ddb, new AwsError('SerializationException', 400, 'Expected null')),
+    ).toEqual({
+      __type: 'com.amazon.coral.service#SerializationException',
+      Message: 'Expected null',
+    });
+    expect(
+      await body('dynamodb', ddb, new AwsError('AccessDeniedException', 400, 'User: x')),
+    ).toEqual({
+      __type: 'com.amazon.coral.service#AccessDeniedException',
+      Message: 'User: x',
+    });
+    expect(
+      await body('dynamodb', ddb, new AwsError('ResourceNotFoundException', 400, 'gone')),
+    ).toEqual({
+      __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+      message: 'gone',
+    });
+  });
+
+  it('of the other JSON services keep their own shape', async () => {
+    const sm = 'secretsmanager.GetSecretValue';
+    expect(
+      await body('secretsmanager', sm, new AwsError('ValidationException', 400, 'bad')),
+    ).toEqual({ __type: 'com.amazonaws.secretsmanager#ValidationException', message: 'bad' });
+    expect(
+      await body('secretsmanager', sm, new AwsError('AccessDeniedException', 400, 'User: x')),
+    ).toEqual({
+      __type: 'com.amazon.coral.service#AccessDeniedException',
+      message: 'User: x',
+    });
+    expect(
+      await body('secretsmanager', sm, new AwsError('SerializationException', 400, 'x')),
+    ).toEqual({ __type: 'com.amazonaws.secretsmanager#SerializationException', message: 'x' });
   });
 });

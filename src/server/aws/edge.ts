@@ -137,6 +137,38 @@ const CORAL_CODES = new Set([
   'UnknownOperationException',
 ]);
 
+/**
+ * The `__type` namespace of a JSON error. Coral names where a refusal comes from: its service
+ * layer (authentication, authorization, an unknown operation), its input validation, or the
+ * service itself. DynamoDB's own answers show two more Coral layers than the other JSON
+ * services here are known to: every ValidationException is `com.amazon.coral.validate`, and a
+ * body it cannot read is `com.amazon.coral.service#SerializationException`.
+ */
+function jsonNamespace(service: string, code: string): string {
+  if (service === 'dynamodb' && code === 'ValidationException') return 'com.amazon.coral.validate';
+  if (service === 'dynamodb' && code === 'SerializationException')
+    return 'com.amazon.coral.service';
+  return CORAL_CODES.has(code)
+    ? 'com.amazon.coral.service'
+    : (JSON_NAMESPACES[service] ?? 'com.amazonaws');
+}
+
+/** DynamoDB's Coral-service errors whose text is `Message`, capitalized */
+const DYNAMODB_CAPITAL_MESSAGE = new Set(['AccessDeniedException', 'SerializationException']);
+
+/**
+ * The text member of a JSON error. DynamoDB writes it `Message` in its AccessDeniedException and
+ * SerializationException (captured real answers), and sends none at all for a body that is not
+ * JSON (a SerializationException without text); everywhere else it is `message`.
+ */
+function jsonMessage(service: string, err: AwsError): Record<string, string> {
+  if (service !== 'dynamodb') return { message: err.message };
+  if (err.code === 'SerializationException' && err.message === '') return {};
+  return DYNAMODB_CAPITAL_MESSAGE.has(err.code)
+    ? { Message: err.message }
+    : { message: err.message };
+}
+
 function send(
   res: ServerResponse,
   status: number,
@@ -173,9 +205,7 @@ function renderError(
   const service = route?.service ?? 'sts';
   switch (protocol) {
     case 'json': {
-      const ns = CORAL_CODES.has(err.code)
-        ? 'com.amazon.coral.service'
-        : (JSON_NAMESPACES[service] ?? 'com.amazonaws');
+      const ns = jsonNamespace(service, err.code);
       return {
         status: err.httpStatus,
         headers: {
@@ -183,7 +213,11 @@ function renderError(
           'Content-Type': `application/x-amz-json-${JSON_1_1.has(service) ? '1.1' : '1.0'}`,
           'x-amzn-ErrorType': err.code,
         },
-        body: JSON.stringify({ __type: `${ns}#${err.code}`, message: err.message, ...err.members }),
+        body: JSON.stringify({
+          __type: `${ns}#${err.code}`,
+          ...jsonMessage(service, err),
+          ...err.members,
+        }),
       };
     }
     case 'rest-json':

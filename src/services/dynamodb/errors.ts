@@ -1,7 +1,8 @@
 /**
  * DynamoDB's errors with the real service's codes and texts (spec/aws-wire.md §7.4, §9). All
  * are HTTP 400 JSON errors; the edge renders them (`__type`
- * `com.amazonaws.dynamodb.v20120810#<Code>`). Texts are DynamoDB's word for word where known
+ * `com.amazonaws.dynamodb.v20120810#<Code>`, but `com.amazon.coral.validate#ValidationException`
+ * and `com.amazon.coral.service#SerializationException` as DynamoDB's Coral sends them). Texts are DynamoDB's word for word where known
  * (observed by the AWS SDKs against the real service); the few marked [inferred] are
  * irsakit's closest reading of DynamoDB's style.
  */
@@ -28,7 +29,10 @@ export function constraint(value: unknown, at: string, rule: string): string {
   return `Value ${shown} at '${at}' failed to satisfy constraint: ${rule}`;
 }
 
-/** `SerializationException`: the body is not JSON, or a member has the wrong JSON type. */
+/**
+ * `SerializationException`: the body is not JSON (message '': the answer then carries no text),
+ * or a member has the wrong JSON type.
+ */
 export function serialization(message: string): AwsError {
   return new AwsError('SerializationException', 400, message);
 }
