@@ -8,6 +8,7 @@
  * policy is seed-policy-e2e.test.ts's.
  */
 import {
+  BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
@@ -390,6 +391,48 @@ except ClientError as e:
     expect(no.stdout.trim()).toBe(
       `AccessDeniedException: ${denied('ddb-none', 'BatchWriteItem', `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/batch-table`)}`,
     );
+  }, 60_000);
+});
+
+describe('batch limits, in DynamoDB’s words', () => {
+  it('refuses a table’s empty list (JS SDK) and 26 writes (boto3) with Coral’s constraint, and 26 over two tables with DynamoDB’s count', async () => {
+    const constraint =
+      'failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]';
+    const empty = await jsError(
+      ddb(full).send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: [] } })),
+    );
+    expect(empty).toEqual({
+      name: 'ValidationException',
+      message: `1 validation error detected: Value '{${TABLE}=[]}' at 'requestItems' ${constraint}`,
+      status: 400,
+    });
+    const r = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb')
+put = lambda i: {'PutRequest': {'Item': {'pk': {'S': 'limit'}, 'sk': {'N': str(i)}}}}
+out = []
+for items in [{'${TABLE}': [put(i) for i in range(26)]}, {'${TABLE}': [put(i) for i in range(13)], 'batch-limit-other': [put(i) for i in range(13)]}]:
+  try:
+    c.batch_write_item(RequestItems=items)
+    out.append('ok')
+  except ClientError as e:
+    out.append(e.response['Error']['Message'])
+print(json.dumps(out))
+`,
+      full,
+    );
+    expect(r.stderr).toBe('');
+    const [one = '', two] = JSON.parse(r.stdout) as string[];
+    expect(one).toMatch(
+      new RegExp(
+        `^1 validation error detected: Value '\\{${TABLE}=\\[WriteRequest\\(putRequest=PutRequest\\(item=\\{pk=com\\.amazonaws\\.dynamodb\\.v20120810\\.AttributeValue@[0-9a-f]+, sk=`,
+      ),
+    );
+    expect(one.match(/WriteRequest\(/g)).toHaveLength(26);
+    expect(one.endsWith(`' at 'requestItems' ${constraint}`)).toBe(true);
+    expect(two).toBe('Too many items requested for the BatchWriteItem call');
   }, 60_000);
 });
 

@@ -94,10 +94,18 @@ describe('BatchWriteItem and BatchGetItem', () => {
     ],
     [
       'BatchWriteItem',
+      { RequestItems: { aaa: [] } },
+      "1 validation error detected: Value '{aaa=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+    ],
+    [
+      'BatchWriteItem',
       {
         RequestItems: {
-          aaa: Array.from({ length: 26 }, (_, i) => ({
+          aaa: Array.from({ length: 13 }, (_, i) => ({
             PutRequest: { Item: { pk: { S: String(i) } } },
+          })),
+          bbb: Array.from({ length: 13 }, (_, i) => ({
+            DeleteRequest: { Key: { pk: { S: String(i) } } },
           })),
         },
       },
@@ -110,9 +118,15 @@ describe('BatchWriteItem and BatchGetItem', () => {
     ],
     [
       'BatchGetItem',
+      { RequestItems: { aaa: { Keys: [] } } },
+      "1 validation error detected: Value '[]' at 'requestItems.aaa.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ],
+    [
+      'BatchGetItem',
       {
         RequestItems: {
-          aaa: { Keys: Array.from({ length: 101 }, (_, i) => ({ pk: { S: String(i) } })) },
+          aaa: { Keys: Array.from({ length: 60 }, (_, i) => ({ pk: { S: String(i) } })) },
+          bbb: { Keys: Array.from({ length: 60 }, (_, i) => ({ pk: { S: String(i) } })) },
         },
       },
       'Too many items requested for the BatchGetItem call',
@@ -124,6 +138,44 @@ describe('BatchWriteItem and BatchGetItem', () => {
     ],
   ])('%s %# refuses bad input', async (op, body, message) => {
     expect(await k.fail(op, body)).toEqual({ code: 'ValidationException', status: 400, message });
+  });
+
+  it('refuses a table’s list of more than 25 writes as Coral does, the requests echoed as Java prints them', async () => {
+    const writes = Array.from({ length: 26 }, (_, i) =>
+      i % 2
+        ? { DeleteRequest: { Key: { pk: { S: String(i) } } } }
+        : { PutRequest: { Item: { pk: { S: String(i) }, v: { N: '1' } } } },
+    );
+    const f = await k.fail('BatchWriteItem', {
+      RequestItems: { aaa: writes, bbb: [{ PutRequest: { Item: { pk: { S: 'z' } } } }] },
+    });
+    const value = 'com\\.amazonaws\\.dynamodb\\.v20120810\\.AttributeValue@[0-9a-f]+';
+    const put = `WriteRequest\\(putRequest=PutRequest\\(item=\\{pk=${value}, v=${value}\\}, workloadProfileName=null\\), deleteRequest=null\\)`;
+    const del = `WriteRequest\\(putRequest=null, deleteRequest=DeleteRequest\\(key=\\{pk=${value}\\}, workloadProfileName=null\\)\\)`;
+    const list = Array.from({ length: 13 }, () => `${put}, ${del}`).join(', ');
+    expect(f.code).toBe('ValidationException');
+    expect(f.message).toMatch(
+      new RegExp(
+        `^1 validation error detected: Value '\\{aaa=\\[${list}\\], bbb=\\[${put.replace(`, v=${value}`, '')}\\]\\}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: \\[Member must have length less than or equal to 25, Member must have length greater than or equal to 1\\]$`,
+      ),
+    );
+    // equal values, equal hashes (as Java's); the values themselves are not in them
+    const hashes = [...f.message.matchAll(/AttributeValue@([0-9a-f]+)/g)].map((m) => m[1]);
+    expect(new Set(hashes.filter((_, i) => i % 3 === 1 && i < 39)).size).toBe(1); // every v=1
+    expect(f.message).not.toMatch(/=\{"?S"?/);
+    // nothing written
+    expect((await k.call('Scan', { TableName: 'aaa' })).body.Count).toBe(0);
+  });
+
+  it('refuses a table’s Keys of more than 100 as Coral does, the keys echoed', async () => {
+    const f = await k.fail('BatchGetItem', {
+      RequestItems: {
+        aaa: { Keys: Array.from({ length: 101 }, (_, i) => ({ pk: { S: String(i) } })) },
+      },
+    });
+    expect(f.message).toMatch(
+      /^1 validation error detected: Value '\[\{pk=com\.amazonaws\.dynamodb\.v20120810\.AttributeValue@[0-9a-f]+\}(, \{pk=com\.amazonaws\.dynamodb\.v20120810\.AttributeValue@[0-9a-f]+\}){100}\]' at 'requestItems\.aaa\.member\.keys' failed to satisfy constraint: Member must have length less than or equal to 100$/,
+    );
   });
 
   it('answers ResourceNotFoundException for a missing table', async () => {

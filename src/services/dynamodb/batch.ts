@@ -4,7 +4,8 @@
  * with the LeadingKeys of all its keys; irsakit processes every request (no UnprocessedKeys)
  * and applies a BatchWriteItem in one transaction.
  */
-import { type Item, expectMap, itemSize } from './attribute-value.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { type AttributeValue, type Item, expectMap, itemSize } from './attribute-value.js';
 import {
   type OpEnv,
   type Operation,
@@ -50,6 +51,58 @@ function tableRef(ctx: CallContext, name: string): TableRef {
   return ref;
 }
 
+/**
+ * The key of the stand-in hashes below: fresh each process, so that a hash in an error message
+ * (and so in the trail) says nothing about the value it stands for.
+ */
+const HASH_KEY = randomBytes(32);
+
+/**
+ * An attribute value as DynamoDB echoes it in a constraint failure: Java's default rendering,
+ * `com.amazonaws.dynamodb.v20120810.AttributeValue@<hash>`, equal values with equal hashes.
+ * [inferred] the hash: DynamoDB's is Java's hashCode of the value; irsakit's is a keyed one.
+ */
+function javaAttributeValue(v: AttributeValue): string {
+  const hash = createHmac('sha256', HASH_KEY).update(JSON.stringify(v)).digest().readUInt32BE(0);
+  return `com.amazonaws.dynamodb.v20120810.AttributeValue@${hash.toString(16)}`;
+}
+
+/** An item or key as a Java map of attribute values: `{pk=…AttributeValue@1a2b3c}` */
+function javaItem(item: Item): string {
+  return `{${Object.entries(item)
+    .map(([name, v]) => `${name}=${javaAttributeValue(v)}`)
+    .join(', ')}}`;
+}
+
+/**
+ * A WriteRequest as DynamoDB echoes it (its model's generated toString). [inferred] a
+ * DeleteRequest's fields mirror the PutRequest's, which is the one observed.
+ */
+function javaWriteRequest(w: WriteRequest): string {
+  return w.kind === 'put'
+    ? `WriteRequest(putRequest=PutRequest(item=${javaItem(w.item)}, workloadProfileName=null), deleteRequest=null)`
+    : `WriteRequest(putRequest=null, deleteRequest=DeleteRequest(key=${javaItem(w.key)}, workloadProfileName=null))`;
+}
+
+/**
+ * Each table's list of a BatchWriteItem holds 1 to 25 requests: Coral's constraint on the map's
+ * values, reported with the whole map echoed (`{my-table=[]}`), before DynamoDB counts the
+ * requests of all tables together.
+ */
+function checkWriteLists(requests: { name: string; writes: WriteRequest[] }[]): void {
+  if (requests.every((r) => r.writes.length >= 1 && r.writes.length <= MAX_WRITE)) return;
+  const echoed = `{${requests
+    .map((r) => `${r.name}=[${r.writes.map(javaWriteRequest).join(', ')}]`)
+    .join(', ')}}`;
+  throw constraints([
+    constraint(
+      echoed,
+      'requestItems',
+      `Map value must satisfy constraint: [Member must have length less than or equal to ${MAX_WRITE}, Member must have length greater than or equal to 1]`,
+    ),
+  ]);
+}
+
 function noDuplicates(keys: string[]): void {
   if (new Set(keys).size !== keys.length)
     throw validation('Provided list of item keys contains duplicates');
@@ -87,6 +140,18 @@ export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
         constraint(null, `requestItems.${name}.member.keys`, 'Member must not be null'),
       ]);
     const keys = keysRaw.map((k) => new Input({ Key: k }).item('Key') as Item);
+    // Coral's constraint on each table's Keys (1 to 100); [inferred] the list of keys echoed as
+    // the WriteRequests of BatchWriteItem are (observed for the empty list only: '[]')
+    if (keys.length === 0 || keys.length > MAX_GET)
+      throw constraints([
+        constraint(
+          `[${keys.map(javaItem).join(', ')}]`,
+          `requestItems.${name}.member.keys`,
+          keys.length === 0
+            ? 'Member must have length greater than or equal to 1'
+            : `Member must have length less than or equal to ${MAX_GET}`,
+        ),
+      ]);
     const ex = readExpressions(sub, ['ProjectionExpression'], ['AttributesToGet']);
     return {
       name,
@@ -96,6 +161,7 @@ export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
       consistent: sub.bool('ConsistentRead') ?? false,
     };
   });
+  // every table within 100, more than 100 together: DynamoDB's own count
   if (requests.reduce((n, r) => n + r.keys.length, 0) > MAX_GET)
     throw validation('Too many items requested for the BatchGetItem call');
   audit(
@@ -188,9 +254,9 @@ export const batchWriteItem: Operation = async (env, ctx, input) => {
     });
     return { name, ref: tableRef(ctx, name), writes };
   });
-  const total = requests.reduce((n, r) => n + r.writes.length, 0);
-  if (total > MAX_WRITE || requests.some((r) => r.writes.length === 0))
-    // [inferred] DynamoDB reports the 1–25 constraint on the requestItems map
+  checkWriteLists(requests);
+  // every table within 25, more than 25 together: DynamoDB's own count
+  if (requests.reduce((n, r) => n + r.writes.length, 0) > MAX_WRITE)
     throw validation('Too many items requested for the BatchWriteItem call');
   audit(
     ctx,
