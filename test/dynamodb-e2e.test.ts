@@ -896,6 +896,44 @@ except ClientError as e:
     ]);
   });
 
+  it('refuses a projection that reaches inside a key attribute, to boto3 and the AWS CLI', async () => {
+    const scalars = (name: string) =>
+      `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: ${name}`;
+    const py = await h.python(
+      `
+import json, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('dynamodb')
+key = {'pk': {'S': 'tenant-a'}, 'sk': {'N': '1'}}
+def attempt(fn):
+  try:
+    fn()
+    return 'ok'
+  except ClientError as e:
+    return e.response['Error']['Code'] + ': ' + e.response['Error']['Message']
+print(json.dumps([
+  attempt(lambda: c.get_item(TableName='${TABLE}', Key=key, ProjectionExpression='#a.b.c', ExpressionAttributeNames={'#a': 'pk'})),
+  attempt(lambda: c.query(TableName='${TABLE}', KeyConditionExpression='pk = :p', ExpressionAttributeValues={':p': {'S': 'tenant-a'}}, ProjectionExpression='pk.x')),
+  attempt(lambda: c.batch_get_item(RequestItems={'${TABLE}': {'Keys': [key], 'ProjectionExpression': 'shown, sk[0]'}})),
+  attempt(lambda: c.get_item(TableName='${TABLE}', Key=key, ProjectionExpression='shown.x')),
+]))
+`,
+      full,
+    );
+    expect(py.stderr).toBe('');
+    expect(JSON.parse(py.stdout)).toEqual([
+      `ValidationException: ${scalars('pk')}`,
+      `ValidationException: ${scalars('pk')}`,
+      `ValidationException: ${scalars('sk')}`,
+      'ok',
+    ]);
+    const cli = await h.aws(
+      ['dynamodb', 'scan', '--table-name', TABLE, '--projection-expression', 'sk[0]'],
+      full,
+    );
+    expect(cli.stderr.trim()).toBe(cliError('ValidationException', 'Scan', scalars('sk')));
+  }, 60_000);
+
   it('refuses malformed expressions in the same words for all three clients', async () => {
     const key = { pk: { S: 'tenant-a' }, sk: { N: '1' } };
     const cli = await h.aws(

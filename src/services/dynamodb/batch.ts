@@ -22,7 +22,7 @@ import {
 } from './common.js';
 import { MSG, constraint, constraints, resourceNotFound, validation } from './errors.js';
 import { project } from './expression/evaluate.js';
-import { readExpressions, topLevelNames } from './expressions.js';
+import { checkKeyPaths, readExpressions, topLevelNames } from './expressions.js';
 import { Input, type TableRef, readTableName } from './input.js';
 import { checkIndexKeys, checkSize, home } from './items.js';
 import { ITEMS, type TableRecord } from './types.js';
@@ -187,6 +187,7 @@ export const batchGetItem: Operation = async (env: OpEnv, ctx, input) => {
   for (const r of requests) {
     const table = tables.get(r.name) as TableRecord;
     const storeKeys = r.keys.map((k) => storeKeyOfKey(table, k));
+    checkKeyPaths(table, r.ex.projection);
     noDuplicates(storeKeys);
     const items: Item[] = [];
     let units = 0;

@@ -15,6 +15,7 @@ import {
 import { parseCondition, parseProjection, parseUpdate } from './expression/parser.js';
 import { validation } from './errors.js';
 import { type ExpressionParams, type Input, readExpressionParams } from './input.js';
+import type { KeySchemaElement, TableRecord } from './types.js';
 
 export interface Expressions {
   update?: UpdateExpression | undefined;
@@ -156,4 +157,36 @@ export function accessedNames(ex: Expressions): string[] | undefined {
       for (const v of Object.values(node)) if (v !== null && typeof v === 'object') queue.push(v);
   }
   return paths.length > 0 ? topLevelNames(paths) : undefined;
+}
+
+/** A key schema's attribute names, the partition key first. */
+function keyNames(schema: readonly KeySchemaElement[]): string[] {
+  return [
+    ...schema.filter((k) => k.KeyType === 'HASH'),
+    ...schema.filter((k) => k.KeyType !== 'HASH'),
+  ].map((k) => k.AttributeName);
+}
+
+/**
+ * Key attributes, the table's and those of every one of its indexes, are scalars: a projection
+ * that reaches inside one (`pk.x`, `sk[0]`) is refused once the table is known. Which one is
+ * named goes by the schema, not the expression: the table's keys first, then the indexes'.
+ */
+export function checkKeyPaths(
+  table: TableRecord,
+  projection: readonly ResolvedPath[] | undefined,
+): void {
+  const nested = new Set((projection ?? []).filter((p) => p.length > 1).map((p) => p[0]));
+  if (nested.size === 0) return;
+  const named = [
+    ...keyNames(table.keySchema).map((name) => ({ name, kind: 'Key' })),
+    ...table.indexes.flatMap((ix) =>
+      keyNames(ix.keySchema).map((name) => ({ name, kind: 'IndexKey' })),
+    ),
+  ];
+  const hit = named.find((k) => nested.has(k.name));
+  if (hit)
+    throw validation(
+      `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: ${hit.kind}: ${hit.name}`,
+    );
 }

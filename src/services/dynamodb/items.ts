@@ -26,7 +26,13 @@ import { MSG, conditionalCheckFailed, resourceNotFound, validation } from './err
 import type { Condition, ResolvedPath } from './expression/ast.js';
 import { conditionHolds, project } from './expression/evaluate.js';
 import { applyUpdate } from './expression/update.js';
-import { accessedNames, readExpressions, refuseLegacy, topLevelNames } from './expressions.js';
+import {
+  accessedNames,
+  checkKeyPaths,
+  readExpressions,
+  refuseLegacy,
+  topLevelNames,
+} from './expressions.js';
 import { type Input, type TableRef, readTableName } from './input.js';
 import { keyInfo } from './tables.js';
 import { ITEMS, type TableRecord } from './types.js';
@@ -128,6 +134,7 @@ export const getItem: Operation = async (env, ctx, input) => {
   });
   const tb = existing(table);
   const storeKey = storeKeyOfKey(tb, key);
+  checkKeyPaths(tb, ex.projection);
   const got = (await env.deps.store.get<Item>(ITEMS, storeKey))?.value;
   const units = readUnits(got ? itemSize(got) : 0, consistent);
   if (!got) return consumed(tb, mode, units);

@@ -475,6 +475,79 @@ describe('Scan', () => {
   });
 });
 
+describe('key attributes in a projection', () => {
+  const refused = (kind: string, name: string) =>
+    `Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: ${kind}: ${name}`;
+  const key = { pk: { S: 'a' }, sk: { N: '2' } };
+  const query = { TableName: T, KeyConditionExpression: 'pk = :p' };
+  const p = { ':p': { S: 'a' } };
+
+  it.each([
+    [
+      'GetItem',
+      { Key: key, ProjectionExpression: '#a.b.c', ExpressionAttributeNames: { '#a': 'pk' } },
+      'Key',
+      'pk',
+    ],
+    ['GetItem', { Key: key, ProjectionExpression: 'sk[0]' }, 'Key', 'sk'],
+    [
+      'GetItem',
+      { Key: key, ProjectionExpression: 'body, #at.x', ExpressionAttributeNames: { '#at': 'at' } },
+      'IndexKey',
+      'at',
+    ],
+    // named by the schema, the table's keys first
+    ['GetItem', { Key: key, ProjectionExpression: 'kind[1], sk.x' }, 'Key', 'sk'],
+    [
+      'Query',
+      { ...query, ExpressionAttributeValues: p, ProjectionExpression: 'pk.x' },
+      'Key',
+      'pk',
+    ],
+    [
+      'Query',
+      {
+        ...query,
+        KeyConditionExpression: 'kind = :k',
+        IndexName: 'by-kind',
+        ExpressionAttributeValues: { ':k': { S: 'odd' } },
+        ProjectionExpression: 'kind.x',
+      },
+      'IndexKey',
+      'kind',
+    ],
+    [
+      'Scan',
+      { ProjectionExpression: '#at[0]', ExpressionAttributeNames: { '#at': 'at' } },
+      'IndexKey',
+      'at',
+    ],
+    [
+      'BatchGetItem',
+      { RequestItems: { [T]: { Keys: [key], ProjectionExpression: 'sk.x' } } },
+      'Key',
+      'sk',
+    ],
+  ])('%s %# is refused when it reaches inside one', async (op, body, kind, name) => {
+    const full = op === 'BatchGetItem' ? body : { TableName: T, ...body };
+    expect(await k.fail(op, full)).toEqual({
+      code: 'ValidationException',
+      status: 400,
+      message: refused(kind, name),
+    });
+  });
+
+  it('projects inside any other attribute, and a key attribute whole', async () => {
+    const got = await k.call('GetItem', {
+      TableName: T,
+      Key: key,
+      ProjectionExpression: 'pk, body.x, #at',
+      ExpressionAttributeNames: { '#at': 'at' },
+    });
+    expect(got.body).toEqual({ Item: { pk: { S: 'a' }, at: { S: '2026-01-02' } } });
+  });
+});
+
 describe('secondary index keys on write', () => {
   const invalid = (message: string) => ({ code: 'ValidationException', status: 400, message });
   it('must have their defined type and not be empty, on PutItem, UpdateItem and BatchWriteItem', async () => {

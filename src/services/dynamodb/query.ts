@@ -23,7 +23,7 @@ import {
 import { validation } from './errors.js';
 import type { Condition, Operand, ResolvedPath } from './expression/ast.js';
 import { conditionHolds, project } from './expression/evaluate.js';
-import { accessedNames, readExpressions, refuseLegacy } from './expressions.js';
+import { accessedNames, checkKeyPaths, readExpressions, refuseLegacy } from './expressions.js';
 import { type Input, readTableName } from './input.js';
 import { home, must } from './items.js';
 import { encodeKeyValue, itemStoreKey, partitionPrefix, tablePrefix } from './key-codec.js';
@@ -379,6 +379,7 @@ export const query: Operation = async (env, ctx, input) => {
         'The provided starting key is outside query boundaries based on provided conditions',
       );
   }
+  checkKeyPaths(tb, ex.projection);
   const store = env.deps.store;
   const rows = await candidates(
     { table: tb, ix, kc },
@@ -505,6 +506,8 @@ export const scan: Operation = async (env, ctx, input) => {
     indexName,
   );
   const tb = existing(table);
+  const startPos = start ? startPosition(tb, start, ix, true) : undefined;
+  checkKeyPaths(tb, ex.projection);
   const store = env.deps.store;
   let rows = await candidates(
     { table: tb, ix, kc: undefined },
@@ -523,7 +526,7 @@ export const scan: Operation = async (env, ctx, input) => {
     ix,
     rows,
     forward: true,
-    start: start ? startPosition(tb, start, ix, true) : undefined,
+    start: startPos,
     limit,
     filter: ex.filter,
     projection: ex.projection,
