@@ -182,14 +182,26 @@ function readIndexes(
       input.problems.push(
         constraint(null, `${at}.${i + 1}.member.indexName`, 'Member must not be null'),
       );
-    else if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(name))
-      input.problems.push(
-        constraint(
-          name,
-          `${at}.${i + 1}.member.indexName`,
-          'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+',
-        ),
-      );
+    else {
+      // each constraint the name breaks is its own problem, as for ExclusiveStartTableName
+      const member = `${at}.${i + 1}.member.indexName`;
+      if (!/^[a-zA-Z0-9_.-]+$/.test(name))
+        input.problems.push(
+          constraint(
+            name,
+            member,
+            'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+',
+          ),
+        );
+      if (name.length < 3)
+        input.problems.push(
+          constraint(name, member, 'Member must have length greater than or equal to 3'),
+        );
+      if (name.length > 255)
+        input.problems.push(
+          constraint(name, member, 'Member must have length less than or equal to 255'),
+        );
+    }
     const keySchema = readKeySchema(input, m.KeySchema, `${at}.${i + 1}.member.keySchema`) ?? [];
     const t = global
       ? readThroughput(

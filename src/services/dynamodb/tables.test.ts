@@ -146,6 +146,17 @@ describe('CreateTable', () => {
       {
         ...base,
         AttributeDefinitions: [pk],
+        KeySchema: [hash],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'i0', KeySchema: [hash], Projection: { ProjectionType: 'ALL' } },
+        ],
+      },
+      "1 validation error detected: Value 'i0' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+    ],
+    [
+      {
+        ...base,
+        AttributeDefinitions: [pk],
         KeySchema: [hash, { AttributeName: 'pk', KeyType: 'RANGE' }],
       },
       'Invalid KeySchema: Some index key attribute have no definition',
