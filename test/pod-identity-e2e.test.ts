@@ -283,7 +283,9 @@ describe('EKS Auth AssumeRoleForPodIdentity (boto3 eks-auth)', () => {
     expect(out.audience).toBe(PODS);
     expect(out.podIdentityAssociation.associationId).toBe(associationId);
     expect(out.assumedRoleUser.arn).toMatch(
-      new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/pod-role/eks-demo-s3-reader-[0-9a-f]{16}$`),
+      new RegExp(
+        `^arn:aws:sts::${ACCOUNT}:assumed-role/pod-role/eks-demo-s3-reader-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`,
+      ),
     );
     expect(out.assumedRoleUser.assumeRoleId).toMatch(/^AROA[A-Z0-9]+:eks-demo-s3-reader-/);
     expect(out.credentials.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
@@ -414,7 +416,9 @@ print(json.dumps(out))
     const out = JSON.parse(r.stdout);
     expect(out.method).toBe('container-role');
     expect(out.arn).toMatch(
-      new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/pod-role/eks-demo-s3-reader-[0-9a-f]{16}$`),
+      new RegExp(
+        `^arn:aws:sts::${ACCOUNT}:assumed-role/pod-role/eks-demo-s3-reader-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`,
+      ),
     );
     // ${aws:PrincipalTag/kubernetes-namespace} = production
     expect(out.own).toBe('production-reports');
@@ -476,6 +480,18 @@ print(json.dumps(out))
       headers: { Authorization: await expiredToken() },
     });
     expect(expired.status).toBe(400);
+    // the agent's own words: its validateToken prefixes
+    expect(await expired.text()).toBe(
+      'Service account token failed basic claim validations: token has invalid claims: token is expired',
+    );
+    // shaped as a JWT (else it is no agent request: S3 answers it), its parts not JSON
+    const garbage = await fetch(`${edge}/v1/credentials`, {
+      headers: { Authorization: 'aaaa.bbbb.cccc' },
+    });
+    expect(garbage.status).toBe(400);
+    expect(await garbage.text()).toMatch(
+      /^Service account token cannot be parsed: token is malformed: /,
+    );
     const wrongAudience = await fetch(`${edge}/v1/credentials`, {
       headers: { Authorization: await token('s3-app', 's3-reader', 'sts.amazonaws.com') },
     });
@@ -484,7 +500,7 @@ print(json.dumps(out))
       /^\[[0-9a-f-]{36}\]: \(InvalidTokenException\): The provided token is invalid, fault: client$/,
     );
     const t = await token('s3-app', 's3-reader');
-    const notMine = await new Promise<number>((resolve, reject) => {
+    const notMine = await new Promise<[number, string]>((resolve, reject) => {
       const u = new URL(edge);
       request(
         {
@@ -494,14 +510,18 @@ print(json.dumps(out))
           headers: { Authorization: t, Host: 'example.com' },
         },
         (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve([res.statusCode ?? 0, body]));
         },
       )
         .on('error', reject)
         .end();
     });
-    expect(notMine).toBe(403);
+    expect(notMine).toEqual([
+      403,
+      'Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not example.com',
+    ]);
     // S3 path-style `v1/credentials` (anonymous, or signed) never reaches the agent
     const anonymous = await fetch(`${edge}/v1/credentials`);
     expect(anonymous.headers.get('content-type')).not.toBe('application/json');
@@ -714,7 +734,7 @@ spec:
     expect(uri).toBe(`${h.server.edge.replace(/\/+$/, '')}/v1/credentials`);
     expect(arn).toMatch(
       new RegExp(
-        `^arn:aws:sts::${ACCOUNT}:assumed-role/exec-pod-role/eks-demo-pi-pod-[0-9a-f]{16}$`,
+        `^arn:aws:sts::${ACCOUNT}:assumed-role/exec-pod-role/eks-demo-pi-pod-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`,
       ),
     );
   }, 180_000);

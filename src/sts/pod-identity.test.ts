@@ -114,7 +114,7 @@ describe('assumeRoleForPodIdentity', () => {
       deps(),
     );
     const role = dir.roles.get(`${ACCOUNT}/pod-role`);
-    const sessionName = 'eks-demo-s3-reader-abababababababab';
+    const sessionName = 'eks-demo-s3-reader-abababab-abab-4bab-abab-abababababab';
     expect(body).toEqual({
       subject: { namespace: 'production', serviceAccount: 's3-app' },
       audience: 'pods.eks.amazonaws.com',

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../common/aws-error.js';
+import { uuidV4 } from '../common/uuid.js';
 import { isoSeconds } from '../common/times.js';
 import {
   type AuthorizationRequest,
@@ -183,10 +184,14 @@ async function verifyPodToken(
   };
 }
 
-/** EKS's session name: `eks-<cluster>-<pod>-<random>`, within 64 characters of `[\w+=,.@-]`. */
+/**
+ * EKS's session name: `eks-<cluster>-<pod>-<random UUID>` (EKS Auth's model: the assumed role
+ * id's session part), within 64 characters of `[\w+=,.@-]` — the cluster and pod part cut to
+ * leave the UUID whole [inferred: where AWS cuts a long name is not published].
+ */
 function sessionNameFor(cluster: string, pod: string, random: Uint8Array): string {
   const clean = (s: string) => s.replace(/[^\w+=,.@-]/g, '-');
-  const suffix = Buffer.from(random).toString('hex');
+  const suffix = uuidV4(() => random);
   const head = `eks-${clean(cluster)}-${clean(pod)}`.slice(0, 64 - suffix.length - 1);
   return `${head}-${suffix}`;
 }
@@ -313,7 +318,7 @@ export async function assumeRoleForPodIdentity(
     : podIdentitySessionTags(cluster, claims);
   const transitive = tags.map((t) => t.Key);
   const random = deps.random ?? randomBytes;
-  const sessionName = sessionNameFor(cluster.name, claims.podName, random(8));
+  const sessionName = sessionNameFor(cluster.name, claims.podName, random(16));
   const context = createContext(
     podIdentityTrustContext(cluster.arn, deps.clock(), tags, sessionName),
   );

@@ -170,6 +170,8 @@ describe('createPodIdentityAgent', () => {
     expect(JSON.parse(r.body)).toMatchObject({
       AccessKeyId: expect.stringMatching(/^ASIA/),
       AccountId: ACCOUNT,
+      // Go's RFC3339Nano of a whole second: no fraction
+      Expiration: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
     });
     expect(a.reads()).toBe(1);
     // a hit reads nothing, and calls nobody: nothing to record

@@ -97,9 +97,12 @@ function hostAllowed(host: string | undefined): boolean {
   );
 }
 
-/** RFC 3339 with nanoseconds, as the agent writes `Expiration`. */
-function rfc3339Nanos(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+/**
+ * `Expiration` as the agent writes it: Go's RFC3339Nano layout, which drops a fraction of
+ * zeros — and EKS Auth's expiries are whole seconds: `2026-12-07T16:27:16Z`.
+ */
+function rfc3339(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 /**
@@ -178,7 +181,7 @@ export function createPodIdentityAgent(
       SecretAccessKey: out.credentials.secretAccessKey,
       Token: out.credentials.sessionToken,
       AccountId: /^arn:[^:]+:sts::(\d{12}):/.exec(out.assumedRoleUser.arn)?.[1] ?? '',
-      Expiration: rfc3339Nanos(out.credentials.expiration),
+      Expiration: rfc3339(out.credentials.expiration),
     };
     return { creds, expiresAt: out.credentials.expiration * 1000 };
   }
@@ -197,12 +200,14 @@ export function createPodIdentityAgent(
   return async (req, res) => {
     req.resume();
     const requestId = timeOrderedUuid();
-    if (!hostAllowed(headerOf(req, 'host'))) {
+    const target = headerOf(req, 'host');
+    if (!hostAllowed(target)) {
+      // the agent's own words (eks-pod-identity-agent validateRequestTargetHost)
       send(
         res,
         403,
         'text/plain; charset=utf-8',
-        'Access Denied. Called agent through invalid address, use 169.254.170.23 or [fd00:ec2::23]', // [inferred] tail
+        `Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not ${target ?? ''}`,
       );
       return;
     }
@@ -210,12 +215,21 @@ export function createPodIdentityAgent(
     const decoded = decodeToken(token);
     const now = Math.floor(deps.clock().getTime() / 1000);
     const bad = (why: string) => send(res, 400, 'text/plain; charset=utf-8', why);
-    if ('error' in decoded) return bad('Invalid token: the token is not a JWT'); // [inferred]
+    // the agent's prefixes (its validateToken); what follows is its JWT library's reason,
+    // in golang-jwt v5's words [inferred]. A token without `exp` is not refused here (the
+    // library does not require one): EKS Auth refuses it.
+    if ('error' in decoded)
+      return bad(
+        `Service account token cannot be parsed: token is malformed: ${token.split('.').length !== 3 ? 'token contains an invalid number of segments' : 'could not base64 or JSON decode the token'}`,
+      );
     const exp = integerClaim(decoded.claims, 'exp');
     const nbf = integerClaim(decoded.claims, 'nbf');
-    if (typeof exp !== 'number' || now >= exp) return bad('Invalid token: the token has expired'); // [inferred]
+    const claimsBad = (why: string) =>
+      bad(`Service account token failed basic claim validations: token has invalid claims: ${why}`);
+    if (exp === null || (typeof exp === 'number' && now >= exp))
+      return claimsBad('token is expired');
     if (nbf === null || (typeof nbf === 'number' && nbf > now))
-      return bad('Invalid token: the token is not valid yet'); // [inferred]
+      return claimsBad('token is not valid yet');
     const iss = typeof decoded.claims.iss === 'string' ? decoded.claims.iss : '';
     const hit = cached(token);
     if (hit) return send(res, 200, 'application/json', JSON.stringify(hit));
