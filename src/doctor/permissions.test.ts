@@ -420,3 +420,30 @@ describe('simulatePermission: sts:AssumeRole is decided by the target role’s t
     if (c.fix && v.status !== 'skip') expect(v.fix).toMatch(c.fix);
   });
 });
+
+describe('simulatePermission: the refusal as the service answers it', () => {
+  // as the edge answers (server/aws/denied.ts): awsJson's 400, SQS's and REST-XML's 403
+  it.each([
+    ['s3:PutObject', OBJECT, 'HTTP 403 AccessDenied'],
+    ['iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/x`, 'HTTP 403 AccessDenied'],
+    [
+      'dynamodb:PutItem',
+      `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/my-table`,
+      'HTTP 400 AccessDeniedException',
+    ],
+    [
+      'secretsmanager:GetSecretValue',
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`,
+      'HTTP 400 AccessDeniedException',
+    ],
+    [
+      'sqs:SendMessage',
+      `arn:aws:sqs:us-east-1:${ACCOUNT}:q`,
+      'HTTP 403 AccessDeniedException (AccessDenied in x-amzn-query-error and in the query protocol)',
+    ],
+  ])('%s', (action, resource, answer) => {
+    const v = simulatePermission(query({ action, resource }));
+    expect(v.status).toBe('fail');
+    expect(v.detail.startsWith(`implicitly denied (the call gets ${answer}): `)).toBe(true);
+  });
+});

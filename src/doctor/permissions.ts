@@ -14,6 +14,7 @@ import type { ContextInput } from '../policy/context.js';
 import type { PolicySets } from '../policy/evaluate.js';
 import { type Explanation, explainRequest } from '../policy/explain.js';
 import { loadPolicy } from '../policy/index.js';
+import { deniedText } from '../server/aws/denied.js';
 import type { MatchedStatement } from '../policy/types.js';
 import {
   DOCTOR_SESSION_NAME,
@@ -246,7 +247,8 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   return {
     status: 'fail',
     decision: 'implicitDeny',
-    detail: `${x.summary.replace(/^implicitly denied: /, 'implicitly denied (the call gets 403 AccessDenied): ')}${unknownNote}`,
+    // the refusal as the service answers it: S3's 403 AccessDenied, DynamoDB's 400 AccessDeniedException
+    detail: `${x.summary.replace(/^implicitly denied: /, `implicitly denied (the call gets ${deniedText(q.action.slice(0, Math.max(0, q.action.indexOf(':'))))}): `)}${unknownNote}`,
     fix: fixes.join('; ') || null,
   };
 }

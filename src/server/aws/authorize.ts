@@ -13,6 +13,7 @@ import { type PolicySets, denialReason, evaluateRequest } from '../../policy/eva
 import { type Explanation, explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
 import type { RequestPrincipal } from '../../policy/types.js';
+import { ACCESS_DENIED } from './denied.js';
 import { requestContextKeys } from './request-keys.js';
 import { type CallContext, type Caller, HIDDEN } from './types.js';
 
@@ -47,7 +48,7 @@ export interface AuthorizeRequest {
    */
   deniedMessage?:
     ((d: { decision: 'explicitDeny' | 'implicitDeny'; standard: string }) => string) | undefined;
-  /** the refusal's code and status when not `AccessDenied`/403 (DynamoDB: AccessDeniedException/400) */
+  /** the refusal's code and status when not `AccessDenied`/403 (DynamoDB: denied.ts's JSON_ACCESS_DENIED) */
   deniedCode?: { code: string; status: number } | undefined;
   /**
    * Condition keys whose values are the caller's data (DynamoDB's partition keys): a refusal's
@@ -275,13 +276,7 @@ export function createAuthorizer(deps: {
     const message = req.deniedMessage
       ? req.deniedMessage({ decision: d.decision, standard })
       : standard;
-    throw new AwsError(
-      req.deniedCode?.code ?? 'AccessDenied',
-      req.deniedCode?.status ?? 403,
-      message,
-      {
-        detail: explanation,
-      },
-    );
+    const answer = req.deniedCode ?? ACCESS_DENIED;
+    throw new AwsError(answer.code, answer.status, message, { detail: explanation });
   };
 }

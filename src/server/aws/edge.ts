@@ -12,6 +12,7 @@ import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
 import { BodiesBusy, BodyBudget, BodyIdle, BodyTooLarge } from '../http.js';
 import { askingFor } from './query-params.js';
+import { JSON_ACCESS_DENIED, REST_JSON_ACCESS_DENIED } from './denied.js';
 import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js';
 import {
   type RawRequest,
@@ -187,9 +188,8 @@ function send(
 /** AccessDenied as the JSON protocols name it (AccessDeniedException; 400, or 403 for REST-JSON). */
 function forProtocol(protocol: string, err: AwsError): AwsError {
   if (err.code === 'AccessDenied' && (protocol === 'json' || protocol === 'rest-json')) {
-    return new AwsError('AccessDeniedException', protocol === 'json' ? 400 : 403, err.message, {
-      detail: err.detail,
-    });
+    const a = protocol === 'json' ? JSON_ACCESS_DENIED : REST_JSON_ACCESS_DENIED;
+    return new AwsError(a.code, a.status, err.message, { detail: err.detail });
   }
   return err;
 }

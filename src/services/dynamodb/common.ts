@@ -5,6 +5,7 @@
  * ReturnConsumedCapacity.
  */
 import { type CallContext, HIDDEN } from '../../server/aws/types.js';
+import { JSON_ACCESS_DENIED } from '../../server/aws/denied.js';
 import type { ContextInput } from '../../policy/context.js';
 import { type AttributeValue, type Item, scalarText, typeOf } from './attribute-value.js';
 import { MSG, resourceNotFound, validation } from './errors.js';
@@ -109,7 +110,7 @@ export async function authorizeTable(
     resource: index === undefined ? ref.arn : `${ref.arn}/index/${index}`,
     resourceAccount: ref.account,
     context,
-    deniedCode: { code: 'AccessDeniedException', status: 400 },
+    deniedCode: JSON_ACCESS_DENIED,
     // the partition keys asked for are item data: the trail keeps none of them
     hiddenKeys: ['dynamodb:LeadingKeys'],
   });

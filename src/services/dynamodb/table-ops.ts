@@ -5,6 +5,7 @@
  * ListTagsOfResource (the tags feed `aws:ResourceTag/*`).
  */
 import { randomUUID } from 'node:crypto';
+import { JSON_ACCESS_DENIED } from '../../server/aws/denied.js';
 import { expectMap } from './attribute-value.js';
 import { type Operation, auditTable, authorizeTable, existing } from './common.js';
 import { constraint, resourceNotFound, validation } from './errors.js';
@@ -473,7 +474,7 @@ export const listTables: Operation = async (env, ctx, input) => {
     action: 'dynamodb:ListTables',
     resource: `arn:aws:dynamodb:${region}:${account}:table/*`,
     resourceAccount: account,
-    deniedCode: { code: 'AccessDeniedException', status: 400 },
+    deniedCode: JSON_ACCESS_DENIED,
   });
   const all = await env.tables.names(account, region);
   const rest = after === undefined ? all : all.filter((n) => n > after);

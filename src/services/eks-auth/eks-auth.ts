@@ -14,6 +14,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Authorize } from '../../server/aws/authorize.js';
 import type { RawRequest } from '../../server/aws/request.js';
 import type { CallContext } from '../../server/aws/types.js';
+import { JSON_ACCESS_DENIED } from '../../server/aws/denied.js';
 import type { Store } from '../../store/types.js';
 import {
   assumeRoleForPodIdentity,
@@ -148,7 +149,7 @@ export async function handleEksAuth(
   await deps.authorize(ctx, {
     action: 'eks-auth:AssumeRoleForPodIdentity',
     resource: clusterArn,
-    deniedCode: { code: 'AccessDeniedException', status: 400 },
+    deniedCode: JSON_ACCESS_DENIED,
   });
   // a cluster is its account's, in its region (eks-api.ts)
   const cluster = (await deps.clusters.listClusters()).find(

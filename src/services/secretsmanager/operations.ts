@@ -15,6 +15,7 @@ import { loadPolicy } from '../../policy/index.js';
 import type { CompiledPolicy } from '../../policy/compile-policy.js';
 import type { ContextInput } from '../../policy/context.js';
 import type { CallContext } from '../../server/aws/types.js';
+import { JSON_ACCESS_DENIED } from '../../server/aws/denied.js';
 import {
   checkSecretName,
   invalidParameter,
@@ -297,7 +298,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         ? compileSecretPolicy(secret.policy, secret.arn, 'evaluate')
         : undefined,
       context: { ...keys, ...context },
-      deniedCode: { code: 'AccessDeniedException', status: 400 },
+      deniedCode: JSON_ACCESS_DENIED,
       ...(shownAs !== undefined && shownAs !== arn
         ? {
             deniedMessage: ({ standard }: { standard: string }) =>
@@ -663,7 +664,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         action: 'secretsmanager:ListSecrets',
         resource: '*',
         resourceAccount: account,
-        deniedCode: { code: 'AccessDeniedException', status: 400 },
+        deniedCode: JSON_ACCESS_DENIED,
         // it has no resource, and AWS's refusal names none: "… is not authorized to perform:
         // secretsmanager:ListSecrets because no identity-based policy allows …"
         deniedMessage: ({ standard }) => standard.replace(' on resource: * ', ' '),
@@ -1019,7 +1020,7 @@ export function secretsManagerOperations(deps: SecretsManagerDeps): Record<strin
         action: 'secretsmanager:BatchGetSecretValue',
         resource: '*',
         resourceAccount: account,
-        deniedCode: { code: 'AccessDeniedException', status: 400 },
+        deniedCode: JSON_ACCESS_DENIED,
       });
       if ((ids === undefined) === (filters === undefined))
         throw invalidParameter('Either SecretIdList or Filters must be specified, but not both.'); // [inferred]

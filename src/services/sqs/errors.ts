@@ -8,6 +8,7 @@
  */
 import { AwsError } from '../../common/aws-error.js';
 import { table } from '../../common/own.js';
+import { SQS_JSON_ACCESS_DENIED } from '../../server/aws/denied.js';
 
 /** JSON code → [legacy query code, HTTP status] (the model's awsQueryError traits). */
 const LEGACY: Readonly<Record<string, readonly [string, number]>> = table({
@@ -63,7 +64,7 @@ export function forProtocol(protocol: 'json' | 'query', e: AwsError): AwsError {
   const fault = e.fault === 'server' ? 'Receiver' : 'Sender';
   if (e.code === 'AccessDenied' || e.code === 'AccessDeniedException') {
     return protocol === 'json'
-      ? new AwsError('AccessDeniedException', 403, e.message, {
+      ? new AwsError(SQS_JSON_ACCESS_DENIED.code, SQS_JSON_ACCESS_DENIED.status, e.message, {
           headers: { 'x-amzn-query-error': `AccessDenied;${fault}` },
           detail: e.detail,
         })
