@@ -202,6 +202,46 @@ describe('the FAQ’s three causes of 403, each named', () => {
     expect(fixed.code).toBe(0);
   }, 180_000);
 
+  it('1b. a trust policy naming another ServiceAccount that exists: no typo, the fix adds the sub and locks nobody out', async () => {
+    await role('pair-role', 'system:serviceaccount:production:pair-a');
+    await apply('pair-a.yaml', sa('pair-a', 'pair-role'));
+    await apply('pair-b.yaml', sa('pair-b', 'pair-role'));
+    const r = await doctor(['-n', 'production', 'pair-b']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('trust-sub');
+    expect(r.by['trust-sub']?.detail).not.toMatch(/did you mean/);
+    expect(r.by['trust-sub']?.detail).toMatch(
+      /The policy's `system:serviceaccount:production:pair-a` is no typo: ServiceAccount production\/pair-a exists and is annotated with this role/,
+    );
+    const fix = r.by['trust-sub']?.fix ?? '';
+    expect(fix).toMatch(/^add `system:serviceaccount:production:pair-b` to the condition/);
+    // the fix's condition, applied as given
+    const fragment = /"StringEquals": \{"[^"]+": \[[^\]]*\]\}/.exec(fix)?.[0] ?? '';
+    const condition = JSON.parse(`{${fragment}}`) as { StringEquals: Record<string, string[]> };
+    expect(Object.values(condition.StringEquals)[0]).toEqual([
+      'system:serviceaccount:production:pair-a',
+      'system:serviceaccount:production:pair-b',
+    ]);
+    const doc = JSON.parse(trust('system:serviceaccount:production:pair-a')) as {
+      Statement: { Condition: { StringEquals: Record<string, unknown> } }[];
+    };
+    Object.assign(doc.Statement[0]?.Condition.StringEquals ?? {}, condition.StringEquals);
+    const file = join(h.home, 'pair-fixed.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const updated = await h.aws([
+      'iam',
+      'update-assume-role-policy',
+      '--role-name',
+      'pair-role',
+      '--policy-document',
+      `file://${file}`,
+    ]);
+    expect(updated.code).toBe(0);
+    expect((await doctor(['-n', 'production', 'pair-b'])).code).toBe(0);
+    // and the workload the policy named still gets in
+    expect((await doctor(['-n', 'production', 'pair-a'])).code).toBe(0);
+  });
+
   it('2. the pod was not restarted after the ServiceAccount was annotated', async () => {
     await role('late-role', 'system:serviceaccount:production:late');
     const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: late\n  namespace: production\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: late}\n  template:\n    metadata:\n      labels: {app: late}\n    spec:\n      serviceAccountName: late\n      containers:\n      - name: app\n        image: my-app:latest\n`;
@@ -611,6 +651,31 @@ describe('the provider and the audience', () => {
     expect(listed.stdout.trim()).toBe('1');
     const next = await doctor(['-n', 'production', 'far-app']);
     expect(next.by['oidc-provider']?.status).toBe('pass');
+  });
+
+  it('a mistyped account id in the annotation: named first, with the ARN meant, and no --profile of an account irsakit lacks', async () => {
+    await role('acct-role', 'system:serviceaccount:production:acct-app');
+    const typo = `arn:aws:iam::123456789013:role/acct-role`;
+    await apply(
+      'acct-sa.yaml',
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: acct-app\n  namespace: production\n  annotations:\n    eks.amazonaws.com/role-arn: ${typo}\n`,
+    );
+    const r = await doctor(['-n', 'production', 'acct-app']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('sa-annotation');
+    expect(r.by['sa-annotation']?.detail).toMatch(
+      /^eks\.amazonaws\.com\/role-arn is `arn:aws:iam::123456789013:role\/acct-role`, but account 123456789013 is not one of irsakit's accounts \([^)]*123456789012[^)]*\): a typo of the account id\? Did you mean `arn:aws:iam::123456789012:role\/acct-role`\?/,
+    );
+    expect(r.by['sa-annotation']?.fix).toBe(
+      `set eks.amazonaws.com/role-arn: arn:aws:iam::${ACCOUNT}:role/acct-role in ServiceAccount production/acct-app's manifest and irsa apply -f it, then re-create its pods (the webhook gives a pod its role at admission only)`,
+    );
+    expect(r.by['oidc-provider']?.status).toBe('skip');
+    expect(r.by['role-exists']?.detail).toMatch(/not one of irsakit's accounts/);
+    expect(r.stdout).not.toMatch(/--profile 123456789013/);
+    // the fix, applied as given
+    await apply('acct-sa.yaml', sa('acct-app', 'acct-role'));
+    const fixed = await doctor(['-n', 'production', 'acct-app']);
+    expect(fixed.code).toBe(0);
   });
 
   it('a thumbprint that is not the issuer CA’s', async () => {

@@ -7,11 +7,13 @@
 import { nearest } from '../policy/nearest.js';
 import { providerKeyPrefix } from '../policy/web-identity.js';
 import { isWellFormedRoleArn } from '../webhook/options.js';
-import { type Derived, ROLE_ARN_ANNOTATION } from './derive.js';
+import { type Derived, ROLE_ARN_ANNOTATION, parseRoleArnParts } from './derive.js';
 import {
+  type ConditionVerdict,
   WEB_IDENTITY_ACTION,
   claimVerdict,
   describeClaimMismatch,
+  sameIssuer,
   statementLabel,
   subjectDifference,
 } from './trust.js';
@@ -63,6 +65,64 @@ export function profileOf(d: Derived): string {
   return d.s.mode === 'live' && d.role ? ` --profile ${d.role.account}` : '';
 }
 
+/**
+ * The role's account when it is not one of irsakit's (live): the role ARN's account id is
+ * mistyped, or names an account never created. Nothing exists there — no provider, no role —
+ * and no command can act there: the credentials file has no profile for it. Undefined when
+ * it is one, or when irsakit's accounts are not known (static mode).
+ */
+export function foreignAccount(d: Derived): string | undefined {
+  const accounts = d.s.iam.accounts;
+  return d.role && accounts && !accounts.includes(d.role.account) ? d.role.account : undefined;
+}
+
+/** The role ARN meant, when a role of that name exists in exactly one of irsakit's accounts. */
+function meantRole(d: Derived): string | undefined {
+  const same = d.s.iam.sameNameRoles ?? [];
+  return same.length === 1 ? same[0] : undefined;
+}
+
+/** What a role ARN in an account irsakit does not have is, in words. */
+function foreignAccountText(d: Derived, account: string): string {
+  const accounts = d.s.iam.accounts ?? [];
+  const same = d.s.iam.sameNameRoles ?? [];
+  const meant = meantRole(d);
+  const name = d.role?.name ?? '?';
+  return `account ${account} is not one of irsakit's accounts (${accounts.join(', ') || 'none'}): a typo of the account id?${
+    meant
+      ? ` Did you mean ${q(meant)}? (role ${name} exists in account ${parseRoleArnParts(meant)?.account ?? '?'})`
+      : same.length > 1
+        ? ` Role ${name} exists as ${same.map((a) => q(a)).join(' and ')}`
+        : ` No account of irsakit has a role ${name}`
+  }`;
+}
+
+/**
+ * The fix of a role ARN in an account irsakit does not have, where the ARN comes from: the
+ * ServiceAccount's annotation (re-applied, then its pods re-created: the webhook injects it at
+ * admission only), a pod's own AWS_ROLE_ARN, or a Pod Identity association.
+ */
+function foreignAccountFix(d: Derived, account: string): string {
+  const meant = meantRole(d);
+  const arn =
+    meant ??
+    `arn:${d.role?.partition ?? 'aws'}:iam::<account>:role/${d.role?.path.slice(1) ?? ''}${d.role?.name ?? '<role>'}`;
+  const or = meant
+    ? ''
+    : `; or, if account ${account} is meant, create it (irsa account create ${account}) and the role in it`;
+  switch (d.roleArnSource) {
+    case 'association': {
+      const pi = d.s.podIdentity;
+      const cluster = pi?.clusterArn.slice(pi.clusterArn.lastIndexOf('/') + 1) ?? '<cluster>';
+      return `name ${arn} in the association: aws eks update-pod-identity-association --cluster-name ${cluster} --association-id ${pi?.associationId ?? '<id>'} --role-arn ${arn}${or}`;
+    }
+    case 'pod':
+      return `set AWS_ROLE_ARN=${arn} in the pod's manifest (or annotate ServiceAccount ${d.ns}/${d.saName ?? '?'} with ${ROLE_ARN_ANNOTATION}: ${arn} and drop the pod's own), then re-create the pod${or}`;
+    default:
+      return `set ${ROLE_ARN_ANNOTATION}: ${arn} in ServiceAccount ${d.ns}/${d.saName ?? '?'}'s manifest and irsa apply -f it, then re-create its pods (the webhook gives a pod its role at admission only)${or}`;
+  }
+}
+
 function noRole(d: Derived): string {
   return d.s.serviceAccount === undefined
     ? 'no role ARN: the ServiceAccount is not known here'
@@ -72,6 +132,13 @@ function noRole(d: Derived): string {
 export function checkProvider(d: Derived): CheckResult {
   const id = 'oidc-provider';
   if (!d.role) return check(id, 'skip', noRole(d));
+  const foreign = foreignAccount(d);
+  if (foreign)
+    return check(
+      id,
+      'skip',
+      `account ${foreign} is not one of irsakit's accounts: no provider can be there (see the ServiceAccount step)`,
+    );
   if (!d.issuer)
     return check(
       id,
@@ -193,6 +260,15 @@ export function checkAnnotation(d: Derived): CheckResult {
       `set ${example}`,
     );
   }
+  // an account irsakit does not have: the first thing wrong, before its missing provider and role
+  const foreign = foreignAccount(d);
+  if (foreign)
+    return check(
+      id,
+      'fail',
+      `${ROLE_ARN_ANNOTATION} is ${q(arn)}, but ${foreignAccountText(d, foreign)}`,
+      foreignAccountFix(d, foreign),
+    );
   // the API server refuses a pod whose projected token would live longer than 2^32 s
   const expiration = annotations['eks.amazonaws.com/token-expiration'];
   if (expiration !== undefined && /^\d+$/.test(expiration.trim()) && Number(expiration) > 2 ** 32)
@@ -227,6 +303,15 @@ export function checkRole(d: Derived): CheckResult {
       id,
       'skip',
       `no definition of role ${d.role.name} in the files (an aws_iam_role with name = "${d.role.name}", or its trust policy JSON)`,
+    );
+  const foreign = foreignAccount(d);
+  if (r === null && foreign)
+    return check(
+      id,
+      'fail',
+      // STS verifies the token with the provider of the role's account before it looks for the role
+      `no role ${d.role.name} in account ${foreign}: ${foreignAccountText(d, foreign)}.${d.issuer && d.roleArnSource !== 'association' ? ` STS answers: InvalidIdentityToken: No OpenIDConnect provider found in your account for ${d.issuer}` : ''}`,
+      foreignAccountFix(d, foreign),
     );
   if (r === null) {
     return check(
@@ -287,6 +372,40 @@ function denyFix(
       : `the Deny ${statementLabel(m)}, which has no condition, matches every token: remove it, or give it a condition that leaves ${q(sub)} out`;
   });
   return `${each.join('; ')} (an explicit Deny in the trust policy wins over every Allow)`;
+}
+
+/**
+ * The ServiceAccounts of the namespace that a failing `sub` condition names (those that exist
+ * live, or that the files declare): such a value is another workload's subject, not a typo of
+ * the token's, and setting the condition to the token's sub would lock that workload out.
+ * Undefined when the condition names none (a typo, or a ServiceAccount not known here).
+ */
+function otherWorkloads(
+  d: Derived,
+  failing: readonly ConditionVerdict[],
+):
+  | {
+      clause: ConditionVerdict['clause'];
+      accounts: { sub: string; name: string; sameRole: boolean }[];
+    }
+  | undefined {
+  const known = d.s.serviceAccountNames ?? [];
+  const annotated = d.s.annotatedServiceAccounts ?? [];
+  for (const c of failing) {
+    if (!d.issuer || !sameIssuer(c.keyIssuer, d.issuer)) continue;
+    const accounts = c.clause.values.flatMap((x) => {
+      const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(x.value);
+      const name = m?.[2];
+      if (m?.[1] !== d.ns || name === undefined || name === d.saName || !known.includes(name))
+        return [];
+      const sameRole =
+        d.roleArn !== undefined &&
+        annotated.some((a) => a.name === name && a.roleArn === d.roleArn);
+      return [{ sub: x.value, name, sameRole }];
+    });
+    if (accounts.length > 0) return { clause: c.clause, accounts };
+  }
+  return undefined;
 }
 
 const TRUST_IDS = [
@@ -409,6 +528,22 @@ export function checkTrust(d: Derived): CheckResult[] {
       );
     } else {
       const words = v.failing.map((c) => describeClaimMismatch(c, actual, d.issuer as string));
+      const others = claim === 'sub' ? otherWorkloads(d, v.failing) : undefined;
+      if (others) {
+        const c = others.clause;
+        const values = [...c.values.map((x) => x.value), actual];
+        const names = others.accounts.map((a) => a.name);
+        out.push(
+          check(
+            id,
+            'fail',
+            `${words.map((w) => w.text).join('; ')}. The policy's ${others.accounts.map((a) => q(a.sub)).join(', ')} ${others.accounts.length > 1 ? 'are' : 'is'} no typo: ${others.accounts.map((a) => `ServiceAccount ${d.ns}/${a.name} ${d.s.mode === 'static' ? 'is declared in the files' : 'exists'}${a.sameRole ? ' and is annotated with this role (its pods assume it with that sub)' : ''}`).join('; ')}. STS answers: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`,
+            // setting the condition to this sub would lock the other workload out: add it
+            `add ${q(actual)} to the condition, keeping ${names.length > 1 ? 'the others' : q(others.accounts[0]?.sub ?? '')}: "${c.operator}": {"${c.key}": ${JSON.stringify(values).replace(/","/g, '", "')}} in ${statementLabel(v.statement?.statement ?? { index: 0 })} of the trust policy; or, if the pod is meant to run as ${names.map((n) => q(n)).join(' or ')}, set its serviceAccountName: ${names[0] ?? ''}`,
+          ),
+        );
+        continue;
+      }
       const first = words[0];
       const diff =
         claim === 'sub' && first?.didYouMean

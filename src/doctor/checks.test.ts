@@ -850,3 +850,111 @@ describe('lint severities in the report', () => {
     expect(r.checks.find((c) => c.id === 'trust-lint')?.detail).toMatch(/^T6 \(low, line 1\) /);
   });
 });
+
+describe('a role ARN whose account irsakit does not have', () => {
+  const typoArn = 'arn:aws:iam::123456789013:role/s3-app-role';
+  const typoSa = serviceAccount({ 'eks.amazonaws.com/role-arn': typoArn });
+  const snap = (iam: Partial<DoctorSnapshot['iam']> = {}) =>
+    liveSnapshot({
+      serviceAccount: typoSa,
+      pods: [admittedPod('s3-reader', typoSa)],
+      iam: {
+        providers: [],
+        role: null,
+        roleNames: [],
+        accounts: [ACCOUNT, '444455556666'],
+        sameNameRoles: [ROLE_ARN],
+        ...iam,
+      },
+    });
+  const by = (r: ReturnType<typeof runChecks>) =>
+    Object.fromEntries(r.checks.map((c) => [c.id, c]));
+
+  it('is the first failing step, the annotation’s, with the ARN meant and no --profile of it', () => {
+    const r = runChecks(snap());
+    const c = by(r);
+    expect(r.checks.find((x) => x.status === 'fail')?.id).toBe('sa-annotation');
+    expect(c['oidc-provider']?.status).toBe('skip');
+    expect(c['oidc-provider']?.detail).toMatch(/account 123456789013 is not one of irsakit's/);
+    expect(c['sa-annotation']?.detail).toBe(
+      `eks.amazonaws.com/role-arn is \`${typoArn}\`, but account 123456789013 is not one of irsakit's accounts (123456789012, 444455556666): a typo of the account id? Did you mean \`${ROLE_ARN}\`? (role s3-app-role exists in account 123456789012)`,
+    );
+    expect(c['sa-annotation']?.fix).toBe(
+      `set eks.amazonaws.com/role-arn: ${ROLE_ARN} in ServiceAccount production/s3-app's manifest and irsa apply -f it, then re-create its pods (the webhook gives a pod its role at admission only)`,
+    );
+    expect(c['role-exists']?.status).toBe('fail');
+    expect(c['role-exists']?.detail).toMatch(
+      /^no role s3-app-role in account 123456789013: account 123456789013 is not one of irsakit's accounts .* Did you mean/,
+    );
+    expect(JSON.stringify(r)).not.toMatch(/--profile 123456789013/);
+    expect(JSON.stringify(r)).not.toMatch(/create-open-id-connect-provider|create-role/);
+  });
+
+  it('without a role of that name elsewhere: the accounts, and how to make that one', () => {
+    const c = by(runChecks(snap({ sameNameRoles: [] })));
+    expect(c['sa-annotation']?.detail).toMatch(
+      /not one of irsakit's accounts \(123456789012, 444455556666\): a typo of the account id\? No account of irsakit has a role s3-app-role$/,
+    );
+    expect(c['sa-annotation']?.fix).toMatch(
+      /or, if account 123456789013 is meant, create it \(irsa account create 123456789013\)/,
+    );
+  });
+
+  it('an account irsakit has is checked as before', () => {
+    const c = by(runChecks(liveSnapshot({ iam: { ...liveSnapshot().iam, accounts: [ACCOUNT] } })));
+    expect(c['sa-annotation']?.status).toBe('pass');
+    expect(c['oidc-provider']?.status).toBe('pass');
+  });
+});
+
+describe('a trust policy whose sub names another ServiceAccount that exists', () => {
+  const expSa = serviceAccount({ 'eks.amazonaws.com/role-arn': ROLE_ARN }, 'exp-app');
+  const subOf = (name: string) => `system:serviceaccount:production:${name}`;
+  const trustSub = (over: Partial<DoctorSnapshot>) =>
+    runChecks(
+      liveSnapshot({
+        target: { cluster: 'demo', namespace: 'production', serviceAccount: 'exp-app' },
+        serviceAccount: expSa,
+        serviceAccountNames: ['default', 's3-app', 'exp-app'],
+        annotatedServiceAccounts: [
+          { name: 's3-app', roleArn: ROLE_ARN },
+          { name: 'exp-app', roleArn: ROLE_ARN },
+        ],
+        pods: [],
+        ...over,
+      }),
+    ).checks.find((c) => c.id === 'trust-sub');
+
+  it('is no typo: the fix adds the token’s sub beside it, never replaces it', () => {
+    const c = trustSub({});
+    expect(c?.status).toBe('fail');
+    expect(c?.detail).not.toMatch(/did you mean/);
+    expect(c?.detail).toMatch(
+      /The policy's `system:serviceaccount:production:s3-app` is no typo: ServiceAccount production\/s3-app exists and is annotated with this role \(its pods assume it with that sub\)/,
+    );
+    expect(c?.fix).toBe(
+      `add \`${subOf('exp-app')}\` to the condition, keeping \`${subOf('s3-app')}\`: "StringEquals": {"${HOSTPATH}:sub": ["${subOf('s3-app')}", "${subOf('exp-app')}"]} in statement #0 of the trust policy; or, if the pod is meant to run as \`s3-app\`, set its serviceAccountName: s3-app`,
+    );
+    expect(c?.fix).not.toMatch(/^set /);
+  });
+
+  it('names one that exists without this role as existing only', () => {
+    const c = trustSub({ annotatedServiceAccounts: [{ name: 'exp-app', roleArn: ROLE_ARN }] });
+    expect(c?.detail).toMatch(/ServiceAccount production\/s3-app exists\. STS answers/);
+    expect(c?.fix).toMatch(/^add `system:serviceaccount:production:exp-app` to the condition/);
+  });
+
+  it('a value naming no ServiceAccount of the namespace is still a typo to correct', () => {
+    const c = trustSub({
+      serviceAccountNames: ['default', 'exp-app'],
+      iam: {
+        ...liveSnapshot().iam,
+        role: role({ trustPolicy: trustPolicy({ sub: subOf('exp-ap') }) }),
+      },
+    });
+    expect(c?.detail).toMatch(/did you mean `system:serviceaccount:production:exp-app`\?/);
+    expect(c?.fix).toMatch(
+      /^set "StringEquals": \{".*:sub": "system:serviceaccount:production:exp-app"\}/,
+    );
+  });
+});

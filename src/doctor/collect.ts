@@ -15,7 +15,12 @@ import { IamRepo } from '../iam/repo.js';
 import { currentTrust } from '../iam/trust-principals.js';
 import type { ManagedPolicyDoc } from '../iam/types.js';
 import type { Store } from '../store/types.js';
-import { parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
+import {
+  annotatedServiceAccounts,
+  parseRoleArnParts,
+  podServiceAccount,
+  roleArnOf,
+} from './derive.js';
 import type { DoctorSnapshot, PodIdentityView, PodView, PolicyView, RoleView } from './types.js';
 
 export interface DoctorQuery {
@@ -103,8 +108,9 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
     async snapshot(cluster, query) {
       const c = deps.clusters;
       const ns = query.namespace;
-      const names = async (kind: 'ServiceAccount' | 'Pod') =>
-        (await c.list(cluster.name, kind, ns)).items.map((o) => o.metadata?.name ?? '');
+      const podNames = async () =>
+        (await c.list(cluster.name, 'Pod', ns)).items.map((o) => o.metadata?.name ?? '');
+      const serviceAccounts = (await c.list(cluster.name, 'ServiceAccount', ns)).items;
       const pods: PodView[] = [];
       let podMissing = false;
       let saName = query.serviceAccount;
@@ -145,6 +151,14 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         }));
         iam.role = await roleView(repo, role.account, role.name);
         iam.roleNames = (await repo.roles(role.account)).map((r) => r.roleName);
+        iam.accounts = (await repo.accounts()).map((a) => a.account);
+        if (!iam.accounts.includes(role.account)) {
+          iam.sameNameRoles = [];
+          for (const account of iam.accounts) {
+            const other = await repo.role(account, role.name);
+            if (other) iam.sameNameRoles.push(other.arn);
+          }
+        }
       }
       return {
         mode: 'live',
@@ -164,8 +178,9 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         region: cluster.region,
         serviceAccount: sa,
         podIdentity,
-        serviceAccountNames: await names('ServiceAccount'),
-        podNames: podMissing ? await names('Pod') : undefined,
+        serviceAccountNames: serviceAccounts.map((o) => o.metadata?.name ?? ''),
+        annotatedServiceAccounts: annotatedServiceAccounts(serviceAccounts),
+        podNames: podMissing ? await podNames() : undefined,
         pods,
         podMissing,
         iam,

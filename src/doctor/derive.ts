@@ -165,6 +165,16 @@ export function roleArnOf(
   return undefined;
 }
 
+/** The ServiceAccounts that name a role, with it (as the webhook reads the annotation). */
+export function annotatedServiceAccounts(
+  serviceAccounts: readonly KubeObject[],
+): { name: string; roleArn: string }[] {
+  return serviceAccounts.flatMap((o) => {
+    const found = roleArnOf(o, []);
+    return found ? [{ name: o.metadata?.name ?? '', roleArn: found.arn }] : [];
+  });
+}
+
 /** The issuer, when the snapshot has none: the one provider, else the trust policy's one. */
 function guessIssuer(s: DoctorSnapshot): { url: string; source: string } | undefined {
   const providers = s.iam.providers ?? [];

@@ -14,7 +14,13 @@ import { applyJsonPatch } from '../webhook/json-patch.js';
 import { mutatePod } from '../webhook/mutate.js';
 import { defaultWebhookOptions } from '../webhook/options.js';
 import type { Pod, ServiceAccount } from '../webhook/types.js';
-import { ROLE_ARN_ANNOTATION, parseRoleArnParts, podServiceAccount, roleArnOf } from './derive.js';
+import {
+  ROLE_ARN_ANNOTATION,
+  annotatedServiceAccounts,
+  parseRoleArnParts,
+  podServiceAccount,
+  roleArnOf,
+} from './derive.js';
 import { readTerraform, terraformIam, type TfIam } from './terraform.js';
 import type { DoctorSnapshot, PodView, RoleView } from './types.js';
 
@@ -310,6 +316,9 @@ export function staticSnapshot(
       );
   }
 
+  const serviceAccounts = inputs.manifests
+    .filter((m) => m.object.kind === 'ServiceAccount' && m.namespace === ns)
+    .map((m) => m.object);
   return {
     mode: 'static',
     now: opts.now,
@@ -322,9 +331,8 @@ export function staticSnapshot(
     issuer,
     region,
     serviceAccount: saObject,
-    serviceAccountNames: inputs.manifests
-      .filter((m) => m.object.kind === 'ServiceAccount' && m.namespace === ns)
-      .map((m) => m.object.metadata?.name ?? ''),
+    serviceAccountNames: serviceAccounts.map((o) => o.metadata?.name ?? ''),
+    annotatedServiceAccounts: annotatedServiceAccounts(serviceAccounts),
     pods,
     podMissing: false,
     iam: {

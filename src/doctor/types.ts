@@ -156,6 +156,11 @@ export interface DoctorSnapshot {
   serviceAccount?: KubeObject | null | undefined;
   /** ServiceAccount names of the namespace, for "did you mean" */
   serviceAccountNames?: string[] | undefined;
+  /**
+   * the ServiceAccounts of the namespace that name a role (eks.amazonaws.com/role-arn, as the
+   * webhook reads it): a trust policy's `sub` naming one of them is its workload's, no typo
+   */
+  annotatedServiceAccounts?: { name: string; roleArn: string }[] | undefined;
   /** pod names of the namespace, for "did you mean" */
   podNames?: string[] | undefined;
   /** the pods to check (those named by `--pod`, else those running as the ServiceAccount) */
@@ -169,6 +174,16 @@ export interface DoctorSnapshot {
     role?: RoleView | null | undefined;
     /** role names of the account, for "did you mean" */
     roleNames?: string[] | undefined;
+    /**
+     * live only: irsakit's accounts (each has its admin profile in the credentials file); a
+     * role ARN naming another account is a mistyped id, not a role to create
+     */
+    accounts?: string[] | undefined;
+    /**
+     * live only, when the role's account is not one of `accounts`: the ARNs of the roles of
+     * that name in irsakit's accounts (the one meant, when there is exactly one)
+     */
+    sameNameRoles?: string[] | undefined;
   };
   /**
    * `--action` / `--resource`: the call to simulate with the role's policies; `context`
