@@ -403,6 +403,70 @@ boto3.client('secretsmanager').put_resource_policy(SecretId='doctor/db', Resourc
   });
 });
 
+describe('env the pod’s own manifest sets: the fix changes the manifest, re-creating alone changes nothing', () => {
+  const pod = (name: string, env: Record<string, string>) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: production\nspec:\n  serviceAccountName: s3-app\n  containers:\n  - name: app\n    image: my-app:latest\n${
+      Object.keys(env).length > 0
+        ? `    env:\n${Object.entries(env)
+            .map(([k, v]) => `    - name: ${k}\n      value: ${v}\n`)
+            .join('')}`
+        : ''
+    }`;
+  /** the fix's re-creation, run as given: its `irsa delete pod …`, then the manifest applied */
+  async function recreate(fix: string, name: string, yaml: string): Promise<void> {
+    const del = /irsa (delete pod [^\s,]+ -n [^\s,]+)/.exec(fix)?.[1];
+    expect(del).toBe(`delete pod ${name} -n production`);
+    expect((await h.irsa((del as string).split(' '))).code).toBe(0);
+    await apply(`${name}.yaml`, yaml);
+  }
+
+  it('a region of another partition (cn-north-1 with a role in aws)', async () => {
+    const wrong = pod('regpod', { AWS_REGION: 'cn-north-1', AWS_DEFAULT_REGION: 'cn-north-1' });
+    await apply('regpod.yaml', wrong);
+    const r = await doctor(['-n', 'production', '--pod', 'regpod']);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r.report)).toBe('pod-env');
+    const c = r.by['pod-env'];
+    expect(c?.detail).toMatch(
+      /^pod regpod: container `app` has AWS_REGION=cn-north-1 and AWS_DEFAULT_REGION=cn-north-1, a region of partition aws-cn, but its role is in aws: the SDK sends AssumeRoleWithWebIdentity to the STS of partition aws-cn/,
+    );
+    expect(c?.detail).not.toMatch(/Unable to locate credentials/);
+    expect(c?.fix).toMatch(
+      /^in pod regpod's manifest, change AWS_REGION and AWS_DEFAULT_REGION in container `app`'s env to a region of partition aws/,
+    );
+    // re-creating the pod from the same manifest changes nothing
+    await recreate(c?.fix ?? '', 'regpod', wrong);
+    expect((await doctor(['-n', 'production', '--pod', 'regpod'])).by['pod-env']?.status).toBe(
+      'fail',
+    );
+    // the fix: the variables removed from the manifest, the pod re-created
+    await recreate(c?.fix ?? '', 'regpod', pod('regpod', {}));
+    const fixed = await doctor(['-n', 'production', '--pod', 'regpod']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.by['pod-env']?.status).toBe('pass');
+    expect((await h.irsa(['delete', 'pod', 'regpod', '-n', 'production'])).code).toBe(0);
+  });
+
+  it('a token file of its own: the webhook injects no AWS_ROLE_ARN beside it', async () => {
+    await apply(
+      'tokpod.yaml',
+      pod('tokpod', { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/token' }),
+    );
+    const r = await doctor(['-n', 'production', '--pod', 'tokpod']);
+    expect(r.code).toBe(1);
+    const c = r.by['pod-env'];
+    expect(c?.detail).toMatch(
+      /container `app` sets AWS_WEB_IDENTITY_TOKEN_FILE=\/var\/run\/secrets\/token itself and lacks AWS_ROLE_ARN/,
+    );
+    expect(c?.fix).toMatch(
+      /^in pod tokpod's manifest, remove AWS_WEB_IDENTITY_TOKEN_FILE from container `app`'s env/,
+    );
+    await recreate(c?.fix ?? '', 'tokpod', pod('tokpod', {}));
+    expect((await doctor(['-n', 'production', '--pod', 'tokpod'])).code).toBe(0);
+    expect((await h.irsa(['delete', 'pod', 'tokpod', '-n', 'production'])).code).toBe(0);
+  });
+});
+
 describe('keys only the real request carries', () => {
   it('a Deny on the source address: no ✓ without the address (exit 3), the Deny with it, as the pod sees', async () => {
     await role('ip-role', 'system:serviceaccount:production:ip-app');

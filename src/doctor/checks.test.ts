@@ -958,3 +958,87 @@ describe('a trust policy whose sub names another ServiceAccount that exists', ()
     );
   });
 });
+
+describe('pod env its own manifest sets: fixed in the manifest, not by re-creating the pod', () => {
+  const podEnv = (env: { name: string; value: string }[], opts: { deployment?: string } = {}) =>
+    runChecks(
+      liveSnapshot({
+        target: { cluster: 'demo', namespace: 'production', pod: 'regpod' },
+        pods: [admittedPod(opts.deployment ? 'api-7c9f-abcde' : 'regpod', sa, { env, ...opts })],
+      }),
+    ).checks.find((c) => c.id === 'pod-env');
+  const recreate =
+    'then re-create the pod: irsa delete pod regpod -n production, then irsa apply -f <its manifest>';
+
+  it('a region of another partition: what the SDK does there, and the manifest to change', () => {
+    const c = podEnv([
+      { name: 'AWS_REGION', value: 'cn-north-1' },
+      { name: 'AWS_DEFAULT_REGION', value: 'cn-north-1' },
+    ]);
+    expect(c?.status).toBe('fail');
+    expect(c?.detail).toBe(
+      "pod regpod: container `app` has AWS_REGION=cn-north-1 and AWS_DEFAULT_REGION=cn-north-1, a region of partition aws-cn, but its role is in aws: the SDK sends AssumeRoleWithWebIdentity to the STS of partition aws-cn, where neither the role nor the cluster's OIDC provider exists: STS refuses the token, and the SDK fails with that error rather than trying other credentials",
+    );
+    expect(c?.fix).toBe(
+      `in pod regpod's manifest, change AWS_REGION and AWS_DEFAULT_REGION in container \`app\`'s env to a region of partition aws (e.g. us-east-1), or remove them (the webhook then sets the cluster's region us-east-1), ${recreate}`,
+    );
+  });
+
+  it('a Deployment’s: its template is what changes', () => {
+    const c = podEnv([{ name: 'AWS_REGION', value: 'cn-north-1' }], { deployment: 'api' });
+    expect(c?.fix).toBe(
+      "in deployment api's manifest (spec.template), change AWS_REGION in container `app`'s env to a region of partition aws (e.g. us-east-1), or remove it (the webhook then sets the cluster's region us-east-1), then irsa apply -f <its manifest> (the changed template replaces its pods)",
+    );
+  });
+
+  it('a token file of its own: the webhook then injects no AWS_ROLE_ARN', () => {
+    const c = podEnv([{ name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/token' }]);
+    expect(c?.status).toBe('fail');
+    expect(c?.detail).toBe(
+      `pod regpod: container \`app\` sets AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/token itself and lacks AWS_ROLE_ARN (and /var/run/secrets/token is not the projected token, /var/run/secrets/eks.amazonaws.com/serviceaccount/token): the webhook injects the two only into a container that sets neither, and the SDKs take a web identity only from both: the SDK finds no web identity and fails with "Unable to locate credentials" (or falls back to the node's role)`,
+    );
+    expect(c?.fix).toBe(
+      `in pod regpod's manifest, remove AWS_WEB_IDENTITY_TOKEN_FILE from container \`app\`'s env (the webhook then injects both, the token file /var/run/secrets/eks.amazonaws.com/serviceaccount/token), ${recreate}`,
+    );
+  });
+
+  it('a token file of its own beside its own AWS_ROLE_ARN: the SDK fails reading it', () => {
+    const c = podEnv([
+      { name: 'AWS_ROLE_ARN', value: ROLE_ARN },
+      { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/token' },
+    ]);
+    expect(c?.detail).toMatch(
+      /has AWS_WEB_IDENTITY_TOKEN_FILE=\/var\/run\/secrets\/token, but the projected token is \/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/token: the SDK fails reading \/var\/run\/secrets\/token \("No such file or directory"\)$/,
+    );
+    expect(c?.fix).toBe(
+      `in pod regpod's manifest, set AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token in container \`app\`'s env (or remove it and AWS_ROLE_ARN: the webhook then injects both), ${recreate}`,
+    );
+  });
+
+  it('a container the pod’s skip-containers annotation names: the annotation is what changes', () => {
+    const p = admittedPod('regpod', sa);
+    (p.object.metadata as { annotations?: Record<string, string> }).annotations = {
+      'eks.amazonaws.com/skip-containers': 'app',
+    };
+    const spec = p.object.spec as { containers: { env?: unknown; volumeMounts?: unknown }[] };
+    delete spec.containers[0]?.env;
+    delete spec.containers[0]?.volumeMounts;
+    const c = runChecks(liveSnapshot({ pods: [p] })).checks.find((x) => x.id === 'pod-env');
+    expect(c?.detail).toMatch(/the pod's eks\.amazonaws\.com\/skip-containers annotation names it/);
+    expect(c?.fix).toMatch(
+      /^in pod regpod's manifest, remove `app` from the pod's eks\.amazonaws\.com\/skip-containers annotation, then re-create/,
+    );
+  });
+
+  it('what the webhook would have injected (admitted before the annotation): re-create it', () => {
+    const c = runChecks(
+      liveSnapshot({ pods: [admittedPod('s3-reader', serviceAccount({}))] }),
+    ).checks.find((x) => x.id === 'pod-env');
+    expect(c?.detail).toMatch(
+      /lacks AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE: the SDK finds no web identity/,
+    );
+    expect(c?.fix).toBe(
+      're-create the pod: irsa delete pod s3-reader -n production, then irsa apply -f <its manifest>',
+    );
+  });
+});

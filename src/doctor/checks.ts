@@ -5,7 +5,6 @@
  * live server and for static files; a check that needs what the snapshot does not know is
  * skipped with the reason.
  */
-import { parseArn } from '../policy/arn.js';
 import { lintPolicy } from '../policy/lint/index.js';
 import { COMPLETE_ACTIONS } from '../policy/lint/catalog.js';
 import {
@@ -14,7 +13,6 @@ import {
   S3_OBJECT_ACTIONS,
 } from '../policy/lint/s3-actions.js';
 import { nearest } from '../policy/nearest.js';
-import { IRSA_VOLUME_NAME, partitionForRegion } from '../webhook/options.js';
 import {
   TITLES,
   check,
@@ -35,14 +33,13 @@ import {
 import {
   type Derived,
   ROLE_ARN_ANNOTATION,
-  containersOf,
   derive,
   podServiceAccount,
   recreateFix,
-  tokenVolume,
 } from './derive.js';
 import type { SimulatedSession } from './call-context.js';
 import { simulatePermission } from './permissions.js';
+import { checkPodEnv, label } from './pod-env.js';
 import {
   CHECK_IDS,
   type CheckResult,
@@ -55,13 +52,6 @@ import {
 export { TITLES };
 
 const q = (s: string) => `\`${s}\``;
-const podName = (p: PodView) => p.object.metadata?.name ?? p.deployment ?? '?';
-const label = (p: PodView) =>
-  p.manifest
-    ? p.deployment
-      ? `the pods of deployment ${p.deployment}`
-      : `pod ${podName(p)}`
-    : `pod ${podName(p)}`;
 
 const runs = (p: PodView) => (p.manifest && p.deployment ? 'run' : 'runs');
 
@@ -160,114 +150,6 @@ function checkPodAdmission(d: Derived): CheckResult {
   if (warns.length > 0)
     return check(id, 'warn', [...warns, ...ok].join('; '), recreateFix(own[0] as PodView, d.ns));
   return check(id, 'pass', ok.join('; '));
-}
-
-const isWindowsPath = (p: string) => /^[A-Za-z]:\\/.test(p);
-
-function checkPodEnv(d: Derived): CheckResult {
-  const id = 'pod-env';
-  const s = d.s;
-  if (s.pods.length === 0) return check(id, 'skip', 'no pod to check');
-  const problems: string[] = [];
-  const goods: string[] = [];
-  const warns: string[] = [];
-  let staticKeys = false;
-  for (const p of s.pods) {
-    const all = containersOf(p.object);
-    const containers = s.target.container ? all.filter((c) => c.name === s.target.container) : all;
-    if (s.target.container && containers.length === 0) {
-      problems.push(
-        `${label(p)} has no container ${q(s.target.container)} (it has ${all.map((c) => q(c.name)).join(', ')})`,
-      );
-      continue;
-    }
-    // every SDK's default chain takes keys from the environment first: the pod never uses
-    // its role, whatever the webhook mounted (seed 002's "most direct anti-pattern")
-    const keyed = containers.filter((c) => c.env.has('AWS_ACCESS_KEY_ID'));
-    if (keyed.length > 0) {
-      problems.push(
-        `${label(p)}: ${keyed.map((c) => `container ${q(c.name)}`).join(', ')} ${keyed.length > 1 ? 'set' : 'sets'} AWS_ACCESS_KEY_ID: the SDKs take these static keys before the pod's token and never call STS as the role`,
-      );
-      staticKeys = true;
-      continue;
-    }
-    const podIdentity = containers.some((c) => c.env.has('AWS_CONTAINER_CREDENTIALS_FULL_URI'));
-    if (podIdentity) {
-      goods.push(`${label(p)} uses EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI)`);
-      continue;
-    }
-    const volume = tokenVolume(p.object, IRSA_VOLUME_NAME);
-    const missing: string[] = [];
-    for (const c of containers) {
-      const need = ['AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'].filter((n) => !c.env.get(n));
-      if (need.length > 0) missing.push(`container ${q(c.name)} lacks ${need.join(' and ')}`);
-      else {
-        const roleEnv = c.env.get('AWS_ROLE_ARN') as string;
-        // the SDK reads the token from this file: it must be the projected token
-        const file = c.env.get('AWS_WEB_IDENTITY_TOKEN_FILE') as string;
-        const mount = c.mounts.find((m) => m.name === IRSA_VOLUME_NAME);
-        const projected =
-          mount && volume ? `${mount.mountPath.replace(/\/+$/, '')}/${volume.path}` : undefined;
-        if (projected !== undefined && file !== projected && !isWindowsPath(file))
-          missing.push(
-            `container ${q(c.name)} has AWS_WEB_IDENTITY_TOKEN_FILE=${file}, but the projected token is ${projected}: the SDK fails with "No such file or directory"`,
-          );
-        const partition = parseArn(roleEnv)?.partition;
-        const region = c.env.get('AWS_REGION') ?? c.env.get('AWS_DEFAULT_REGION');
-        const regional = region !== undefined ? partitionForRegion(region) : undefined;
-        if (regional !== undefined && partition !== undefined && regional !== partition)
-          missing.push(
-            `container ${q(c.name)} has AWS_REGION=${region}, a region of partition ${regional}, but its role is in ${partition}: STS there knows no such role`,
-          );
-        for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])
-          if (c.env.get(name))
-            warns.push(
-              `container ${q(c.name)} sets ${name}=${c.env.get(name) as string}: the SDK sends its STS calls there, not to AWS`,
-            );
-        if (d.roleArn && roleEnv !== d.roleArn && d.roleArnSource === 'annotation')
-          warns.push(
-            `container ${q(c.name)} of ${label(p)} has AWS_ROLE_ARN=${roleEnv}, not the annotation's ${d.roleArn}`,
-          );
-        if (!c.mounts.some((m) => m.name === IRSA_VOLUME_NAME))
-          missing.push(`container ${q(c.name)} does not mount volume ${IRSA_VOLUME_NAME}`);
-      }
-      if (!c.env.get('AWS_REGION') && !c.env.get('AWS_DEFAULT_REGION'))
-        warns.push(
-          `container ${q(c.name)} has no AWS_REGION (the SDKs then need one from elsewhere)`,
-        );
-    }
-    if (!volume) missing.push(`no projected volume ${IRSA_VOLUME_NAME} with a serviceAccountToken`);
-    else if (volume.expirationSeconds !== undefined && volume.expirationSeconds < 600)
-      missing.push(`the token's expirationSeconds ${volume.expirationSeconds} is under 600`);
-    if (missing.length > 0) problems.push(`${label(p)}: ${missing.join('; ')}`);
-    else
-      goods.push(
-        `${label(p)}: AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and volume ${IRSA_VOLUME_NAME} (audience ${volume?.audience ?? 'the API server’s'}, ${volume?.expirationSeconds ?? 3600}s)${p.manifest ? ' once admitted' : ''}`,
-      );
-  }
-  if (staticKeys)
-    return check(
-      id,
-      'fail',
-      problems.join('; '),
-      'remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) from the pod spec, and the Secret they come from; IRSA gives the pod its credentials',
-    );
-  if (problems.length > 0) {
-    const p = s.pods[0] as PodView;
-    const noRole = !d.settings?.roleArn;
-    return check(
-      id,
-      'fail',
-      `${problems.join('; ')}: the SDK finds no web identity and fails with "Unable to locate credentials" (or falls back to the node's role)`,
-      noRole
-        ? `annotate ServiceAccount ${d.ns}/${d.saName} with ${ROLE_ARN_ANNOTATION}, then ${p.manifest ? 'apply' : recreateFix(p, d.ns)}`
-        : p.manifest
-          ? 'remove the AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE the manifest sets itself, or the eks.amazonaws.com/skip-containers annotation'
-          : recreateFix(p, d.ns),
-    );
-  }
-  if (warns.length > 0) return check(id, 'warn', [...goods, ...warns].join('; '), null);
-  return check(id, 'pass', goods.join('; '));
 }
 
 const S3_ACTIONS = [...S3_OBJECT_ACTIONS, ...S3_BUCKET_ACTIONS, ...S3_ACCOUNT_ACTIONS];

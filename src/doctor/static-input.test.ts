@@ -185,9 +185,12 @@ describe('static doctor', () => {
     ]);
     // its own AWS_ROLE_ARN counts as "credentials defined": the webhook adds no token file
     expect(by['pod-env'].status).toBe('fail');
-    expect(by['pod-env'].detail).toMatch(/container `backup` lacks AWS_WEB_IDENTITY_TOKEN_FILE/);
-    expect(by['pod-env'].fix).toMatch(
-      /^remove the AWS_ROLE_ARN \/ AWS_WEB_IDENTITY_TOKEN_FILE the manifest sets itself/,
+    expect(by['pod-env'].detail).toMatch(
+      /container `backup` sets AWS_ROLE_ARN=arn:aws:iam::111122223333:role\/other itself and lacks AWS_WEB_IDENTITY_TOKEN_FILE: the webhook injects the two only into a container that sets neither/,
+    );
+    // the fix is the manifest's: the webhook would leave the container alone again
+    expect(by['pod-env'].fix).toBe(
+      "in s3-backup.yaml, remove AWS_ROLE_ARN from container `backup`'s env (the webhook then injects both, the token file /var/run/secrets/eks.amazonaws.com/serviceaccount/token), or set AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token beside it, then apply it",
     );
   });
 

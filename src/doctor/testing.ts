@@ -61,7 +61,13 @@ export function serviceAccount(
 export function admittedPod(
   name: string,
   sa: KubeObject | undefined,
-  opts: { serviceAccountName?: string; deployment?: string; at?: string } = {},
+  opts: {
+    serviceAccountName?: string;
+    deployment?: string;
+    at?: string;
+    /** the env the pod's own manifest gives its container, before the webhook's */
+    env?: { name: string; value: string }[];
+  } = {},
 ): PodView {
   const pod: Pod = {
     apiVersion: 'v1',
@@ -69,7 +75,7 @@ export function admittedPod(
     metadata: { name, namespace: 'production', uid: `uid-${name}` },
     spec: {
       serviceAccountName: opts.serviceAccountName ?? 's3-app',
-      containers: [{ name: 'app', image: 'my-app:latest' }],
+      containers: [{ name: 'app', image: 'my-app:latest', ...(opts.env ? { env: opts.env } : {}) }],
     },
   };
   const r = mutatePod(
