@@ -123,7 +123,12 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
       io.out(jsonPath(template, data));
     } catch (e) {
       if (!(e instanceof JsonPathError)) throw e;
-      throw new CliError(`error executing jsonpath "${template}": ${e.message}`, 1);
+      throw new CliError(
+        e.phase === 'parse'
+          ? `error parsing jsonpath ${template}, ${e.message}`
+          : `error executing jsonpath "${template}": ${e.message}`,
+        1,
+      );
     }
     return;
   }
