@@ -1,11 +1,75 @@
 /**
  * How commands reach the running server: its admin API at the resolved endpoint, with the
  * data folder's admin token (DESIGN.md "Finding the server"). Kubernetes `Status` answers
- * become CLI errors worded as kubectl words them: `Error from server (NotFound): …`.
+ * become CLI errors worded as kubectl words them: `Error from server (NotFound): …`, and an
+ * `Invalid` one as `The Pod "x" is invalid: …`, one `* cause` line each when there are several.
  */
 import type { Command } from 'commander';
 import { readAdminToken, resolveDataDir, resolveEndpoint } from '../common/data-dir.js';
+import type { Status } from '../common/kube-status.js';
 import { CliError } from './io.js';
+
+/** A failure the server answered with a Kubernetes `Status`. */
+export class StatusError extends CliError {
+  readonly status: Partial<Status>;
+  constructor(status: Partial<Status>) {
+    super(statusMessage(status), 1);
+    this.status = status;
+  }
+}
+
+/** The error types of field.Error, which start a cause's text after its field. */
+const FIELD_ERROR_TYPES =
+  'Required value|Invalid value|Duplicate value|Not found|Forbidden|Unsupported value|Too long|Too many|Internal error';
+const AGGREGATED_CAUSE = new RegExp(`, (?=[^\\s,]+: (?:${FIELD_ERROR_TYPES})\\b)`);
+
+/**
+ * `The Pod "x" is invalid` and its causes, as kubectl's checkErr prints an `Invalid` error:
+ * one cause after a colon, several each on a `* ` line under the header (which keeps its
+ * trailing space, as kubectl's does).
+ */
+function invalidText(header: string, causes: string[]): string {
+  const unique = [...new Set(causes)];
+  if (unique.length === 0) return header;
+  if (unique.length === 1) return `${header}: ${unique[0]}`;
+  return `${header}: \n${unique.map((c) => `* ${c}`).join('\n')}`;
+}
+
+/**
+ * A Status as kubectl prints it (cmd/util/helpers.go checkErr / StandardErrorMessage):
+ * `Error from server (Reason): message`, except `Invalid`, whose text kubectl builds from the
+ * details' kind, name and causes, without that prefix. A message the server wrote without
+ * details (one line per object: `The Pod "x" is invalid: [a, b]`) is taken apart the same way.
+ *
+ * @example
+ * statusMessage({ reason: 'NotFound', message: 'pods "x" not found' }) // → 'Error from server (NotFound): pods "x" not found'
+ * statusMessage({ reason: 'Invalid', message: 'The Pod "x" is invalid: [a: Required value, b: Required value]' })
+ * // → 'The Pod "x" is invalid: \n* a: Required value\n* b: Required value'
+ */
+export function statusMessage(s: Partial<Status>): string {
+  if (s.reason !== 'Invalid') return `Error from server (${s.reason}): ${s.message}`;
+  const d = s.details;
+  if (d && (d.kind || d.name || d.causes?.length)) {
+    const header =
+      d.kind || d.name
+        ? `The ${d.kind ?? ''} ${JSON.stringify(d.name ?? '')} is invalid`
+        : 'The request is invalid';
+    return invalidText(
+      header,
+      (d.causes ?? []).map((c) => `${c.field}: ${c.message}`),
+    );
+  }
+  return (s.message ?? '')
+    .split('\n')
+    .map((line) => {
+      const m = /^(The \S+ ".*?" is invalid): (.*)$/s.exec(line);
+      if (!m) return line;
+      const rest = m[2] as string;
+      const causes = /^\[.*\]$/s.test(rest) ? rest.slice(1, -1).split(AGGREGATED_CAUSE) : [rest];
+      return invalidText(m[1] as string, causes);
+    })
+    .join('\n');
+}
 
 export interface ServerOptions {
   endpoint?: string;
@@ -78,9 +142,8 @@ export class AdminClient {
       .map((w) => /^\d{3} - "(.*)"$/.exec(w.trim())?.[1])
       .filter((w): w is string => !!w);
     if (res.status >= 400) {
-      const s = parsed as { kind?: string; reason?: string; message?: string } | undefined;
-      if (s?.kind === 'Status')
-        throw new CliError(`Error from server (${s.reason}): ${s.message}`, 1);
+      const s = parsed as Partial<Status> | undefined;
+      if (s?.kind === 'Status') throw new StatusError(s);
       throw new CliError(`the server answered HTTP ${res.status}`, 1);
     }
     return { status: res.status, body: parsed as T, warnings };
