@@ -706,4 +706,136 @@ describe('irsa up', () => {
       'Error from server (BadRequest): a new key must be published for at least the discovery max-age (3600 s)',
     );
   });
+
+  it('answers as kubectl does: jsonpath filters, delete lines, -n against the manifest, Invalid causes, -f DIR, -o wide and yaml', async () => {
+    // the IRSA check people run: the role the webhook put in the pod's env
+    const env = await irsa([
+      'get',
+      'pod',
+      's3-reader',
+      '-n',
+      'production',
+      '-o',
+      'jsonpath={.spec.containers[*].env[?(@.name=="AWS_ROLE_ARN")].value}',
+    ]);
+    expect([env.code, env.stdout, env.stderr]).toEqual([
+      0,
+      'arn:aws:iam::123456789012:role/s3-app-role\n',
+      '',
+    ]);
+    const images = await irsa(['get', 'pods', '-n', 'production', '-o', 'jsonpath={..image}']);
+    expect(images.stdout).toContain('amazon/aws-cli');
+    const badPath = await irsa(['get', 'pods', '-n', 'production', '-o', 'jsonpath={.items[x]}']);
+    expect([badPath.code, badPath.stderr]).toEqual([
+      1,
+      'irsa: error parsing jsonpath {.items[x]}, invalid array index x\n',
+    ]);
+
+    // -o wide: kubectl's columns, then IRSA ROLE; -o yaml quotes the timestamp
+    const wide = await irsa(['get', 'pods', '-n', 'production', '-o', 'wide']);
+    expect(wide.stdout.split('\n')[0]?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+      'IP',
+      'NODE',
+      'NOMINATED NODE',
+      'READINESS GATES',
+      'IRSA ROLE',
+    ]);
+    expect(wide.stdout).toMatch(/s3-reader .*10\.0\.1\.\d+ .*<none> +<none> +arn:aws:iam::/);
+    const yaml = await irsa(['get', 'sa', 's3-app', '-n', 'production', '-o', 'yaml']);
+    expect(yaml.stdout).toMatch(/^ {2}creationTimestamp: "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"$/m);
+
+    // -f DIR: its .json/.yaml/.yml files in lexical order, nothing else
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-apply-dir-'));
+    try {
+      const sa = (name: string) =>
+        `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ${name}, namespace: production}\n`;
+      writeFileSync(join(dir, 'b.yaml'), sa('dir-b'));
+      writeFileSync(join(dir, 'a.yml'), sa('dir-a'));
+      writeFileSync(
+        join(dir, 'c.json'),
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'dir-c', namespace: 'production' },
+          spec: { serviceAccountName: 'dir-a', containers: [{ name: 'c', image: 'x' }] },
+        }),
+      );
+      writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'sub', 'd.yaml'), sa('dir-d'));
+      const applied = await irsa(['apply', '-f', dir]);
+      expect([applied.code, applied.stdout, applied.stderr]).toEqual([
+        0,
+        'serviceaccount/dir-a created\nserviceaccount/dir-b created\npod/dir-c created\n',
+        '',
+      ]);
+      const empty = join(dir, 'sub', 'empty');
+      mkdirSync(empty);
+      const none = await irsa(['apply', '-f', empty]);
+      expect([none.code, none.stderr]).toEqual([
+        1,
+        `irsa: error reading [${empty}]: recognized file extensions are [.json .yaml .yml]\n`,
+      ]);
+
+      // -n against the manifest's namespace: refused before anything is applied
+      writeFileSync(
+        join(dir, 'public.yaml'),
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ns-check, namespace: kube-public}\n',
+      );
+      const mismatch = await irsa(['apply', '-n', 'kube-system', '-f', join(dir, 'public.yaml')]);
+      expect([mismatch.code, mismatch.stdout, mismatch.stderr]).toEqual([
+        1,
+        '',
+        `irsa: the namespace from the provided object "kube-public" does not match the namespace "kube-system". You must pass '--namespace=kube-public' to perform this operation.\n`,
+      ]);
+      expect(
+        (await admin('GET', '/clusters/demo/namespaces/kube-public/serviceaccounts/ns-check'))
+          .status,
+      ).toBe(404);
+      const same = await irsa(['apply', '-n', 'kube-public', '-f', join(dir, 'public.yaml')]);
+      expect([same.code, same.stdout]).toEqual([0, 'serviceaccount/ns-check created\n']);
+
+      // Invalid: kubectl's text without `Error from server (Invalid):`, causes one a line
+      writeFileSync(
+        join(dir, 'bad.yaml'),
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Pod, namespace: production}\nspec: {containers: []}\n',
+      );
+      const invalid = await irsa(['apply', '-f', join(dir, 'bad.yaml')]);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).not.toContain('Error from server');
+      const lines = invalid.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe('irsa: The Pod "Bad_Pod" is invalid: ');
+      expect(lines.length).toBeGreaterThan(2);
+      expect(lines.slice(1).every((l) => /^\* [\w.[\]]+: /.test(l))).toBe(true);
+      expect(lines).toContain('* spec.containers: Required value');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // delete: kubectl's lines, TYPE/NAME, several names, NotFound reported at the end
+    const one = await irsa(['delete', 'pod/dir-c', '-n', 'production']);
+    expect([one.code, one.stdout, one.stderr]).toEqual([
+      0,
+      'pod "dir-c" deleted from production namespace\n',
+      '',
+    ]);
+    const several = await irsa(['delete', 'sa', 'dir-a', 'nope', 'dir-b', '-n', 'production']);
+    expect([several.code, several.stdout, several.stderr]).toEqual([
+      1,
+      'serviceaccount "dir-a" deleted from production namespace\nserviceaccount "dir-b" deleted from production namespace\n',
+      'irsa: Error from server (NotFound): serviceaccounts "nope" not found\n',
+    ]);
+    await admin(
+      'POST',
+      '/clusters/demo/apply',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: test}\n',
+    );
+    const ns = await irsa(['delete', 'namespace', 'test']);
+    expect([ns.code, ns.stdout]).toEqual([0, 'namespace "test" deleted\n']);
+  });
 });

@@ -3,9 +3,17 @@
  * `irsa delete`, `irsa rollout restart`, `irsa token create`, and `irsa cluster …`.
  * They talk to the running server through its admin API.
  */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { type ServerOptions, adminClient, clusterOf, serverOptions } from '../client.js';
+import {
+  type ServerOptions,
+  StatusError,
+  adminClient,
+  clusterOf,
+  serverOptions,
+} from '../client.js';
 import { serviceAccountSettings } from '../../webhook/mutate.js';
 import { defaultWebhookOptions } from '../../webhook/options.js';
 import type { ServiceAccount } from '../../webhook/types.js';
@@ -55,14 +63,37 @@ function resource(name: string): string {
   return r;
 }
 
-/** Kubernetes-style age: 5s, 3m, 2h, 4d. */
+/**
+ * kubectl's AGE: apimachinery's duration.HumanDuration, about two significant figures —
+ * `95s` under 2 minutes, `3m5s` under 10, `150m` under 3 hours, `5h3m` under 8, `47h` under 2
+ * days, `3d5h` under 8, `300d` under 2 years, `2y30d` under 8, then `9y`. A time up to a second
+ * ahead (clock skew) is `0s`; further ahead, `<invalid>`.
+ *
+ * @example
+ * age('2026-12-07T10:00:00Z', Date.parse('2026-12-07T10:03:05Z')) // → '3m5s'
+ */
 export function age(since: string | undefined, now = Date.now()): string {
   if (!since) return '<unknown>';
-  const s = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  const ms = now - Date.parse(since);
+  if (Number.isNaN(ms)) return '<unknown>';
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const both = (a: number, unitA: string, b: number, unitB: string) =>
+    b === 0 ? `${a}${unitA}` : `${a}${unitA}${b}${unitB}`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return both(minutes, 'm', seconds % 60, 's');
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(seconds / 3600);
+  if (hours < 8) return both(hours, 'h', minutes % 60, 'm');
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return both(days, 'd', hours % 24, 'h');
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return both(years, 'y', days % 365, 'd');
+  return `${years}y`;
 }
 
 function table(rows: string[][]): string {
@@ -91,6 +122,19 @@ export function parseDuration(s: string): number {
   return Math.floor(total);
 }
 
+/**
+ * YAML as `kubectl -o yaml` writes it (sigs.k8s.io/yaml over go-yaml v2): keys sorted, lists
+ * not indented under their key, and a string YAML 1.1 would read as something else quoted —
+ * `creationTimestamp: "2026-12-07T10:23:57Z"`, `"yes"`, `"on"`.
+ *
+ * @example
+ * kubectlYaml({ metadata: { creationTimestamp: '2026-12-07T10:23:57Z' } })
+ * // → 'metadata:\n  creationTimestamp: "2026-12-07T10:23:57Z"'
+ */
+export function kubectlYaml(value: unknown): string {
+  return stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false }).trimEnd();
+}
+
 type Opts = ServerOptions & {
   namespace?: string;
   allNamespaces?: boolean;
@@ -110,9 +154,7 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
     return;
   }
   if (opts.output === 'yaml') {
-    io.out(
-      stringify(single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }).trimEnd(),
-    );
+    io.out(kubectlYaml(single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }));
     return;
   }
   // `-o jsonpath=…` and kubectl docs' `-o=jsonpath=…` (commander keeps the `=`)
@@ -164,6 +206,7 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
   let rows: string[][];
   switch (kind) {
     case 'pods':
+      // -o wide: kubectl's columns, then irsakit's IRSA ROLE (the pod's AWS_ROLE_ARN)
       rows = [
         head([
           'NAME',
@@ -171,7 +214,7 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
           'STATUS',
           'RESTARTS',
           'AGE',
-          ...(wide ? ['NODE', 'IRSA ROLE'] : []),
+          ...(wide ? ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES', 'IRSA ROLE'] : []),
         ]),
       ];
       for (const o of objects) {
@@ -187,7 +230,15 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
             String(o.status?.phase ?? 'Pending'),
             '0',
             age(o.metadata?.creationTimestamp),
-            ...(wide ? [String(o.spec?.nodeName ?? ''), role] : []),
+            ...(wide
+              ? [
+                  String(o.status?.podIP ?? '<none>'),
+                  String(o.spec?.nodeName ?? '<none>'),
+                  String(o.status?.nominatedNodeName ?? '<none>'),
+                  readinessGates(o),
+                  role,
+                ]
+              : []),
           ]),
         );
       }
@@ -227,6 +278,114 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
   io.out(table(rows));
 }
 
+/** kubectl's READINESS GATES column: `<none>`, else `ready/total` of the gates' conditions. */
+function readinessGates(o: KubeObj): string {
+  const gates = (o.spec?.readinessGates as { conditionType?: string }[] | undefined) ?? [];
+  if (gates.length === 0) return '<none>';
+  const conditions =
+    (o.status?.conditions as { type?: string; status?: string }[] | undefined) ?? [];
+  const ready = gates.filter((g) =>
+    conditions.some((c) => c.type === g.conditionType && c.status === 'True'),
+  ).length;
+  return `${ready}/${gates.length}`;
+}
+
+/** The extensions kubectl reads in a directory given to `-f` (its builder's FileExtensions). */
+const MANIFEST_EXTENSIONS = ['.json', '.yaml', '.yml'];
+
+/**
+ * The files `-f PATH` names, as kubectl's builder expands them: `-` and a file as they are; a
+ * directory's `.json`, `.yaml` and `.yml` files, not its subdirectories, in lexical order.
+ */
+async function manifestFiles(path: string): Promise<string[]> {
+  if (path === '-') return [path];
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new CliError(`the path "${path}" does not exist`, 1);
+  if (!info.isDirectory()) return [path];
+  const names = (await readdir(path, { withFileTypes: true }))
+    .filter((e) => !e.isDirectory() && MANIFEST_EXTENSIONS.some((x) => e.name.endsWith(x)))
+    .map((e) => e.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (names.length === 0)
+    throw new CliError(
+      `error reading [${path}]: recognized file extensions are [${MANIFEST_EXTENSIONS.join(' ')}]`,
+      1,
+    );
+  return names.map((n) => join(path, n));
+}
+
+/** Kinds that belong to no namespace, which `-n` does not bind. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'APIService',
+]);
+
+/**
+ * kubectl's RequireNamespace: with `-n` given, an object that names another namespace is
+ * refused before anything is applied.
+ */
+function namespaceMismatch(object: KubeObject | undefined, namespace: string): string | undefined {
+  const own = object?.metadata?.namespace;
+  if (!object || !own || own === namespace || CLUSTER_SCOPED.has(String(object.kind))) return;
+  return `the namespace from the provided object "${own}" does not match the namespace "${namespace}". You must pass '--namespace=${own}' to perform this operation.`;
+}
+
+/** How kubectl names a kind in `delete`'s lines: `pod`, `deployment.apps`. */
+const KIND_NAMES: Readonly<Record<string, string>> = lookupTable({
+  pods: 'pod',
+  serviceaccounts: 'serviceaccount',
+  namespaces: 'namespace',
+  deployments: 'deployment.apps',
+});
+
+/**
+ * `delete`'s arguments, as kubectl reads them: `TYPE NAME…` or `TYPE/NAME…`, not mixed.
+ *
+ * @example
+ * deleteTargets('pod', ['a', 'b']) // → [{ kind: 'pods', name: 'a' }, { kind: 'pods', name: 'b' }]
+ */
+export function deleteTargets(first: string, rest: string[]): { kind: string; name: string }[] {
+  if (first.includes('/')) {
+    return [first, ...rest].map((arg) => {
+      const slash = arg.indexOf('/');
+      if (slash <= 0 || slash === arg.length - 1)
+        throw new CliError(
+          'arguments in resource/name form must have a single resource and name',
+          1,
+        );
+      return { kind: resource(arg.slice(0, slash)), name: arg.slice(slash + 1) };
+    });
+  }
+  const kind = resource(first);
+  if (rest.length === 0)
+    throw new CliError('resource(s) were provided, but no name was specified', 1);
+  if (rest.some((n) => n.includes('/')))
+    throw new CliError(
+      "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'irsa get resource/<resource_name>' instead of 'irsa get resource resource/<resource_name>'",
+      1,
+    );
+  return rest.map((name) => ({ kind, name }));
+}
+
+/**
+ * kubectl create token reports what the API server refused as `failed to create token: ` and
+ * the server's message, not as an API error.
+ */
+function tokenFailure(e: unknown): never {
+  if (e instanceof StatusError)
+    throw new CliError(`failed to create token: ${e.status.message ?? ''}`, 1);
+  throw e;
+}
+
 export function registerClusterCommands(
   program: Command,
   io: Output,
@@ -240,19 +399,32 @@ export function registerClusterCommands(
       '-f, --filename <file...>',
       'YAML or JSON manifests (`-` for standard input); several documents per file',
     )
-    .option('-n, --namespace <ns>', 'namespace for objects that name none', 'default')
+    .option(
+      '-n, --namespace <ns>',
+      'namespace for objects that name none (default "default"); given, objects that name another are refused',
+    )
     .action(async (opts: Opts) => {
       const client = adminClient(opts);
       const cluster = clusterOf(opts);
+      // every file is read and checked before anything is applied, as kubectl's builder does
+      const texts: string[] = [];
       for (const f of opts.filename ?? []) {
-        const text = await readInput(f);
-        // kubectl apply finds an object again by its name, so it refuses a generated one
-        // itself, before asking the server (which creates such a pod for `irsa exec -s`)
+        for (const file of await manifestFiles(f)) texts.push(await readInput(file));
+      }
+      for (const text of texts) {
         for (const d of readManifests(text)) {
-          const meta = (d.object as KubeObject | undefined)?.metadata;
+          const object = d.object as KubeObject | undefined;
+          const meta = object?.metadata;
+          // kubectl apply finds an object again by its name, so it refuses a generated one
+          // itself, before asking the server (which creates such a pod for `irsa exec -s`)
           if (meta && !meta.name && typeof meta.generateName === 'string')
             throw new CliError(`from ${meta.generateName}: cannot use generate name with apply`, 1);
+          const mismatch =
+            opts.namespace === undefined ? undefined : namespaceMismatch(object, opts.namespace);
+          if (mismatch) throw new CliError(mismatch, 1);
         }
+      }
+      for (const text of texts) {
         const r = await client.request<{
           items: { ref: string; action: string; message?: string }[];
         }>(
@@ -305,20 +477,39 @@ export function registerClusterCommands(
     });
 
   serverOptions(program.command('delete'), { cluster: true })
-    .description('delete an object (a Deployment takes its pods, a Namespace its contents)')
-    .argument('<resource>', 'pod | serviceaccount | namespace | deployment')
-    .argument('<name>', 'the object')
+    .description(
+      'delete objects (a Deployment takes its pods, a Namespace its contents), like kubectl delete',
+    )
+    .argument('<resource>', 'pod | serviceaccount | namespace | deployment, or TYPE/NAME')
+    .argument('[names...]', 'the objects (or more TYPE/NAME)')
     .option('-n, --namespace <ns>', 'the namespace', 'default')
-    .action(async (res: string, name: string, opts: Opts) => {
-      const kind = resource(res);
+    .action(async (first: string, names: string[], opts: Opts) => {
+      const targets = deleteTargets(first, names);
       const client = adminClient(opts);
-      const ns = kind === 'namespaces' ? '-' : (opts.namespace ?? 'default');
-      const r = await client.request<{ ref: string }>(
-        'DELETE',
-        `/clusters/${encodeURIComponent(clusterOf(opts))}/namespaces/${encodeURIComponent(ns)}/${kind}/${encodeURIComponent(name)}`,
-      );
-      io.out(`${r.body.ref} deleted`);
-      setExit(0);
+      const cluster = encodeURIComponent(clusterOf(opts));
+      const namespace = opts.namespace ?? 'default';
+      // as kubectl: each object is deleted in turn; what the server refuses is reported at the
+      // end, and makes the exit code 1
+      const failed: string[] = [];
+      for (const { kind, name } of targets) {
+        const ns = kind === 'namespaces' ? '-' : namespace;
+        try {
+          await client.request(
+            'DELETE',
+            `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/${kind}/${encodeURIComponent(name)}`,
+          );
+        } catch (e) {
+          if (!(e instanceof StatusError)) throw e;
+          failed.push(e.message);
+          continue;
+        }
+        // kubectl since 1.32 names the namespace of a namespaced object (kubernetes#126619)
+        io.out(
+          `${KIND_NAMES[kind] ?? kind} ${JSON.stringify(name)} deleted${kind === 'namespaces' ? '' : ` from ${namespace} namespace`}`,
+        );
+      }
+      for (const m of failed) io.err(`irsa: ${m}`);
+      setExit(failed.length > 0 ? 1 : 0);
     });
 
   const rollout = program.command('rollout').description('manage a Deployment’s rollout');
@@ -373,10 +564,12 @@ export function registerClusterCommands(
         if (!opts.audience || !seconds) {
           // an IRSA ServiceAccount defaults to the token its pods get: the webhook's audience
           // and expiration (its annotations, else sts.amazonaws.com and 86400 s)
-          const found = await client.request<{ object: ServiceAccount }>(
-            'GET',
-            `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}`,
-          );
+          const found = await client
+            .request<{ object: ServiceAccount }>(
+              'GET',
+              `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}`,
+            )
+            .catch(tokenFailure);
           const irsa = serviceAccountSettings(found.body.object, defaultWebhookOptions());
           if (irsa.roleArn !== '') {
             if (!opts.audience && irsa.audience !== '') spec.audiences = [irsa.audience];
@@ -395,15 +588,17 @@ export function registerClusterCommands(
             uid: pod.body.object.metadata?.uid,
           };
         }
-        const r = await client.request<{ status?: { token?: string } }>(
-          'POST',
-          `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
-          {
-            apiVersion: 'authentication.k8s.io/v1',
-            kind: 'TokenRequest',
-            spec,
-          },
-        );
+        const r = await client
+          .request<{ status?: { token?: string } }>(
+            'POST',
+            `/clusters/${cluster}/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
+            {
+              apiVersion: 'authentication.k8s.io/v1',
+              kind: 'TokenRequest',
+              spec,
+            },
+          )
+          .catch(tokenFailure);
         for (const w of r.warnings) io.err(`Warning: ${w}`);
         io.out(r.body.status?.token ?? '');
         setExit(0);
