@@ -2,14 +2,15 @@
  * Lint rules about Condition blocks and names, for every policy type (spec §14.2): unknown
  * global keys and actions, operator/key type mismatches, wildcards under non-Like operators,
  * `Null…IfExists`, set operators on single-valued keys, paired keys, private addresses in
- * `aws:SourceIp`, policy variables where they are not substituted, and redundancy.
+ * `aws:SourceIp`, Ip operator values that are no address or CIDR range, policy variables where
+ * they are not substituted, and redundancy.
  */
 import { parseOperator } from '../condition-operators.js';
 import { isMultivaluedKey } from '../context.js';
 import { compileGlob, matchGlob } from '../glob.js';
 import { nearest } from '../nearest.js';
 import type { PolicyDocument, PolicyStatement } from '../types.js';
-import { cidrContains, parseCidr } from '../values.js';
+import { cidrContains, parseCidr, parseIp } from '../values.js';
 import {
   COMPLETE_ACTIONS,
   GLOBAL_KEY_PREFIXES,
@@ -73,6 +74,18 @@ export function lintConditions(
           span: c.operatorSpan ?? c.span,
           statement: s,
         });
+      }
+      if (op.family === 'Ip') {
+        // a policy variable is P20's (not substituted in Ip values)
+        const bad = c.values.filter((v) => !v.value.includes('${') && !isCidr(v.value));
+        if (bad.length > 0) {
+          report('P25', {
+            message: `${where}: ${quoteList(bad.map((v) => v.value))} ${bad.length > 1 ? 'are' : 'is'} no IP address or CIDR range, so the condition cannot compare ${bad.length > 1 ? 'them' : 'it'} (IAM Access Analyzer: Type mismatch IP range)`,
+            fix: 'write the range in CIDR notation: an IPv4 address with a prefix of 0–32 (203.0.113.0/24) or an IPv6 one with 0–128 (2001:db8::/32)',
+            span: bad[0]?.span ?? c.span,
+            statement: s,
+          });
+        }
       }
       if (op.family === 'String' && op.comparison === 'eq') {
         const wild = c.values.filter((v) => hasWildcard(v.value.replace(/\$\{[^}]*\}/g, '')));
@@ -160,6 +173,20 @@ export function lintConditions(
       }
     }
   }
+}
+
+/**
+ * Whether an Ip operator's value is an address or a CIDR range: an IPv4 address with a prefix
+ * of at most 32, an IPv6 one with at most 128 (an IPv4-mapped IPv6 range counts as IPv6 here,
+ * whatever the engine narrows it to).
+ */
+function isCidr(v: string): boolean {
+  const slash = v.indexOf('/');
+  const addr = slash < 0 ? v : v.slice(0, slash);
+  if (!parseIp(addr)) return false;
+  if (slash < 0) return true;
+  const prefix = v.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (addr.includes(':') ? 128 : 32);
 }
 
 /** Unknown names, misplaced variables and redundancy in Action and Resource lists. */

@@ -279,6 +279,20 @@ export const RULES: Readonly<Record<string, RuleInfo>> = Object.fromEntries(
       'correctness',
       'an Allow conditioned on a key only service-to-service requests carry',
     ),
+    r(
+      'P24',
+      'action-resource-mismatch',
+      'medium',
+      'correctness',
+      'the statement’s actions apply to none of its resources',
+    ),
+    r(
+      'P25',
+      'ip-range-type-mismatch',
+      'high',
+      'correctness',
+      'an IP address condition value that is no IP address or CIDR range',
+    ),
     // resource-based policies
     r(
       'R1',

@@ -9,6 +9,7 @@ import { sizeQuota, validatePolicy } from '../validate-policy.js';
 import { lintConditions, lintServiceOnlyKeys, lintNames } from './condition-rules.js';
 import { type Finding, severityRank } from './findings.js';
 import { lintPermissions, lintResourcePolicy } from './permission-rules.js';
+import { lintResourceTypes } from './resource-rules.js';
 import { lintTrust, type TrustLintOptions } from './trust-rules.js';
 import { collector } from './util.js';
 
@@ -107,6 +108,7 @@ export function lintPolicy(text: string, options: LintOptions = {}): LintResult 
     if (type === 'resource') lintResourcePolicy(doc, report);
     if (type !== 'resource' && type !== 'scp' && type !== 'rcp') lintServiceOnlyKeys(doc, report);
     if (type !== 'scp' && type !== 'rcp') lintPermissions(doc, report);
+    lintResourceTypes(doc, report, type);
   }
   findings.sort(
     (a, b) =>

@@ -688,3 +688,203 @@ describe('names a policy chooses', () => {
       ).not.toThrow();
   });
 });
+
+describe('P24: actions on resources of another type', () => {
+  const bucketPolicy = (statement: Record<string, unknown>) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: '111122223333' }, ...statement }],
+  });
+  const queue = 'arn:aws:sqs:us-east-1:123456789012:my-queue';
+  it.each<[string, unknown, PolicyType, string[]]>([
+    [
+      's3:GetObject on a bucket ARN',
+      identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-bucket' }),
+      'identity',
+      ['P24:medium'],
+    ],
+    [
+      's3:ListBucket on objects',
+      identity({ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::my-bucket/*' }),
+      'identity',
+      ['P24:medium'],
+    ],
+    [
+      's3:GetObject on an SQS queue',
+      identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: queue }),
+      'identity',
+      ['P24:medium'],
+    ],
+    [
+      'a bucket policy: an error, as S3 refuses it',
+      bucketPolicy({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-bucket' }),
+      'resource',
+      ['P24:high'],
+    ],
+    [
+      's3:ListAllMyBuckets on a bucket',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:ListAllMyBuckets',
+        Resource: 'arn:aws:s3:::my-bucket',
+      }),
+      'identity',
+      ['P24:medium'],
+    ],
+    [
+      'sqs:SendMessage on a DynamoDB table',
+      identity({
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/t',
+      }),
+      'identity',
+      ['P24:medium'],
+    ],
+    [
+      'a Deny on the wrong type denies nothing',
+      identity({ Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::my-bucket' }),
+      'identity',
+      ['P24:medium'],
+    ],
+  ])('%s', (_n, doc, type, expected) => {
+    expect(codes(doc, type).filter((c) => c.startsWith('P24'))).toEqual(expected);
+  });
+
+  it.each<[string, unknown]>([
+    [
+      'bucket and object ARNs with actions of both types',
+      identity({
+        Effect: 'Allow',
+        Action: ['s3:ListBucket', 's3:GetObject'],
+        Resource: ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
+      }),
+    ],
+    [
+      'an object action with a bucket and its objects',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: ['arn:aws:s3:::my-bucket', 'arn:aws:s3:::my-bucket/*'],
+      }),
+    ],
+    [
+      'a wildcard bucket can reach objects',
+      identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-*' }),
+    ],
+    ['Resource "*"', identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' })],
+    [
+      'an S3 action the catalogue does not know',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:GetStorageLensConfiguration',
+        Resource: 'arn:aws:s3:::my-bucket',
+      }),
+    ],
+    [
+      'an access point ARN',
+      identity({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:us-east-1:123456789012:accesspoint/ap',
+      }),
+    ],
+    [
+      'sts:AssumeRole on a role (an IAM ARN)',
+      identity({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::123456789012:role/r',
+      }),
+    ],
+    [
+      'a service whose resource types are not judged (ssm:SendCommand on instances)',
+      identity({
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: 'arn:aws:ec2:us-east-1:123456789012:instance/*',
+      }),
+    ],
+    [
+      'mixed services, each with its own resource',
+      identity({
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 'sqs:SendMessage'],
+        Resource: ['arn:aws:s3:::b/*', queue],
+      }),
+    ],
+    [
+      'ListAllMyBuckets on arn:aws:s3:::*',
+      identity({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: 'arn:aws:s3:::*' }),
+    ],
+  ])('not for %s', (_n, doc) => {
+    expect(codes(doc).filter((c) => c.startsWith('P24'))).toEqual([]);
+  });
+
+  it('names the right ARN form in its fix', () => {
+    const lint = (doc: unknown, type: PolicyType = 'identity') =>
+      lintPolicy(JSON.stringify(doc, null, 2), { type }).findings.find((f) => f.code === 'P24');
+    const object = lint(
+      identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-bucket' }),
+    );
+    expect(object?.message).toBe(
+      'statement #0: `s3:GetObject` applies to objects, but its Resource names only buckets: the statement allows nothing',
+    );
+    expect(object?.fix).toContain('`arn:aws:s3:::my-bucket/*`');
+    expect(object?.span?.line).toBe(7);
+    const bucket = lint(
+      identity({ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::my-bucket/*' }),
+    );
+    expect(bucket?.fix).toContain('`arn:aws:s3:::my-bucket`');
+    expect(bucket?.fix).not.toContain('my-bucket/*');
+    const account = lint(
+      identity({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: 'arn:aws:s3:::b' }),
+    );
+    expect(account?.fix).toContain('`*`');
+    const service = lint(identity({ Effect: 'Allow', Action: 's3:GetObject', Resource: queue }));
+    expect(service?.message).toContain('names only `sqs` ARNs');
+    expect(service?.fix).toContain('arn:aws:s3:::<bucket>/*');
+    const refused = lint(
+      bucketPolicy({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::my-bucket' }),
+      'resource',
+    );
+    expect(refused?.message).toContain(
+      'MalformedPolicy: Action does not apply to any resource(s) in statement',
+    );
+  });
+});
+
+describe('P25: IP values that are no address or CIDR range', () => {
+  const withIp = (operator: string, value: unknown) =>
+    identity({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::b/*',
+      Condition: { [operator]: { 'aws:SourceIp': value } },
+    });
+  it.each([
+    'not-an-ip',
+    '203.0.113.0/33',
+    '203.0.113.300',
+    '2001:db8::/129',
+    '203.0.113.0/',
+    '10.0.0.0/-1',
+  ])('%s is an error', (value) => {
+    expect(codes(withIp('IpAddress', value))).toEqual(['P25:high']);
+    expect(codes(withIp('NotIpAddress', value))).toEqual(['P25:high']);
+  });
+  it.each(['203.0.113.0/24', '203.0.113.7', '2001:db8::/32', '2001:db8::1', '0.0.0.0/0', '::/0'])(
+    '%s is fine',
+    (value) => {
+      expect(codes(withIp('IpAddress', value))).toEqual([]);
+    },
+  );
+  it('names each bad value, with the fix', () => {
+    const f = lintPolicy(
+      JSON.stringify(
+        withIp('IpAddressIfExists', ['203.0.113.0/24', 'not-an-ip', '2001:db8::/129']),
+      ),
+    ).findings.find((x) => x.code === 'P25');
+    expect(f?.message).toContain('`not-an-ip`, `2001:db8::/129` are no IP address or CIDR range');
+    expect(f?.fix).toContain('CIDR notation');
+  });
+});

@@ -2,7 +2,8 @@
  * Amazon S3's actions by the kind of resource each applies to (the Service Authorization
  * Reference's resource types: object, bucket, or none — account-level). Not every S3 action
  * (S3 adds them often): the ones bucket policies and IRSA workloads name. S3's bucket-policy
- * validation (services/s3/actions.ts) and the doctor's "did you mean" read them.
+ * validation (services/s3/actions.ts), the doctor's "did you mean" and lint's P24 (an action on
+ * the wrong kind of resource, resource-rules.ts) read them.
  */
 export const S3_OBJECT_ACTIONS = [
   'AbortMultipartUpload',
