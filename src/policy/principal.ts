@@ -84,6 +84,42 @@ export function principalFromString(
   return undefined;
 }
 
+/**
+ * Sets on `keys` the condition keys every signed request carries of its caller (spec §9
+ * "Principal keys by caller type", §10): aws:PrincipalArn (a role session's role ARN),
+ * aws:PrincipalAccount, aws:PrincipalType (`Account` for root, `User`, `FederatedUser`, else
+ * `AssumedRole`), aws:userid when known, aws:username for an IAM user only, and
+ * aws:PrincipalIsAWSService (false: nobody here signs as an AWS service). Set on the object
+ * given rather than returned in a new one: the edge calls it once per request. Pure: the
+ * edge's authorizer and `irsa simulate` share it.
+ *
+ * @example
+ * setPrincipalKeys({}, principalFromString('arn:aws:iam::111122223333:user/bob')!, { account: '111122223333' })
+ * // → { 'aws:PrincipalAccount': '111122223333', 'aws:PrincipalType': 'User',
+ * //     'aws:PrincipalArn': 'arn:aws:iam::111122223333:user/bob', 'aws:username': 'bob', … }
+ */
+export function setPrincipalKeys<K extends Record<string, string | string[]>>(
+  keys: K,
+  p: RequestPrincipal,
+  ids: { account: string; userId?: string | undefined },
+): K {
+  const k = keys as Record<string, string | string[]>;
+  k['aws:PrincipalAccount'] = ids.account;
+  if (ids.userId !== undefined) k['aws:userid'] = ids.userId;
+  k['aws:PrincipalType'] =
+    p.type === 'Account'
+      ? 'Account'
+      : p.type === 'User'
+        ? 'User'
+        : p.type === 'FederatedUser'
+          ? 'FederatedUser'
+          : 'AssumedRole';
+  k['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
+  if (p.type === 'User') k['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
+  k['aws:PrincipalIsAWSService'] = 'false';
+  return keys;
+}
+
 /** One link of a caller's chain, as a policy would name it. */
 export interface PrincipalIdentity {
   kind: 'AWS' | 'Federated' | 'Service';

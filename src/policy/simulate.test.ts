@@ -81,4 +81,94 @@ describe('simulateCase', () => {
       error: { code: 'MalformedPolicyDocument', where: 'identityPolicies[0]' },
     });
   });
+
+  it('sets the principal’s own keys, as the edge does: aws:username resolves for a user', () => {
+    const run = (
+      principal: string,
+      condition: unknown,
+      context: Record<string, unknown> = {},
+      extra: Record<string, unknown> = {},
+    ) => {
+      const r = simulateCase({
+        ...extra,
+        identityPolicies: [
+          {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 's3:GetObject',
+                Resource: 'arn:aws:s3:::b/*',
+                Condition: condition,
+              },
+            ],
+          },
+        ],
+        request: { principal, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context },
+      });
+      if (isSimulationError(r)) throw new Error(r.error.message);
+      return r.decision;
+    };
+    const bob = 'arn:aws:iam::123456789012:user/bob';
+    const home = simulateCase({
+      identityPolicies: [
+        {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::b/${aws:username}/*',
+            },
+          ],
+        },
+      ],
+      request: { principal: bob, action: 's3:GetObject', resource: 'arn:aws:s3:::b/bob/k' },
+    });
+    expect(isSimulationError(home) ? home.error : home.decision).toBe('allowed');
+    const eq = (key: string, value: string) => ({ StringEquals: { [key]: value } });
+    expect(run(bob, eq('aws:PrincipalArn', bob))).toBe('allowed');
+    expect(run(bob, eq('aws:PrincipalAccount', '123456789012'))).toBe('allowed');
+    expect(run(bob, eq('aws:PrincipalType', 'User'))).toBe('allowed');
+    expect(run(bob, eq('aws:username', 'bob'))).toBe('allowed');
+    expect(run(bob, eq('aws:PrincipalIsAWSService', 'false'))).toBe('allowed');
+    // a user's AIDA… id is not in its ARN: absent unless the case gives it
+    expect(run(bob, { Null: { 'aws:userid': 'true' } })).toBe('allowed');
+    expect(run(bob, eq('aws:userid', 'AIDAEXAMPLE'), { 'aws:userid': 'AIDAEXAMPLE' })).toBe(
+      'allowed',
+    );
+    // the case's own values win, in any case of the key's name
+    expect(run(bob, eq('aws:username', 'bob'), { 'AWS:USERNAME': 'alice' })).toBe('implicitDeny');
+    expect(run(bob, { Null: { 'aws:username': 'true' } }, { 'aws:username': null })).toBe(
+      'allowed',
+    );
+
+    // a role session: the role's ARN (no path: the session ARN has none), no aws:username
+    const session = 'arn:aws:sts::123456789012:assumed-role/app/s1';
+    expect(run(session, eq('aws:PrincipalArn', 'arn:aws:iam::123456789012:role/app'))).toBe(
+      'allowed',
+    );
+    expect(run(session, eq('aws:PrincipalType', 'AssumedRole'))).toBe('allowed');
+    expect(run(session, { Null: { 'aws:username': 'true', 'aws:userid': 'true' } })).toBe(
+      'allowed',
+    );
+    const withPath = 'arn:aws:iam::123456789012:role/team/app';
+    expect(run(session, eq('aws:PrincipalArn', withPath), { 'aws:PrincipalArn': withPath })).toBe(
+      'allowed',
+    );
+    // root: Account, its userid the account ID; a federated user: account:name
+    const root = 'arn:aws:iam::123456789012:root';
+    expect(run(root, eq('aws:PrincipalType', 'Account'))).toBe('allowed');
+    expect(run(root, eq('aws:userid', '123456789012'))).toBe('allowed');
+    const fed = 'arn:aws:sts::123456789012:federated-user/carol';
+    // (a federated user's calls need its session policy too)
+    const all = {
+      sessionPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      },
+    };
+    expect(run(fed, eq('aws:PrincipalType', 'FederatedUser'), {}, all)).toBe('allowed');
+    expect(run(fed, eq('aws:userid', '123456789012:carol'), {}, all)).toBe('allowed');
+  });
 });

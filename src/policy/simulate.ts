@@ -18,7 +18,7 @@ import type { PolicyProblem } from './errors.js';
 import type { PolicySets } from './evaluate.js';
 import { explainRequest, mismatchText } from './explain.js';
 import { parsePolicyValue } from './parse-policy.js';
-import { principalFromString } from './principal.js';
+import { principalFromString, setPrincipalKeys } from './principal.js';
 import type {
   EvalDecision,
   MatchedStatement,
@@ -192,6 +192,37 @@ function readContext(v: unknown): ContextInput {
   return v as ContextInput;
 }
 
+/**
+ * The keys every signed request carries of its caller, as far as the principal's ARN says them
+ * (the edge sets them from the signing credentials: addPrincipalKeys, the same code):
+ * aws:PrincipalArn — a role session's role ARN, with the path only when the case's
+ * aws:PrincipalArn gives it (a session ARN does not carry it) —, aws:PrincipalAccount,
+ * aws:PrincipalType, aws:username for an IAM user, aws:PrincipalIsAWSService; aws:userid only
+ * where the ARN determines it (root: the account ID; a federated user: `account:name`), not an
+ * IAM user's AIDA… or a role's AROA…:session id. An anonymous caller has only aws:PrincipalType;
+ * a provider or a service principal none. The case's own `context` values win over these.
+ */
+function principalKeys(p: RequestPrincipal): Record<string, string | string[]> {
+  if (p.type === 'Anonymous') return { 'aws:PrincipalType': 'Anonymous' };
+  const signs = ['Account', 'User', 'Role', 'AssumedRole', 'FederatedUser'].includes(p.type);
+  if (!signs || !p.account) return {};
+  const userId =
+    p.type === 'Account'
+      ? p.account
+      : p.type === 'FederatedUser'
+        ? `${p.account}:${p.id.slice(p.id.lastIndexOf('/') + 1)}`
+        : undefined;
+  // a bare role ARN is taken as one of its sessions: aws:PrincipalArn is the role's
+  return setPrincipalKeys({}, p, { account: p.account, userId });
+}
+
+/** The request's context: the principal's keys, under the case's own values (any case). */
+function withPrincipalKeys(given: ContextInput, p: RequestPrincipal): ContextInput {
+  const named = new Set(Object.keys(given).map((k) => k.toLowerCase()));
+  const derived = Object.entries(principalKeys(p)).filter(([k]) => !named.has(k.toLowerCase()));
+  return { ...Object.fromEntries(derived), ...given };
+}
+
 function toOutMatched(m: MatchedStatement): SimulationResult['matched'][number] {
   const out: SimulationResult['matched'][number] = {
     policyId: m.policyId,
@@ -289,7 +320,7 @@ export function simulateCase(input: unknown): SimulationResult | SimulationError
       action: req.action,
       resource,
       resourceAccount: typeof req.resourceAccount === 'string' ? req.resourceAccount : undefined,
-      context: createContext(context),
+      context: createContext(withPrincipalKeys(context, principal)),
     };
     const x = explainRequest(request, sets);
     const result: SimulationResult = {

@@ -12,6 +12,7 @@ import { type ContextInput, layeredContext } from '../../policy/context.js';
 import { type PolicySets, denialReason, evaluateRequest } from '../../policy/evaluate.js';
 import { type Explanation, explainRequest } from '../../policy/explain.js';
 import { parseArn } from '../../policy/arn.js';
+import { setPrincipalKeys } from '../../policy/principal.js';
 import type { RequestPrincipal } from '../../policy/types.js';
 import { ACCESS_DENIED } from './denied.js';
 import { requestContextKeys } from './request-keys.js';
@@ -115,23 +116,10 @@ export function addPrincipalKeys<K extends Record<string, string | string[]>>(
   keys: K,
   caller: Caller,
 ): K {
-  const p = caller.principal;
-  const k = keys as Record<string, string | string[]>;
-  k['aws:PrincipalAccount'] = caller.account;
-  k['aws:userid'] = caller.userId;
-  k['aws:PrincipalType'] =
-    p.type === 'Account'
-      ? 'Account'
-      : p.type === 'User'
-        ? 'User'
-        : p.type === 'FederatedUser'
-          ? 'FederatedUser'
-          : 'AssumedRole';
-  k['aws:PrincipalArn'] = p.type === 'AssumedRole' ? (p.roleArn ?? p.id) : p.id;
-  if (p.type === 'User') k['aws:username'] = p.id.slice(p.id.lastIndexOf('/') + 1);
-  // in the context of every signed request: nobody here signs as an AWS service
-  k['aws:PrincipalIsAWSService'] = 'false';
-  return keys;
+  return setPrincipalKeys(keys, caller.principal, {
+    account: caller.account,
+    userId: caller.userId,
+  });
 }
 
 /**
