@@ -1047,6 +1047,101 @@ describe('irsa policy generate', () => {
     expect(blank.stderr).toContain('irsa why needs a request id');
   });
 
+  it('reports a call the role may make but a bucket policy refused, and a grant wider than what was used', async () => {
+    const session = keep(
+      await h.roleSession({
+        roleName: 'wide-writer',
+        policies: [
+          {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+          },
+        ],
+      }),
+    );
+    const body = join(h.home, 'guarded.txt');
+    writeFileSync(body, 'guarded');
+    const bucketPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'NoWrites',
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/wide-writer` },
+          Action: 's3:PutObject',
+          Resource: 'arn:aws:s3:::guarded-bucket/*',
+        },
+      ],
+    });
+    for (const args of [
+      ['s3api', 'create-bucket', '--bucket', 'guarded-bucket'],
+      ['s3api', 'put-object', '--bucket', 'guarded-bucket', '--key', 'k.txt', '--body', body],
+      ['s3api', 'put-bucket-policy', '--bucket', 'guarded-bucket', '--policy', bucketPolicy],
+    ]) {
+      const r = await h.aws(args);
+      expect(r.stderr).toBe('');
+    }
+    const got = await h.aws(
+      [
+        's3api',
+        'get-object',
+        '--bucket',
+        'guarded-bucket',
+        '--key',
+        'k.txt',
+        join(h.home, 'g.txt'),
+      ],
+      session,
+    );
+    expect(got.stderr).toBe('');
+    const put = await h.aws(
+      ['s3api', 'put-object', '--bucket', 'guarded-bucket', '--key', 'new.txt', '--body', body],
+      session,
+    );
+    expect(put.stderr).toContain('AccessDenied');
+
+    const gen = await h.irsa(['policy', 'generate', '--role', 'wide-writer']);
+    expect(gen.code, gen.stderr).toBe(0);
+    expect(JSON.parse(gen.stdout)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'S3',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: ['arn:aws:s3:::guarded-bucket/k.txt'],
+        },
+      ],
+    });
+    expect(gen.stderr).toContain(
+      'irsa: broader in the role’s current policies than what was used:\n' +
+        '  - inline-0 statement 0: `s3:*` on `*`: used only s3:GetObject on arn:aws:s3:::guarded-bucket/k.txt, ' +
+        's3:PutObject on arn:aws:s3:::guarded-bucket/new.txt; the generated policy narrows it\n',
+    );
+    expect(gen.stderr).toMatch(
+      /irsa: refused, and left out of the generated policy \(--include-denied grants them\):\n {2}- s3:PutObject on arn:aws:s3:::guarded-bucket\/new\.txt \(refused 1 time by an explicit Deny in the bucket policy: arn:aws:s3:::guarded-bucket statement `NoWrites` \(#0[^)]*\); the role’s current policies allow it\)/,
+    );
+    expect(gen.stderr).not.toContain('unused');
+    expect(gen.stderr).not.toContain('exactly');
+
+    const json = await h.irsa(['policy', 'generate', '--role', 'wide-writer', '--json']);
+    const out = JSON.parse(json.stdout) as { missing: unknown[]; broader: unknown[] };
+    expect(out.missing).toEqual([
+      {
+        action: 's3:PutObject',
+        resource: 'arn:aws:s3:::guarded-bucket/new.txt',
+        count: 1,
+        refusedBy: [
+          expect.stringMatching(
+            /^an explicit Deny in the bucket policy: arn:aws:s3:::guarded-bucket statement `NoWrites`/,
+          ),
+        ],
+        identityAllows: true,
+      },
+    ]);
+    expect(out.broader).toHaveLength(1);
+  });
+
   it('a role chain’s sts:AssumeRole is in the generated policy, and its statement is not unused', async () => {
     const session = await h.roleSession({
       roleName: 'chainer',

@@ -82,7 +82,12 @@ describe('generatePolicy', () => {
     const r = generatePolicy(usage, { roleArn: ROLE, current: [S3_READ_ONLY] });
     expect(r.policy.Statement.map((s) => s.Action)).toEqual([['s3:GetObject']]);
     expect(r.missing).toEqual([
-      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k', count: 3 },
+      {
+        action: 's3:PutObject',
+        resource: 'arn:aws:s3:::my-bucket/k',
+        count: 3,
+        identityAllows: false,
+      },
     ]);
     const all = generatePolicy(usage, { roleArn: ROLE, includeDenied: true });
     expect(all.policy.Statement.map((s) => s.Action)).toEqual([['s3:GetObject', 's3:PutObject']]);
@@ -223,17 +228,117 @@ describe('generatePolicy', () => {
       { roleArn: ROLE, current: [conditioned] },
     );
     expect(r.missing).toEqual([
-      { action: 's3:PutObject', resource: 'arn:aws:s3:::my-bucket/k', count: 3 },
+      {
+        action: 's3:PutObject',
+        resource: 'arn:aws:s3:::my-bucket/k',
+        count: 3,
+        identityAllows: false,
+      },
     ]);
   });
 
-  it('a refused call the current policies now allow is not missing', () => {
-    const r = generatePolicy([use('s3:GetObject', 'arn:aws:s3:::my-bucket/k', 1, false)], {
-      roleArn: ROLE,
-      current: [S3_READ_ONLY],
+  it('a refused call the current policies allow is still reported, with what refused it, and its statement is used', () => {
+    const refused = (refusedBy?: string): Usage => ({
+      ...use('s3:GetObject', 'arn:aws:s3:::my-bucket/k', 1, false),
+      ...(refusedBy ? { refusedBy } : {}),
     });
+    const r = generatePolicy(
+      [
+        refused('the bucket policy'),
+        refused('the bucket policy'),
+        refused('the permissions boundary'),
+        refused(),
+      ],
+      { roleArn: ROLE, current: [S3_READ_ONLY] },
+    );
+    expect(r.missing).toEqual([
+      {
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::my-bucket/k',
+        count: 4,
+        refusedBy: ['the bucket policy', 'the permissions boundary'],
+        identityAllows: true,
+      },
+    ]);
+    // s3:Get* was used (and refused elsewhere): not "the whole statement"
+    expect(r.unused).toEqual([
+      {
+        policy: 'AmazonS3ReadOnlyAccess',
+        statement: 0,
+        sid: undefined,
+        actions: ['s3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*'],
+        wholeStatement: false,
+      },
+    ]);
+  });
+
+  it('reports grants broader than what was used, and only them', () => {
+    const wide = {
+      name: 'wide',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['s3:*', 'sqs:*', 'dynamodb:*', 'secretsmanager:*'],
+            Resource: '*',
+          },
+        ],
+      },
+    };
+    const usage = [
+      use('s3:GetObject', 'arn:aws:s3:::b/k'),
+      use('sqs:SendMessage', 'arn:aws:sqs:us-east-1:123456789012:q'),
+      use('dynamodb:GetItem', 'arn:aws:dynamodb:us-east-1:123456789012:table/t'),
+      use(
+        'secretsmanager:GetSecretValue',
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf',
+      ),
+    ];
+    const r = generatePolicy(usage, { roleArn: ROLE, current: [wide] });
+    expect(r.unused).toEqual([]);
     expect(r.missing).toEqual([]);
-    expect(r.unused.map((u) => u.wholeStatement)).toEqual([true]);
+    expect(r.broader).toEqual([
+      {
+        policy: 'wide',
+        statement: 0,
+        sid: undefined,
+        actions: ['s3:*', 'sqs:*', 'dynamodb:*', 'secretsmanager:*'],
+        resources: ['*'],
+        used: [
+          'dynamodb:GetItem on arn:aws:dynamodb:us-east-1:123456789012:table/t',
+          's3:GetObject on arn:aws:s3:::b/k',
+          'secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf',
+          'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:q',
+        ],
+      },
+    ]);
+
+    const statement = (Action: unknown, Resource: unknown) => ({
+      name: 'p',
+      document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource }] },
+    });
+    const broaderOf = (current: { name: string; document: unknown }, u: Usage[]) =>
+      generatePolicy(u, { roleArn: ROLE, current: [current] }).broader.map((b) => [
+        b.actions,
+        b.resources,
+      ]);
+    const get = [use('s3:GetObject', 'arn:aws:s3:::b/k')];
+    // the exact grant is not broader; a wildcard action or resource is
+    expect(broaderOf(statement('s3:GetObject', 'arn:aws:s3:::b/k'), get)).toEqual([]);
+    expect(broaderOf(statement('s3:Get*', 'arn:aws:s3:::b/k'), get)).toEqual([[['s3:Get*'], []]]);
+    expect(broaderOf(statement('s3:GetObject', 'arn:aws:s3:::b/*'), get)).toEqual([
+      [[], ['arn:aws:s3:::b/*']],
+    ]);
+    // a folder the generated policy folds into folder/* itself is not broader
+    const many = ['a', 'b', 'c', 'd', 'e'].map((k) => use('s3:GetObject', `arn:aws:s3:::b/f/${k}`));
+    expect(broaderOf(statement('s3:GetObject', 'arn:aws:s3:::b/f/*'), many)).toEqual([]);
+    // nor a listing's own wildcard
+    expect(
+      broaderOf(statement('s3:ListAllMyBuckets', '*'), [
+        use('s3:ListAllMyBuckets', 'arn:aws:s3:::*'),
+      ]),
+    ).toEqual([]);
   });
 
   it('a call on another account’s resource: granted, and a use of the statement that names it', () => {

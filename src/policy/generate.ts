@@ -1,8 +1,10 @@
 /**
  * Least-privilege policy generation (`irsa policy generate`): from what a role's sessions
  * actually did — (action, resource) pairs taken from the audit trail — the smallest identity
- * policy that allows exactly that, and a diff against the role's current policies. Pure: the
- * caller reads the trail and the role; this module only reasons about policies.
+ * policy that allows exactly that, and a diff against the role's current policies: what
+ * nothing used, what they grant beyond what was used (wildcard actions and resources), and
+ * every refused call with what refused it. Pure: the caller reads the trail and the role; this
+ * module only reasons about policies.
  *
  * "Smallest" here means: exact resource ARNs, one statement per group of resources that need
  * the same actions, actions listed (never `service:*`), and an object prefix (`bucket/dir/*`)
@@ -10,7 +12,7 @@
  * IAM's escapes (`${*}`, `${?}`, `${$}`), so that a key holding `*` or `${…}` names itself.
  */
 import { parseArn } from './arn.js';
-import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
+import { type CompiledPolicy, type CompiledStatement, compilePolicy } from './compile-policy.js';
 import { createContext } from './context.js';
 import {
   type AuthorizationRequest,
@@ -31,6 +33,12 @@ export interface Usage {
   count: number;
   /** whether the calls were allowed; refused attempts are reported, not granted by default */
   allowed: boolean;
+  /**
+   * what refused the calls, in plain words, when the trail says (`the bucket policy`, `an
+   * explicit Deny in the permissions boundary: …`): a call the role's identity policies allow
+   * may still be refused by a resource policy, a session policy or a boundary
+   */
+  refusedBy?: string | undefined;
 }
 
 export interface GenerateOptions {
@@ -66,14 +74,47 @@ export interface UnusedGrant {
   wholeStatement: boolean;
 }
 
+/** A refused call (merged per action and resource), and what refused it. */
+export interface RefusedCall {
+  action: string;
+  resource: string;
+  count: number;
+  /** what refused it, as the trail said (several when its calls were refused differently) */
+  refusedBy?: string[] | undefined;
+  /**
+   * whether the role's current identity policies allow it: then something else refused it (a
+   * resource policy, a boundary, a session policy), or the policies changed since
+   */
+  identityAllows: boolean;
+}
+
+/**
+ * A current statement that grants more than the calls made through it: wildcard actions
+ * (`s3:*`, `s3:Get*`) covering actions not used, `Resource: "*"` or a wildcard resource wider
+ * than the ARNs used, NotAction / NotResource.
+ */
+export interface BroaderGrant {
+  policy: string;
+  statement: number;
+  sid?: string | undefined;
+  /** the statement's action patterns wider than the actions used (wildcards, or its NotAction) */
+  actions: string[];
+  /** the statement's resource patterns wider than the ARNs used (wildcards, or its NotResource) */
+  resources: string[];
+  /** what was done through the statement: `action on resource` */
+  used: string[];
+}
+
 export interface GenerateResult {
   policy: GeneratedPolicy;
   /** the policy's text, as written to the file */
   text: string;
-  /** refused calls that the current policies still do not allow */
-  missing: { action: string; resource: string; count: number }[];
+  /** every refused call, with what refused it (granted only with `includeDenied`) */
+  missing: RefusedCall[];
   /** grants in the current policies that nothing used */
   unused: UnusedGrant[];
+  /** grants in the current policies wider than what was used through them */
+  broader: BroaderGrant[];
   /** calls the generated policy covers */
   covered: number;
 }
@@ -205,6 +246,46 @@ function compileCurrent(
   return out;
 }
 
+const WILDCARD = /[*?]/;
+
+/**
+ * How a used statement grants more than what was done through it: its action patterns with a
+ * wildcard that calls used (the generated policy lists actions), its NotAction; its resources
+ * with a wildcard that the generated policy does not itself use for those actions (it folds
+ * many objects of a folder into `folder/*`, and keeps a listing's `table/*`), its NotResource.
+ */
+function broaderGrant(
+  name: string,
+  st: CompiledStatement,
+  hits: readonly { action: string; resource: string; lower: string }[],
+  generated: GeneratedPolicy,
+): BroaderGrant {
+  const src = st.source;
+  const actions = st.notAction
+    ? (src.notAction ?? []).map((a) => `NotAction ${a.value}`)
+    : (src.action ?? [])
+        .filter((a, i) => {
+          const g = st.actions?.[i];
+          return (
+            WILDCARD.test(a.value) && g !== undefined && hits.some((u) => matchGlob(g, u.lower))
+          );
+        })
+        .map((a) => a.value);
+  const usedActions = new Set(hits.map((u) => u.lower));
+  const generatedFor = new Set(
+    generated.Statement.filter((g) =>
+      g.Action.some((a) => usedActions.has(a.toLowerCase())),
+    ).flatMap((g) => g.Resource),
+  );
+  const resources = st.notResource
+    ? (src.notResource ?? []).map((r) => `NotResource ${r.value}`)
+    : (src.resource ?? [])
+        .filter((r) => WILDCARD.test(r.value) && !generatedFor.has(r.value))
+        .map((r) => r.value);
+  const used = [...new Set(hits.map((u) => `${u.action} on ${u.resource}`))].sort();
+  return { policy: name, statement: st.index, sid: st.sid, actions, resources, used };
+}
+
 /**
  * Generates the least-privilege policy for what a role's sessions did.
  *
@@ -260,35 +341,46 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
 
   const current = compileCurrent(opts.current ?? []);
   const identity = current.map((c) => c.policy);
-  // only refused calls are checked again: an allowed call may have been allowed by a
-  // condition or a resource policy that an empty context here cannot show
-  const missing: GenerateResult['missing'] = [];
-  const merged = new Map<string, GenerateResult['missing'][number]>();
+  // every refused call is reported, with what refused it: a call the identity policies allow
+  // was refused by a resource policy, a boundary or a session policy (or they changed since).
+  // Allowed calls are not checked again: a condition or a resource policy that an empty
+  // context here cannot show may have allowed them
+  const missing: RefusedCall[] = [];
+  const merged = new Map<string, RefusedCall>();
   for (const u of usage) {
     if (u.allowed || FREE_ACTIONS.has(u.action.toLowerCase())) continue;
-    const d = evaluateRequest(request(u.action, u.resource), { identity });
-    if (d.decision === 'allowed') continue;
     const key = `${u.action} ${u.resource}`;
-    const m = merged.get(key);
-    if (m) m.count += u.count;
-    else {
-      const entry = { action: u.action, resource: u.resource, count: u.count };
-      merged.set(key, entry);
-      missing.push(entry);
+    let m = merged.get(key);
+    if (!m) {
+      const d = evaluateRequest(request(u.action, u.resource), { identity });
+      m = {
+        action: u.action,
+        resource: u.resource,
+        count: 0,
+        identityAllows: d.decision === 'allowed',
+      };
+      merged.set(key, m);
+      missing.push(m);
     }
+    m.count += u.count;
+    if (u.refusedBy !== undefined && !m.refusedBy?.includes(u.refusedBy))
+      m.refusedBy = [...(m.refusedBy ?? []), u.refusedBy];
   }
 
-  const used = usage
-    .filter((u) => u.allowed)
-    .map((u) => ({
-      action: u.action.toLowerCase(),
-      prepared: prepareRequest(request(u.action, u.resource), { identity }),
-    }));
+  // what the workload did or tried, refused calls included: a statement that allows a call
+  // refused elsewhere (by a bucket policy, a boundary) is what the workload needs, not unused
+  const calls = usage.map((u) => ({
+    action: u.action,
+    resource: u.resource,
+    lower: u.action.toLowerCase(),
+    prepared: prepareRequest(request(u.action, u.resource), { identity }),
+  }));
   const unused: UnusedGrant[] = [];
+  const broader: BroaderGrant[] = [];
   for (const { name, policy: p } of current) {
     for (const st of p.statements) {
       if (st.effect !== 'Allow' || st.actions === null) continue;
-      const hits = used.filter((u) => statementApplies(st, u.prepared) !== null);
+      const hits = calls.filter((u) => statementApplies(st, u.prepared) !== null);
       const patterns = (st.source.action ?? st.source.notAction ?? []).map((a) => a.value);
       if (st.notAction) {
         if (hits.length === 0)
@@ -299,11 +391,12 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
             actions: patterns,
             wholeStatement: true,
           });
+        else broader.push(broaderGrant(name, st, hits, policy));
         continue;
       }
       const idle = patterns.filter((pat, i) => {
         const g = st.actions?.[i];
-        return g !== undefined && !hits.some((u) => matchGlob(g, u.action));
+        return g !== undefined && !hits.some((u) => matchGlob(g, u.lower));
       });
       if (idle.length > 0)
         unused.push({
@@ -313,7 +406,11 @@ export function generatePolicy(usage: readonly Usage[], opts: GenerateOptions): 
           actions: idle,
           wholeStatement: hits.length === 0,
         });
+      if (hits.length > 0) {
+        const b = broaderGrant(name, st, hits, policy);
+        if (b.actions.length > 0 || b.resources.length > 0) broader.push(b);
+      }
     }
   }
-  return { policy, text, missing, unused, covered };
+  return { policy, text, missing, unused, broader, covered };
 }

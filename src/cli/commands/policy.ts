@@ -1,14 +1,16 @@
 /**
  * `irsa policy generate`: the least-privilege identity policy for what a role's sessions
  * actually did, read from the audit trail of the running server, checked by the policy
- * engine, with the diff against the role's current policies (what nothing used, what was
- * refused and is still not allowed). The policy goes to standard output (or `--out`), the
+ * engine, with the diff against the role's current policies (what nothing used, what they
+ * grant beyond what was used, every refused call and what refused it). The policy goes to
+ * standard output (or `--out`), the
  * report to standard error, so `irsa policy generate --role r > policy.json` works. The role's
  * calls are found by its ARN, on whichever account's resources they were made.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { TrailItem } from '../../audit/types.js';
+import { statementText } from '../../audit/explain.js';
+import type { IrsaExplanation, TrailItem } from '../../audit/types.js';
 import type { RoleView } from '../../doctor/types.js';
 import { type GenerateResult, type Usage, generatePolicy } from '../../policy/generate.js';
 import { adminClient, serverOptions } from '../client.js';
@@ -43,10 +45,65 @@ export function roleRef(
   return { account, name: role, arn: `arn:aws:iam::${account}:role/${role}` };
 }
 
+/** How the report names a resource's own policy, by the resource's service. */
+function resourcePolicyName(resource: string): string {
+  const service = /^arn:[^:]*:([^:]*):/.exec(resource)?.[1];
+  if (service === 's3') return 'the bucket policy';
+  if (service === 'sqs') return 'the queue policy';
+  if (service === 'sns') return 'the topic policy';
+  if (service === 'kms') return 'the key policy';
+  if (service === 'secretsmanager') return 'the secret’s resource policy';
+  if (service === 'iam' && /:role\//.test(resource)) return 'the role trust policy';
+  return 'the resource-based policy';
+}
+
+/** How the report names a policy set of the evaluation, for a refusal. */
+function policySetName(set: string, resource: string): string | undefined {
+  switch (set) {
+    case 'identity':
+      return 'the role’s identity-based policies';
+    case 'boundary':
+      return 'the permissions boundary';
+    case 'session':
+    case 'session-policy':
+      return 'the session policy';
+    case 'resource':
+      return resourcePolicyName(resource);
+    case 'scp':
+      return 'a service control policy';
+    case 'rcp':
+      return 'a resource control policy';
+    case 'vpce':
+      return 'the VPC endpoint policy';
+    default:
+      return undefined;
+  }
+}
+
 /**
- * What the role's sessions did, from trail items: one usage per (action, resource, outcome),
- * counted. Only calls made with the role's own sessions count (not AssumeRole* calls for it),
- * on whichever account's resources.
+ * What refused an authorization, from the call's explanation (its hop, and the Deny statement
+ * when one decided): `the bucket policy`, `an explicit Deny in the permissions boundary
+ * (… statement …)`. Only the explanation's own authorization — the one that was refused,
+ * the call's last — is described; undefined when the trail does not say.
+ */
+export function refusalText(
+  x: IrsaExplanation,
+  a: { action: string; resource: string },
+): string | undefined {
+  if (x.outcome === 'allowed' || x.action !== a.action || x.resource !== a.resource)
+    return undefined;
+  const st = x.statement;
+  if (st?.effect === 'Deny') {
+    const set = policySetName(st.policyType, a.resource);
+    return `an explicit Deny in ${set ?? st.policyType}: ${statementText(st)}`;
+  }
+  return x.hop ? policySetName(x.hop, a.resource) : undefined;
+}
+
+/**
+ * What the role's sessions did, from trail items: one usage per (action, resource, outcome,
+ * refusal), counted. Only calls made with the role's own sessions count (not AssumeRole* calls
+ * for it), on whichever account's resources.
  */
 export function usageOf(items: readonly TrailItem[], roleArn: string): Usage[] {
   const byKey = new Map<string, Usage>();
@@ -54,16 +111,40 @@ export function usageOf(items: readonly TrailItem[], roleArn: string): Usage[] {
     const issuer = i.record.userIdentity.sessionContext?.sessionIssuer;
     if (i.record.userIdentity.type !== 'AssumedRole' || issuer?.arn !== roleArn) continue;
     for (const a of i.irsaExplanation.authorizations ?? []) {
-      const key = `${a.action}\u0000${a.resource}\u0000${a.allowed}`;
+      const refusedBy = a.allowed ? undefined : refusalText(i.irsaExplanation, a);
+      const key = `${a.action}\u0000${a.resource}\u0000${a.allowed}\u0000${refusedBy ?? ''}`;
       const u = byKey.get(key);
       if (u) u.count += 1;
-      else byKey.set(key, { action: a.action, resource: a.resource, allowed: a.allowed, count: 1 });
+      else
+        byKey.set(key, {
+          action: a.action,
+          resource: a.resource,
+          allowed: a.allowed,
+          count: 1,
+          ...(refusedBy === undefined ? {} : { refusedBy }),
+        });
     }
   }
   return [...byKey.values()];
 }
 
-function report(r: GenerateResult, role: string, calls: number): string {
+const MAX_USED = 4;
+
+/** `s3:GetObject on arn:…, sqs:SendMessage on arn:…` (the first few, then how many more). */
+function usedText(used: readonly string[]): string {
+  const shown = used.slice(0, MAX_USED).join(', ');
+  return used.length > MAX_USED ? `${shown} and ${used.length - MAX_USED} more` : shown;
+}
+
+const quoted = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(', ');
+
+/** The report (standard error): what the current policies leave unused, grant too widely, and what was refused. */
+export function report(
+  r: GenerateResult,
+  role: string,
+  calls: number,
+  includeDenied = false,
+): string {
   const lines = [
     `irsa: a policy for ${role} from ${calls} call${calls === 1 ? '' : 's'} in the trail (${r.covered} granted by it)`,
   ];
@@ -76,14 +157,38 @@ function report(r: GenerateResult, role: string, calls: number): string {
         `  - ${u.policy} statement ${u.statement}${u.sid ? ` (${u.sid})` : ''}: ${u.wholeStatement ? 'the whole statement' : u.actions.join(', ')}`,
       );
   }
-  if (r.missing.length > 0) {
-    lines.push('irsa: done or tried but not allowed by the current policies:');
-    for (const m of r.missing)
+  if (r.broader.length > 0) {
+    lines.push('irsa: broader in the role’s current policies than what was used:');
+    for (const b of r.broader) {
+      const source = `${b.policy} statement ${b.statement}${b.sid ? ` (${b.sid})` : ''}`;
+      const what =
+        b.actions.length > 0 && b.resources.length > 0
+          ? `${quoted(b.actions)} on ${quoted(b.resources)}`
+          : b.actions.length > 0
+            ? quoted(b.actions)
+            : `on ${quoted(b.resources)}`;
       lines.push(
-        `  - ${m.action} on ${m.resource} (refused ${m.count} time${m.count === 1 ? '' : 's'})`,
+        `  - ${source}: ${what}: used only ${usedText(b.used)}; the generated policy narrows it`,
       );
+    }
   }
-  if (r.unused.length === 0 && r.missing.length === 0)
+  if (r.missing.length > 0) {
+    lines.push(
+      includeDenied
+        ? 'irsa: refused, and granted by the generated policy (--include-denied):'
+        : 'irsa: refused, and left out of the generated policy (--include-denied grants them):',
+    );
+    for (const m of r.missing) {
+      const by = m.refusedBy && m.refusedBy.length > 0 ? ` by ${m.refusedBy.join('; ')}` : '';
+      const now = m.identityAllows
+        ? 'the role’s current policies allow it'
+        : 'the role’s current policies do not allow it';
+      lines.push(
+        `  - ${m.action} on ${m.resource} (refused ${m.count} time${m.count === 1 ? '' : 's'}${by}; ${now})`,
+      );
+    }
+  }
+  if (r.unused.length === 0 && r.missing.length === 0 && r.broader.length === 0)
     lines.push('irsa: the current policies grant exactly what was used');
   return lines.join('\n');
 }
@@ -169,6 +274,7 @@ export function registerPolicyCommands(
             role: role.arn,
             policy: empty ? null : result.policy,
             unused: result.unused,
+            broader: result.broader,
             missing: result.missing,
             usage,
           },
@@ -186,7 +292,7 @@ export function registerPolicyCommands(
           throw new CliError(`cannot write \`${opts.out}\`: ${(e as Error).message}`, 1);
         }
       } else io.out(result.text.trimEnd());
-      io.err(report(result, role.arn, calls));
+      io.err(report(result, role.arn, calls, opts.includeDenied));
       if (opts.out) io.err(`irsa: wrote ${opts.out}`);
     }
     setExit(empty ? 1 : 0);
