@@ -312,6 +312,71 @@ describe('irsa up', () => {
     );
   });
 
+  it('runs a Deployment’s controllers: the pods it could not make come with their ServiceAccount, a deleted one is replaced, apply merges', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irsa-deploy-'));
+    const file = (name: string, text: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const deployment = (replicas: number) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: later\n  namespace: production\nspec:\n  replicas: ${replicas}\n  selector:\n    matchExpressions: [{key: app, operator: In, values: [later]}]\n  template:\n    metadata:\n      labels: {app: later}\n    spec:\n      serviceAccountName: later-sa\n      containers:\n      - name: app\n        image: amazon/aws-cli\n`;
+    const status = async () =>
+      (
+        JSON.parse(
+          (await irsa(['get', 'deploy', 'later', '-n', 'production', '-o', 'json'])).stdout,
+        ) as { status: { readyReplicas?: number; conditions: { type: string; message: string }[] } }
+      ).status;
+    const pods = async () =>
+      (await irsa(['get', 'pods', '-n', 'production', '-o', 'name'])).stdout
+        .split('\n')
+        .filter((l) => l.startsWith('pod/later-'))
+        .map((l) => l.slice('pod/'.length))
+        .sort();
+    try {
+      // its ServiceAccount does not exist yet: the Deployment is made, its pods are not
+      const made = await irsa(['apply', '-f', file('d.yaml', deployment(2))]);
+      expect([made.code, made.stdout.trim(), made.stderr]).toEqual([
+        0,
+        'deployment.apps/later created',
+        '',
+      ]);
+      expect(await pods()).toEqual([]);
+      const failing = await status();
+      expect(failing.readyReplicas).toBeUndefined();
+      expect(failing.conditions.find((c) => c.type === 'ReplicaFailure')?.message).toMatch(
+        /^pods "later-[a-z0-9]{10}-" is forbidden: error looking up service account production\/later-sa: serviceaccount "later-sa" not found$/,
+      );
+      const sa = `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: later-sa\n  namespace: production\n`;
+      expect((await irsa(['apply', '-f', file('sa.yaml', sa)])).code).toBe(0);
+      const first = await pods();
+      expect(first).toHaveLength(2);
+      expect((await status()).readyReplicas).toBe(2);
+      // a deleted pod is replaced at once
+      const gone = first[0] as string;
+      expect((await irsa(['delete', 'pod', gone, '-n', 'production'])).stdout.trim()).toBe(
+        `pod/${gone} deleted`,
+      );
+      const replaced = await pods();
+      expect(replaced).toHaveLength(2);
+      expect(replaced).not.toContain(gone);
+      // after a restart, applying a new count only scales: restartedAt stays, no pod rolls
+      expect(
+        (await irsa(['rollout', 'restart', 'deployment/later', '-n', 'production'])).code,
+      ).toBe(0);
+      const restarted = await pods();
+      const scaled = await irsa(['apply', '-f', file('d3.yaml', deployment(3))]);
+      expect(scaled.stdout.trim()).toBe('deployment.apps/later configured');
+      const after = await pods();
+      expect(after).toHaveLength(3);
+      expect(after).toEqual(expect.arrayContaining(restarted));
+      expect((await status()).readyReplicas).toBe(3);
+    } finally {
+      await irsa(['delete', 'deployment', 'later', '-n', 'production']);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers TokenRequest errors as the API server does', async () => {
     const short = await admin(
       'POST',

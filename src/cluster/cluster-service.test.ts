@@ -6,6 +6,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { type Admit, ClusterService } from './cluster-service.js';
 import type { KubeObject } from './manifests.js';
 import { ClusterError } from './types.js';
+import { templateHash } from './deployments.js';
 
 let store: SqliteStore;
 let svc: ClusterService;
@@ -319,7 +320,37 @@ describe('apply', () => {
     [
       'a Deployment of more replicas than the local cluster runs',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 100000\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
-      'The Deployment "d" is invalid: spec.replicas: Invalid value: "100000": irsakit\'s local cluster runs at most 100 replicas of a Deployment',
+      'The Deployment "d" is invalid: spec.replicas: Invalid value: 100000: irsakit\'s local cluster runs at most 100 replicas of a Deployment',
+    ],
+    [
+      'a negative replicas (an int is printed bare)',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: -1\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ],
+    [
+      'a Deployment without a selector (labels.Nothing() matches no template)',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata: {labels: {app: a, tier: web}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"a", "tier":"web"}: `selector` does not match template `labels`]',
+    ],
+    [
+      'a Deployment with an empty selector',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
+    ],
+    [
+      'a Deployment whose matchExpressions miss its template',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector:\n    matchExpressions: [{key: app, operator: In, values: [a, b]}, {key: canary, operator: DoesNotExist}]\n  template:\n    metadata: {labels: {app: a, canary: "yes"}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"a", "canary":"yes"}: `selector` does not match template `labels`',
+    ],
+    [
+      'a selector requirement of no operator, and In without values',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector:\n    matchExpressions: [{key: app, operator: Equals, values: [a]}, {key: tier, operator: In}]\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'The Deployment "d" is invalid: [spec.selector.matchExpressions[0].operator: Invalid value: "Equals": not a valid selector operator, spec.selector.matchExpressions[1].values: Required value: must be specified when `operator` is \'In\' or \'NotIn\', spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"app", Operator:"Equals", Values:[]string{"a"}}, v1.LabelSelectorRequirement{Key:"tier", Operator:"In", Values:[]string(nil)}}}: invalid label selector]',
+    ],
+    [
+      'a selector with an unknown field (strict decoding)',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabel: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: c, image: i}]}\n',
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.selector.matchLabel"',
     ],
   ])('rejects %s with the API server’s message', async (_n, text, message) => {
     const e = await failure(svc.apply('demo', text));
@@ -406,6 +437,227 @@ describe('deployments', () => {
     expect((await svc.list('demo', 'Pod', 'production')).items).toEqual([]);
   });
 });
+
+/** A Deployment of `replicas` pods of ServiceAccount `sa` in production, keys in the usual order. */
+const web = (replicas = 2, sa = 's3-app', extra = '') =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: production\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      serviceAccountName: ${sa}\n      containers:\n      - name: c\n        image: nginx${extra}\n`;
+const podNames = async (s = svc) =>
+  (await s.list('demo', 'Pod', 'production')).items
+    .map((p) => p.metadata?.name as string)
+    .filter((n) => n.startsWith('web-'))
+    .sort();
+const statusOf = async (s = svc) => (await s.get('demo', 'Deployment', 'production', 'web')).status;
+
+describe('deployments: the controllers’ work', () => {
+  beforeEach(async () => {
+    await svc.apply('demo', `${namespace}---\n${seedSa}`);
+  });
+
+  it('a deleted pod of a Deployment is replaced at once by a new one, admitted afresh', async () => {
+    await svc.apply('demo', web());
+    const before = await podNames();
+    expect(before).toHaveLength(2);
+    expect(await statusOf()).toMatchObject({
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+      ],
+    });
+    const admissions = admitted.length;
+    const gone = before[0] as string;
+    expect((await svc.delete('demo', 'Pod', 'production', gone)).action).toBe('deleted');
+    const after = await podNames();
+    expect(after).toHaveLength(2);
+    expect(after).not.toContain(gone);
+    expect(after).toContain(before[1]);
+    // the same ReplicaSet (template hash), a new random suffix
+    const fresh = after.find((n) => n !== before[1]) as string;
+    expect(fresh.slice(0, -5)).toBe(gone.slice(0, -5));
+    expect(admitted.length).toBe(admissions + 1);
+    expect(await svc.admission('demo', 'production', fresh)).toBeDefined();
+    expect((await statusOf())?.readyReplicas).toBe(2);
+    // re-applying has nothing to do
+    expect((await svc.apply('demo', web()))[0]?.action).toBe('unchanged');
+    expect(await podNames()).toEqual(after);
+  });
+
+  it('a Deployment whose pods cannot be admitted is stored; its pods come once the ServiceAccount exists', async () => {
+    const out = await svc.apply('demo', web(2, 'missing-sa'));
+    expect(out.map((o) => `${o.ref} ${o.action}`)).toEqual(['deployment.apps/web created']);
+    expect(await podNames()).toEqual([]);
+    const dep = await svc.get('demo', 'Deployment', 'production', 'web');
+    const hash = templateHashOf(dep);
+    expect(dep.status).toEqual({
+      observedGeneration: 1,
+      unavailableReplicas: 2,
+      conditions: [
+        expect.objectContaining({
+          type: 'Available',
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: 'Deployment does not have minimum availability.',
+        }),
+        expect.objectContaining({
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "web-${hash}" is progressing.`,
+        }),
+        expect.objectContaining({
+          type: 'ReplicaFailure',
+          status: 'True',
+          reason: 'FailedCreate',
+          message: `pods "web-${hash}-" is forbidden: error looking up service account production/missing-sa: serviceaccount "missing-sa" not found`,
+        }),
+      ],
+    });
+    // the ServiceAccount's creation is when the ReplicaSet's retry succeeds
+    await svc.apply('demo', seedSa.replace('name: s3-app', 'name: missing-sa'));
+    expect(await podNames()).toHaveLength(2);
+    const status = await statusOf();
+    expect(status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
+    expect((status?.conditions as { type: string }[]).map((c) => c.type)).toEqual([
+      'Available',
+      'Progressing',
+    ]);
+  });
+
+  it('a Deployment whose pods the webhook makes invalid is stored, with the refusal in its status', async () => {
+    const real = await withRealWebhook();
+    await real.apply(
+      'demo',
+      seedSa.replace(
+        'eks.amazonaws.com/token-expiration: "86400"',
+        'eks.amazonaws.com/token-expiration: "99999999999"',
+      ),
+    );
+    expect((await real.apply('demo', web()))[0]?.action).toBe('created');
+    expect(await podNames(real)).toEqual([]);
+    const failureCondition = (
+      (await statusOf(real))?.conditions as { type: string; message: string }[]
+    ).find((c) => c.type === 'ReplicaFailure') as { message: string };
+    expect(failureCondition.message).toMatch(
+      /^Pod "web-[a-z0-9]{10}-[a-z0-9]{5}" is invalid: spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken\.expirationSeconds: Invalid value: 99999999999: may not specify a duration larger than 2\^32 seconds$/,
+    );
+    await real.apply('demo', seedSa);
+    expect(await podNames(real)).toHaveLength(2);
+  });
+
+  it('apply keeps what others set: a pod’s admission label, a restart’s restartedAt', async () => {
+    // a webhook that labels the pod, as the pod-identity webhook does
+    const labelling = new ClusterService({
+      store,
+      clock: fixedClock('2026-11-22T10:00:00Z'),
+      randomHex: (n) => (++counter).toString(16).padStart(n * 2, '0'),
+      admit: ({ pod }) => ({
+        pod: {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            labels: { ...pod.metadata?.labels, 'eks.amazonaws.com/pod-identity': 'enabled' },
+          },
+        },
+        mode: 'pod-identity',
+        warnings: [],
+      }),
+      issuerBase: 'https://127.0.0.1:4578',
+    });
+    const pod = readSeedPod();
+    await labelling.apply('demo', pod);
+    const retagged = pod.replace(/image: .*/, 'image: amazon/aws-cli:2.17.0');
+    expect((await labelling.apply('demo', retagged))[0]?.action).toBe('configured');
+    const live = await labelling.get('demo', 'Pod', 'production', 's3-reader');
+    expect(live.metadata?.labels?.['eks.amazonaws.com/pod-identity']).toBe('enabled');
+    expect((live.spec?.containers as { image: string }[])[0]?.image).toBe('amazon/aws-cli:2.17.0');
+    // a label the manifest drops since it was last applied goes; one never applied stays
+    const labelled = (labels: string) =>
+      retagged.replace(
+        'metadata:\n  name: s3-reader',
+        `metadata:\n  name: s3-reader\n  labels: {${labels}}`,
+      );
+    await labelling.apply('demo', labelled('app: s3, team: a'));
+    await labelling.apply('demo', labelled('app: s3'));
+    expect(
+      (await labelling.get('demo', 'Pod', 'production', 's3-reader')).metadata?.labels,
+    ).toEqual({ app: 's3', 'eks.amazonaws.com/pod-identity': 'enabled' });
+    // (labels dropped whole are a `labels: null` in kubectl's patch: the map goes)
+    await labelling.apply('demo', retagged);
+    expect(
+      (await labelling.get('demo', 'Pod', 'production', 's3-reader')).metadata?.labels,
+    ).toBeUndefined();
+
+    await svc.apply('demo', web());
+    await svc.restartDeployment('demo', 'production', 'web');
+    const restarted = await podNames();
+    expect((await svc.apply('demo', web(2)))[0]?.action).toBe('unchanged');
+    expect((await svc.apply('demo', web(3)))[0]?.action).toBe('configured');
+    const dep = await svc.get('demo', 'Deployment', 'production', 'web');
+    const template = dep.spec?.template as KubeObject;
+    expect(template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(
+      '2026-11-22T10:00:00Z',
+    );
+    // a scale, no rollout: the two pods stay, one more comes
+    const scaled = await podNames();
+    expect(scaled).toHaveLength(3);
+    expect(scaled).toEqual(expect.arrayContaining(restarted));
+    expect(dep.metadata?.generation).toBe(3);
+    expect(dep.status?.observedGeneration).toBe(3);
+  });
+
+  it('the same object in another key order or with an omitempty list empty is the same: nothing rolls, no pod update is refused', async () => {
+    await svc.apply('demo', web());
+    const pods = await podNames();
+    const reordered = `kind: Deployment\napiVersion: apps/v1\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx\n        name: c\n      serviceAccountName: s3-app\n    metadata:\n      labels: {app: web}\n  selector:\n    matchLabels: {app: web}\n  replicas: 2\nmetadata:\n  namespace: production\n  name: web\n`;
+    expect((await svc.apply('demo', reordered))[0]?.action).toBe('unchanged');
+    expect(await podNames()).toEqual(pods);
+    // `env: []` decodes as no env: the annotation kubectl keeps changes, the template does not
+    expect((await svc.apply('demo', web(2, 's3-app', '\n        env: []')))[0]?.action).toBe(
+      'configured',
+    );
+    expect(await podNames()).toEqual(pods);
+
+    await svc.apply('demo', readSeedPod());
+    const withEmpty = readSeedPod().replace(
+      /( +)image: (.*)/,
+      '$1image: $2\n$1env: []\n$1args: []',
+    );
+    expect((await svc.apply('demo', withEmpty))[0]?.action).toBe('configured');
+    const changed = await failure(svc.apply('demo', withEmpty.replace('args: []', 'args: [x]')));
+    expect(changed.status.message).toContain('spec: Forbidden: pod updates may not change fields');
+  });
+
+  it('selects with matchExpressions, and keeps a Deployment’s selector as it was made', async () => {
+    const expressions = web().replace(
+      'matchLabels: {app: web}',
+      'matchExpressions: [{key: app, operator: In, values: [web, www]}, {key: canary, operator: DoesNotExist}]',
+    );
+    expect((await svc.apply('demo', expressions))[0]?.action).toBe('created');
+    expect(await podNames()).toHaveLength(2);
+    const e = await failure(
+      svc.apply(
+        'demo',
+        expressions.replace(
+          '{key: app, operator: In, values: [web, www]}',
+          '{key: app, operator: Exists}',
+        ),
+      ),
+    );
+    expect(e.status).toMatchObject({ reason: 'Invalid', code: 422 });
+    expect(e.status.message).toBe(
+      'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"app", Operator:"Exists", Values:[]string(nil)}, v1.LabelSelectorRequirement{Key:"canary", Operator:"DoesNotExist", Values:[]string(nil)}}}: field is immutable',
+    );
+  });
+});
+
+/** The pod-template hash of a Deployment's ReplicaSet, as its pods' label shows it. */
+function templateHashOf(dep: KubeObject): string {
+  return templateHash(dep.spec?.template);
+}
 
 function readSeed(file: string, marker: string): string {
   const text = readFileSync(

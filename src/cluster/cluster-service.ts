@@ -5,7 +5,12 @@
  * then the pod-identity webhook's mutation — at creation time and never again.
  *
  * Everything one `apply` does happens in one store transaction: an invalid object, a missing
- * namespace or ServiceAccount rejects the whole input and leaves the stored state unchanged.
+ * namespace or a Pod's missing ServiceAccount rejects the whole input and leaves the stored
+ * state unchanged. An object that exists is updated as kubectl apply updates it, by a
+ * three-way merge (merge.ts) that keeps what others set. A Deployment's pods are its
+ * controllers' work, done at each write that concerns them (the Deployment's, a pod's deletion,
+ * a ServiceAccount's in its namespace): a pod the API server refuses is not made, and the
+ * Deployment, stored all the same, says why in its status until a later write lets it be.
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../common/clock.js';
@@ -18,8 +23,16 @@ import {
   ClusterError,
   type ClusterRecord,
 } from './types.js';
-import { SUPPORTED_KINDS, invalidMessage, podSpecErrors, validateObject } from './validation.js';
+import {
+  SUPPORTED_KINDS,
+  invalidMessage,
+  podSpecErrors,
+  selectorUpdateErrors,
+  validateObject,
+} from './validation.js';
 import { decodeObject, decodingMessage } from './fields.js';
+import { sameObject, sortedJson, threeWayMerge } from './merge.js';
+import { deploymentStatus, nameChars, templateHash } from './deployments.js';
 
 /** The webhook's decision on a pod, applied: the admitted pod and what was done. */
 export type Admit = (input: {
@@ -56,6 +69,9 @@ const CLUSTERS = 'clusters';
 const OBJECTS = 'k8s';
 const ADMISSIONS = 'admissions';
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** the annotation that names a pod's Deployment (its ReplicaSet is named in ownerReferences) */
+const OWNER = 'irsakit.dev/deployment';
 
 export type Kind = 'Namespace' | 'ServiceAccount' | 'Pod' | 'Deployment';
 const objectKey = (cluster: string, kind: Kind, namespace: string, name: string) =>
@@ -301,7 +317,8 @@ export class ClusterService {
     return this.d.store.transaction(async (tx) => {
       const cluster = await this.getCluster(clusterName, tx);
       const key = objectKey(cluster.name, kind, kind === 'Namespace' ? '' : namespace, name);
-      if (!(await tx.get(OBJECTS, key))) {
+      const gone = (await tx.get<KubeObject>(OBJECTS, key))?.value;
+      if (!gone) {
         throw new ClusterError('NotFound', 404, `${resourceOf(kind)} "${name}" not found`, {
           name,
           kind: plural[kind],
@@ -331,6 +348,18 @@ export class ClusterService {
           await this.deletePod(tx, cluster, namespace, pod);
       } else if (kind === 'Pod') {
         await tx.delete(ADMISSIONS, `${cluster.name}/${namespace}/${name}`);
+        // its ReplicaSet makes another at once, admitted afresh
+        const owner = gone.metadata?.annotations?.[OWNER];
+        const dep =
+          owner === undefined
+            ? undefined
+            : (
+                await tx.get<KubeObject>(
+                  OBJECTS,
+                  objectKey(cluster.name, 'Deployment', namespace, owner),
+                )
+              )?.value;
+        if (dep) await this.reconcileDeployment(tx, cluster, namespace, dep);
       }
       return {
         ref: refOf(kind, name),
@@ -362,7 +391,7 @@ export class ClusterService {
         ...template.metadata.annotations,
         'kubectl.kubernetes.io/restartedAt': this.now(),
       };
-      await tx.put(OBJECTS, key, dep);
+      dep.metadata = { ...dep.metadata, generation: generationOf(item.value) + 1 };
       await this.reconcileDeployment(tx, cluster, namespace, dep);
       return {
         ref: `deployment.apps/${name}`,
@@ -432,7 +461,8 @@ export class ClusterService {
     const kind = input.kind as Kind;
     const obj = clone(input);
     obj.metadata ??= {};
-    const lastApplied = JSON.stringify(input);
+    // what kubectl records of what it applied: the manifest as Go encodes it, keys sorted
+    const lastApplied = sortedJson(input);
     if (ns !== undefined) {
       await this.requireNamespace(tx, cluster, ns);
       obj.metadata.namespace = ns;
@@ -444,103 +474,128 @@ export class ClusterService {
     const key = objectKey(cluster.name, kind, ns ?? '', name);
     const existing = (await tx.get<KubeObject>(OBJECTS, key))?.value;
     const ref = refOf(kind, name);
-    if (
-      existing &&
-      existing.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] ===
-        lastApplied
-    ) {
-      return { ref, namespace: ns, action: 'unchanged' };
-    }
-    obj.metadata.annotations = {
-      ...obj.metadata.annotations,
-      'kubectl.kubernetes.io/last-applied-configuration': lastApplied,
-    };
-    obj.metadata.uid = existing?.metadata?.uid ?? this.uid();
-    obj.metadata.creationTimestamp = existing?.metadata?.creationTimestamp ?? this.now();
+    // the status is the controllers' and the kubelet's (a subresource); the resourceVersion is
+    // the store's
+    delete obj.status;
+    delete obj.metadata.resourceVersion;
+    obj.metadata.annotations = { ...obj.metadata.annotations, [LAST_APPLIED]: lastApplied };
+    if (existing) return this.updateOne(tx, cluster, kind, existing, obj, ns);
+    obj.metadata.uid = this.uid();
+    obj.metadata.creationTimestamp = this.now();
     switch (kind) {
-      case 'Namespace':
-        if (!existing) {
-          await this.createNamespace(tx, cluster, name);
-          const created = (await tx.get<KubeObject>(OBJECTS, key))?.value as KubeObject;
-          created.metadata = {
-            ...created.metadata,
-            labels: { ...created.metadata?.labels, ...obj.metadata.labels },
-            annotations: obj.metadata.annotations,
-          };
-          await tx.put(OBJECTS, key, created);
-        } else {
-          await tx.put(OBJECTS, key, {
-            ...existing,
-            metadata: {
-              ...existing.metadata,
-              labels: { ...obj.metadata.labels, 'kubernetes.io/metadata.name': name },
-              annotations: obj.metadata.annotations,
-            },
-          });
-        }
+      case 'Namespace': {
+        await this.createNamespace(tx, cluster, name);
+        const created = (await tx.get<KubeObject>(OBJECTS, key))?.value as KubeObject;
+        created.metadata = {
+          ...created.metadata,
+          labels: { ...created.metadata?.labels, ...obj.metadata.labels },
+          annotations: obj.metadata.annotations,
+        };
+        await tx.put(OBJECTS, key, created);
         break;
+      }
       case 'ServiceAccount':
-        // existing pods keep what they were admitted with (webhook.md §10)
         await tx.put(OBJECTS, key, obj);
+        await this.reconcileNamespace(tx, cluster, ns as string);
         break;
       case 'Pod':
-        if (existing) return this.updatePod(tx, key, existing, obj, ns as string);
         await this.createPod(tx, cluster, ns as string, obj);
         break;
       case 'Deployment':
-        await tx.put(OBJECTS, key, obj);
+        obj.metadata.generation = 1;
         await this.reconcileDeployment(tx, cluster, ns as string, obj);
         break;
     }
-    return { ref, namespace: ns, action: existing ? 'configured' : 'created' };
+    return { ref, namespace: ns, action: 'created' };
   }
 
+  /**
+   * kubectl apply to an object that exists: the three-way merge of the configuration applied
+   * last, the manifest and the live object; `unchanged` when that changes nothing.
+   */
+  private async updateOne(
+    tx: StoreOps,
+    cluster: ClusterRecord,
+    kind: Kind,
+    existing: KubeObject,
+    manifest: KubeObject,
+    ns: string | undefined,
+  ): Promise<ApplyOutcome> {
+    const name = manifest.metadata?.name as string;
+    const key = objectKey(cluster.name, kind, ns ?? '', name);
+    const ref = refOf(kind, name);
+    const merged = threeWayMerge(lastAppliedOf(existing), manifest, existing) as KubeObject & {
+      metadata: NonNullable<KubeObject['metadata']>;
+    };
+    // what the API server owns stays as it is
+    const meta = merged.metadata as Record<string, unknown>;
+    for (const f of ['uid', 'creationTimestamp', 'generation']) {
+      if (existing.metadata?.[f] === undefined) delete meta[f];
+      else meta[f] = existing.metadata[f];
+    }
+    if (kind === 'Namespace')
+      merged.metadata.labels = { ...merged.metadata.labels, 'kubernetes.io/metadata.name': name };
+    if (sameObject(merged, existing)) {
+      // the ReplicaSet controller tries again what it could not do
+      if (kind === 'Deployment')
+        await this.reconcileDeployment(tx, cluster, ns as string, existing);
+      return { ref, namespace: ns, action: 'unchanged' };
+    }
+    switch (kind) {
+      case 'Namespace':
+        await tx.put(OBJECTS, key, merged);
+        break;
+      case 'ServiceAccount':
+        // existing pods keep what they were admitted with (webhook.md §10)
+        await tx.put(OBJECTS, key, merged);
+        await this.reconcileNamespace(tx, cluster, ns as string);
+        break;
+      case 'Pod':
+        await this.updatePod(tx, key, existing, merged);
+        break;
+      case 'Deployment': {
+        const errors = [
+          ...validateObject(merged),
+          ...selectorUpdateErrors(existing.spec?.selector, merged.spec?.selector),
+        ];
+        if (errors.length > 0)
+          throw new ClusterError('Invalid', 422, invalidMessage('Deployment', name, errors));
+        // a new spec is a new generation, which the controller's status says it has seen
+        if (!sameObject(existing.spec, merged.spec))
+          merged.metadata.generation = generationOf(existing) + 1;
+        await this.reconcileDeployment(tx, cluster, ns as string, merged);
+        break;
+      }
+    }
+    return { ref, namespace: ns, action: 'configured' };
+  }
+
+  /**
+   * A pod's update, as ValidatePodUpdate allows it: its labels and annotations, and its
+   * containers' images; anything else of the spec may not change.
+   */
   private async updatePod(
     tx: StoreOps,
     key: string,
     existing: KubeObject,
-    next: KubeObject,
-    ns: string,
-  ): Promise<ApplyOutcome> {
-    const name = next.metadata?.name as string;
-    const before = JSON.parse(
-      existing.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'] ?? '{}',
-    ) as KubeObject;
-    // images may change (kube-apiserver's ValidatePodUpdate); anything else may not
+    merged: KubeObject,
+  ): Promise<void> {
+    const name = merged.metadata?.name as string;
     const withoutImages = (o: KubeObject) => {
-      const spec = clone({ spec: o.spec ?? {} } as KubeObject).spec as Record<string, unknown>;
+      const spec = clone(o.spec ?? {});
       for (const list of ['containers', 'initContainers'])
         for (const c of (spec[list] as Record<string, unknown>[] | undefined) ?? [])
           if (c && typeof c === 'object') delete c.image;
-      return JSON.stringify(spec);
+      return spec;
     };
-    if (withoutImages(before) !== withoutImages(next)) {
+    if (!sameObject(withoutImages(existing), withoutImages(merged))) {
       throw new ClusterError(
         'Invalid',
         422,
         `The Pod "${name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`,\`spec.initContainers[*].image\`,\`spec.activeDeadlineSeconds\`,\`spec.tolerations\` (only additions to existing tolerations),\`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative) — delete the pod and apply it again to re-create it`,
       );
     }
-    const updated = clone(existing);
-    updated.metadata = {
-      ...updated.metadata,
-      labels: next.metadata?.labels,
-      annotations: next.metadata?.annotations,
-    };
-    // the admitted containers keep what admission gave them; only their images follow
-    for (const list of ['containers', 'initContainers'] as const) {
-      const stored = (updated.spec?.[list] as Record<string, unknown>[] | undefined) ?? [];
-      const wanted = (next.spec?.[list] as Record<string, unknown>[] | undefined) ?? [];
-      wanted.forEach((c, i) => {
-        const s = stored[i];
-        if (s && c && typeof c === 'object') {
-          if (c.image === undefined) delete s.image;
-          else s.image = c.image;
-        }
-      });
-    }
-    await tx.put(OBJECTS, key, updated);
-    return { ref: `pod/${name}`, namespace: ns, action: 'configured' };
+    await tx.put(OBJECTS, key, merged);
   }
 
   /** Admission as kube-apiserver runs it for a new pod, then storage. */
@@ -549,6 +604,8 @@ export class ClusterService {
     cluster: ClusterRecord,
     ns: string,
     input: KubeObject,
+    /** the name admission's refusal names: the request's, a generateName when it had none */
+    requested = input.metadata?.name as string,
   ): Promise<KubeObject> {
     const pod = clone(input);
     const name = pod.metadata?.name as string;
@@ -568,7 +625,7 @@ export class ClusterService {
       throw new ClusterError(
         'Forbidden',
         403,
-        `pods "${name}" is forbidden: error looking up service account ${ns}/${saName}: serviceaccount "${saName}" not found`,
+        `pods "${requested}" is forbidden: error looking up service account ${ns}/${saName}: serviceaccount "${saName}" not found`,
       );
     }
     const sa = withVersion(saItem.value, saItem.revision);
@@ -626,54 +683,67 @@ export class ClusterService {
   ): Promise<string[]> {
     const pods = await tx.list<KubeObject>(OBJECTS, { prefix: `${cluster.name}/Pod/${ns}/` });
     return pods
-      .filter((p) => p.value.metadata?.annotations?.['irsakit.dev/deployment'] === deployment)
+      .filter((p) => p.value.metadata?.annotations?.[OWNER] === deployment)
       .map((p) => p.value.metadata?.name as string);
   }
 
-  /** A Deployment's pods: `replicas` of the current template; pods of older templates go. */
+  /**
+   * The ReplicaSet controller's work for a Deployment, then the Deployment controller's: its
+   * pods are `replicas` of the current template (pods of older templates go, missing ones are
+   * made and admitted), and its status says what it has. A pod the API server refuses (its
+   * ServiceAccount missing, a spec the webhook made invalid) is not made, and the status says
+   * why: the ReplicaSet's FailedCreate, with the refusal. Stores the Deployment when it changed.
+   */
   private async reconcileDeployment(
     tx: StoreOps,
     cluster: ClusterRecord,
     ns: string,
-    dep: KubeObject,
+    input: KubeObject,
   ): Promise<void> {
-    const name = dep.metadata?.name as string;
-    const spec = dep.spec as { replicas?: number; template?: KubeObject };
+    const dep = clone(input);
+    // (one stored before generations were kept is at its first)
+    dep.metadata = { ...dep.metadata, generation: generationOf(dep) };
+    const name = dep.metadata.name as string;
+    const spec = (dep.spec ?? {}) as { replicas?: number; template?: KubeObject };
     const template = spec.template ?? {};
-    const hash = nameChars(createHash('sha256').update(JSON.stringify(template)).digest('hex'), 10);
+    const hash = templateHash(template);
+    const replicaSet = `${name}-${hash}`;
     const replicas = spec.replicas ?? 1;
     const current: string[] = [];
     for (const podName of await this.podsOf(tx, cluster, ns, name)) {
       const pod = (await tx.get<KubeObject>(OBJECTS, objectKey(cluster.name, 'Pod', ns, podName)))
         ?.value;
-      if (pod?.metadata?.labels?.['pod-template-hash'] === hash) current.push(podName);
+      const podHash = pod?.metadata?.labels?.['pod-template-hash'];
+      if (podHash === hash || podHash === legacyHash(template)) current.push(podName);
       else await this.deletePod(tx, cluster, ns, podName);
     }
     while (current.length > replicas)
       await this.deletePod(tx, cluster, ns, current.pop() as string);
+    let failure: string | undefined;
     while (current.length < replicas) {
-      let podName = `${name}-${hash}-${this.suffix()}`;
+      let podName = `${replicaSet}-${this.suffix()}`;
       while (await tx.get(OBJECTS, objectKey(cluster.name, 'Pod', ns, podName))) {
-        podName = `${name}-${hash}-${this.suffix()}`;
+        podName = `${replicaSet}-${this.suffix()}`;
       }
       const pod: KubeObject = {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
           name: podName,
+          generateName: `${replicaSet}-`,
           namespace: ns,
           uid: this.uid(),
           creationTimestamp: this.now(),
           labels: { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash },
           annotations: {
             ...(template.metadata?.annotations ?? {}),
-            'irsakit.dev/deployment': name,
+            [OWNER]: name,
           },
           ownerReferences: [
             {
               apiVersion: 'apps/v1',
               kind: 'ReplicaSet',
-              name: `${name}-${hash}`,
+              name: replicaSet,
               uid: uidFrom(
                 createHash('sha256').update(`${dep.metadata?.uid}/${hash}`).digest('hex'),
               ),
@@ -683,9 +753,76 @@ export class ClusterService {
         },
         spec: clone(template.spec ?? {}),
       };
-      await this.createPod(tx, cluster, ns, pod);
+      try {
+        // the ReplicaSet asks for a generated name: a refusal at admission names the prefix
+        await this.createPod(tx, cluster, ns, pod, `${replicaSet}-`);
+      } catch (e) {
+        if (!(e instanceof ClusterError)) throw e;
+        // the error's own text, which kubectl prefixes with `The ` when it prints it
+        failure = e.message.replace(/^The /, '');
+        break;
+      }
       current.push(podName);
     }
+    dep.status = deploymentStatus({
+      deployment: dep,
+      updated: current.length,
+      total: current.length,
+      replicaSet,
+      failure,
+      now: this.now(),
+    });
+    const key = objectKey(cluster.name, 'Deployment', ns, name);
+    const stored = (await tx.get<KubeObject>(OBJECTS, key))?.value;
+    if (!stored || !sameObject(stored, dep)) await tx.put(OBJECTS, key, dep);
+  }
+
+  /**
+   * The ReplicaSet controller trying again, after a ServiceAccount of the namespace was
+   * created or changed: the pods its Deployments could not have are made now if they can be.
+   */
+  private async reconcileNamespace(
+    tx: StoreOps,
+    cluster: ClusterRecord,
+    ns: string,
+  ): Promise<void> {
+    for (const item of await tx.list<KubeObject>(OBJECTS, {
+      prefix: `${cluster.name}/Deployment/${ns}/`,
+    }))
+      await this.reconcileDeployment(tx, cluster, ns, item.value);
+  }
+}
+
+/**
+ * The template hash pods made before it was taken of the canonical template (of the stored
+ * JSON as it was): their template has not changed, so they stay, as they did.
+ */
+function legacyHash(template: KubeObject): string {
+  return nameChars(createHash('sha256').update(JSON.stringify(template)).digest('hex'), 10);
+}
+
+/** A Deployment's metadata.generation (1 for one stored before it was kept). */
+function generationOf(dep: KubeObject): number {
+  const g = dep.metadata?.generation;
+  return typeof g === 'number' ? g : 1;
+}
+
+/**
+ * The configuration kubectl applied last, from its annotation, as the three-way merge's
+ * original (its status and resourceVersion were never applied: they are left out).
+ */
+function lastAppliedOf(obj: KubeObject): KubeObject | undefined {
+  const text = obj.metadata?.annotations?.[LAST_APPLIED];
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const out = parsed as KubeObject;
+    delete out.status;
+    if (out.metadata && typeof out.metadata === 'object') delete out.metadata.resourceVersion;
+    return out;
+  } catch {
+    return undefined;
   }
 }
 
@@ -694,20 +831,6 @@ function withVersion(obj: KubeObject, revision: number): KubeObject {
 }
 
 /** The ServiceAccount admission plugin's projected `kube-api-access-xxxxx` volume and mounts. */
-/**
- * The characters Kubernetes makes generated names of (apimachinery's util/rand: no vowels, so
- * no words, and none of 0, 1, 3 that look like letters).
- */
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** `n` characters of `NAME_ALPHABET` from hex bytes. */
-function nameChars(hex: string, n: number): string {
-  let out = '';
-  for (let i = 0; i < n; i++)
-    out += NAME_ALPHABET[parseInt(hex.slice(2 * i, 2 * i + 2), 16) % NAME_ALPHABET.length];
-  return out;
-}
-
 function addApiAccessVolume(spec: Record<string, unknown>, suffix: string): void {
   const volumeName = `kube-api-access-${suffix}`;
   const volumes = (spec.volumes as Record<string, unknown>[] | undefined) ?? [];

@@ -11,7 +11,7 @@
  *
  * The field lists are the core/v1 and apps/v1 types' JSON names (ObjectMeta, ServiceAccount,
  * Namespace, Pod, PodSpec, Container, EnvVar, VolumeMount, Deployment, DeploymentSpec,
- * PodTemplateSpec), down to a container's env and mounts; the structures below those (volumes,
+ * LabelSelector, PodTemplateSpec), down to a container's env and mounts; the structures below those (volumes,
  * probes, security contexts, affinity, …) are not checked. Pure.
  */
 import type { KubeObject } from './manifests.js';
@@ -141,6 +141,21 @@ const POD_SPEC: Shape = {
 
 const TOP = leaves('apiVersion', 'kind');
 
+/** metav1.LabelSelector: a Deployment's selector, its requirements' values not checked. */
+const LABEL_SELECTOR: Shape = {
+  type: 'LabelSelector',
+  fields: {
+    matchLabels: 'stringMap',
+    matchExpressions: {
+      items: {
+        type: 'LabelSelectorRequirement',
+        fields: { ...strings('key', 'operator'), values: true },
+      },
+      list: '[]v1.LabelSelectorRequirement',
+    },
+  },
+};
+
 const SHAPES: Readonly<Record<string, Shape>> = {
   Namespace: {
     type: 'Namespace',
@@ -167,9 +182,9 @@ const SHAPES: Readonly<Record<string, Shape>> = {
         object: {
           type: 'DeploymentSpec',
           fields: {
+            selector: { object: LABEL_SELECTOR },
             ...leaves(
               'replicas',
-              'selector',
               'strategy',
               'minReadySeconds',
               'revisionHistoryLimit',

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from './manifests.js';
 import { table } from '../common/own.js';
+import { sameObject } from './merge.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -54,24 +55,21 @@ function keyErrors(field: string, v: unknown, labels: boolean): FieldError[] {
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     for (const detail of qualifiedNameProblems(k))
       out.push({ field, type: 'Invalid value', value: k, detail });
-    if (labels && typeof x === 'string') {
-      if (x.length > 63)
-        out.push({
-          field,
-          type: 'Invalid value',
-          value: x,
-          detail: 'must be no more than 63 characters',
-        });
-      if (!LABEL_VALUE.test(x))
-        out.push({
-          field,
-          type: 'Invalid value',
-          value: x,
-          detail:
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-        });
-    }
+    if (labels && typeof x === 'string')
+      for (const detail of labelValueProblems(x))
+        out.push({ field, type: 'Invalid value', value: x, detail });
   }
+  return out;
+}
+
+/** What is wrong with a label value (apimachinery IsValidLabelValue), in its words. */
+function labelValueProblems(x: string): string[] {
+  const out: string[] = [];
+  if (x.length > 63) out.push('must be no more than 63 characters');
+  if (!LABEL_VALUE.test(x))
+    out.push(
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    );
   return out;
 }
 
@@ -90,7 +88,8 @@ export interface FieldError {
 }
 
 export function renderFieldError(e: FieldError): string {
-  // field.Error.ErrorBody(): Required and Forbidden carry no value; the others quote it
+  // field.Error.ErrorBody(): Required and Forbidden carry no value; a string is quoted, an int
+  // printed bare, anything else in Go syntax (%#v)
   const body =
     e.type === 'Required value' || e.type === 'Forbidden'
       ? e.type
@@ -98,15 +97,31 @@ export function renderFieldError(e: FieldError): string {
   return `${e.field}: ${body}${e.detail ? `: ${e.detail}` : ''}`;
 }
 
-/** How Go's %v prints a label map: map[string]string{"app":"x"}. */
-function goValue(v: unknown): string {
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `"${k}":"${String(x)}"`)
-      .join(', ');
-    return `map[string]string{${entries}}`;
+/** A bad value already written in Go syntax (%#v): a struct the API server echoes. */
+export class GoSyntax {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
+}
+
+/** How field.Error prints a value that is not a string: a label map as %#v does, an int bare. */
+function goValue(v: unknown): string {
+  if (v instanceof GoSyntax) return v.text;
+  if (v && typeof v === 'object' && !Array.isArray(v)) return goStringMap(v);
   return String(v);
+}
+
+/** Go's %#v of a string, for the plain strings of labels and selectors. */
+const goString = (s: unknown) => JSON.stringify(String(s));
+
+/** Go's %#v of a `map[string]string`: keys sorted, `(nil)` for none. */
+function goStringMap(m: object | undefined | null): string {
+  if (m === undefined || m === null) return 'map[string]string(nil)';
+  const entries = Object.entries(m)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, x]) => `${goString(k)}:${goString(x ?? '')}`);
+  return `map[string]string{${entries.join(', ')}}`;
 }
 
 /** `The Pod "x" is invalid: …` with one error, or `[e1, e2]` with several. */
@@ -383,11 +398,12 @@ export function validateObject(obj: KubeObject): FieldError[] {
       const out = metaErrors(obj, true, false);
       const spec = (obj.spec ?? {}) as Record<string, unknown>;
       const replicas = spec.replicas;
+      // ints are rendered bare, as field.Error prints an int32 (`Invalid value: -1`)
       if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0)) {
         out.push({
           field: 'spec.replicas',
           type: 'Invalid value',
-          value: String(replicas),
+          value: replicas,
           detail: 'must be greater than or equal to 0',
         });
       } else if (typeof replicas === 'number' && replicas > MAX_REPLICAS) {
@@ -396,33 +412,180 @@ export function validateObject(obj: KubeObject): FieldError[] {
         out.push({
           field: 'spec.replicas',
           type: 'Invalid value',
-          value: String(replicas),
+          value: replicas,
           detail: `irsakit's local cluster runs at most ${MAX_REPLICAS} replicas of a Deployment`,
         });
       }
-      const selector = (spec.selector as { matchLabels?: Record<string, string> } | undefined)
-        ?.matchLabels;
       const template = spec.template as
         { metadata?: { labels?: Record<string, string> }; spec?: unknown } | undefined;
-      if (!selector || Object.keys(selector).length === 0) {
-        out.push({ field: 'spec.selector', type: 'Required value' });
-      } else {
-        const labels = template?.metadata?.labels ?? {};
-        if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) {
-          out.push({
-            field: 'spec.template.metadata.labels',
-            type: 'Invalid value',
-            value: labels,
-            detail: '`selector` does not match template `labels`',
-          });
-        }
-      }
+      out.push(...selectorErrors(spec.selector, template?.metadata?.labels));
       out.push(...podSpecErrors('spec.template.spec', template?.spec));
       return out;
     }
     default:
       return [];
   }
+}
+
+/** A Deployment's `spec.selector` (metav1.LabelSelector), as decoded. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string> | null;
+  matchExpressions?: (LabelSelectorRequirement | null)[] | null;
+}
+interface LabelSelectorRequirement {
+  key?: string;
+  operator?: string;
+  values?: (string | null)[] | null;
+}
+
+/**
+ * Go's %#v of a LabelSelector, as the API server echoes it in a selector's errors:
+ * `v1.LabelSelector{MatchLabels:map[string]string{"app":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`.
+ */
+export function goLabelSelector(sel: LabelSelector): GoSyntax {
+  const reqs = sel.matchExpressions;
+  const values = (v: LabelSelectorRequirement['values']) =>
+    v === undefined || v === null ? '[]string(nil)' : `[]string{${v.map(goString).join(', ')}}`;
+  const exprs =
+    reqs === undefined || reqs === null
+      ? '[]v1.LabelSelectorRequirement(nil)'
+      : `[]v1.LabelSelectorRequirement{${reqs
+          .map(
+            (r) =>
+              `v1.LabelSelectorRequirement{Key:${goString(r?.key ?? '')}, Operator:${goString(r?.operator ?? '')}, Values:${values(r?.values)}}`,
+          )
+          .join(', ')}}`;
+  return new GoSyntax(
+    `v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${exprs}}`,
+  );
+}
+
+/** The errors of one matchExpressions requirement (apimachinery ValidateLabelSelectorRequirement). */
+function requirementErrors(at: string, r: LabelSelectorRequirement): FieldError[] {
+  const out: FieldError[] = [];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0)
+        out.push({
+          field: `${at}.values`,
+          type: 'Required value',
+          detail: "must be specified when `operator` is 'In' or 'NotIn'",
+        });
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0)
+        out.push({
+          field: `${at}.values`,
+          type: 'Forbidden',
+          detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+        });
+      break;
+    default:
+      out.push({
+        field: `${at}.operator`,
+        type: 'Invalid value',
+        value: r.operator ?? '',
+        detail: 'not a valid selector operator',
+      });
+  }
+  for (const detail of qualifiedNameProblems(r.key ?? ''))
+    out.push({ field: `${at}.key`, type: 'Invalid value', value: r.key ?? '', detail });
+  values.forEach((v, j) => {
+    for (const detail of labelValueProblems(v ?? ''))
+      out.push({ field: `${at}.values[${j}]`, type: 'Invalid value', value: v ?? '', detail });
+  });
+  return out;
+}
+
+/**
+ * Whether a selector selects a set of labels (labels.Selector.Matches): every matchLabels pair
+ * and every requirement — In, NotIn, Exists, DoesNotExist — holds.
+ */
+export function selectorMatches(sel: LabelSelector, labels: Record<string, string> = {}): boolean {
+  const has = (k: string) => Object.hasOwn(labels, k);
+  return (
+    Object.entries(sel.matchLabels ?? {}).every(([k, v]) => has(k) && labels[k] === v) &&
+    (sel.matchExpressions ?? []).every((r) => {
+      const key = r?.key ?? '';
+      const values = r?.values ?? [];
+      switch (r?.operator) {
+        case 'In':
+          return has(key) && values.includes(labels[key] as string);
+        case 'NotIn':
+          return !has(key) || !values.includes(labels[key] as string);
+        case 'Exists':
+          return has(key);
+        case 'DoesNotExist':
+          return !has(key);
+        default:
+          return false;
+      }
+    })
+  );
+}
+
+/**
+ * A Deployment's selector against its template's labels, as ValidateDeploymentSpec checks
+ * them: required; each label and requirement valid (else the selector is `invalid label
+ * selector` and matches nothing); not empty; and it must select the template's labels. A
+ * missing selector is labels.Nothing(): it matches no template either.
+ */
+function selectorErrors(
+  selector: unknown,
+  labels: Record<string, string> | undefined,
+): FieldError[] {
+  const mismatch: FieldError = {
+    field: 'spec.template.metadata.labels',
+    type: 'Invalid value',
+    value: new GoSyntax(goStringMap(labels)),
+    detail: '`selector` does not match template `labels`',
+  };
+  if (selector === undefined || selector === null)
+    return [{ field: 'spec.selector', type: 'Required value' }, mismatch];
+  // its type and fields were checked as the object was decoded (fields.ts)
+  const sel = selector as LabelSelector;
+  const out: FieldError[] = keyErrors('spec.selector.matchLabels', sel.matchLabels, true);
+  (sel.matchExpressions ?? []).forEach((r, i) =>
+    out.push(...requirementErrors(`spec.selector.matchExpressions[${i}]`, r ?? {})),
+  );
+  const invalid = out.length > 0;
+  const count = Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length;
+  if (count === 0)
+    out.push({
+      field: 'spec.selector',
+      type: 'Invalid value',
+      value: goLabelSelector(sel),
+      detail: 'empty selector is invalid for deployment',
+    });
+  if (invalid)
+    out.push({
+      field: 'spec.selector',
+      type: 'Invalid value',
+      value: goLabelSelector(sel),
+      detail: 'invalid label selector',
+    });
+  // an empty selector is labels.Everything(), which the template is not checked against
+  else if (count > 0 && !selectorMatches(sel, labels)) out.push(mismatch);
+  return out;
+}
+
+/**
+ * A Deployment's selector may not change once it exists (the apps/v1 strategy's
+ * ValidateImmutableField; an empty and a missing list or map are the same there).
+ */
+export function selectorUpdateErrors(before: unknown, after: unknown): FieldError[] {
+  if (sameObject(before ?? null, after ?? null)) return [];
+  return [
+    {
+      field: 'spec.selector',
+      type: 'Invalid value',
+      value: goLabelSelector((after ?? {}) as LabelSelector),
+      detail: 'field is immutable',
+    },
+  ];
 }
 
 /** apiVersion/kind pairs irsakit stores. */
