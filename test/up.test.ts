@@ -344,6 +344,10 @@ describe('irsa up', () => {
       expect(await pods()).toEqual([]);
       const failing = await status();
       expect(failing.readyReplicas).toBeUndefined();
+      // kubectl's columns read the status: none of the two is ready
+      expect(
+        (await irsa(['get', 'deploy', 'later', '-n', 'production'])).stdout.split('\n')[1],
+      ).toMatch(/^later\s+0\/2\s+0\s+0\s+\S+$/);
       expect(failing.conditions.find((c) => c.type === 'ReplicaFailure')?.message).toMatch(
         /^pods "later-[a-z0-9]{10}-" is forbidden: error looking up service account production\/later-sa: serviceaccount "later-sa" not found$/,
       );
@@ -352,10 +356,13 @@ describe('irsa up', () => {
       const first = await pods();
       expect(first).toHaveLength(2);
       expect((await status()).readyReplicas).toBe(2);
+      expect(
+        (await irsa(['get', 'deploy', 'later', '-n', 'production'])).stdout.split('\n')[1],
+      ).toMatch(/^later\s+2\/2\s+2\s+2\s+\S+$/);
       // a deleted pod is replaced at once
       const gone = first[0] as string;
       expect((await irsa(['delete', 'pod', gone, '-n', 'production'])).stdout.trim()).toBe(
-        `pod/${gone} deleted`,
+        `pod "${gone}" deleted from production namespace`,
       );
       const replaced = await pods();
       expect(replaced).toHaveLength(2);

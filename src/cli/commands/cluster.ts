@@ -267,10 +267,20 @@ function print(io: Output, objects: KubeObj[], kind: string, opts: Opts, single:
       break;
     default: {
       rows = [head(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'])];
+      // from the Deployment's status, as its controller counts its pods (a zero is left out)
+      const count = (o: KubeObj, field: string) => {
+        const v = o.status?.[field];
+        return String(typeof v === 'number' ? v : 0);
+      };
       for (const o of objects) {
-        const n = String(o.spec?.replicas ?? 1);
         rows.push(
-          row(o, [o.metadata?.name ?? '', `${n}/${n}`, n, n, age(o.metadata?.creationTimestamp)]),
+          row(o, [
+            o.metadata?.name ?? '',
+            `${count(o, 'readyReplicas')}/${String(o.spec?.replicas ?? 1)}`,
+            count(o, 'updatedReplicas'),
+            count(o, 'availableReplicas'),
+            age(o.metadata?.creationTimestamp),
+          ]),
         );
       }
     }
