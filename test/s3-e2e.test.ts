@@ -23,8 +23,10 @@ import { fromTokenFile } from '@aws-sdk/credential-providers';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -1389,6 +1391,68 @@ describe('anonymous callers and another account', () => {
       message: 'Access Denied',
       status: 403,
     });
+    // the bucket policy is the owner account's alone: another account, even one the policy and
+    // its own identity policy allow, gets 405 (after authorization: without the permission it
+    // is AccessDenied)
+    const managed = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${PARTNER}:root` },
+          Action: [
+            's3:GetObject',
+            's3:ListBucket',
+            's3:GetBucketPolicy',
+            's3:PutBucketPolicy',
+            's3:DeleteBucketPolicy',
+          ],
+          Resource: [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
+        },
+      ],
+    };
+    await owner.send(
+      new PutBucketPolicyCommand({ Bucket: SHARED, Policy: JSON.stringify(managed) }),
+    );
+    const partnerAdmin = s3(h.admin(PARTNER));
+    const lockout = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${SHARED}`, `arn:aws:s3:::${SHARED}/*`],
+        },
+      ],
+    });
+    const notAllowed = {
+      name: 'MethodNotAllowed',
+      message: 'The specified method is not allowed against this resource.',
+      status: 405,
+    };
+    expect(
+      await jsError(
+        partnerAdmin.send(new PutBucketPolicyCommand({ Bucket: SHARED, Policy: lockout })),
+      ),
+    ).toEqual(notAllowed);
+    expect(
+      await jsError(partnerAdmin.send(new GetBucketPolicyCommand({ Bucket: SHARED }))),
+    ).toEqual(notAllowed);
+    expect(
+      await jsError(partnerAdmin.send(new DeleteBucketPolicyCommand({ Bucket: SHARED }))),
+    ).toEqual(notAllowed);
+    const cli = await h.aws(['s3api', 'get-bucket-policy', '--bucket', SHARED], h.admin(PARTNER));
+    expect(cli.stderr).toContain(
+      'An error occurred (MethodNotAllowed) when calling the GetBucketPolicy operation: The specified method is not allowed against this resource.',
+    );
+    expect(
+      await jsError(
+        s3(bystander).send(new PutBucketPolicyCommand({ Bucket: SHARED, Policy: lockout })),
+      ),
+    ).toEqual({ name: 'AccessDenied', message: 'Access Denied', status: 403 });
+    const kept = await owner.send(new GetBucketPolicyCommand({ Bucket: SHARED }));
+    expect(JSON.parse(kept.Policy ?? '')).toEqual(managed);
     // the bucket name is taken: names are global
     expect(
       await jsError(s3(h.admin(PARTNER)).send(new CreateBucketCommand({ Bucket: SHARED }))),

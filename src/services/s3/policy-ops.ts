@@ -1,7 +1,8 @@
 /**
  * Bucket policy operations: PutBucketPolicy (checked as S3 checks it, see bucket-policy.ts),
  * GetBucketPolicy (NoSuchBucketPolicy when there is none) and DeleteBucketPolicy, each
- * authorized as `s3:<Operation>` on the bucket.
+ * authorized as `s3:<Operation>` on the bucket and then open only to identities of the bucket
+ * owner's account.
  */
 import { AwsError } from '../../common/aws-error.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
@@ -14,8 +15,8 @@ import {
   noteOwner,
   requireBucket,
 } from './call.js';
-import { S3_MSG, noSuchBucket } from './errors.js';
-import { BUCKETS, type BucketRecord } from './repo.js';
+import { S3_MSG, methodNotAllowed, noSuchBucket } from './errors.js';
+import { BUCKETS, type Bucket, type BucketRecord } from './repo.js';
 import { readUpload } from './upload.js';
 
 function parsedOrText(text: string): unknown {
@@ -26,12 +27,29 @@ function parsedOrText(text: string): unknown {
   }
 }
 
+/**
+ * Only the bucket owner's account manages its bucket policy: "If you have the correct
+ * permissions, but you're not using an identity that belongs to the bucket owner's account,
+ * Amazon S3 returns a 405 Method Not Allowed error" (Put/Get/DeleteBucketPolicy API reference)
+ * — so this runs after authorization (without the permission it is AccessDenied), and a policy
+ * that grants another account or everyone s3:PutBucketPolicy cannot hand the bucket over.
+ * An anonymous caller belongs to no account. (The owner's root user may always manage the
+ * policy, whatever it denies; irsakit issues no root credentials — each account's admin is
+ * the IAM user irsa-admin — so no caller here is one.)
+ */
+function requireOwnerAccount(call: S3Call, bucket: Bucket): void {
+  if (call.ctx.caller?.account !== bucket.value.account)
+    // [inferred] the resource type S3 names for the `?policy` sub-resource
+    throw methodNotAllowed(call.raw.method, 'BUCKETPOLICY');
+}
+
 /** PutBucketPolicy: 204. */
 export async function putBucketPolicy(call: S3Call, name: string): Promise<ServiceResponse> {
   noteEvent(call, 'PutBucketPolicy', { readOnly: false, data: false, bucket: name });
   const bucket = await requireBucket(call, name);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:PutBucketPolicy', bucketArn(name), bucket);
+  requireOwnerAccount(call, bucket);
   const text = readUpload(call.raw.body, call.ctx.auth?.payload, call.headers).data.toString(
     'utf8',
   );
@@ -61,6 +79,7 @@ export async function getBucketPolicy(call: S3Call, name: string): Promise<Servi
   const bucket = await requireBucket(call, name);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:GetBucketPolicy', bucketArn(name), bucket);
+  requireOwnerAccount(call, bucket);
   const policy = bucket.value.policy;
   if (policy === undefined)
     throw new AwsError('NoSuchBucketPolicy', 404, S3_MSG.noSuchBucketPolicy, {
@@ -80,6 +99,7 @@ export async function deleteBucketPolicy(call: S3Call, name: string): Promise<Se
   const bucket = await requireBucket(call, name);
   noteOwner(call, bucket);
   await authorizeS3(call, 's3:DeleteBucketPolicy', bucketArn(name), bucket);
+  requireOwnerAccount(call, bucket);
   await call.deps.store.transaction(async (tx) => {
     const current = await tx.get<BucketRecord>(BUCKETS, name);
     if (!current || current.value.policy === undefined) return;

@@ -869,3 +869,63 @@ describe('listing reads pages, not the bucket', () => {
     );
   });
 });
+
+describe('bucket policy: only the owner’s account', () => {
+  const OTHER = '222233334444';
+  const other = (): CallContext => {
+    const c = ctx();
+    c.caller = {
+      principal: {
+        type: 'User',
+        id: `arn:aws:iam::${OTHER}:user/irsa-admin`,
+        account: OTHER,
+        partition: 'aws',
+      },
+      accessKeyId: 'AKIAOTHER',
+      account: OTHER,
+      userId: 'AIDAOTHER',
+    };
+    return c;
+  };
+  const policy = (effect: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: effect,
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::bk1', 'arn:aws:s3:::bk1/*'],
+        },
+      ],
+    });
+
+  it('another account, even allowed, is 405 MethodNotAllowed; nothing changes', async () => {
+    expect(await call('PUT', '/bk1?policy', policy('Allow'))).toMatchObject({ status: 204 });
+    for (const method of ['PUT', 'GET', 'DELETE']) {
+      const e = await call(
+        method,
+        '/bk1?policy',
+        method === 'PUT' ? policy('Deny') : '',
+        [],
+        other(),
+      );
+      expect(e, method).toBeInstanceOf(AwsError);
+      expect(e, method).toMatchObject({
+        code: 'MethodNotAllowed',
+        httpStatus: 405,
+        message: 'The specified method is not allowed against this resource.',
+        elements: { Method: method, ResourceType: 'BUCKETPOLICY' },
+      });
+    }
+    expect(await call('GET', '/bk1?policy')).toMatchObject({ status: 200, body: policy('Allow') });
+  });
+
+  it('without the permission it is AccessDenied first, as for anyone', async () => {
+    denied.add('s3:PutBucketPolicy');
+    expect(await call('PUT', '/bk1?policy', policy('Deny'), [], other())).toMatchObject({
+      code: 'AccessDenied',
+      message: 'Access Denied',
+    });
+  });
+});
