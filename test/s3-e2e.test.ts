@@ -1574,6 +1574,31 @@ describe('raw requests', () => {
     );
   });
 
+  it('DeleteObjects with a pretty-printed body (the API reference’s example) deletes', async () => {
+    const c = s3(roles.app as Creds);
+    for (const Key of ['raw/pretty1.txt', 'raw/ spaced '])
+      await c.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
+    const body = `<?xml version="1.0" encoding="UTF-8"?>
+<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+    <Object>
+         <Key>raw/pretty1.txt</Key>
+    </Object>
+    <Object>
+         <Key>raw/ spaced </Key>
+    </Object>
+</Delete>
+`;
+    const md5 = (await import('node:crypto')).createHash('md5').update(body).digest('base64');
+    const r = await send(sign('POST', `/${BUCKET}?delete`, body, [['Content-MD5', md5]]), body);
+    expect(r.status).toBe(200);
+    expect(r.text).toContain(
+      '<Deleted><Key>raw/pretty1.txt</Key></Deleted><Deleted><Key>raw/ spaced </Key></Deleted>',
+    );
+    const left = await c.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'raw/' }));
+    expect((left.Contents ?? []).map((o) => o.Key)).not.toContain('raw/ spaced ');
+    expect((left.Contents ?? []).map((o) => o.Key)).not.toContain('raw/pretty1.txt');
+  });
+
   it('conditional GETs: 304 and 412', async () => {
     const c = s3(roles.app as Creds);
     const head = await c.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }));

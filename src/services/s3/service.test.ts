@@ -388,6 +388,78 @@ describe('answers', () => {
   });
 });
 
+describe('pretty-printed XML bodies', () => {
+  const md5 = (body: string): [string, string][] => [
+    ['Content-MD5', createHash('md5').update(body).digest('base64')],
+  ];
+
+  it('DeleteObjects: the API reference’s indented example; keys keep their spaces', async () => {
+    for (const k of ['sample1.txt', ' spaced key '])
+      expect(await call('PUT', `/bk1/${encodeURIComponent(k)}`, 'x')).toMatchObject({
+        status: 200,
+      });
+    const body = `<?xml version="1.0" encoding="UTF-8"?>
+<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+    <Object>
+         <Key>sample1.txt</Key>
+    </Object>
+    <Object>
+         <Key> spaced key </Key>
+    </Object>
+    <Quiet>false</Quiet>
+</Delete>
+`;
+    const r = (await call('POST', '/bk1?delete', body, md5(body))) as ServiceResponse;
+    expect(r.status).toBe(200);
+    expect(String(r.body)).toContain(
+      '<Deleted><Key>sample1.txt</Key></Deleted><Deleted><Key> spaced key </Key></Deleted>',
+    );
+    expect(await store.list(objectsOf('bk1'))).toEqual([]);
+    const stray = body.replace('<Quiet>', 'stray <Quiet>');
+    expect(await call('POST', '/bk1?delete', stray, md5(stray))).toMatchObject({
+      code: 'MalformedXML',
+    });
+  });
+
+  it('CreateBucketConfiguration and CompleteMultipartUpload, indented', async () => {
+    const config = `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <LocationConstraint>eu-west-1</LocationConstraint>
+</CreateBucketConfiguration>`;
+    expect(await call('PUT', '/bk2', config)).toMatchObject({ status: 200 });
+    expect(await store.get('s3.buckets', 'bk2')).toMatchObject({
+      value: { region: 'eu-west-1' },
+    });
+    // white space alone is no configuration: the signing region's bucket
+    expect(
+      await call('PUT', '/bk3', '<CreateBucketConfiguration>\n</CreateBucketConfiguration>\n'),
+    ).toMatchObject({ status: 200 });
+    expect(await store.get('s3.buckets', 'bk3')).toMatchObject({
+      value: { region: 'us-east-1' },
+    });
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(
+      String(((await call('POST', '/bk1/mp?uploads')) as ServiceResponse).body),
+    )?.[1] as string;
+    const part = (await call(
+      'PUT',
+      `/bk1/mp?partNumber=1&uploadId=${id}`,
+      'one part',
+    )) as ServiceResponse;
+    const done = (await call(
+      'POST',
+      `/bk1/mp?uploadId=${id}`,
+      `<CompleteMultipartUpload>
+   <Part>
+      <PartNumber>1</PartNumber>
+      <ETag>${part.headers?.ETag}</ETag>
+   </Part>
+</CompleteMultipartUpload>
+`,
+    )) as ServiceResponse;
+    expect(done.status).toBe(200);
+    expect(String(((await call('GET', '/bk1/mp')) as ServiceResponse).body)).toBe('one part');
+  });
+});
+
 describe('framing of upload bodies', () => {
   it('an upload without Content-Length is 411 MissingContentLength; nothing is stored', async () => {
     const bare = raw('PUT', '/bk1/k', '');

@@ -35,4 +35,38 @@ describe('parseXmlBody', () => {
       expect((error as AwsError).code, text).toBe('MalformedXML');
     }
   });
+
+  it('white space between elements is layout: a pretty-printed body reads as a compact one', () => {
+    const pretty = `<?xml version="1.0" encoding="UTF-8"?>
+<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Object>
+    <Key>sample1.txt</Key>
+  </Object>
+\t<Object>\r
+    <Key>sample2.txt</Key>
+    <VersionId>null</VersionId>
+  </Object>
+  <Quiet>false</Quiet>
+</Delete>
+`;
+    expect(parse(pretty)).toEqual({
+      Object: [{ Key: 'sample1.txt' }, { Key: 'sample2.txt', VersionId: 'null' }],
+      Quiet: 'false',
+    });
+    expect(parse('<Delete>\n  \n</Delete>')).toEqual({});
+  });
+
+  it('a leaf keeps its white space exactly; text beside elements is kept for the operation', () => {
+    expect(keyOf('  spaced key\t')).toBe('  spaced key\t');
+    expect(keyOf('\n')).toBe('\n');
+    expect(parse('<Delete>\n<Object><Key> k </Key></Object> x </Delete>')).toEqual({
+      Object: [{ Key: ' k ' }],
+      '#text': '\n x ',
+    });
+    // a reference to a space is text, not layout
+    expect(parse('<Delete>&#32;<Object><Key>k</Key></Object></Delete>')).toEqual({
+      Object: [{ Key: 'k' }],
+      '#text': ' ',
+    });
+  });
 });

@@ -87,11 +87,22 @@ function decodeText(text: string): string {
   });
 }
 
-/** Decodes every text value of a parsed document in place, without recursion. */
+/** XML's white space (S), as written: a character reference to one is text, not layout. */
+const LAYOUT = /^[ \t\r\n]*$/;
+
+/**
+ * Decodes every text value of a parsed document in place, without recursion, and drops the
+ * white space between the elements of an element (the indentation of a pretty-printed body,
+ * which the parser keeps as `#text` since values are not trimmed): S3 reads element-only
+ * content, so it is layout. A leaf's text (a `<Key>`) is kept exactly, spaces and all, and other
+ * text beside elements stays, for the operation to refuse.
+ */
 function decodeAll(doc: Record<string, unknown>): void {
   const stack: Record<string, unknown>[] = [doc];
   while (stack.length > 0) {
     const node = stack.pop() as Record<string, unknown>;
+    const text = node['#text'];
+    if (typeof text === 'string' && LAYOUT.test(text)) delete node['#text'];
     for (const [k, v] of Object.entries(node)) {
       if (typeof v === 'string') node[k] = decodeText(v);
       else if (v !== null && typeof v === 'object') stack.push(v as Record<string, unknown>);
@@ -126,10 +137,13 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
   } catch (e) {
     throw malformedXml(`not well-formed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
-  decodeAll(doc);
   const top = Object.keys(doc).filter((k) => k !== '?xml');
   if (top.length !== 1 || top[0] !== root)
     throw malformedXml(`the root element is \`${top.join(', ')}\`, not \`${root}\``);
+  // a root with white space only (`<Delete>\n</Delete>`) has no elements, as an empty one
+  const rootText = doc[root];
+  if (typeof rootText === 'string' && LAYOUT.test(rootText)) doc[root] = '';
+  decodeAll(doc);
   const value = doc[root];
   if (value === '' || value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value))
