@@ -25,13 +25,16 @@ import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
+  DeletePublicAccessBlockCommand,
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
   GetObjectCommand,
+  GetPublicAccessBlockCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   S3Client,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
@@ -223,6 +226,8 @@ beforeAll(async () => {
     ['range.txt', '0123456789'],
   ])
     await a.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  // a new bucket blocks public access, as on S3: off first, for the PublicRead statement
+  await a.send(new DeletePublicAccessBlockCommand({ Bucket: BUCKET }));
   await a.send(
     new PutBucketPolicyCommand({
       Bucket: BUCKET,
@@ -1462,6 +1467,121 @@ describe('anonymous callers and another account', () => {
         'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
       status: 409,
     });
+  });
+});
+
+describe('Block Public Access', () => {
+  const B = 'irsa-app-bpa';
+  const publicRead = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${B}/*`,
+      },
+    ],
+  });
+  const anonymousGet = async () => {
+    const r = await fetch(`${h.server.edge}/${B}/open.txt`);
+    return [r.status, await r.text()] as const;
+  };
+
+  it('a new bucket blocks public policies and public access; off, as on S3, the bucket is public', async () => {
+    const app = roles.app as Creds;
+    expect((await h.aws(['s3api', 'create-bucket', '--bucket', B], app)).code).toBe(0);
+    await s3(app).send(new PutObjectCommand({ Bucket: B, Key: 'open.txt', Body: 'open' }));
+    const got = await h.aws(['s3api', 'get-public-access-block', '--bucket', B], app);
+    expect(got.stderr).toBe('');
+    expect(JSON.parse(got.stdout)).toEqual({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const blocked = await h.aws(
+      ['s3api', 'put-bucket-policy', '--bucket', B, '--policy', publicRead],
+      app,
+    );
+    expect(blocked.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the PutBucketPolicy operation: User: ${arnOf('s3-app-role')} is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${B}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+    );
+    expect((await anonymousGet())[0]).toBe(403);
+
+    // policies allowed, but public buckets still restricted: the policy is taken, and ignored
+    // for anonymous callers
+    const put = await boto(
+      `out(s3.put_public_access_block(Bucket='${B}', PublicAccessBlockConfiguration={'BlockPublicAcls': True, 'IgnorePublicAcls': True, 'BlockPublicPolicy': False, 'RestrictPublicBuckets': True})['ResponseMetadata']['HTTPStatusCode'])
+out(s3.get_public_access_block(Bucket='${B}')['PublicAccessBlockConfiguration'])`,
+      app,
+    );
+    expect(put).toEqual([
+      200,
+      {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: true,
+      },
+    ]);
+    const c = s3(app);
+    await c.send(new PutBucketPolicyCommand({ Bucket: B, Policy: publicRead }));
+    const [status, text] = await anonymousGet();
+    expect(status).toBe(403);
+    expect(text).toContain('<Code>AccessDenied</Code><Message>Access Denied</Message>');
+    // the owner's account is not restricted
+    const own = await c.send(new GetObjectCommand({ Bucket: B, Key: 'open.txt' }));
+    expect(await own.Body?.transformToString()).toBe('open');
+
+    await c.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: B,
+        PublicAccessBlockConfiguration: { BlockPublicPolicy: false, RestrictPublicBuckets: false },
+      }),
+    );
+    expect(await anonymousGet()).toEqual([200, 'open']);
+    expect(await c.send(new GetPublicAccessBlockCommand({ Bucket: B }))).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: false,
+        IgnorePublicAcls: false,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: false,
+      },
+    });
+
+    // deleted: no configuration at all
+    expect((await h.aws(['s3api', 'delete-public-access-block', '--bucket', B], app)).stderr).toBe(
+      '',
+    );
+    const none = await h.aws(['s3api', 'get-public-access-block', '--bucket', B], app);
+    expect(none.stderr).toContain(
+      'An error occurred (NoSuchPublicAccessBlockConfiguration) when calling the GetPublicAccessBlock operation: The public access block configuration was not found',
+    );
+    expect(await jsError(c.send(new GetPublicAccessBlockCommand({ Bucket: B })))).toEqual({
+      name: 'NoSuchPublicAccessBlockConfiguration',
+      message: 'The public access block configuration was not found',
+      status: 404,
+    });
+    expect(await anonymousGet()).toEqual([200, 'open']);
+
+    // turned back on, an existing public policy is restricted again (it is not removed)
+    await c.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: B,
+        PublicAccessBlockConfiguration: { RestrictPublicBuckets: true },
+      }),
+    );
+    expect((await anonymousGet())[0]).toBe(403);
+    const ro = await h.aws(
+      ['s3api', 'delete-public-access-block', '--bucket', B],
+      roles.readonly as Creds,
+    );
+    expect(ro.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the DeletePublicAccessBlock operation: ${denied('s3-readonly-role', 's3:PutBucketPublicAccessBlock', `arn:aws:s3:::${B}`)}`,
+    );
   });
 });
 

@@ -350,7 +350,9 @@ export function nextSteps(opts: {
     lines.push(
       '   New buckets have ACLs disabled: make the two objects public with a bucket policy',
       `   (s3:GetObject for "Principal": "*" on arn:aws:s3:::${s3.bucket}/${key('.well-known/openid-configuration')}`,
-      `   and on the JWKS object) rather than --acl public-read.`,
+      `   and on the JWKS object) rather than --acl public-read; new buckets also block public`,
+      `   policies: first aws s3api delete-public-access-block --bucket ${s3.bucket}${region}`,
+      `   (or put-public-access-block with BlockPublicPolicy and RestrictPublicBuckets false).`,
     );
   } else {
     lines.push(

@@ -1,8 +1,8 @@
 /**
  * Bucket operations: ListBuckets, CreateBucket (the region rules of the legacy us-east-1
- * endpoint included), HeadBucket, DeleteBucket and GetBucketLocation. Each is authorized as
- * S3 maps it (`s3:ListAllMyBuckets`, `s3:CreateBucket`, `s3:ListBucket`, `s3:DeleteBucket`,
- * `s3:GetBucketLocation`).
+ * endpoint included; every public access blocked, as S3 makes buckets), HeadBucket,
+ * DeleteBucket and GetBucketLocation. Each is authorized as S3 maps it (`s3:ListAllMyBuckets`,
+ * `s3:CreateBucket`, `s3:ListBucket`, `s3:DeleteBucket`, `s3:GetBucketLocation`).
  */
 import { AwsError } from '../../common/aws-error.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
@@ -18,7 +18,7 @@ import {
 import { S3_MSG, invalidArgument, malformedXml } from './errors.js';
 import { checkBucketName } from './names.js';
 import { type UploadRecord, uploadsOf } from './multipart.js';
-import { BUCKETS, type BucketRecord, objectsOf } from './repo.js';
+import { ALL_PUBLIC_ACCESS_BLOCKED, BUCKETS, type BucketRecord, objectsOf } from './repo.js';
 import { el, wrap, xmlDocument } from './xml.js';
 import { parseXmlBody } from './xml.js';
 
@@ -146,6 +146,8 @@ export async function createBucket(call: S3Call, name: string): Promise<ServiceR
       account,
       region,
       createdAt: call.ctx.now.toISOString(),
+      // "By default, new buckets, access points, and objects don't allow public access"
+      publicAccessBlock: { ...ALL_PUBLIC_ACCESS_BLOCKED },
     };
     await tx.put(BUCKETS, name, record);
   });

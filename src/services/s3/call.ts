@@ -3,7 +3,8 @@
  * address, query and headers read once, and the service's dependencies — plus the steps
  * every operation shares: finding the bucket (NoSuchBucket before any authorization, as S3
  * answers for a bucket that does not exist whoever asks), the signing region against the
- * bucket's, authorization with the bucket policy as the resource policy, and the audit notes.
+ * bucket's, authorization with the bucket policy as the resource policy (as Block Public
+ * Access's RestrictPublicBuckets lets it apply), and the audit notes.
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from '../../common/aws-error.js';
@@ -18,6 +19,7 @@ import type { BlobStore } from './blobs.js';
 import type { Bodies } from './bodies.js';
 import type { PrincipalLookup } from '../../iam/policy-docs.js';
 import { compileBucketPolicy } from './bucket-policy.js';
+import { isPublicPolicyText } from './public-policy.js';
 import { S3_MSG, noSuchBucket } from './errors.js';
 import { type Bucket, getBucket } from './repo.js';
 import type { HeaderMap } from './upload.js';
@@ -46,23 +48,50 @@ export interface S3Call {
   host: string;
 }
 
+/** A stored bucket policy, compiled, and whether it is public (public-policy.ts). */
+export interface BucketPolicyEntry {
+  policy: CompiledPolicy | undefined;
+  public: boolean;
+}
+
 /** Compiled bucket policies by bucket, reused while the bucket's stored revision stays. */
 export class BucketPolicyCache {
-  private readonly entries = new Map<
-    string,
-    { revision: number; policy: CompiledPolicy | undefined }
-  >();
+  private readonly entries = new Map<string, { revision: number; entry: BucketPolicyEntry }>();
 
-  get(bucket: Bucket): CompiledPolicy | undefined {
+  entry(bucket: Bucket): BucketPolicyEntry | undefined {
     const text = bucket.value.policy;
     if (text === undefined) return undefined;
     const hit = this.entries.get(bucket.key);
-    if (hit && hit.revision === bucket.revision) return hit.policy;
-    const policy = compileBucketPolicy(text, bucket.key);
+    if (hit && hit.revision === bucket.revision) return hit.entry;
+    const entry = {
+      policy: compileBucketPolicy(text, bucket.key),
+      public: isPublicPolicyText(text),
+    };
     if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(bucket.key, { revision: bucket.revision, policy });
-    return policy;
+    this.entries.set(bucket.key, { revision: bucket.revision, entry });
+    return entry;
   }
+}
+
+/**
+ * The bucket policy as it takes part in authorizing `caller`: none at all for a caller outside
+ * the owner's account (anonymous included) while the policy is public and the bucket's
+ * RestrictPublicBuckets setting is on — S3 then "blocks public and cross-account access derived
+ * from any public … bucket policy, including non-public delegation to specific accounts", so
+ * such a caller is refused as one no resource policy allows (S3 User Guide, Block Public
+ * Access). Callers of the owner's account keep it whole; AWS service principals, which it also
+ * spares, sign nothing here.
+ */
+function effectiveBucketPolicy(call: S3Call, bucket: Bucket): CompiledPolicy | undefined {
+  const entry = call.deps.policies.entry(bucket);
+  if (!entry) return undefined;
+  if (
+    entry.public &&
+    bucket.value.publicAccessBlock?.RestrictPublicBuckets &&
+    call.ctx.caller?.account !== bucket.value.account
+  )
+    return undefined;
+  return entry.policy;
 }
 
 export function bucketArn(bucket: string): string {
@@ -145,7 +174,7 @@ export async function authorizeS3(
     action,
     resource,
     resourceAccount: owner || undefined,
-    resourcePolicy: bucket ? call.deps.policies.get(bucket) : undefined,
+    resourcePolicy: bucket ? effectiveBucketPolicy(call, bucket) : undefined,
     context: { ...requestKeys(call, owner), ...context },
     deniedMessage: ({ standard }) =>
       !caller || caller.account !== owner

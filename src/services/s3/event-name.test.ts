@@ -28,5 +28,16 @@ describe('the S3 operation a refused request names', () => {
     });
     expect(name('GET', undefined, 'acl')).toMatchObject({ eventName: 'GetBucketAcl', data: false });
     expect(name('PUT', 'k', '', { 'x-amz-copy-source': '/b/x' })?.eventName).toBe('CopyObject');
+    expect(name('GET', undefined, 'publicAccessBlock')).toEqual({
+      eventName: 'GetBucketPublicAccessBlock',
+      data: false,
+      readOnly: true,
+    });
+    expect(name('PUT', undefined, 'publicAccessBlock')?.eventName).toBe(
+      'PutBucketPublicAccessBlock',
+    );
+    expect(name('DELETE', undefined, 'publicAccessBlock')?.eventName).toBe(
+      'DeleteBucketPublicAccessBlock',
+    );
   });
 });

@@ -52,6 +52,14 @@ export function s3EventName(
           : method === 'DELETE'
             ? op('DeleteBucketPolicy', false, false)
             : undefined;
+    if (query.has('publicAccessBlock'))
+      return method === 'GET'
+        ? op('GetBucketPublicAccessBlock', false, true)
+        : method === 'PUT'
+          ? op('PutBucketPublicAccessBlock', false, false)
+          : method === 'DELETE'
+            ? op('DeleteBucketPublicAccessBlock', false, false)
+            : undefined;
     if (query.has('location')) return op('GetBucketLocation', false, true);
     if (query.has('delete')) return op('DeleteObjects', true, false);
     switch (method) {

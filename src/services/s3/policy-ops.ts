@@ -1,5 +1,6 @@
 /**
- * Bucket policy operations: PutBucketPolicy (checked as S3 checks it, see bucket-policy.ts),
+ * Bucket policy operations: PutBucketPolicy (checked as S3 checks it, see bucket-policy.ts, and
+ * refused for a public policy while the bucket's BlockPublicPolicy setting is on),
  * GetBucketPolicy (NoSuchBucketPolicy when there is none) and DeleteBucketPolicy, each
  * authorized as `s3:<Operation>` on the bucket and then open only to identities of the bucket
  * owner's account.
@@ -7,6 +8,7 @@
 import { AwsError } from '../../common/aws-error.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import { checkBucketPolicy } from './bucket-policy.js';
+import { publicStatement } from './public-policy.js';
 import {
   type S3Call,
   authorizeS3,
@@ -43,6 +45,27 @@ function requireOwnerAccount(call: S3Call, bucket: Bucket): void {
     throw methodNotAllowed(call.raw.method, 'BUCKETPOLICY');
 }
 
+/**
+ * A public policy on a bucket whose BlockPublicPolicy setting is on: AccessDenied, in the words
+ * S3 uses ("… because public policies are blocked by the BlockPublicPolicy block public access
+ * setting."); the caller is of the owner's account (requireOwnerAccount), so it is named.
+ */
+function publicPolicyBlocked(call: S3Call, name: string, statement: number): AwsError {
+  const p = call.ctx.caller?.principal;
+  const who = p?.type === 'Account' ? `arn:aws:iam::${p.account ?? ''}:root` : (p?.id ?? '');
+  return new AwsError(
+    'AccessDenied',
+    403,
+    `User: ${who} is not authorized to perform: s3:PutBucketPolicy on resource: "${bucketArn(name)}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+    {
+      detail: {
+        check: 'BlockPublicPolicy',
+        summary: `statement ${statement} of the policy grants public access (S3 User Guide, "The meaning of 'public'"); the bucket's BlockPublicPolicy setting is on`,
+      },
+    },
+  );
+}
+
 /** PutBucketPolicy: 204. */
 export async function putBucketPolicy(call: S3Call, name: string): Promise<ServiceResponse> {
   noteEvent(call, 'PutBucketPolicy', { readOnly: false, data: false, bucket: name });
@@ -60,9 +83,12 @@ export async function putBucketPolicy(call: S3Call, name: string): Promise<Servi
       policy: '',
     };
   await checkBucketPolicy(text, name, call.deps.principals);
+  const publicAt = publicStatement(JSON.parse(text));
   await call.deps.store.transaction(async (tx) => {
     const current = await tx.get<BucketRecord>(BUCKETS, name);
     if (!current) throw noSuchBucket(name);
+    if (publicAt !== undefined && current.value.publicAccessBlock?.BlockPublicPolicy)
+      throw publicPolicyBlocked(call, name, publicAt);
     await tx.put<BucketRecord>(BUCKETS, name, { ...current.value, policy: text });
   });
   return { status: 204 };

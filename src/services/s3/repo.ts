@@ -23,7 +23,29 @@ export interface BucketRecord {
   createdAt: string;
   /** the bucket policy, as set */
   policy?: string | undefined;
+  /**
+   * the bucket's Block Public Access configuration: all four on for a new bucket (S3's default
+   * since April 2023); none after DeletePublicAccessBlock — and for a bucket of a data folder
+   * older than irsakit's Block Public Access, as for an AWS bucket made before April 2023
+   */
+  publicAccessBlock?: PublicAccessBlock | undefined;
 }
+
+/** Block Public Access settings (PublicAccessBlockConfiguration), by S3's names. */
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+/** A new bucket's configuration: no public access at all. */
+export const ALL_PUBLIC_ACCESS_BLOCKED: Readonly<PublicAccessBlock> = Object.freeze({
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+});
 
 export interface ObjectRecord {
   size: number;

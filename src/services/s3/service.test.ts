@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../common/aws-error.js';
-import type { Authorize } from '../../server/aws/authorize.js';
+import type { Authorize, AuthorizeRequest } from '../../server/aws/authorize.js';
 import { computeChecksum } from '../../sigv4/checksums.js';
 import type { RawRequest } from '../../server/aws/request.js';
 import type { CallContext, ServiceResponse } from '../../server/aws/types.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { MAX_COMPLETED_BYTES, type UploadRecord, uploadsOf } from './multipart.js';
-import { type ObjectRecord, objectsOf } from './repo.js';
+import { type BucketRecord, type ObjectRecord, objectsOf } from './repo.js';
 import { createS3Service } from './service.js';
 
 const ACCOUNT = '123456789012';
@@ -23,8 +23,11 @@ let dataDir: string;
 let store: SqliteStore;
 let denied: Set<string>;
 let handler: ReturnType<typeof createS3Service>;
+/** every authorization asked for, in order */
+let asked: AuthorizeRequest[];
 
 const authorize: Authorize = async (ctx, req) => {
+  asked.push(req);
   if (denied.has(req.action)) {
     const standard = `User: ${ctx.caller?.principal.id} is not authorized to perform: ${req.action} on resource: "${req.resource}" because no identity-based policy allows the ${req.action} action`;
     throw new AwsError(
@@ -157,6 +160,7 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'irsa-s3-'));
   store = new SqliteStore(':memory:');
   denied = new Set();
+  asked = [];
   makeHandler();
   expect(await call('PUT', '/bk1')).toMatchObject({ status: 200 });
 });
@@ -998,6 +1002,195 @@ describe('bucket policy: only the owner’s account', () => {
     expect(await call('PUT', '/bk1?policy', policy('Deny'), [], other())).toMatchObject({
       code: 'AccessDenied',
       message: 'Access Denied',
+    });
+  });
+});
+
+describe('Block Public Access', () => {
+  const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+  const config = (settings: Record<string, string>) =>
+    `<PublicAccessBlockConfiguration xmlns="${XMLNS}">${Object.entries(settings)
+      .map(([k, v]) => `<${k}>${v}</${k}>`)
+      .join('')}</PublicAccessBlockConfiguration>`;
+  const publicRead = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublicRead',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::bk1/*',
+      },
+    ],
+  });
+  const anonymous = (): CallContext => {
+    const c = ctx();
+    c.caller = undefined;
+    c.auth = undefined;
+    return c;
+  };
+
+  it('a new bucket has all four settings on', async () => {
+    const c = ctx();
+    const r = (await call('GET', '/bk1?publicAccessBlock', '', [], c)) as ServiceResponse;
+    expect(r.status).toBe(200);
+    expect(r.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<PublicAccessBlockConfiguration xmlns="${XMLNS}"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
+    );
+    expect(c.audit).toMatchObject({
+      eventName: 'GetBucketPublicAccessBlock',
+      readOnly: true,
+      eventCategory: 'Management',
+      requestParameters: { bucketName: 'bk1', publicAccessBlock: '' },
+    });
+    expect(asked.at(-1)).toMatchObject({
+      action: 's3:GetBucketPublicAccessBlock',
+      resource: 'arn:aws:s3:::bk1',
+    });
+  });
+
+  it('BlockPublicPolicy refuses a public policy in S3’s words; a non-public one is taken', async () => {
+    const e = await call('PUT', '/bk1?policy', publicRead);
+    expect(e).toMatchObject({
+      code: 'AccessDenied',
+      httpStatus: 403,
+      message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/app/s is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::bk1" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+    });
+    expect(await call('GET', '/bk1?policy')).toMatchObject({ code: 'NoSuchBucketPolicy' });
+    const fixed = publicRead.replace('"Principal":"*"', `"Principal":{"AWS":"${ACCOUNT}"}`);
+    expect(await call('PUT', '/bk1?policy', fixed)).toMatchObject({ status: 204 });
+  });
+
+  it('PutPublicAccessBlock replaces the configuration (absent settings false); then a public policy is taken', async () => {
+    const c = ctx();
+    const body = config({ BlockPublicPolicy: 'false', RestrictPublicBuckets: 'true' });
+    expect(await call('PUT', '/bk1?publicAccessBlock', body, [], c)).toMatchObject({
+      status: 200,
+    });
+    expect(c.audit).toMatchObject({
+      eventName: 'PutBucketPublicAccessBlock',
+      readOnly: false,
+      requestParameters: {
+        publicAccessBlock: '',
+        PublicAccessBlockConfiguration: {
+          xmlns: XMLNS,
+          BlockPublicAcls: false,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: true,
+        },
+      },
+    });
+    expect(asked.at(-1)?.action).toBe('s3:PutBucketPublicAccessBlock');
+    const got = (await call('GET', '/bk1?publicAccessBlock')) as ServiceResponse;
+    expect(String(got.body)).toContain(
+      '<BlockPublicAcls>false</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls><BlockPublicPolicy>false</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>',
+    );
+    expect(await call('PUT', '/bk1?policy', publicRead)).toMatchObject({ status: 204 });
+  });
+
+  it('RestrictPublicBuckets: a public policy takes no part for anonymous and other-account callers', async () => {
+    await call('PUT', '/bk1/k', 'x');
+    await call('PUT', '/bk1?publicAccessBlock', config({ RestrictPublicBuckets: 'true' }));
+    await call('PUT', '/bk1?policy', publicRead);
+    const policyOf = async (c: CallContext) => {
+      asked = [];
+      await call('GET', '/bk1/k', '', [], c);
+      return asked[0]?.resourcePolicy;
+    };
+    const other = ctx();
+    other.caller = {
+      ...(other.caller as NonNullable<CallContext['caller']>),
+      account: '222233334444',
+    };
+    expect(await policyOf(anonymous())).toBeUndefined();
+    expect(await policyOf(other)).toBeUndefined();
+    // the owner's account keeps it
+    expect(await policyOf(ctx())).toBeDefined();
+    // off: everyone is evaluated against it again
+    await call('PUT', '/bk1?publicAccessBlock', config({ RestrictPublicBuckets: 'false' }));
+    expect(await policyOf(anonymous())).toBeDefined();
+    // on, with a non-public policy: it applies as written
+    await call('PUT', '/bk1?publicAccessBlock', config({ RestrictPublicBuckets: 'true' }));
+    await call(
+      'PUT',
+      '/bk1?policy',
+      publicRead.replace('"Principal":"*"', '"Principal":{"AWS":"222233334444"}'),
+    );
+    expect(await policyOf(other)).toBeDefined();
+  });
+
+  it('DeletePublicAccessBlock: then NoSuchPublicAccessBlockConfiguration, and public policies are taken', async () => {
+    const c = ctx();
+    expect(await call('DELETE', '/bk1?publicAccessBlock', '', [], c)).toMatchObject({
+      status: 204,
+    });
+    expect(c.audit.eventName).toBe('DeleteBucketPublicAccessBlock');
+    expect(asked.at(-1)?.action).toBe('s3:PutBucketPublicAccessBlock');
+    expect(await call('GET', '/bk1?publicAccessBlock')).toMatchObject({
+      code: 'NoSuchPublicAccessBlockConfiguration',
+      httpStatus: 404,
+      message: 'The public access block configuration was not found',
+      elements: { BucketName: 'bk1' },
+    });
+    expect(await call('DELETE', '/bk1?publicAccessBlock')).toMatchObject({ status: 204 });
+    expect(await call('PUT', '/bk1?policy', publicRead)).toMatchObject({ status: 204 });
+  });
+
+  it('a bucket recorded before Block Public Access has no configuration', async () => {
+    const b = await store.get<BucketRecord>('s3.buckets', 'bk1');
+    const { publicAccessBlock: _gone, ...old } = b?.value as BucketRecord;
+    await store.transaction((tx) => tx.put('s3.buckets', 'bk1', old));
+    expect(await call('GET', '/bk1?publicAccessBlock')).toMatchObject({
+      code: 'NoSuchPublicAccessBlockConfiguration',
+    });
+    expect(await call('PUT', '/bk1?policy', publicRead)).toMatchObject({ status: 204 });
+  });
+
+  it('the body: xs:boolean values only, known elements only, well-formed', async () => {
+    for (const body of [
+      config({ BlockPublicAcls: 'yes' }),
+      config({ BlockPublicAcls: '' }),
+      config({ BlockPublicPolicy: 'false', Other: 'true' }),
+      '<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>',
+      '<Other/>',
+      '',
+    ])
+      expect(await call('PUT', '/bk1?publicAccessBlock', body), body).toMatchObject({
+        code: 'MalformedXML',
+        httpStatus: 400,
+      });
+    const pretty = `<PublicAccessBlockConfiguration xmlns="${XMLNS}">
+  <BlockPublicAcls>1</BlockPublicAcls>
+  <IgnorePublicAcls>0</IgnorePublicAcls>
+</PublicAccessBlockConfiguration>`;
+    expect(await call('PUT', '/bk1?publicAccessBlock', pretty)).toMatchObject({ status: 200 });
+    expect(
+      String(((await call('GET', '/bk1?publicAccessBlock')) as ServiceResponse).body),
+    ).toContain(
+      '<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>',
+    );
+  });
+
+  it('each call is authorized; a refusal changes nothing', async () => {
+    denied.add('s3:GetBucketPublicAccessBlock');
+    expect(await call('GET', '/bk1?publicAccessBlock')).toMatchObject({ code: 'AccessDenied' });
+    denied.add('s3:PutBucketPublicAccessBlock');
+    expect(
+      await call('PUT', '/bk1?publicAccessBlock', config({ BlockPublicPolicy: 'false' })),
+    ).toMatchObject({ code: 'AccessDenied' });
+    expect(await call('DELETE', '/bk1?publicAccessBlock')).toMatchObject({
+      code: 'AccessDenied',
+    });
+    expect((await store.get<BucketRecord>('s3.buckets', 'bk1'))?.value.publicAccessBlock).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(await call('POST', '/bk1?publicAccessBlock')).toMatchObject({
+      code: 'MethodNotAllowed',
     });
   });
 });

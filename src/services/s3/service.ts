@@ -40,6 +40,11 @@ import {
 import { listMultipartUploads, listParts } from './multipart-lists.js';
 import { copyObject, deleteObject, getObjectOp, putObject, uploadPartCopy } from './object-ops.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy-ops.js';
+import {
+  deletePublicAccessBlock,
+  getPublicAccessBlock,
+  putPublicAccessBlock,
+} from './public-access-block-ops.js';
 
 export interface S3ServiceDeps {
   store: Store;
@@ -75,7 +80,6 @@ const UNIMPLEMENTED = new Set([
   'object-lock',
   'ownershipControls',
   'policyStatus',
-  'publicAccessBlock',
   'renameObject',
   'replication',
   'requestPayment',
@@ -151,6 +155,12 @@ async function dispatch(call: S3Call) {
       if (method === 'PUT') return putBucketPolicy(call, bucket);
       if (method === 'DELETE') return deleteBucketPolicy(call, bucket);
       throw methodNotAllowed(method, 'BUCKETPOLICY');
+    }
+    if (query.has('publicAccessBlock')) {
+      if (method === 'GET') return getPublicAccessBlock(call, bucket);
+      if (method === 'PUT') return putPublicAccessBlock(call, bucket);
+      if (method === 'DELETE') return deletePublicAccessBlock(call, bucket);
+      throw methodNotAllowed(method, 'BUCKET');
     }
     if (query.has('location')) {
       if (method === 'GET') return getBucketLocation(call, bucket);
