@@ -21,7 +21,7 @@ import type { PrincipalLookup } from '../../iam/policy-docs.js';
 import { compileBucketPolicy } from './bucket-policy.js';
 import { isPublicPolicyText } from './public-policy.js';
 import { S3_MSG, noSuchBucket } from './errors.js';
-import { type Bucket, getBucket } from './repo.js';
+import { BUCKETS, type Bucket, type BucketRecord, getBucket } from './repo.js';
 import type { HeaderMap } from './upload.js';
 
 export interface S3Internals {
@@ -235,6 +235,51 @@ export function noteOwner(call: S3Call, bucket: Bucket): void {
   for (const r of call.ctx.audit.resources ?? [])
     if (r.type === 'AWS::S3::Bucket') r.accountId = owner;
   if (call.ctx.caller?.account !== owner) call.ctx.audit.recipientAccountId = owner;
+}
+
+/**
+ * The opening of a call on a bucket's own configuration (its policy, its public access block):
+ * the management event noted with the sub-resource as its parameter, the bucket looked up and
+ * its owner noted, the call authorized as `action` on the bucket. The bucket as read then.
+ */
+export async function openBucketConfig(
+  call: S3Call,
+  name: string,
+  event: { eventName: string; readOnly: boolean; subresource: string },
+  action: string,
+): Promise<Bucket> {
+  noteEvent(call, event.eventName, {
+    readOnly: event.readOnly,
+    data: false,
+    bucket: name,
+    params: { [event.subresource]: '' },
+  });
+  const bucket = await requireBucket(call, name);
+  noteOwner(call, bucket);
+  await authorizeS3(call, action, bucketArn(name), bucket);
+  return bucket;
+}
+
+/**
+ * Rewrites a bucket's record in a transaction: `change` gets the record as it is now and gives
+ * the one to write, or undefined to write nothing. A bucket deleted meanwhile is NoSuchBucket —
+ * or, with `ifMissing: 'skip'` (a delete of a configuration), nothing to do.
+ */
+export async function rewriteBucket(
+  call: S3Call,
+  name: string,
+  change: (b: BucketRecord) => BucketRecord | undefined,
+  ifMissing: 'fail' | 'skip' = 'fail',
+): Promise<void> {
+  await call.deps.store.transaction(async (tx) => {
+    const current = await tx.get<BucketRecord>(BUCKETS, name);
+    if (!current) {
+      if (ifMissing === 'skip') return;
+      throw noSuchBucket(name);
+    }
+    const next = change(current.value);
+    if (next !== undefined) await tx.put<BucketRecord>(BUCKETS, name, next);
+  });
 }
 
 /** The bytes an answer moved, for additionalEventData. */

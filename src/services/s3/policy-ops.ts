@@ -9,16 +9,9 @@ import { AwsError } from '../../common/aws-error.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
 import { checkBucketPolicy } from './bucket-policy.js';
 import { publicStatement } from './public-policy.js';
-import {
-  type S3Call,
-  authorizeS3,
-  bucketArn,
-  noteEvent,
-  noteOwner,
-  requireBucket,
-} from './call.js';
-import { S3_MSG, methodNotAllowed, noSuchBucket } from './errors.js';
-import { BUCKETS, type Bucket, type BucketRecord } from './repo.js';
+import { type S3Call, bucketArn, openBucketConfig, rewriteBucket } from './call.js';
+import { S3_MSG, methodNotAllowed } from './errors.js';
+import type { Bucket } from './repo.js';
 import { readUpload } from './upload.js';
 
 function parsedOrText(text: string): unknown {
@@ -68,43 +61,39 @@ function publicPolicyBlocked(call: S3Call, name: string, statement: number): Aws
 
 /** PutBucketPolicy: 204. */
 export async function putBucketPolicy(call: S3Call, name: string): Promise<ServiceResponse> {
-  noteEvent(call, 'PutBucketPolicy', { readOnly: false, data: false, bucket: name });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:PutBucketPolicy', bucketArn(name), bucket);
+  const bucket = await openBucketConfig(
+    call,
+    name,
+    { eventName: 'PutBucketPolicy', readOnly: false, subresource: 'policy' },
+    's3:PutBucketPolicy',
+  );
   requireOwnerAccount(call, bucket);
   const text = readUpload(call.raw.body, call.ctx.auth?.payload, call.headers).data.toString(
     'utf8',
   );
-  if (call.ctx.audit.requestParameters)
-    call.ctx.audit.requestParameters = {
-      ...call.ctx.audit.requestParameters,
-      bucketPolicy: parsedOrText(text),
-      policy: '',
-    };
+  if (call.ctx.audit.requestParameters) {
+    // the policy before the sub-resource, as CloudTrail writes them
+    const { policy: _subresource, ...rest } = call.ctx.audit.requestParameters;
+    call.ctx.audit.requestParameters = { ...rest, bucketPolicy: parsedOrText(text), policy: '' };
+  }
   await checkBucketPolicy(text, name, call.deps.principals);
   const publicAt = publicStatement(JSON.parse(text));
-  await call.deps.store.transaction(async (tx) => {
-    const current = await tx.get<BucketRecord>(BUCKETS, name);
-    if (!current) throw noSuchBucket(name);
-    if (publicAt !== undefined && current.value.publicAccessBlock?.BlockPublicPolicy)
+  await rewriteBucket(call, name, (current) => {
+    if (publicAt !== undefined && current.publicAccessBlock?.BlockPublicPolicy)
       throw publicPolicyBlocked(call, name, publicAt);
-    await tx.put<BucketRecord>(BUCKETS, name, { ...current.value, policy: text });
+    return { ...current, policy: text };
   });
   return { status: 204 };
 }
 
 /** GetBucketPolicy: the policy as set. */
 export async function getBucketPolicy(call: S3Call, name: string): Promise<ServiceResponse> {
-  noteEvent(call, 'GetBucketPolicy', {
-    readOnly: true,
-    data: false,
-    bucket: name,
-    params: { policy: '' },
-  });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:GetBucketPolicy', bucketArn(name), bucket);
+  const bucket = await openBucketConfig(
+    call,
+    name,
+    { eventName: 'GetBucketPolicy', readOnly: true, subresource: 'policy' },
+    's3:GetBucketPolicy',
+  );
   requireOwnerAccount(call, bucket);
   const policy = bucket.value.policy;
   if (policy === undefined)
@@ -116,21 +105,18 @@ export async function getBucketPolicy(call: S3Call, name: string): Promise<Servi
 
 /** DeleteBucketPolicy: 204, policy or not. */
 export async function deleteBucketPolicy(call: S3Call, name: string): Promise<ServiceResponse> {
-  noteEvent(call, 'DeleteBucketPolicy', {
-    readOnly: false,
-    data: false,
-    bucket: name,
-    params: { policy: '' },
-  });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:DeleteBucketPolicy', bucketArn(name), bucket);
+  const bucket = await openBucketConfig(
+    call,
+    name,
+    { eventName: 'DeleteBucketPolicy', readOnly: false, subresource: 'policy' },
+    's3:DeleteBucketPolicy',
+  );
   requireOwnerAccount(call, bucket);
-  await call.deps.store.transaction(async (tx) => {
-    const current = await tx.get<BucketRecord>(BUCKETS, name);
-    if (!current || current.value.policy === undefined) return;
-    const { policy: _removed, ...rest } = current.value;
-    await tx.put<BucketRecord>(BUCKETS, name, rest);
-  });
+  await rewriteBucket(
+    call,
+    name,
+    ({ policy, ...rest }) => (policy === undefined ? undefined : rest),
+    'skip',
+  );
   return { status: 204 };
 }

@@ -11,16 +11,9 @@
  */
 import { AwsError } from '../../common/aws-error.js';
 import type { ServiceResponse } from '../../server/aws/types.js';
-import {
-  type S3Call,
-  authorizeS3,
-  bucketArn,
-  noteEvent,
-  noteOwner,
-  requireBucket,
-} from './call.js';
-import { malformedXml, noSuchBucket } from './errors.js';
-import { BUCKETS, type BucketRecord, type PublicAccessBlock } from './repo.js';
+import { type S3Call, openBucketConfig, rewriteBucket } from './call.js';
+import { malformedXml } from './errors.js';
+import type { PublicAccessBlock } from './repo.js';
 import { readUpload } from './upload.js';
 import { S3_XMLNS, el, parseXmlBody, xmlDocument } from './xml.js';
 
@@ -71,15 +64,12 @@ function asParameters(c: PublicAccessBlock): Record<string, unknown> {
 
 /** GetPublicAccessBlock: the bucket's configuration. */
 export async function getPublicAccessBlock(call: S3Call, name: string): Promise<ServiceResponse> {
-  noteEvent(call, 'GetBucketPublicAccessBlock', {
-    readOnly: true,
-    data: false,
-    bucket: name,
-    params: { publicAccessBlock: '' },
-  });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:GetBucketPublicAccessBlock', bucketArn(name), bucket);
+  const bucket = await openBucketConfig(
+    call,
+    name,
+    { eventName: 'GetBucketPublicAccessBlock', readOnly: true, subresource: 'publicAccessBlock' },
+    's3:GetBucketPublicAccessBlock',
+  );
   const c = bucket.value.publicAccessBlock;
   if (!c)
     // BucketName, as S3's other NoSuch…Configuration errors of a bucket carry it [inferred]
@@ -98,24 +88,17 @@ export async function getPublicAccessBlock(call: S3Call, name: string): Promise<
 
 /** PutPublicAccessBlock: 200, the configuration replaced whole. */
 export async function putPublicAccessBlock(call: S3Call, name: string): Promise<ServiceResponse> {
-  noteEvent(call, 'PutBucketPublicAccessBlock', {
-    readOnly: false,
-    data: false,
-    bucket: name,
-    params: { publicAccessBlock: '' },
-  });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:PutBucketPublicAccessBlock', bucketArn(name), bucket);
+  await openBucketConfig(
+    call,
+    name,
+    { eventName: 'PutBucketPublicAccessBlock', readOnly: false, subresource: 'publicAccessBlock' },
+    's3:PutBucketPublicAccessBlock',
+  );
   const body = readUpload(call.raw.body, call.ctx.auth?.payload, call.headers);
   const config = parsePublicAccessBlock(body.data);
   if (call.ctx.audit.requestParameters)
     call.ctx.audit.requestParameters.PublicAccessBlockConfiguration = asParameters(config);
-  await call.deps.store.transaction(async (tx) => {
-    const current = await tx.get<BucketRecord>(BUCKETS, name);
-    if (!current) throw noSuchBucket(name);
-    await tx.put<BucketRecord>(BUCKETS, name, { ...current.value, publicAccessBlock: config });
-  });
+  await rewriteBucket(call, name, (current) => ({ ...current, publicAccessBlock: config }));
   return { status: 200 };
 }
 
@@ -124,20 +107,22 @@ export async function deletePublicAccessBlock(
   call: S3Call,
   name: string,
 ): Promise<ServiceResponse> {
-  noteEvent(call, 'DeleteBucketPublicAccessBlock', {
-    readOnly: false,
-    data: false,
-    bucket: name,
-    params: { publicAccessBlock: '' },
-  });
-  const bucket = await requireBucket(call, name);
-  noteOwner(call, bucket);
-  await authorizeS3(call, 's3:PutBucketPublicAccessBlock', bucketArn(name), bucket);
-  await call.deps.store.transaction(async (tx) => {
-    const current = await tx.get<BucketRecord>(BUCKETS, name);
-    if (!current || current.value.publicAccessBlock === undefined) return;
-    const { publicAccessBlock: _removed, ...rest } = current.value;
-    await tx.put<BucketRecord>(BUCKETS, name, rest);
-  });
+  // DeletePublicAccessBlock needs s3:PutBucketPublicAccessBlock (there is no Delete action)
+  await openBucketConfig(
+    call,
+    name,
+    {
+      eventName: 'DeleteBucketPublicAccessBlock',
+      readOnly: false,
+      subresource: 'publicAccessBlock',
+    },
+    's3:PutBucketPublicAccessBlock',
+  );
+  await rewriteBucket(
+    call,
+    name,
+    ({ publicAccessBlock, ...rest }) => (publicAccessBlock === undefined ? undefined : rest),
+    'skip',
+  );
   return { status: 204 };
 }
