@@ -1483,8 +1483,10 @@ describe('Block Public Access', () => {
       },
     ],
   });
+  let lastRequestId = '';
   const anonymousGet = async () => {
     const r = await fetch(`${h.server.edge}/${B}/open.txt`);
+    lastRequestId = r.headers.get('x-amz-request-id') ?? '';
     return [r.status, await r.text()] as const;
   };
 
@@ -1532,6 +1534,11 @@ out(s3.get_public_access_block(Bucket='${B}')['PublicAccessBlockConfiguration'])
     const [status, text] = await anonymousGet();
     expect(status).toBe(403);
     expect(text).toContain('<Code>AccessDenied</Code><Message>Access Denied</Message>');
+    // irsa why: the policy was set aside by RestrictPublicBuckets — not "no policy"
+    const why = await h.irsa(['why', lastRequestId]);
+    expect(why.stdout).toContain('RestrictPublicBuckets setting is on');
+    expect(why.stdout).toContain('RestrictPublicBuckets=false');
+    expect(why.stdout).not.toContain('has no policy');
     // the owner's account is not restricted
     const own = await c.send(new GetObjectCommand({ Bucket: B, Key: 'open.txt' }));
     expect(await own.Body?.transformToString()).toBe('open');

@@ -1010,6 +1010,13 @@ export function explainCall(input: ExplainInput): IrsaExplanation {
         ? `${lastDecision.action} on ${lastDecision.resource}`
         : input.eventName;
       refusal = fromVerdict(v, what, false, undefined);
+      // a resource policy the service set aside (S3's RestrictPublicBuckets): not "no policy"
+      if (d.withheld && v.set === 'resource')
+        refusal = {
+          ...refusal,
+          summary: `implicitly denied: ${d.withheld.reason}, so nothing allows ${what}`,
+          fix: d.withheld.fix,
+        };
     } else if (exchange && isObj(d)) refusal = stsRefusal(input, d as StsDetail, err);
     else if (podExchange && isObj(d)) refusal = podIdentityRefusal(input, d as StsDetail, err);
     else if (

@@ -75,6 +75,11 @@ export interface Explanation {
   sameAccount: boolean;
   grant?: GrantKind | undefined;
   sets: SetTrace[];
+  /**
+   * Set by the service when the resource's policy took no part although there is one (S3's
+   * RestrictPublicBuckets): why, and the fix, for the refusal's explanation.
+   */
+  withheld?: { reason: string; fix: string } | undefined;
 }
 
 function describeMismatch(st: CompiledStatement, p: PreparedRequest): Mismatch | undefined {

@@ -82,16 +82,27 @@ export class BucketPolicyCache {
  * Access). Callers of the owner's account keep it whole; AWS service principals, which it also
  * spares, sign nothing here.
  */
-function effectiveBucketPolicy(call: S3Call, bucket: Bucket): CompiledPolicy | undefined {
+function effectiveBucketPolicy(
+  call: S3Call,
+  bucket: Bucket,
+): { policy?: CompiledPolicy | undefined; withheld?: boolean } {
   const entry = call.deps.policies.entry(bucket);
-  if (!entry) return undefined;
+  if (!entry) return {};
   if (
     entry.public &&
     bucket.value.publicAccessBlock?.RestrictPublicBuckets &&
     call.ctx.caller?.account !== bucket.value.account
   )
-    return undefined;
-  return entry.policy;
+    return { withheld: true };
+  return { policy: entry.policy };
+}
+
+/** Why a refusal's bucket policy took no part, for `irsa why` (the answer is S3's as ever). */
+function restricted(name: string): { reason: string; fix: string } {
+  return {
+    reason: `the bucket policy of ${name} is public (S3 User Guide, "The meaning of 'public'") and the bucket's RestrictPublicBuckets setting is on: S3 ignores the policy for callers outside the owner's account, anonymous ones included`,
+    fix: `grant the caller's account by name (Principal {"AWS": "<account id>"}) instead of "*", or turn RestrictPublicBuckets off: aws s3api put-public-access-block --bucket ${name} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=false`,
+  };
 }
 
 export function bucketArn(bucket: string): string {
@@ -170,18 +181,28 @@ export async function authorizeS3(
 ): Promise<void> {
   const owner = bucket?.value.account ?? call.ctx.caller?.account ?? '';
   const caller = call.ctx.caller;
-  await call.deps.authorize(call.ctx, {
-    action,
-    resource,
-    resourceAccount: owner || undefined,
-    resourcePolicy: bucket ? effectiveBucketPolicy(call, bucket) : undefined,
-    context: { ...requestKeys(call, owner), ...context },
-    deniedMessage: ({ standard }) =>
-      !caller || caller.account !== owner
-        ? 'Access Denied'
-        : standard.replace(' on resource: "arn:aws:s3:::*" ', ' '),
-  });
+  const effective = bucket ? effectiveBucketPolicy(call, bucket) : {};
+  try {
+    await call.deps.authorize(call.ctx, {
+      action,
+      resource,
+      resourceAccount: owner || undefined,
+      resourcePolicy: effective.policy,
+      context: { ...requestKeys(call, owner), ...context },
+      deniedMessage: ({ standard }) =>
+        !caller || caller.account !== owner
+          ? 'Access Denied'
+          : standard.replace(' on resource: "arn:aws:s3:::*" ', ' '),
+    });
+  } catch (e) {
+    // the refusal's explanation says the bucket policy was set aside, not that there is none
+    if (effective.withheld && bucket && e instanceof AwsError && isObj(e.detail))
+      (e.detail as { withheld?: unknown }).withheld = restricted(bucket.key);
+    throw e;
+  }
 }
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Records what every S3 event shares, as soon as the operation is known. */
 export function noteEvent(
