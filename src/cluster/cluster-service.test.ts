@@ -527,6 +527,29 @@ describe('deployments: the controllers’ work', () => {
     ]);
   });
 
+  it('a rolling update whose new pods cannot be made keeps the old ones (maxUnavailable), and finishes when they can', async () => {
+    await svc.apply('demo', seedSa.replace('name: s3-app', 'name: app-sa'));
+    await svc.apply('demo', web(3, 'app-sa'));
+    const running = await podNames();
+    expect(running).toHaveLength(3);
+    await svc.delete('demo', 'ServiceAccount', 'production', 'app-sa');
+    // a new image: the new ReplicaSet's pods are refused, the app keeps running on the old
+    await svc.apply('demo', web(3, 'app-sa', ':2'));
+    expect(await podNames()).toEqual(running);
+    const stalled = await statusOf();
+    expect(stalled).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    expect(stalled?.updatedReplicas).toBeUndefined();
+    expect((stalled?.conditions as { type: string }[]).map((c) => c.type)).toContain(
+      'ReplicaFailure',
+    );
+    // the ServiceAccount back: the rollout completes, the old pods go
+    await svc.apply('demo', seedSa.replace('name: s3-app', 'name: app-sa'));
+    const rolled = await podNames();
+    expect(rolled).toHaveLength(3);
+    expect(rolled.filter((n) => running.includes(n))).toEqual([]);
+    expect(await statusOf()).toMatchObject({ replicas: 3, updatedReplicas: 3, readyReplicas: 3 });
+  });
+
   it('a Deployment whose pods the webhook makes invalid is stored, with the refusal in its status', async () => {
     const real = await withRealWebhook();
     await real.apply(

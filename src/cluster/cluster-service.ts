@@ -32,7 +32,7 @@ import {
 } from './validation.js';
 import { decodeObject, decodingMessage } from './fields.js';
 import { sameObject, sortedJson, threeWayMerge } from './merge.js';
-import { deploymentStatus, nameChars, templateHash } from './deployments.js';
+import { deploymentStatus, maxUnavailable, nameChars, templateHash } from './deployments.js';
 
 /** The webhook's decision on a pod, applied: the admitted pod and what was done. */
 export type Admit = (input: {
@@ -710,13 +710,19 @@ export class ClusterService {
     const replicaSet = `${name}-${hash}`;
     const replicas = spec.replicas ?? 1;
     const current: string[] = [];
+    /** pods of an earlier template: a rolling update removes them as the new ones come */
+    const old: string[] = [];
     for (const podName of await this.podsOf(tx, cluster, ns, name)) {
       const pod = (await tx.get<KubeObject>(OBJECTS, objectKey(cluster.name, 'Pod', ns, podName)))
         ?.value;
       const podHash = pod?.metadata?.labels?.['pod-template-hash'];
       if (podHash === hash || podHash === legacyHash(template)) current.push(podName);
-      else await this.deletePod(tx, cluster, ns, podName);
+      else old.push(podName);
     }
+    // Recreate removes the old pods first; RollingUpdate only once new ones stand in for them
+    const recreate = (spec as { strategy?: { type?: unknown } }).strategy?.type === 'Recreate';
+    if (recreate)
+      for (const podName of old.splice(0)) await this.deletePod(tx, cluster, ns, podName);
     while (current.length > replicas)
       await this.deletePod(tx, cluster, ns, current.pop() as string);
     let failure: string | undefined;
@@ -764,10 +770,20 @@ export class ClusterService {
       }
       current.push(podName);
     }
+    // of the old pods, as many stay as keep the rollout within maxUnavailable while new pods
+    // cannot be made (a missing ServiceAccount must not take a running app down to nothing)
+    const keep = Math.min(
+      old.length,
+      Math.max(
+        0,
+        replicas - maxUnavailable(spec as Record<string, unknown>, replicas) - current.length,
+      ),
+    );
+    for (const podName of old.splice(keep)) await this.deletePod(tx, cluster, ns, podName);
     dep.status = deploymentStatus({
       deployment: dep,
       updated: current.length,
-      total: current.length,
+      total: current.length + old.length,
       replicaSet,
       failure,
       now: this.now(),

@@ -48,7 +48,7 @@ export interface DeploymentCondition {
  * ResolveFenceposts): the rolling update's maxUnavailable, an int or a percentage rounded down
  * (25% by default), never all of them, and 1 when maxSurge is 0 as well; none for Recreate.
  */
-function maxUnavailable(spec: Record<string, unknown>, replicas: number): number {
+export function maxUnavailable(spec: Record<string, unknown>, replicas: number): number {
   const strategy = (spec.strategy ?? {}) as {
     type?: string;
     rollingUpdate?: { maxUnavailable?: unknown; maxSurge?: unknown };

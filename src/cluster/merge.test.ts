@@ -20,6 +20,23 @@ describe('canonical form', () => {
     expect(sameObject({ b: 1, a: [2, 3] }, { a: [2, 3], b: 1 })).toBe(true);
     expect(sameObject({ a: [2, 3] }, { a: [3, 2] })).toBe(false);
   });
+
+  it('a plain scalar at its zero value is no field at all; a pointer field’s false is', () => {
+    const c = (env: object, mount: object) => ({
+      containers: [{ name: 'c', image: 'x', env: [env], volumeMounts: [mount] }],
+    });
+    expect(
+      sameObject(
+        c({ name: 'A', value: '' }, { name: 'v', mountPath: '/m', readOnly: false }),
+        c({ name: 'A' }, { name: 'v', mountPath: '/m' }),
+      ),
+    ).toBe(true);
+    expect(sameObject(c({ name: 'A', value: 'x' }, {}), c({ name: 'A' }, {}))).toBe(false);
+    // securityContext.runAsNonRoot is a *bool: false is said, not absent
+    expect(sameObject({ securityContext: { runAsNonRoot: false } }, { securityContext: {} })).toBe(
+      false,
+    );
+  });
 });
 
 describe('three-way merge', () => {

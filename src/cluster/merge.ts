@@ -83,6 +83,31 @@ const OMITEMPTY: ReadonlySet<string> = new Set([
  * @example
  * canonical({ b: 1, a: { env: [], name: 'c' } }) // → { a: { name: 'c' }, b: 1 }
  */
+/**
+ * Plain (non-pointer) scalar fields of the pod template: Go decodes `""`, `false` or `0` there
+ * exactly as an absent field, so `value: ""` or `readOnly: false` changes nothing (no rollout).
+ * Pointer fields (securityContext's booleans, automountServiceAccountToken, a CSI volume's
+ * readOnly aside) are not here: for them false is not absent.
+ */
+const ZERO_IS_ABSENT: ReadonlySet<string> = new Set([
+  'value',
+  'readOnly',
+  'subPath',
+  'subPathExpr',
+  'workingDir',
+  'stdin',
+  'stdinOnce',
+  'tty',
+  'hostNetwork',
+  'hostPID',
+  'hostIPC',
+  'hostIP',
+  'hostPort',
+  'nodeName',
+  'hostname',
+  'subdomain',
+]);
+
 export function canonical(v: Json): Json {
   if (Array.isArray(v)) return v.map(canonical);
   if (!isObject(v)) return v;
@@ -91,6 +116,7 @@ export function canonical(v: Json): Json {
     const x = v[k];
     if (x === null || x === undefined) continue;
     if (OMITEMPTY.has(k) && isEmpty(x)) continue;
+    if (ZERO_IS_ABSENT.has(k) && (x === '' || x === false || x === 0)) continue;
     out[k] = canonical(x);
   }
   return out;
