@@ -41,6 +41,11 @@ export interface AuthorizeRequest {
    * policy path /"; default: resourceText's.
    */
   resourceName?: string | undefined;
+  /**
+   * Why the resource's policy, which exists, is not in `resourcePolicy` (S3's
+   * RestrictPublicBuckets set it aside): kept on a refusal's explanation for `irsa why`.
+   */
+  resourcePolicyWithheld?: Explanation['withheld'];
   /** the account that owns the resource (S3 ARNs carry none); default: the ARN's account */
   resourceAccount?: string | undefined;
   /**
@@ -252,6 +257,7 @@ export function createAuthorizer(deps: {
     }
     const explained = explainRequest(request, sets);
     const explanation = req.hiddenKeys ? withoutHiddenValues(explained, req.hiddenKeys) : explained;
+    if (req.resourcePolicyWithheld) explanation.withheld = req.resourcePolicyWithheld;
     ctx.decisions.push({
       action: req.action,
       resource: req.resource,

@@ -182,27 +182,20 @@ export async function authorizeS3(
   const owner = bucket?.value.account ?? call.ctx.caller?.account ?? '';
   const caller = call.ctx.caller;
   const effective = bucket ? effectiveBucketPolicy(call, bucket) : {};
-  try {
-    await call.deps.authorize(call.ctx, {
-      action,
-      resource,
-      resourceAccount: owner || undefined,
-      resourcePolicy: effective.policy,
-      context: { ...requestKeys(call, owner), ...context },
-      deniedMessage: ({ standard }) =>
-        !caller || caller.account !== owner
-          ? 'Access Denied'
-          : standard.replace(' on resource: "arn:aws:s3:::*" ', ' '),
-    });
-  } catch (e) {
-    // the refusal's explanation says the bucket policy was set aside, not that there is none
-    if (effective.withheld && bucket && e instanceof AwsError && isObj(e.detail))
-      (e.detail as { withheld?: unknown }).withheld = restricted(bucket.key);
-    throw e;
-  }
+  await call.deps.authorize(call.ctx, {
+    action,
+    resource,
+    resourceAccount: owner || undefined,
+    resourcePolicy: effective.policy,
+    // a refusal's explanation says the bucket policy was set aside, not that there is none
+    resourcePolicyWithheld: effective.withheld && bucket ? restricted(bucket.key) : undefined,
+    context: { ...requestKeys(call, owner), ...context },
+    deniedMessage: ({ standard }) =>
+      !caller || caller.account !== owner
+        ? 'Access Denied'
+        : standard.replace(' on resource: "arn:aws:s3:::*" ', ' '),
+  });
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Records what every S3 event shares, as soon as the operation is known. */
 export function noteEvent(
