@@ -254,7 +254,7 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     expect(await store.put('iam.roles', 's', {})).toBe(8);
     await store.close();
     const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT schema_version FROM meta').get()).toEqual({ schema_version: 2 });
+    expect(db.prepare('SELECT schema_version FROM meta').get()).toEqual({ schema_version: 3 });
     const sql = (
       db.prepare("SELECT sql FROM sqlite_master WHERE name = 'items'").get() as {
         sql: string;
@@ -265,10 +265,37 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
       db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'items_v1'").get(),
     ).toEqual({ n: 0 });
     db.close();
-    // and it opens again as schema 2, untouched
+    // and it opens again as schema 3, untouched
     const again = new SqliteStore(path);
     expect((await again.list('s3.objects.b')).length).toBe(2);
     await again.close();
+  });
+
+  it('takes over a store of schema 2 with no change marks, which its next write adds', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE meta (schema_version INTEGER NOT NULL, revision INTEGER NOT NULL);
+      INSERT INTO meta VALUES (2, 3);
+      CREATE TABLE items (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        revision INTEGER NOT NULL, PRIMARY KEY (collection, key));
+      INSERT INTO items VALUES ('iam.roles', 'r', '{"name":"r"}', 3);
+    `);
+    old.close();
+    const store = new SqliteStore(path, { shared: true });
+    expect(await store.get('iam.roles', 'r')).toEqual({
+      key: 'r',
+      value: { name: 'r' },
+      revision: 3,
+    });
+    expect(await store.put('iam.roles', 's', {})).toBe(4);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT schema_version FROM meta').get()).toEqual({ schema_version: 3 });
+    expect(db.prepare('SELECT * FROM changes').all()).toEqual([
+      { collection: 'iam.roles', revision: 4 },
+    ]);
+    db.close();
   });
 
   it('refuses a store written by a newer irsakit', async () => {
@@ -278,7 +305,7 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
       'CREATE TABLE meta (schema_version INTEGER NOT NULL, revision INTEGER NOT NULL); INSERT INTO meta VALUES (99, 0);',
     );
     db.close();
-    expect(() => new SqliteStore(path)).toThrow('newer irsakit (schema 99 > 2)');
+    expect(() => new SqliteStore(path)).toThrow('newer irsakit (schema 99 > 3)');
   });
 });
 
