@@ -39,10 +39,12 @@ export interface Store extends StoreOps {
    */
   transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R>;
   /**
-   * The revision of the latest committed write (0 for an empty store). With `collections`:
-   * a number that changes whenever one of them is written, and only then — what a cache of
-   * those collections keys on, so that writes elsewhere (objects, queue messages) leave it be.
-   * Comparable for equality only, and only within one open store.
+   * The revision of the latest committed write (0 for an empty store), whoever committed it:
+   * when several processes share the store, revisions stay unique and increasing across them.
+   * With `collections`: a number that changes whenever one of them is written, by this store
+   * or another process's, and only then — what a cache of those collections keys on, so that
+   * writes elsewhere (objects, queue messages) leave it be. Comparable for equality only, and
+   * only within one open store.
    */
   revision(collections?: readonly string[]): Promise<number>;
   close(): Promise<void>;
