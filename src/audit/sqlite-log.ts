@@ -117,8 +117,8 @@ const INSERT_RESOURCE = 'INSERT INTO event_resources (seq, type, name) VALUES (?
 
 /**
  * The indexer thread (CommonJS, run with `eval`: it must load the same way under the built
- * CLI and under the test runner). It receives the index rows of each commit (made on the event
- * loop by `indexRow`: a few short columns and where the record's line is, never the record),
+ * CLI and under the test runner). It receives the index rows of each commit (`Row`: the
+ * columns `prepareEntry` made, its sequence number and where its line is, never the record),
  * and inserts the rows of all the messages that arrived while it was busy in one transaction —
  * under load a transaction holds many commits — then answers with the highest sequence number
  * it holds. A row it already has (sent again after a restart) is skipped.
@@ -133,8 +133,8 @@ db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const resource = db.prepare(workerData.insertResource);
 function insertRow(r) {
-  if (insert.run(r.values).changes === 0) return;
-  for (const [type, name] of r.resources) resource.run(r.values[0], type, name);
+  if (insert.run(r.seq, r.values, r.segment, r.offset, r.length).changes === 0) return;
+  for (const [type, name] of r.resources) resource.run(r.seq, type, name);
 }
 const write = db.transaction((rows) => {
   for (const r of rows) insertRow(r);
@@ -165,7 +165,7 @@ function index() {
     } catch {
       writeEach(rows);
     }
-    parentPort.postMessage({ indexed: rows[rows.length - 1].values[0] });
+    parentPort.postMessage({ indexed: rows[rows.length - 1].seq });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
@@ -215,10 +215,30 @@ parentPort.on('message', (m) => {
 parentPort.postMessage({ ready: true });
 `;
 
-/** A committed record as the indexer inserts it: the column values (seq first) and resources. */
-interface Row {
+/**
+ * A committed record as the indexer inserts it: its sequence number, the columns after it,
+ * where its line is and its resources. The indexer binds the parts in the column order, so the
+ * event loop never copies the columns into one array.
+ */
+interface Row extends IndexColumns, LineAt {
+  seq: number;
+}
+
+/** The index columns of a record that do not depend on its sequence number or its line. */
+interface IndexColumns {
+  /** event_id … error_code, in INSERT's order */
   values: (string | number | null)[];
+  /** (type, name) of each resource */
   resources: [string, string][];
+}
+
+/**
+ * A record ready to be committed, made without its sequence number (`prepareEntry`): by the
+ * process that built it, so that the one that commits only numbers and writes it.
+ */
+export interface PreparedEntry extends IndexColumns {
+  /** its commit log line after `{"seq":<n>,`, the newline included */
+  rest: string;
 }
 
 /** Where a commit's lines are in the commit log, the last of them numbered `last`. */
@@ -245,11 +265,9 @@ interface Segment {
 }
 
 interface Waiting {
-  entry: AuditEntry;
   seq: number;
-  /** its line in the commit log */
-  line: string;
-  resolve: (e: StoredEvent) => void;
+  prepared: PreparedEntry;
+  resolve: (seq: number) => void;
   reject: (e: Error) => void;
 }
 
@@ -301,13 +319,26 @@ export interface Pruned {
   segments: number;
 }
 
-/** A record's line in the commit log. */
-function lineOf(seq: number, e: AuditEntry): string {
-  return `{"seq":${seq},"index":${JSON.stringify(e.index)},"record":${JSON.stringify(e.record)},"explanation":${JSON.stringify(e.explanation)}}\n`;
+/**
+ * An entry as its commit log line (without the sequence number that starts it) and its index
+ * columns. Pure: a worker process prepares its records and the primary, which numbers and
+ * writes every record (`appendPrepared`), does none of the JSON work.
+ *
+ * @example
+ * const p = prepareEntry(entry);
+ * const seq = await log.appendPrepared(p); // its line: `{"seq":${seq},${p.rest}`
+ */
+export function prepareEntry(e: AuditEntry): PreparedEntry {
+  const { values, resources } = indexColumns(e);
+  return {
+    rest: `"index":${JSON.stringify(e.index)},"record":${JSON.stringify(e.record)},"explanation":${JSON.stringify(e.explanation)}}\n`,
+    values,
+    resources,
+  };
 }
 
-/** A record's row for the index (and where its line is): the column values, seq first, and the resources. */
-function indexRow(seq: number, e: AuditEntry, at: LineAt): Row {
+/** A record's index columns, apart from its sequence number and where its line is. */
+function indexColumns(e: AuditEntry): IndexColumns {
   const r = e.record;
   const i = e.index;
   const resources: [string, string][] = [];
@@ -318,7 +349,6 @@ function indexRow(seq: number, e: AuditEntry, at: LineAt): Row {
   }
   return {
     values: [
-      seq,
       r.eventID,
       r.requestID,
       i.timeMs,
@@ -335,12 +365,19 @@ function indexRow(seq: number, e: AuditEntry, at: LineAt): Row {
       i.namespace ?? null,
       i.serviceAccount ?? null,
       r.errorCode ?? null,
-      at.segment,
-      at.offset,
-      at.length,
     ],
     resources,
   };
+}
+
+/** The start of a record's commit log line, before what `prepareEntry` made. */
+function head(seq: number): string {
+  return `{"seq":${seq},`;
+}
+
+/** A record's row for the index: its columns, numbered, and where its line is. */
+function rowOf(seq: number, columns: IndexColumns, at: LineAt): Row {
+  return { seq, values: columns.values, resources: columns.resources, ...at };
 }
 
 /** A commit log line as a record, or undefined when it is not one (torn, edited, damaged). */
@@ -535,9 +572,9 @@ export class SqliteAuditLog implements AuditLog {
         for (const { seq, entry, at } of missing) {
           // a record the index refuses is skipped: irsakit still starts, with the rest
           try {
-            const row = indexRow(seq, entry, at);
-            if (insert.run(row.values).changes === 0) continue;
-            for (const [type, name] of row.resources) resource.run(seq, type, name);
+            const { values, resources } = indexColumns(entry);
+            if (insert.run(seq, values, at.segment, at.offset, at.length).changes === 0) continue;
+            for (const [type, name] of resources) resource.run(seq, type, name);
           } catch {
             this.skippedOnRecovery++;
           }
@@ -638,7 +675,7 @@ export class SqliteAuditLog implements AuditLog {
       const bytes = Buffer.allocUnsafe(c.bytes);
       const got = readSync(fd, bytes, 0, c.bytes, c.offset);
       return commitLogEntries(bytes.subarray(0, got), c.segment, c.offset).entries.map((e) =>
-        indexRow(e.seq, e.entry, e.at),
+        rowOf(e.seq, indexColumns(e.entry), e.at),
       );
     } finally {
       closeSync(fd);
@@ -681,16 +718,34 @@ export class SqliteAuditLog implements AuditLog {
 
   append(entry: AuditEntry): Promise<StoredEvent> {
     if (this.closing) return Promise.reject(new Error('the audit log is closed'));
-    const seq = this.committed + this.pending.length + 1;
-    const line = lineOf(seq, entry);
-    return new Promise<StoredEvent>((resolve, reject) => {
-      if (this.pending.length === 0) this.batchStarted = process.hrtime.bigint();
-      this.pending.push({ entry, seq, line, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    const prepared = prepareEntry(entry);
+    return new Promise<StoredEvent>((resolve, reject) =>
+      this.enqueue(prepared, (seq) => resolve({ ...entry, seq }), reject),
+    );
+  }
+
+  /**
+   * Appends a record prepared elsewhere (`prepareEntry`, in an edge worker process); resolves
+   * with its sequence number once it is committed. It joins the same group commit as `append`:
+   * the same order, the same failures, the same `onCommit`.
+   */
+  appendPrepared(prepared: PreparedEntry): Promise<number> {
+    if (this.closing) return Promise.reject(new Error('the audit log is closed'));
+    return new Promise<number>((resolve, reject) => this.enqueue(prepared, resolve, reject));
+  }
+
+  /** Numbers a record and adds it to this turn's batch, written at the end of the turn. */
+  private enqueue(
+    prepared: PreparedEntry,
+    resolve: (seq: number) => void,
+    reject: (e: Error) => void,
+  ): void {
+    if (this.pending.length === 0) this.batchStarted = process.hrtime.bigint();
+    this.pending.push({ seq: this.committed + this.pending.length + 1, prepared, resolve, reject });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /** Writes this turn's records to the commit log in one write: their commit. */
@@ -700,7 +755,7 @@ export class SqliteAuditLog implements AuditLog {
     const started = this.batchStarted;
     this.pending = [];
     if (batch.length === 0) return;
-    const text = batch.map((w) => w.line).join('');
+    const text = batch.map((w) => `${head(w.seq)}${w.prepared.rest}`).join('');
     const bytes = Buffer.from(text, 'utf8');
     const segment = this.current;
     try {
@@ -739,8 +794,9 @@ export class SqliteAuditLog implements AuditLog {
         const rows: Row[] = [];
         let at = offset;
         for (const w of batch) {
-          const length = Buffer.byteLength(w.line) - 1;
-          rows.push(indexRow(w.seq, w.entry, { segment: segment.number, offset: at, length }));
+          // the head is ASCII: only the rest has to be measured, as UTF-8
+          const length = head(w.seq).length + Buffer.byteLength(w.prepared.rest) - 1;
+          rows.push(rowOf(w.seq, w.prepared, { segment: segment.number, offset: at, length }));
           at += length + 1;
         }
         worker.postMessage({ rows });
@@ -805,7 +861,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   private settle(batch: Waiting[], started: bigint): void {
-    for (const w of batch) w.resolve({ ...w.entry, seq: w.seq });
+    for (const w of batch) w.resolve(w.seq);
     this.opts.onCommit?.({
       size: batch.length,
       ms: Number(process.hrtime.bigint() - started) / 1e6,
