@@ -9,6 +9,7 @@ export * from './lookup-events.js';
 export * from './metrics.js';
 export * from './parameters.js';
 export * from './record.js';
+export * from './remote-log.js';
 export * from './render.js';
 export * from './sqlite-log.js';
 export * from './trail.js';

@@ -51,7 +51,16 @@ class Histogram {
 /** How a call ended, as a bounded label value. */
 export type Outcome = 'allowed' | 'denied' | 'error';
 
-export class EdgeMetrics {
+/**
+ * What the audit trail counts: EdgeMetrics in the process that serves `/metrics`, and in an
+ * edge worker process the one of its RemoteAuditLog, which hands the counts to that process.
+ */
+export interface TrailMetrics {
+  request(service: string, action: string, outcome: Outcome, seconds: number): void;
+  writeError(): void;
+}
+
+export class EdgeMetrics implements TrailMetrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; value: number }>();
   private readonly latency = new Map<string, Histogram>();
   private readonly batches = new Histogram(BATCH_BUCKETS);

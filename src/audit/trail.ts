@@ -8,7 +8,7 @@ import { timeOrderedUuid } from '../common/random.js';
 import type { AwsCallEvent } from '../server/aws/edge.js';
 import type { CallContext } from '../server/aws/types.js';
 import type { AuditLog } from './log.js';
-import type { EdgeMetrics, Outcome } from './metrics.js';
+import type { Outcome, TrailMetrics } from './metrics.js';
 import { buildAuditEntry } from './record.js';
 import { principalText, unauthenticatedText } from './render.js';
 import type { AuditEntry } from './types.js';
@@ -19,7 +19,7 @@ export type LogFormat = 'text' | 'json' | 'none';
 
 export interface AuditTrailDeps {
   log: AuditLog;
-  metrics?: EdgeMetrics | undefined;
+  metrics?: TrailMetrics | undefined;
   /** where request log lines go (the terminal of `irsa up`) */
   requestLog?: ((line: string) => void) | undefined;
   logFormat?: LogFormat | undefined;
