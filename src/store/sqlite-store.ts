@@ -45,6 +45,9 @@ const CHANGES_TABLE = `CREATE TABLE changes (
 ) WITHOUT ROWID;
 CREATE INDEX changes_by_revision ON changes (revision);`;
 
+/** commits made by the stores of this process, so far */
+let localCommits = 0;
+
 export interface SqliteStoreOptions {
   /**
    * Other processes use the file too, each through its own connection: every transaction
@@ -99,6 +102,8 @@ export class SqliteStore implements Store {
   private readonly collectionWrites = new Map<string, number>();
   /** the change marks of the running transaction, handed to its group once it succeeds */
   private readonly written = new Map<string, number>();
+  /** `localCommits` when this macrotask last checked for other connections' commits; -1: not yet */
+  private checkedAt = -1;
   /** `PRAGMA data_version` at the last look: it moves only with other connections' commits */
   private dataVersion: number;
   private readonly stmts: {
@@ -347,7 +352,7 @@ export class SqliteStore implements Store {
    */
   private async openGroup(): Promise<Group> {
     if (!this.beginImmediate()) await this.waitForWriteLock();
-    this.sync();
+    this.sync(true);
     let resolve = () => {};
     let reject: (e: Error) => void = () => {};
     const committed = new Promise<void>((res, rej) => {
@@ -410,6 +415,7 @@ export class SqliteStore implements Store {
       if (this.counter !== group.mark) this.stmts.setRevision.run(this.counter);
       for (const [collection, revision] of group.marks) this.stmts.mark.run(collection, revision);
       this.db.exec('COMMIT');
+      localCommits++;
     } catch (e) {
       try {
         this.db.exec('ROLLBACK');
@@ -443,8 +449,21 @@ export class SqliteStore implements Store {
    * lock is taken (inside a transaction nobody else commits). `PRAGMA data_version` costs a
    * read transaction (~1.7 µs on a file), hence not when the store has the file to itself.
    */
-  private sync(): void {
+  /**
+   * Takes in the other connections' commits (shared only). Once per macrotask — an I/O or timer
+   * callback and the promise chains it starts — unless `force`d (the write lock just taken):
+   * a request that another process's answer came before arrives in a later callback than that
+   * commit, so its first check sees it; a commit by another store of this process (tests run
+   * two) makes the next read check again.
+   */
+  private sync(force = false): void {
     if (!this.shared) return;
+    if (!force && this.checkedAt === localCommits) return;
+    if (this.checkedAt === -1)
+      process.nextTick(() => {
+        this.checkedAt = -1;
+      });
+    this.checkedAt = localCommits;
     const version = this.stmts.dataVersion.get() as number;
     if (version === this.dataVersion) return;
     this.dataVersion = version;
