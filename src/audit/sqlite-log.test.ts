@@ -98,6 +98,23 @@ describe('group commit', () => {
     expect(await log.latestSeq()).toBe(seqs[seqs.length - 1]);
   });
 
+  it('appends wait while the index lags more than maxBacklog records behind, then go on', async () => {
+    const small = await SqliteAuditLog.open(join(dir, 'small.db'), { maxBacklog: 4 });
+    // what the index held when each append was answered
+    const lag: number[] = [];
+    const held = small as unknown as { committed: number; indexed: number };
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        small.append(entry()).then((e) => lag.push(e.seq - held.indexed)),
+      ),
+    );
+    expect(lag).toHaveLength(50);
+    // a batch of 50 is 46 past the bound: answered once the index caught up to half of it
+    expect(Math.max(...lag)).toBeLessThanOrEqual(2);
+    expect(await small.query({}, { limit: 100, order: 'oldest' })).toHaveLength(50);
+    await small.close();
+  });
+
   it('what was committed survives a restart', async () => {
     const e = await log.append(entry({ name: 'AssumeRoleWithWebIdentity' }));
     await log.close();

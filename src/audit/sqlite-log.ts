@@ -58,6 +58,12 @@ const SCHEMA_VERSION = 2;
 const OPEN_READERS = 16;
 /** a commit log segment this big is closed and a new one started */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
+/**
+ * Committed records the index may lag behind by before appends wait for it (backpressure: an
+ * indexer that cannot keep up — the cores taken by the edge processes — must not fall behind
+ * without bound, in memory and in the time a reader waits for it).
+ */
+const MAX_BACKLOG = 20_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (schema_version INTEGER NOT NULL);
@@ -298,6 +304,8 @@ export interface SqliteAuditLogOptions {
   onCommit?: ((s: CommitStats) => void) | undefined;
   /** a commit log segment this big is closed and a new one started (default 4 MiB) */
   segmentBytes?: number | undefined;
+  /** records the index may lag behind by before appends wait for it (default 20,000) */
+  maxBacklog?: number | undefined;
   /**
    * how long `close` waits for the index to catch up and the indexer to stop (default 10 s);
    * past it the indexer is stopped — the segments keep every record, the next open indexes them
@@ -488,6 +496,8 @@ export class SqliteAuditLog implements AuditLog {
   private unindexed: Committed[] = [];
   /** a `full` sync in flight, and the batches waiting behind it */
   private syncing = false;
+  /** committed batches whose appends wait for the index to catch up (see `settle`) */
+  private held: (() => void)[] = [];
   private syncQueue: { batch: Waiting[]; fd: number }[] = [];
   private indexerError: Error | undefined;
   /** no more appends (close began); closed: the indexer is no longer started */
@@ -664,6 +674,8 @@ export class SqliteAuditLog implements AuditLog {
   /** Readers waiting for the index are told; the next read or append starts an indexer. */
   private indexFailed(e: Error): void {
     this.indexerError = e;
+    // committed records are answered; the next read restarts the indexer (or fails)
+    this.releaseHeld();
     this.pruneReply?.(e);
     for (const wake of [...this.indexWaiters]) wake();
   }
@@ -688,6 +700,7 @@ export class SqliteAuditLog implements AuditLog {
     let i = 0;
     while (i < this.unindexed.length && (this.unindexed[i]?.last as number) <= seq) i++;
     if (i > 0) this.unindexed.splice(0, i);
+    if (this.held.length > 0 && !this.behind(0.5)) this.releaseHeld();
     for (const wake of [...this.indexWaiters]) wake();
     for (const wake of [...this.waiters]) wake();
   }
@@ -860,13 +873,33 @@ export class SqliteAuditLog implements AuditLog {
     this.sync(process.hrtime.bigint());
   }
 
+  /**
+   * The batch is committed: its appends resolve — unless the index lags too far behind, when
+   * they wait for it to catch up halfway (`maxBacklog`).
+   */
   private settle(batch: Waiting[], started: bigint): void {
-    for (const w of batch) w.resolve(w.seq);
-    this.opts.onCommit?.({
-      size: batch.length,
-      ms: Number(process.hrtime.bigint() - started) / 1e6,
-    });
-    for (const wake of [...this.waiters]) wake();
+    const release = () => {
+      for (const w of batch) w.resolve(w.seq);
+      this.opts.onCommit?.({
+        size: batch.length,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+      for (const wake of [...this.waiters]) wake();
+    };
+    if (this.behind() && this.worker && !this.indexerError) this.held.push(release);
+    else release();
+  }
+
+  /** The index lags more than `maxBacklog` records behind the commit log. */
+  private behind(slack = 1): boolean {
+    return this.committed - this.indexed > (this.opts.maxBacklog ?? MAX_BACKLOG) * slack;
+  }
+
+  /** Answers the appends held for the index (it caught up, failed, or the log closes). */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
   }
 
   /** A new indexer in place of one that failed; it starts with the rows not yet indexed. */
@@ -1083,6 +1116,7 @@ export class SqliteAuditLog implements AuditLog {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.pruneTimer);
+    this.releaseHeld();
     this.pruneReply?.(new Error('the audit log is closed'));
     for (const wake of [...this.waiters]) wake();
     if (this.flushScheduled) this.flush();
