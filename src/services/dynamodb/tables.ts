@@ -1,11 +1,9 @@
 /**
  * Tables in the store (collection `dynamodb-tables`, key `<account>/<region>/<name>`), with a
- * small in-memory cache so that an item call reads its table without touching the store.
- * INVARIANT: every write to a table record goes through this repository, which refreshes the
- * cache; entries also expire after a few seconds, so replicas sharing a PostgreSQL store see
- * each other's tables soon after.
+ * small in-memory cache so that an item call reads its table without parsing it again: kept
+ * while the collection's revision stands still, which every process's write moves (the edge
+ * replicas share the store), so no process serves a table another one changed or deleted.
  */
-import { performance } from 'node:perf_hooks';
 import type { Store, StoreOps } from '../../store/types.js';
 import { MSG, resourceInUse, resourceNotFound, validation } from './errors.js';
 import { type TableRef, tableArn } from './input.js';
@@ -19,15 +17,17 @@ import {
   type Tag,
 } from './types.js';
 
-const TTL_MS = 5_000;
-
 function storeKey(account: string, region: string, name: string): string {
   return `${account}/${region}/${name}`;
 }
 
 export class TableRepository {
   private readonly store: Store;
-  private readonly cache = new Map<string, { record: TableRecord; at: number }>();
+  /**
+   * Table records as read at a revision of the tables' collection: a table created, changed or
+   * deleted by any process (edge replicas share the store) is read afresh on the next call.
+   */
+  private readonly cache = new Map<string, { record: TableRecord; revision: number }>();
 
   constructor(store: Store) {
     this.store = store;
@@ -36,11 +36,12 @@ export class TableRepository {
   /** The table a request names, or undefined. */
   async get(ref: TableRef): Promise<TableRecord | undefined> {
     const k = storeKey(ref.account, ref.region, ref.name);
+    const revision = await this.store.revision([TABLES]);
     const hit = this.cache.get(k);
-    const now = performance.now();
-    if (hit && now - hit.at < TTL_MS) return hit.record;
+    if (hit && hit.revision === revision) return hit.record;
+    // a write between the revision and this read only makes the next call read again
     const got = await this.store.get<TableRecord>(TABLES, k);
-    if (got) this.cache.set(k, { record: got.value, at: now });
+    if (got) this.cache.set(k, { record: got.value, revision });
     else this.cache.delete(k);
     return got?.value;
   }
@@ -61,7 +62,7 @@ export class TableRepository {
       if (await tx.get(TABLES, k)) throw resourceInUse(MSG.tableExists(record.name));
       await tx.put(TABLES, k, record);
     });
-    this.cache.set(k, { record, at: performance.now() });
+    this.cache.delete(k);
   }
 
   /** Deletes a table and every item in it, in one transaction. */

@@ -37,8 +37,8 @@ export function createSqsOperations(
  * @example
  * services.sqs = createSqsService({ store, clock, random, authorize });
  */
-export function createSqsService(deps: SqsDeps): ServiceHandler {
-  const ops = createSqsOperations(deps);
+export function createSqsService(deps: SqsDeps, notifier?: QueueNotifier): ServiceHandler {
+  const ops = createSqsOperations(deps, notifier);
   const handler: ServiceHandler = async (ctx: CallContext, raw: RawRequest, route: Route) => {
     const protocol = route.protocol === 'query' ? 'query' : 'json';
     try {

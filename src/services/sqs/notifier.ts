@@ -1,12 +1,17 @@
 /**
  * Long polling's wake-up call: ReceiveMessage waits on its queue's key, and every write that
  * can make a message receivable (SendMessage, a visibility change) notifies it, so a waiting
- * receive returns as soon as a message arrives instead of polling. In process only: with
- * several replicas on one shared store, a waiter on another replica wakes at its next
- * deadline (the next visibility change it knows of, or the wait's end).
+ * receive returns as soon as a message arrives instead of polling. With edge replicas (several
+ * processes on one store), `others` tells the other processes, which `wake` their own waiters.
  */
 export class QueueNotifier {
   readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #others: ((key: string) => void) | undefined;
+
+  /** `others`: passes a notification on to the other processes serving the same store */
+  constructor(others?: (key: string) => void) {
+    this.#others = others;
+  }
 
   /**
    * Resolves on the next `notify(key)`, after `ms`, or when `signal` aborts, whichever comes
@@ -40,8 +45,14 @@ export class QueueNotifier {
     });
   }
 
-  /** Wakes every receive waiting on `key`. */
+  /** Wakes every receive waiting on `key`, here and in the other processes. */
   notify(key: string): void {
+    this.wake(key);
+    this.#others?.(key);
+  }
+
+  /** Wakes every receive waiting on `key` in this process (another process notified it). */
+  wake(key: string): void {
     const set = this.#waiters.get(key);
     if (!set) return;
     for (const done of [...set]) done();
