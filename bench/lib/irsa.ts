@@ -60,9 +60,19 @@ export function signedQuery(
 }
 
 /**
+ * The edge processes the benchmarks run irsakit with: BENCH_REPLICAS (`irsa up --replicas`),
+ * else 1 — as `irsa up` runs by default, and the faster on two cores (README, Benchmarks).
+ */
+export function benchReplicas(): number {
+  const n = Number(process.env.BENCH_REPLICAS ?? 1);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/**
  * Starts `irsa up` (the `cli` given, else this checkout's) on a fresh data folder and waits
  * for it. BENCH_PROFILE_DIR=<dir>: it writes a CPU profile there when it stops;
  * BENCH_NODE_FLAGS='--perf-basic-prof': flags for its node (perf can then name JS frames).
+ * BENCH_REPLICAS=<n>: its edge processes (`--replicas`; default `benchReplicas()`).
  */
 export async function startIrsaUp(cli: string = join(root, 'dist/src/cli/main.js')) {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
@@ -80,6 +90,8 @@ export async function startIrsaUp(cli: string = join(root, 'dist/src/cli/main.js
     dataDir,
     // each benchmark makes what it measures: no demo
     '--no-demo',
+    // (only when more than one: an A/B against an older checkout runs its CLI, without the option)
+    ...(benchReplicas() > 1 ? ['--replicas', String(benchReplicas())] : []),
   ]);
   // server.json appears once both ports listen; it may be read while still being written
   let record: { edge: string; issuer: string } | undefined;

@@ -15,13 +15,41 @@ const children: ChildProcess[] = [];
  */
 export function cpuSeconds(pid: number | undefined): { user: number; system: number } | undefined {
   if (pid === undefined) return undefined;
+  const own = statOf(pid);
+  if (!own) return undefined;
+  // and its children's (irsa up --replicas: the edge replicas are its children)
+  let user = own.user;
+  let system = own.system;
+  for (const child of childrenOf(pid)) {
+    const c = cpuSeconds(child);
+    if (c) {
+      user += c.user;
+      system += c.system;
+    }
+  }
+  return { user, system };
+}
+
+function statOf(pid: number): { user: number; system: number; ppid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+    return {
+      ppid: Number(fields[1]),
+      user: Number(fields[11]) / 100,
+      system: Number(fields[12]) / 100,
+    };
   } catch {
     return undefined;
   }
+}
+
+/** The live processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((f) => /^\d+$/.test(f))
+    .map(Number)
+    .filter((p) => statOf(p)?.ppid === pid);
 }
 
 /** A free TCP port on loopback. */

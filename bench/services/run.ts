@@ -13,7 +13,7 @@
  * Run: npm run bench:services   (moto_server for the comparison)
  */
 import { cpus } from 'node:os';
-import { type Creds, signed } from '../lib/irsa.js';
+import { type Creds, benchReplicas, signed } from '../lib/irsa.js';
 import { type LoadRequest, type LoadResult, formatResult, runLoad } from '../lib/load.js';
 import { haveWrk, runWrk } from '../lib/wrk.js';
 import { connectionCounts, cpuSeconds, runBench, startMoto, warmUp } from '../lib/proc.js';
@@ -24,7 +24,7 @@ async function main() {
   const load = cpus();
   const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
   console.log(
-    `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process; 1 KiB objects; audit trail on`,
+    `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process${benchReplicas() > 1 ? `; irsakit with ${benchReplicas()} edge replicas (BENCH_REPLICAS)` : ''}; cpu/req counts all of a server's processes; 1 KiB objects; audit trail on`,
   );
   const measure = (
     base: string,

@@ -27,7 +27,7 @@ import {
   threadShares,
   waitFor,
 } from '../lib/proc.js';
-import { signedQuery } from '../lib/irsa.js';
+import { benchReplicas, signedQuery } from '../lib/irsa.js';
 import { arwwiRequest, setupIrsakit } from './setup.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 
@@ -36,7 +36,7 @@ async function main() {
   const load = cpus();
   const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
   console.log(
-    `irsakit STS benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process`,
+    `irsakit STS benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process${benchReplicas() > 1 ? `; irsakit with ${benchReplicas()} edge replicas (BENCH_REPLICAS)` : ''}; cpu/req counts all of a server's processes`,
   );
   const measure = (
     base: string,

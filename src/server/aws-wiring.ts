@@ -22,7 +22,7 @@ import { createPodIdentityAgent, isAgentRequest } from '../services/eks-auth/age
 import { handleEksAuth } from '../services/eks-auth/eks-auth.js';
 import { certificateThumbprint } from '../issuer/local-ca.js';
 import { createSecretsManagerService } from '../services/secretsmanager/index.js';
-import { createSqsService } from '../services/sqs/index.js';
+import { type QueueNotifier, createSqsService } from '../services/sqs/index.js';
 import { createS3Service, verifyS3SigV2 } from '../services/s3/index.js';
 import {
   CredentialSealer,
@@ -67,6 +67,8 @@ export interface AwsWiringDeps {
   onResult?: (e: AwsCallEvent) => void;
   /** told when the roles' and keys' last uses could not be written (they are retried) */
   onUsageError?: (e: unknown) => void;
+  /** SQS long polling's wake-ups (with edge replicas, one that tells the other processes) */
+  sqsNotifier?: QueueNotifier;
 }
 
 /** The local CA's thumbprint, to reach the clusters' issuers through; none without a CA. */
@@ -185,7 +187,10 @@ export async function wireAws(d: AwsWiringDeps) {
 
   // the services that answer for themselves (src/services/<name>), by signing name
   const services: Record<string, ServiceHandler> = {};
-  services.sqs = createSqsService({ store: d.store, clock: d.clock, random, authorize });
+  services.sqs = createSqsService(
+    { store: d.store, clock: d.clock, random, authorize },
+    d.sqsNotifier,
+  );
   services.secretsmanager = createSecretsManagerService({
     store: d.store,
     clock: d.clock,

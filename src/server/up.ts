@@ -1,17 +1,22 @@
 /**
- * `irsa up`: one process, two ports. The edge (plain HTTP, default 127.0.0.1:4577) serves
- * the admin API and health; the issuers (HTTPS with the local CA, default :4578) serve each
- * cluster's OIDC discovery and JWKS. State lives in the data folder's store; what the server
+ * `irsa up`: one process (plus its edge replicas, `--replicas`), two ports. The edge (plain
+ * HTTP, default 127.0.0.1:4577) serves AWS, the admin API and health; the issuers (HTTPS with
+ * the local CA, default :4578) serve each cluster's OIDC discovery and JWKS. State lives in the data folder's store; what the server
  * recorded (`server.json`) lets every other command find it.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { EdgeMetrics, type LogFormat, createAuditTrail, openAuditLog } from '../audit/index.js';
-import { ClusterService } from '../cluster/cluster-service.js';
+import {
+  EdgeMetrics,
+  type LogFormat,
+  createAuditTrail,
+  openAuditLog,
+  serveAuditLog,
+} from '../audit/index.js';
+import type { ClusterService } from '../cluster/cluster-service.js';
 import { type Clock, systemClock } from '../common/clock.js';
 import { durationText } from '../common/durations.js';
 import { doctorOps } from '../doctor/collect.js';
@@ -24,24 +29,23 @@ import {
 } from '../common/data-dir.js';
 import { KeyRing, createIssuerHandler, ensureLocalCa } from '../issuer/index.js';
 import {
-  deleteAssociationsOf,
   deleteOrphanAssociations,
   findAssociation,
 } from '../services/eks/pod-identity-associations.js';
 import { clusterOwner } from '../services/eks/owner.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
 import { sweepS3Bodies } from '../services/s3/index.js';
+import { QueueNotifier } from '../services/sqs/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
-import { webhookAdmission } from './admission.js';
+import { handleAdmin } from './admin-api.js';
 import { watchDisk } from './disk-guard.js';
-import { sendJson } from './http.js';
 import { issuerOps } from './issuer-ops.js';
 import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
+import { createClusterService } from './cluster-wiring.js';
 import { writeCredentialsFile } from './credentials-file.js';
 import { createDemo } from './demo.js';
-import { detectAuth, pairRawHeaders } from '../sigv4/index.js';
-import { MAX_AWS_BODY } from './aws/edge.js';
+import { type EdgeRoutes, createEdgeHttpServer } from './edge-http.js';
+import { ReplicaSet, typed } from './replicas.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -67,6 +71,10 @@ export interface UpOptions {
   minFreeBytes?: number;
   /** bytes of request bodies held in memory at once, else 503 (default 1 GiB) */
   bodyBudgetBytes?: number;
+  /** processes serving the AWS edge (default 1: this one; more: child processes, see replicas.ts) */
+  replicas?: number;
+  /** the replicas' entry module (default: the built edge-replica.js beside this module) */
+  replicaEntry?: string;
 }
 
 /** CloudTrail's event history keeps 90 days. */
@@ -133,7 +141,8 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const token = ensureAdminToken(o.dataDir);
   let store: ReturnType<typeof openSqliteStore>;
   try {
-    store = openSqliteStore(o.dataDir);
+    // with replicas, other processes write the store too
+    store = openSqliteStore(o.dataDir, { shared: (o.replicas ?? 1) > 1 });
   } catch (e) {
     throw new Error(
       `cannot open the store ${join(o.dataDir, 'irsakit.db')}: ${e instanceof Error ? e.message : String(e)}`,
@@ -168,19 +177,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     host,
   );
   const issuerBase = `https://${urlHost(host)}:${issuerPort}`;
-  const clusters = new ClusterService({
-    store,
-    clock,
-    randomHex: (n) => randomBytes(n).toString('hex'),
-    admit: webhookAdmission({
-      // the cluster's pod identity associations are the webhook's identities, as on EKS
-      podIdentity: async (tx, cluster, namespace, sa) =>
-        (await findAssociation(tx, clusterOwner(cluster), namespace, sa)) !== undefined,
-    }),
-    issuerBase,
-    // a cluster's pod identity associations go with it, as in EKS
-    onDelete: deleteAssociationsOf,
-  });
+  const clusters = createClusterService(store, clock, issuerBase);
   late.clusters = clusters;
   const orphans = await deleteOrphanAssociations(
     store,
@@ -234,7 +231,13 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   // committing it) are removed once the edge listens; later ones may be a request's, in flight
   const sweepBefore = Date.now();
   const closingSignal = new AbortController();
+  // SQS wake-ups reach the replicas' waiting receives (`replicaSet` exists once they run)
+  let replicaSet: ReplicaSet | undefined;
+  const notifier = new QueueNotifier((key) => {
+    for (const r of replicaSet?.replicas() ?? []) r.channel.send({ type: 'sqs.notify', key });
+  });
   const aws = await wireAws({
+    sqsNotifier: notifier,
     unavailable: disk.full,
     closing: closingSignal.signal,
     bodyBudgetBytes: o.bodyBudgetBytes,
@@ -301,49 +304,22 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     }),
   };
 
-  const edgeServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const target = req.url ?? '/';
-    const q = target.indexOf('?');
-    const pathname = q < 0 ? target : target.slice(0, q);
-    void (async () => {
-      if (pathname === '/health' && req.method === 'GET') {
-        sendJson(res, 200, { status: 'ok', issuer: issuerBase });
-        return;
-      }
-      // an unauthenticated GET /metrics; one with any AWS authentication (SigV4 header or
-      // query, SigV2 query) is S3's, for a bucket named metrics
-      if (
-        pathname === '/metrics' &&
-        req.method === 'GET' &&
-        detectAuth({ target: req.url ?? '/', headers: pairRawHeaders(req.rawHeaders) }).kind ===
-          'none'
-      ) {
-        const text = metrics.render();
-        res.writeHead(200, {
-          'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-          'Content-Length': Buffer.byteLength(text),
-        });
-        res.end(text);
-        return;
-      }
-      // the admin API parses its URL; an AWS call is not made to pay for that
-      if (
-        pathname.startsWith(`${ADMIN_PREFIX}/`) &&
-        (await handleAdmin(admin, req, res, new URL(target, 'http://edge')))
-      )
-        return;
-      await aws.edge(req, res);
-    })().catch((e: unknown) => {
-      log(`edge error: ${e instanceof Error ? e.message : String(e)}`);
-      if (!res.headersSent) sendJson(res, 500, { message: 'internal error' });
-    });
-  });
-  // Expect: 100-continue — a body too large to take is refused before the client sends it
-  // (S3 answers EntityTooLarge without a 100); any other gets its 100 and is served
-  edgeServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!(Number(req.headers['content-length'] ?? 0) > MAX_AWS_BODY)) res.writeContinue();
-    edgeServer.emit('request', req, res);
-  });
+  const routes: EdgeRoutes = {
+    issuerBase,
+    replica: 0,
+    metrics: (_req, res) => {
+      const text = metrics.render();
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    },
+    admin: (req, res, target) => handleAdmin(admin, req, res, new URL(target, 'http://edge')),
+    aws: aws.edge,
+    log,
+  };
+  const edgeServer = createEdgeHttpServer(routes);
   let edgePort: number;
   try {
     edgePort = await listen(edgeServer, o.port ?? 4577, host);
@@ -384,6 +360,52 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     );
   }
 
+  // the edge replicas, once the store holds everything the start made (demo included)
+  let privateServer: Server | undefined;
+  if ((o.replicas ?? 1) > 1) {
+    // the admin API and metrics, for the replicas to pass their requests on to
+    privateServer = createEdgeHttpServer(routes);
+    const privatePort = await listen(privateServer, 0, '127.0.0.1');
+    const set = new ReplicaSet({
+      count: o.replicas ?? 1,
+      entry: o.replicaEntry,
+      log,
+      config: (index) => ({
+        dataDir: o.dataDir,
+        index,
+        issuerBase,
+        primaryUrl: `http://127.0.0.1:${privatePort}`,
+        caCertPath: ca.paths.caCert,
+        requestLog: o.requestLog !== undefined,
+        logFormat: o.logFormat,
+        minFreeBytes: o.minFreeBytes,
+        bodyBudgetBytes: o.bodyBudgetBytes,
+      }),
+      onReplica: (r) => {
+        const unserve = serveAuditLog(audit, r.channel, { metrics });
+        const off = r.channel.onMessage((m) => {
+          if (!typed(m)) return;
+          if (m.type === 'sqs.notify' && typeof m.key === 'string') {
+            // this process's receives, and the other replicas'
+            notifier.wake(m.key);
+            for (const other of set.replicas())
+              if (other !== r) other.channel.send({ type: 'sqs.notify', key: m.key });
+          } else if (m.type === 'replica.requests' && Array.isArray(m.lines))
+            for (const line of m.lines as string[]) o.requestLog?.(line);
+          else if (m.type === 'replica.log' && typeof m.line === 'string')
+            log(`edge replica ${r.index}: ${m.line}`);
+        });
+        return () => {
+          off();
+          unserve();
+        };
+      },
+    });
+    replicaSet = set;
+    await set.start();
+    set.attach(edgeServer);
+  }
+
   const record: ServerRecord = {
     pid: process.pid,
     edge,
@@ -409,7 +431,9 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
           s.closeIdleConnections();
           setTimeout(() => s.closeAllConnections(), 2000).unref();
         });
-      await Promise.all([stop(edgeServer), stop(issuerServer)]);
+      // replicas answer what they have in flight, their records committed here
+      await Promise.all([stop(edgeServer), stop(issuerServer), replicaSet?.close()]);
+      if (privateServer) await stop(privateServer);
       disk.stop();
       await sweeping;
       await aws.usage.close();

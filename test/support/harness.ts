@@ -155,12 +155,23 @@ export async function startHarness(
   opts: {
     /** true: `irsa up`'s whole demo; 'cluster' (default): only the cluster demo; false: nothing */
     demo?: boolean | 'cluster';
+    /** edge processes (`irsa up --replicas`; default 1, or IRSA_TEST_REPLICAS) */
+    replicas?: number;
   } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-h-'));
   const home = mkdtempSync(join(tmpdir(), 'irsa-home-'));
   const demo = opts.demo ?? 'cluster';
-  const server = await startServer({ dataDir, port: 0, issuerPort: 0, demo: demo === true });
+  // IRSA_TEST_REPLICAS=2: every harness test against two edge processes
+  const replicas = opts.replicas ?? Number(process.env.IRSA_TEST_REPLICAS ?? 1);
+  const server = await startServer({
+    dataDir,
+    port: 0,
+    issuerPort: 0,
+    demo: demo === true,
+    replicas,
+    replicaEntry: join(ROOT, 'dist/src/server/edge-replica.js'),
+  });
   if (demo === 'cluster') await server.clusters.createCluster('demo');
   const admin = (account = ACCOUNT): Creds => adminCredentials(dataDir, account);
   const env = (c: Creds = admin(), extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({

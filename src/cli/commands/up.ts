@@ -44,6 +44,11 @@ export function registerUpCommand(
       'how long the audit trail keeps a call: 90d (as CloudTrail), 12h, 2w, … or forever',
       '90d',
     )
+    .option(
+      '--replicas <n>',
+      'processes serving the AWS edge (more than 1: child processes sharing its port and store, one event loop each; for machines with cores to spare)',
+      '1',
+    )
     .action(
       async (opts: {
         port: string;
@@ -53,7 +58,13 @@ export function registerUpCommand(
         demo: boolean;
         logFormat: string;
         trailRetention: string;
+        replicas: string;
       }) => {
+        const replicas = Number(opts.replicas);
+        if (!Number.isInteger(replicas) || replicas < 1 || replicas > 64)
+          throw new CliError(
+            `--replicas takes a whole number from 1 to 64, not \`${opts.replicas}\``,
+          );
         if (!['text', 'json', 'none'].includes(opts.logFormat))
           throw new CliError('--log-format takes text, json or none');
         const trailRetentionMs = parseRetention(opts.trailRetention);
@@ -76,6 +87,7 @@ export function registerUpCommand(
             requestLog: batchedLines((text) => io.out(text)),
             logFormat: opts.logFormat as 'text' | 'json' | 'none',
             trailRetentionMs,
+            replicas,
           });
         } catch (e) {
           if ((e as Error).name === 'DataFolderInUse') throw new CliError((e as Error).message, 1);
@@ -99,6 +111,9 @@ export function registerUpCommand(
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
+            ...(replicas > 1
+              ? [`  edge processes:    ${replicas} (--replicas; one event loop each)`]
+              : []),
             `  audit trail:       ${trailRetentionMs === null ? 'kept forever' : `kept ${durationText(trailRetentionMs)}`} (--trail-retention)`,
             ...clusters.map(
               (c) =>
