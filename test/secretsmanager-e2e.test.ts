@@ -450,11 +450,12 @@ describe('Secrets Manager authorization beyond the identity policy', () => {
       await owner.send(
         new PutResourcePolicyCommand({ SecretId: ARN, ResourcePolicy: shareWith(OTHER) }),
       );
+      // one after the other: a call made before the first is awaited could fail unhandled
       for (const call of [
-        reader.send(new GetSecretValueCommand({ SecretId: ARN })),
-        reader.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'x' })),
+        () => reader.send(new GetSecretValueCommand({ SecretId: ARN })),
+        () => reader.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'x' })),
       ])
-        expect(await rejection(call)).toMatchObject({
+        expect(await rejection(call())).toMatchObject({
           name: 'InvalidRequestException',
           status: 400,
           message:
