@@ -233,6 +233,24 @@ describe('irsa up --replicas 2', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('a FIFO receive retried through the other process gets the same messages again', async () => {
+    const a = new SQSClient(via(0));
+    const b = new SQSClient(via(1));
+    const { QueueUrl } = await a.send(
+      new CreateQueueCommand({
+        QueueName: 'across.fifo',
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+      }),
+    );
+    await a.send(new SendMessageCommand({ QueueUrl, MessageBody: 'once', MessageGroupId: 'g' }));
+    const receive = (c: SQSClient) =>
+      c.send(new ReceiveMessageCommand({ QueueUrl, ReceiveRequestAttemptId: 'att-1' }));
+    const first = await receive(a);
+    const retried = await receive(b);
+    expect(first.Messages?.[0]?.Body).toBe('once');
+    expect(retried.Messages?.[0]?.ReceiptHandle).toBe(first.Messages?.[0]?.ReceiptHandle);
+  });
+
   it("records both processes' calls in one trail, readable through either", async () => {
     const calls = await Promise.all(
       [0, 1].map((i) => new STSClient(via(i)).send(new GetCallerIdentityCommand({}))),

@@ -42,6 +42,29 @@ describe('LastUsedTracker', () => {
     await store.close();
   });
 
+  it('never replaces a later use another process wrote with an earlier one (edge replicas)', async () => {
+    const store = new SqliteStore(':memory:');
+    let t = new Date('2026-12-07T10:00:03.000Z');
+    const later = new LastUsedTracker({ store, clock: () => t, flushMs: 60_000 });
+    t = new Date('2026-12-07T10:00:01.000Z');
+    const earlier = new LastUsedTracker({ store, clock: () => t, flushMs: 60_000 });
+    earlier.noteAccessKey(A, 'AKIAKEY1', 'sts', 'us-east-1');
+    t = new Date('2026-12-07T10:00:03.000Z');
+    later.noteAccessKey(A, 'AKIAKEY1', 'iam', 'us-east-1');
+    await later.flush();
+    // the earlier note, written last, does not win; nor is it what its own process answers
+    expect((await earlier.accessKey(A, 'AKIAKEY1'))?.service).toBe('iam');
+    await earlier.flush();
+    expect((await store.get(LAST_USED_COLLECTION, `${A}/key/AKIAKEY1`))?.value).toEqual({
+      date: '2026-12-07T10:00:03Z',
+      service: 'iam',
+      region: 'us-east-1',
+    });
+    await earlier.close();
+    await later.close();
+    await store.close();
+  });
+
   it('keeps the last use of each, and does not touch the IAM collections caches key on', async () => {
     const store = new SqliteStore(':memory:');
     const iamRevision = await store.revision(IAM_COLLECTIONS);

@@ -124,8 +124,10 @@ export class LastUsedTracker implements LastUsedReader {
 
   async #read<T extends Use>(key: string): Promise<T | undefined> {
     const pending = this.#pending.get(key);
-    if (pending) return useOf(pending) as T;
-    return (await this.#store.get<T>(LAST_USED_COLLECTION, key))?.value;
+    const stored = (await this.#store.get<T>(LAST_USED_COLLECTION, key))?.value;
+    // another process (edge replicas) may have written a later use than this one's note
+    if (pending && !(stored && Date.parse(stored.date) > pending.at)) return useOf(pending) as T;
+    return stored;
   }
 
   /** Writes what is noted (one transaction); a failed batch stays noted for the next flush. */
@@ -135,7 +137,12 @@ export class LastUsedTracker implements LastUsedReader {
         if (this.#pending.size === 0) return;
         const batch = [...this.#pending];
         await this.#store.transaction(async (tx) => {
-          for (const [key, use] of batch) await tx.put(LAST_USED_COLLECTION, key, useOf(use));
+          for (const [key, use] of batch) {
+            // a later use another process (edge replicas) wrote meanwhile stays
+            const stored = (await tx.get<Use>(LAST_USED_COLLECTION, key))?.value;
+            if (stored && Date.parse(stored.date) > use.at) continue;
+            await tx.put(LAST_USED_COLLECTION, key, useOf(use));
+          }
         });
         // a use noted while the batch was written is newer: keep it for the next flush
         for (const [key, use] of batch)

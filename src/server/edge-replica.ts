@@ -20,6 +20,11 @@ import type { LogFormat } from '../audit/index.js';
 /** what the replica does with a message of the primary, once it is ready */
 let serve: ((m: { type: string } & Record<string, unknown>, socket?: Socket) => void) | undefined;
 
+// Ctrl-C, and a service manager's SIGTERM, reach the whole process group: the primary decides
+// when a replica stops (it answers what is in flight first), from the start
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
+
 // listening from the start: a stop asked for while starting is not lost (it ends the start)
 process.on('message', (m: unknown, socket?: Socket) => {
   if (!typed(m)) return;
@@ -140,8 +145,6 @@ async function main(): Promise<void> {
     audit.fail(new Error('the primary irsakit process is gone'));
     process.exit(1);
   });
-  // Ctrl-C reaches the whole process group: the primary decides when a replica stops
-  process.on('SIGINT', () => undefined);
   channel.send({ type: 'replica.ready' });
 }
 

@@ -46,6 +46,7 @@ import { writeCredentialsFile } from './credentials-file.js';
 import { createDemo } from './demo.js';
 import { type EdgeRoutes, createEdgeHttpServer } from './edge-http.js';
 import { ReplicaSet, typed } from './replicas.js';
+import { DEFAULT_BODY_BUDGET } from './aws/edge.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -379,7 +380,8 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
         requestLog: o.requestLog !== undefined,
         logFormat: o.logFormat,
         minFreeBytes: o.minFreeBytes,
-        bodyBudgetBytes: o.bodyBudgetBytes,
+        // the server's ceiling, shared out: each replica holds its part
+        bodyBudgetBytes: Math.floor((o.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET) / (o.replicas ?? 1)),
       }),
       onReplica: (r) => {
         const unserve = serveAuditLog(audit, r.channel, { metrics });

@@ -28,6 +28,7 @@ import {
 } from './queues.js';
 import { type SqsOperation, noteQueue, resolveQueue } from './queue-ops.js';
 import {
+  ATTEMPTS,
   MESSAGES,
   type MessageAttribute,
   type MessageRecord,
@@ -38,8 +39,12 @@ import {
 
 /** How long a FIFO receive's attempt id is remembered (the ReceiveMessage reference). */
 const ATTEMPT_MS = 5 * 60_000;
-/** receives remembered at once; past it the memory starts over */
-const MAX_ATTEMPTS = 10_000;
+
+/** A FIFO receive with an attempt id: when, and what it answered. */
+interface Attempt {
+  at: number;
+  answer: Record<string, unknown>;
+}
 
 /** The most a SendMessageBatch may carry in all (the API reference: 1 MiB). */
 const BATCH_PAYLOAD_BYTES = 1_048_576;
@@ -275,8 +280,6 @@ export function messageOperations(
   notifier: QueueNotifier,
 ): Record<string, SqsOperation> {
   const { store, clock, random, authorize } = deps;
-  /** FIFO receives by queue and attempt id: when, and what they answered */
-  const attempts = new Map<string, { at: number; answer: Record<string, unknown> }>();
 
   /** Validates one message against its queue; throws the error SQS gives for it. */
   function check(q: QueueRecord, m: SendRequest): void {
@@ -752,13 +755,18 @@ export function messageOperations(
       const attemptKey =
         attempt !== undefined && isFifoName(r.target.name) ? `${r.key}\n${attempt}` : undefined;
       if (attemptKey) {
-        const seen = attempts.get(attemptKey);
-        if (seen && clock().getTime() - seen.at < ATTEMPT_MS) return seen.answer;
+        const seen = await store.get<Attempt>(ATTEMPTS, attemptKey);
+        if (seen && clock().getTime() - seen.value.at < ATTEMPT_MS) return seen.value.answer;
       }
-      const remember = (answer: Record<string, unknown>) => {
+      const remember = async (answer: Record<string, unknown>) => {
         if (attemptKey && answer.Messages) {
-          if (attempts.size >= MAX_ATTEMPTS) attempts.clear();
-          attempts.set(attemptKey, { at: clock().getTime(), answer });
+          const now = clock().getTime();
+          await store.transaction(async (tx) => {
+            // the queue's attempts older than five minutes go as a new one comes
+            for (const old of await tx.list<Attempt>(ATTEMPTS, { prefix: `${r.key}\n` }))
+              if (now - old.value.at >= ATTEMPT_MS) await tx.delete(ATTEMPTS, old.key);
+            await tx.put<Attempt>(ATTEMPTS, attemptKey, { at: now, answer });
+          });
         }
         return answer;
       };

@@ -11,6 +11,11 @@ export const QUEUES = 'sqs-queues';
 export const MESSAGES = 'sqs-messages';
 /** queues deleted in the last 60 seconds (a name cannot be reused before then) */
 export const DELETED = 'sqs-deleted-queues';
+/**
+ * FIFO receives by queue and ReceiveRequestAttemptId (`<queue key>\n<attempt id>`), kept five
+ * minutes: in the store, so that a retry reaching another edge replica gets the same answer
+ */
+export const ATTEMPTS = 'sqs-receive-attempts';
 
 /** A message attribute as the JSON protocol carries it (binary values base64). */
 export interface MessageAttribute {
