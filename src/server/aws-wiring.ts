@@ -65,8 +65,8 @@ export interface AwsWiringDeps {
   /** the audit log CloudTrail's LookupEvents reads */
   audit?: AuditLog;
   onResult?: (e: AwsCallEvent) => void;
-  /** told when the roles' and keys' last uses could not be written (they are retried) */
-  onUsageError?: (e: unknown) => void;
+  /** where a problem the server works around is told (last uses not written: retried) */
+  log?: (line: string) => void;
   /** SQS long polling's wake-ups (with edge replicas, one that tells the other processes) */
   sqsNotifier?: QueueNotifier;
 }
@@ -92,7 +92,14 @@ export async function wireAws(d: AwsWiringDeps) {
   const sealer = new CredentialSealer({ key: serverKey, clock: d.clock });
   const keys = new OidcKeyFetcher({ clock: d.clock });
   // RoleLastUsed and GetAccessKeyLastUsed: every authenticated request notes its caller
-  const usage = new LastUsedTracker({ store: d.store, clock: d.clock, onError: d.onUsageError });
+  const usage = new LastUsedTracker({
+    store: d.store,
+    clock: d.clock,
+    onError: (e) =>
+      d.log?.(
+        `could not write when roles and keys were last used: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+  });
   const noteUse = (caller: Caller, service: string, region: string) => {
     const session = caller.session as { roleId?: unknown } | undefined;
     if (typeof session?.roleId === 'string') usage.noteRole(caller.account, session.roleId, region);

@@ -75,10 +75,7 @@ async function main(): Promise<void> {
     caCertPath: config.caCertPath,
     record: trail.record,
     onResult: trail.onResult,
-    onUsageError: (e) =>
-      log(
-        `could not write when roles and keys were last used: ${e instanceof Error ? e.message : String(e)}`,
-      ),
+    log,
     audit,
     sqsNotifier: notifier,
     // the primary made the accounts; a replica only reads them

@@ -249,10 +249,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     caCertPath: ca.paths.caCert,
     record: trail.record,
     onResult: trail.onResult,
-    onUsageError: (e) =>
-      log(
-        `could not write when roles and keys were last used: ${e instanceof Error ? e.message : String(e)}`,
-      ),
+    log,
     audit,
   });
   const writeCredentials = () =>
