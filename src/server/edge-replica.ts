@@ -25,6 +25,9 @@ let serve: ((m: { type: string } & Record<string, unknown>, socket?: Socket) => 
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 
+// the primary is gone, even while this one starts: nothing here could commit a record any more
+process.on('disconnect', () => process.exit(1));
+
 // listening from the start: a stop asked for while starting is not lost (it ends the start)
 process.on('message', (m: unknown, socket?: Socket) => {
   if (!typed(m)) return;
@@ -137,11 +140,6 @@ async function main(): Promise<void> {
         () => process.exit(1),
       );
   };
-  // the primary is gone: nothing here can commit a record any more
-  process.on('disconnect', () => {
-    audit.fail(new Error('the primary irsakit process is gone'));
-    process.exit(1);
-  });
   channel.send({ type: 'replica.ready' });
 }
 
