@@ -986,6 +986,52 @@ out(err(lambda: s3.get_object(Bucket='${BUCKET}', Key='no/such/key')))`,
     ]);
   });
 
+  it('a session’s key id and secret without its token: InvalidAccessKeyId, as S3 says (header, SigV2 and SigV4 presigned); a forged token is InvalidToken', async () => {
+    const app = roles.app as Creds;
+    const alone = { accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey };
+    const out = await boto(
+      `def full(fn):
+    try:
+        fn()
+        return None
+    except ClientError as e:
+        return {**e.response['Error'], 'status': e.response['ResponseMetadata']['HTTPStatusCode']}
+out(full(lambda: s3.get_object(Bucket='${BUCKET}', Key='hello.txt')))
+out(full(lambda: s3.list_objects_v2(Bucket='${BUCKET}')))
+out(s3.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'hello.txt'}, ExpiresIn=300))
+import os
+forged = boto3.client('s3', region_name='us-east-1', aws_access_key_id=os.environ['AWS_ACCESS_KEY_ID'], aws_secret_access_key=os.environ['AWS_SECRET_ACCESS_KEY'], aws_session_token='Zm9yZ2Vk')
+out(err(lambda: forged.get_object(Bucket='${BUCKET}', Key='hello.txt')))`,
+      alone,
+    );
+    const unknown = {
+      Code: 'InvalidAccessKeyId',
+      Message: 'The AWS Access Key Id you provided does not exist in our records.',
+      AWSAccessKeyId: app.accessKeyId,
+      status: 403,
+    };
+    expect(out.slice(0, 2)).toEqual([unknown, unknown]);
+    expect(out[3]).toEqual({
+      code: 'InvalidToken',
+      message: 'The provided token is malformed or otherwise invalid.',
+      status: 400,
+    });
+    const v2 = await fetch(out[2] as string);
+    expect(v2.status).toBe(403);
+    expect(await v2.text()).toContain(
+      `<Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message><AWSAccessKeyId>${app.accessKeyId}</AWSAccessKeyId>`,
+    );
+    const v4 = await fetch(
+      await getSignedUrl(s3(alone), new GetObjectCommand({ Bucket: BUCKET, Key: 'hello.txt' }), {
+        expiresIn: 300,
+      }),
+    );
+    expect(v4.status).toBe(403);
+    expect(await v4.text()).toContain(
+      `<Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message><AWSAccessKeyId>${app.accessKeyId}</AWSAccessKeyId>`,
+    );
+  });
+
   it('regions: us-east-1 creates anywhere; other regions only their own; BucketAlreadyOwnedByYou', async () => {
     const east = await boto(
       `s3.create_bucket(Bucket='irsa-app-west', CreateBucketConfiguration={'LocationConstraint': 'us-west-2'})

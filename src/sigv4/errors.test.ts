@@ -37,6 +37,7 @@ const F = {
   },
   unknownKey: { kind: 'UnknownKey', accessKeyId: AKID, reason: 'r' },
   invalidToken: { kind: 'InvalidToken', accessKeyId: AKID, reason: 'r' },
+  tokenMissing: { kind: 'InvalidToken', accessKeyId: AKID, tokenMissing: true, reason: 'r' },
   expiredToken: { kind: 'ExpiredToken', accessKeyId: AKID, reason: 'r' },
   skewPast: {
     kind: 'RequestTimeTooSkewed',
@@ -278,6 +279,20 @@ const ROWS: Row[] = [
   ],
   ['secretsmanager', F.mismatch, 'InvalidSignatureException', 400, SIGNATURE],
   [
+    'sts',
+    F.tokenMissing,
+    'InvalidClientTokenId',
+    403,
+    'The security token included in the request is invalid',
+  ],
+  [
+    'dynamodb',
+    F.tokenMissing,
+    'UnrecognizedClientException',
+    400,
+    'The security token included in the request is invalid.',
+  ],
+  [
     'secretsmanager',
     F.invalidToken,
     'UnrecognizedClientException',
@@ -307,6 +322,14 @@ const ROWS: Row[] = [
     'InvalidToken',
     400,
     'The provided token is malformed or otherwise invalid.',
+  ],
+  // an ASIA key sent without its session token: S3 does not know the key (databend#8069)
+  [
+    's3',
+    F.tokenMissing,
+    'InvalidAccessKeyId',
+    403,
+    'The AWS Access Key Id you provided does not exist in our records.',
   ],
   ['s3', F.expiredToken, 'ExpiredToken', 400, 'The provided token has expired.'],
   [
@@ -416,6 +439,7 @@ describe('sigv4Error: each service’s code, status and text, word for word (spe
       ServerTime: '2024-05-01T13:00:01Z',
     });
     expect(sigv4Error('s3', F.unknownKey).elements).toEqual({ AWSAccessKeyId: AKID });
+    expect(sigv4Error('s3', F.tokenMissing).elements).toEqual({ AWSAccessKeyId: AKID });
     expect(sigv4Error('s3', F.unsigned).elements).toEqual({
       HeadersNotSigned: 'x-amz-security-token',
     });

@@ -197,6 +197,16 @@ function nonS3Shape(service: string, family: 'query' | 'sqs' | 'json', f: SigV4F
   }
 }
 
+/** S3's answer to an access key it does not know, naming the key. */
+function unknownKey(accessKeyId: string): Shape {
+  return {
+    code: 'InvalidAccessKeyId',
+    status: 403,
+    message: SIGV4_MSG.s3InvalidAccessKeyId,
+    elements: { AWSAccessKeyId: accessKeyId },
+  };
+}
+
 function s3Shape(f: SigV4Failure): Shape {
   const malformed = (
     presigned: boolean,
@@ -327,14 +337,14 @@ function s3Shape(f: SigV4Failure): Shape {
     case 'MissingDecodedContentLength':
       return { code: 'MissingContentLength', status: 411, message: SIGV4_MSG.s3MissingLength };
     case 'UnknownKey':
-      return {
-        code: 'InvalidAccessKeyId',
-        status: 403,
-        message: SIGV4_MSG.s3InvalidAccessKeyId,
-        elements: { AWSAccessKeyId: f.accessKeyId },
-      };
+      return unknownKey(f.accessKeyId);
     case 'InvalidToken':
-      return { code: 'InvalidToken', status: 400, message: SIGV4_MSG.s3InvalidToken };
+      // a temporary key sent without its token is, to S3, a key it has never heard of (the
+      // error users of a forgotten AWS_SESSION_TOKEN meet); a token sent but forged or
+      // malformed is InvalidToken
+      return f.tokenMissing
+        ? unknownKey(f.accessKeyId)
+        : { code: 'InvalidToken', status: 400, message: SIGV4_MSG.s3InvalidToken };
     case 'ExpiredToken':
       return { code: 'ExpiredToken', status: 400, message: SIGV4_MSG.s3ExpiredToken };
     case 'SignatureDoesNotMatch':

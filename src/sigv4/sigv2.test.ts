@@ -196,13 +196,31 @@ describe.skipIf(!BOTOCORE)(`URLs presigned by botocore ${BOTOCORE ?? ''}`, () =>
     ]);
   });
 
-  it('a missing or foreign session token is InvalidToken', async () => {
+  it('a temporary key without its session token is a key S3 does not know', async () => {
     const s = signed.pathStyle as Signed;
     const r = await verifySigV2Query(
       { ...s, target: s.target.replace(/&x-amz-security-token=[^&]*/, '') },
       { now: NOW, lookup },
     );
-    expect(r).toMatchObject({ ok: false, failure: { kind: 'InvalidToken' } });
+    expect(r).toMatchObject({ ok: false, failure: { kind: 'InvalidToken', tokenMissing: true } });
+    if (!r.ok) {
+      const e = sigv2Error(r.failure);
+      expect([e.code, e.httpStatus, e.message, e.elements]).toEqual([
+        'InvalidAccessKeyId',
+        403,
+        'The AWS Access Key Id you provided does not exist in our records.',
+        { AWSAccessKeyId: CREDS.accessKeyId },
+      ]);
+    }
+  });
+
+  it('a foreign session token is InvalidToken', async () => {
+    const s = signed.pathStyle as Signed;
+    const r = await verifySigV2Query(
+      { ...s, target: s.target.replace(/(&x-amz-security-token=)[^&]*/, '$1forged') },
+      { now: NOW, lookup },
+    );
+    expect(r).toMatchObject({ ok: false, failure: { kind: 'InvalidToken', tokenMissing: false } });
     if (!r.ok) {
       const e = sigv2Error(r.failure);
       expect([e.code, e.httpStatus]).toEqual(['InvalidToken', 400]);

@@ -94,7 +94,14 @@ export type SigV2Failure =
   | { kind: 'MissingParameters'; missing: string[]; reason: string }
   | { kind: 'InvalidExpires'; value: string; reason: string }
   | { kind: 'Expired'; expires: string; serverTime: string; reason: string }
-  | { kind: 'UnknownKey' | 'InvalidToken' | 'ExpiredToken'; accessKeyId: string; reason: string }
+  | { kind: 'UnknownKey' | 'ExpiredToken'; accessKeyId: string; reason: string }
+  | {
+      kind: 'InvalidToken';
+      accessKeyId: string;
+      /** the URL carries no session token at all (an `ASIA…` key alone) */
+      tokenMissing: boolean;
+      reason: string;
+    }
   | {
       kind: 'SignatureDoesNotMatch';
       accessKeyId: string;
@@ -277,12 +284,21 @@ export async function verifySigV2Query<I = unknown>(
 
   const found = await opts.lookup(accessKeyId, sessionToken);
   if (!found.ok) {
+    const tokenMissing = sessionToken === undefined || sessionToken === '';
     const reason = {
       UnknownKey: `access key ${accessKeyId} is unknown`,
-      InvalidToken: `the session token of ${accessKeyId} is missing or invalid`,
+      InvalidToken: tokenMissing
+        ? `access key ${accessKeyId} is temporary and the URL carries no session token`
+        : `the session token of ${accessKeyId} is invalid`,
       ExpiredToken: `the session token of ${accessKeyId} has expired`,
     }[found.failure];
-    return { ok: false, failure: { kind: found.failure, accessKeyId, reason } };
+    return {
+      ok: false,
+      failure:
+        found.failure === 'InvalidToken'
+          ? { kind: 'InvalidToken', accessKeyId, tokenMissing, reason }
+          : { kind: found.failure, accessKeyId, reason },
+    };
   }
 
   const stringToSign = (resource: string) =>
@@ -360,7 +376,12 @@ export function sigv2Error(f: SigV2Failure): AwsError {
         AWSAccessKeyId: f.accessKeyId,
       });
     case 'InvalidToken':
-      return make('InvalidToken', 400, SIGV2_MSG.invalidToken);
+      // a temporary key without its token is a key S3 does not know (as with SigV4)
+      return f.tokenMissing
+        ? make('InvalidAccessKeyId', 403, SIGV2_MSG.invalidAccessKeyId, {
+            AWSAccessKeyId: f.accessKeyId,
+          })
+        : make('InvalidToken', 400, SIGV2_MSG.invalidToken);
     case 'ExpiredToken':
       return make('ExpiredToken', 400, SIGV2_MSG.expiredToken);
     case 'SignatureDoesNotMatch':

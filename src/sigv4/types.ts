@@ -215,7 +215,15 @@ export type SigV4Failure =
   | (Base & { kind: 'InvalidContentSha256'; value: string })
   | (Base & { kind: 'MissingDecodedContentLength' })
   | (Base & { kind: 'UnknownKey'; accessKeyId: string })
-  | (Base & { kind: 'InvalidToken'; accessKeyId: string })
+  | (Base & {
+      kind: 'InvalidToken';
+      accessKeyId: string;
+      /**
+       * the request carried no session token at all (an `ASIA…` key sent alone): S3 then says
+       * the key does not exist, not that a token is malformed
+       */
+      tokenMissing?: boolean | undefined;
+    })
   | (Base & {
       kind: 'ExpiredToken';
       accessKeyId: string;

@@ -462,6 +462,24 @@ const CASES: Case[] = [
     answer: ['dynamodb', 'UnrecognizedClientException', 400],
   },
   {
+    name: 'ASIA key without its session token, to S3',
+    req: () => s3({ credentials: { ...SESSION, sessionToken: undefined } }),
+    kind: 'InvalidToken',
+    answer: ['s3', 'InvalidAccessKeyId', 403],
+  },
+  {
+    name: 'ASIA key without its session token, in a presigned URL',
+    req: () => presigned({ credentials: { ...SESSION, sessionToken: undefined } }),
+    kind: 'InvalidToken',
+    answer: ['s3', 'InvalidAccessKeyId', 403],
+  },
+  {
+    name: 'forged session token in a presigned URL',
+    req: () => presigned({ credentials: { ...SESSION, sessionToken: 'forged' } }),
+    kind: 'InvalidToken',
+    answer: ['s3', 'InvalidToken', 400],
+  },
+  {
     name: 'expired session token',
     req: () => sts({ credentials: { ...SESSION, sessionToken: EXPIRED_TOKEN } }),
     kind: 'ExpiredToken',
@@ -661,6 +679,23 @@ describe('verifySigV4 rejects', () => {
       const [service, code, status] = answer;
       expect(sigv4Error(service, r.failure)).toMatchObject({ code, httpStatus: status });
     }
+  });
+
+  it('marks a temporary key sent without any session token (S3 answers it as an unknown key)', async () => {
+    const alone = await verify(s3({ credentials: { ...SESSION, sessionToken: undefined } }));
+    expect(alone).toMatchObject({
+      ok: false,
+      failure: { kind: 'InvalidToken', tokenMissing: true, accessKeyId: SESSION.accessKeyId },
+    });
+    if (!alone.ok)
+      expect(sigv4Error('s3', alone.failure).elements).toEqual({
+        AWSAccessKeyId: SESSION.accessKeyId,
+      });
+    const forged = await verify(s3({ credentials: { ...SESSION, sessionToken: 'forged' } }));
+    expect(forged).toMatchObject({
+      ok: false,
+      failure: { kind: 'InvalidToken', tokenMissing: false },
+    });
   });
 
   it('never puts the secret, the signing key or the session token in a failure', async () => {

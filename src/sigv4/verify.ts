@@ -152,9 +152,12 @@ export async function verifySigV4<I = unknown>(
   const found = await opts.lookup(auth.accessKeyId, auth.sessionToken);
   if (!found.ok) {
     const expired = found.expired;
+    const tokenMissing = auth.sessionToken === undefined || auth.sessionToken === '';
     const what = {
       UnknownKey: `access key ${auth.accessKeyId} is unknown`,
-      InvalidToken: `the session token of ${auth.accessKeyId} is missing or invalid`,
+      InvalidToken: tokenMissing
+        ? `access key ${auth.accessKeyId} is temporary and the request carries no session token`
+        : `the session token of ${auth.accessKeyId} is invalid`,
       ExpiredToken: expired
         ? `the session token of ${auth.accessKeyId} (session ${expired.arn}) expired at ${expired.expiredAt}`
         : `the session token of ${auth.accessKeyId} has expired`,
@@ -162,7 +165,9 @@ export async function verifySigV4<I = unknown>(
     return failed(
       found.failure === 'ExpiredToken'
         ? { kind: 'ExpiredToken', accessKeyId: auth.accessKeyId, reason: what, session: expired }
-        : { kind: found.failure, accessKeyId: auth.accessKeyId, reason: what },
+        : found.failure === 'InvalidToken'
+          ? { kind: 'InvalidToken', accessKeyId: auth.accessKeyId, reason: what, tokenMissing }
+          : { kind: found.failure, accessKeyId: auth.accessKeyId, reason: what },
     );
   }
 

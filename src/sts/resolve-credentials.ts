@@ -4,7 +4,9 @@
  * everything), `AKIA…` keys through IAM's access keys (no session token allowed, the key must
  * be Active and its user exist). Failures are the edge's to word: `UnknownKey` and
  * `InvalidToken` become `InvalidClientTokenId`, `ExpiredToken` becomes `ExpiredToken`
- * (spec/aws-wire.md §9.2).
+ * (spec/aws-wire.md §9.2). S3 tells the two `InvalidToken` cases apart: a token sent but not
+ * genuine is its `InvalidToken`, an `ASIA…` key sent without any token its
+ * `InvalidAccessKeyId` (the verifiers mark that failure `tokenMissing`).
  */
 import type { IamDirectory } from '../iam/directory.js';
 import type { Caller } from '../server/aws/types.js';
