@@ -460,6 +460,27 @@ describe('refusals, each with AWS’s exact error', () => {
     expect(forged.stderr).toContain('(InvalidClientTokenId)');
   });
 
+  it('SigV4: a credential scoped to no region, in the words AWS sends (lower-case region, period and space)', async () => {
+    const cli = await aws(['sts', 'get-caller-identity', '--region', 'moon']);
+    expect(cli.stderr).toContain(
+      "An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation: Credential should be scoped to a valid region, not 'moon'.",
+    );
+    const py = await run(
+      'python3',
+      [
+        '-c',
+        `import boto3
+from botocore.exceptions import ClientError
+try:
+    boto3.client('iam', region_name='moon').list_roles()
+except ClientError as e:
+    print(repr(e.response['Error']['Message']))`,
+      ],
+      baseEnv(),
+    );
+    expect(py.stdout.trim()).toBe(`"Credential should be scoped to a valid region, not 'moon'. "`);
+  });
+
   it('an unsigned call that needs a signature', async () => {
     const r = await fetch(`${server.edge}/`, {
       method: 'POST',

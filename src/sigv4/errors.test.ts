@@ -168,14 +168,14 @@ const ROWS: Row[] = [
     F.wrongService,
     'SignatureDoesNotMatch',
     403,
-    "Credential should be scoped to correct service: 'sts'",
+    "Credential should be scoped to correct service: 'sts'. ",
   ],
   [
     'sts',
     F.wrongRegion,
     'SignatureDoesNotMatch',
     403,
-    "Credential should be scoped to a valid Region, not 'us-east-1'",
+    "Credential should be scoped to a valid region, not 'us-east-1'. ",
   ],
   ['sts', F.unsigned, 'SignatureDoesNotMatch', 403, SIGNATURE],
   [
@@ -276,6 +276,21 @@ const ROWS: Row[] = [
     'IncompleteSignatureException',
     400,
     "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256",
+  ],
+  // the scope texts as the JSON services send them (aws-es-curl#15, aws-signing-proxy#25)
+  [
+    'dynamodb',
+    F.wrongService,
+    'InvalidSignatureException',
+    400,
+    "Credential should be scoped to correct service: 'sts'. ",
+  ],
+  [
+    'sqs',
+    F.wrongRegion,
+    'SignatureDoesNotMatch',
+    403,
+    "Credential should be scoped to a valid region, not 'us-east-1'. ",
   ],
   ['secretsmanager', F.mismatch, 'InvalidSignatureException', 400, SIGNATURE],
   [

@@ -29,8 +29,17 @@ export const SIGV4_MSG = {
   expiresTooLarge: `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGN_EXPIRES_S}`,
   scopeDate:
     'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP',
-  scopeService: (service: string) => `Credential should be scoped to correct service: '${service}'`,
-  scopeRegion: (region: string) => `Credential should be scoped to a valid Region, not '${region}'`,
+  /*
+   * The scope texts as they arrive on the wire (IAM and STS XML, SQS, the JSON services'
+   * `message`): "region" in lower case, ending in a period and a space. The SigV4
+   * troubleshooting page's template ("… to a valid Region, not 'region-code'", no period) is
+   * not what the services send; rusoto#1870, aws-sdk-ruby#508, cognitect-labs/aws-api#27,
+   * joona/aws-es-curl#15 and cllunsford/aws-signing-proxy#25 quote the wire's.
+   */
+  scopeService: (service: string) =>
+    `Credential should be scoped to correct service: '${service}'. `,
+  scopeRegion: (region: string) =>
+    `Credential should be scoped to a valid region, not '${region}'. `,
   s3Region: (region: string, expected: string) =>
     `the region '${region}' is wrong; expecting '${expected}'`,
   // [inferred] — texts the spec does not give
