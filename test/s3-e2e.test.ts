@@ -1712,6 +1712,59 @@ describe('raw requests', () => {
     expect(bad.text).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('a bare + in the path is a space, as S3 reads it; every client sends a key’s plus as %2B and gets it back', async () => {
+    const a = s3(admin);
+    await a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'plus/a b.txt', Body: 'space' }));
+    await a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'plus/a+b.txt', Body: 'plus' }));
+    const get = (target: string) => send(sign('GET', target, '', []), '');
+    expect(await get(`/${BUCKET}/plus/a+b.txt`)).toEqual({ status: 200, text: 'space' });
+    expect(await get(`/${BUCKET}/plus/a%2Bb.txt`)).toEqual({ status: 200, text: 'plus' });
+    const missing = await get(`/${BUCKET}/plus/c+d.txt`);
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('<Code>NoSuchKey</Code>');
+    expect(missing.text).toContain('<Key>plus/c d.txt</Key>');
+    // a copy source is URL-encoded: its bare + is a space too
+    expect(
+      await send(
+        sign('PUT', `/${BUCKET}/plus/copied.txt`, '', [
+          ['x-amz-copy-source', `/${BUCKET}/plus/a+b.txt`],
+        ]),
+        '',
+      ),
+    ).toMatchObject({ status: 200 });
+    expect(await get(`/${BUCKET}/plus/copied.txt`)).toEqual({ status: 200, text: 'space' });
+
+    // the clients: JS SDK (plain and presigned), the AWS CLI, boto3 (plain and SigV2 presigned)
+    const js = await a.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'plus/a+b.txt' }));
+    expect(await js.Body?.transformToString()).toBe('plus');
+    const url = await getSignedUrl(
+      a,
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'plus/a+b.txt' }),
+    );
+    expect(url).toContain('/plus/a%2Bb.txt?');
+    expect(await (await fetch(url)).text()).toBe('plus');
+    await a.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'plus/js-copy.txt',
+        CopySource: `${BUCKET}/${encodeURIComponent('plus/a+b.txt')}`,
+      }),
+    );
+    const copied = await a.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'plus/js-copy.txt' }));
+    expect(await copied.Body?.transformToString()).toBe('plus');
+    const cli = await h.aws(['s3', 'cp', `s3://${BUCKET}/plus/a+b.txt`, '-'], admin);
+    expect(cli.stdout).toBe('plus');
+    const py = await boto(
+      `out(s3.get_object(Bucket='${BUCKET}', Key='plus/a+b.txt')['Body'].read().decode())
+s3.copy_object(Bucket='${BUCKET}', Key='plus/py-copy.txt', CopySource={'Bucket': '${BUCKET}', 'Key': 'plus/a+b.txt'})
+out(s3.get_object(Bucket='${BUCKET}', Key='plus/py-copy.txt')['Body'].read().decode())
+out(s3.generate_presigned_url('get_object', Params={'Bucket': '${BUCKET}', 'Key': 'plus/a+b.txt'}, ExpiresIn=300))`,
+      admin,
+    );
+    expect(py.slice(0, 2)).toEqual(['plus', 'plus']);
+    expect(await (await fetch(py[2] as string)).text()).toBe('plus');
+  });
+
   it('garbage XML, a bad Content-MD5, SigV2 header auth, an unimplemented sub-resource', async () => {
     const garbage = '<Delete><Object><Key>k</Key>';
     const md5 = (await import('node:crypto')).createHash('md5').update(garbage).digest('base64');

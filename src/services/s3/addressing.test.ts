@@ -49,11 +49,16 @@ describe('bucket and key', () => {
     ['/b', '127.0.0.1:4577', { bucket: 'b', key: undefined, virtualHost: false }],
     ['/b/', '127.0.0.1:4577', { bucket: 'b', key: undefined, virtualHost: false }],
     ['/b/k', '127.0.0.1:4577', { bucket: 'b', key: 'k', virtualHost: false }],
+    // a bare + is a space, as S3 reads it; %2B is the plus
     [
       '/b/dir/a%20b+c%2Bd/%C3%BC.txt',
       '127.0.0.1:4577',
-      { bucket: 'b', key: 'dir/a b+c+d/ü.txt', virtualHost: false },
+      { bucket: 'b', key: 'dir/a b c+d/ü.txt', virtualHost: false },
     ],
+    ['/b/a+b.txt', '127.0.0.1:4577', { bucket: 'b', key: 'a b.txt', virtualHost: false }],
+    ['/b/a%2Bb.txt', '127.0.0.1:4577', { bucket: 'b', key: 'a+b.txt', virtualHost: false }],
+    ['/b/a%2B+b', '127.0.0.1:4577', { bucket: 'b', key: 'a+ b', virtualHost: false }],
+    ['/c++', 'b.localhost:4577', { bucket: 'b', key: 'c  ', virtualHost: true }],
     [
       '/b//double//slash',
       '127.0.0.1:4577',

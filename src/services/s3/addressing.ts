@@ -2,8 +2,9 @@
  * Where an S3 request points (spec/aws-wire.md §7.1): the bucket comes from the Host header
  * (virtual-host style, `my-bucket.localhost:4577`) or from the first path segment (path
  * style, `/my-bucket/key`, `/my-bucket`, `/my-bucket/`); the key is the rest of the path,
- * percent-decoded (`+` stays a plus, as S3 keys are not form-encoded). IP-literal hosts are
- * always path style. Pure.
+ * decoded as S3 decodes it: `%XX` escapes, and a bare `+` is a space (`/b/a+b.txt` names
+ * `a b.txt`; a key's own plus travels as `%2B`, as every SDK sends it — aws-sdk-ruby#654,
+ * s3cmd#554). IP-literal hosts are always path style. Pure.
  */
 import { AwsError } from '../../common/aws-error.js';
 import { percentDecode, toByteString } from '../../sigv4/encoding.js';
@@ -78,9 +79,14 @@ export interface S3Address {
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A raw path segment as text: `%XX` decoded, then read as UTF-8 (which it must be). */
+/**
+ * A raw path segment as text: a bare `+` is a space and `%XX` is its byte (so `%2B` is a
+ * plus), then read as UTF-8 (which it must be). The signature is not concerned: S3's
+ * canonical URI is the path as sent.
+ */
 function decodeSegment(raw: string, uri: string): string {
-  const bytes = Buffer.from(percentDecode(toByteString(raw)), 'latin1');
+  const spaced = raw.includes('+') ? raw.replace(/\+/g, '%20') : raw;
+  const bytes = Buffer.from(percentDecode(toByteString(spaced)), 'latin1');
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
@@ -94,7 +100,8 @@ function decodeSegment(raw: string, uri: string): string {
  * The bucket and key of a request.
  *
  * @example
- * parseAddress('/b/dir/a%20b+c.txt', '127.0.0.1:4577') // → { bucket: 'b', key: 'dir/a b+c.txt', virtualHost: false }
+ * parseAddress('/b/dir/a%20b%2Bc.txt', '127.0.0.1:4577') // → { bucket: 'b', key: 'dir/a b+c.txt', virtualHost: false }
+ * parseAddress('/b/a+b.txt', '127.0.0.1:4577') // → { bucket: 'b', key: 'a b.txt', virtualHost: false }
  * parseAddress('/dir/k', 'b.localhost:4577') // → { bucket: 'b', key: 'dir/k', virtualHost: true }
  * parseAddress('/b/', '127.0.0.1:4577') // → { bucket: 'b', key: undefined, virtualHost: false }
  */

@@ -384,6 +384,12 @@ export async function deleteObject(
   return { status: 204 };
 }
 
+/**
+ * `x-amz-copy-source`: `[/]bucket/key[?versionId=…]`, URL-encoded. A bare `+` is not a plus
+ * there either: S3 answers NoSuchKey for a source key with a plus sent unencoded
+ * (aws-sdk-js#1821, aws-sdk-php#236, aws-sdk-rust#1357), so it is read as the request path
+ * is, a space [inferred]; SDKs send a key's plus as `%2B`.
+ */
 function parseCopySource(raw: string): { bucket: string; key: string } {
   let source = raw;
   const q = source.indexOf('?');
@@ -395,7 +401,7 @@ function parseCopySource(raw: string): { bucket: string; key: string } {
   }
   let decoded: string;
   try {
-    decoded = decodeURIComponent(source);
+    decoded = decodeURIComponent(source.replace(/\+/g, '%20'));
   } catch {
     throw invalidArgument(S3_MSG.invalidCopySource, 'x-amz-copy-source', raw);
   }

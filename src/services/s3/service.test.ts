@@ -523,6 +523,20 @@ describe('CopyObject', () => {
     expect(await call('GET', '/bk1/dst')).toMatchObject({ code: 'NoSuchKey' });
   });
 
+  it('a bare + is a space in the path and in x-amz-copy-source; %2B is the plus', async () => {
+    await call('PUT', '/bk1/a%20b.txt', 'with a space');
+    await call('PUT', '/bk1/a%2Bb.txt', 'with a plus');
+    const body = async (target: string) =>
+      String(((await call('GET', target)) as ServiceResponse).body);
+    expect(await body('/bk1/a+b.txt')).toBe('with a space');
+    expect(await body('/bk1/a%2Bb.txt')).toBe('with a plus');
+    expect(await call('GET', '/bk1/c+d')).toMatchObject({ code: 'NoSuchKey', httpStatus: 404 });
+    await call('PUT', '/bk1/x', '', [['x-amz-copy-source', '/bk1/a+b.txt']]);
+    expect(await body('/bk1/x')).toBe('with a space');
+    await call('PUT', '/bk1/y', '', [['x-amz-copy-source', 'bk1/a%2Bb.txt']]);
+    expect(await body('/bk1/y')).toBe('with a plus');
+  });
+
   it('x-amz-storage-class is checked under the default COPY directive too', async () => {
     expect(
       await call('PUT', '/bk1/dst', '', [
