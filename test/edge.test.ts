@@ -2,6 +2,8 @@
  * The edge's answers to requests that never reach an operation: oversized bodies, unknown
  * actions and targets, unsigned calls — each in the protocol's own error shape, never a 500.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../src/sigv4/testing/sign.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -110,6 +112,141 @@ describe('the edge', () => {
     expect(await unsignedJson.json()).toEqual({
       __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
       message: 'Request is missing Authentication Token',
+    });
+  });
+
+  it('a scope naming a service not served here: the service the request is for refuses it, as AWS does, and records it', async () => {
+    const host = new URL(h.server.edge).host;
+    const now = new Date();
+    const sign = (
+      method: string,
+      target: string,
+      service: string,
+      headers: [string, string][] = [],
+      body = '',
+      presign?: { expiresIn: number },
+    ) =>
+      signRequest({
+        method,
+        target,
+        headers: [['Host', host], ...headers],
+        body,
+        credentials: h.admin(),
+        region: 'us-east-1',
+        service,
+        now,
+        presign,
+      });
+    const go = async (r: ReturnType<typeof sign>, body?: string) => {
+      const res = await fetch(`${h.server.edge}${r.target}`, {
+        method: r.method,
+        headers: r.headers.filter(([k]) => k.toLowerCase() !== 'host'),
+        body,
+      });
+      const id = res.headers.get('x-amz-request-id') ?? res.headers.get('x-amzn-requestid');
+      // XML escapes the apostrophes of the scope texts
+      return { status: res.status, text: (await res.text()).replace(/&apos;/g, "'"), res, id };
+    };
+    const adminToken = readFileSync(join(h.dataDir, 'admin-token'), 'utf8').trim();
+    const recorded = async (id: string | null) => {
+      const r = await fetch(`${h.server.edge}/_irsa/v1/trail/${id}`, {
+        headers: { Authorization: `Bearer ${adminToken}` },
+      });
+      return (await r.json()) as {
+        record: Record<string, unknown>;
+        irsaExplanation: { hop?: string };
+      };
+    };
+
+    // S3: presigned (botocore's own signer) and header auth, scoped to "s4"
+    const py = await h.python(
+      `import os
+from botocore.auth import S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+req = AWSRequest(method='GET', url='${h.server.edge}/bucket/k1')
+S3SigV4QueryAuth(Credentials(os.environ['AWS_ACCESS_KEY_ID'], os.environ['AWS_SECRET_ACCESS_KEY']), 's4', 'us-east-1', expires=300).add_auth(req)
+print(req.url)`,
+    );
+    expect(py.stderr).toBe('');
+    expect(py.stdout).toContain('%2Fs4%2Faws4_request');
+    const presigned = await fetch(py.stdout.trim());
+    const presignedText = await presigned.text();
+    expect(presigned.status).toBe(400);
+    expect(presignedText).toContain(
+      '<Code>AuthorizationQueryParametersError</Code><Message>Error parsing the X-Amz-Credential parameter; incorrect service &quot;s4&quot;. This endpoint belongs to &quot;s3&quot;.</Message>',
+    );
+    const presignedRecord = await recorded(presigned.headers.get('x-amz-request-id'));
+    expect(presignedRecord.record).toMatchObject({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      errorCode: 'AuthorizationQueryParametersError',
+    });
+    expect(presignedRecord.irsaExplanation.hop).toBe('signature');
+    const header = await go(sign('GET', '/bucket/k1', 's4'));
+    expect(header.status).toBe(400);
+    expect(header.text).toContain(
+      '<Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; incorrect service &quot;s4&quot;. This endpoint belongs to &quot;s3&quot;.</Message>',
+    );
+    // the sign helper's presigned URL too
+    const ours = await go(sign('GET', '/bucket/k1', 's4', [], '', { expiresIn: 300 }));
+    expect(ours.status).toBe(400);
+    expect(ours.text).toContain('<Code>AuthorizationQueryParametersError</Code>');
+
+    // STS's form signed for ec2: STS's own error, in STS's namespace
+    const form: [string, string][] = [['Content-Type', 'application/x-www-form-urlencoded']];
+    const gci = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const sts = await go(sign('POST', '/', 'ec2', form, gci), gci);
+    expect(sts.status).toBe(403);
+    expect(sts.text).toContain('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">');
+    expect(sts.text).toContain(
+      "<Code>SignatureDoesNotMatch</Code><Message>Credential should be scoped to correct service: 'sts'. </Message>",
+    );
+    expect((await recorded(sts.id)).record).toMatchObject({
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'GetCallerIdentity',
+      errorCode: 'SignatureDoesNotMatch',
+    });
+    // an IAM form without a Version: IAM's, by the operation's name
+    const iam = await go(sign('POST', '/', 'ec2', form, 'Action=ListRoles'), 'Action=ListRoles');
+    expect(iam.status).toBe(403);
+    expect(iam.text).toContain("Credential should be scoped to correct service: 'iam'. ");
+    // DynamoDB's target signed for "dynamo", and for STS
+    const ddbHeaders: [string, string][] = [
+      ['Content-Type', 'application/x-amz-json-1.0'],
+      ['X-Amz-Target', 'DynamoDB_20120810.ListTables'],
+    ];
+    for (const service of ['dynamo', 'sts']) {
+      const ddb = await go(sign('POST', '/', service, ddbHeaders, '{}'), '{}');
+      expect(ddb.status).toBe(400);
+      expect(JSON.parse(ddb.text)).toEqual({
+        __type: 'com.amazon.coral.service#InvalidSignatureException',
+        message: "Credential should be scoped to correct service: 'dynamodb'. ",
+      });
+    }
+    // SQS's query form without a Version, signed for sns
+    const sqs = await go(sign('GET', '/?Action=ListQueues', 'sns'));
+    expect(sqs.status).toBe(403);
+    expect(sqs.res.headers.get('x-amzn-query-error')).toBe('SignatureDoesNotMatch;Sender');
+    expect(sqs.text).toContain("Credential should be scoped to correct service: 'sqs'. ");
+
+    // what is consistent is routed as before: a service irsakit does not serve says so
+    const kinesis = await go(
+      sign(
+        'POST',
+        '/',
+        'kinesis',
+        [
+          ['Content-Type', 'application/x-amz-json-1.1'],
+          ['X-Amz-Target', 'Kinesis_20131202.ListStreams'],
+        ],
+        '{}',
+      ),
+      '{}',
+    );
+    expect(kinesis.status).toBe(400);
+    expect(JSON.parse(kinesis.text)).toMatchObject({
+      message: 'kinesis is not served by this irsakit yet',
     });
   });
 

@@ -1,6 +1,7 @@
 /**
  * The AWS side of the edge: one port for every AWS API (spec/aws-wire.md §6). A request is
- * read raw, routed (credential scope → X-Amz-Target → form Action+Version → S3),
+ * read raw, routed (credential scope → X-Amz-Target → form Action+Version → S3; a scope
+ * naming a service not served here is refused by the service the other signals name),
  * authenticated (SigV4; only AssumeRoleWithWebIdentity/SAML may come unsigned), dispatched to
  * the operation, and answered in the protocol's shape. Every error is rendered here, in the
  * caller's protocol, and nowhere else.
@@ -17,6 +18,7 @@ import { errorText, renderQueryError, renderQueryResponse } from './query-xml.js
 import {
   type RawRequest,
   type Route,
+  type ServedServices,
   header,
   queryApiVersion,
   readRawRequest,
@@ -283,6 +285,14 @@ export function createAwsEdge(
   deps: AwsEdgeDeps,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const services = deps.services ?? {};
+  // what a credential scope may name; the names are the caller's, so own entries only
+  const served: ServedServices = {
+    has: (service) =>
+      Boolean(own(deps.query, service) || own(services, service) || own(deps.restJson, service)),
+    actionOwner: (action) =>
+      Object.keys(deps.query).find((s) => own(own(deps.query, s), action) !== undefined) ??
+      Object.keys(services).find((s) => own(services, s)?.queryActions?.has(action)),
+  };
 
   async function dispatch(r: Route, ctx: CallContext, raw: RawRequest): Promise<ServiceResponse> {
     // the service and operation names are the caller's: only the tables' own entries count
@@ -413,7 +423,7 @@ export function createAwsEdge(
       }
       const now = deps.clock();
       const scope = deps.auth.scope(raw);
-      route = routeRequest(raw, scope.service);
+      route = routeRequest(raw, scope.service, served);
       const host = header(raw, 'host') ?? '127.0.0.1';
       ctx = {
         requestId,
@@ -495,11 +505,7 @@ export function createAwsEdge(
         ctx.region = v.region;
         ctx.auth = v.auth;
       }
-      known = Boolean(
-        own(deps.query, route.service) ||
-        own(services, route.service) ||
-        own(deps.restJson, route.service),
-      );
+      known = served.has(route.service);
       out = await dispatch(route, ctx, raw);
     } catch (e) {
       error = e instanceof AwsError ? e : (exhausted(e, route) ?? internal(e));

@@ -108,6 +108,100 @@ describe('routing (spec/aws-wire.md §6.2)', () => {
     expect(routeRequest(r, scope)).toMatchObject(expected);
   });
 
+  describe('a scope naming a service not served here: the other signals decide', () => {
+    const SERVED = new Set(['sts', 'iam', 'sqs', 's3', 'dynamodb', 'eks', 'eks-auth']);
+    const served = {
+      has: (s: string) => SERVED.has(s),
+      actionOwner: (a: string) =>
+        ({ GetCallerIdentity: 'sts', ListRoles: 'iam', ListQueues: 'sqs' })[a] as
+          string | undefined,
+    };
+    it.each<[string, RawRequest, string, Record<string, unknown> | undefined]>([
+      [
+        'a presigned S3 GET signed for s4 is S3’s',
+        raw('GET', '/bucket/k1?X-Amz-Credential=AKID%2F20240501%2Fus-east-1%2Fs4%2Faws4_request'),
+        's4',
+        { service: 's3', protocol: 'rest-xml' },
+      ],
+      [
+        'the STS form signed for ec2 is STS’s, by its Version',
+        raw('POST', '/', [form], 'Action=GetCallerIdentity&Version=2011-06-15'),
+        'ec2',
+        { service: 'sts', protocol: 'query', operation: 'GetCallerIdentity' },
+      ],
+      [
+        'an IAM form without a Version, by its operation',
+        raw('POST', '/', [form], 'Action=ListRoles'),
+        'ec2',
+        { service: 'iam', protocol: 'query', operation: 'ListRoles' },
+      ],
+      [
+        'an SQS form without a Version, by its operation',
+        raw('GET', '/?Action=ListQueues'),
+        'sns',
+        { service: 'sqs', protocol: 'query', operation: 'ListQueues' },
+      ],
+      [
+        'a DynamoDB target signed for dynamo',
+        raw('POST', '/', [['X-Amz-Target', 'DynamoDB_20120810.ListTables']]),
+        'dynamo',
+        { service: 'dynamodb', protocol: 'json', operation: 'ListTables' },
+      ],
+      [
+        'a DynamoDB target signed for sts (served, but contradicted)',
+        raw('POST', '/', [['X-Amz-Target', 'DynamoDB_20120810.ListTables']]),
+        'sts',
+        { service: 'dynamodb', protocol: 'json', operation: 'ListTables' },
+      ],
+      [
+        'the EKS Auth path signed for eks-auths',
+        raw('POST', '/clusters/demo/assume-role-for-pod-identity'),
+        'eks-auths',
+        { service: 'eks-auth', protocol: 'rest-json' },
+      ],
+      [
+        'a prototype name is not served',
+        raw('POST', '/', [form], 'Action=keys&Version=2011-06-15'),
+        'constructor',
+        { service: 'sts', protocol: 'query', operation: 'keys' },
+      ],
+      // the scope stands
+      [
+        'a served scope nothing contradicts',
+        raw('GET', '/clusters/demo'),
+        'eks',
+        { service: 'eks', protocol: 'rest-json' },
+      ],
+      [
+        'signed for S3, an X-Amz-Target still is no JSON operation',
+        raw('POST', '/', [['X-Amz-Target', 'DynamoDB_20120810.ListTables']]),
+        's3',
+        { service: 's3', protocol: 'rest-xml' },
+      ],
+      [
+        'a target of a service not served either',
+        raw('POST', '/', [['X-Amz-Target', 'Kinesis_20131202.ListStreams']]),
+        'kinesis',
+        { service: 'kinesis', protocol: 'json', operation: 'ListStreams' },
+      ],
+      [
+        'an Action no served service has',
+        raw('POST', '/', [form], 'Action=DescribeInstances&Version=2016-11-15'),
+        'ec2',
+        { service: 'ec2', protocol: 'query', operation: 'DescribeInstances' },
+      ],
+    ])('%s', (_n, r, scope, expected) => {
+      expect(routeRequest(r, scope, served)).toMatchObject(expected as object);
+    });
+
+    it('without `served`, the scope alone routes (as before)', () => {
+      expect(routeRequest(raw('GET', '/bucket/k1'), 's4')).toMatchObject({
+        service: 's4',
+        protocol: 'rest-json',
+      });
+    });
+  });
+
   it('decodes form lists as the Query protocol sends them', () => {
     const r = routeRequest(
       raw(

@@ -3,7 +3,9 @@
  * SigV4's canonical URI), the raw header list (duplicates kept, for SigV4), the body, and
  * where it came from. Routing follows spec/aws-wire.md §6.2: the SigV4 credential scope's
  * service, then `X-Amz-Target`, then a form's `Action` + `Version`, else S3 — never the
- * Content-Type alone.
+ * Content-Type alone. A scope that names a service irsakit does not serve (or one an
+ * `X-Amz-Target` of another served service contradicts) is not followed: the other signals
+ * decide, and that service refuses the scope as AWS's endpoint would.
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -140,6 +142,63 @@ function formDecode(s: string): string {
   return plain.includes('%') ? decodeURIComponent(plain) : plain;
 }
 
+/**
+ * What the edge serves, for a request whose credential scope names something else: the
+ * signing names it answers, and which Query service an `Action` belongs to.
+ */
+export interface ServedServices {
+  /** whether requests signed for `service` are answered here */
+  has(service: string): boolean;
+  /** the Query-protocol service whose operation `action` is (for a form without a known Version) */
+  actionOwner?(action: string): string | undefined;
+}
+
+const EKS_AUTH_PATH = /^\/clusters\/[^/]+\/assume-role-for-pod-identity$/;
+
+/** A JSON route for an `X-Amz-Target` of `service`: the operation is after the last dot. */
+function jsonRoute(service: string, target: string): Route {
+  return { service, protocol: 'json', operation: target.slice(target.lastIndexOf('.') + 1) };
+}
+
+/**
+ * The service a signed request is really for when its scope cannot be followed: the scope
+ * names a service irsakit does not serve (`s4`, `ec2`), or an `X-Amz-Target` names another
+ * served JSON service. The other signals decide — `X-Amz-Target`, then a query `Action` (by
+ * `Version`, else by the operation's name), then the EKS Auth path, else S3 — so that service
+ * answers its own wrong-service error (the verifier checks the scope against `route.service`)
+ * instead of an operation nobody asked for. Undefined when the scope stands: it names a served
+ * service nothing contradicts, or no signal points to a served one (`kinesis` with a Kinesis
+ * target is still "not served").
+ */
+function routeAgainstScope(
+  r: RawRequest,
+  scopeService: string,
+  served: ServedServices,
+): Route | undefined {
+  const target = header(r, 'x-amz-target');
+  const named = target ? TARGETS.find(([re]) => re.test(target))?.[1] : undefined;
+  if (served.has(scopeService)) {
+    // signed for S3, a request is S3's whatever it carries (see routeRequest)
+    return target && named && named !== scopeService && scopeService !== 's3' && served.has(named)
+      ? jsonRoute(named, target)
+      : undefined;
+  }
+  if (target) return named && served.has(named) ? jsonRoute(named, target) : undefined;
+  const params = queryParams(r);
+  const action = params.get('Action');
+  if (action !== undefined) {
+    const version = params.get('Version');
+    const owner =
+      (version !== undefined ? QUERY_VERSIONS[version] : undefined) ?? served.actionOwner?.(action);
+    return owner !== undefined && served.has(owner)
+      ? { service: owner, protocol: 'query', operation: action, apiVersion: version, params }
+      : undefined;
+  }
+  if (EKS_AUTH_PATH.test(r.path) && served.has('eks-auth'))
+    return { service: 'eks-auth', protocol: 'rest-json' };
+  return served.has('s3') ? { service: 's3', protocol: 'rest-xml' } : undefined;
+}
+
 /** Query parameters from the URL and, for a form POST, the body. */
 function queryParams(r: RawRequest): Map<string, string> {
   const params = new Map<string, string>();
@@ -152,12 +211,19 @@ function queryParams(r: RawRequest): Map<string, string> {
 }
 
 /**
- * Routes a request. `scopeService` is the SigV4 credential scope's service, when signed.
+ * Routes a request. `scopeService` is the SigV4 credential scope's service, when signed;
+ * `served`, when given, says what the edge answers, so that a scope naming anything else is
+ * routed by the request's other signals (and refused there for its service).
  *
  * @example
  * routeRequest(raw, 'sts') // → { service: 'sts', protocol: 'query', operation: 'GetCallerIdentity', … }
+ * routeRequest(presignedGet, 's4', served) // → { service: 's3', protocol: 'rest-xml' }
  */
-export function routeRequest(r: RawRequest, scopeService?: string): Route {
+export function routeRequest(r: RawRequest, scopeService?: string, served?: ServedServices): Route {
+  if (scopeService && served) {
+    const meant = routeAgainstScope(r, scopeService, served);
+    if (meant) return meant;
+  }
   const target = header(r, 'x-amz-target');
   if (scopeService && QUERY_SERVICES.has(scopeService)) {
     const params = queryParams(r);
@@ -173,8 +239,7 @@ export function routeRequest(r: RawRequest, scopeService?: string): Route {
   // caller's X-Amz-Target must not become an operation (or a metrics label) of S3
   if (target && scopeService !== 's3') {
     const hit = TARGETS.find(([re]) => re.test(target));
-    const service = scopeService ?? hit?.[1] ?? 'unknown';
-    return { service, protocol: 'json', operation: target.slice(target.lastIndexOf('.') + 1) };
+    return jsonRoute(scopeService ?? hit?.[1] ?? 'unknown', target);
   }
   if (scopeService === 'eks' || scopeService === 'eks-auth')
     return { service: scopeService, protocol: 'rest-json' };
@@ -203,8 +268,7 @@ export function routeRequest(r: RawRequest, scopeService?: string): Route {
         params,
       };
     }
-    if (/^\/clusters\/[^/]+\/assume-role-for-pod-identity$/.test(r.path))
-      return { service: 'eks-auth', protocol: 'rest-json' };
+    if (EKS_AUTH_PATH.test(r.path)) return { service: 'eks-auth', protocol: 'rest-json' };
   }
   return { service: 's3', protocol: 'rest-xml' };
 }

@@ -132,6 +132,11 @@ export type ServiceHandler = ((
    * without executing it: for one refused before the service saw it (a bad signature).
    */
   describe?: (raw: RawRequest, route: Route) => AuditNotes | undefined;
+  /**
+   * The Query-protocol Actions it answers: how the edge tells which service a form is for
+   * when neither its credential scope nor its Version says (`routeRequest`'s `served`).
+   */
+  queryActions?: ReadonlySet<string>;
 };
 
 /** Query-protocol parameters: the flat form map (`ClientIDList.member.1` …), decoded. */

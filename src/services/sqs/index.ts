@@ -81,6 +81,7 @@ export function createSqsService(deps: SqsDeps, notifier?: QueueNotifier): Servi
       eventCategory: MESSAGE_OPERATIONS.has(name) ? 'Data' : 'Management',
     };
   };
+  handler.queryActions = new Set(Object.keys(ops));
   return handler;
 }
 
