@@ -443,14 +443,10 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Shared: takes in what other connections committed since the last look — the store
-   * revision, and for each collection they wrote, its cached rows dropped and its count in
-   * `collectionWrites` moved. Called before every read outside a transaction and as the write
-   * lock is taken (inside a transaction nobody else commits). `PRAGMA data_version` costs a
-   * read transaction (~1.7 µs on a file), hence not when the store has the file to itself.
-   */
-  /**
-   * Takes in the other connections' commits (shared only). Once per macrotask — an I/O or timer
+   * Takes in the other connections' commits (shared only): the store revision, and for each
+   * collection they wrote, its cached rows dropped and its count in `collectionWrites` moved.
+   * `PRAGMA data_version` costs a read transaction (~2 µs on a file), hence never when the store
+   * has the file to itself, and once per macrotask — an I/O or timer
    * callback and the promise chains it starts — unless `force`d (the write lock just taken):
    * a request that another process's answer came before arrives in a later callback than that
    * commit, so its first check sees it; a commit by another store of this process (tests run
