@@ -53,7 +53,7 @@ export type Outcome = 'allowed' | 'denied' | 'error';
 
 /**
  * What the audit trail counts: EdgeMetrics in the process that serves `/metrics`, and in an
- * edge worker process the one of its RemoteAuditLog, which hands the counts to that process.
+ * edge replica the one of its RemoteAuditLog, which hands the counts to that process.
  */
 export interface TrailMetrics {
   request(service: string, action: string, outcome: Outcome, seconds: number): void;

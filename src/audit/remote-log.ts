@@ -1,14 +1,14 @@
 /**
- * The audit log of an edge worker process, served by the primary's. The trail has one writer,
- * the primary (`irsa up`); a worker that serves the edge too appends its records through it,
+ * The audit log of an edge replica (`irsa up --replicas`), served by the primary's. The trail has
+ * one writer, the primary; a replica appends its records through it,
  * over the IPC channel between them, and reads the trail through it.
  *
  * Why records go prepared: the JSON work of a record (its commit log line and index columns,
- * `prepareEntry`) is half of what appending costs the event loop; done in the worker, the
+ * `prepareEntry`) is half of what appending costs the event loop; done in the replica, the
  * primary only numbers and writes each record — measured (bench/audit/remote.ts, 1.5 KB
- * records, 16 a turn): `append` 13–19 µs a record, `appendPrepared` 6–10 µs, and a worker's
+ * records, 16 a turn): `append` 13–19 µs a record, `appendPrepared` 6–10 µs, and a replica's
  * record over IPC, receiving and answering included, 13–17 µs: what a record of its own costs
- * the primary, never the JSON of one. Why one message per turn: a worker's appends of one turn
+ * the primary, never the JSON of one. Why one message per turn: a replica's appends of one turn
  * of its event loop go in one message and are answered in one, as the primary commits them
  * together anyway — an IPC message costs more than a record. The trail's metrics ride on those
  * messages, so that `/metrics` on the primary counts the requests of every process.
@@ -22,8 +22,8 @@ import { type PreparedEntry, prepareEntry } from './sqlite-log.js';
 import type { AuditEntry, StoredEvent } from './types.js';
 
 /**
- * A message channel between two processes (the lead wires `process.send`/`process.on('message')`
- * in a worker, `child.send`/`child.on('message')` in the primary, with serialization 'advanced').
+ * A message channel between two processes (src/server/replicas.ts: `process.send`/`process.on('message')`
+ * in a replica, `child.send`/`child.on('message')` in the primary, with serialization 'advanced').
  */
 export interface Channel {
   /** sends one message; a channel that is gone throws or drops it */
@@ -32,13 +32,13 @@ export interface Channel {
   onMessage(handler: (message: unknown) => void): () => void;
 }
 
-/** A log the primary serves to workers: it also commits records prepared elsewhere. */
+/** A log the primary serves to replicas: it also commits records prepared elsewhere. */
 export type ServedAuditLog = AuditLog & {
   appendPrepared(prepared: PreparedEntry): Promise<number>;
 };
 
 /**
- * A worker's turn: the records it appends (one commit on the primary, answered by one
+ * A replica's turn: the records it appends (one commit on the primary, answered by one
  * `audit.appended`) and the metrics it counted — `requests` flat, four values a request.
  */
 interface BatchMessage {
@@ -71,7 +71,7 @@ interface ResultMessage {
   error?: string;
 }
 
-/** The worker no longer waits (its signal aborted, or it closes): the primary stops too. */
+/** The replica no longer waits (its signal aborted, or it closes): the primary stops too. */
 interface CancelMessage {
   type: 'audit.cancel';
   id: number;
@@ -110,7 +110,7 @@ export interface RemoteAuditLogOptions {
 }
 
 /**
- * A worker process's audit log: appends and reads go to the primary's log over `channel`.
+ * An edge replica's audit log: appends and reads go to the primary's log over `channel`.
  *
  * @example
  * const log = new RemoteAuditLog({
@@ -230,7 +230,7 @@ export class RemoteAuditLog implements AuditLog {
 
   /**
    * Nothing more goes through: the appends not answered and the reads fail with `reason`, the
-   * waits end. For the lead to call when the channel closes or the primary goes away.
+   * waits end. For when the channel closes or the primary goes away.
    */
   fail(reason: Error): void {
     if (this.failure) return;
@@ -327,14 +327,14 @@ export class RemoteAuditLog implements AuditLog {
 }
 
 export interface ServeAuditLogOptions {
-  /** where the workers' counted metrics go (the primary's EdgeMetrics) */
+  /** where the replicas' counted metrics go (the primary's EdgeMetrics) */
   metrics?: TrailMetrics | undefined;
 }
 
 /**
- * The primary's side: answers one worker's audit messages with `log` — its records committed
+ * The primary's side: answers one replica's audit messages with `log` — its records committed
  * with `appendPrepared`, so the primary does no JSON work for them. Returns what stops serving
- * it (the lead calls it when the worker exits or disconnects): the waits it asked for end.
+ * it (replicas.ts calls it when the replica exits): the waits it asked for end.
  *
  * @example
  * const stop = serveAuditLog(audit, {
@@ -355,7 +355,7 @@ export function serveAuditLog(
     try {
       channel.send(m);
     } catch {
-      // the worker is gone: the lead stops serving it when it exits
+      // the replica is gone: its serving stops when it exits
     }
   };
   const answer = (id: number, read: () => Promise<unknown>) =>

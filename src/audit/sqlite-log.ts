@@ -329,7 +329,7 @@ export interface Pruned {
 
 /**
  * An entry as its commit log line (without the sequence number that starts it) and its index
- * columns. Pure: a worker process prepares its records and the primary, which numbers and
+ * columns. Pure: an edge replica prepares its records and the primary, which numbers and
  * writes every record (`appendPrepared`), does none of the JSON work.
  *
  * @example
@@ -738,7 +738,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   /**
-   * Appends a record prepared elsewhere (`prepareEntry`, in an edge worker process); resolves
+   * Appends a record prepared elsewhere (`prepareEntry`, in an edge replica); resolves
    * with its sequence number once it is committed. It joins the same group commit as `append`:
    * the same order, the same failures, the same `onCommit`.
    */

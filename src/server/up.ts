@@ -1,8 +1,8 @@
 /**
  * `irsa up`: one process (plus its edge replicas, `--replicas`), two ports. The edge (plain
  * HTTP, default 127.0.0.1:4577) serves AWS, the admin API and health; the issuers (HTTPS with
- * the local CA, default :4578) serve each cluster's OIDC discovery and JWKS. State lives in the data folder's store; what the server
- * recorded (`server.json`) lets every other command find it.
+ * the local CA, default :4578) serve each cluster's OIDC discovery and JWKS. State lives in the
+ * data folder's store; what the server recorded (`server.json`) lets every other command find it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -140,10 +140,11 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const log = o.log ?? (() => undefined);
   const host = o.host ?? '127.0.0.1';
   const token = ensureAdminToken(o.dataDir);
+  const replicas = o.replicas ?? 1;
   let store: ReturnType<typeof openSqliteStore>;
   try {
     // with replicas, other processes write the store too
-    store = openSqliteStore(o.dataDir, { shared: (o.replicas ?? 1) > 1 });
+    store = openSqliteStore(o.dataDir, { shared: replicas > 1 });
   } catch (e) {
     throw new Error(
       `cannot open the store ${join(o.dataDir, 'irsakit.db')}: ${e instanceof Error ? e.message : String(e)}`,
@@ -360,12 +361,12 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
 
   // the edge replicas, once the store holds everything the start made (demo included)
   let privateServer: Server | undefined;
-  if ((o.replicas ?? 1) > 1) {
+  if (replicas > 1) {
     // the admin API and metrics, for the replicas to pass their requests on to
     privateServer = createEdgeHttpServer(routes);
     const privatePort = await listen(privateServer, 0, '127.0.0.1');
     const set = new ReplicaSet({
-      count: o.replicas ?? 1,
+      count: replicas,
       entry: o.replicaEntry,
       log,
       config: (index) => ({
@@ -378,7 +379,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
         logFormat: o.logFormat,
         minFreeBytes: o.minFreeBytes,
         // the server's ceiling, shared out: each replica holds its part
-        bodyBudgetBytes: Math.floor((o.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET) / (o.replicas ?? 1)),
+        bodyBudgetBytes: Math.floor((o.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET) / replicas),
       }),
       onReplica: (r) => {
         const unserve = serveAuditLog(audit, r.channel, { metrics });

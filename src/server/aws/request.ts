@@ -174,9 +174,9 @@ function routeAgainstScope(
   r: RawRequest,
   scopeService: string,
   served: ServedServices,
+  target: string | undefined,
+  named: string | undefined,
 ): Route | undefined {
-  const target = header(r, 'x-amz-target');
-  const named = target ? TARGETS.find(([re]) => re.test(target))?.[1] : undefined;
   if (served.has(scopeService)) {
     // signed for S3, a request is S3's whatever it carries (see routeRequest)
     return target && named && named !== scopeService && scopeService !== 's3' && served.has(named)
@@ -220,11 +220,13 @@ function queryParams(r: RawRequest): Map<string, string> {
  * routeRequest(presignedGet, 's4', served) // → { service: 's3', protocol: 'rest-xml' }
  */
 export function routeRequest(r: RawRequest, scopeService?: string, served?: ServedServices): Route {
+  const target = header(r, 'x-amz-target');
+  // the service an X-Amz-Target names (looked up once: both routings below read it)
+  const named = target ? TARGETS.find(([re]) => re.test(target))?.[1] : undefined;
   if (scopeService && served) {
-    const meant = routeAgainstScope(r, scopeService, served);
+    const meant = routeAgainstScope(r, scopeService, served, target, named);
     if (meant) return meant;
   }
-  const target = header(r, 'x-amz-target');
   if (scopeService && QUERY_SERVICES.has(scopeService)) {
     const params = queryParams(r);
     return {
@@ -237,10 +239,7 @@ export function routeRequest(r: RawRequest, scopeService?: string, served?: Serv
   }
   // a request signed for S3 is S3's whatever it carries: S3 answers in XML only, and a
   // caller's X-Amz-Target must not become an operation (or a metrics label) of S3
-  if (target && scopeService !== 's3') {
-    const hit = TARGETS.find(([re]) => re.test(target));
-    return jsonRoute(scopeService ?? hit?.[1] ?? 'unknown', target);
-  }
+  if (target && scopeService !== 's3') return jsonRoute(scopeService ?? named ?? 'unknown', target);
   if (scopeService === 'eks' || scopeService === 'eks-auth')
     return { service: scopeService, protocol: 'rest-json' };
   if (scopeService && scopeService !== 's3') {
