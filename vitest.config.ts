@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // fast-check's seed: fixed under CI, random elsewhere (FC_SEED replays one)
     setupFiles: ['test/support/fast-check-seed.ts'],
+    // a private PostgreSQL server for the PostgreSQL store's tests (test/support/postgres.ts)
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

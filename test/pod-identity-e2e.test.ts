@@ -17,7 +17,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/common/clock.js';
 import { KeyRing } from '../src/issuer/key-ring.js';
-import { openSqliteStore } from '../src/store/sqlite-store.js';
+import { openStore } from '../src/store/open.js';
 import { ACCOUNT, type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -376,7 +376,8 @@ async function setRole(name: string): Promise<void> {
 async function expiredToken(): Promise<string> {
   const claims = decodeJwt(await token('s3-app', 's3-reader'));
   const now = Math.floor(Date.now() / 1000);
-  const store = openSqliteStore(h.dataDir);
+  // the server's store, wherever it is (IRSA_TEST_STORE=postgres: PostgreSQL)
+  const store = await openStore(h.dataDir, { url: h.storeUrl });
   try {
     const ring = new KeyRing({ store, clock: systemClock });
     const signed = await ring.sign(

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { RemoteAuditLog, createAuditTrail } from '../audit/index.js';
 import { systemClock } from '../common/clock.js';
 import { QueueNotifier } from '../services/sqs/index.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import { DEFAULT_ACCOUNT, wireAws } from './aws-wiring.js';
 import { createClusterService } from './cluster-wiring.js';
 import { watchDisk } from './disk-guard.js';
@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   const channel = parentChannel();
   const clock = systemClock;
   const log = (line: string) => channel.send({ type: 'replica.log', line });
-  const store = openSqliteStore(config.dataDir, { shared: true });
+  // the primary's store: PostgreSQL when it gave its URL (IRSA_REPLICA_STORE), else its SQLite file
+  const store = await openStore(config.dataDir, {
+    url: process.env.IRSA_REPLICA_STORE || undefined,
+    shared: true,
+  });
   const clusters = createClusterService(store, clock, config.issuerBase);
   // records, and the metrics of the calls, go to the primary
   const audit = new RemoteAuditLog(channel);

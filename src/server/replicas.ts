@@ -81,6 +81,8 @@ export interface Replica {
 
 export interface ReplicaSetOptions {
   count: number;
+  /** variables added to the replicas' environment (what must not show on a command line) */
+  env?: Record<string, string> | undefined;
   config: (index: number) => ReplicaConfig;
   /** a replica is up (its channel answers); called again for a restarted one */
   onReplica: (r: Replica) => () => void;
@@ -113,6 +115,7 @@ export class ReplicaSet {
   private spawn(index: number): Promise<void> {
     const entry = this.o.entry ?? new URL('./edge-replica.js', import.meta.url).pathname;
     const child = fork(entry, [JSON.stringify(this.o.config(index))], {
+      ...(this.o.env ? { env: { ...process.env, ...this.o.env } } : {}),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -36,7 +36,8 @@ import { clusterOwner } from '../services/eks/owner.js';
 import { resourcePolicyOf } from '../services/resource-policy.js';
 import { sweepS3Bodies } from '../services/s3/index.js';
 import { QueueNotifier } from '../services/sqs/index.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openStore, storeLocation } from '../store/open.js';
+import type { Store } from '../store/types.js';
 import { handleAdmin } from './admin-api.js';
 import { watchDisk } from './disk-guard.js';
 import { issuerOps } from './issuer-ops.js';
@@ -76,6 +77,11 @@ export interface UpOptions {
   replicas?: number;
   /** the replicas' entry module (default: the built edge-replica.js beside this module) */
   replicaEntry?: string;
+  /**
+   * the store: a PostgreSQL URL (`postgres://…`, `irsa up --store`); absent, SQLite in
+   * `<dataDir>/irsakit.db`
+   */
+  storeUrl?: string;
 }
 
 /** CloudTrail's event history keeps 90 days. */
@@ -141,13 +147,13 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const token = ensureAdminToken(o.dataDir);
   const replicas = o.replicas ?? 1;
-  let store: ReturnType<typeof openSqliteStore>;
+  let store: Store;
   try {
     // with replicas, other processes write the store too
-    store = openSqliteStore(o.dataDir, { shared: replicas > 1 });
+    store = await openStore(o.dataDir, { url: o.storeUrl, shared: replicas > 1 });
   } catch (e) {
     throw new Error(
-      `cannot open the store ${join(o.dataDir, 'irsakit.db')}: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot open the store ${storeLocation(o.dataDir, o.storeUrl)}: ${e instanceof Error ? e.message : String(e)}`,
       { cause: e },
     );
   }
@@ -368,6 +374,8 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     const set = new ReplicaSet({
       count: replicas,
       entry: o.replicaEntry,
+      // the store's URL (it may carry a password) in the environment, not the command line
+      env: { IRSA_REPLICA_STORE: o.storeUrl ?? '' },
       log,
       config: (index) => ({
         dataDir: o.dataDir,

@@ -1,13 +1,16 @@
 /**
- * The store conformance suite: every implementation of `Store` must pass it. Today the
- * embedded SQLite store, on a real file.
+ * The store conformance suite: every implementation of `Store` must pass it — the embedded
+ * SQLite store on a real file, and the PostgreSQL store on the tests' private server (a schema
+ * of its own per test; test/support/global-setup.ts). Then what is particular to each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { prefixEnd } from './keys.js';
+import { openPostgresStore, storedKey } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -22,16 +25,79 @@ function freshPath(): string {
   return join(dir, 'irsakit.db');
 }
 
-function fileStore(): { store: Store; path: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'irsa-store-'));
-  dirs.push(dir);
-  const path = join(dir, 'irsakit.db');
-  return { store: new SqliteStore(path), path };
+/** A store under test, how to open it again, and what another connection sees committed. */
+interface Fixture {
+  store: Store;
+  reopen(): Promise<Store>;
+  committed(collection: string, key: string): Promise<unknown>;
 }
 
-describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
+async function sqliteFixture(): Promise<Fixture> {
+  const path = freshPath();
+  return {
+    store: new SqliteStore(path),
+    reopen: async () => new SqliteStore(path),
+    async committed(collection, key) {
+      const db = new Database(path, { readonly: true });
+      try {
+        const row = db
+          .prepare('SELECT value FROM items WHERE collection = ? AND key = ?')
+          .get(collection, key) as { value: string } | undefined;
+        return row && JSON.parse(row.value);
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+const postgresUrl = inject('postgresUrl');
+// the tests' connections to the server, each ended after the file
+const outside: pg.Client[] = [];
+afterAll(async () => {
+  await Promise.all(outside.splice(0).map((c) => c.end()));
+});
+
+/** A connection of the test's own to the tests' PostgreSQL server. */
+export async function postgresClient(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: postgresUrl });
+  await c.connect();
+  outside.push(c);
+  return c;
+}
+
+let schemas = 0;
+function freshSchema(): string {
+  return `store_test_${process.pid}_${Date.now().toString(36)}_${schemas++}`;
+}
+
+async function postgresFixture(): Promise<Fixture> {
+  const schema = freshSchema();
+  const client = await postgresClient();
+  return {
+    store: await openPostgresStore(postgresUrl, { schema }),
+    reopen: () => openPostgresStore(postgresUrl, { schema }),
+    async committed(collection, key) {
+      const { rows } = await client.query<{ value: string }>(
+        `SELECT value FROM "${schema}".items WHERE collection = $1 AND key = $2`,
+        [collection, storedKey(key)],
+      );
+      return rows[0] && JSON.parse(rows[0].value);
+    },
+  };
+}
+
+// under CI the server is always there (global-setup fails without it)
+const withPostgres = postgresUrl ? describe : describe.skip;
+
+const implementations: [string, () => Promise<Fixture>][] = [
+  ['sqlite', sqliteFixture],
+  ...(postgresUrl ? [['postgres', postgresFixture] as [string, () => Promise<Fixture>]] : []),
+];
+
+describe.each(implementations)('%s store', (_name, make) => {
   it('puts, gets, lists by prefix in key order, and deletes', async () => {
-    const { store } = make();
+    const { store } = await make();
     expect(await store.revision()).toBe(0);
     await store.put('pods', 'prod/b', { n: 2 });
     await store.put('pods', 'prod/a', { n: 1 });
@@ -51,7 +117,7 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
   });
 
   it('lists a page: from a key on, at most so many, within a prefix', async () => {
-    const { store } = make();
+    const { store } = await make();
     for (const k of ['a', 'b/1', 'b/2', 'b/3', 'c', '\u{e000}', '\u{10000}'])
       await store.put('c', k, k);
     const keys = async (o: Parameters<typeof store.list>[1]) =>
@@ -67,8 +133,28 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await store.close();
   });
 
+  it('keeps keys with U+0000 and U+0001 apart, in code point order', async () => {
+    const { store } = await make();
+    const keys = ['a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0001\u0001', 'a\u0002', 'b'];
+    for (const k of [...keys].reverse()) await store.put('n', k, k);
+    expect((await store.list('n')).map((i) => i.key)).toEqual(keys);
+    expect((await store.list('n')).map((i) => i.value)).toEqual(keys);
+    expect((await store.list('n', { prefix: 'a\u0000' })).map((i) => i.key)).toEqual([
+      'a\u0000',
+      'a\u0000b',
+    ]);
+    expect((await store.list('n', { from: 'a\u0000\u0000' })).map((i) => i.key)).toEqual(
+      keys.slice(2),
+    );
+    expect((await store.get('n', 'a\u0001\u0001'))?.value).toBe('a\u0001\u0001');
+    expect(await store.delete('n', 'a\u0000')).toBe(true);
+    expect(await store.get('n', 'a\u0000')).toBeUndefined();
+    expect((await store.get('n', 'a'))?.value).toBe('a');
+    await store.close();
+  });
+
   it('counts a revision per write and stamps items with it', async () => {
-    const { store } = make();
+    const { store } = await make();
     const r1 = await store.put('c', 'k', 1);
     const r2 = await store.put('c', 'k', 2);
     expect(r2).toBe(r1 + 1);
@@ -79,7 +165,7 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
   });
 
   it('a revision of some collections moves with their writes only, rolled-back ones included', async () => {
-    const { store } = make();
+    const { store } = await make();
     const iam = ['roles', 'providers'];
     const r0 = await store.revision(iam);
     await store.put('objects', 'a', 1);
@@ -104,7 +190,7 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
   });
 
   it('commits a transaction whole, or not at all', async () => {
-    const { store } = make();
+    const { store } = await make();
     await store.put('c', 'keep', 'before');
     await expect(
       store.transaction(async (tx) => {
@@ -124,11 +210,8 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await store.close();
   });
 
-  it('commits the transactions of one turn together, each whole or not at all, before any resolves', async () => {
-    const { store, path } = make();
-    const outside = new Database(path, { readonly: true });
-    const seen = (key: string) =>
-      outside.prepare("SELECT value FROM items WHERE collection = 'g' AND key = ?").get(key);
+  it('commits concurrent transactions each whole or not at all, each committed before it resolves', async () => {
+    const { store, committed } = await make();
     const results = await Promise.allSettled([
       store.transaction(async (tx) => {
         await tx.put('g', 'a', 1);
@@ -140,28 +223,73 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
         throw new Error('refused');
       }),
       store.transaction(async (tx) => {
-        // sees the first transaction's write: the group is one SQLite transaction
+        // sees the first transaction's write
         expect((await tx.get('g', 'a'))?.value).toBe(1);
         await tx.put('g', 'c', 3);
         return 'c';
       }),
     ]).then((all) =>
-      all.map((r) => {
-        // another connection sees what a resolved transaction wrote: committed before it resolved
-        if (r.status === 'fulfilled') expect(seen(r.value as string)).toBeDefined();
-        return r.status === 'fulfilled' ? r.value : (r.reason as Error).message;
-      }),
+      Promise.all(
+        all.map(async (r) => {
+          // another connection sees what a resolved transaction wrote: committed before it resolved
+          if (r.status === 'fulfilled') expect(await committed('g', r.value)).toBeDefined();
+          return r.status === 'fulfilled' ? r.value : (r.reason as Error).message;
+        }),
+      ),
     );
     expect(results).toEqual(['a', 'refused', 'c']);
     expect((await store.get('g', 'a'))?.value).toBe(1);
     expect(await store.get('g', 'b')).toBeUndefined();
-    expect(seen('b')).toBeUndefined();
-    outside.close();
+    expect(await committed('g', 'b')).toBeUndefined();
     await store.close();
   });
 
+  it('never interleaves concurrent transactions', async () => {
+    const { store } = await make();
+    await store.put('c', 'counter', 0);
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.transaction(async (tx) => {
+          const v = ((await tx.get<number>('c', 'counter'))?.value ?? 0) + 1;
+          await new Promise((r) => setTimeout(r, 1));
+          await tx.put('c', 'counter', v);
+        }),
+      ),
+    );
+    expect((await store.get('c', 'counter'))?.value).toBe(20);
+    await store.close();
+  });
+
+  it('keeps state across reopening', async () => {
+    const { store, reopen } = await make();
+    await store.put('keys', 'k1', { kid: 'abc' });
+    // one group of several writes, one of them rolled back
+    await Promise.allSettled([
+      store.put('keys', 'k2', 2),
+      store.transaction(async (tx) => {
+        await tx.put('keys', 'gone', 0);
+        throw new Error('no');
+      }),
+      store.delete('keys', 'k2'),
+      store.put('keys', 'k3', 3),
+    ]);
+    const rev = await store.revision();
+    expect(rev).toBe(4);
+    await store.close();
+    const again = await reopen();
+    expect(await again.revision()).toBe(rev);
+    expect((await again.get('keys', 'k3'))?.revision).toBe(rev);
+    expect(await again.get('keys', 'gone')).toBeUndefined();
+    expect(await again.put('keys', 'k4', 4)).toBe(rev + 1);
+    expect((await again.get('keys', 'k1'))?.value).toEqual({ kid: 'abc' });
+    await expect(store.get('keys', 'k1')).rejects.toThrow('closed');
+    await again.close();
+  });
+});
+
+describe('sqlite store', () => {
   it('fails every transaction of a group whose commit fails, and keeps none of it', async () => {
-    const { store } = make();
+    const store = new SqliteStore(freshPath());
     await store.put('g', 'kept', 'before');
     const rev = await store.revision();
     // the disk refuses the commit (as when it is full)
@@ -188,48 +316,6 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     await store.put('g', 'new', 2);
     expect((await store.get('g', 'new'))?.value).toBe(2);
     await store.close();
-  });
-
-  it('never interleaves concurrent transactions', async () => {
-    const { store } = make();
-    await store.put('c', 'counter', 0);
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        store.transaction(async (tx) => {
-          const v = ((await tx.get<number>('c', 'counter'))?.value ?? 0) + 1;
-          await new Promise((r) => setTimeout(r, 1));
-          await tx.put('c', 'counter', v);
-        }),
-      ),
-    );
-    expect((await store.get('c', 'counter'))?.value).toBe(20);
-    await store.close();
-  });
-
-  it('keeps state across reopening', async () => {
-    const { store, path } = make();
-    await store.put('keys', 'k1', { kid: 'abc' });
-    // one group of several writes, one of them rolled back
-    await Promise.allSettled([
-      store.put('keys', 'k2', 2),
-      store.transaction(async (tx) => {
-        await tx.put('keys', 'gone', 0);
-        throw new Error('no');
-      }),
-      store.delete('keys', 'k2'),
-      store.put('keys', 'k3', 3),
-    ]);
-    const rev = await store.revision();
-    expect(rev).toBe(4);
-    await store.close();
-    const again = new SqliteStore(path);
-    expect(await again.revision()).toBe(rev);
-    expect((await again.get('keys', 'k3'))?.revision).toBe(rev);
-    expect(await again.get('keys', 'gone')).toBeUndefined();
-    expect(await again.put('keys', 'k4', 4)).toBe(rev + 1);
-    expect((await again.get('keys', 'k1'))?.value).toEqual({ kid: 'abc' });
-    await expect(store.get('keys', 'k1')).rejects.toThrow('closed');
-    await again.close();
   });
 
   it('takes over a store of schema 1 (items WITHOUT ROWID) with its items, order and revision', async () => {
@@ -306,6 +392,80 @@ describe.each([['sqlite', fileStore]])('%s store', (_name, make) => {
     );
     db.close();
     expect(() => new SqliteStore(path)).toThrow('newer irsakit (schema 99 > 3)');
+  });
+});
+
+withPostgres('postgres store', () => {
+  it('is one state for every store open on it: writes, revisions and transactions across connections', async () => {
+    const schema = freshSchema();
+    const [a, b] = [
+      await openPostgresStore(postgresUrl, { schema }),
+      await openPostgresStore(postgresUrl, { schema }),
+    ];
+    const roles = ['roles'];
+    const seen = await b.revision(roles);
+    await a.put('roles', 'r', { name: 'r' });
+    expect((await b.get('roles', 'r'))?.value).toEqual({ name: 'r' });
+    expect(await b.revision(roles)).not.toBe(seen);
+    expect(await b.revision()).toBe(await a.revision());
+    // read-modify-write from both at once: the meta row's lock serialises them
+    await a.put('c', 'counter', 0);
+    const bump = (s: Store) =>
+      s.transaction(async (tx) => {
+        const v = ((await tx.get<number>('c', 'counter'))?.value ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, 1));
+        return tx.put('c', 'counter', v);
+      });
+    const revisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? a : b)),
+    );
+    expect((await a.get('c', 'counter'))?.value).toBe(20);
+    expect(new Set(revisions).size).toBe(20);
+    expect(await b.revision()).toBe(Math.max(...revisions));
+    await a.close();
+    await b.close();
+  });
+
+  it('fails a transaction whose connection breaks, keeps none of it, and connects again', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(postgresUrl, { schema });
+    const admin = await postgresClient();
+    await store.put('c', 'kept', 'before');
+    const outcome = store.transaction(async (tx) => {
+      await tx.put('c', 'kept', 'after');
+      // the server ends this connection (as a restart or a failover would)
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'irsakit' AND query LIKE 'INSERT INTO "${schema}"%'`,
+      );
+      await tx.put('c', 'new', 1);
+    });
+    await expect(outcome).rejects.toThrow(/PostgreSQL/);
+    expect((await store.get('c', 'kept'))?.value).toBe('before');
+    expect(await store.get('c', 'new')).toBeUndefined();
+    await store.put('c', 'new', 2);
+    expect((await store.get('c', 'new'))?.value).toBe(2);
+    await store.close();
+    await expect(store.get('c', 'new')).rejects.toThrow('closed');
+  });
+
+  it('refuses a store written by a newer irsakit, a bad schema name and an unreachable server', async () => {
+    const schema = freshSchema();
+    await (await openPostgresStore(postgresUrl, { schema })).close();
+    const admin = await postgresClient();
+    await admin.query(`UPDATE "${schema}".meta SET schema_version = 99`);
+    await expect(openPostgresStore(postgresUrl, { schema })).rejects.toThrow(
+      'newer irsakit (schema 99 > 1)',
+    );
+    await expect(openPostgresStore(postgresUrl, { schema: 'x"; DROP' })).rejects.toThrow(
+      'letters, digits and underscores',
+    );
+    // a port nothing listens on; the password never shows
+    const e = await openPostgresStore('postgres://irsa:s3cret@127.0.0.1:1/irsa').catch(
+      (x: unknown) => x as Error,
+    );
+    expect(String(e)).toMatch(/StoreError: cannot connect to PostgreSQL: .*ECONNREFUSED/);
+    expect(String(e)).not.toContain('s3cret');
+    await expect(openPostgresStore('mysql://x')).rejects.toThrow('not a PostgreSQL URL');
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { inject } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/up.js';
 import { signRequest } from '../../src/sigv4/testing/sign.js';
 
@@ -65,6 +66,8 @@ export interface RoleSpec {
 export interface Harness {
   server: RunningServer;
   dataDir: string;
+  /** the PostgreSQL store's URL (`postgres: true`), with its schema; undefined for SQLite */
+  storeUrl: string | undefined;
   home: string;
   /** the admin key of an account (default 123456789012), from `<data>/credentials` */
   admin(account?: string): Creds;
@@ -143,6 +146,14 @@ export function adminCredentials(dataDir: string, account = ACCOUNT): Creds {
   return c;
 }
 
+let schemas = 0;
+/** A URL of the tests' PostgreSQL server (test/support/global-setup.ts) naming a fresh schema. */
+export function postgresStoreUrl(): string {
+  const url = inject('postgresUrl');
+  if (!url) throw new Error('no PostgreSQL server for the tests on this machine');
+  return `${url}?schema=h_${process.pid}_${Date.now().toString(36)}_${schemas++}`;
+}
+
 /**
  * Starts a server for one test file.
  *
@@ -157,6 +168,11 @@ export async function startHarness(
     demo?: boolean | 'cluster';
     /** edge processes (`irsa up --replicas`; default 1, or IRSA_TEST_REPLICAS) */
     replicas?: number;
+    /**
+     * the store in a schema of its own on the tests' PostgreSQL server (`irsa up --store`);
+     * default: SQLite in the data folder, or PostgreSQL when IRSA_TEST_STORE=postgres
+     */
+    postgres?: boolean;
   } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-h-'));
@@ -164,6 +180,8 @@ export async function startHarness(
   const demo = opts.demo ?? 'cluster';
   // IRSA_TEST_REPLICAS=2: every harness test against two edge processes
   const replicas = opts.replicas ?? Number(process.env.IRSA_TEST_REPLICAS ?? 1);
+  const storeUrl =
+    (opts.postgres ?? process.env.IRSA_TEST_STORE === 'postgres') ? postgresStoreUrl() : undefined;
   const server = await startServer({
     dataDir,
     port: 0,
@@ -171,6 +189,7 @@ export async function startHarness(
     demo: demo === true,
     replicas,
     replicaEntry: join(ROOT, 'dist/src/server/edge-replica.js'),
+    storeUrl,
   });
   if (demo === 'cluster') await server.clusters.createCluster('demo');
   const admin = (account = ACCOUNT): Creds => adminCredentials(dataDir, account);
@@ -213,6 +232,7 @@ export async function startHarness(
   const h: Harness = {
     server,
     dataDir,
+    storeUrl,
     home,
     admin,
     async createAccount(account) {

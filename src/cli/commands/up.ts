@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../common/data-dir.js';
 import { durationText, parseRetention } from '../../common/durations.js';
+import { isPostgresUrl, redactStoreUrl } from '../../store/store-url.js';
 import { CliError, type Output, batchedLines } from '../io.js';
 
 function port(v: string | undefined, name: string): number | undefined {
@@ -37,6 +38,10 @@ export function registerUpCommand(
       '127.0.0.1',
     )
     .option('--data <dir>', 'data folder (default $IRSA_DATA or ~/.irsa)')
+    .option(
+      '--store <url>',
+      'keep IAM, STS, EKS and the services’ state in PostgreSQL (postgres://user@host:5432/db?schema=irsakit; default $IRSA_STORE, else SQLite in the data folder)',
+    )
     .option('--no-demo', 'start with an empty store (no demo cluster)')
     .option('--log-format <format>', 'one line per AWS request: text | json | none', 'text')
     .option(
@@ -55,6 +60,7 @@ export function registerUpCommand(
         issuerPort?: string;
         host: string;
         data?: string;
+        store?: string;
         demo: boolean;
         logFormat: string;
         trailRetention: string;
@@ -72,6 +78,11 @@ export function registerUpCommand(
           throw new CliError(
             `--trail-retention takes a duration (90d, 12h, 30m, 2w) or forever, not \`${opts.trailRetention}\``,
           );
+        const storeUrl = opts.store ?? (process.env.IRSA_STORE || undefined);
+        if (storeUrl !== undefined && !isPostgresUrl(storeUrl))
+          throw new CliError(
+            `--store takes a PostgreSQL URL (postgres://user@host:5432/db), not \`${redactStoreUrl(storeUrl)}\`; without it the store is SQLite in the data folder`,
+          );
         const dataDir = resolveDataDir(opts.data);
         // loaded on demand: the other commands start without the server's dependencies
         const { startServer } = await import('../../server/up.js');
@@ -88,6 +99,7 @@ export function registerUpCommand(
             logFormat: opts.logFormat as 'text' | 'json' | 'none',
             trailRetentionMs,
             replicas,
+            storeUrl,
           });
         } catch (e) {
           if ((e as Error).name === 'DataFolderInUse') throw new CliError((e as Error).message, 1);
@@ -111,6 +123,7 @@ export function registerUpCommand(
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
+            `  store:             ${storeUrl !== undefined ? `PostgreSQL ${redactStoreUrl(storeUrl)}` : `SQLite ${join(dataDir, 'irsakit.db')}`}`,
             ...(replicas > 1
               ? [`  edge processes:    ${replicas} (--replicas; one event loop each)`]
               : []),
