@@ -11,11 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server/up.js';
-import { ACCOUNT, type Harness, postgresStoreUrl, startHarness } from './support/harness.js';
+import {
+  ACCOUNT,
+  type Harness,
+  adminCredentials,
+  postgresStoreUrl,
+  startHarness,
+} from './support/harness.js';
+import { startPostgres } from './support/postgres.js';
+import { signRequest } from '../src/sigv4/testing/sign.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../..');
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-app-role`;
@@ -221,6 +230,88 @@ withPostgres('irsa up --replicas 2 --store postgres://…', () => {
     }
     expect((await storedCollections(h.storeUrl as string)).size).toBeGreaterThan(0);
     expect(existsSync(join(h.dataDir, 'irsakit.db'))).toBe(false);
+  });
+});
+
+withPostgres('irsa up --store postgres://… while the database is away', () => {
+  it('answers 503 ServiceUnavailable in each protocol, changes nothing, and serves again once it is back', async () => {
+    // a server of this test's own, to stop and start again
+    const db = await startPostgres();
+    if (!db) throw new Error('no PostgreSQL');
+    const dataDir = mkdtempSync(join(tmpdir(), 'irsa-pgdown-'));
+    const server = await startServer({
+      dataDir,
+      port: 0,
+      issuerPort: 0,
+      demo: false,
+      storeUrl: `${db.url}?schema=away`,
+    });
+    try {
+      const admin = adminCredentials(dataDir);
+      const sdk = {
+        endpoint: server.edge,
+        region: 'us-east-1',
+        credentials: admin,
+        maxAttempts: 1,
+      };
+      const s3 = new S3Client({ ...sdk, forcePathStyle: true });
+      const iam = new IAMClient(sdk);
+      const ddb = new DynamoDBClient(sdk);
+      expect((await s3.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
+      const raw = async (
+        service: string,
+        target: string,
+        body: string,
+        headers: [string, string][],
+      ) => {
+        const signed = signRequest({
+          method: 'POST',
+          target,
+          headers: [['Host', new URL(server.edge).host], ...headers],
+          body,
+          credentials: admin,
+          region: 'us-east-1',
+          service,
+          now: new Date(),
+        });
+        const res = await fetch(`${server.edge}${target}`, {
+          method: 'POST',
+          headers: signed.headers,
+          body,
+        });
+        return { status: res.status, text: await res.text() };
+      };
+
+      await db.halt();
+      // S3 (REST-XML), IAM (Query) and DynamoDB (JSON): each its own 503
+      const bucket = await s3.send(new ListBucketsCommand({})).catch((e: unknown) => e as Error);
+      expect(bucket).toMatchObject({
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      });
+      expect((bucket as Error).message).toBe('Reduce your request rate.');
+      const role = await raw('iam', '/', 'Action=GetRole&RoleName=nobody&Version=2010-05-08', [
+        ['Content-Type', 'application/x-www-form-urlencoded; charset=utf-8'],
+      ]);
+      expect(role.status).toBe(503);
+      expect(role.text).toContain('<Code>ServiceUnavailable</Code>');
+      expect(role.text).toContain('<Message>Service is unable to handle request.</Message>');
+      const tables = await ddb.send(new ListTablesCommand({})).catch((e: unknown) => e as Error);
+      expect(tables).toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      expect(JSON.stringify(tables)).not.toMatch(/at .*\.js|stack/i);
+
+      await db.resume();
+      // the next call connects again
+      expect((await s3.send(new ListBucketsCommand({}))).Buckets).toEqual([]);
+      const got = await iam
+        .send(new GetRoleCommand({ RoleName: 'nobody' }))
+        .catch((e: unknown) => e as Error);
+      expect(got).toMatchObject({ name: 'NoSuchEntityException' });
+    } finally {
+      await server.close();
+      await db.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -23,6 +23,7 @@ import {
   StoreError,
   type StoreOps,
   type StoredItem,
+  StoreUnavailable,
 } from './types.js';
 
 const SCHEMA_VERSION = 1;
@@ -59,9 +60,22 @@ export function keyOfStored(stored: string): string {
     : stored;
 }
 
+/**
+ * SQLSTATEs that say the server is not there for now, not that the statement is wrong:
+ * connection exceptions (08), operator intervention — shutdown, restart, terminated (57P0x),
+ * too many connections (53300), a lock not had in time (55P03).
+ */
+function transient(e: unknown): boolean {
+  if (!(e instanceof pg.DatabaseError)) return true;
+  const code = e.code ?? '';
+  return code.startsWith('08') || code.startsWith('57P0') || code === '53300' || code === '55P03';
+}
+
 function storeError(what: string, e: unknown): StoreError {
   const message = e instanceof Error ? e.message : String(e);
-  return new StoreError(`${what}: ${message}`, { cause: e });
+  return transient(e)
+    ? new StoreUnavailable(`${what}: ${message}`, { cause: e })
+    : new StoreError(`${what}: ${message}`, { cause: e });
 }
 
 interface Row {
@@ -149,7 +163,7 @@ export class PostgresStore implements Store {
   ): Promise<pg.QueryResult<T>> {
     const client = this.tx?.client ?? (await this.connection());
     if (this.broken.has(client))
-      throw new StoreError('PostgreSQL: the connection broke during the transaction');
+      throw new StoreUnavailable('PostgreSQL: the connection broke during the transaction');
     try {
       return await client.query<T>(text, values);
     } catch (e) {

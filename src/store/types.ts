@@ -52,5 +52,14 @@ export interface Store extends StoreOps {
 
 /** A programming error or a broken store, never a user mistake. */
 export class StoreError extends Error {
-  override readonly name = 'StoreError';
+  override readonly name: string = 'StoreError';
+}
+
+/**
+ * The store cannot be reached, or is too busy, for now (a database server down, restarting or
+ * out of connections; a lock not had in time): nothing was changed, and the same call may
+ * succeed later.
+ */
+export class StoreUnavailable extends StoreError {
+  override readonly name = 'StoreUnavailable';
 }

@@ -15,6 +15,11 @@ import pg from 'pg';
 export interface RunningPostgres {
   /** postgres://irsa@127.0.0.1:<port>/postgres */
   url: string;
+  /** stops the server, keeping its data (its clients see their connections cut) */
+  halt(): Promise<void>;
+  /** starts it again on the same data and port, after `halt` */
+  resume(): Promise<void>;
+  /** stops it for good, its data deleted */
   stop(): Promise<void>;
 }
 
@@ -67,60 +72,79 @@ export async function startPostgres(): Promise<RunningPostgres | undefined> {
     { stdio: 'ignore', cwd: dir, ...user },
   );
   const port = await freePort();
-  const server: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=200',
-    ],
-    { stdio: 'ignore', cwd: dir, ...user },
-  );
-  let exited = false;
-  server.once('exit', () => (exited = true));
   const url = `postgres://irsa@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const c = new pg.Client({ connectionString: url });
-    try {
-      await c.connect();
-      await c.end();
-      break;
-    } catch (e) {
-      await c.end().catch(() => undefined);
-      if (exited || Date.now() > deadline) {
-        server.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e,
-        });
+  let server: { process: ChildProcess; exited: boolean } | undefined;
+
+  /** Starts the server on the data folder and waits until it takes connections. */
+  const launch = async () => {
+    const child = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
+      { stdio: 'ignore', cwd: dir, ...user },
+    );
+    const s = { process: child, exited: false };
+    child.once('exit', () => (s.exited = true));
+    server = s;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const c = new pg.Client({ connectionString: url });
+      try {
+        await c.connect();
+        await c.end();
+        return;
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        if (s.exited || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(
+            `PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}`,
+            { cause: e },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+  };
+
+  /** Stops the server (fast shutdown: its clients are cut off), keeping its data. */
+  const halt = async () => {
+    const s = server;
+    if (!s || s.exited) return;
+    const gone = new Promise((r) => s.process.once('exit', r));
+    s.process.kill('SIGINT');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+    if (!s.exited) s.process.kill('SIGKILL');
+  };
+
+  try {
+    await launch();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
   return {
     url,
+    halt,
+    resume: launch,
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => server.once('exit', r));
-        // fast shutdown: no waiting for clients
-        server.kill('SIGINT');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
-        if (!exited) server.kill('SIGKILL');
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -11,6 +11,7 @@ import { AwsError } from '../../common/aws-error.js';
 import type { Clock } from '../../common/clock.js';
 import { own, table } from '../../common/own.js';
 import { timeOrderedUuid } from '../../common/random.js';
+import { StoreUnavailable } from '../../store/types.js';
 import { BodiesBusy, BodyBudget, BodyIdle, BodyTooLarge } from '../http.js';
 import { askingFor } from './query-params.js';
 import { JSON_ACCESS_DENIED, REST_JSON_ACCESS_DENIED } from './denied.js';
@@ -508,7 +509,8 @@ export function createAwsEdge(
       known = served.has(route.service);
       out = await dispatch(route, ctx, raw);
     } catch (e) {
-      error = e instanceof AwsError ? e : (exhausted(e, route) ?? internal(e));
+      error =
+        e instanceof AwsError ? e : (exhausted(e, route) ?? storeDown(e, route) ?? internal(e));
       out = renderError(route, error, requestId);
     }
     const event = (status: number): AwsCallEvent | undefined =>
@@ -532,7 +534,7 @@ export function createAwsEdge(
         await deps.record(recorded);
       } catch (e) {
         // no answer without its record
-        error = internal(e);
+        error = storeDown(e, route) ?? internal(e);
         out = renderError(route, error, requestId);
       }
     }
@@ -599,6 +601,23 @@ function exhausted(e: unknown, route: Route | undefined): AwsError | undefined {
       ? 'Please reduce your request rate.'
       : 'Service is unable to handle request.',
     { detail: `irsakit has no file descriptor left (${code}): too many connections are open` },
+  );
+}
+
+/**
+ * The store out of reach for now (its database server down or restarting): a 503 the SDKs
+ * retry with backoff, as an AWS service answers while a dependency is down, and one line in
+ * the log — not an internal error's stack. What the call was to change was not changed.
+ */
+function storeDown(e: unknown, route: Route | undefined): AwsError | undefined {
+  if (!(e instanceof StoreUnavailable)) return undefined;
+  process.stderr.write(`irsa: the store is unavailable: ${e.message}\n`);
+  const s3 = route?.protocol === 'rest-xml';
+  return new AwsError(
+    'ServiceUnavailable',
+    503,
+    s3 ? 'Reduce your request rate.' : 'Service is unable to handle request.',
+    { detail: `the store is unavailable: ${e.message}` },
   );
 }
 
