@@ -73,6 +73,7 @@ export function benchReplicas(): number {
  * for it. BENCH_PROFILE_DIR=<dir>: it writes a CPU profile there when it stops;
  * BENCH_NODE_FLAGS='--perf-basic-prof': flags for its node (perf can then name JS frames).
  * BENCH_REPLICAS=<n>: its edge processes (`--replicas`; default `benchReplicas()`).
+ * BENCH_STORE=postgres://…: its store in that PostgreSQL database (`--store`), a fresh schema.
  */
 export async function startIrsaUp(cli: string = join(root, 'dist/src/cli/main.js')) {
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-bench-'));
@@ -92,6 +93,9 @@ export async function startIrsaUp(cli: string = join(root, 'dist/src/cli/main.js
     '--no-demo',
     // (only when more than one: an A/B against an older checkout runs its CLI, without the option)
     ...(benchReplicas() > 1 ? ['--replicas', String(benchReplicas())] : []),
+    ...(process.env.BENCH_STORE
+      ? ['--store', `${process.env.BENCH_STORE}?schema=bench_${Date.now().toString(36)}`]
+      : []),
   ]);
   // server.json appears once both ports listen; it may be read while still being written
   let record: { edge: string; issuer: string } | undefined;

@@ -24,7 +24,7 @@ async function main() {
   const load = cpus();
   const wrk = haveWrk() && process.env.BENCH_GENERATOR !== 'node';
   console.log(
-    `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process${benchReplicas() > 1 ? `; irsakit with ${benchReplicas()} edge replicas (BENCH_REPLICAS)` : ''}; cpu/req counts all of a server's processes; 1 KiB objects; audit trail on`,
+    `irsakit services benchmark — node ${process.version}, ${load[0]?.model ?? 'cpu'} (${load.length} cores); ${seconds}s per point; load from ${wrk ? 'wrk (one thread)' : 'the Node generator in this process'}; each server in its own process${benchReplicas() > 1 ? `; irsakit with ${benchReplicas()} edge replicas (BENCH_REPLICAS)` : ''}${process.env.BENCH_STORE ? '; the store in PostgreSQL (BENCH_STORE; cpu/req without the database server)' : ''}; cpu/req counts all of a server's processes; 1 KiB objects; audit trail on`,
   );
   const measure = (
     base: string,

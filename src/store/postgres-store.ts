@@ -4,7 +4,8 @@
  * may open the same database together: each transaction locks the store's one meta row
  * (`SELECT … FOR UPDATE`) before anything else, so transactions never interleave across them
  * either, and the store revision stays unique and increasing. Reads outside a transaction see
- * what is committed (READ COMMITTED). Nothing is cached: every read is a query.
+ * what is committed (READ COMMITTED), several at once on a pool of connections. Nothing is
+ * cached: every read is a query.
  *
  * Tables live in a schema of their own (`?schema=` in the URL, default `irsakit`): `meta`
  * (schema version, revision), `items` (collection, key, JSON text, revision) and `changes`
@@ -31,6 +32,8 @@ const DEFAULT_SCHEMA = 'irsakit';
 /** how long a connection attempt, and a transaction's wait for another's lock, may take */
 const CONNECT_TIMEOUT_MS = 10_000;
 const LOCK_TIMEOUT = '15s';
+/** connections reading at once, outside transactions */
+const READERS = 8;
 
 export interface PostgresStoreOptions {
   /** the schema of the tables (else the URL's `?schema=`, else `irsakit`) */
@@ -84,18 +87,40 @@ interface Row {
   revision: string;
 }
 
+/** Runs one statement somewhere: on the writer's transaction, or on a reader of the pool. */
+type Run = <T extends pg.QueryResultRow>(
+  text: string,
+  values?: unknown[],
+) => Promise<pg.QueryResult<T>>;
+
+/** The open transaction: its connection, its revision counter, the collections it wrote. */
+interface Tx {
+  client: pg.Client;
+  counter: number;
+  written: Set<string>;
+}
+
 /**
  * A store on a PostgreSQL database. Open with `openPostgresStore`, which makes the tables.
+ *
+ * Transactions run one after the other on the writer connection. Reads outside a transaction
+ * run on a pool of connections, several at once, each after every write asked for before it
+ * (a read never misses a write its caller started first) — not after earlier reads.
  */
 export class PostgresStore implements Store {
   private readonly config: pg.ClientConfig;
   private readonly schema: string;
-  private client: pg.Client | undefined;
+  /** the writer: transactions, one at a time */
+  private writer: pg.Client | undefined;
   private readonly broken = new WeakSet<pg.Client>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly readers: pg.Pool;
+  /** the transactions, chained: each starts when the one before has ended */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** reads under way (close waits for them) */
+  private readonly reading = new Set<Promise<unknown>>();
+  /** close() was called: what is asked from then on is refused (what was asked before runs) */
+  private closing = false;
   private closed = false;
-  /** the open transaction: its connection, its revision counter, the collections it wrote */
-  private tx: { client: pg.Client; counter: number; written: Set<string> } | undefined;
   /**
    * Per collection, how many transactions that wrote it rolled back here: `revision(collections)`
    * moves with those too (what a cache keyed on it may have seen inside one is gone).
@@ -122,18 +147,21 @@ export class PostgresStore implements Store {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'irsakit',
     };
+    this.readers = new pg.Pool({ ...this.config, max: READERS, idleTimeoutMillis: 30_000 });
+    // an idle reader whose connection breaks leaves the pool; the next read makes a new one
+    this.readers.on('error', () => undefined);
   }
 
   private t(name: 'meta' | 'items' | 'changes'): string {
     return `${this.schema}.${name}`;
   }
 
-  /** The connection, made (again) when there is none or the last one broke. */
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
+  /** The writer connection, made (again) when there is none or the last one broke. */
+  private async writerConnection(): Promise<pg.Client> {
+    if (this.writer) return this.writer;
     const client = new pg.Client(this.config);
     // a connection that breaks (the server restarted, the network went) is dropped; the next
-    // operation outside a transaction makes a new one
+    // transaction makes a new one
     client.on('error', () => this.drop(client));
     try {
       await client.connect();
@@ -142,64 +170,77 @@ export class PostgresStore implements Store {
       await client.end().catch(() => undefined);
       throw storeError('cannot connect to PostgreSQL', e);
     }
-    this.client = client;
+    this.writer = client;
     return client;
   }
 
   private drop(client: pg.Client): void {
     this.broken.add(client);
-    if (this.client === client) this.client = undefined;
+    if (this.writer === client) this.writer = undefined;
     void client.end().catch(() => undefined);
   }
 
   /**
-   * A statement: on the open transaction's connection while there is one (never on another:
-   * a transaction whose connection broke fails, it does not go on in autocommit), else on the
-   * store's connection.
+   * The statements of a transaction: on its connection only (one that broke fails the
+   * transaction; it never goes on in autocommit on another).
    */
-  private async query<T extends pg.QueryResultRow>(
+  private onTx(tx: Tx): Run {
+    return async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+      if (this.broken.has(tx.client))
+        throw new StoreUnavailable('PostgreSQL: the connection broke during the transaction');
+      try {
+        return await tx.client.query<T>(text, values);
+      } catch (e) {
+        // a statement the server refused leaves the connection usable; one that got no
+        // answer does not
+        if (!(e instanceof pg.DatabaseError)) this.drop(tx.client);
+        throw storeError('PostgreSQL', e);
+      }
+    };
+  }
+
+  /** A read on a connection of the pool. */
+  private readonly onPool: Run = async <T extends pg.QueryResultRow>(
     text: string,
     values: unknown[] = [],
-  ): Promise<pg.QueryResult<T>> {
-    const client = this.tx?.client ?? (await this.connection());
-    if (this.broken.has(client))
-      throw new StoreUnavailable('PostgreSQL: the connection broke during the transaction');
+  ) => {
     try {
-      return await client.query<T>(text, values);
+      return await this.readers.query<T>(text, values);
     } catch (e) {
-      // a statement the server refused leaves the connection usable; one that got no answer
-      // does not
-      if (!(e instanceof pg.DatabaseError)) this.drop(client);
-      throw storeError('PostgreSQL', e);
+      throw storeError(
+        e instanceof pg.DatabaseError ? 'PostgreSQL' : 'cannot connect to PostgreSQL',
+        e,
+      );
     }
-  }
+  };
 
   /** Makes the schema and tables if they are not there; refuses a newer irsakit's. */
   async init(): Promise<void> {
-    await this.enqueue(async () => {
-      const name = this.schema.slice(1, -1);
+    await this.afterWrites(async () => {
+      const client = await this.writerConnection();
+      const run = this.onTx({ client, counter: 0, written: new Set() });
+      const lock = `irsakit store ${this.schema.slice(1, -1)}`;
       // two processes starting at once: one makes the tables, the other waits for it
-      await this.query('SELECT pg_advisory_lock(hashtext($1))', [`irsakit store ${name}`]);
+      await run('SELECT pg_advisory_lock(hashtext($1))', [lock]);
       try {
-        await this.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-        await this.query(`CREATE TABLE IF NOT EXISTS ${this.t('meta')} (
+        await run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await run(`CREATE TABLE IF NOT EXISTS ${this.t('meta')} (
           id integer PRIMARY KEY CHECK (id = 1),
           schema_version integer NOT NULL,
           revision bigint NOT NULL)`);
-        await this.query(`CREATE TABLE IF NOT EXISTS ${this.t('items')} (
+        await run(`CREATE TABLE IF NOT EXISTS ${this.t('items')} (
           collection text COLLATE "C" NOT NULL,
           key text COLLATE "C" NOT NULL,
           value text NOT NULL,
           revision bigint NOT NULL,
           PRIMARY KEY (collection, key))`);
-        await this.query(`CREATE TABLE IF NOT EXISTS ${this.t('changes')} (
+        await run(`CREATE TABLE IF NOT EXISTS ${this.t('changes')} (
           collection text COLLATE "C" PRIMARY KEY,
           revision bigint NOT NULL)`);
-        await this.query(
-          `INSERT INTO ${this.t('meta')} VALUES (1, $1, 0) ON CONFLICT (id) DO NOTHING`,
-          [SCHEMA_VERSION],
-        );
-        const { rows } = await this.query<{ schema_version: number }>(
+        await run(`INSERT INTO ${this.t('meta')} VALUES (1, $1, 0) ON CONFLICT (id) DO NOTHING`, [
+          SCHEMA_VERSION,
+        ]);
+        const { rows } = await run<{ schema_version: number }>(
           `SELECT schema_version FROM ${this.t('meta')} WHERE id = 1`,
         );
         const version = rows[0]?.schema_version ?? 0;
@@ -208,9 +249,7 @@ export class PostgresStore implements Store {
             `the store was written by a newer irsakit (schema ${version} > ${SCHEMA_VERSION})`,
           );
       } finally {
-        await this.query('SELECT pg_advisory_unlock(hashtext($1))', [
-          `irsakit store ${name}`,
-        ]).catch(() => undefined);
+        await run('SELECT pg_advisory_unlock(hashtext($1))', [lock]).catch(() => undefined);
       }
     });
   }
@@ -219,84 +258,103 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreError('the store is closed');
   }
 
-  private readonly ops: StoreOps = {
-    get: async <T>(collection: string, key: string): Promise<StoredItem<T> | undefined> => {
-      this.check();
-      const { rows } = await this.query<Row>(
-        `SELECT value, revision FROM ${this.t('items')} WHERE collection = $1 AND key = $2`,
-        [collection, storedKey(key)],
-      );
-      const row = rows[0];
-      return row
-        ? { key, value: JSON.parse(row.value) as T, revision: Number(row.revision) }
-        : undefined;
-    },
-    list: async <T>(collection: string, opts?: ListOptions): Promise<StoredItem<T>[]> => {
-      this.check();
-      const prefix = storedKey(opts?.prefix ?? '');
-      const given = opts?.from === undefined ? undefined : storedKey(opts.from);
-      // the later of the two, in the store's order
-      const from = given !== undefined && compareStoreKeys(given, prefix) > 0 ? given : prefix;
-      const limit = opts?.limit ?? -1;
-      if (limit !== -1 && !(Number.isInteger(limit) && limit >= 0))
-        throw new StoreError(`list limit must be a whole number, not ${limit}`);
-      const { rows } = await this.query<Row>(
-        `SELECT key, value, revision FROM ${this.t('items')}
-         WHERE collection = $1 AND key >= $2 ${prefix ? 'AND key < $4' : ''}
-         ORDER BY key LIMIT $3`,
-        [collection, from, limit === -1 ? null : limit, ...(prefix ? [prefixEnd(prefix)] : [])],
-      );
-      return rows.map((r) => ({
-        key: keyOfStored(r.key),
-        value: JSON.parse(r.value) as T,
-        revision: Number(r.revision),
-      }));
-    },
-    put: async <T>(collection: string, key: string, value: T): Promise<number> => {
-      this.check();
-      const tx = this.tx;
-      if (!tx) throw new StoreError('a write outside a transaction');
-      const text = JSON.stringify(value);
-      if (text === undefined)
-        throw new StoreError(`cannot store undefined at ${collection}/${key}`);
-      const revision = tx.counter + 1;
-      await this.query(
-        `INSERT INTO ${this.t('items')} (collection, key, value, revision) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
-        [collection, storedKey(key), text, revision],
-      );
-      tx.counter = revision;
-      tx.written.add(collection);
-      return revision;
-    },
-    delete: async (collection: string, key: string): Promise<boolean> => {
-      this.check();
-      const tx = this.tx;
-      if (!tx) throw new StoreError('a write outside a transaction');
-      const r = await this.query(
-        `DELETE FROM ${this.t('items')} WHERE collection = $1 AND key = $2`,
-        [collection, storedKey(key)],
-      );
-      if (r.rowCount === 0) return false;
-      tx.counter += 1;
-      tx.written.add(collection);
-      return true;
-    },
-  };
+  /** A refusal for what is asked once close() was called. */
+  private refused(): Promise<never> | undefined {
+    return this.closing ? Promise.reject(new StoreError('the store is closed')) : undefined;
+  }
 
-  /** Runs `fn` after every earlier queued operation. */
-  private enqueue<R>(fn: () => Promise<R>): Promise<R> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+  /** get, list, put and delete over `run`; writes only inside `tx`. */
+  private opsOver(run: Run, tx: Tx | undefined): StoreOps {
+    return {
+      get: async <T>(collection: string, key: string): Promise<StoredItem<T> | undefined> => {
+        this.check();
+        const { rows } = await run<Row>(
+          `SELECT value, revision FROM ${this.t('items')} WHERE collection = $1 AND key = $2`,
+          [collection, storedKey(key)],
+        );
+        const row = rows[0];
+        return row
+          ? { key, value: JSON.parse(row.value) as T, revision: Number(row.revision) }
+          : undefined;
+      },
+      list: async <T>(collection: string, opts?: ListOptions): Promise<StoredItem<T>[]> => {
+        this.check();
+        const prefix = storedKey(opts?.prefix ?? '');
+        const given = opts?.from === undefined ? undefined : storedKey(opts.from);
+        // the later of the two, in the store's order
+        const from = given !== undefined && compareStoreKeys(given, prefix) > 0 ? given : prefix;
+        const limit = opts?.limit ?? -1;
+        if (limit !== -1 && !(Number.isInteger(limit) && limit >= 0))
+          throw new StoreError(`list limit must be a whole number, not ${limit}`);
+        const { rows } = await run<Row>(
+          `SELECT key, value, revision FROM ${this.t('items')}
+           WHERE collection = $1 AND key >= $2 ${prefix ? 'AND key < $4' : ''}
+           ORDER BY key LIMIT $3`,
+          [collection, from, limit === -1 ? null : limit, ...(prefix ? [prefixEnd(prefix)] : [])],
+        );
+        return rows.map((r) => ({
+          key: keyOfStored(r.key),
+          value: JSON.parse(r.value) as T,
+          revision: Number(r.revision),
+        }));
+      },
+      put: async <T>(collection: string, key: string, value: T): Promise<number> => {
+        this.check();
+        if (!tx) throw new StoreError('a write outside a transaction');
+        const text = JSON.stringify(value);
+        if (text === undefined)
+          throw new StoreError(`cannot store undefined at ${collection}/${key}`);
+        const revision = tx.counter + 1;
+        await run(
+          `INSERT INTO ${this.t('items')} (collection, key, value, revision) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
+          [collection, storedKey(key), text, revision],
+        );
+        tx.counter = revision;
+        tx.written.add(collection);
+        return revision;
+      },
+      delete: async (collection: string, key: string): Promise<boolean> => {
+        this.check();
+        if (!tx) throw new StoreError('a write outside a transaction');
+        const r = await run(`DELETE FROM ${this.t('items')} WHERE collection = $1 AND key = $2`, [
+          collection,
+          storedKey(key),
+        ]);
+        if (r.rowCount === 0) return false;
+        tx.counter += 1;
+        tx.written.add(collection);
+        return true;
+      },
+    };
+  }
+
+  private readonly reads = this.opsOver(this.onPool, undefined);
+
+  /** Runs `fn` once every transaction asked for before has ended; a transaction itself. */
+  private afterWrites<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs a read once every transaction asked for before it has ended. */
+  private read<R>(fn: () => Promise<R>): Promise<R> {
+    const refused = this.refused();
+    if (refused) return refused;
+    const run = this.writes.then(fn, fn);
+    this.reading.add(run);
+    const forget = () => this.reading.delete(run);
+    run.then(forget, forget);
     return run;
   }
 
   get<T>(collection: string, key: string): Promise<StoredItem<T> | undefined> {
-    return this.enqueue(() => this.ops.get<T>(collection, key));
+    return this.read(() => this.reads.get<T>(collection, key));
   }
 
   list<T>(collection: string, opts?: ListOptions): Promise<StoredItem<T>[]> {
-    return this.enqueue(() => this.ops.list<T>(collection, opts));
+    return this.read(() => this.reads.list<T>(collection, opts));
   }
 
   put<T>(collection: string, key: string, value: T): Promise<number> {
@@ -308,33 +366,37 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One PostgreSQL transaction: the meta row locked first (every other process's transaction
-   * waits for this one's end), the writes numbered on from its revision, the revision and the
-   * written collections' marks updated, committed — or rolled back whole if `fn` throws.
+   * One PostgreSQL transaction on the writer: the meta row locked first (every other
+   * process's transaction waits for this one's end), the writes numbered on from its
+   * revision, then the revision and the written collections' marks set and the commit sent
+   * together — or all rolled back if `fn` throws.
    */
   transaction<R>(fn: (tx: StoreOps) => Promise<R>): Promise<R> {
-    return this.enqueue(async () => {
+    const refused = this.refused();
+    if (refused) return refused;
+    return this.afterWrites(async () => {
       this.check();
-      const tx = { client: await this.connection(), counter: 0, written: new Set<string>() };
-      this.tx = tx;
+      const tx: Tx = { client: await this.writerConnection(), counter: 0, written: new Set() };
+      const run = this.onTx(tx);
       try {
-        await this.query('BEGIN');
-        const { rows } = await this.query<{ revision: string }>(
-          `SELECT revision FROM ${this.t('meta')} WHERE id = 1 FOR UPDATE`,
-        );
-        tx.counter = Number(rows[0]?.revision ?? 0);
-        const result = await fn(this.ops);
-        if (tx.written.size > 0) {
-          await this.query(`UPDATE ${this.t('meta')} SET revision = $1 WHERE id = 1`, [tx.counter]);
-          await this.query(
-            `INSERT INTO ${this.t('changes')} (collection, revision)
-             SELECT c, $2 FROM unnest($1::text[]) AS c
-             ON CONFLICT (collection) DO UPDATE SET revision = EXCLUDED.revision`,
-            [[...tx.written], tx.counter],
-          );
-        }
+        // one round trip: BEGIN and the lock
+        const begun = (await run(
+          `BEGIN; SELECT revision FROM ${this.t('meta')} WHERE id = 1 FOR UPDATE`,
+        )) as unknown as pg.QueryResult<{ revision: string }>[];
+        tx.counter = Number(begun[1]?.rows[0]?.revision ?? 0);
+        const result = await fn(this.opsOver(run, tx));
+        // one round trip: the marks and the commit (literals: a multi-statement text takes
+        // no parameters; the collection names are escaped)
+        const marks =
+          tx.written.size === 0
+            ? ''
+            : `UPDATE ${this.t('meta')} SET revision = ${tx.counter} WHERE id = 1;
+               INSERT INTO ${this.t('changes')} (collection, revision) VALUES ${[...tx.written]
+                 .map((c) => `(${tx.client.escapeLiteral(c)}, ${tx.counter})`)
+                 .join(', ')}
+               ON CONFLICT (collection) DO UPDATE SET revision = EXCLUDED.revision; `;
         try {
-          await this.query('COMMIT');
+          await run(`${marks}COMMIT`);
         } catch (e) {
           throw new StoreError(`could not commit: ${e instanceof Error ? e.message : String(e)}`, {
             cause: e,
@@ -344,24 +406,22 @@ export class PostgresStore implements Store {
       } catch (e) {
         for (const c of tx.written) this.rolledBack.set(c, (this.rolledBack.get(c) ?? 0) + 1);
         // (on a broken connection the server has rolled it back already)
-        await this.query('ROLLBACK').catch(() => undefined);
+        await run('ROLLBACK').catch(() => undefined);
         throw e;
-      } finally {
-        this.tx = undefined;
       }
     });
   }
 
   revision(collections?: readonly string[]): Promise<number> {
-    return this.enqueue(async () => {
+    return this.read(async () => {
       this.check();
       if (!collections) {
-        const { rows } = await this.query<{ revision: string }>(
+        const { rows } = await this.onPool<{ revision: string }>(
           `SELECT revision FROM ${this.t('meta')} WHERE id = 1`,
         );
         return Number(rows[0]?.revision ?? 0);
       }
-      const { rows } = await this.query<{ revision: string | null }>(
+      const { rows } = await this.onPool<{ revision: string | null }>(
         `SELECT max(revision) AS revision FROM ${this.t('changes')} WHERE collection = ANY($1::text[])`,
         [[...collections]],
       );
@@ -373,12 +433,15 @@ export class PostgresStore implements Store {
   }
 
   close(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.closed) return;
+    if (this.closing) return this.writes.then(() => undefined);
+    this.closing = true;
+    return this.afterWrites(async () => {
+      await Promise.allSettled([...this.reading]);
       this.closed = true;
-      const client = this.client;
-      this.client = undefined;
-      await client?.end().catch(() => undefined);
+      const writer = this.writer;
+      this.writer = undefined;
+      await writer?.end().catch(() => undefined);
+      await this.readers.end().catch(() => undefined);
     });
   }
 }

@@ -426,6 +426,23 @@ withPostgres('postgres store', () => {
     await b.close();
   });
 
+  it('reads several at once, each after every write asked for before it', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(postgresUrl, { schema });
+    // writes not awaited, then reads: each read sees every write asked for before it
+    const writes = Array.from({ length: 10 }, (_, i) => store.put('c', `k${i}`, i));
+    const listed = store.list('c');
+    const got = store.get('c', 'k9');
+    expect((await listed).map((i) => i.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await got)?.value).toBe(9);
+    await Promise.all(writes);
+    // a burst of reads goes out on several connections of the pool
+    await Promise.all(Array.from({ length: 64 }, (_, i) => store.get('c', `k${i % 10}`)));
+    expect((store as unknown as { readers: pg.Pool }).readers.totalCount).toBeGreaterThan(1);
+    await store.close();
+    await expect(store.get('c', 'k1')).rejects.toThrow('closed');
+  });
+
   it('fails a transaction whose connection breaks, keeps none of it, and connects again', async () => {
     const schema = freshSchema();
     const store = await openPostgresStore(postgresUrl, { schema });
@@ -463,7 +480,7 @@ withPostgres('postgres store', () => {
     const e = await openPostgresStore('postgres://irsa:s3cret@127.0.0.1:1/irsa').catch(
       (x: unknown) => x as Error,
     );
-    expect(String(e)).toMatch(/StoreError: cannot connect to PostgreSQL: .*ECONNREFUSED/);
+    expect(String(e)).toMatch(/StoreUnavailable: cannot connect to PostgreSQL: .*ECONNREFUSED/);
     expect(String(e)).not.toContain('s3cret');
     await expect(openPostgresStore('mysql://x')).rejects.toThrow('not a PostgreSQL URL');
   });
