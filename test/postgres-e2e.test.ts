@@ -347,10 +347,12 @@ describe('irsa up --store, from the command line', () => {
     const r = await run(['--data', dir(), '--port', '0', '--issuer-port', '0'], {
       IRSA_STORE: 'postgres://irsa:hunter2@127.0.0.1:1/irsa',
     });
-    expect(r.code).not.toBe(0);
+    // the user's to fix: exit 1, not an internal error
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /cannot open the store postgres:\/\/irsa:\*\*\*@127\.0\.0\.1:1\/irsa: cannot connect to PostgreSQL: .*ECONNREFUSED/,
+      /^irsa: cannot open the store postgres:\/\/irsa:\*\*\*@127\.0\.0\.1:1\/irsa: cannot connect to PostgreSQL: .*ECONNREFUSED/,
     );
+    expect(r.stderr).not.toContain('internal error');
     expect(r.stderr).not.toContain('hunter2');
   });
 
@@ -390,5 +392,9 @@ describe('irsa up --store, from the command line', () => {
     await exited;
     expect(out).toContain(`  store:             PostgreSQL ${url}`);
     expect(existsSync(join(d, 'irsakit.db'))).toBe(false);
+    // the schema is this data folder's: another one is refused (its S3 bodies and trail are here)
+    const other = await run(['--data', dir(), '--port', '0', '--issuer-port', '0', '--store', url]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('belongs to another data folder');
   });
 });

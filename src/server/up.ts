@@ -84,6 +84,14 @@ export interface UpOptions {
   storeUrl?: string;
 }
 
+/**
+ * The store could not be opened (the database unreachable or refusing, a newer irsakit's
+ * file, a schema of another data folder): the user's to fix, not an internal error.
+ */
+export class StoreOpenFailed extends Error {
+  override readonly name = 'StoreOpenFailed';
+}
+
 /** CloudTrail's event history keeps 90 days. */
 export const DEFAULT_TRAIL_RETENTION_MS = 90 * 86_400_000;
 
@@ -152,7 +160,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
     // with replicas, other processes write the store too
     store = await openStore(o.dataDir, { url: o.storeUrl, shared: replicas > 1 });
   } catch (e) {
-    throw new Error(
+    throw new StoreOpenFailed(
       `cannot open the store ${storeLocation(o.dataDir, o.storeUrl)}: ${e instanceof Error ? e.message : String(e)}`,
       { cause: e },
     );

@@ -4,15 +4,16 @@
  * of its own per test; test/support/global-setup.ts). Then what is particular to each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { prefixEnd } from './keys.js';
-import { openPostgresStore, storedKey } from './postgres-store.js';
+import { PostgresStore, openPostgresStore, storedKey } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
-import type { Store } from './types.js';
+import { type Store, StoreUnavailable } from './types.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -150,6 +151,54 @@ describe.each(implementations)('%s store', (_name, make) => {
     expect(await store.delete('n', 'a\u0000')).toBe(true);
     expect(await store.get('n', 'a\u0000')).toBeUndefined();
     expect((await store.get('n', 'a'))?.value).toBe('a');
+    await store.close();
+  });
+
+  it('keeps keys longer than an index entry, in order (DynamoDB keys reach 3 KB, hex-encoded 6 KB)', async () => {
+    const { store } = await make();
+    const long = (c: string, n: number) => c.repeat(n);
+    const keys = [
+      long('a', 6000),
+      `${long('a', 6000)}b`,
+      long('b', 3000),
+      `b${long('\u{1f600}', 1500)}`,
+    ];
+    for (const k of [...keys].reverse()) await store.put('long', k, k.length);
+    expect((await store.list('long')).map((i) => i.key)).toEqual(keys);
+    expect((await store.get('long', keys[1] as string))?.value).toBe(6001);
+    expect((await store.list('long', { prefix: long('a', 6000) })).length).toBe(2);
+    expect(
+      (await store.list('long', { from: `${long('a', 6000)}\u0000` })).map((i) => i.key),
+    ).toEqual(keys.slice(1));
+    await store.put('long', keys[0] as string, 'again');
+    expect((await store.get('long', keys[0] as string))?.value).toBe('again');
+    expect(await store.delete('long', keys[2] as string)).toBe(true);
+    expect((await store.list('long')).length).toBe(3);
+    await store.close();
+  });
+
+  it('numbers the overlapping writes of one transaction in the order they were asked', async () => {
+    const { store } = await make();
+    const base = await store.put('o', 'x', 0);
+    const revisions = await store.transaction((tx) =>
+      Promise.all([tx.put('o', 'a', 1), tx.delete('o', 'x'), tx.put('p', 'b', 2)]),
+    );
+    expect(revisions).toEqual([base + 1, true, base + 3]);
+    expect((await store.get('o', 'a'))?.revision).toBe(base + 1);
+    expect((await store.get('p', 'b'))?.revision).toBe(base + 3);
+    expect(await store.revision()).toBe(base + 3);
+    await store.close();
+  });
+
+  it('keeps collections whose names hold U+0000 apart', async () => {
+    const { store } = await make();
+    await store.put('c\u0000', 'k', 1);
+    await store.put('c', 'k', 2);
+    expect((await store.get('c\u0000', 'k'))?.value).toBe(1);
+    expect((await store.list('c')).map((i) => i.value)).toEqual([2]);
+    const before = await store.revision(['c']);
+    await store.put('c\u0000', 'k', 3);
+    expect(await store.revision(['c'])).toBe(before);
     await store.close();
   });
 
@@ -463,6 +512,73 @@ withPostgres('postgres store', () => {
     expect((await store.get('c', 'new'))?.value).toBe(2);
     await store.close();
     await expect(store.get('c', 'new')).rejects.toThrow('closed');
+  });
+
+  it('belongs to the data folder that made it', async () => {
+    const schema = freshSchema();
+    await (await openPostgresStore(postgresUrl, { schema, owner: 'folder-a' })).close();
+    await (await openPostgresStore(postgresUrl, { schema, owner: 'folder-a' })).close();
+    await (await openPostgresStore(postgresUrl, { schema })).close();
+    await expect(openPostgresStore(postgresUrl, { schema, owner: 'folder-b' })).rejects.toThrow(
+      /belongs to another data folder .*--data.*\?schema=/,
+    );
+  });
+
+  it('refuses a database that is not UTF-8', async () => {
+    const admin = await postgresClient();
+    const name = `latin1_${process.pid}_${Date.now().toString(36)}`;
+    await admin.query(
+      `CREATE DATABASE ${name} ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`,
+    );
+    const url = postgresUrl.replace(/\/[^/]*$/, `/${name}`);
+    await expect(openPostgresStore(url)).rejects.toThrow(
+      "the database's encoding is LATIN1, not UTF8",
+    );
+  });
+
+  it('gives up on a server that does not answer in bounded time, without queueing the wait', async () => {
+    // a port that takes connections and never says anything
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const store = new PostgresStore(`postgres://irsa@127.0.0.1:${port}/irsa`, {
+      connectTimeoutMs: 400,
+    });
+    try {
+      const started = Date.now();
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 6 }, (_, i) => store.put('c', `k${i}`, i)),
+        store.get('c', 'k0'),
+        store.list('c'),
+      ]);
+      // each a StoreUnavailable (a 503), the queued ones at once after the first
+      for (const o of outcomes) {
+        expect(o.status).toBe('rejected');
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailable);
+      }
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await store.close();
+      silent.close();
+    }
+  });
+
+  it('gives up on a statement left unanswered, and goes on once the server answers', async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(postgresUrl, { schema, queryTimeoutMs: 400 });
+    await store.put('c', 'k', 1);
+    const admin = await postgresClient();
+    // the table locked by another connection: every statement on it waits
+    await admin.query('BEGIN');
+    await admin.query(`LOCK TABLE "${schema}".items IN ACCESS EXCLUSIVE MODE`);
+    const waited = await store.get('c', 'k').catch((e: unknown) => e);
+    expect(waited).toBeInstanceOf(StoreUnavailable);
+    expect(String(waited)).toMatch(/timeout/i);
+    await admin.query('ROLLBACK');
+    expect((await store.get('c', 'k'))?.value).toBe(1);
+    await store.put('c', 'k', 2);
+    expect((await store.get('c', 'k'))?.value).toBe(2);
+    await store.close();
   });
 
   it('refuses a store written by a newer irsakit, a bad schema name and an unreachable server', async () => {

@@ -102,7 +102,8 @@ export function registerUpCommand(
             storeUrl,
           });
         } catch (e) {
-          if ((e as Error).name === 'DataFolderInUse') throw new CliError((e as Error).message, 1);
+          if ((e as Error).name === 'DataFolderInUse' || (e as Error).name === 'StoreOpenFailed')
+            throw new CliError((e as Error).message, 1);
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE')
             throw new CliError(
