@@ -142,6 +142,28 @@ withPostgres('irsa up --store postgres://…', () => {
       ).code,
     ).toBe(0);
 
+    // a key as long as DynamoDB allows (a 2 KB hash key, hex-encoded in the store: longer than
+    // a B-tree entry holds)
+    const longKey = 'k'.repeat(2048);
+    const put = await h.aws([
+      'dynamodb',
+      'put-item',
+      '--table-name',
+      'pg-table',
+      '--item',
+      JSON.stringify({ pk: { S: longKey }, n: { N: '2' } }),
+    ]);
+    expect(put.stderr).toBe('');
+    const got = await h.aws([
+      'dynamodb',
+      'get-item',
+      '--table-name',
+      'pg-table',
+      '--key',
+      JSON.stringify({ pk: { S: longKey } }),
+    ]);
+    expect(JSON.parse(got.stdout).Item.n).toEqual({ N: '2' });
+
     const stored = await storedCollections(h.storeUrl as string);
     expect([...stored.keys()].length).toBeGreaterThan(5);
     // the SQLite file is never made; the audit trail stays in the data folder
