@@ -19,6 +19,7 @@ import { type RunningServer, startServer } from '../src/server/up.js';
 import {
   ACCOUNT,
   type Harness,
+  accountTrust,
   adminCredentials,
   postgresStoreUrl,
   startHarness,
@@ -225,23 +226,13 @@ withPostgres('irsa up --replicas 2 --store postgres://…', () => {
       ...h.sdk(),
       requestHandler: { httpAgent: agents[i] as Agent },
     });
-    const trust = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    });
     const made = await h.aws([
       'iam',
       'create-role',
       '--role-name',
       'replica-role',
       '--assume-role-policy-document',
-      trust,
+      accountTrust(),
     ]);
     expect(made.stderr).toBe('');
     for (const i of [0, 1]) {

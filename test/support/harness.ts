@@ -35,6 +35,19 @@ export const allow = (
   Statement: [{ Effect: 'Allow', Action: action, Resource: resource, ...extra }],
 });
 
+/** A trust policy that lets the principals of `account` (its root) assume a role, as JSON. */
+export const accountTrust = (account = ACCOUNT): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: 'sts:AssumeRole',
+      },
+    ],
+  });
+
 export interface Creds {
   accessKeyId: string;
   secretAccessKey: string;
