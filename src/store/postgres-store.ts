@@ -139,25 +139,6 @@ export class PostgresStore implements Store {
   private readonly config: pg.ClientConfig;
   private readonly schema: string;
   private readonly owner: string | undefined;
-  /**
-   * Failed connection attempts, counted, and the last one's error: a call asked before an
-   * attempt failed fails with it at once instead of waiting for one more (a server that does
-   * not answer would otherwise cost every queued call a connect timeout in turn); a call asked
-   * after it tries again.
-   */
-  private failures = 0;
-  private lastFailure: { n: number; error: StoreError } | undefined;
-
-  /** The failure that answers a call asked when `asked` attempts had failed, if any. */
-  private failedSince(asked: number): StoreError | undefined {
-    const f = this.lastFailure;
-    return f && f.n > asked ? f.error : undefined;
-  }
-
-  private failed(error: StoreError): StoreError {
-    this.lastFailure = { n: ++this.failures, error };
-    return error;
-  }
   /** the writer: transactions, one at a time */
   private writer: pg.Client | undefined;
   private readonly broken = new WeakSet<pg.Client>();
@@ -174,6 +155,14 @@ export class PostgresStore implements Store {
    * moves with those too (what a cache keyed on it may have seen inside one is gone).
    */
   private readonly rolledBack = new Map<string, number>();
+  /**
+   * Failed connection attempts, counted, and the last one's error: a call asked before an
+   * attempt failed fails with it at once instead of waiting for one more (a server that does
+   * not answer would otherwise cost every queued call a connect timeout in turn); a call asked
+   * after it tries again.
+   */
+  private failures = 0;
+  private lastFailure: { n: number; error: StoreError } | undefined;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
     let parsed: URL;
@@ -202,6 +191,17 @@ export class PostgresStore implements Store {
     this.readers = new pg.Pool({ ...this.config, max: READERS, idleTimeoutMillis: 30_000 });
     // an idle reader whose connection breaks leaves the pool; the next read makes a new one
     this.readers.on('error', () => undefined);
+  }
+
+  /** The failure that answers a call asked when `asked` attempts had failed, if any. */
+  private failedSince(asked: number): StoreError | undefined {
+    const f = this.lastFailure;
+    return f && f.n > asked ? f.error : undefined;
+  }
+
+  private failed(error: StoreError): StoreError {
+    this.lastFailure = { n: ++this.failures, error };
+    return error;
   }
 
   private t(name: 'meta' | 'items' | 'changes'): string {
