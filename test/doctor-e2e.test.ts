@@ -349,6 +349,90 @@ describe('the FAQ’s three causes of 403, each named', () => {
     });
   });
 
+  it('3b2. another account’s bucket: its policy must allow the role, and a public one counts not while RestrictPublicBuckets is on — as S3 answers', async () => {
+    const far = '777788889999';
+    const owner = await h.createAccount(far);
+    const ok = async (args: string[]) => {
+      const r = await h.aws(args, owner);
+      expect(r.stderr, args.join(' ')).toBe('');
+    };
+    await ok(['s3api', 'create-bucket', '--bucket', 'far-bucket']);
+    writeFileSync(join(h.home, 'far.txt'), 'far\n');
+    await ok(['s3', 'cp', join(h.home, 'far.txt'), 's3://far-bucket/k.txt']);
+    // a session of a role of the pod's account with the same read-only policy: what S3 answers
+    const reader = await h.roleSession({
+      roleName: 'far-reader',
+      managed: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+    });
+    const real = async () => (await h.aws(['s3', 'cp', 's3://far-bucket/k.txt', '-'], reader)).code;
+    const verdict = async () =>
+      (
+        await doctor([
+          '-n',
+          'production',
+          's3-app',
+          '--action',
+          's3:GetObject',
+          '--resource',
+          'arn:aws:s3:::far-bucket/k.txt',
+        ])
+      ).by.permissions;
+
+    // no bucket policy: the role's own Allow is not enough across accounts
+    expect(await real()).not.toBe(0);
+    expect(await verdict()).toMatchObject({ status: 'fail' });
+
+    // a public policy, while RestrictPublicBuckets is on: S3 sets it aside for other accounts
+    await ok([
+      's3api',
+      'put-public-access-block',
+      '--bucket',
+      'far-bucket',
+      '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=true',
+    ]);
+    await ok([
+      's3api',
+      'put-bucket-policy',
+      '--bucket',
+      'far-bucket',
+      '--policy',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::far-bucket/*',
+          },
+        ],
+      }),
+    ]);
+    expect(await real()).not.toBe(0);
+    const restricted = await verdict();
+    expect(restricted).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining("the bucket's RestrictPublicBuckets setting is on"),
+      fix: expect.stringContaining('RestrictPublicBuckets=false'),
+    });
+
+    // the setting off: the public policy lets the other account's role read
+    await ok([
+      's3api',
+      'put-public-access-block',
+      '--bucket',
+      'far-bucket',
+      '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=false',
+    ]);
+    expect(await real()).toBe(0);
+    expect(await verdict()).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('the bucket policy of far-bucket was evaluated too'),
+    });
+  });
+
   it('3c. a queue policy or a secret’s resource policy that allows the role is evaluated too, as SQS and Secrets Manager do', async () => {
     const role = `arn:aws:iam::${ACCOUNT}:role/s3-app-role`;
     const allow = (action: string, resource: string) =>

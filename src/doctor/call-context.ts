@@ -40,6 +40,8 @@ export interface CallContextInput {
   /** ISO time of the simulated call */
   now: string;
   region?: string | undefined;
+  /** the account that owns the resource, when its ARN names none (an S3 bucket's owner) */
+  resourceAccount?: string | undefined;
   session: SimulatedSession;
   /** the keys the user gave (`--context`) */
   given?: ContextInput | undefined;
@@ -116,7 +118,7 @@ export function simulatedContext(i: CallContextInput): SimulatedContext {
     Object.fromEntries(
       Object.entries(keys).filter(([k]) => !left.has(k.toLowerCase())),
     ) as ContextInput;
-  const resourceAccount = resourceAccountOf(i.resource, i.role.account);
+  const resourceAccount = resourceAccountOf(i.resource, i.role.account) ?? i.resourceAccount;
   // S3's ARNs name no account: the bucket's owner is the edge's to say
   if (!resourceAccount) left.add('aws:resourceaccount');
   const context = layeredContext(

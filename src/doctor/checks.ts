@@ -197,6 +197,7 @@ function checkPermissions(d: Derived): CheckResult {
     now: d.s.now,
     region: d.s.region,
     resourcePolicy: d.s.resourcePolicy,
+    resourceAccount: d.s.resourceAccount,
     session: podSession(d),
     context: req.context,
     profile: profileOf(d),

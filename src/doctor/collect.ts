@@ -51,6 +51,8 @@ export interface DoctorOpsDeps {
     ((cluster: string, ns: string, sa: string) => Promise<PodIdentityView | undefined>) | undefined;
   /** the policy a resource carries itself (S3's bucket policy), given by the server's wiring */
   resourcePolicy?: ((arn: string) => Promise<PolicyView | undefined>) | undefined;
+  /** the account that owns a resource (an S3 bucket's owner), given by the server's wiring */
+  resourceAccount?: ((arn: string) => Promise<string | undefined>) | undefined;
 }
 
 async function found<T>(p: Promise<T>): Promise<T | null> {
@@ -187,6 +189,10 @@ export function doctorOps(deps: DoctorOpsDeps): DoctorOps {
         resourcePolicy:
           query.resource !== undefined && deps.resourcePolicy
             ? await deps.resourcePolicy(query.resource)
+            : undefined,
+        resourceAccount:
+          query.resource !== undefined && deps.resourceAccount
+            ? await deps.resourceAccount(query.resource)
             : undefined,
       };
     },

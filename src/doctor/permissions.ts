@@ -40,6 +40,8 @@ export interface PermissionQuery {
    * role's as AWS does
    */
   resourcePolicy?: PolicyView | undefined;
+  /** the account that owns the resource, when its ARN names none (an S3 bucket's owner) */
+  resourceAccount?: string | undefined;
   /** the pod's session (default: a web identity one whose token is not known here) */
   session?: SimulatedSession | undefined;
   /** keys only the real request carries, as the user gave them (`--context KEY=VALUE`) */
@@ -117,8 +119,14 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
   const what = `${q.action} on ${q.resource}`;
   const trusting = TRUST_ACTIONS.has(q.action.toLowerCase()) && isRoleArn(q.resource);
   // a trust policy is the resource policy of STS's role actions only, never of IAM's own
-  const resourcePolicy =
-    q.resourcePolicy?.trust === true && !trusting ? undefined : q.resourcePolicy;
+  const given = q.resourcePolicy?.trust === true && !trusting ? undefined : q.resourcePolicy;
+  // S3 sets a public bucket policy aside for other accounts' callers (RestrictPublicBuckets)
+  const setAside =
+    given?.onlyFor !== undefined && given.onlyFor.account !== role.account
+      ? given.onlyFor
+      : undefined;
+  const resourcePolicy = setAside ? undefined : given;
+  const asideNote = setAside ? `; ${setAside.reason}` : '';
   if (trusting) {
     if (resourcePolicy?.trust !== true)
       return {
@@ -170,6 +178,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     resource: q.resource,
     now: q.now,
     region: q.region,
+    resourceAccount: q.resourceAccount,
     session: q.session ?? { via: 'AssumeRoleWithWebIdentity' },
     given: q.context,
   });
@@ -208,7 +217,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     return {
       status: 'pass',
       decision: 'allowed',
-      detail: `${what} is allowed by ${by.join(', ')}${boundary.length > 0 ? ` within the permissions boundary \`${role.boundary?.name}\`` : ''}${within}${unknownNote}`,
+      detail: `${what} is allowed by ${by.join(', ')}${boundary.length > 0 ? ` within the permissions boundary \`${role.boundary?.name}\`` : ''}${within}${asideNote}${unknownNote}`,
       fix: null,
     };
   }
@@ -232,7 +241,8 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
         : `add ${statement} to a policy of role ${role.name} (e.g. \`aws iam put-role-policy --role-name ${role.name} --policy-name ${q.action.replace(/[^A-Za-z0-9]/g, '-')} --policy-document '{"Version":"2012-10-17","Statement":[${statement}]}'${q.profile ?? ''}\`)`,
     );
   }
-  if (missing('resource')) {
+  if (setAside) fixes.push(setAside.fix);
+  else if (missing('resource')) {
     const conditional = conditionalAllow(x, 'resource');
     fixes.push(
       conditional
@@ -248,7 +258,7 @@ export function simulatePermission(q: PermissionQuery): PermissionVerdict {
     status: 'fail',
     decision: 'implicitDeny',
     // the refusal as the service answers it: S3's 403 AccessDenied, DynamoDB's 400 AccessDeniedException
-    detail: `${x.summary.replace(/^implicitly denied: /, `implicitly denied (the call gets ${deniedText(q.action.slice(0, Math.max(0, q.action.indexOf(':'))))}): `)}${unknownNote}`,
+    detail: `${x.summary.replace(/^implicitly denied: /, `implicitly denied (the call gets ${deniedText(q.action.slice(0, Math.max(0, q.action.indexOf(':'))))}): `)}${asideNote}${unknownNote}`,
     fix: fixes.join('; ') || null,
   };
 }

@@ -95,6 +95,11 @@ export interface PolicyView {
    * `sts:TagSession`, …) on that role, which must name the caller itself
    */
   trust?: boolean | undefined;
+  /**
+   * a resource policy that counts only for callers of `account` (an S3 bucket's public policy
+   * while RestrictPublicBuckets is on), why, and the fix
+   */
+  onlyFor?: { account: string; reason: string; fix: string } | undefined;
 }
 
 export interface RoleView {
@@ -201,6 +206,11 @@ export interface DoctorSnapshot {
    * `--resource`, evaluated with the role's; undefined when it has none or none is known
    */
   resourcePolicy?: PolicyView | undefined;
+  /**
+   * live only: the account that owns the `--resource` (an S3 bucket's owner: its ARN names
+   * none); undefined when unknown
+   */
+  resourceAccount?: string | undefined;
   /** live only: what STS said to the pod's token */
   exchange?: ExchangeResult | undefined;
   /** why the exchange was not attempted, when it was not */

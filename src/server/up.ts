@@ -33,7 +33,7 @@ import {
   findAssociation,
 } from '../services/eks/pod-identity-associations.js';
 import { clusterOwner } from '../services/eks/owner.js';
-import { resourcePolicyOf } from '../services/resource-policy.js';
+import { resourceAccountOfArn, resourcePolicyOf } from '../services/resource-policy.js';
 import { sweepS3Bodies } from '../services/s3/index.js';
 import { QueueNotifier } from '../services/sqs/index.js';
 import { openStore, storeLocation } from '../store/open.js';
@@ -298,6 +298,7 @@ async function serve(o: UpOptions, unlock: () => void): Promise<RunningServer> {
       thumbprint: ca.thumbprint,
       // the resource's own policy (bucket, queue, secret), for `irsa doctor --resource ARN`
       resourcePolicy: (arn) => resourcePolicyOf(store, aws.directory, arn),
+      resourceAccount: (arn) => resourceAccountOfArn(store, arn),
       podIdentity: async (cluster, ns, sa) => {
         const a = await findAssociation(
           store,

@@ -8,6 +8,8 @@
 import type { IamDirectory } from '../iam/directory.js';
 import { parseArn } from '../policy/arn.js';
 import type { StoreOps } from '../store/types.js';
+import { restricted } from './s3/call.js';
+import { isPublicPolicyText } from './s3/public-policy.js';
 import { getBucket } from './s3/repo.js';
 import { secretKey, secretRef } from './secretsmanager/secrets.js';
 import { SECRETS, type SecretRecord } from './secretsmanager/types.js';
@@ -23,6 +25,11 @@ export interface ResourcePolicyText {
   unknown?: string | undefined;
   /** a role's trust policy: it must name the caller itself (spec/iam-policy.md §12.1) */
   trust?: boolean | undefined;
+  /**
+   * the policy counts only for callers of this account (an S3 bucket's public policy while its
+   * RestrictPublicBuckets setting is on), and why, and what to do
+   */
+  onlyFor?: { account: string; reason: string; fix: string } | undefined;
 }
 
 /**
@@ -57,10 +64,19 @@ export async function resourcePolicyOf(
   }
   if (a.service === 's3') {
     const bucket = a.resource.split('/')[0] as string;
-    const policy = (await getBucket(store, bucket))?.value.policy;
-    return policy === undefined
-      ? undefined
-      : { name: `the bucket policy of ${bucket}`, document: policy };
+    const record = (await getBucket(store, bucket))?.value;
+    const policy = record?.policy;
+    if (!record || policy === undefined) return undefined;
+    // as S3 takes it (services/s3/call.ts): set aside for other accounts' callers
+    const only =
+      record.publicAccessBlock?.RestrictPublicBuckets && isPublicPolicyText(policy)
+        ? { account: record.account, ...restricted(bucket) }
+        : undefined;
+    return {
+      name: `the bucket policy of ${bucket}`,
+      document: policy,
+      ...(only ? { onlyFor: only } : {}),
+    };
   }
   if (a.service === 'sqs') {
     if (!isQueueName(a.resource)) return undefined;
@@ -81,4 +97,21 @@ export async function resourcePolicyOf(
     }
   }
   return undefined;
+}
+
+/**
+ * The account that owns the resource `arn` names: an S3 bucket's owner (S3's ARNs name no
+ * account), else the ARN's own; undefined for a bucket that does not exist.
+ *
+ * @example
+ * await resourceAccountOfArn(store, 'arn:aws:s3:::my-bucket/k') // → '123456789012'
+ */
+export async function resourceAccountOfArn(
+  store: Pick<StoreOps, 'get'>,
+  arn: string,
+): Promise<string | undefined> {
+  const a = parseArn(arn);
+  if (!a) return undefined;
+  if (a.service !== 's3') return a.account || undefined;
+  return (await getBucket(store, a.resource.split('/')[0] as string))?.value.account;
 }

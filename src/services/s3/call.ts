@@ -97,8 +97,11 @@ function effectiveBucketPolicy(
   return { policy: entry.policy };
 }
 
-/** Why a refusal's bucket policy took no part, for `irsa why` (the answer is S3's as ever). */
-function restricted(name: string): { reason: string; fix: string } {
+/**
+ * Why a refusal's bucket policy took no part, for `irsa why` and `irsa doctor` (the answer is
+ * S3's as ever).
+ */
+export function restricted(name: string): { reason: string; fix: string } {
   return {
     reason: `the bucket policy of ${name} is public (S3 User Guide, "The meaning of 'public'") and the bucket's RestrictPublicBuckets setting is on: S3 ignores the policy for callers outside the owner's account, anonymous ones included`,
     fix: `grant the caller's account by name (Principal {"AWS": "<account id>"}) instead of "*", or turn RestrictPublicBuckets off: aws s3api put-public-access-block --bucket ${name} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=false`,
