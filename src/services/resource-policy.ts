@@ -8,8 +8,11 @@
 import type { IamDirectory } from '../iam/directory.js';
 import { parseArn } from '../policy/arn.js';
 import type { StoreOps } from '../store/types.js';
-import { restricted } from './s3/call.js';
-import { isPublicPolicyText } from './s3/public-policy.js';
+import {
+  isPublicPolicyText,
+  publicPolicyOnlyFor,
+  restrictedPolicyText,
+} from './s3/public-policy.js';
 import { getBucket } from './s3/repo.js';
 import { secretKey, secretRef } from './secretsmanager/secrets.js';
 import { SECRETS, type SecretRecord } from './secretsmanager/types.js';
@@ -68,10 +71,8 @@ export async function resourcePolicyOf(
     const policy = record?.policy;
     if (!record || policy === undefined) return undefined;
     // as S3 takes it (services/s3/call.ts): set aside for other accounts' callers
-    const only =
-      record.publicAccessBlock?.RestrictPublicBuckets && isPublicPolicyText(policy)
-        ? { account: record.account, ...restricted(bucket) }
-        : undefined;
+    const account = publicPolicyOnlyFor(record, isPublicPolicyText(policy));
+    const only = account === undefined ? undefined : { account, ...restrictedPolicyText(bucket) };
     return {
       name: `the bucket policy of ${bucket}`,
       document: policy,

@@ -77,9 +77,9 @@ export function storedKey(key: string): string {
     : key;
 }
 
-/** What items are unique by: the SHA-256 of the stored key's UTF-8 bytes. */
-function keyHash(key: string): Buffer {
-  return createHash('sha256').update(storedKey(key), 'utf8').digest();
+/** What items are unique by: the SHA-256 of a stored key's (`storedKey`) UTF-8 bytes. */
+function keyHash(stored: string): Buffer {
+  return createHash('sha256').update(stored, 'utf8').digest();
 }
 
 /** The key a stored key stands for (`storedKey` undone). */
@@ -358,7 +358,7 @@ export class PostgresStore implements Store {
         const { rows } = await run<Row>(
           `SELECT value, revision FROM ${this.t('items')}
            WHERE collection = $1 AND key_hash = $2`,
-          [storedKey(collection), keyHash(key)],
+          [storedKey(collection), keyHash(storedKey(key))],
         );
         const row = rows[0];
         return row
@@ -403,11 +403,12 @@ export class PostgresStore implements Store {
           throw new StoreError(`cannot store undefined at ${collection}/${key}`);
         // numbered when asked, so that overlapping writes of one transaction stay in order
         const revision = ++tx.counter;
+        const stored = storedKey(key);
         await run(
           `INSERT INTO ${this.t('items')} (collection, key, value, revision, key_hash)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (collection, key_hash) DO UPDATE SET value = EXCLUDED.value, revision = EXCLUDED.revision`,
-          [storedKey(collection), storedKey(key), text, revision, keyHash(key)],
+          [storedKey(collection), stored, text, revision, keyHash(stored)],
         );
         tx.written.add(collection);
         return revision;
@@ -420,7 +421,7 @@ export class PostgresStore implements Store {
         const r = await run(
           `DELETE FROM ${this.t('items')}
            WHERE collection = $1 AND key_hash = $2`,
-          [storedKey(collection), keyHash(key)],
+          [storedKey(collection), keyHash(storedKey(key))],
         );
         if (r.rowCount === 0) return false;
         tx.written.add(collection);

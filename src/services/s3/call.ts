@@ -19,7 +19,7 @@ import type { BlobStore } from './blobs.js';
 import type { Bodies } from './bodies.js';
 import type { PrincipalLookup } from '../../iam/policy-docs.js';
 import { compileBucketPolicy } from './bucket-policy.js';
-import { isPublicPolicyText } from './public-policy.js';
+import { isPublicPolicyText, publicPolicyOnlyFor, restrictedPolicyText } from './public-policy.js';
 import { S3_MSG, noSuchBucket } from './errors.js';
 import { BUCKETS, type Bucket, type BucketRecord, getBucket } from './repo.js';
 import type { HeaderMap } from './upload.js';
@@ -88,24 +88,9 @@ function effectiveBucketPolicy(
 ): { policy?: CompiledPolicy | undefined; withheld?: boolean } {
   const entry = call.deps.policies.entry(bucket);
   if (!entry) return {};
-  if (
-    entry.public &&
-    bucket.value.publicAccessBlock?.RestrictPublicBuckets &&
-    call.ctx.caller?.account !== bucket.value.account
-  )
-    return { withheld: true };
+  const onlyFor = publicPolicyOnlyFor(bucket.value, entry.public);
+  if (onlyFor !== undefined && call.ctx.caller?.account !== onlyFor) return { withheld: true };
   return { policy: entry.policy };
-}
-
-/**
- * Why a refusal's bucket policy took no part, for `irsa why` and `irsa doctor` (the answer is
- * S3's as ever).
- */
-export function restricted(name: string): { reason: string; fix: string } {
-  return {
-    reason: `the bucket policy of ${name} is public (S3 User Guide, "The meaning of 'public'") and the bucket's RestrictPublicBuckets setting is on: S3 ignores the policy for callers outside the owner's account, anonymous ones included`,
-    fix: `grant the caller's account by name (Principal {"AWS": "<account id>"}) instead of "*", or turn RestrictPublicBuckets off: aws s3api put-public-access-block --bucket ${name} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=false`,
-  };
 }
 
 export function bucketArn(bucket: string): string {
@@ -191,7 +176,8 @@ export async function authorizeS3(
     resourceAccount: owner || undefined,
     resourcePolicy: effective.policy,
     // a refusal's explanation says the bucket policy was set aside, not that there is none
-    resourcePolicyWithheld: effective.withheld && bucket ? restricted(bucket.key) : undefined,
+    resourcePolicyWithheld:
+      effective.withheld && bucket ? restrictedPolicyText(bucket.key) : undefined,
     context: { ...requestKeys(call, owner), ...context },
     deniedMessage: ({ standard }) =>
       !caller || caller.account !== owner

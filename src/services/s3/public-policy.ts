@@ -164,3 +164,33 @@ export function isPublicPolicyText(text: string): boolean {
     return false;
   }
 }
+
+/**
+ * The one account whose callers a bucket's policy still counts for, when it is public and the
+ * bucket's RestrictPublicBuckets setting is on: its owner's (S3 "blocks public and
+ * cross-account access derived from any public … bucket policy"; S3 User Guide, Block Public
+ * Access). Undefined when the policy counts for every caller.
+ *
+ * @example
+ * publicPolicyOnlyFor({ account: '111122223333', publicAccessBlock: { RestrictPublicBuckets: true } }, true)
+ * // → '111122223333'
+ */
+export function publicPolicyOnlyFor(
+  bucket: { account: string; publicAccessBlock?: { RestrictPublicBuckets: boolean } | undefined },
+  policyIsPublic: boolean,
+): string | undefined {
+  return policyIsPublic && bucket.publicAccessBlock?.RestrictPublicBuckets
+    ? bucket.account
+    : undefined;
+}
+
+/**
+ * Why a bucket policy took no part in a refusal (`publicPolicyOnlyFor`), and the fix, for
+ * `irsa why` and `irsa doctor` (the answer is S3's as ever).
+ */
+export function restrictedPolicyText(bucket: string): { reason: string; fix: string } {
+  return {
+    reason: `the bucket policy of ${bucket} is public (S3 User Guide, "The meaning of 'public'") and the bucket's RestrictPublicBuckets setting is on: S3 ignores the policy for callers outside the owner's account, anonymous ones included`,
+    fix: `grant the caller's account by name (Principal {"AWS": "<account id>"}) instead of "*", or turn RestrictPublicBuckets off: aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=false`,
+  };
+}
