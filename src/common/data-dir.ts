@@ -48,6 +48,8 @@ export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.e
 
 export const dataPaths = (dir: string) => ({
   store: join(dir, 'irsakit.db'),
+  /** the data folder's id, which a PostgreSQL store's schema is claimed by */
+  storeOwner: join(dir, 'store-owner'),
   adminToken: join(dir, 'admin-token'),
   server: join(dir, 'server.json'),
   caDir: join(dir, 'ca'),

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataPaths } from '../common/data-dir.js';
 import { openPostgresStore } from './postgres-store.js';
 import { redactStoreUrl } from './store-url.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -34,7 +34,7 @@ export async function openStore(dataDir: string, o: OpenStoreOptions = {}): Prom
  * claimed by the data folder that made it, since S3 bodies and the audit trail stay there.
  */
 export function dataFolderId(dataDir: string): string {
-  const file = join(dataDir, 'store-owner');
+  const file = dataPaths(dataDir).storeOwner;
   try {
     const id = readFileSync(file, 'utf8').trim();
     if (id !== '') return id;
@@ -55,5 +55,5 @@ export function dataFolderId(dataDir: string): string {
 
 /** Where a server's store is, as messages name it (a URL's password never shows). */
 export function storeLocation(dataDir: string, url?: string): string {
-  return url !== undefined ? redactStoreUrl(url) : join(dataDir, 'irsakit.db');
+  return url !== undefined ? redactStoreUrl(url) : dataPaths(dataDir).store;
 }

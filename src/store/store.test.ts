@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 /** A connection of the test's own to the tests' PostgreSQL server. */
-export async function postgresClient(): Promise<pg.Client> {
+async function postgresClient(): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: postgresUrl });
   await c.connect();
   outside.push(c);

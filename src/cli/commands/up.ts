@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { resolveDataDir } from '../../common/data-dir.js';
+import { dataPaths, resolveDataDir } from '../../common/data-dir.js';
 import { durationText, parseRetention } from '../../common/durations.js';
 import { isPostgresUrl, redactStoreUrl } from '../../store/store-url.js';
 import { CliError, type Output, batchedLines } from '../io.js';
@@ -124,7 +124,7 @@ export function registerUpCommand(
             `  issuers (HTTPS):   ${server.issuer}`,
             `  local CA:          ${server.caCertPath} (SHA-1 thumbprint ${server.thumbprint})`,
             `  data:              ${dataDir}`,
-            `  store:             ${storeUrl !== undefined ? `PostgreSQL ${redactStoreUrl(storeUrl)}` : `SQLite ${join(dataDir, 'irsakit.db')}`}`,
+            `  store:             ${storeUrl !== undefined ? `PostgreSQL ${redactStoreUrl(storeUrl)}` : `SQLite ${dataPaths(dataDir).store}`}`,
             ...(replicas > 1
               ? [`  edge processes:    ${replicas} (--replicas; one event loop each)`]
               : []),
